@@ -1,0 +1,243 @@
+#pragma once
+// The plain Config value that the keepalived.conf parser produces. No behaviour here:
+// the daemon, trackers and notifiers read it. Durations are in microseconds like
+// keepalived's timers; advert intervals in centiseconds (RFC 5798 section 5.2.7).
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/ip.hpp"
+
+namespace xvrrp::config {
+
+// Where something was written, for diagnostics after parsing (dangling references etc.).
+struct Location {
+    std::string file;
+    int line = 0;
+    int column = 0;
+};
+
+// A keyword we parse and keep but do not act on (yet): its words as written.
+struct Directive {
+    Location where;
+    std::string keyword;
+    std::vector<std::string> args;
+    std::vector<Directive> children;  // for blocks
+};
+
+struct VirtualAddress {
+    Location where;
+    IpPrefix prefix;                       // prefix length defaults to /32 or /128
+    std::optional<IpAddr> broadcast;       // brd ADDR ("brd +" computes it)
+    bool broadcast_auto = false;           // brd +
+    std::optional<IpAddr> peer;            // peer ADDR
+    std::string dev;                       // dev IFNAME; empty = instance interface
+    std::string scope;                     // scope global|site|link|host|nowhere or number
+    std::string label;                     // label NAME (IPv4 only)
+    bool home = false, nodad = false, noprefixroute = false, autojoin = false;
+    bool no_track = false;
+    std::vector<std::string> extra;        // other words, kept verbatim
+};
+
+struct Route {
+    Location where;
+    std::optional<IpAddr> src;
+    IpPrefix to;                           // "default" becomes 0.0.0.0/0 or ::/0
+    bool blackhole = false, unreachable = false, prohibit = false, throw_ = false;
+    std::optional<IpAddr> via;             // via|gw
+    std::string dev;
+    std::string scope;
+    std::optional<uint32_t> table;
+    std::optional<uint32_t> metric;        // metric|preference
+    std::optional<uint8_t> protocol;
+    bool onlink = false;
+    bool no_track = false;
+    std::vector<std::string> extra;
+};
+
+struct Rule {
+    Location where;
+    std::vector<std::string> words;        // kept verbatim (from/to/table/iif/oif/fwmark/...)
+};
+
+// A tracked object in an instance's track_* list, with an optional weight override.
+struct TrackRef {
+    Location where;
+    std::string name;
+    std::optional<int> weight;             // weight N overrides the object's weight
+    bool reverse = false;
+};
+
+struct UnicastPeer {
+    Location where;
+    IpAddr addr;
+    std::optional<int> min_ttl, max_ttl;
+};
+
+enum class InitialState { Backup, Master };
+enum class AuthType { None, Pass, Ah };
+
+struct Garp {
+    // keepalived defaults: master_delay 5 s, master_repeat 5, lower_prio_repeat 5? (see parser)
+    std::optional<uint32_t> master_delay_s;
+    std::optional<uint32_t> master_repeat;
+    std::optional<uint32_t> master_refresh_s;
+    std::optional<uint32_t> master_refresh_repeat;
+    std::optional<uint32_t> lower_prio_delay_s;
+    std::optional<uint32_t> lower_prio_repeat;
+};
+
+struct Instance {
+    Location where;
+    std::string name;
+    InitialState state = InitialState::Backup;
+    bool state_given = false;
+    std::string interface;
+    Location interface_where;
+    uint8_t vrid = 0;
+    bool vrid_given = false;
+    uint8_t priority = 100;                 // keepalived default
+    uint32_t advert_int_cs = 100;           // centiseconds; default 1 s
+    std::optional<int> version;             // 2 or 3; default from global vrrp_version (2)
+    bool native_ipv6 = false;
+    bool preempt = true;                    // nopreempt clears it
+    uint64_t preempt_delay_us = 0;
+    std::optional<bool> accept;             // accept / no_accept
+    bool strict_mode = false;               // strict_mode / global vrrp_strict
+    bool skip_check_adv_addr = false;
+    bool dont_track_primary = false;
+    bool use_vmac = false;
+    std::string vmac_name;
+    bool vmac_xmit_base = false;
+    bool promote_secondaries = false;
+    bool smtp_alert = false;
+    bool debug = false;
+    bool lower_prio_no_advert = false;
+    bool higher_prio_send_advert = false;
+    bool check_unicast_src = false;
+    bool unicast_fault_no_peer = false;
+    std::optional<bool> old_unicast_checksum;
+    std::optional<IpAddr> src_ip;          // mcast_src_ip | unicast_src_ip
+    std::vector<UnicastPeer> unicast_peers;
+    AuthType auth_type = AuthType::None;
+    std::string auth_pass;                  // truncated to 8 bytes as keepalived does
+    std::vector<VirtualAddress> vips;
+    std::vector<VirtualAddress> vips_excluded;
+    std::vector<Route> routes;
+    std::vector<Rule> rules;
+    std::vector<TrackRef> track_interfaces;
+    std::vector<TrackRef> track_scripts;
+    std::vector<TrackRef> track_files;
+    std::vector<TrackRef> track_processes;
+    Garp garp;
+    std::string notify, notify_master, notify_backup, notify_fault, notify_stop;
+    std::string notify_master_rx_lower_pri, notify_deleted;
+    std::vector<Directive> other;           // parsed, kept, not acted on yet
+};
+
+struct Script {
+    Location where;
+    std::string name;
+    std::string script;                     // command line as written
+    uint32_t interval_s = 1;
+    std::optional<uint32_t> timeout_s;
+    int weight = 0;
+    bool weight_reverse = false;
+    uint32_t rise = 1, fall = 1;
+    bool init_fail = false;
+    std::string user, group;                // user USER [GROUP]
+};
+
+struct TrackFile {
+    Location where;
+    std::string name;
+    std::string file;
+    int weight = 1;
+    bool weight_reverse = false;
+    bool init_file = false;
+    std::optional<int> init_value;
+    bool overwrite = false;
+};
+
+struct TrackProcess {
+    Location where;
+    std::string name;
+    std::string process;
+    std::vector<std::string> param_match;
+    int weight = 0;
+    bool weight_reverse = false;
+    uint32_t quorum = 1;
+    std::optional<uint32_t> quorum_max;
+    uint32_t fork_delay = 0, terminate_delay = 0;
+    bool full_command = false;
+};
+
+struct SyncGroup {
+    Location where;
+    std::string name;
+    std::vector<std::pair<Location, std::string>> members;
+    std::string notify, notify_master, notify_backup, notify_fault, notify_stop;
+    std::vector<TrackRef> track_interfaces, track_scripts, track_files, track_processes;
+    bool smtp_alert = false;
+    std::vector<Directive> other;
+};
+
+struct Global {
+    std::string router_id;
+    std::string script_user, script_group;
+    bool enable_script_security = false;
+    bool vrrp_strict = false;
+    bool vrrp_skip_check_adv_addr = false;
+    bool vrrp_check_unicast_src = false;
+    int vrrp_version = 2;
+    IpAddr mcast_group4 = *IpAddr::parse("224.0.0.18");
+    IpAddr mcast_group6 = *IpAddr::parse("ff02::12");
+    Garp garp;
+    uint64_t vrrp_garp_interval_us = 0;
+    uint64_t vrrp_gna_interval_us = 0;
+    bool vrrp_min_garp = false;
+    bool vrrp_lower_prio_no_advert = false;
+    bool vrrp_higher_prio_send_advert = false;
+    uint64_t vrrp_startup_delay_us = 0;
+    std::string notify_fifo, notify_fifo_script;
+    std::string vrrp_notify_fifo, vrrp_notify_fifo_script;
+    std::vector<std::string> notification_email;
+    std::string notification_email_from, smtp_server;
+    std::vector<Directive> other;           // parsed, kept, not acted on yet
+};
+
+struct Config {
+    std::vector<std::string> files;         // every file read, includes expanded
+    Global global;
+    std::vector<Instance> instances;        // in file order
+    std::vector<SyncGroup> sync_groups;
+    std::map<std::string, Script> scripts;
+    std::map<std::string, TrackFile> track_files;
+    std::map<std::string, TrackProcess> track_processes;
+    std::vector<VirtualAddress> static_addresses;
+    std::vector<Route> static_routes;
+    std::vector<Rule> static_rules;
+    std::vector<Directive> other;           // other top-level blocks kept (not LVS)
+
+    const Instance* findInstance(const std::string& name) const {
+        for (const auto& i : instances)
+            if (i.name == name) return &i;
+        return nullptr;
+    }
+};
+
+// The VRRP version an instance speaks: its own `version`, else the global default.
+inline int effectiveVersion(const Config& c, const Instance& i) {
+    return i.version.value_or(c.global.vrrp_version);
+}
+
+// IPv6 when any VIP (or native_ipv6) says so; mixing families is a config error.
+inline Family instanceFamily(const Instance& i) {
+    if (i.native_ipv6) return Family::V6;
+    return i.vips.empty() ? Family::V4 : i.vips.front().prefix.addr.family();
+}
+
+}  // namespace xvrrp::config
