@@ -1,0 +1,116 @@
+// xvrrpctl: talks to xvrrpd over its control socket.
+#include <getopt.h>
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "control/protocol.hpp"
+#include "control/server.hpp"
+
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kUsage =
+    "usage: xvrrpctl [--control PATH] COMMAND [ARGS]\n"
+    "commands:\n"
+    "  status [--json]     instances, states, priorities, masters, VIPs, counters\n"
+    "options:\n"
+    "  -c, --control PATH  control socket (default /run/xvrrp/xvrrpd.sock)\n"
+    "  -h, --help          this text\n";
+
+std::string ageText(const json& inst) {
+    const auto& la = inst.value("last_advert", json());
+    if (la.is_null()) return "never";
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%.1f ms ago", la.value("age_ms", 0.0));
+    return buf;
+}
+
+void printStatus(const json& s) {
+    const auto& d = s.value("daemon", json::object());
+    std::printf("xvrrpd pid %d, up %.1f s, config %s\n", d.value("pid", 0), d.value("uptime_s", 0.0),
+                d.value("config", std::string("?")).c_str());
+    for (const auto& i : s.value("instances", json::array())) {
+        const auto& prio = i.value("priority", json::object());
+        std::printf("\n%s  %s  vrid %d  %s  v%d  %s\n", i.value("name", "").c_str(),
+                    i.value("interface", "").c_str(), i.value("vrid", 0),
+                    i.value("family", "").c_str(), i.value("version", 0),
+                    i.value("state", "").c_str());
+        std::printf("  priority        %d configured, %d effective\n", prio.value("configured", 0),
+                    prio.value("effective", 0));
+        std::printf("  advert_int      %.2f s (master's %.2f s)\n", i.value("advert_int_ms", 0.0) / 1000,
+                    i.value("master_advert_int_ms", 0.0) / 1000);
+        const auto& m = i.value("master", json());
+        if (m.is_object())
+            std::printf("  master          %s priority %d\n", m.value("address", "").c_str(),
+                        m.value("priority", 0));
+        else
+            std::printf("  master          unknown\n");
+        std::string vips;
+        for (const auto& v : i.value("vips", json::array()))
+            vips += (vips.empty() ? "" : " ") + v.get<std::string>();
+        std::printf("  vips            %s\n", vips.empty() ? "-" : vips.c_str());
+        std::printf("  last advert     %s\n", ageText(i).c_str());
+        if (!i.value("fault_reason", std::string()).empty())
+            std::printf("  fault           %s\n", i["fault_reason"].get<std::string>().c_str());
+        std::string counters;
+        for (const auto& [k, v] : i.value("counters", json::object()).items())
+            counters += (counters.empty() ? "" : ", ") + k + " " + v.dump();
+        std::printf("  counters        %s\n", counters.c_str());
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string control(xvrrp::control::kDefaultSocket);
+    static option longopts[] = {{"control", required_argument, nullptr, 'c'},
+                                {"help", no_argument, nullptr, 'h'},
+                                {nullptr, 0, nullptr, 0}};
+    int opt;
+    // '+' stops at the first non-option so each command parses its own flags.
+    while ((opt = getopt_long(argc, argv, "+c:h", longopts, nullptr)) != -1) {
+        switch (opt) {
+            case 'c': control = optarg; break;
+            case 'h': std::fputs(kUsage, stdout); return 0;
+            default: std::fputs(kUsage, stderr); return 2;
+        }
+    }
+    if (optind >= argc) {
+        std::fprintf(stderr, "xvrrpctl: missing command\n%s", kUsage);
+        return 2;
+    }
+    std::string cmd = argv[optind++];
+    try {
+        if (cmd == "status") {
+            bool as_json = false;
+            for (; optind < argc; ++optind) {
+                std::string a = argv[optind];
+                if (a == "--json" || a == "-j") {
+                    as_json = true;
+                } else {
+                    std::fprintf(stderr, "xvrrpctl status: unknown argument '%s'\n", a.c_str());
+                    return 2;
+                }
+            }
+            json resp = xvrrp::control::request(control, {{"cmd", "status"}});
+            if (!resp.value("ok", false)) {
+                std::fprintf(stderr, "xvrrpctl: %s\n", resp.value("error", "error").c_str());
+                return 1;
+            }
+            resp.erase("ok");
+            if (as_json)
+                std::cout << resp.dump(2) << "\n";
+            else
+                printStatus(resp);
+            return 0;
+        }
+        std::fprintf(stderr, "xvrrpctl: unknown command '%s'\n%s", cmd.c_str(), kUsage);
+        return 2;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "xvrrpctl: %s\n", e.what());
+        return 1;
+    }
+}
