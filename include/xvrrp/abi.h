@@ -87,9 +87,23 @@ XV_CHECK(xv_stats, truncated, 32);
 XV_CHECK(xv_stats, bad_ip, 40);
 XV_ASSERT(sizeof(struct xv_stats) == 48, "xv_stats size");
 
+/* Per-interface receive configuration (xv_ifcfg, key: __u32 ifindex). Interfaces
+ * without an entry are treated as Ethernet. */
+enum xv_if_flags {
+	XV_IF_NO_ETH = 1u << 0, /* frames start at the IP header (tun, WireGuard) */
+};
+
+struct xv_if_cfg {
+	__u32 flags; /* enum xv_if_flags */
+};
+XV_CHECK(xv_if_cfg, flags, 0);
+XV_ASSERT(sizeof(struct xv_if_cfg) == 4, "xv_if_cfg size");
+
 #ifdef __cplusplus
 static_assert(std::is_trivially_copyable_v<xv_advert>);
 static_assert(std::has_unique_object_representations_v<xv_advert>);
 static_assert(std::is_trivially_copyable_v<xv_stats>);
 static_assert(std::has_unique_object_representations_v<xv_stats>);
+static_assert(std::is_trivially_copyable_v<xv_if_cfg>);
+static_assert(std::has_unique_object_representations_v<xv_if_cfg>);
 #endif

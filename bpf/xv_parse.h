@@ -1,0 +1,169 @@
+/* Header parsing for xv_rx: Ethernet + VLAN, IPv4, IPv6 with extension headers.
+ * Direct packet access only; every read is preceded by a data_end check. */
+#pragma once
+
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "xvrrp/abi.h"
+
+#define XV_MAX_VLAN 2	/* 802.1Q / 802.1ad tags we look through */
+#define XV_MAX_EXTHDR 4 /* IPv6 extension headers we walk */
+#define XV_VRRP_HDR_MIN 8 /* fixed VRRP header, RFC 5798 section 5.1 */
+
+#ifndef ETH_P_8021AD
+#define ETH_P_8021AD 0x88A8
+#endif
+#define XV_IP_MF 0x2000
+#define XV_IP_OFFSET 0x1fff
+
+enum xv_parse {
+	XV_P_NOT_VRRP, /* pass to the stack */
+	XV_P_VRRP,     /* headers parsed, VRRP message at cur */
+	XV_P_TRUNCATED, /* a header runs past data_end */
+	XV_P_BAD_IP,    /* version, IHL or length fields inconsistent */
+	XV_P_FRAGMENT,  /* VRRP in a fragment: RFC 5798 adverts are never fragmented */
+};
+
+struct xv_vlan_hdr {
+	__be16 tci;
+	__be16 proto;
+};
+
+struct xv_ext_hdr {
+	__u8 nexthdr;
+	__u8 hdrlen; /* in 8-octet units, not counting the first 8 (RFC 8200 section 4.3) */
+};
+
+/* What the parser learnt before the ring record is reserved. */
+struct xv_meta {
+	__u16 vlan_id;
+	__u16 payload_len;
+	__u8 has_vlan;
+	__u8 family;
+	__u8 ttl;
+	__u8 pad;
+	__u8 src_mac[ETH_ALEN];
+	__u8 saddr[16];
+	__u8 daddr[16];
+};
+
+static __always_inline enum xv_parse xv_parse_eth(void **cur, void *end, __be16 *proto,
+						  struct xv_meta *m)
+{
+	struct ethhdr *eth = *cur;
+	__be16 p;
+
+	if ((void *)(eth + 1) > end)
+		return XV_P_TRUNCATED;
+	__builtin_memcpy(m->src_mac, eth->h_source, ETH_ALEN);
+	p = eth->h_proto;
+	*cur = eth + 1;
+
+#pragma unroll
+	for (int i = 0; i < XV_MAX_VLAN; i++) {
+		struct xv_vlan_hdr *vh = *cur;
+
+		if (p != bpf_htons(ETH_P_8021Q) && p != bpf_htons(ETH_P_8021AD))
+			break;
+		if ((void *)(vh + 1) > end)
+			return XV_P_TRUNCATED;
+		/* The outer tag names the VLAN sub-interface on the attached device. */
+		if (!m->has_vlan) {
+			m->has_vlan = 1;
+			m->vlan_id = bpf_ntohs(vh->tci) & 0x0fff;
+		}
+		p = vh->proto;
+		*cur = vh + 1;
+	}
+	*proto = p;
+	return XV_P_NOT_VRRP;
+}
+
+static __always_inline enum xv_parse xv_parse_ipv4(void **cur, void *end, struct xv_meta *m)
+{
+	struct iphdr *ip = *cur;
+	__u32 hlen;
+	__u16 tot;
+
+	if ((void *)(ip + 1) > end)
+		return XV_P_TRUNCATED;
+	if (ip->version != 4 || ip->ihl < 5)
+		return XV_P_BAD_IP;
+	hlen = ip->ihl * 4;
+	if (*cur + hlen > end)
+		return XV_P_TRUNCATED;
+	if (ip->protocol != XV_IPPROTO_VRRP)
+		return XV_P_NOT_VRRP;
+	tot = bpf_ntohs(ip->tot_len);
+	if (tot < hlen)
+		return XV_P_BAD_IP;
+	if (ip->frag_off & bpf_htons(XV_IP_MF | XV_IP_OFFSET))
+		return XV_P_FRAGMENT;
+
+	m->family = XV_FAMILY_V4;
+	m->ttl = ip->ttl;
+	__builtin_memcpy(m->saddr, &ip->saddr, 4);
+	__builtin_memcpy(m->daddr, &ip->daddr, 4);
+	m->payload_len = tot - hlen;
+	*cur += hlen;
+	return XV_P_VRRP;
+}
+
+static __always_inline enum xv_parse xv_parse_ipv6(void **cur, void *end, struct xv_meta *m)
+{
+	struct ipv6hdr *ip6 = *cur;
+	void *p = ip6 + 1;
+	__u32 ext = 0;
+	__u16 plen;
+	__u8 nh;
+
+	if ((void *)(ip6 + 1) > end)
+		return XV_P_TRUNCATED;
+	if (ip6->version != 6)
+		return XV_P_BAD_IP;
+	nh = ip6->nexthdr;
+
+#pragma unroll
+	for (int i = 0; i < XV_MAX_EXTHDR; i++) {
+		struct xv_ext_hdr *eh = p;
+		__u32 len;
+
+		if (nh != IPPROTO_HOPOPTS && nh != IPPROTO_ROUTING && nh != IPPROTO_DSTOPTS)
+			break;
+		if ((void *)(eh + 1) > end)
+			return XV_P_TRUNCATED;
+		len = ((__u32)eh->hdrlen + 1) * 8;
+		if (p + len > end)
+			return XV_P_TRUNCATED;
+		nh = eh->nexthdr;
+		p += len;
+		ext += len;
+	}
+	if (nh == IPPROTO_FRAGMENT) {
+		struct xv_ext_hdr *fh = p;
+
+		if ((void *)(fh + 1) > end)
+			return XV_P_TRUNCATED;
+		return fh->nexthdr == XV_IPPROTO_VRRP ? XV_P_FRAGMENT : XV_P_NOT_VRRP;
+	}
+	if (nh != XV_IPPROTO_VRRP)
+		return XV_P_NOT_VRRP;
+	plen = bpf_ntohs(ip6->payload_len);
+	if (plen < ext)
+		return XV_P_BAD_IP;
+
+	m->family = XV_FAMILY_V6;
+	m->ttl = ip6->hop_limit;
+	__builtin_memcpy(m->saddr, &ip6->saddr, 16);
+	__builtin_memcpy(m->daddr, &ip6->daddr, 16);
+	m->payload_len = plen - ext;
+	*cur = p;
+	return XV_P_VRRP;
+}
