@@ -1,0 +1,96 @@
+// The lab itself must be trustworthy before any daemon test relies on it.
+#include "lab/lab.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <stdexcept>
+
+#include "lab/net_query.hpp"
+#include "lab/wait.hpp"
+
+namespace xvrrp::lab {
+namespace {
+
+bool netnsExists(const std::string& name) { return std::filesystem::exists("/run/netns/" + name); }
+
+class LabTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        if (::geteuid() != 0) GTEST_SKIP() << "needs root to create network namespaces";
+    }
+};
+
+TEST_F(LabTest, NodesReachEachOtherOverV4AndV6) {
+    Lab lab({"a", "b"}, {.tag = "labt"});
+    EXPECT_TRUE(hasAddress(lab.node("a"), "eth0", lab.v4("a")));
+    EXPECT_TRUE(hasAddress(lab.node("b"), "eth0", lab.v6("b")));
+    EXPECT_FALSE(hasAddress(lab.node("a"), "eth0", lab.v4("b")));
+    // The first echo also resolves ARP/ND, hence the retry window.
+    EXPECT_TRUE(waitUntil([&] { return ping(lab.node("a"), lab.v4("b")).has_value(); },
+                          std::chrono::seconds(3)));
+    EXPECT_TRUE(waitUntil([&] { return ping(lab.node("b"), lab.v6("a")).has_value(); },
+                          std::chrono::seconds(3)));
+}
+
+TEST_F(LabTest, CutLinkStopsTrafficAndRestoreBringsItBack) {
+    Lab lab({"a", "b"}, {.tag = "labt"});
+    ASSERT_TRUE(waitUntil([&] { return ping(lab.node("a"), lab.v4("b")).has_value(); },
+                          std::chrono::seconds(3)));
+    EXPECT_TRUE(hasCarrier(lab.node("b"), "eth0"));
+    lab.cutLink("b");
+    // The node sees carrier loss, not only a silent drop.
+    EXPECT_TRUE(
+        waitUntil([&] { return !hasCarrier(lab.node("b"), "eth0"); }, std::chrono::seconds(2)));
+    EXPECT_FALSE(ping(lab.node("a"), lab.v4("b"), std::chrono::milliseconds(300)).has_value());
+    lab.restoreLink("b");
+    EXPECT_TRUE(
+        waitUntil([&] { return hasCarrier(lab.node("b"), "eth0"); }, std::chrono::seconds(2)));
+    EXPECT_TRUE(waitUntil([&] { return ping(lab.node("a"), lab.v4("b")).has_value(); },
+                          std::chrono::seconds(3)));
+}
+
+TEST_F(LabTest, ProcessRunsInsideTheNodeAndIsKilledWithIt) {
+    std::string ns;
+    int pid = -1;
+    {
+        Lab lab({"a"}, {.tag = "labt"});
+        ns = lab.node("a").name();
+        auto& p = lab.node("a").spawn({"sleep", "300"}, lab.logDir() + "/sleep.log");
+        pid = p.pid();
+        ASSERT_TRUE(
+            waitUntil([&] { return lab.node("a").pids().size() == 1; }, std::chrono::seconds(2)));
+        EXPECT_EQ(lab.node("a").pids().front(), pid);
+        auto r = lab.node("a").run({"ip", "-o", "link", "show", "eth0"});
+        EXPECT_TRUE(r.ok()) << r.err;
+    }
+    EXPECT_FALSE(netnsExists(ns));
+    EXPECT_NE(::kill(pid, 0), 0) << "process " << pid << " survived its namespace";
+}
+
+TEST_F(LabTest, TeardownHappensWhenTheBodyThrows) {
+    std::vector<std::string> names;
+    auto body = [&] {
+        Lab lab({"a", "b"}, {.tag = "labt"});
+        names = {lab.hub().name(), lab.node("a").name(), lab.node("b").name()};
+        lab.node("b").spawn({"sleep", "300"}, lab.logDir() + "/sleep.log");
+        throw std::runtime_error("assertion failed inside the test body");
+    };
+    EXPECT_THROW(body(), std::runtime_error);
+    ASSERT_EQ(names.size(), 3u);
+    for (const auto& n : names) EXPECT_FALSE(netnsExists(n)) << n << " left behind";
+}
+
+TEST_F(LabTest, RunReportsExitCodeAndTimesOut) {
+    Netns ns("labt-run");
+    EXPECT_EQ(ns.run({"sh", "-c", "exit 3"}).exitCode, 3);
+    EXPECT_EQ(ns.run({"no-such-binary-xv"}).exitCode, 127);
+    auto start = Clock::now();
+    auto r = ns.run({"sleep", "5"}, Ms(200));
+    EXPECT_EQ(r.exitCode, -1);
+    EXPECT_LT(Clock::now() - start, std::chrono::seconds(2));
+}
+
+}  // namespace
+}  // namespace xvrrp::lab

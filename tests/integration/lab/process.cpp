@@ -1,0 +1,143 @@
+#include "lab/process.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+#include <thread>
+
+namespace xvrrp::lab {
+
+namespace {
+std::system_error sysError(const std::string& what) {
+    return std::system_error(errno, std::generic_category(), what);
+}
+}  // namespace
+
+Process Process::spawn(const std::string& netnsPath, const std::vector<std::string>& argv,
+                       const std::string& logPath) {
+    if (argv.empty()) throw std::invalid_argument("Process::spawn: empty argv");
+    // Everything the child needs is prepared before fork: after fork only
+    // async-signal-safe calls are allowed in a threaded parent.
+    std::vector<char*> cargv;
+    for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+    cargv.push_back(nullptr);
+    int nsFd = -1;
+    if (!netnsPath.empty()) {
+        nsFd = ::open(netnsPath.c_str(), O_RDONLY | O_CLOEXEC);
+        if (nsFd < 0) throw sysError("open(" + netnsPath + ")");
+    }
+    int logFd = ::open(logPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (logFd < 0) {
+        int saved = errno;
+        if (nsFd >= 0) ::close(nsFd);
+        errno = saved;
+        throw sysError("open(" + logPath + ")");
+    }
+    pid_t pid = ::fork();
+    if (pid < 0) {
+        int saved = errno;
+        ::close(logFd);
+        if (nsFd >= 0) ::close(nsFd);
+        errno = saved;
+        throw sysError("fork for " + argv[0]);
+    }
+    if (pid == 0) {
+        ::setpgid(0, 0);
+        if (nsFd >= 0 && ::setns(nsFd, CLONE_NEWNET) != 0) _exit(126);
+        int devNull = ::open("/dev/null", O_RDONLY);
+        if (devNull >= 0) ::dup2(devNull, 0);
+        ::dup2(logFd, 1);
+        ::dup2(logFd, 2);
+        ::execvp(cargv[0], cargv.data());
+        _exit(127);
+    }
+    ::setpgid(pid, pid);  // also from the parent, so a signal sent at once reaches the group
+    ::close(logFd);
+    if (nsFd >= 0) ::close(nsFd);
+    Process p;
+    p.pid_ = pid;
+    p.logPath_ = logPath;
+    return p;
+}
+
+Process::Process(Process&& other) noexcept { *this = std::move(other); }
+
+Process& Process::operator=(Process&& other) noexcept {
+    if (this != &other) {
+        if (pid_ > 0 && !exited_) stop();
+        pid_ = other.pid_;
+        exited_ = other.exited_;
+        status_ = other.status_;
+        logPath_ = std::move(other.logPath_);
+        other.pid_ = -1;
+    }
+    return *this;
+}
+
+Process::~Process() {
+    if (pid_ > 0 && !exited_) stop();
+}
+
+bool Process::reap(int options) {
+    if (pid_ <= 0 || exited_) return true;
+    int st = 0;
+    pid_t r = ::waitpid(pid_, &st, options);
+    if (r == pid_) {
+        exited_ = true;
+        status_ = st;
+        return true;
+    }
+    if (r < 0 && errno == ECHILD) {  // reaped elsewhere; treat as gone
+        exited_ = true;
+        return true;
+    }
+    return false;
+}
+
+bool Process::running() { return pid_ > 0 && !reap(WNOHANG); }
+
+void Process::sendSignal(int sig) {
+    if (!running()) return;
+    // The group first (daemon helpers), then the pid in case it left the group.
+    ::kill(-pid_, sig);
+    ::kill(pid_, sig);
+}
+
+std::optional<int> Process::waitExit(std::chrono::steady_clock::duration timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!reap(WNOHANG)) {
+        if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return status_;
+}
+
+int Process::stop(std::chrono::steady_clock::duration grace) {
+    if (pid_ <= 0) return 0;
+    sendSignal(SIGTERM);
+    if (!waitExit(grace)) {
+        ::kill(-pid_, SIGKILL);
+        ::kill(pid_, SIGKILL);
+        reap(0);
+    } else {
+        ::kill(-pid_, SIGKILL);  // leftover helpers of an exited leader
+    }
+    return status_;
+}
+
+std::string Process::readLog() const {
+    std::ifstream in(logPath_);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+}  // namespace xvrrp::lab
