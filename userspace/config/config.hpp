@@ -166,7 +166,8 @@ struct TrackProcess {
     Location where;
     std::string name;
     std::string process;
-    std::vector<std::string> param_match;
+    std::vector<std::string> param_match;  // parameters after the process name
+    std::string param_match_mode;          // ""|exact|initial|partial (param_match keyword)
     int weight = 0;
     bool weight_reverse = false;
     uint32_t quorum = 1;

@@ -1,0 +1,355 @@
+// virtual_ipaddress / static_ipaddress lines, virtual_routes / static_routes, rules and
+// track lists. Syntax per keepalived.conf(5) "Static routes/addresses/rules".
+#include <array>
+#include <charconv>
+
+#include "config/parse_util.hpp"
+
+namespace xvrrp::config {
+namespace {
+
+// A list-block line is the node's key followed by its args.
+std::vector<Token> lineWords(const Node& n) {
+    std::vector<Token> all{n.key};
+    all.insert(all.end(), n.args.begin(), n.args.end());
+    return all;
+}
+
+bool validScope(const std::string& s) {
+    static constexpr std::array kNames{"global", "site", "link", "host", "nowhere", "universe"};
+    for (auto k : kNames)
+        if (s == k) return true;
+    if (s.empty() || s.size() > 3) return false;
+    for (char c : s)
+        if (c < '0' || c > '9') return false;
+    return std::stoi(s) <= 255;
+}
+
+// Reads the value after an option word; reports when it is missing.
+const Token* valueAfter(const std::vector<Token>& w, size_t& i, Context& ctx, std::string_view what) {
+    if (i + 1 >= w.size()) {
+        ctx.diags.error(w[i].where, "'" + w[i].text + "' expects " + std::string(what));
+        return nullptr;
+    }
+    return &w[++i];
+}
+
+IpAddr maskHost(const IpAddr& a, unsigned len, bool set) {
+    uint8_t b[16];
+    for (size_t k = 0; k < a.size(); ++k) {
+        unsigned bitsInByte = len >= (k + 1) * 8 ? 8 : (len > k * 8 ? len - k * 8 : 0);
+        uint8_t hostMask = static_cast<uint8_t>(0xff >> bitsInByte);
+        b[k] = set ? (a.data()[k] | hostMask) : (a.data()[k] & ~hostMask);
+    }
+    return IpAddr::fromBytes(a.family(), b);
+}
+
+}  // namespace
+
+std::optional<VirtualAddress> parseVirtualAddress(const Node& line, Context& ctx) {
+    if (!expectNoBlock(line, ctx)) return std::nullopt;
+    auto w = lineWords(line);
+    auto prefix = IpPrefix::parse(w[0].text);
+    if (!prefix) {
+        ctx.diags.error(w[0].where, "expected an address ADDR[/LEN], got '" + w[0].text + "'");
+        return std::nullopt;
+    }
+    VirtualAddress va;
+    va.where = w[0].where;
+    va.prefix = *prefix;
+    bool ok = true;
+    for (size_t i = 1; i < w.size() && ok; ++i) {
+        const std::string& k = w[i].text;
+        if (k == "brd" || k == "broadcast") {
+            const Token* v = valueAfter(w, i, ctx, "an address, '+' or '-'");
+            if (!v) { ok = false; break; }
+            if (!va.prefix.addr.isV4()) {
+                ctx.diags.warning(w[i - 1].where, "broadcast is IPv4 only; ignored for " + w[0].text);
+            } else if (v->text == "+") {
+                va.broadcast_auto = true;
+                va.broadcast = maskHost(va.prefix.addr, va.prefix.len, true);
+            } else if (v->text == "-") {
+                va.broadcast = maskHost(va.prefix.addr, va.prefix.len, false);
+            } else if (auto a = parseAddr(*v, ctx, "brd"); a && a->isV4()) {
+                va.broadcast = a;
+            } else {
+                if (a) ctx.diags.error(v->where, "brd must be an IPv4 address, got '" + v->text + "'");
+                ok = false;
+            }
+        } else if (k == "dev") {
+            const Token* v = valueAfter(w, i, ctx, "an interface name");
+            if (!v) { ok = false; break; }
+            va.dev = v->text;
+        } else if (k == "scope") {
+            const Token* v = valueAfter(w, i, ctx, "a scope");
+            if (!v) { ok = false; break; }
+            if (!validScope(v->text)) {
+                ctx.diags.error(v->where, "scope must be global|site|link|host|nowhere or 0..255, got '" + v->text + "'");
+                ok = false;
+            }
+            va.scope = v->text;
+        } else if (k == "label") {
+            const Token* v = valueAfter(w, i, ctx, "a label");
+            if (!v) { ok = false; break; }
+            if (!va.prefix.addr.isV4())
+                ctx.diags.warning(v->where, "label is IPv4 only; ignored for " + w[0].text);
+            else
+                va.label = v->text;
+        } else if (k == "peer") {
+            const Token* v = valueAfter(w, i, ctx, "an address");
+            if (!v) { ok = false; break; }
+            auto a = parseAddr(*v, ctx, "peer");
+            if (a && a->family() != va.prefix.addr.family()) {
+                ctx.diags.error(v->where, "peer " + v->text + " is not the same family as " + w[0].text);
+                a.reset();
+            }
+            if (!a) ok = false;
+            va.peer = a;
+        } else if (k == "home") {
+            va.home = true;
+        } else if (k == "-nodad" || k == "nodad") {
+            va.nodad = true;
+        } else if (k == "noprefixroute") {
+            va.noprefixroute = true;
+        } else if (k == "autojoin") {
+            va.autojoin = true;
+        } else if (k == "no_track") {
+            va.no_track = true;
+        } else if (k == "mngtmpaddr" || k == "use_vmac") {
+            va.extra.push_back(k);
+        } else if (k == "preferred_lft" || k == "track_group") {
+            const Token* v = valueAfter(w, i, ctx, "a value");
+            if (!v) { ok = false; break; }
+            va.extra.push_back(k);
+            va.extra.push_back(v->text);
+        } else {
+            ctx.diags.warning(w[i].where, "unknown option '" + k + "' for address " + w[0].text + "; kept, not acted on");
+            va.extra.push_back(k);
+        }
+    }
+    if (!ok) return std::nullopt;
+    return va;
+}
+
+namespace {
+
+// Route options that take one value and are kept verbatim (ip-route(8) names).
+bool routeValueOption(const std::string& k) {
+    static constexpr std::array kOpts{"tos", "dsfield", "mtu", "hoplimit", "advmss", "rtt", "rttvar",
+                                      "reordering", "window", "cwnd", "ssthresh", "realms", "rto_min",
+                                      "initcwnd", "initrwnd", "features", "vrf", "pref", "congctl",
+                                      "quickack", "fastopen_no_cookie", "ttl-propagate", "expires",
+                                      "track_group", "or", "weight"};
+    for (auto o : kOpts)
+        if (k == o) return true;
+    return false;
+}
+
+std::optional<uint32_t> routeTable(const std::string& s) {
+    if (s == "main") return 254;
+    if (s == "local") return 255;
+    if (s == "default") return 253;
+    uint32_t v = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
+    return v;
+}
+
+std::optional<uint8_t> routeProtocol(const std::string& s) {
+    static constexpr std::array<std::pair<const char*, uint8_t>, 8> kNames{{
+        {"redirect", 1}, {"kernel", 2}, {"boot", 3}, {"static", 4}, {"ra", 9}, {"dhcp", 16},
+        {"keepalived", 18}, {"bird", 12}}};
+    for (auto [n, v] : kNames)
+        if (s == n) return v;
+    unsigned v = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || end != s.data() + s.size() || s.empty() || v > 255) return std::nullopt;
+    return static_cast<uint8_t>(v);
+}
+
+}  // namespace
+
+std::optional<Route> parseRoute(const Node& line, Context& ctx) {
+    if (!expectNoBlock(line, ctx)) return std::nullopt;
+    auto w = lineWords(line);
+    Route r;
+    r.where = w[0].where;
+    bool haveTo = false, isDefault = false, inet6 = false, ok = true;
+    Location toWhere = w[0].where;
+    auto setTo = [&](const Token& t) {
+        if (haveTo) {
+            ctx.diags.error(t.where, "route has two destinations ('" + t.text + "')");
+            ok = false;
+            return;
+        }
+        haveTo = true;
+        toWhere = t.where;
+        if (t.text == "default") {
+            isDefault = true;
+        } else if (auto p = IpPrefix::parse(t.text)) {
+            r.to = *p;
+        } else {
+            ctx.diags.error(t.where, "expected a route destination PREFIX or 'default', got '" + t.text + "'");
+            ok = false;
+        }
+    };
+    for (size_t i = 0; i < w.size() && ok; ++i) {
+        const std::string& k = w[i].text;
+        if (k == "src" || k == "via" || k == "gw") {
+            const Token* v = valueAfter(w, i, ctx, "an address");
+            if (!v) { ok = false; break; }
+            auto a = parseAddr(*v, ctx, k);
+            if (!a) { ok = false; break; }
+            (k == "src" ? r.src : r.via) = a;
+        } else if (k == "to") {
+            const Token* v = valueAfter(w, i, ctx, "a destination");
+            if (!v) { ok = false; break; }
+            setTo(*v);
+        } else if (k == "dev" || k == "oif") {
+            const Token* v = valueAfter(w, i, ctx, "an interface name");
+            if (!v) { ok = false; break; }
+            r.dev = v->text;
+        } else if (k == "scope") {
+            const Token* v = valueAfter(w, i, ctx, "a scope");
+            if (!v) { ok = false; break; }
+            if (!validScope(v->text)) {
+                ctx.diags.error(v->where, "scope must be global|site|link|host|nowhere or 0..255, got '" + v->text + "'");
+                ok = false;
+            }
+            r.scope = v->text;
+        } else if (k == "table") {
+            const Token* v = valueAfter(w, i, ctx, "a table id");
+            if (!v) { ok = false; break; }
+            r.table = routeTable(v->text);
+            if (!r.table) {
+                ctx.diags.error(v->where, "table must be a number or main|local|default, got '" + v->text + "'");
+                ok = false;
+            }
+        } else if (k == "metric" || k == "preference" || k == "priority") {
+            const Token* v = valueAfter(w, i, ctx, "a number");
+            if (!v) { ok = false; break; }
+            auto m = parseInt(*v, 0, UINT32_MAX, ctx, k);
+            if (!m) { ok = false; break; }
+            r.metric = static_cast<uint32_t>(*m);
+        } else if (k == "protocol" || k == "proto") {
+            const Token* v = valueAfter(w, i, ctx, "a protocol");
+            if (!v) { ok = false; break; }
+            r.protocol = routeProtocol(v->text);
+            if (!r.protocol) {
+                r.extra.push_back(k);
+                r.extra.push_back(v->text);
+            }
+        } else if (k == "blackhole") {
+            r.blackhole = true;
+        } else if (k == "unreachable") {
+            r.unreachable = true;
+        } else if (k == "prohibit") {
+            r.prohibit = true;
+        } else if (k == "throw") {
+            r.throw_ = true;
+        } else if (k == "onlink") {
+            r.onlink = true;
+        } else if (k == "no_track") {
+            r.no_track = true;
+        } else if (k == "inet6") {
+            inet6 = true;
+            r.extra.push_back(k);
+        } else if (k == "append" || k == "lock" || k == "unicast" || k == "local" || k == "broadcast" ||
+                   k == "multicast" || k == "nat" || k == "anycast") {
+            r.extra.push_back(k);
+        } else if (k == "nexthop" || k == "encap") {
+            // Multipath and encapsulation: kept verbatim to the end of the line.
+            for (; i < w.size(); ++i) r.extra.push_back(w[i].text);
+        } else if (routeValueOption(k)) {
+            const Token* v = valueAfter(w, i, ctx, "a value");
+            if (!v) { ok = false; break; }
+            r.extra.push_back(k);
+            r.extra.push_back(v->text);
+        } else if (!haveTo && (k == "default" || IpPrefix::parse(k))) {
+            setTo(w[i]);
+        } else {
+            ctx.diags.warning(w[i].where, "unknown route option '" + k + "'; kept, not acted on");
+            r.extra.push_back(k);
+        }
+    }
+    if (!ok) return std::nullopt;
+    if (!haveTo) {
+        ctx.diags.error(w[0].where, "route has no destination (PREFIX or 'default')");
+        return std::nullopt;
+    }
+    Family fam = isDefault ? (inet6 ? Family::V6 : Family::V4) : r.to.addr.family();
+    if (isDefault) {
+        if (r.via) fam = r.via->family();
+        else if (r.src) fam = r.src->family();
+        r.to = *IpPrefix::parse(fam == Family::V6 ? "::/0" : "0.0.0.0/0");
+    }
+    for (const auto* a : {&r.via, &r.src}) {
+        if (*a && (*a)->family() != fam) {
+            ctx.diags.error(toWhere, "route mixes IPv4 and IPv6 (" + r.to.str() + " with " + (*a)->str() + ")");
+            return std::nullopt;
+        }
+    }
+    return r;
+}
+
+std::optional<Rule> parseRule(const Node& line, Context& ctx) {
+    if (!expectNoBlock(line, ctx)) return std::nullopt;
+    Rule r;
+    r.where = line.key.where;
+    for (const auto& t : lineWords(line)) r.words.push_back(t.text);
+    return r;
+}
+
+void parseAddressBlock(const Node& n, std::vector<VirtualAddress>& out, Context& ctx) {
+    if (!expectBlock(n, ctx)) return;
+    for (const auto& c : n.children)
+        if (auto va = parseVirtualAddress(c, ctx)) out.push_back(std::move(*va));
+}
+
+void parseRouteBlock(const Node& n, std::vector<Route>& out, Context& ctx) {
+    if (!expectBlock(n, ctx)) return;
+    for (const auto& c : n.children)
+        if (auto r = parseRoute(c, ctx)) out.push_back(std::move(*r));
+}
+
+void parseRuleBlock(const Node& n, std::vector<Rule>& out, Context& ctx) {
+    if (!expectBlock(n, ctx)) return;
+    for (const auto& c : n.children)
+        if (auto r = parseRule(c, ctx)) out.push_back(std::move(*r));
+}
+
+void parseTrackList(const Node& n, std::vector<TrackRef>& out, int weight_lo, int weight_hi,
+                    Context& ctx) {
+    if (!expectBlock(n, ctx)) return;
+    for (const auto& c : n.children) {
+        if (!expectNoBlock(c, ctx)) continue;
+        TrackRef ref;
+        ref.where = c.key.where;
+        ref.name = c.key.text;
+        bool ok = true;
+        for (size_t i = 0; i < c.args.size() && ok; ++i) {
+            const std::string& k = c.args[i].text;
+            if (k == "weight") {
+                if (i + 1 >= c.args.size()) {
+                    ctx.diags.error(c.args[i].where, "'weight' expects a number");
+                    ok = false;
+                    break;
+                }
+                auto v = parseInt(c.args[++i], weight_lo, weight_hi, ctx, "weight");
+                if (!v) ok = false;
+                else ref.weight = static_cast<int>(*v);
+            } else if (k == "reverse") {
+                ref.reverse = true;
+            } else if (k == "noreverse" || k == "no_reverse") {
+                ref.reverse = false;
+            } else {
+                ctx.diags.error(c.args[i].where, "expected 'weight N' or 'reverse' after " + ref.name +
+                                                     " in " + n.key.text + ", got '" + k + "'");
+                ok = false;
+            }
+        }
+        if (ok) out.push_back(std::move(ref));
+    }
+}
+
+}  // namespace xvrrp::config

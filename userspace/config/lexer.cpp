@@ -1,0 +1,293 @@
+#include "config/lexer.hpp"
+
+#include <glob.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace xvrrp::config {
+namespace {
+
+constexpr int kMaxIncludeDepth = 32;
+
+bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
+bool isComment(char c) { return c == '#' || c == '!'; }
+
+bool isIncludeKeyword(std::string_view w) {
+    return w == "include" || w == "includer" || w == "includem" || w == "includew" ||
+           w == "includeb" || w == "includea";
+}
+
+int hexValue(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// Shell-like escapes inside quotes, as keepalived.conf(5) "Quoted strings" lists them.
+size_t readEscape(std::string_view line, size_t i, std::string& out) {
+    // line[i] is the character after the backslash.
+    char c = line[i];
+    switch (c) {
+        case 'a': out += '\a'; return i + 1;
+        case 'b': out += '\b'; return i + 1;
+        case 'E': case 'e': out += '\x1b'; return i + 1;
+        case 'f': out += '\f'; return i + 1;
+        case 'n': out += '\n'; return i + 1;
+        case 'r': out += '\r'; return i + 1;
+        case 't': out += '\t'; return i + 1;
+        case 'v': out += '\v'; return i + 1;
+        case 'c':
+            if (i + 1 < line.size()) {
+                out += static_cast<char>(line[i + 1] & 0x1f);
+                return i + 2;
+            }
+            break;
+        case 'x': {
+            size_t j = i + 1;
+            int v = 0;
+            while (j < line.size() && hexValue(line[j]) >= 0) v = (v * 16 + hexValue(line[j++])) & 0xff;
+            if (j == i + 1) break;
+            out += static_cast<char>(v);
+            return j;
+        }
+        default:
+            if (c >= '0' && c <= '7') {
+                size_t j = i;
+                int v = 0;
+                while (j < line.size() && j < i + 3 && line[j] >= '0' && line[j] <= '7')
+                    v = v * 8 + (line[j++] - '0');
+                out += static_cast<char>(v & 0xff);
+                return j;
+            }
+    }
+    out += c;
+    return i + 1;
+}
+
+// Reads one word starting at line[i] (not whitespace). Braces end an unquoted word unless
+// `braces_are_text` (include patterns may use csh-style {a,b}).
+Token scanWord(std::string_view line, size_t& i, bool braces_are_text, const Location& at,
+               Diagnostics& diags) {
+    Token t;
+    t.where = at;
+    while (i < line.size()) {
+        char c = line[i];
+        if (isSpace(c) || isComment(c)) break;
+        if (!braces_are_text && (c == '{' || c == '}')) break;
+        if (c == '"' || c == '\'') {
+            t.quoted = true;
+            size_t j = i + 1;
+            bool closed = false;
+            while (j < line.size()) {
+                if (line[j] == c) {
+                    closed = true;
+                    ++j;
+                    break;
+                }
+                if (line[j] == '\\' && j + 1 < line.size()) {
+                    j = readEscape(line, j + 1, t.text);
+                    continue;
+                }
+                t.text += line[j++];
+            }
+            if (!closed) {
+                Location q = at;
+                q.column = static_cast<int>(i) + 1;  // the opening quote
+                diags.error(q, std::string("unterminated quoted string (missing closing ") + c + ")");
+            }
+            i = j;
+            continue;
+        }
+        t.text += c;
+        ++i;
+    }
+    return t;
+}
+
+std::string dirOf(const std::string& path) {
+    auto slash = path.rfind('/');
+    if (slash == std::string::npos) return "";
+    if (slash == 0) return "/";
+    return path.substr(0, slash);
+}
+
+}  // namespace
+
+std::vector<Token> Lexer::lexFile(const std::string& path, const Location& from) {
+    std::vector<Token> out;
+    std::ifstream in(path);
+    if (!in) {
+        Location where = from.file.empty() ? Location{path, 0, 0} : from;
+        diags_.error(where, "open(" + path + "): " + std::strerror(errno));
+        return out;
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    files_.push_back(path);
+    lexInto(ss.str(), path, dirOf(path), out);
+    return out;
+}
+
+std::vector<Token> Lexer::lexText(std::string_view text, const std::string& name,
+                                  const std::string& dir) {
+    std::vector<Token> out;
+    lexInto(text, name, dir, out);
+    return out;
+}
+
+void Lexer::lexInto(std::string_view text, const std::string& name, const std::string& dir,
+                    std::vector<Token>& out) {
+    int lineNo = 0;
+    size_t start = 0;
+    while (start <= text.size()) {
+        size_t end = text.find('\n', start);
+        if (end == std::string_view::npos) end = text.size();
+        std::string_view line = text.substr(start, end - start);
+        ++lineNo;
+        size_t i = 0;
+        bool statementStart = true;  // include is only recognised as a statement's first word
+        bool sawInclude = false;
+        Token includeKw;
+        std::vector<Token> patterns;
+        while (i < line.size()) {
+            char c = line[i];
+            if (isSpace(c)) { ++i; continue; }
+            if (isComment(c)) break;
+            Location at{name, lineNo, static_cast<int>(i) + 1};
+            if (c == '{' || c == '}') {
+                out.push_back({c == '{' ? TokenKind::Open : TokenKind::Close, std::string(1, c), at});
+                ++i;
+                statementStart = true;
+                continue;
+            }
+            Token w = scanWord(line, i, sawInclude, at, diags_);
+            if (sawInclude) {
+                patterns.push_back(std::move(w));
+            } else if (statementStart && !w.quoted && isIncludeKeyword(w.text)) {
+                sawInclude = true;
+                includeKw = std::move(w);
+            } else {
+                out.push_back(std::move(w));
+                statementStart = false;
+            }
+        }
+        if (sawInclude) {
+            include(includeKw, patterns, dir, out);
+        } else {
+            out.push_back({TokenKind::Eol, "", {name, lineNo, static_cast<int>(line.size()) + 1}});
+        }
+        if (end == text.size()) break;
+        start = end + 1;
+    }
+}
+
+void Lexer::include(const Token& keyword, const std::vector<Token>& patterns,
+                    const std::string& dir, std::vector<Token>& out) {
+    if (patterns.empty()) {
+        diags_.error(keyword.where, "'" + keyword.text + "' expects a file name or glob");
+        return;
+    }
+    if (depth_ >= kMaxIncludeDepth) {
+        diags_.error(keyword.where, "includes nested deeper than " +
+                                        std::to_string(kMaxIncludeDepth) + " levels (a loop?)");
+        return;
+    }
+    for (const auto& p : patterns) {
+        std::string pattern = p.text;
+        if (!pattern.empty() && pattern[0] != '/' && !dir.empty()) pattern = dir + "/" + pattern;
+        glob_t g{};
+        int rc = glob(pattern.c_str(), GLOB_BRACE | GLOB_TILDE, nullptr, &g);
+        if (rc == GLOB_NOMATCH || (rc == 0 && g.gl_pathc == 0)) {
+            diags_.warning(p.where, "include '" + p.text + "' matched no files");
+        } else if (rc != 0) {
+            diags_.error(p.where, "glob(" + pattern + ") failed: " +
+                                      (rc == GLOB_NOSPACE ? "out of memory" : "read error"));
+        } else {
+            for (size_t k = 0; k < g.gl_pathc; ++k) {
+                ++depth_;
+                auto toks = lexFile(g.gl_pathv[k], p.where);
+                --depth_;
+                out.insert(out.end(), std::make_move_iterator(toks.begin()),
+                           std::make_move_iterator(toks.end()));
+            }
+        }
+        globfree(&g);
+    }
+}
+
+namespace {
+
+class TreeBuilder {
+public:
+    TreeBuilder(const std::vector<Token>& t, Diagnostics& d) : toks_(t), diags_(d) {}
+
+    // Statements until a '}' (consumed by the caller) or the end of input.
+    std::vector<Node> statements(int depth) {
+        std::vector<Node> out;
+        while (pos_ < toks_.size()) {
+            const Token& t = toks_[pos_];
+            if (t.kind == TokenKind::Eol) { ++pos_; continue; }
+            if (t.kind == TokenKind::Close) {
+                if (depth > 0) return out;
+                diags_.error(t.where, "unexpected '}' with no open block");
+                ++pos_;
+                continue;
+            }
+            if (t.kind == TokenKind::Open) {
+                diags_.error(t.where, "unexpected '{' with no keyword before it");
+                ++pos_;
+                Node skipped;
+                block(skipped, t, depth);  // parse and drop, so the braces stay balanced
+                continue;
+            }
+            out.push_back(statement(depth));
+        }
+        return out;
+    }
+
+private:
+    Node statement(int depth) {
+        Node n;
+        n.key = toks_[pos_++];
+        while (pos_ < toks_.size() && toks_[pos_].kind == TokenKind::Word) n.args.push_back(toks_[pos_++]);
+        // A block may open on the same line or at the start of the next one (Allman style).
+        size_t look = pos_;
+        if (look < toks_.size() && toks_[look].kind == TokenKind::Eol) {
+            ++look;
+            while (look < toks_.size() && toks_[look].kind == TokenKind::Eol) ++look;
+        }
+        if (look < toks_.size() && toks_[look].kind == TokenKind::Open) {
+            pos_ = look + 1;
+            block(n, toks_[look], depth);
+        }
+        return n;
+    }
+
+    void block(Node& n, const Token& open, int depth) {
+        n.has_block = true;
+        n.children = statements(depth + 1);
+        if (pos_ < toks_.size() && toks_[pos_].kind == TokenKind::Close) {
+            ++pos_;
+        } else {
+            std::string what = n.key.text.empty() ? "block" : "'" + n.key.text + "' block";
+            diags_.error(open.where, what + " opened here is never closed (missing '}')");
+        }
+    }
+
+    const std::vector<Token>& toks_;
+    Diagnostics& diags_;
+    size_t pos_ = 0;
+};
+
+}  // namespace
+
+std::vector<Node> buildTree(const std::vector<Token>& tokens, Diagnostics& diags) {
+    TreeBuilder b(tokens, diags);
+    return b.statements(0);
+}
+
+}  // namespace xvrrp::config

@@ -1,0 +1,162 @@
+#include "config/parse_util.hpp"
+
+#include <charconv>
+
+namespace xvrrp::config {
+
+bool expectArgs(const Node& n, size_t min, size_t max, Context& ctx, std::string_view usage) {
+    std::string use = usage.empty() ? "" : " (" + std::string(usage) + ")";
+    if (n.args.size() < min) {
+        ctx.diags.error(n.key.where, "'" + n.key.text + "' expects " +
+                                         (min == 1 ? std::string("a value") : std::to_string(min) + " values") +
+                                         use);
+        return false;
+    }
+    if (n.args.size() > max) {
+        ctx.diags.error(n.args[max].where, "'" + n.key.text + "' takes " +
+                                               (max == 0 ? std::string("no values")
+                                                         : "at most " + std::to_string(max) +
+                                                               (max == 1 ? " value" : " values")) +
+                                               ", unexpected '" + n.args[max].text + "'" + use);
+        return false;
+    }
+    return expectNoBlock(n, ctx);
+}
+
+bool expectNoBlock(const Node& n, Context& ctx) {
+    if (!n.has_block) return true;
+    ctx.diags.error(n.key.where, "'" + n.key.text + "' does not take a { } block");
+    return false;
+}
+
+bool expectBlock(const Node& n, Context& ctx) {
+    if (n.has_block) return true;
+    ctx.diags.error(n.key.where, "'" + n.key.text + "' expects a { } block");
+    return false;
+}
+
+std::optional<int64_t> parseInt(const Token& t, int64_t lo, int64_t hi, Context& ctx,
+                                std::string_view what) {
+    int64_t v = 0;
+    const char* b = t.text.data();
+    const char* e = b + t.text.size();
+    if (b != e && *b == '+') ++b;
+    auto [end, ec] = std::from_chars(b, e, v);
+    if (b == e || ec != std::errc() || end != e || v < lo || v > hi) {
+        ctx.diags.error(t.where, std::string(what) + " must be an integer in " + std::to_string(lo) +
+                                     ".." + std::to_string(hi) + ", got '" + t.text + "'");
+        return std::nullopt;
+    }
+    return v;
+}
+
+std::optional<uint64_t> secondsToMicros(std::string_view s) {
+    if (s.empty()) return std::nullopt;
+    uint64_t whole = 0, frac = 0;
+    size_t i = 0, digits = 0;
+    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, ++digits) {
+        whole = whole * 10 + static_cast<uint64_t>(s[i] - '0');
+        if (whole > 1000000000ULL) return std::nullopt;
+    }
+    if (i < s.size() && s[i] == '.') {
+        ++i;
+        uint64_t scale = 100000;
+        for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, ++digits) {
+            frac += static_cast<uint64_t>(s[i] - '0') * scale;  // digits past 1 us are dropped
+            scale /= 10;
+        }
+    }
+    if (i != s.size() || digits == 0) return std::nullopt;
+    return whole * 1000000 + frac;
+}
+
+namespace {
+std::string secondsStr(uint64_t us) {
+    std::string s = std::to_string(us / 1000000);
+    if (uint64_t f = us % 1000000) {
+        std::string fs = std::to_string(f);
+        fs = std::string(6 - fs.size(), '0') + fs;
+        while (fs.back() == '0') fs.pop_back();
+        s += "." + fs;
+    }
+    return s;
+}
+}  // namespace
+
+std::optional<uint64_t> parseSeconds(const Token& t, uint64_t lo_us, uint64_t hi_us, Context& ctx,
+                                     std::string_view what) {
+    auto v = secondsToMicros(t.text);
+    if (!v || *v < lo_us || *v > hi_us) {
+        ctx.diags.error(t.where, std::string(what) + " must be a number of seconds in " +
+                                     secondsStr(lo_us) + ".." + secondsStr(hi_us) + ", got '" +
+                                     t.text + "'");
+        return std::nullopt;
+    }
+    return v;
+}
+
+std::optional<bool> parseBoolArg(const Node& n, Context& ctx) {
+    if (!expectArgs(n, 0, 1, ctx)) return std::nullopt;
+    if (n.args.empty()) return true;
+    const std::string& w = n.args[0].text;
+    if (w == "on" || w == "true" || w == "yes") return true;
+    if (w == "off" || w == "false" || w == "no") return false;
+    ctx.diags.error(n.args[0].where, "'" + n.key.text + "' expects on|off|true|false|yes|no, got '" + w + "'");
+    return std::nullopt;
+}
+
+std::optional<IpAddr> parseAddr(const Token& t, Context& ctx, std::string_view what) {
+    auto a = IpAddr::parse(t.text);
+    if (!a) ctx.diags.error(t.where, std::string(what) + " must be an IPv4 or IPv6 address, got '" + t.text + "'");
+    return a;
+}
+
+Directive toDirective(const Node& n) {
+    Directive d;
+    d.where = n.key.where;
+    d.keyword = n.key.text;
+    d.args = words(n.args);
+    for (const auto& c : n.children) d.children.push_back(toDirective(c));
+    return d;
+}
+
+std::vector<std::string> words(const std::vector<Token>& toks, size_t from) {
+    std::vector<std::string> out;
+    for (size_t i = from; i < toks.size(); ++i) out.push_back(toks[i].text);
+    return out;
+}
+
+std::string commandLine(const std::vector<Token>& toks, size_t from, size_t to) {
+    std::string out;
+    for (size_t i = from; i < to && i < toks.size(); ++i) {
+        if (!out.empty()) out += ' ';
+        const auto& t = toks[i];
+        bool needsQuote = to - from > 1 && t.quoted && t.text.find_first_of(" \t") != std::string::npos;
+        out += needsQuote ? "'" + t.text + "'" : t.text;
+    }
+    return out;
+}
+
+std::string programOf(const std::string& command) {
+    std::string out;
+    size_t i = 0;
+    while (i < command.size() && (command[i] == ' ' || command[i] == '\t')) ++i;
+    bool inQuote = false;
+    for (; i < command.size(); ++i) {
+        char c = command[i];
+        if (c == '\'') { inQuote = !inQuote; continue; }
+        if (!inQuote && (c == ' ' || c == '\t')) break;
+        out += c;
+    }
+    return out;
+}
+
+void unknownKeyword(const Node& n, std::string_view block, const std::vector<std::string_view>& known,
+                    Context& ctx) {
+    std::string msg = "unknown keyword '" + n.key.text + "' in " + std::string(block);
+    std::string near = nearestWord(n.key.text, known);
+    if (!near.empty()) msg += "; did you mean '" + near + "'?";
+    ctx.diags.warning(n.key.where, msg);
+}
+
+}  // namespace xvrrp::config

@@ -1,0 +1,128 @@
+#pragma once
+// Internal: the state shared by the block parsers and small typed argument readers that
+// report what was expected at the offending word.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.hpp"
+#include "config/diagnostic.hpp"
+#include "config/lexer.hpp"
+#include "config/parser.hpp"
+
+namespace xvrrp::config {
+
+// Positions and raw values the validator needs but Config does not keep.
+struct InstanceInfo {
+    Location vrid_where, advert_where, version_where, state_where, priority_where;
+    Location preempt_where, auth_where, strict_where;
+    uint64_t advert_us = 1000000;  // as written; rounding depends on the version
+    bool advert_given = false;
+};
+
+// A command line to check on the filesystem after parsing (notify scripts).
+struct ScriptUse {
+    Location where;
+    std::string command;
+    std::string what;  // "notify_master script of vrrp_instance VI_1"
+};
+
+struct Context {
+    Config& cfg;
+    Diagnostics& diags;
+    const LoadOptions& options;
+    std::vector<InstanceInfo> info;  // parallel to cfg.instances
+    bool global_version_given = false;
+    std::vector<ScriptUse> notify_scripts;
+};
+
+// Argument count checks; they name the keyword and what it expects.
+bool expectArgs(const Node& n, size_t min, size_t max, Context& ctx, std::string_view usage = {});
+bool expectNoBlock(const Node& n, Context& ctx);
+bool expectBlock(const Node& n, Context& ctx);
+
+std::optional<int64_t> parseInt(const Token& t, int64_t lo, int64_t hi, Context& ctx,
+                                std::string_view what);
+// Decimal seconds ("0.01", "3") to microseconds, within [lo_us, hi_us].
+std::optional<uint64_t> parseSeconds(const Token& t, uint64_t lo_us, uint64_t hi_us, Context& ctx,
+                                     std::string_view what);
+std::optional<uint64_t> secondsToMicros(std::string_view text);
+// <BOOL> is on|off|true|false|yes|no; no argument means true.
+std::optional<bool> parseBoolArg(const Node& n, Context& ctx);
+std::optional<IpAddr> parseAddr(const Token& t, Context& ctx, std::string_view what);
+
+Directive toDirective(const Node& n);
+std::vector<std::string> words(const std::vector<Token>& toks, size_t from = 0);
+
+// A command line as keepalived runs it: a quoted first word is the whole command line;
+// unquoted words are joined (quoted words containing spaces are single-quoted again so the
+// script runner splits them the same way).
+std::string commandLine(const std::vector<Token>& toks, size_t from, size_t to);
+// First word of a command line, honouring single quotes.
+std::string programOf(const std::string& command);
+
+template <class T>
+using Handler = void (*)(const Node&, T&, Context&);
+
+template <class T>
+struct KeywordTable {
+    std::string_view block;  // for messages: "vrrp_instance"
+    std::vector<std::pair<std::string_view, Handler<T>>> handlers;
+    std::vector<std::string_view> kept;  // parsed into `other`, not acted on yet
+};
+
+void unknownKeyword(const Node& n, std::string_view block, const std::vector<std::string_view>& known,
+                    Context& ctx);
+
+// Runs the handler for each child; kept keywords go to `other` (if given), others warn.
+template <class T>
+void dispatch(const std::vector<Node>& children, T& obj, std::vector<Directive>* other,
+              const KeywordTable<T>& table, Context& ctx) {
+    for (const auto& n : children) {
+        bool done = false;
+        for (const auto& [name, fn] : table.handlers) {
+            if (n.key.text == name) {
+                fn(n, obj, ctx);
+                done = true;
+                break;
+            }
+        }
+        if (done) continue;
+        bool kept = false;
+        for (auto name : table.kept) kept = kept || n.key.text == name;
+        if (kept && other) {
+            other->push_back(toDirective(n));
+            continue;
+        }
+        std::vector<std::string_view> known = table.kept;
+        for (const auto& h : table.handlers) known.push_back(h.first);
+        unknownKeyword(n, table.block, known, ctx);
+    }
+}
+
+// Block parsers (one file each).
+void parseGlobal(const Node& n, Context& ctx);
+void parseInstance(const Node& n, Context& ctx);
+void parseScript(const Node& n, Context& ctx);
+void parseTrackFile(const Node& n, Context& ctx);
+void parseTrackProcess(const Node& n, Context& ctx);
+void parseSyncGroup(const Node& n, Context& ctx);
+
+// Addresses, routes and rules (shared by virtual_* and static_* blocks).
+std::optional<VirtualAddress> parseVirtualAddress(const Node& line, Context& ctx);
+std::optional<Route> parseRoute(const Node& line, Context& ctx);
+std::optional<Rule> parseRule(const Node& line, Context& ctx);
+void parseAddressBlock(const Node& n, std::vector<VirtualAddress>& out, Context& ctx);
+void parseRouteBlock(const Node& n, std::vector<Route>& out, Context& ctx);
+void parseRuleBlock(const Node& n, std::vector<Rule>& out, Context& ctx);
+// Track lists: `NAME [weight N] [reverse|noreverse|no_reverse]` one a line.
+void parseTrackList(const Node& n, std::vector<TrackRef>& out, int weight_lo, int weight_hi,
+                    Context& ctx);
+
+// Cross-block checks after everything is read: references, families, VRIDs, scripts.
+void validate(Context& ctx);
+
+}  // namespace xvrrp::config

@@ -1,0 +1,150 @@
+// Top level of keepalived.conf: which block goes where, and the public entry points.
+#include "config/parser.hpp"
+
+#include <array>
+
+#include "config/lexer.hpp"
+#include "config/parse_util.hpp"
+
+namespace xvrrp::config {
+namespace {
+
+using TopHandler = void (*)(const Node&, Context&);
+
+const std::vector<std::pair<std::string_view, TopHandler>>& topHandlers() {
+    static const std::vector<std::pair<std::string_view, TopHandler>> t{
+        {"global_defs", parseGlobal},
+        {"vrrp_script", parseScript},
+        {"vrrp_instance", parseInstance},
+        {"vrrp_sync_group", parseSyncGroup},
+        {"static_ipaddress", [](const Node& n, Context& c) { parseAddressBlock(n, c.cfg.static_addresses, c); }},
+        {"static_routes", [](const Node& n, Context& c) { parseRouteBlock(n, c.cfg.static_routes, c); }},
+        {"static_rules", [](const Node& n, Context& c) { parseRuleBlock(n, c.cfg.static_rules, c); }},
+        {"track_file", parseTrackFile},
+        {"vrrp_track_file", parseTrackFile},
+        {"track_process", parseTrackProcess},
+        {"vrrp_track_process", parseTrackProcess},
+    };
+    return t;
+}
+
+// Top-level keywords kept in Config::other: VRRP-side, not acted on yet.
+constexpr std::array<std::string_view, 9> kKeptTop{
+    "garp_group", "track_group", "interface_up_down_delays", "net_namespace", "net_namespace_ipvs",
+    "namespace_with_ipsets", "instance", "use_pid_dir", "child_wait_time"};
+
+// Blocks for other keepalived subsystems: skipped with one notice each.
+struct Skipped {
+    std::string_view keyword;
+    std::string_view why;
+};
+constexpr std::array<Skipped, 7> kSkipped{{
+    {"virtual_server", "LVS is not part of xvrrp"},
+    {"virtual_server_group", "LVS is not part of xvrrp"},
+    {"real_server", "LVS is not part of xvrrp"},
+    {"SSL", "LVS is not part of xvrrp"},
+    {"bfd_instance", "BFD is not part of xvrrp"},
+    {"vrrp_track_bfd", "BFD is not part of xvrrp"},
+    {"linkbeat_interfaces", "linkbeat polling is not part of xvrrp"},
+}};
+
+void parseTop(const std::vector<Node>& nodes, Context& ctx) {
+    for (const auto& n : nodes) {
+        const std::string& k = n.key.text;
+        if (!n.key.quoted && (k.starts_with('@') || k.starts_with('$'))) {
+            ctx.diags.warning(n.key.where, "conditional configuration and $parameters are not supported; line ignored");
+            continue;
+        }
+        bool done = false;
+        for (const auto& [name, fn] : topHandlers()) {
+            if (k == name) {
+                fn(n, ctx);
+                done = true;
+                break;
+            }
+        }
+        if (done) continue;
+        for (const auto& s : kSkipped) {
+            if (k == s.keyword) {
+                ctx.diags.notice(n.key.where, "skipping " + k + " block (" + std::string(s.why) + ")");
+                done = true;
+                break;
+            }
+        }
+        if (done) continue;
+        for (auto kept : kKeptTop) {
+            if (k == kept) {
+                ctx.cfg.other.push_back(toDirective(n));
+                done = true;
+                break;
+            }
+        }
+        if (done) continue;
+        std::vector<std::string_view> known;
+        for (const auto& h : topHandlers()) known.push_back(h.first);
+        for (const auto& s : kSkipped) known.push_back(s.keyword);
+        known.insert(known.end(), kKeptTop.begin(), kKeptTop.end());
+        unknownKeyword(n, "the top level", known, ctx);
+    }
+}
+
+LoadResult finish(std::vector<Token> tokens, Config cfg, Diagnostics& diags, const LoadOptions& options) {
+    Context ctx{cfg, diags, options, {}, false, {}};
+    auto tree = buildTree(tokens, diags);
+    parseTop(tree, ctx);
+    validate(ctx);
+    return LoadResult{std::move(cfg), diags.take()};
+}
+
+std::string dirOf(const std::string& path) {
+    auto slash = path.rfind('/');
+    if (slash == std::string::npos) return "";
+    return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+}  // namespace
+
+bool LoadResult::ok() const {
+    for (const auto& d : diagnostics)
+        if (d.severity == Severity::Error) return false;
+    return true;
+}
+
+LoadResult loadConfigFile(const std::string& path, const LoadOptions& options) {
+    Diagnostics diags;
+    Config cfg;
+    Lexer lexer(diags, cfg.files);
+    auto tokens = lexer.lexFile(path);
+    return finish(std::move(tokens), std::move(cfg), diags, options);
+}
+
+LoadResult loadConfigText(std::string_view text, const std::string& name, const LoadOptions& options) {
+    Diagnostics diags;
+    Config cfg;
+    Lexer lexer(diags, cfg.files);
+    auto tokens = lexer.lexText(text, name, dirOf(name));
+    return finish(std::move(tokens), std::move(cfg), diags, options);
+}
+
+int checkConfig(const std::string& path, std::ostream& out) {
+    LoadResult r = loadConfigFile(path);
+    size_t counts[3] = {0, 0, 0};
+    for (const auto& d : r.diagnostics) {
+        out << d.str() << '\n';
+        ++counts[static_cast<int>(d.severity)];
+    }
+    auto plural = [](size_t n, const char* word) {
+        return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+    };
+    std::string tally = plural(counts[0], "error") + ", " + plural(counts[1], "warning") + ", " +
+                        plural(counts[2], "notice");
+    if (r.ok()) {
+        out << path << ": configuration is usable (" << tally << "; " << r.config.instances.size()
+            << " vrrp_instance" << (r.config.instances.size() == 1 ? "" : "s") << ")\n";
+        return 0;
+    }
+    out << path << ": configuration is NOT usable (" << tally << ")\n";
+    return 1;
+}
+
+}  // namespace xvrrp::config

@@ -1,0 +1,168 @@
+// vrrp_script, track_file / vrrp_track_file and track_process / vrrp_track_process blocks.
+#include "config/parse_util.hpp"
+
+namespace xvrrp::config {
+namespace {
+
+void weightReverse(const Node& n, int& weight, bool& reverse, int64_t lo, int64_t hi, Context& c) {
+    if (!expectArgs(n, 1, 2, c, "N [reverse]")) return;
+    auto v = parseInt(n.args[0], lo, hi, c, "weight");
+    if (!v) return;
+    weight = static_cast<int>(*v);
+    if (n.args.size() == 2) {
+        if (n.args[1].text == "reverse") reverse = true;
+        else if (n.args[1].text == "noreverse" || n.args[1].text == "no_reverse") reverse = false;
+        else c.diags.error(n.args[1].where, "expected 'reverse' after the weight, got '" + n.args[1].text + "'");
+    }
+}
+
+void u32(const Node& n, uint32_t& out, int64_t lo, int64_t hi, Context& c) {
+    if (!expectArgs(n, 1, 1, c)) return;
+    if (auto v = parseInt(n.args[0], lo, hi, c, n.key.text)) out = static_cast<uint32_t>(*v);
+}
+
+// Seconds that keepalived accepts with fractions; stored whole (rounded up, never 0 -> 0).
+void wholeSeconds(const Node& n, uint32_t& out, uint64_t lo_us, Context& c) {
+    if (!expectArgs(n, 1, 1, c)) return;
+    if (auto v = parseSeconds(n.args[0], lo_us, 4294967295ULL * 1000000, c, n.key.text))
+        out = static_cast<uint32_t>((*v + 999999) / 1000000);
+}
+
+const KeywordTable<Script>& scriptTable() {
+    static const KeywordTable<Script> t{
+        "vrrp_script",
+        {
+            {"script",
+             [](const Node& n, Script& s, Context& c) {
+                 if (!expectArgs(n, 1, SIZE_MAX, c, "COMMAND [ARGS...]")) return;
+                 s.script = commandLine(n.args, 0, n.args.size());
+             }},
+            {"interval", [](const Node& n, Script& s, Context& c) { wholeSeconds(n, s.interval_s, 1, c); }},
+            {"timeout",
+             [](const Node& n, Script& s, Context& c) {
+                 uint32_t v = 0;
+                 wholeSeconds(n, v, 1, c);
+                 if (v) s.timeout_s = v;
+             }},
+            {"weight",
+             [](const Node& n, Script& s, Context& c) { weightReverse(n, s.weight, s.weight_reverse, -253, 253, c); }},
+            {"rise", [](const Node& n, Script& s, Context& c) { u32(n, s.rise, 1, INT32_MAX, c); }},
+            {"fall", [](const Node& n, Script& s, Context& c) { u32(n, s.fall, 1, INT32_MAX, c); }},
+            {"user",
+             [](const Node& n, Script& s, Context& c) {
+                 if (!expectArgs(n, 1, 2, c, "USER [GROUP]")) return;
+                 s.user = n.args[0].text;
+                 if (n.args.size() > 1) s.group = n.args[1].text;
+             }},
+            {"init_fail",
+             [](const Node& n, Script& s, Context& c) { if (expectArgs(n, 0, 0, c)) s.init_fail = true; }},
+        },
+        {}};
+    return t;
+}
+
+const KeywordTable<TrackFile>& fileTable() {
+    static const KeywordTable<TrackFile> t{
+        "track_file",
+        {
+            {"file",
+             [](const Node& n, TrackFile& f, Context& c) {
+                 if (expectArgs(n, 1, 1, c)) f.file = n.args[0].text;
+             }},
+            {"weight",
+             [](const Node& n, TrackFile& f, Context& c) {
+                 weightReverse(n, f.weight, f.weight_reverse, -2147483647, 2147483647, c);
+             }},
+            {"init_file",
+             [](const Node& n, TrackFile& f, Context& c) {
+                 if (!expectArgs(n, 0, 2, c, "[VALUE] [overwrite]")) return;
+                 f.init_file = true;
+                 for (const auto& a : n.args) {
+                     if (a.text == "overwrite") f.overwrite = true;
+                     else if (auto v = parseInt(a, INT32_MIN, INT32_MAX, c, "init_file value")) f.init_value = static_cast<int>(*v);
+                 }
+             }},
+        },
+        {}};
+    return t;
+}
+
+const KeywordTable<TrackProcess>& processTable() {
+    static const KeywordTable<TrackProcess> t{
+        "track_process",
+        {
+            {"process",
+             [](const Node& n, TrackProcess& p, Context& c) {
+                 if (!expectArgs(n, 1, SIZE_MAX, c, "NAME [PARAMS...]")) return;
+                 p.process = n.args[0].text;
+                 p.param_match = words(n.args, 1);
+             }},
+            {"param_match",
+             [](const Node& n, TrackProcess& p, Context& c) {
+                 if (!expectArgs(n, 0, 1, c, "[initial|partial]")) return;
+                 p.param_match_mode = n.args.empty() ? "exact" : n.args[0].text;
+                 if (p.param_match_mode != "exact" && p.param_match_mode != "initial" && p.param_match_mode != "partial")
+                     c.diags.error(n.args[0].where, "param_match must be initial or partial, got '" + n.args[0].text + "'");
+             }},
+            {"weight",
+             [](const Node& n, TrackProcess& p, Context& c) { weightReverse(n, p.weight, p.weight_reverse, -254, 254, c); }},
+            {"quorum", [](const Node& n, TrackProcess& p, Context& c) { u32(n, p.quorum, 1, 65535, c); }},
+            {"quorum_max",
+             [](const Node& n, TrackProcess& p, Context& c) {
+                 if (!expectArgs(n, 1, 1, c)) return;
+                 if (auto q = parseInt(n.args[0], 0, 65535, c, "quorum_max")) p.quorum_max = static_cast<uint32_t>(*q);
+             }},
+            {"fork_delay", [](const Node& n, TrackProcess& p, Context& c) { wholeSeconds(n, p.fork_delay, 0, c); }},
+            {"terminate_delay",
+             [](const Node& n, TrackProcess& p, Context& c) { wholeSeconds(n, p.terminate_delay, 0, c); }},
+            {"delay",
+             [](const Node& n, TrackProcess& p, Context& c) {
+                 wholeSeconds(n, p.fork_delay, 0, c);
+                 p.terminate_delay = p.fork_delay;
+             }},
+            {"full_command",
+             [](const Node& n, TrackProcess& p, Context& c) { if (expectArgs(n, 0, 0, c)) p.full_command = true; }},
+        },
+        {}};
+    return t;
+}
+
+// `KIND NAME { ... }` into a map keyed by name; duplicates are errors.
+template <class T>
+T* parseNamed(const Node& n, std::map<std::string, T>& out, const KeywordTable<T>& table, Context& ctx) {
+    if (!expectBlock(n, ctx)) return nullptr;
+    if (n.args.size() != 1) {
+        ctx.diags.error(n.key.where, n.key.text + " expects exactly one NAME before '{'");
+        return nullptr;
+    }
+    const std::string& name = n.args[0].text;
+    if (auto it = out.find(name); it != out.end()) {
+        ctx.diags.error(n.args[0].where, n.key.text + " '" + name + "' is already defined at " +
+                                             locationStr(it->second.where));
+        return nullptr;
+    }
+    T obj;
+    obj.where = n.args[0].where;
+    obj.name = name;
+    dispatch(n.children, obj, nullptr, table, ctx);
+    return &out.emplace(name, std::move(obj)).first->second;
+}
+
+}  // namespace
+
+void parseScript(const Node& n, Context& ctx) {
+    if (Script* s = parseNamed(n, ctx.cfg.scripts, scriptTable(), ctx); s && s->script.empty())
+        ctx.diags.error(n.args[0].where, "vrrp_script '" + s->name + "' has no 'script' line");
+}
+
+void parseTrackFile(const Node& n, Context& ctx) {
+    if (TrackFile* f = parseNamed(n, ctx.cfg.track_files, fileTable(), ctx); f && f->file.empty())
+        ctx.diags.error(n.args[0].where, n.key.text + " '" + f->name + "' has no 'file' line");
+}
+
+void parseTrackProcess(const Node& n, Context& ctx) {
+    if (TrackProcess* p = parseNamed(n, ctx.cfg.track_processes, processTable(), ctx); p && p->process.empty())
+        ctx.diags.error(n.args[0].where, n.key.text + " '" + p->name + "' has no 'process' line");
+}
+
+}  // namespace xvrrp::config

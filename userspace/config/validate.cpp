@@ -1,0 +1,235 @@
+// Checks that need the whole file: references, address families, VRIDs, version rules,
+// strict mode, and the scripts on disk. Runs after every block is parsed, so order of
+// definitions in the file does not matter.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "config/parse_util.hpp"
+
+namespace xvrrp::config {
+namespace {
+
+std::string famName(Family f) { return f == Family::V6 ? "IPv6" : "IPv4"; }
+
+void applyGlobals(Context& ctx) {
+    const Global& g = ctx.cfg.global;
+    for (auto& i : ctx.cfg.instances) {
+        i.strict_mode = i.strict_mode || g.vrrp_strict;
+        i.skip_check_adv_addr = i.skip_check_adv_addr || g.vrrp_skip_check_adv_addr;
+        i.check_unicast_src = i.check_unicast_src || g.vrrp_check_unicast_src;
+        i.lower_prio_no_advert = i.lower_prio_no_advert || g.vrrp_lower_prio_no_advert;
+        i.higher_prio_send_advert = i.higher_prio_send_advert || g.vrrp_higher_prio_send_advert;
+    }
+}
+
+void checkFamilyAndVersion(Instance& i, const InstanceInfo& info, Context& ctx) {
+    Family fam = instanceFamily(i);
+    for (const auto& v : i.vips) {
+        if (v.prefix.addr.family() != fam)
+            ctx.diags.error(v.where, "virtual address " + v.prefix.addr.str() + " is " + famName(v.prefix.addr.family()) +
+                                         " but vrrp_instance '" + i.name + "' is " + famName(fam) +
+                                         " (one family per instance; use a second instance)");
+    }
+    if (i.src_ip && i.src_ip->family() != fam)
+        ctx.diags.error(i.where, "source address " + i.src_ip->str() + " of vrrp_instance '" + i.name +
+                                     "' is not " + famName(fam));
+    for (const auto& p : i.unicast_peers)
+        if (p.addr.family() != fam)
+            ctx.diags.error(p.where, "unicast peer " + p.addr.str() + " is not " + famName(fam) +
+                                         " like vrrp_instance '" + i.name + "'");
+    if (fam != Family::V6) return;
+    // RFC 5798 section 1: IPv6 exists only in VRRPv3.
+    if (i.version && *i.version == 2) {
+        ctx.diags.error(info.version_where, "vrrp_instance '" + i.name + "' has IPv6 addresses, which need version 3");
+    } else if (!i.version && ctx.global_version_given && ctx.cfg.global.vrrp_version == 2) {
+        Location at = i.vips.empty() ? i.where : i.vips.front().where;
+        ctx.diags.error(at, "vrrp_instance '" + i.name + "' has IPv6 addresses, which need version 3 (global vrrp_version is 2)");
+    } else {
+        i.version = 3;  // keepalived picks v3 for IPv6 instances too
+    }
+}
+
+void roundAdvertInt(Instance& i, const InstanceInfo& info, Context& ctx) {
+    uint64_t us = info.advert_us;
+    Location at = info.advert_given ? info.advert_where : i.where;
+    if (effectiveVersion(ctx.cfg, i) == 2) {
+        // RFC 3768 section 5.3.7: v2 advertisement interval is whole seconds.
+        if (us % 1000000) {
+            uint64_t s = std::max<uint64_t>(1, (us + 500000) / 1000000);
+            ctx.diags.warning(at, "VRRPv2 advert_int must be whole seconds; rounded to " + std::to_string(s) + " s");
+            us = s * 1000000;
+        }
+    } else {
+        // RFC 5798 section 5.2.7: 12-bit Max Adver Int in centiseconds.
+        if (us > 40950000) {
+            ctx.diags.error(at, "VRRPv3 advert_int must be at most 40.95 s");
+            return;
+        }
+        if (us % 10000) {
+            uint64_t cs = std::max<uint64_t>(1, (us + 5000) / 10000);
+            ctx.diags.warning(at, "VRRPv3 advert_int must be in units of 10 ms; rounded to " +
+                                      std::to_string(cs / 100) + "." + (cs % 100 < 10 ? "0" : "") +
+                                      std::to_string(cs % 100) + " s");
+            us = cs * 10000;
+        }
+    }
+    i.advert_int_cs = static_cast<uint32_t>(us / 10000);
+}
+
+void checkBehaviour(Instance& i, const InstanceInfo& info, Context& ctx) {
+    if (!i.preempt && i.state == InitialState::Master) {
+        ctx.diags.warning(info.preempt_where, "nopreempt does not work with initial state MASTER in vrrp_instance '" +
+                                                  i.name + "'; cleared as keepalived does");
+        i.preempt = true;
+    }
+    if (i.auth_type != AuthType::None && effectiveVersion(ctx.cfg, i) == 3) {
+        ctx.diags.warning(info.auth_where, "VRRPv3 has no authentication (RFC 5798 section 9); ignored in vrrp_instance '" +
+                                               i.name + "'");
+        i.auth_type = AuthType::None;
+    }
+    if (!i.strict_mode) return;
+    Location at = info.strict_where.line ? info.strict_where : i.where;
+    if (i.auth_type != AuthType::None) {
+        ctx.diags.warning(info.auth_where, "strict mode does not support authentication; ignored in vrrp_instance '" +
+                                               i.name + "'");
+        i.auth_type = AuthType::None;
+    }
+    if (!i.unicast_peers.empty())
+        ctx.diags.error(i.unicast_peers.front().where, "strict mode does not allow unicast peers (vrrp_instance '" + i.name + "')");
+    if (!i.preempt) {
+        ctx.diags.warning(info.preempt_where, "strict mode needs preemption; nopreempt cleared in vrrp_instance '" + i.name + "'");
+        i.preempt = true;
+    }
+    if (i.state == InitialState::Master && i.priority != 255) {
+        // RFC 5798 section 6.4.1: only the address owner starts as master.
+        ctx.diags.warning(info.state_where.line ? info.state_where : at,
+                          "strict mode: state MASTER needs priority 255 (address owner); vrrp_instance '" + i.name +
+                              "' starts as BACKUP");
+        i.state = InitialState::Backup;
+    }
+}
+
+template <class Map>
+void checkRefs(const std::vector<TrackRef>& refs, const Map& defined, std::string_view kind, const std::string& owner,
+               Context& ctx) {
+    for (const auto& r : refs)
+        if (!defined.count(r.name))
+            ctx.diags.error(r.where, std::string(kind) + " '" + r.name + "' used by " + owner + " is not defined");
+}
+
+void checkSyncGroups(Context& ctx) {
+    std::map<std::string, const SyncGroup*> memberOf;
+    for (const auto& g : ctx.cfg.sync_groups) {
+        std::string owner = "vrrp_sync_group '" + g.name + "'";
+        for (const auto& [where, name] : g.members) {
+            if (!ctx.cfg.findInstance(name)) {
+                ctx.diags.error(where, "sync group member '" + name + "' is not a vrrp_instance");
+                continue;
+            }
+            auto [it, fresh] = memberOf.emplace(name, &g);
+            if (!fresh)
+                ctx.diags.error(where, "vrrp_instance '" + name + "' is already in vrrp_sync_group '" + it->second->name +
+                                           "' (" + locationStr(it->second->where) + ")");
+        }
+        if (g.members.size() == 1)
+            ctx.diags.warning(g.where, "vrrp_sync_group '" + g.name + "' has only one member");
+        checkRefs(g.track_scripts, ctx.cfg.scripts, "vrrp_script", owner, ctx);
+        checkRefs(g.track_files, ctx.cfg.track_files, "track_file", owner, ctx);
+        checkRefs(g.track_processes, ctx.cfg.track_processes, "track_process", owner, ctx);
+    }
+}
+
+// PATH lookup as execvp would do it; "[" resolves to /usr/bin/[.
+std::string resolveProgram(const std::string& prog) {
+    if (prog.find('/') != std::string::npos) return prog;
+    const char* env = std::getenv("PATH");
+    std::string path = env && *env ? env : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    size_t start = 0;
+    while (start <= path.size()) {
+        size_t end = path.find(':', start);
+        if (end == std::string::npos) end = path.size();
+        std::string dir = path.substr(start, end - start);
+        std::string cand = (dir.empty() ? "." : dir) + "/" + prog;
+        if (access(cand.c_str(), X_OK) == 0) return cand;
+        start = end + 1;
+    }
+    return {};
+}
+
+// keepalived's script security: the file and every directory above it must not be
+// replaceable by a non-root user.
+std::string insecurePart(const std::string& file) {
+    std::string p = file;
+    while (!p.empty()) {
+        struct stat st {};
+        if (stat(p.c_str(), &st) != 0) return {};
+        bool sticky = S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX);
+        if (st.st_uid != 0 || (!sticky && (((st.st_mode & S_IWGRP) && st.st_gid != 0) || (st.st_mode & S_IWOTH))))
+            return p;
+        if (p == "/") break;
+        auto slash = p.rfind('/');
+        p = slash == 0 ? "/" : p.substr(0, slash == std::string::npos ? 0 : slash);
+    }
+    return {};
+}
+
+void checkScript(const Location& where, const std::string& command, const std::string& what, Context& ctx) {
+    std::string prog = programOf(command);
+    if (prog.empty()) return;
+    std::string path = resolveProgram(prog);
+    struct stat st {};
+    if (path.empty() || stat(path.c_str(), &st) != 0) {
+        ctx.diags.warning(where, what + ": program '" + prog + "' not found; keepalived disables it");
+        return;
+    }
+    if (!S_ISREG(st.st_mode) || access(path.c_str(), X_OK) != 0) {
+        ctx.diags.warning(where, what + ": '" + path + "' is not an executable file; keepalived disables it");
+        return;
+    }
+    if (ctx.cfg.global.enable_script_security) {
+        std::string bad = insecurePart(path);
+        if (!bad.empty())
+            ctx.diags.warning(where, what + ": '" + bad + "' is writable by a non-root user (enable_script_security); keepalived disables it");
+    }
+}
+
+}  // namespace
+
+void validate(Context& ctx) {
+    applyGlobals(ctx);
+    std::map<std::tuple<std::string, Family, uint8_t>, size_t> vrids;
+    for (size_t k = 0; k < ctx.cfg.instances.size(); ++k) {
+        Instance& i = ctx.cfg.instances[k];
+        const InstanceInfo& info = ctx.info[k];
+        std::string owner = "vrrp_instance '" + i.name + "'";
+        if (i.interface.empty()) ctx.diags.error(i.where, owner + " has no 'interface'");
+        if (!i.vrid_given) ctx.diags.error(i.where, owner + " has no 'virtual_router_id'");
+        checkFamilyAndVersion(i, info, ctx);
+        roundAdvertInt(i, info, ctx);
+        checkBehaviour(i, info, ctx);
+        checkRefs(i.track_scripts, ctx.cfg.scripts, "vrrp_script", owner, ctx);
+        checkRefs(i.track_files, ctx.cfg.track_files, "track_file", owner, ctx);
+        checkRefs(i.track_processes, ctx.cfg.track_processes, "track_process", owner, ctx);
+        if (i.interface.empty() || !i.vrid_given) continue;
+        // RFC 5798 section 5.2.3: a VRID identifies one router per LAN and address family.
+        auto [it, fresh] = vrids.emplace(std::make_tuple(i.interface, instanceFamily(i), i.vrid), k);
+        if (!fresh) {
+            const Instance& first = ctx.cfg.instances[it->second];
+            ctx.diags.error(info.vrid_where, "virtual_router_id " + std::to_string(i.vrid) + " on " + i.interface + " (" +
+                                                 famName(instanceFamily(i)) + ") is already used by vrrp_instance '" +
+                                                 first.name + "' at " + locationStr(ctx.info[it->second].vrid_where));
+        }
+    }
+    checkSyncGroups(ctx);
+    if (!ctx.options.check_scripts) return;
+    for (const auto& [name, s] : ctx.cfg.scripts)
+        checkScript(s.where, s.script, "vrrp_script '" + name + "'", ctx);
+    for (const auto& u : ctx.notify_scripts) checkScript(u.where, u.command, u.what, ctx);
+}
+
+}  // namespace xvrrp::config
