@@ -66,14 +66,14 @@ int LinkMonitor::process(const Callback& cb) {
     cb_ = &cb;
     delivered_ = 0;
     for (;;) {
-        // > 0: messages handled; 0: nothing queued (EAGAIN); < 0: error.
+        // > 0: messages handled; 0 or -NLE_AGAIN: nothing queued (libnl versions differ).
         int n = nl_recvmsgs_report(sock_, handlers_);
         if (pending_) {
             cb_ = nullptr;
             std::rethrow_exception(std::exchange(pending_, nullptr));
         }
         if (n > 0) continue;
-        if (n == 0) break;
+        if (n == 0 || n == -NLE_AGAIN) break;
         if (n == -NLE_NOMEM || n == -NLE_MSG_OVERFLOW) {  // ENOBUFS: events were lost
             last_flags_.clear();
             LinkEvent ev;

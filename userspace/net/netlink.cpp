@@ -1,5 +1,6 @@
 #include "net/netlink.hpp"
 
+#include <net/if.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <netlink/addr.h>
@@ -66,6 +67,11 @@ bool isMissing(int err) {
 }
 
 }  // namespace
+
+bool LinkInfo::up() const { return flags & IFF_UP; }
+bool LinkInfo::running() const { return flags & IFF_RUNNING; }
+bool LinkInfo::noArp() const { return flags & IFF_NOARP; }
+bool LinkInfo::pointToPoint() const { return flags & IFF_POINTOPOINT; }
 
 uint8_t parseScope(const std::string& text) {
     static const std::pair<const char*, uint8_t> kNames[] = {

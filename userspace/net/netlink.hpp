@@ -3,8 +3,6 @@
 // virtual addresses and routes of an instance. Synchronous requests on one socket;
 // not thread-safe (the daemon uses it from its event loop only).
 
-#include <net/if.h>
-
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -31,10 +29,11 @@ struct LinkInfo {
     unsigned mtu = 0;
     uint8_t operstate = 0;     // IF_OPER_* (RFC 2863)
 
-    bool up() const { return flags & IFF_UP; }
-    bool running() const { return flags & IFF_RUNNING; }  // up and carrier (oper up)
-    bool noArp() const { return flags & IFF_NOARP; }
-    bool pointToPoint() const { return flags & IFF_POINTOPOINT; }
+    // Out of line: <net/if.h> and <linux/if.h> clash, so this header includes neither.
+    bool up() const;
+    bool running() const;  // up and carrier (operationally up)
+    bool noArp() const;
+    bool pointToPoint() const;
     bool hasMac() const { return mac != MacAddr{}; }
 };
 
