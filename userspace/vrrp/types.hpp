@@ -36,6 +36,10 @@ struct Params {
     Duration preempt_delay{0};
     bool start_as_master = false;     // keepalived `state MASTER`
     IpAddr primary;                   // our source address in adverts (tie-break)
+    // keepalived behaviour switches (defaults as keepalived without strict_mode):
+    bool lower_prio_no_advert = false;     // Master: no advert back to a lower-priority master
+    bool higher_prio_send_advert = false;  // Master: advert before yielding to a higher one
+    uint8_t down_timer_adverts = 3;        // the "3 *" of Master_Down_Interval
 };
 
 // ---- events -------------------------------------------------------------
@@ -60,7 +64,7 @@ struct SendAdvert { uint8_t priority = 0; };
 struct AddVips {};                     // add VIPs and virtual routes
 struct RemoveVips {};
 struct SendGratuitous {};              // GARP / unsolicited NA per garp_* settings
-struct StateChanged { State from; State to; std::string reason; };
+struct StateChanged { State from = State::Init; State to = State::Init; std::string reason; };
 
 using Action = std::variant<SendAdvert, AddVips, RemoveVips, SendGratuitous, StateChanged>;
 
