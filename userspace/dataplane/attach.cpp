@@ -1,0 +1,222 @@
+// Attaching xv_rx with libxdp.
+//
+// libxdp 1.3.1 first tries its multi-program dispatcher, which needs freplace
+// (BPF_PROG_TYPE_EXT) and a bpffs at $LIBXDP_BPFFS (default /sys/fs/bpf, state in
+// its xdp/ subdir). When either is missing it logs and falls back to attaching the
+// program alone; LIBXDP_SKIP_DISPATCHER=1 forces that. A program already loaded as
+// XDP cannot join a dispatcher, so every interface gets its own, not yet loaded,
+// instance of the object whose maps reuse the fds of the main skeleton: libxdp then
+// loads it as EXT or XDP as the kernel allows.
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
+
+#include "dataplane/dataplane.hpp"
+#include "xvrrp_xdp.skel.h"
+
+namespace xvrrp::dataplane {
+namespace {
+
+constexpr const char* kProgName = "xv_rx";
+
+std::string xdpErr(int err) {
+    char buf[256] = {};
+    libxdp_strerror(err, buf, sizeof(buf));
+    return buf;
+}
+
+int libxdpPrint(enum libxdp_print_level level, const char* fmt, va_list args) {
+    if (level == LIBXDP_DEBUG) return 0;
+    char buf[1024];
+    int n = std::vsnprintf(buf, sizeof(buf), fmt, args);
+    std::string msg(buf);
+    std::replace(msg.begin(), msg.end(), '\n', ' ');
+    while (!msg.empty() && msg.back() == ' ') msg.pop_back();
+    if (level == LIBXDP_WARN) {
+        spdlog::warn("libxdp: {}", msg);
+    } else {
+        spdlog::info("libxdp: {}", msg);
+    }
+    return n;
+}
+
+struct MultiprogCloser {
+    void operator()(xdp_multiprog* mp) const { xdp_multiprog__close(mp); }
+};
+using MultiprogPtr = std::unique_ptr<xdp_multiprog, MultiprogCloser>;
+
+// What is attached to IFINDEX now, or null.
+MultiprogPtr currentXdp(int ifindex) {
+    xdp_multiprog* mp = xdp_multiprog__get_from_ifindex(ifindex);
+    if (!mp || libxdp_get_error(mp)) return nullptr;
+    return MultiprogPtr(mp);
+}
+
+std::vector<uint32_t> progMapIds(uint32_t prog_id) {
+    std::vector<uint32_t> ids;
+    int fd = bpf_prog_get_fd_by_id(prog_id);
+    if (fd < 0) return ids;
+    bpf_prog_info info{};
+    uint32_t len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.nr_map_ids > 0) {
+        ids.resize(info.nr_map_ids);
+        bpf_prog_info again{};
+        again.nr_map_ids = info.nr_map_ids;
+        again.map_ids = reinterpret_cast<uintptr_t>(ids.data());
+        len = sizeof(again);
+        if (bpf_obj_get_info_by_fd(fd, &again, &len) != 0) ids.clear();
+    }
+    ::close(fd);
+    return ids;
+}
+
+}  // namespace
+
+Dataplane::SkelPtr Dataplane::openInstance(const std::string& ifname) {
+    SkelPtr inst(xvrrp_xdp__open());
+    if (!inst) {
+        throw DataplaneError("xvrrp_xdp__open(xv_rx for " + ifname + "): " + std::strerror(errno));
+    }
+    const std::pair<bpf_map*, bpf_map*> maps[] = {
+        {inst->maps.xv_ring, skel_->maps.xv_ring},
+        {inst->maps.xv_stats, skel_->maps.xv_stats},
+        {inst->maps.xv_ifcfg, skel_->maps.xv_ifcfg},
+    };
+    for (auto [mine, shared] : maps) {
+        if (int err = bpf_map__reuse_fd(mine, bpf_map__fd(shared)); err) {
+            throw DataplaneError(std::string("bpf_map__reuse_fd(") + bpf_map__name(mine) +
+                                 "): " + std::strerror(-err));
+        }
+    }
+    return inst;
+}
+
+void Dataplane::checkExisting(int ifindex, const std::string& ifname) {
+    MultiprogPtr mp = currentXdp(ifindex);
+    if (!mp) return;
+    if (!xdp_multiprog__is_legacy(mp.get())) {
+        spdlog::info("{} has a libxdp dispatcher with {} program(s); xv_rx joins it", ifname,
+                     xdp_multiprog__program_count(mp.get()));
+        return;
+    }
+    xdp_program* main = xdp_multiprog__main_prog(mp.get());
+    if (!main) return;  // only an offloaded program, which does not see our frames first
+    const std::string name = xdp_program__name(main);
+    const uint32_t id = xdp_program__id(main);
+
+    bool ours_stale = false;
+    if (name == kProgName) {
+        for (uint32_t map_id : progMapIds(id)) {
+            if (std::find(stale_map_ids_.begin(), stale_map_ids_.end(), map_id) !=
+                stale_map_ids_.end()) {
+                ours_stale = true;
+            }
+        }
+    }
+    if (ours_stale) {
+        spdlog::warn("replacing xv_rx (id {}) left on {} by an earlier run", id, ifname);
+    } else if (!opts_.force_xdp) {
+        throw DataplaneError("attach XDP to " + ifname + ": program " + name + " (id " +
+                             std::to_string(id) +
+                             ") is already attached and is not ours; refusing to replace "
+                             "it without force");
+    } else {
+        spdlog::warn("force: detaching XDP program {} (id {}) from {}", name, id, ifname);
+    }
+    if (int err = xdp_multiprog__detach(mp.get()); err) {
+        throw DataplaneError("xdp_multiprog__detach(" + name + " on " + ifname +
+                             "): " + xdpErr(err));
+    }
+}
+
+void Dataplane::attach(int ifindex, const std::string& ifname, bool no_eth) {
+    static const bool print_set = (libxdp_set_print(libxdpPrint), true);
+    (void)print_set;
+    if (attached_.count(ifindex)) {
+        throw DataplaneError("attach XDP to " + ifname + ": already attached by this daemon");
+    }
+    checkExisting(ifindex, ifname);
+
+    // Configure parsing before the first frame can arrive.
+    if (no_eth) {
+        setInterfaceFlags(ifindex, XV_IF_NO_ETH);
+    } else {
+        clearInterfaceFlags(ifindex);
+    }
+
+    Attachment a;
+    a.info.ifname = ifname;
+    a.instance = openInstance(ifname);
+    xdp_program_opts popts{};
+    popts.sz = sizeof(popts);
+    popts.obj = a.instance->obj;
+    popts.prog_name = kProgName;
+    a.prog = xdp_program__create(&popts);
+    if (long err = libxdp_get_error(a.prog); err || !a.prog) {
+        a.prog = nullptr;
+        throw DataplaneError("xdp_program__create(xv_rx for " + ifname +
+                             "): " + xdpErr(static_cast<int>(err)));
+    }
+
+    int err = xdp_program__attach(a.prog, ifindex, XDP_MODE_NATIVE, 0);
+    if (err) {
+        spdlog::warn("native XDP unavailable on {} ({}), using generic mode", ifname, xdpErr(err));
+        a.info.mode = XdpMode::kGeneric;
+        err = xdp_program__attach(a.prog, ifindex, XDP_MODE_SKB, 0);
+    }
+    if (err) {
+        xdp_program__close(a.prog);
+        throw DataplaneError("xdp_program__attach(xv_rx, " + ifname + "): " + xdpErr(err));
+    }
+    if (MultiprogPtr mp = currentXdp(ifindex)) {
+        a.info.dispatcher = !xdp_multiprog__is_legacy(mp.get());
+    }
+    spdlog::info("xv_rx attached to {} (ifindex {}) in {} mode, {}", ifname, ifindex,
+                 a.info.mode == XdpMode::kNative ? "native" : "generic",
+                 a.info.dispatcher ? "through the libxdp dispatcher"
+                                   : "as a single program (no libxdp dispatcher)");
+    attached_.emplace(ifindex, std::move(a));
+}
+
+void Dataplane::detach(int ifindex) {
+    auto it = attached_.find(ifindex);
+    if (it == attached_.end()) return;
+    Attachment& a = it->second;
+    const auto mode = a.info.mode == XdpMode::kNative ? XDP_MODE_NATIVE : XDP_MODE_SKB;
+    int err = xdp_program__detach(a.prog, ifindex, mode, 0);
+    const std::string ifname = a.info.ifname;
+    xdp_program__close(a.prog);
+    attached_.erase(it);  // destroys the instance after libxdp let go of it
+    try {
+        clearInterfaceFlags(ifindex);
+    } catch (const DataplaneError& e) {
+        spdlog::warn("{}", e.what());
+    }
+    // ENOENT: the interface (or its namespace) is already gone.
+    if (err && err != -ENOENT && err != -ENODEV) {
+        throw DataplaneError("xdp_program__detach(xv_rx, " + ifname + "): " + xdpErr(err));
+    }
+    spdlog::info("xv_rx detached from {}", ifname);
+}
+
+void Dataplane::detachAll() {
+    std::string failures;
+    while (!attached_.empty()) {
+        try {
+            detach(attached_.begin()->first);
+        } catch (const DataplaneError& e) {
+            failures += (failures.empty() ? "" : "; ") + std::string(e.what());
+        }
+    }
+    if (!failures.empty()) throw DataplaneError(failures);
+}
+
+}  // namespace xvrrp::dataplane

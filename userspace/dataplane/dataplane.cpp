@@ -1,0 +1,207 @@
+// Skeleton lifetime, map pinning, ring consumer and statistics.
+#include "dataplane/dataplane.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
+
+#include "xvrrp_xdp.skel.h"
+
+namespace xvrrp::dataplane {
+namespace {
+
+std::string errText(int err) { return std::strerror(err < 0 ? -err : err); }
+
+int libbpfPrint(enum libbpf_print_level level, const char* fmt, va_list args) {
+    if (level == LIBBPF_DEBUG) return 0;
+    char buf[1024];
+    int n = std::vsnprintf(buf, sizeof(buf), fmt, args);
+    std::string msg(buf);
+    while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+    if (level == LIBBPF_WARN) {
+        spdlog::warn("libbpf: {}", msg);
+    } else {
+        spdlog::info("libbpf: {}", msg);
+    }
+    return n;
+}
+
+// Id of the object pinned at PATH, or 0.
+uint32_t pinnedMapId(const std::string& path) {
+    int fd = bpf_obj_get(path.c_str());
+    if (fd < 0) return 0;
+    bpf_map_info info{};
+    uint32_t len = sizeof(info);
+    uint32_t id = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? info.id : 0;
+    ::close(fd);
+    return id;
+}
+
+}  // namespace
+
+void Dataplane::SkelDeleter::operator()(xvrrp_xdp* s) const { xvrrp_xdp__destroy(s); }
+
+Dataplane::Dataplane(DataplaneOptions opts) : opts_(std::move(opts)), pin_root_(opts_.pin_root) {}
+
+std::unique_ptr<Dataplane> Dataplane::open(const DataplaneOptions& opts) {
+    libbpf_set_print(libbpfPrint);
+    std::unique_ptr<Dataplane> dp(new Dataplane(opts));
+
+    dp->skel_.reset(xvrrp_xdp__open());
+    if (!dp->skel_) {
+        throw DataplaneError("xvrrp_xdp__open(xvrrp_xdp.bpf.o): " + errText(errno));
+    }
+    if (int err = xvrrp_xdp__load(dp->skel_.get()); err) {
+        throw DataplaneError("xvrrp_xdp__load(xv_rx): " + errText(err));
+    }
+    if (!dp->pin_root_.empty()) {
+        ensureBpffs(dp->pin_root_);
+        dp->pinMaps();
+    }
+    dp->ring_ = ring_buffer__new(bpf_map__fd(dp->skel_->maps.xv_ring), &Dataplane::onRecord,
+                                 dp.get(), nullptr);
+    if (!dp->ring_) {
+        throw DataplaneError("ring_buffer__new(xv_ring): " + errText(errno));
+    }
+    return dp;
+}
+
+Dataplane::~Dataplane() {
+    try {
+        detachAll();
+    } catch (const std::exception& e) {
+        spdlog::error("detaching XDP on shutdown: {}", e.what());
+    }
+    if (ring_) ring_buffer__free(ring_);
+    unpinMaps();
+}
+
+std::vector<std::string> Dataplane::pinnedPaths() const {
+    std::vector<std::string> out;
+    if (pin_root_.empty() || !skel_) return out;
+    for (bpf_map* m : {skel_->maps.xv_ring, skel_->maps.xv_stats, skel_->maps.xv_ifcfg}) {
+        out.push_back(pin_root_ + "/" + bpf_map__name(m));
+    }
+    return out;
+}
+
+void Dataplane::pinMaps() {
+    for (bpf_map* m : {skel_->maps.xv_ring, skel_->maps.xv_stats, skel_->maps.xv_ifcfg}) {
+        const std::string path = pin_root_ + "/" + bpf_map__name(m);
+        if (::access(path.c_str(), F_OK) == 0) {
+            // A crashed run left its maps; remember them to recognise its XDP program.
+            if (uint32_t id = pinnedMapId(path)) stale_map_ids_.push_back(id);
+            spdlog::warn("replacing stale pinned map {} (left by an earlier run)", path);
+            if (::unlink(path.c_str()) != 0) {
+                throw DataplaneError("unlink(" + path + "): " + errText(errno));
+            }
+        }
+        if (int err = bpf_map__pin(m, path.c_str()); err) {
+            throw DataplaneError("bpf_map__pin(" + path + "): " + errText(err));
+        }
+    }
+    pinned_ = true;
+}
+
+void Dataplane::unpinMaps() {
+    if (!pinned_) return;
+    for (bpf_map* m : {skel_->maps.xv_ring, skel_->maps.xv_stats, skel_->maps.xv_ifcfg}) {
+        if (int err = bpf_map__unpin(m, nullptr); err) {
+            spdlog::warn("bpf_map__unpin({}): {}", bpf_map__name(m), errText(err));
+        }
+    }
+    pinned_ = false;
+}
+
+int Dataplane::epollFd() const { return ring_buffer__epoll_fd(ring_); }
+
+int Dataplane::onRecord(void* self, void* data, size_t size) {
+    auto* dp = static_cast<Dataplane*>(self);
+    if (size != sizeof(xv_advert)) {
+        ++dp->bad_records_;
+        return 0;
+    }
+    xv_advert ev;
+    std::memcpy(&ev, data, sizeof(ev));
+    if (ev.abi_version != XV_ABI_VERSION || ev.kind != XV_EV_ADVERT ||
+        ev.vrrp_len > XV_VRRP_MAX) {
+        ++dp->bad_records_;
+        return 0;
+    }
+    ++dp->delivered_;
+    (*dp->cb_)(ev);
+    return 0;
+}
+
+int Dataplane::consume(const AdvertCallback& cb) {
+    cb_ = &cb;
+    delivered_ = 0;
+    int n = ring_buffer__consume(ring_);
+    cb_ = nullptr;
+    if (n < 0) throw DataplaneError("ring_buffer__consume(xv_ring): " + errText(n));
+    return delivered_;
+}
+
+xv_stats Dataplane::stats() const {
+    int ncpu = libbpf_num_possible_cpus();
+    if (ncpu <= 0) throw DataplaneError("libbpf_num_possible_cpus: " + errText(ncpu));
+    std::vector<xv_stats> per(ncpu);
+    uint32_t key = 0;
+    if (int err = bpf_map__lookup_elem(skel_->maps.xv_stats, &key, sizeof(key), per.data(),
+                                       per.size() * sizeof(xv_stats), 0);
+        err) {
+        throw DataplaneError("bpf_map_lookup_elem(xv_stats): " + errText(err));
+    }
+    xv_stats sum{};
+    for (const auto& s : per) {
+        sum.rx_adverts += s.rx_adverts;
+        sum.rx_passed += s.rx_passed;
+        sum.ring_full += s.ring_full;
+        sum.too_long += s.too_long;
+        sum.truncated += s.truncated;
+        sum.bad_ip += s.bad_ip;
+    }
+    return sum;
+}
+
+void Dataplane::setInterfaceFlags(int ifindex, uint32_t flags) {
+    uint32_t key = static_cast<uint32_t>(ifindex);
+    xv_if_cfg cfg{flags};
+    if (int err = bpf_map__update_elem(skel_->maps.xv_ifcfg, &key, sizeof(key), &cfg,
+                                       sizeof(cfg), BPF_ANY);
+        err) {
+        throw DataplaneError("bpf_map_update_elem(xv_ifcfg, ifindex " + std::to_string(ifindex) +
+                             "): " + errText(err));
+    }
+}
+
+void Dataplane::clearInterfaceFlags(int ifindex) {
+    uint32_t key = static_cast<uint32_t>(ifindex);
+    int err = bpf_map__delete_elem(skel_->maps.xv_ifcfg, &key, sizeof(key), 0);
+    if (err && err != -ENOENT) {
+        throw DataplaneError("bpf_map_delete_elem(xv_ifcfg, ifindex " + std::to_string(ifindex) +
+                             "): " + errText(err));
+    }
+}
+
+int Dataplane::progFd() const { return bpf_program__fd(skel_->progs.xv_rx); }
+
+std::string Dataplane::attachModeOf(int ifindex) const {
+    const AttachInfo* a = attachment(ifindex);
+    if (!a) return "";
+    return a->mode == XdpMode::kNative ? "native" : "generic";
+}
+
+const AttachInfo* Dataplane::attachment(int ifindex) const {
+    auto it = attached_.find(ifindex);
+    return it == attached_.end() ? nullptr : &it->second.info;
+}
+
+}  // namespace xvrrp::dataplane
