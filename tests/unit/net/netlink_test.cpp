@@ -28,7 +28,7 @@ config::VirtualAddress vip(const char* prefix) {
 struct KernelAddr {
     std::string label;
     int scope = -1;
-    std::optional<IpAddr> broadcast;
+    std::optional<IpAddr> broadcast, peer;
     unsigned flags = 0;
     int prefixlen = -1;
 };
@@ -50,6 +50,8 @@ std::optional<KernelAddr> kernelAddr(int ifindex, const IpAddr& a) {
         k.scope = rtnl_addr_get_scope(ra);
         if (nl_addr* b = rtnl_addr_get_broadcast(ra); b && nl_addr_get_len(b) == 4)
             k.broadcast = IpAddr::fromBytes(Family::V4, static_cast<uint8_t*>(nl_addr_get_binary_addr(b)));
+        if (nl_addr* p = rtnl_addr_get_peer(ra); p && nl_addr_get_len(p) == 4)
+            k.peer = IpAddr::fromBytes(Family::V4, static_cast<uint8_t*>(nl_addr_get_binary_addr(p)));
         k.flags = rtnl_addr_get_flags(ra);
         k.prefixlen = rtnl_addr_get_prefixlen(ra);
         out = k;
@@ -146,6 +148,23 @@ TEST_F(NetlinkTest, AddressWithLabelBroadcastScopeIsIdempotent) {
         nl->removeAddress(ifx, va);  // already gone is fine
         EXPECT_FALSE(nl->hasAddress(ifx, ip("10.9.0.10")));
         EXPECT_TRUE(nl->hasAddress(ifx, ip("10.9.1.10")));
+    });
+}
+
+TEST_F(NetlinkTest, PointToPointPeerAddress) {
+    pair_->inA([&] {
+        auto nl = Netlink::open();
+        const int ifx = pair_->ifindex_a;
+        auto va = vip("10.9.5.1/32");
+        va.peer = ip("10.9.5.2");
+        nl->addAddress(ifx, va);
+        nl->addAddress(ifx, va);
+        auto k = kernelAddr(ifx, ip("10.9.5.1"));
+        ASSERT_TRUE(k);
+        EXPECT_EQ(k->peer, ip("10.9.5.2"));
+        EXPECT_EQ(k->prefixlen, 32);
+        nl->removeAddress(ifx, va);
+        EXPECT_FALSE(nl->hasAddress(ifx, ip("10.9.5.1")));
     });
 }
 
