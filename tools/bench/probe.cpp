@@ -75,13 +75,20 @@ Options parse(int argc, char** argv) {
             if (i + 1 >= argc) usage(("missing value for " + a).c_str());
             return argv[++i];
         };
-        if (a == "--target") o.target = value();
-        else if (a == "--interval-us") o.intervalUs = std::atoll(value().c_str());
-        else if (a == "--duration-s") o.durationS = std::atoll(value().c_str());
-        else if (a == "--mark-file") o.markFile = value();
-        else if (a == "--out") o.out = value();
-        else if (a == "--until-reply") o.untilReply = true;
-        else usage(("unknown option " + a).c_str());
+        if (a == "--target")
+            o.target = value();
+        else if (a == "--interval-us")
+            o.intervalUs = std::atoll(value().c_str());
+        else if (a == "--duration-s")
+            o.durationS = std::atoll(value().c_str());
+        else if (a == "--mark-file")
+            o.markFile = value();
+        else if (a == "--out")
+            o.out = value();
+        else if (a == "--until-reply")
+            o.untilReply = true;
+        else
+            usage(("unknown option " + a).c_str());
     }
     if (o.target.empty()) usage("--target is required");
     if (o.intervalUs < 100 || o.intervalUs > 10'000'000) usage("--interval-us must be 100..1e7");
@@ -127,8 +134,10 @@ std::string report(const Options& o, const std::vector<Probe>& probes,
     int64_t lastReplyBeforeMark = -1;
     if (markNs) {
         for (int64_t r : replies) {
-            if (r <= *markNs) lastReplyBeforeMark = r;
-            else resumed = true;
+            if (r <= *markNs)
+                lastReplyBeforeMark = r;
+            else
+                resumed = true;
         }
     }
     auto ms = [](int64_t ns) { return static_cast<double>(ns) / 1e6; };
@@ -177,9 +186,12 @@ int main(int argc, char** argv) {
     in6_addr a6{};
     in_addr a4{};
     bool v6;
-    if (inet_pton(AF_INET, o.target.c_str(), &a4) == 1) v6 = false;
-    else if (inet_pton(AF_INET6, o.target.c_str(), &a6) == 1) v6 = true;
-    else usage("--target is not an IPv4 or IPv6 address");
+    if (inet_pton(AF_INET, o.target.c_str(), &a4) == 1)
+        v6 = false;
+    else if (inet_pton(AF_INET6, o.target.c_str(), &a6) == 1)
+        v6 = true;
+    else
+        usage("--target is not an IPv4 or IPv6 address");
 
     // Raw: a fresh netns closes ping sockets (ping_group_range "1 0") even to root.
     int sock = socket(v6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
@@ -223,8 +235,8 @@ int main(int argc, char** argv) {
     if (timerfd_settime(timerFd, 0, &its, nullptr) != 0) die("timerfd_settime");
 
     const uint16_t id = static_cast<uint16_t>(getpid());
-    const uint64_t maxCount =
-        std::min<uint64_t>(kMaxCount, uint64_t(o.durationS) * 1'000'000 / uint64_t(o.intervalUs) + 1);
+    const uint64_t maxCount = std::min<uint64_t>(
+        kMaxCount, uint64_t(o.durationS) * 1'000'000 / uint64_t(o.intervalUs) + 1);
     std::vector<Probe> probes;
     probes.reserve(maxCount);
     std::vector<int64_t> replies;

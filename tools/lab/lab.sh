@@ -71,6 +71,14 @@ lab_create() {
   done
 }
 
+# lab_spawn NODE LOG CMD...: CMD in the background inside NODE, stdout+stderr to LOG.
+# Its pid (nsenter execs CMD, so the real process) is left in LAB_SPAWNED.
+lab_spawn() {
+  local node=$1 log=$2; shift 2
+  nsenter --net="/run/netns/${LAB_NS[$node]:?no node $node}" -- "$@" >"$log" 2>&1 &
+  LAB_SPAWNED=$!
+}
+
 # lab_ns_kill NS: TERM then KILL everything inside one namespace.
 lab_ns_kill() {
   local ns=$1 pids try
@@ -78,7 +86,7 @@ lab_ns_kill() {
     pids=$(ip netns pids "$ns" 2>/dev/null)
     [[ -z $pids ]] && return 0
     # shellcheck disable=SC2086
-    if ((try < 8)); then kill -TERM $pids 2>/dev/null; else kill -KILL $pids 2>/dev/null; fi
+    if ((try < 8)); then kill -TERM $pids 2>/dev/null || true; else kill -KILL $pids 2>/dev/null || true; fi
     lab_wait 0.5 lab_ns_empty "$ns" && return 0
   done
 }
@@ -93,9 +101,12 @@ lab_destroy() {
     ip netns del "$ns" 2>/dev/null
   done
   if [[ -n $LAB_HUB ]]; then lab_ns_kill "$LAB_HUB"; ip netns del "$LAB_HUB" 2>/dev/null; fi
-  [[ -n $LAB_DIR && -d $LAB_DIR && -z ${LAB_KEEP:-} ]] && rm -rf "$LAB_DIR"
-  for ns in /sys/fs/bpf/xvt-"${LAB_TAG}"-*-$$; do [[ -e $ns ]] && rm -rf "$ns"; done
+  if [[ -n $LAB_DIR && -d $LAB_DIR && -z ${LAB_KEEP:-} ]]; then rm -rf "$LAB_DIR"; fi
+  for ns in /sys/fs/bpf/xvt-"${LAB_TAG}"-*-$$; do
+    if [[ -e $ns ]]; then rm -rf "$ns"; fi
+  done
   LAB_NODES=(); LAB_NS=(); LAB_IDX=(); LAB_HUB=""
+  return 0
 }
 
 lab_cut() { lab_exec_ns "$LAB_HUB" ip link set "vh${LAB_IDX[$1]:?no node $1}" down; }
@@ -114,7 +125,12 @@ lab_wait() {
   done
 }
 
-lab_has_addr() { lab_run "$1" ip -o addr show dev eth0 | grep -qw "inet6\? $2/[0-9]*"; }
+# No `| grep -q`: under pipefail its early exit makes ip fail with SIGPIPE.
+lab_has_addr() {
+  local out
+  out=$(lab_run "$1" ip -o addr show dev eth0) || return 1
+  [[ $out == *" $2/"* ]]
+}
 # lab_can_ping NODE IP: one echo every 100 ms for at most 1 s (xvrrp-probe; no ping(8) needed).
 lab_can_ping() {
   lab_run "$1" "$LAB_BIN/xvrrp-probe" --target "$2" --interval-us 100000 --duration-s 1 \
@@ -165,9 +181,9 @@ lab_daemon_start() {
 # lab_daemon_stop NODE: TERM the daemon and everything it forked, KILL after 3 s.
 lab_daemon_stop() {
   local node=$1 pid=${LAB_PID[$1]:-}
-  [[ -n $pid ]] && kill -TERM "$pid" 2>/dev/null
+  if [[ -n $pid ]]; then kill -TERM "$pid" 2>/dev/null || true; fi
   lab_wait 3 lab_daemon_gone "$node" || lab_ns_kill "${LAB_NS[$node]}"
-  [[ -n $pid ]] && wait "$pid" 2>/dev/null
+  if [[ -n $pid ]]; then wait "$pid" 2>/dev/null || true; fi
   LAB_PID[$node]=""
   return 0
 }
@@ -199,7 +215,9 @@ def find(o):
 print((find(json.load(sys.stdin)) or "").upper())' 2>/dev/null)
     [[ -n $s ]] && { printf '%s\n' "$s"; return 0; }
   fi
-  if ! lab_run "$node" ip -o link show eth0 | grep -q 'state UP'; then echo FAULT
+  local link
+  link=$(lab_run "$node" ip -o link show eth0 2>/dev/null)
+  if [[ $link != *"state UP"* ]]; then echo FAULT
   elif lab_has_addr "$node" "$vip"; then echo MASTER
   else echo BACKUP; fi
 }
