@@ -56,6 +56,8 @@ struct Case {
     bool old_unicast;
 };
 
+void PrintTo(const Case& c, std::ostream* os) { *os << c.file; }
+
 class Vectors : public ::testing::TestWithParam<Case> {};
 
 TEST_P(Vectors, DecodeCheckReencode) {
