@@ -1,0 +1,149 @@
+// Builds test frames: Ethernet (+802.1Q/802.1ad tags) or bare IP, IPv4 or IPv6 (+extension
+// headers), carrying VRRP v2/v3 or any other payload. Lengths and checksums are filled in
+// unless a field is overridden to make the frame lie.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <initializer_list>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace xvrrp::test {
+
+using Bytes = std::vector<uint8_t>;
+using Mac = std::array<uint8_t, 6>;
+
+inline constexpr uint16_t kEthIp = 0x0800;
+inline constexpr uint16_t kEthIpv6 = 0x86dd;
+inline constexpr uint16_t kEthArp = 0x0806;
+inline constexpr uint16_t kTpid8021Q = 0x8100;
+inline constexpr uint16_t kTpid8021AD = 0x88a8;
+inline constexpr uint8_t kProtoVrrp = 112;
+
+struct Ext6 {
+    uint8_t type;     // 0 hop-by-hop, 43 routing, 60 destination options, 44 fragment
+    size_t len8 = 1;  // total length in 8-octet units
+};
+
+struct FrameSpec {
+    bool eth = true;
+    Mac src_mac{0x02, 0x00, 0x5e, 0x00, 0x01, 0x07};
+    Mac dst_mac{0x01, 0x00, 0x5e, 0x00, 0x00, 0x12};
+    std::vector<std::pair<uint16_t, uint16_t>> vlans;  // (tpid, vlan id), outer first
+    std::optional<uint16_t> ethertype;                 // default from family
+    int family = 4;                                    // 4, 6, or 0 (payload right after L2)
+    std::array<uint8_t, 16> saddr{192, 168, 1, 2};
+    std::array<uint8_t, 16> daddr{224, 0, 0, 18};
+    uint8_t ttl = 255;
+    uint8_t proto = kProtoVrrp;
+    uint8_t version = 0;  // 0: family
+    uint8_t ihl = 5;      // IPv4 header length in words; options are zero-filled
+    uint16_t frag = 0;    // IPv4 flags+fragment offset, host order
+    int len_delta = 0;    // added to the IP length field
+    std::vector<Ext6> ext;
+    Bytes payload;
+};
+
+// RFC 1071 checksum over DATA, starting from SUM.
+inline uint16_t inetChecksum(const uint8_t* data, size_t len, uint32_t sum = 0) {
+    for (size_t i = 0; i + 1 < len; i += 2) sum += (data[i] << 8) | data[i + 1];
+    if (len & 1) sum += data[len - 1] << 8;
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    return static_cast<uint16_t>(~sum);
+}
+
+inline void put16(Bytes& b, uint16_t v) {
+    b.push_back(v >> 8);
+    b.push_back(v & 0xff);
+}
+
+// VRRP v2 (RFC 3768 section 5.1): auth type 0, advert interval in seconds.
+inline Bytes vrrpV2(uint8_t vrid, uint8_t prio, const std::vector<std::array<uint8_t, 4>>& addrs,
+                    uint8_t adver_s = 1) {
+    Bytes b{0x21, vrid, prio, static_cast<uint8_t>(addrs.size()), 0, adver_s, 0, 0};
+    for (const auto& a : addrs) b.insert(b.end(), a.begin(), a.end());
+    b.insert(b.end(), 8, 0);  // authentication data
+    uint16_t c = inetChecksum(b.data(), b.size());
+    b[6] = c >> 8;
+    b[7] = c & 0xff;
+    return b;
+}
+
+// VRRP v3 (RFC 5798 section 5.1); ADDR_LEN is 4 or 16. Checksum left zero: it needs the
+// pseudo header, which the XDP program does not look at.
+inline Bytes vrrpV3(uint8_t vrid, uint8_t prio, size_t naddr, size_t addr_len,
+                    uint16_t max_adver_cs = 100) {
+    Bytes b{0x31, vrid, prio, static_cast<uint8_t>(naddr)};
+    put16(b, max_adver_cs & 0x0fff);
+    put16(b, 0);
+    for (size_t i = 0; i < naddr * addr_len; ++i) b.push_back(static_cast<uint8_t>(i + 1));
+    return b;
+}
+
+inline Bytes buildFrame(const FrameSpec& s) {
+    Bytes f;
+    if (s.eth) {
+        f.insert(f.end(), s.dst_mac.begin(), s.dst_mac.end());
+        f.insert(f.end(), s.src_mac.begin(), s.src_mac.end());
+        // On the wire each tag is TPID then TCI; the last type field is the ethertype.
+        for (auto [tpid, id] : s.vlans) {
+            put16(f, tpid);
+            put16(f, id & 0x0fff);
+        }
+        put16(f, s.ethertype.value_or(s.family == 6 ? kEthIpv6 : kEthIp));
+    }
+    if (s.family == 4) {
+        size_t hlen = s.ihl * 4u;
+        size_t start = f.size();
+        uint16_t tot = static_cast<uint16_t>(std::max<size_t>(hlen, 20) + s.payload.size() +
+                                             s.len_delta);
+        uint8_t ver = s.version ? s.version : 4;
+        f.push_back(static_cast<uint8_t>((ver << 4) | (s.ihl & 0x0f)));
+        f.push_back(0xc0);  // DSCP CS6, as VRRP senders use
+        put16(f, tot);
+        put16(f, 0x1234);
+        put16(f, s.frag);
+        f.push_back(s.ttl);
+        f.push_back(s.proto);
+        put16(f, 0);
+        f.insert(f.end(), s.saddr.begin(), s.saddr.begin() + 4);
+        f.insert(f.end(), s.daddr.begin(), s.daddr.begin() + 4);
+        while (f.size() - start < hlen) f.push_back(1);  // NOP options
+        uint16_t c = inetChecksum(f.data() + start, f.size() - start);
+        f[start + 10] = c >> 8;
+        f[start + 11] = c & 0xff;
+    } else if (s.family == 6) {
+        size_t ext_bytes = 0;
+        for (const auto& e : s.ext) ext_bytes += e.len8 * 8;
+        uint8_t ver = s.version ? s.version : 6;
+        f.push_back(static_cast<uint8_t>(ver << 4));
+        f.insert(f.end(), 3, 0);
+        put16(f, static_cast<uint16_t>(ext_bytes + s.payload.size() + s.len_delta));
+        f.push_back(s.ext.empty() ? s.proto : s.ext.front().type);
+        f.push_back(s.ttl);
+        f.insert(f.end(), s.saddr.begin(), s.saddr.end());
+        f.insert(f.end(), s.daddr.begin(), s.daddr.end());
+        for (size_t i = 0; i < s.ext.size(); ++i) {
+            f.push_back(i + 1 < s.ext.size() ? s.ext[i + 1].type : s.proto);
+            // Fragment headers have a reserved byte where others carry their length.
+            f.push_back(s.ext[i].type == 44 ? 0 : static_cast<uint8_t>(s.ext[i].len8 - 1));
+            f.insert(f.end(), s.ext[i].len8 * 8 - 2, 0);
+        }
+    }
+    f.insert(f.end(), s.payload.begin(), s.payload.end());
+    return f;
+}
+
+inline std::array<uint8_t, 16> v6(std::initializer_list<uint16_t> groups) {
+    std::array<uint8_t, 16> a{};
+    size_t i = 0;
+    for (uint16_t g : groups) {
+        a[i++] = g >> 8;
+        a[i++] = g & 0xff;
+    }
+    return a;
+}
+
+}  // namespace xvrrp::test
