@@ -1,7 +1,9 @@
 // Top level of keepalived.conf: which block goes where, and the public entry points.
 #include "config/parser.hpp"
 
+#include <algorithm>
 #include <array>
+#include <tuple>
 
 #include "config/lexer.hpp"
 #include "config/parse_util.hpp"
@@ -93,7 +95,17 @@ LoadResult finish(std::vector<Token> tokens, Config cfg, Diagnostics& diags, con
     auto tree = buildTree(tokens, diags);
     parseTop(tree, ctx);
     validate(ctx);
-    return LoadResult{std::move(cfg), diags.take()};
+    // Validation runs last; sort so the report reads top to bottom, file by file.
+    auto list = diags.take();
+    auto rank = [&cfg](const std::string& f) {
+        auto it = std::find(cfg.files.begin(), cfg.files.end(), f);
+        return it - cfg.files.begin();
+    };
+    std::stable_sort(list.begin(), list.end(), [&](const Diagnostic& a, const Diagnostic& b) {
+        return std::make_tuple(rank(a.where.file), a.where.line, a.where.column) <
+               std::make_tuple(rank(b.where.file), b.where.line, b.where.column);
+    });
+    return LoadResult{std::move(cfg), std::move(list)};
 }
 
 std::string dirOf(const std::string& path) {

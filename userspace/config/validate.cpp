@@ -92,6 +92,9 @@ void checkBehaviour(Instance& i, const InstanceInfo& info, Context& ctx) {
                                                i.name + "'");
         i.auth_type = AuthType::None;
     }
+    if (i.auth_type == AuthType::Pass && i.auth_pass.empty())
+        ctx.diags.warning(info.auth_where, "auth_type PASS without auth_pass in vrrp_instance '" + i.name +
+                                               "'; an empty password is sent");
     if (!i.strict_mode) return;
     Location at = info.strict_where.line ? info.strict_where : i.where;
     if (i.auth_type != AuthType::None) {

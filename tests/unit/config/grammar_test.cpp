@@ -187,7 +187,7 @@ TEST(Grammar, OneLineBlocksAndBraceWithoutSpace) {
                   " virtual_ipaddress { 10.0.0.1/24 dev eth0 }\n"
                   " unicast_peer{\n 10.0.0.9\n }\n"
                   " track_interface { eth1 weight -10 }\n"
-                  " authentication { auth_type PASS } }\n");
+                  " authentication { auth_type PASS } authentication { auth_pass x } }\n");
     ASSERT_TRUE(r.ok()) << test::dump(r);
     const Instance& i = r.config.instances.at(0);
     EXPECT_TRUE(r.diagnostics.empty()) << test::dump(r);

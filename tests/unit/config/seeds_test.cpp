@@ -34,6 +34,7 @@ TEST(Seeds, S003TyposAndOddities) {
     EXPECT_TRUE(has(r, Severity::Warning, 48, 1, "unknown keyword 'autp_pass' in authentication; did you mean 'auth_pass'?"));
     EXPECT_TRUE(has(r, Severity::Warning, 63, 1, "unknown keyword 'preemtp_delay' in vrrp_instance; did you mean 'preempt_delay'?"));
     EXPECT_TRUE(has(r, Severity::Warning, 64, 1, "'debug' expects a LEVEL"));
+    EXPECT_TRUE(has(r, Severity::Warning, 46, 1, "auth_type PASS without auth_pass in vrrp_instance 'http'"));
     EXPECT_TRUE(has(r, Severity::Warning, 62, 1, "nopreempt does not work with initial state MASTER"));
     EXPECT_TRUE(has(r, Severity::Warning, 28, 13, "vrrp_script 'check_running': program '/usr/local/bin/check_running' not found"));
     EXPECT_TRUE(has(r, Severity::Warning, 24, 14, "notify_fault of vrrp_sync_group VG_1: program '/path/fault.sh' not found"));
