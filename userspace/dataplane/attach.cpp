@@ -40,6 +40,7 @@ int libxdpPrint(enum libxdp_print_level level, const char* fmt, va_list args) {
     std::string msg(buf);
     std::replace(msg.begin(), msg.end(), '\n', ' ');
     while (!msg.empty() && msg.back() == ' ') msg.pop_back();
+    if (msg.rfind("libxdp: ", 0) == 0) msg.erase(0, 8);
     if (level == LIBXDP_WARN) {
         spdlog::warn("libxdp: {}", msg);
     } else {

@@ -25,10 +25,11 @@ int libbpfPrint(enum libbpf_print_level level, const char* fmt, va_list args) {
     int n = std::vsnprintf(buf, sizeof(buf), fmt, args);
     std::string msg(buf);
     while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+    if (msg.rfind("libbpf: ", 0) == 0) msg.erase(0, 8);
     if (level == LIBBPF_WARN) {
         spdlog::warn("libbpf: {}", msg);
     } else {
-        spdlog::info("libbpf: {}", msg);
+        spdlog::debug("libbpf: {}", msg);  // section skips and the like
     }
     return n;
 }
