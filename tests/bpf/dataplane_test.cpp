@@ -165,6 +165,8 @@ TEST_F(DataplaneKernel, AttachOnVethInNetns) {
     ASSERT_EQ(ns.run("ip link add xva type veth peer name xvb"), 0);
     ASSERT_EQ(ns.run("ip link set xva up"), 0);
     ASSERT_EQ(ns.run("ip link set xvb up"), 0);
+    ASSERT_EQ(ns.run("ip link add xvd type bridge"), 0);
+    ASSERT_EQ(ns.run("ip link set xvd up"), 0);
     TmpPinRoot root_a, root_b;
 
     inNetns(ns.path(), [&] {
@@ -240,8 +242,18 @@ TEST_F(DataplaneKernel, AttachOnVethInNetns) {
             }
             EXPECT_EQ(xdpProgId(xvb), 0u) << "dp2 left XDP on xvb";
             ::close(foreign);
+
+            // A bridge has no native XDP: the attach falls back to generic mode.
+            const int xvd = static_cast<int>(if_nametoindex("xvd"));
+            ASSERT_GT(xvd, 0);
+            dp->attach(xvd, "xvd", false);
+            EXPECT_EQ(dp->attachModeOf(xvd), "generic");
+            uint32_t skb_id = 0;
+            ASSERT_EQ(bpf_xdp_query_id(xvd, XDP_FLAGS_SKB_MODE, &skb_id), 0);
+            EXPECT_NE(skb_id, 0u);
         }
         EXPECT_EQ(xdpProgId(xva), 0u) << "XDP still attached to xva after shutdown";
+        EXPECT_EQ(xdpProgId(static_cast<int>(if_nametoindex("xvd"))), 0u);
     });
 }
 

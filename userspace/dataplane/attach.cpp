@@ -23,7 +23,32 @@
 #include "xvrrp_xdp.skel.h"
 
 namespace xvrrp::dataplane {
+namespace detail {
+extern std::vector<std::string>* libbpfCapture;
+}  // namespace detail
 namespace {
+
+// libxdp's dispatcher probe makes libbpf warn about failed loads even when the
+// fallback then works; keep those lines unless the attach fails as a whole.
+class LibbpfWarnings {
+public:
+    LibbpfWarnings() { detail::libbpfCapture = &lines_; }
+    ~LibbpfWarnings() { detail::libbpfCapture = nullptr; }
+    void emit(bool failed) {
+        detail::libbpfCapture = nullptr;
+        for (const auto& l : lines_) {
+            if (failed) {
+                spdlog::warn("libbpf: {}", l);
+            } else {
+                spdlog::debug("libbpf: {}", l);
+            }
+        }
+        lines_.clear();
+    }
+
+private:
+    std::vector<std::string> lines_;
+};
 
 constexpr const char* kProgName = "xv_rx";
 
@@ -167,12 +192,14 @@ void Dataplane::attach(int ifindex, const std::string& ifname, bool no_eth) {
                              "): " + xdpErr(static_cast<int>(err)));
     }
 
+    LibbpfWarnings warnings;
     int err = xdp_program__attach(a.prog, ifindex, XDP_MODE_NATIVE, 0);
     if (err) {
         spdlog::warn("native XDP unavailable on {} ({}), using generic mode", ifname, xdpErr(err));
         a.info.mode = XdpMode::kGeneric;
         err = xdp_program__attach(a.prog, ifindex, XDP_MODE_SKB, 0);
     }
+    warnings.emit(err != 0);
     if (err) {
         xdp_program__close(a.prog);
         throw DataplaneError("xdp_program__attach(xv_rx, " + ifname + "): " + xdpErr(err));

@@ -15,6 +15,9 @@
 #include "xvrrp_xdp.skel.h"
 
 namespace xvrrp::dataplane {
+namespace detail {
+std::vector<std::string>* libbpfCapture = nullptr;
+}  // namespace detail
 namespace {
 
 std::string errText(int err) { return std::strerror(err < 0 ? -err : err); }
@@ -26,7 +29,9 @@ int libbpfPrint(enum libbpf_print_level level, const char* fmt, va_list args) {
     std::string msg(buf);
     while (!msg.empty() && msg.back() == '\n') msg.pop_back();
     if (msg.rfind("libbpf: ", 0) == 0) msg.erase(0, 8);
-    if (level == LIBBPF_WARN) {
+    if (level == LIBBPF_WARN && detail::libbpfCapture) {
+        detail::libbpfCapture->push_back(msg);
+    } else if (level == LIBBPF_WARN) {
         spdlog::warn("libbpf: {}", msg);
     } else {
         spdlog::debug("libbpf: {}", msg);  // section skips and the like
