@@ -1,0 +1,226 @@
+// The interpreter with fake effects: what becoming master, announcing and stopping do.
+#include <gtest/gtest.h>
+
+#include "config/parser.hpp"
+#include "daemon/instance_runtime.hpp"
+#include "vrrp/packet.hpp"
+#include "vrrp/timers.hpp"
+
+namespace xvrrp::daemon {
+namespace {
+
+using namespace std::chrono_literals;
+using vrrp::TimePoint;
+
+struct Sent {
+    std::vector<uint8_t> bytes;
+    IpAddr dst;
+};
+
+class FakeTransport : public AdvertTransport {
+public:
+    explicit FakeTransport(std::vector<Sent>& log) : log_(log) {}
+    void send(std::span<const uint8_t> vrrp, const IpAddr& dst) override {
+        log_.push_back({{vrrp.begin(), vrrp.end()}, dst});
+    }
+
+private:
+    std::vector<Sent>& log_;
+};
+
+class FakeSystem : public AddressTable, public Announcer {
+public:
+    std::vector<std::string> ops;
+    void addAddress(int ifindex, const config::VirtualAddress& v) override {
+        ops.push_back("add " + v.prefix.str() + " if" + std::to_string(ifindex) +
+                      (v.label.empty() ? "" : " label " + v.label));
+    }
+    void removeAddress(int ifindex, const config::VirtualAddress& v) override {
+        ops.push_back("del " + v.prefix.str() + " if" + std::to_string(ifindex));
+    }
+    void addRoute(const config::Route& r, int) override { ops.push_back("route add " + r.to.str()); }
+    void removeRoute(const config::Route& r, int) override {
+        ops.push_back("route del " + r.to.str());
+    }
+    int ifindexOf(const std::string& name) override { return name == "eth1" ? 3 : 0; }
+    void announce(int ifindex, const IpAddr& vip) override {
+        ops.push_back("announce " + vip.str() + " if" + std::to_string(ifindex));
+    }
+    size_t count(const std::string& prefix) const {
+        size_t n = 0;
+        for (const auto& o : ops) n += o.rfind(prefix, 0) == 0;
+        return n;
+    }
+};
+
+config::Config load(const std::string& text) {
+    config::LoadOptions opts;
+    opts.check_scripts = false;
+    auto r = config::loadConfigText(text, "test.conf", opts);
+    EXPECT_TRUE(r.ok());
+    for (const auto& d : r.diagnostics)
+        if (d.severity == config::Severity::Error) ADD_FAILURE() << d.str();
+    return r.config;
+}
+
+TimePoint at(std::chrono::nanoseconds d) { return TimePoint{d}; }
+
+struct Rig {
+    config::Config cfg;
+    std::vector<Sent> sent;
+    FakeSystem sys;
+    std::unique_ptr<InstanceRuntime> rt;
+    explicit Rig(const std::string& text, const std::string& primary = "192.0.2.1")
+        : cfg(load(text)) {
+        rt = std::make_unique<InstanceRuntime>(cfg, cfg.instances.at(0));
+        rt->setEffects(&sys, &sys);
+        rt->bind(2, *IpAddr::parse(primary), std::make_unique<FakeTransport>(sent));
+    }
+    // Runs ticks at every deadline up to `until`.
+    void runUntil(TimePoint until) {
+        while (auto d = rt->nextDeadline()) {
+            if (*d > until) break;
+            rt->tick(*d);
+        }
+    }
+};
+
+const char* kV3 = R"(
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 51
+    priority 100
+    advert_int 0.1
+    version 3
+    virtual_ipaddress {
+        192.0.2.100/24 label eth0:1
+        192.0.2.101/24 dev eth1
+    }
+    virtual_routes {
+        198.51.100.0/24 via 192.0.2.254
+    }
+}
+)";
+
+TEST(InstanceRuntime, BecomingMasterAdvertisesAddsVipsAndAnnounces) {
+    Rig r(kV3);
+    r.rt->handle(vrrp::Startup{}, at(0s));
+    EXPECT_EQ(r.rt->machine().state, vrrp::State::Backup);
+    EXPECT_TRUE(r.sent.empty());
+    auto mdi = vrrp::masterDownInterval(100, 10, 3);
+    r.runUntil(at(mdi - 1ns));
+    EXPECT_EQ(r.rt->machine().state, vrrp::State::Backup);
+    r.runUntil(at(mdi));
+    ASSERT_EQ(r.rt->machine().state, vrrp::State::Master);
+
+    ASSERT_EQ(r.sent.size(), 1u);
+    EXPECT_EQ(r.sent[0].dst.str(), "224.0.0.18");
+    auto adv = vrrp::decode(r.sent[0].bytes, *IpAddr::parse("192.0.2.1"), r.sent[0].dst,
+                            Family::V4);
+    ASSERT_TRUE(adv);
+    EXPECT_EQ(adv->version, 3);
+    EXPECT_EQ(adv->vrid, 51);
+    EXPECT_EQ(adv->priority, 100);
+    EXPECT_EQ(adv->max_advert_int_cs, 10);
+    ASSERT_EQ(adv->addresses.size(), 2u);
+    EXPECT_EQ(adv->addresses[1].str(), "192.0.2.101");
+
+    EXPECT_EQ(r.sys.count("add 192.0.2.100/24 if2 label eth0:1"), 1u);
+    EXPECT_EQ(r.sys.count("add 192.0.2.101/24 if3"), 1u);  // dev eth1
+    EXPECT_EQ(r.sys.count("route add 198.51.100.0/24"), 1u);
+    // keepalived defaults: 5 rounds at once, 5 more after garp_master_delay (5 s)
+    EXPECT_EQ(r.sys.count("announce 192.0.2.100"), 5u);
+    r.runUntil(at(mdi + 4s));
+    EXPECT_EQ(r.sys.count("announce 192.0.2.100"), 5u);
+    r.runUntil(at(mdi + 5s));
+    EXPECT_EQ(r.sys.count("announce 192.0.2.100"), 10u);
+    EXPECT_EQ(r.sys.count("announce 192.0.2.101 if3"), 10u);
+    // adverts every 100 ms meanwhile
+    EXPECT_EQ(r.sent.size(), 51u);
+}
+
+TEST(InstanceRuntime, ShutdownSendsPriorityZeroAndRemovesEverything) {
+    Rig r(kV3);
+    r.rt->handle(vrrp::Startup{}, at(0s));
+    r.runUntil(at(1s));
+    ASSERT_EQ(r.rt->machine().state, vrrp::State::Master);
+    r.sent.clear();
+    r.rt->handle(vrrp::Shutdown{}, at(1s));
+    ASSERT_EQ(r.sent.size(), 1u);
+    auto adv = vrrp::decode(r.sent[0].bytes, *IpAddr::parse("192.0.2.1"), r.sent[0].dst,
+                            Family::V4);
+    ASSERT_TRUE(adv);
+    EXPECT_EQ(adv->priority, 0);
+    EXPECT_EQ(r.sys.count("del 192.0.2.100/24"), 1u);
+    EXPECT_EQ(r.sys.count("del 192.0.2.101/24 if3"), 1u);
+    EXPECT_EQ(r.sys.count("route del"), 1u);
+    EXPECT_FALSE(r.rt->addressesInstalled());
+    EXPECT_FALSE(r.rt->nextDeadline());  // no announcements left behind
+}
+
+TEST(InstanceRuntime, UnicastSendsOneAdvertPerPeerWithItsOwnChecksum) {
+    Rig r(R"(
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 7
+    priority 255
+    version 3
+    unicast_src_ip 192.0.2.1
+    unicast_peer {
+        192.0.2.2
+        192.0.2.3
+    }
+    virtual_ipaddress { 192.0.2.100 }
+}
+)");
+    r.rt->handle(vrrp::Startup{}, at(0s));  // owner: master at once
+    ASSERT_EQ(r.rt->machine().state, vrrp::State::Master);
+    ASSERT_EQ(r.sent.size(), 2u);
+    for (const auto& s : r.sent) {
+        auto adv = vrrp::decode(s.bytes, *IpAddr::parse("192.0.2.1"), s.dst, Family::V4,
+                                vrrp::UnicastChecksum::Standard);
+        EXPECT_TRUE(adv) << s.dst.str();
+    }
+    EXPECT_EQ(r.sent[0].dst.str(), "192.0.2.2");
+    EXPECT_EQ(r.sent[1].dst.str(), "192.0.2.3");
+}
+
+TEST(InstanceRuntime, V2PassAuthGoesOnTheWire) {
+    Rig r(R"(
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 9
+    priority 255
+    authentication {
+        auth_type PASS
+        auth_pass secret12345
+    }
+    virtual_ipaddress { 192.0.2.100 }
+}
+)");
+    r.rt->handle(vrrp::Startup{}, at(0s));
+    ASSERT_EQ(r.sent.size(), 1u);
+    auto adv = vrrp::decode(r.sent[0].bytes, *IpAddr::parse("192.0.2.1"), r.sent[0].dst,
+                            Family::V4);
+    ASSERT_TRUE(adv);
+    EXPECT_EQ(adv->version, 2);
+    EXPECT_EQ(adv->auth_type, 1);
+    EXPECT_EQ(std::string(adv->auth_data.begin(), adv->auth_data.end()), "secret12");
+}
+
+TEST(InstanceRuntime, LeavingMasterForFaultStopsAnnouncing) {
+    Rig r(kV3);
+    r.rt->handle(vrrp::Startup{}, at(0s));
+    r.runUntil(at(1s));
+    ASSERT_EQ(r.rt->machine().state, vrrp::State::Master);
+    r.rt->handle(vrrp::FaultRaised{"interface eth0 is down"}, at(1s));
+    EXPECT_EQ(r.rt->machine().state, vrrp::State::Fault);
+    EXPECT_FALSE(r.rt->addressesInstalled());
+    auto announced = r.sys.count("announce");
+    EXPECT_FALSE(r.rt->nextDeadline());
+    r.runUntil(at(10s));
+    EXPECT_EQ(r.sys.count("announce"), announced);
+}
+
+}  // namespace
+}  // namespace xvrrp::daemon

@@ -1,0 +1,53 @@
+#include <gtest/gtest.h>
+
+#include "daemon/options.hpp"
+
+namespace xvrrp::daemon {
+namespace {
+
+ParsedOptions parse(std::vector<std::string> args) {
+    std::vector<char*> argv;
+    args.insert(args.begin(), "xvrrpd");
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    return parseOptions(static_cast<int>(args.size()), argv.data());
+}
+
+TEST(Options, AcceptsKeepalivedUnitFileFlags) {
+    auto r = parse({"--dont-fork", "-D", "-P", "-l", "-f", "/tmp/k.conf", "-p", "/tmp/p.pid"});
+    ASSERT_TRUE(r.options) << r.message;
+    EXPECT_TRUE(r.options->foreground);
+    EXPECT_TRUE(r.options->log_detail);
+    EXPECT_TRUE(r.options->log_console);
+    EXPECT_EQ(r.options->config_file, "/tmp/k.conf");
+    EXPECT_EQ(r.options->pid_file, "/tmp/p.pid");
+}
+
+TEST(Options, OursAndConfigTest) {
+    auto r = parse({"-t", "-f", "/x.conf", "--pin-root", "/sys/fs/bpf/n1", "--control", "/run/n1.sock"});
+    ASSERT_TRUE(r.options) << r.message;
+    EXPECT_TRUE(r.options->config_test);
+    EXPECT_EQ(r.options->pin_root, "/sys/fs/bpf/n1");
+    EXPECT_EQ(r.options->control, "/run/n1.sock");
+}
+
+TEST(Options, BadInputIsAnErrorNamingTheArgument) {
+    auto r = parse({"--bogus"});
+    EXPECT_FALSE(r.options);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.message.find("--bogus"), std::string::npos);
+    r = parse({"-f"});
+    EXPECT_FALSE(r.options);
+    EXPECT_NE(r.message.find("needs an argument"), std::string::npos);
+    r = parse({"-S", "9"});
+    EXPECT_FALSE(r.options);
+    EXPECT_NE(r.message.find("0..7"), std::string::npos);
+    r = parse({"--pin-root", "relative"});
+    EXPECT_FALSE(r.options);
+    r = parse({"-C"});
+    EXPECT_FALSE(r.options);
+    EXPECT_NE(r.message.find("LVS"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace xvrrp::daemon

@@ -1,0 +1,340 @@
+#include "daemon/daemon.hpp"
+
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <cstring>
+#include <set>
+#include <stdexcept>
+
+#include "control/server.hpp"
+#include "dataplane/dataplane.hpp"
+#include "daemon/net_effects.hpp"
+#include "daemon/validate.hpp"
+#include "net/link_monitor.hpp"
+#include "net/netlink.hpp"
+#include "vrrp/packet.hpp"
+#include "vrrp/state_machine.hpp"
+
+namespace xvrrp::daemon {
+namespace {
+
+std::runtime_error sysError(const std::string& call) {
+    return std::runtime_error(call + ": " + std::strerror(errno));
+}
+
+void epollAdd(int epfd, int fd) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = fd;
+    if (::epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) throw sysError("epoll_ctl(ADD)");
+}
+
+vrrp::TimePoint fromTimespec(const timespec& ts) {
+    return vrrp::TimePoint{std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec)};
+}
+
+}  // namespace
+
+Daemon::Daemon(config::Config config, Options options)
+    : config_(std::move(config)), options_(std::move(options)),
+      started_(std::chrono::steady_clock::now()) {}
+
+Daemon::~Daemon() {
+    // Exit paths that skipped shutdown() (exceptions during start) still leave no addresses.
+    for (auto& rt : instances_)
+        if (rt->addressesInstalled()) rt->releaseAddresses();
+    if (dataplane_) dataplane_->detachAll();
+    for (int fd : {epoll_fd_, signal_fd_, timer_fd_})
+        if (fd >= 0) ::close(fd);
+}
+
+vrrp::TimePoint Daemon::now() const {
+    timespec ts{};
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return fromTimespec(ts);
+}
+
+void Daemon::start() {
+    epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+    if (epoll_fd_ < 0) throw sysError("epoll_create1");
+
+    sigset_t mask;
+    sigemptyset(&mask);
+    for (int s : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2}) sigaddset(&mask, s);
+    if (::sigprocmask(SIG_BLOCK, &mask, nullptr) < 0) throw sysError("sigprocmask");
+    signal_fd_ = ::signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (signal_fd_ < 0) throw sysError("signalfd");
+    epollAdd(epoll_fd_, signal_fd_);
+    ::signal(SIGPIPE, SIG_IGN);
+
+    timer_fd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (timer_fd_ < 0) throw sysError("timerfd_create(CLOCK_MONOTONIC)");
+    epollAdd(epoll_fd_, timer_fd_);
+
+    netlink_ = net::Netlink::open();
+    links_ = net::LinkMonitor::open();
+    epollAdd(epoll_fd_, links_->fd());
+    effects_ = std::make_unique<NetlinkEffects>(*netlink_);
+
+    dataplane::DataplaneOptions dopt;
+    dopt.pin_root = options_.pin_root;
+    dopt.force_xdp = options_.force_xdp;
+    dataplane_ = dataplane::Dataplane::open(dopt);
+    epollAdd(epoll_fd_, dataplane_->epollFd());
+
+    control_ = std::make_unique<control::Server>(
+        options_.control, [this](const nlohmann::json& req) { return handleControl(req); });
+    epollAdd(epoll_fd_, control_->listenFd());
+
+    setupInstances();
+    armTimer();
+}
+
+void Daemon::setupInstances() {
+    for (const auto& inst : config_.instances) {
+        auto rt = std::make_unique<InstanceRuntime>(config_, inst);
+        rt->setEffects(effects_.get(), effects_.get());
+        instances_.push_back(std::move(rt));
+    }
+    auto t = now();
+    for (auto& rt : instances_) {
+        bindInstance(*rt);
+        if (!rt->bound()) continue;
+        rt->handle(vrrp::Startup{}, t);
+        auto link = netlink_->linkByIndex(rt->ifindex());
+        if (link && !link->running())
+            rt->handle(vrrp::FaultRaised{"interface " + link->name + " is down"}, t);
+    }
+}
+
+// Resolves the interface and source address, opens the send socket and attaches XDP.
+// An instance whose interface is missing or has no usable address waits in Init and is
+// retried on link events (keepalived puts such instances in FAULT; we say why in status).
+void Daemon::bindInstance(InstanceRuntime& rt) {
+    const auto& c = rt.cfg();
+    auto link = netlink_->linkByName(c.interface);
+    if (!link) {
+        spdlog::warn("({}) interface {} does not exist; waiting for it", c.name, c.interface);
+        return;
+    }
+    std::optional<IpAddr> src = c.src_ip;
+    if (!src) src = netlink_->primaryAddress(link->ifindex, rt.family());
+    if (!src) {
+        spdlog::warn("({}) interface {} has no {} address to send from; waiting", c.name,
+                     c.interface, rt.family() == Family::V4 ? "IPv4" : "IPv6 link-local");
+        return;
+    }
+    if (!attached_.count(link->ifindex)) {
+        bool no_eth = link->arptype != 1 /* ARPHRD_ETHER */;
+        dataplane_->attach(link->ifindex, link->name, no_eth);
+        attached_[link->ifindex] = link->name;
+        spdlog::info("XDP receive path on {} ({})", link->name,
+                     dataplane_->attachModeOf(link->ifindex));
+    }
+    auto sock = net::VrrpSocket::open(rt.family(), link->ifindex, link->name, *src);
+    if (rt.destinations().size() == 1 && rt.destinations()[0].isMulticast())
+        sock->joinGroup(rt.destinations()[0]);
+    rt.bind(link->ifindex, *src, std::make_unique<SocketTransport>(std::move(sock)));
+}
+
+void Daemon::armTimer() {
+    std::optional<vrrp::TimePoint> next;
+    for (const auto& rt : instances_)
+        if (auto d = rt->nextDeadline(); d && (!next || *d < *next)) next = d;
+    itimerspec its{};
+    if (next) {
+        auto ns = next->since_boot.count();
+        if (ns <= 0) ns = 1;  // 0 would disarm
+        its.it_value.tv_sec = ns / 1'000'000'000;
+        its.it_value.tv_nsec = ns % 1'000'000'000;
+    }
+    if (::timerfd_settime(timer_fd_, TFD_TIMER_ABSTIME, &its, nullptr) < 0)
+        spdlog::error("timerfd_settime: {}", std::strerror(errno));
+}
+
+int Daemon::run() {
+    spdlog::info("xvrrpd started with {} instance(s) from {}", instances_.size(),
+                 options_.config_file);
+    epoll_event events[32];
+    while (running_) {
+        int n = ::epoll_wait(epoll_fd_, events, 32, -1);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            spdlog::critical("epoll_wait: {}", std::strerror(errno));
+            break;
+        }
+        for (int i = 0; i < n && running_; ++i) {
+            int fd = events[i].data.fd;
+            if (fd == signal_fd_)
+                onSignal();
+            else if (fd == timer_fd_)
+                onTimer();
+            else if (fd == dataplane_->epollFd())
+                onRing();
+            else if (fd == links_->fd())
+                onLinkEvents();
+            else if (control_->owns(fd))
+                control_->handle(epoll_fd_, fd, events[i].events);
+        }
+        armTimer();
+    }
+    shutdown();
+    return 0;
+}
+
+void Daemon::onTimer() {
+    uint64_t expirations;
+    while (::read(timer_fd_, &expirations, sizeof(expirations)) > 0) {
+    }
+    auto t = now();
+    for (auto& rt : instances_) rt->tick(t);
+}
+
+void Daemon::onRing() {
+    dataplane_->consume([this](const xv_advert& ev) { onAdvert(ev); });
+}
+
+void Daemon::onAdvert(const xv_advert& ev) {
+    Family fam = ev.family == XV_FAMILY_V6 ? Family::V6 : Family::V4;
+    IpAddr src = IpAddr::fromBytes(fam, ev.saddr);
+    IpAddr dst = IpAddr::fromBytes(fam, ev.daddr);
+    if (ev.vrrp_len < 2) {
+        ++rx_undecodable_;
+        return;
+    }
+    uint8_t vrid = ev.vrrp[1];
+    InstanceRuntime* rt = nullptr;
+    for (auto& r : instances_)
+        if (r->bound() && r->ifindex() == static_cast<int>(ev.ifindex) && r->family() == fam &&
+            r->cfg().vrid == vrid)
+            rt = r.get();
+    if (!rt) {
+        ++rx_unknown_vrid_;
+        return;
+    }
+    if (src == rt->primary()) return;  // our own advert looped back
+    std::span<const uint8_t> bytes(ev.vrrp, ev.vrrp_len);
+    auto decoded = vrrp::decode(bytes, src, dst, fam, unicastChecksumMode(rt->cfg()));
+    auto reject = [&](const char* why, bool error) {
+        auto& c = rt->counters();
+        ++c.rx_rejected;
+        c.last_reject = why;
+        // keepalived logs protocol errors; say it once per burst, details at debug level.
+        if (error && (c.rx_rejected == 1 || c.rx_rejected % 1000 == 0))
+            spdlog::warn("({}) dropped advert from {}: {} ({} dropped so far)", rt->cfg().name,
+                         src.str(), why, c.rx_rejected);
+        else
+            spdlog::debug("({}) dropped advert from {}: {}", rt->cfg().name, src.str(), why);
+    };
+    if (!decoded) {
+        reject(vrrp::name(decoded.error()), true);
+        return;
+    }
+    vrrp::RxPacket pkt{ev.ttl, src, dst};
+    auto verdict = vrrp::validate(*decoded, pkt, rxContext(config_, *rt));
+    if (verdict != vrrp::RejectReason::Ok) {
+        reject(vrrp::name(verdict), vrrp::isError(verdict));
+        return;
+    }
+    const auto* adv = &*decoded;
+    vrrp::AdvertReceived rx;
+    rx.received = vrrp::TimePoint{std::chrono::nanoseconds(ev.ts_ns)};
+    rx.source = src;
+    rx.priority = adv->priority;
+    rx.max_advert_int_cs = adv->max_advert_int_cs;
+    rt->handle(rx, now());
+}
+
+void Daemon::onLinkEvents() {
+    auto t = now();
+    bool retry_unbound = false;
+    bool resync = false;
+    links_->process([&](const net::LinkEvent& le) {
+        using Kind = net::LinkEvent::Kind;
+        if (le.kind == Kind::Overrun) {
+            resync = true;
+            return;
+        }
+        if (le.kind == Kind::AddressAdded || le.kind == Kind::Link) retry_unbound = true;
+        if (le.kind != Kind::Link && le.kind != Kind::LinkRemoved) return;
+        for (auto& rt : instances_)
+            if (rt->bound() && rt->ifindex() == le.ifindex)
+                applyLinkState(*rt, le.kind == Kind::Link && le.running, le.name, t);
+    });
+    if (resync) {
+        spdlog::warn("netlink events were lost; re-reading link states");
+        for (auto& rt : instances_) {
+            if (!rt->bound()) continue;
+            auto link = netlink_->linkByIndex(rt->ifindex());
+            applyLinkState(*rt, link && link->running(), rt->cfg().interface, t);
+        }
+    }
+    if (retry_unbound) {
+        for (auto& rt : instances_) {
+            if (rt->bound()) continue;
+            try {
+                bindInstance(*rt);
+            } catch (const std::exception& e) {
+                spdlog::error("({}) {}", rt->cfg().name, e.what());
+            }
+            if (!rt->bound()) continue;
+            rt->handle(vrrp::Startup{}, t);
+            auto link = netlink_->linkByIndex(rt->ifindex());
+            if (!link || !link->running())
+                rt->handle(vrrp::FaultRaised{"interface " + rt->cfg().interface + " is down"}, t);
+        }
+    }
+}
+
+// Link down moves an instance to Fault (keepalived does the same); link up brings it back.
+void Daemon::applyLinkState(InstanceRuntime& rt, bool running, const std::string& ifname,
+                            vrrp::TimePoint t) {
+    bool faulted = rt.machine().state == vrrp::State::Fault;
+    if (!running && !faulted) {
+        spdlog::info("({}) interface {} is down", rt.cfg().name, ifname);
+        rt.handle(vrrp::FaultRaised{"interface " + ifname + " is down"}, t);
+    } else if (running && faulted) {
+        spdlog::info("({}) interface {} is up", rt.cfg().name, ifname);
+        rt.handle(vrrp::FaultCleared{}, t);
+    }
+}
+
+void Daemon::onSignal() {
+    signalfd_siginfo si{};
+    while (::read(signal_fd_, &si, sizeof(si)) == sizeof(si)) {
+        switch (si.ssi_signo) {
+            case SIGTERM:
+            case SIGINT:
+                spdlog::info("Stopping (signal {})", si.ssi_signo == SIGTERM ? "TERM" : "INT");
+                running_ = false;
+                break;
+            case SIGHUP:
+                spdlog::warn("Reload (SIGHUP) is not supported yet; configuration unchanged");
+                break;
+            default:
+                break;
+        }
+    }
+}
+
+// Graceful stop: a priority-0 advert from every master (RFC 5798 section 6.4.3) so the
+// backup takes over after Skew_Time, then everything we added is removed.
+void Daemon::shutdown() {
+    auto t = now();
+    for (auto& rt : instances_)
+        if (rt->bound()) rt->handle(vrrp::Shutdown{}, t);
+    for (auto& rt : instances_)
+        if (rt->addressesInstalled()) rt->releaseAddresses();
+    if (dataplane_) dataplane_->detachAll();
+    attached_.clear();
+    spdlog::info("Stopped");
+}
+
+}  // namespace xvrrp::daemon

@@ -1,0 +1,80 @@
+#pragma once
+// xvrrpd's single epoll loop: the XDP ring, the netlink link monitor, one timerfd, a signalfd
+// and the control socket. No polling, no sleeps.
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "config/config.hpp"
+#include "daemon/instance_runtime.hpp"
+#include "daemon/options.hpp"
+#include "xvrrp/abi.h"
+
+namespace xvrrp::dataplane {
+class Dataplane;
+}
+namespace xvrrp::net {
+class Netlink;
+class LinkMonitor;
+}
+namespace xvrrp::control {
+class Server;
+}
+
+namespace xvrrp::daemon {
+
+class NetlinkEffects;
+
+class Daemon {
+public:
+    Daemon(config::Config config, Options options);
+    ~Daemon();
+    Daemon(const Daemon&) = delete;
+    Daemon& operator=(const Daemon&) = delete;
+
+    // Sets everything up; throws std::runtime_error naming what failed (nothing is left
+    // changed on the system when it does).
+    void start();
+    // Runs until SIGTERM/SIGINT; returns the process exit code.
+    int run();
+
+private:
+    void setupInstances();
+    void bindInstance(InstanceRuntime& rt);
+    void onRing();
+    void onAdvert(const xv_advert& ev);
+    void onSignal();
+    void onLinkEvents();
+    void applyLinkState(InstanceRuntime& rt, bool running, const std::string& ifname,
+                        vrrp::TimePoint t);
+    void onTimer();
+    void armTimer();
+    void shutdown();
+    nlohmann::json status() const;
+    nlohmann::json handleControl(const nlohmann::json& req);
+    vrrp::TimePoint now() const;
+
+    config::Config config_;
+    Options options_;
+    std::chrono::steady_clock::time_point started_;
+    int epoll_fd_ = -1;
+    int signal_fd_ = -1;
+    int timer_fd_ = -1;
+    bool running_ = true;
+    std::unique_ptr<net::Netlink> netlink_;
+    std::unique_ptr<net::LinkMonitor> links_;
+    std::unique_ptr<NetlinkEffects> effects_;
+    std::unique_ptr<dataplane::Dataplane> dataplane_;
+    std::unique_ptr<control::Server> control_;
+    std::vector<std::unique_ptr<InstanceRuntime>> instances_;
+    std::map<int, std::string> attached_;  // ifindex -> ifname with our XDP program
+    uint64_t rx_unknown_vrid_ = 0;
+    uint64_t rx_undecodable_ = 0;
+};
+
+}  // namespace xvrrp::daemon

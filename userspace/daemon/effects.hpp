@@ -1,0 +1,37 @@
+#pragma once
+// The small interfaces through which the interpreter touches the system. The daemon wires
+// them to libnl, raw sockets and BPF maps; tests replace them with fakes.
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "common/ip.hpp"
+#include "config/config.hpp"
+
+namespace xvrrp::daemon {
+
+class AdvertTransport {
+public:
+    virtual ~AdvertTransport() = default;
+    virtual void send(std::span<const uint8_t> vrrp, const IpAddr& dst) = 0;
+};
+
+class AddressTable {
+public:
+    virtual ~AddressTable() = default;
+    virtual void addAddress(int ifindex, const config::VirtualAddress& vip) = 0;
+    virtual void removeAddress(int ifindex, const config::VirtualAddress& vip) = 0;
+    virtual void addRoute(const config::Route& route, int default_ifindex) = 0;
+    virtual void removeRoute(const config::Route& route, int default_ifindex) = 0;
+    virtual int ifindexOf(const std::string& ifname) = 0;  // 0 when missing
+};
+
+class Announcer {
+public:
+    virtual ~Announcer() = default;
+    // Gratuitous ARP (IPv4) or unsolicited NA (IPv6) for vip on ifindex.
+    virtual void announce(int ifindex, const IpAddr& vip) = 0;
+};
+
+}  // namespace xvrrp::daemon

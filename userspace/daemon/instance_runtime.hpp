@@ -1,0 +1,85 @@
+#pragma once
+// One configured VRRP instance at run time: its state machine value plus what the interpreter
+// needs to carry out actions (addresses, destinations, pending announcements).
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "daemon/effects.hpp"
+#include "vrrp/types.hpp"
+
+namespace xvrrp::daemon {
+
+struct InstanceCounters {
+    uint64_t rx_rejected = 0;     // failed decode or RFC 5798 section 7.1 checks
+    uint64_t tx_errors = 0;
+    uint64_t address_errors = 0;
+    std::string last_reject;      // reason of the last rejected advert
+};
+
+class InstanceRuntime {
+public:
+    InstanceRuntime(const config::Config& config, const config::Instance& inst);
+
+    const config::Instance& cfg() const { return *cfg_; }
+    const vrrp::Instance& machine() const { return sm_; }
+    Family family() const { return family_; }
+    int version() const { return version_; }
+    int ifindex() const { return ifindex_; }
+    const IpAddr& primary() const { return primary_; }
+    const std::vector<IpAddr>& destinations() const { return destinations_; }
+    const InstanceCounters& counters() const { return counters_; }
+    InstanceCounters& counters() { return counters_; }
+
+    // Binds the instance to its interface and source address; the state machine starts from
+    // these (RFC 5798 section 6.1 Primary_IP_Address).
+    void bind(int ifindex, const IpAddr& primary, std::unique_ptr<AdvertTransport> transport);
+    bool bound() const { return transport_ != nullptr; }
+
+    // Feeds one event through vrrp::step and carries out the actions it returns.
+    void handle(const vrrp::Event& ev, vrrp::TimePoint now);
+    // Fires everything due at `now`: state machine deadlines and pending announcements.
+    void tick(vrrp::TimePoint now);
+    // Earliest moment tick() has work.
+    std::optional<vrrp::TimePoint> nextDeadline() const;
+
+    // Removes what this instance added, without sending anything (used on exit paths).
+    void releaseAddresses();
+    bool addressesInstalled() const { return installed_; }
+
+    void setEffects(AddressTable* addresses, Announcer* announcer) {
+        addresses_ = addresses;
+        announcer_ = announcer;
+    }
+
+private:
+    void execute(const vrrp::Action& a, vrrp::TimePoint now);
+    void sendAdvert(uint8_t priority);
+    void addVips();
+    void removeVips();
+    void scheduleAnnouncements(vrrp::TimePoint now);
+    void announceAll();
+    void announceDue(vrrp::TimePoint now);
+    int vipIfindex(const config::VirtualAddress& v);
+
+    const config::Config* config_;
+    const config::Instance* cfg_;
+    Family family_;
+    int version_;
+    int ifindex_ = 0;
+    IpAddr primary_;
+    std::vector<IpAddr> advert_addrs_;   // VIPs listed in adverts (virtual_ipaddress)
+    std::vector<IpAddr> destinations_;   // multicast group or unicast peers
+    std::unique_ptr<AdvertTransport> transport_;
+    AddressTable* addresses_ = nullptr;
+    Announcer* announcer_ = nullptr;
+    vrrp::Instance sm_;
+    bool installed_ = false;
+    std::vector<vrrp::TimePoint> announce_at_;  // pending GARP/NA rounds, sorted
+    InstanceCounters counters_;
+};
+
+}  // namespace xvrrp::daemon

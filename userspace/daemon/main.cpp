@@ -1,0 +1,124 @@
+// xvrrpd: keepalived-compatible VRRP daemon with an XDP receive path.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/sinks/syslog_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+
+#include "config/parser.hpp"
+#include "daemon/daemon.hpp"
+#include "daemon/options.hpp"
+
+namespace {
+
+using xvrrp::daemon::Options;
+
+void setupLogging(const Options& o) {
+    std::vector<spdlog::sink_ptr> sinks;
+    if (o.log_console) {
+        auto console = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+        console->set_pattern("%a %b %e %H:%M:%S.%e %Y: %v");
+        sinks.push_back(console);
+    }
+    if (!o.no_syslog) {
+        auto sys = std::make_shared<spdlog::sinks::syslog_sink_mt>(
+            "xvrrpd", LOG_PID, LOG_LOCAL0 + (o.log_facility << 3), false);
+        sys->set_pattern("%v");
+        sinks.push_back(sys);
+    }
+    auto logger = std::make_shared<spdlog::logger>("xvrrpd", sinks.begin(), sinks.end());
+    logger->set_level(o.log_detail ? spdlog::level::debug : spdlog::level::info);
+    logger->flush_on(spdlog::level::info);
+    spdlog::set_default_logger(logger);
+}
+
+// Refuses to start over a live daemon's pid file; a stale one is replaced.
+bool writePidFile(const std::string& path) {
+    if (path.empty()) return true;
+    if (std::ifstream in(path); in) {
+        pid_t pid = 0;
+        if (in >> pid && pid > 0 && pid != ::getpid() && ::kill(pid, 0) == 0) {
+            spdlog::error("pid file {} names running process {}; is xvrrpd already running?",
+                          path, pid);
+            return false;
+        }
+    }
+    std::ofstream out(path, std::ios::trunc);
+    if (!out) {
+        spdlog::error("cannot write pid file {}: {}", path, std::strerror(errno));
+        return false;
+    }
+    out << ::getpid() << "\n";
+    return true;
+}
+
+bool daemonize() {
+    pid_t pid = ::fork();
+    if (pid < 0) return false;
+    if (pid > 0) ::_exit(0);
+    ::setsid();
+    pid = ::fork();
+    if (pid < 0) return false;
+    if (pid > 0) ::_exit(0);
+    if (::chdir("/") != 0) return false;
+    int null = ::open("/dev/null", O_RDWR);
+    if (null >= 0) {
+        ::dup2(null, 0);
+        ::dup2(null, 1);
+        ::dup2(null, 2);
+        if (null > 2) ::close(null);
+    }
+    return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    auto parsed = xvrrp::daemon::parseOptions(argc, argv);
+    if (!parsed.options) {
+        std::fputs(parsed.message.c_str(), parsed.exit_code ? stderr : stdout);
+        return parsed.exit_code;
+    }
+    Options opts = *parsed.options;
+    if (opts.config_test) return xvrrp::config::checkConfig(opts.config_file, std::cerr);
+
+    auto loaded = xvrrp::config::loadConfigFile(opts.config_file);
+    for (const auto& d : loaded.diagnostics) std::cerr << d.str() << "\n";
+    if (!loaded.ok()) {
+        std::cerr << "xvrrpd: " << opts.config_file << " has errors; not starting\n";
+        return 1;
+    }
+    if (!opts.foreground && !daemonize()) {
+        std::perror("xvrrpd: daemonize");
+        return 1;
+    }
+    setupLogging(opts);
+    for (const auto& n : opts.notices) spdlog::warn("{}", n);
+    if (::geteuid() != 0) {
+        spdlog::error("xvrrpd must run as root (XDP, raw sockets, addresses)");
+        return 1;
+    }
+    if (!writePidFile(opts.pid_file) || !writePidFile(opts.vrrp_pid_file)) return 1;
+    int rc = 1;
+    try {
+        xvrrp::daemon::Daemon d(std::move(loaded.config), opts);
+        d.start();
+        rc = d.run();
+    } catch (const std::exception& e) {
+        spdlog::critical("{}", e.what());
+        rc = 1;
+    }
+    for (const auto& p : {opts.pid_file, opts.vrrp_pid_file})
+        if (!p.empty()) ::unlink(p.c_str());
+    return rc;
+}

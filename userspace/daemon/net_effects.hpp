@@ -1,0 +1,53 @@
+#pragma once
+// The real implementations of the interpreter's interfaces: libnl for addresses and routes,
+// the raw VRRP socket for adverts, GARP / unsolicited NA for announcements.
+
+#include <memory>
+
+#include "daemon/effects.hpp"
+#include "net/gratuitous.hpp"
+#include "net/netlink.hpp"
+#include "net/vrrp_socket.hpp"
+
+namespace xvrrp::daemon {
+
+class SocketTransport : public AdvertTransport {
+public:
+    explicit SocketTransport(std::unique_ptr<net::VrrpSocket> sock) : sock_(std::move(sock)) {}
+    void send(std::span<const uint8_t> vrrp, const IpAddr& dst) override { sock_->send(vrrp, dst); }
+
+private:
+    std::unique_ptr<net::VrrpSocket> sock_;
+};
+
+class NetlinkEffects : public AddressTable, public Announcer {
+public:
+    explicit NetlinkEffects(net::Netlink& nl) : nl_(nl) {}
+    void addAddress(int ifindex, const config::VirtualAddress& vip) override {
+        nl_.addAddress(ifindex, vip);
+    }
+    void removeAddress(int ifindex, const config::VirtualAddress& vip) override {
+        nl_.removeAddress(ifindex, vip);
+    }
+    void addRoute(const config::Route& r, int ifindex) override { nl_.addRoute(r, ifindex); }
+    void removeRoute(const config::Route& r, int ifindex) override { nl_.removeRoute(r, ifindex); }
+    int ifindexOf(const std::string& ifname) override {
+        auto l = nl_.linkByName(ifname);
+        return l ? l->ifindex : 0;
+    }
+    void announce(int ifindex, const IpAddr& vip) override {
+        auto link = nl_.linkByIndex(ifindex);
+        if (!link) return;
+        // Both calls skip links without ARP or an Ethernet address (tunnels).
+        if (vip.isV4())
+            announcer_.sendGratuitousArp(*link, vip);
+        else
+            announcer_.sendUnsolicitedNa(*link, vip);
+    }
+
+private:
+    net::Netlink& nl_;
+    net::Announcer announcer_;
+};
+
+}  // namespace xvrrp::daemon

@@ -1,0 +1,102 @@
+// The control socket's answers; the status document is described in docs/status-json.md.
+#include <unistd.h>
+
+#include "control/protocol.hpp"
+#include "daemon/daemon.hpp"
+#include "dataplane/dataplane.hpp"
+#include "vrrp/timers.hpp"
+
+namespace xvrrp::daemon {
+namespace {
+
+using nlohmann::json;
+
+double ms(vrrp::Duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+json instanceStatus(const InstanceRuntime& rt, vrrp::TimePoint now) {
+    const auto& c = rt.cfg();
+    const auto& m = rt.machine();
+    json j;
+    j["name"] = c.name;
+    j["interface"] = c.interface;
+    j["ifindex"] = rt.ifindex();
+    j["vrid"] = c.vrid;
+    j["family"] = rt.family() == Family::V4 ? "ipv4" : "ipv6";
+    j["version"] = rt.version();
+    j["state"] = vrrp::stateName(m.state);
+    j["priority"] = {{"configured", c.priority}, {"effective", m.effective_priority}};
+    j["advert_int_ms"] = c.advert_int_cs * 10.0;
+    j["master_advert_int_ms"] = m.master_advert_int_cs * 10.0;
+    j["preempt"] = c.preempt;
+    j["preempt_delay_ms"] = c.preempt_delay_us / 1000.0;
+    j["source"] = rt.bound() ? json(rt.primary().str()) : json(nullptr);
+    j["mode"] = c.unicast_peers.empty() ? "multicast" : "unicast";
+    json dst = json::array();
+    for (const auto& d : rt.destinations()) dst.push_back(d.str());
+    j["destinations"] = dst;
+    if (m.master_addr)
+        j["master"] = {{"address", m.master_addr->str()},
+                       {"priority", m.state == vrrp::State::Master ? m.effective_priority
+                                                                  : m.master_priority}};
+    else
+        j["master"] = nullptr;
+    json vips = json::array();
+    for (const auto& v : c.vips) vips.push_back(v.prefix.str());
+    j["vips"] = vips;
+    j["vips_installed"] = rt.addressesInstalled();
+    if (m.last_advert)
+        j["last_advert"] = {{"ts_ns", m.last_advert->since_boot.count()},
+                            {"age_ms", ms(now - *m.last_advert)}};
+    else
+        j["last_advert"] = nullptr;
+    j["fault_reason"] = m.state == vrrp::State::Fault ? m.fault_reason
+                        : rt.bound()                  ? std::string()
+                                                      : std::string("interface not ready");
+    const auto& k = m.counters;
+    const auto& rc = rt.counters();
+    j["counters"] = {{"adverts_rx", k.adverts_rx},
+                     {"adverts_tx", k.adverts_tx},
+                     {"adverts_rejected", rc.rx_rejected},
+                     {"became_master", k.became_master},
+                     {"released_master", k.released_master},
+                     {"priority_zero_rx", k.priority_zero_rx},
+                     {"priority_zero_tx", k.priority_zero_tx},
+                     {"tx_errors", rc.tx_errors},
+                     {"address_errors", rc.address_errors}};
+    if (!rc.last_reject.empty()) j["last_reject"] = rc.last_reject;
+    return j;
+}
+
+}  // namespace
+
+nlohmann::json Daemon::status() const {
+    auto t = now();
+    json s;
+    s["schema"] = control::kStatusSchema;
+    s["daemon"] = {{"pid", ::getpid()},
+                   {"config", options_.config_file},
+                   {"uptime_s", std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                              started_).count()},
+                   {"pin_root", options_.pin_root}};
+    json inst = json::array();
+    for (const auto& rt : instances_) inst.push_back(instanceStatus(*rt, t));
+    s["instances"] = inst;
+    auto st = dataplane_->stats();
+    s["xdp"] = {{"rx_adverts", st.rx_adverts}, {"rx_passed", st.rx_passed},
+                {"ring_full", st.ring_full},   {"too_long", st.too_long},
+                {"truncated", st.truncated},   {"bad_ip", st.bad_ip},
+                {"unknown_vrid", rx_unknown_vrid_}, {"undecodable", rx_undecodable_}};
+    json ifs = json::array();
+    for (const auto& [idx, name] : attached_)
+        ifs.push_back({{"ifindex", idx}, {"name", name}, {"mode", dataplane_->attachModeOf(idx)}});
+    s["xdp"]["interfaces"] = ifs;
+    return s;
+}
+
+nlohmann::json Daemon::handleControl(const nlohmann::json& req) {
+    const auto cmd = req["cmd"].get<std::string>();
+    if (cmd == "status") return status();
+    throw std::invalid_argument("unknown command '" + cmd + "'");
+}
+
+}  // namespace xvrrp::daemon
