@@ -2,19 +2,19 @@
  * Direct packet access only; every read is preceded by a data_end check. */
 #pragma once
 
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
-#include <bpf/bpf_endian.h>
-#include <bpf/bpf_helpers.h>
 
 #include "xvrrp/abi.h"
 
-#define XV_MAX_VLAN 2	/* 802.1Q / 802.1ad tags we look through */
-#define XV_MAX_EXTHDR 4 /* IPv6 extension headers we walk */
+#define XV_MAX_VLAN 2	  /* 802.1Q / 802.1ad tags we look through */
+#define XV_MAX_EXTHDR 4	  /* IPv6 extension headers we walk */
 #define XV_VRRP_HDR_MIN 8 /* fixed VRRP header, RFC 5798 section 5.1 */
 
 #ifndef ETH_P_8021AD
@@ -24,11 +24,11 @@
 #define XV_IP_OFFSET 0x1fff
 
 enum xv_parse {
-	XV_P_NOT_VRRP, /* pass to the stack */
-	XV_P_VRRP,     /* headers parsed, VRRP message at cur */
+	XV_P_NOT_VRRP,	/* pass to the stack */
+	XV_P_VRRP,	/* headers parsed, VRRP message at cur */
 	XV_P_TRUNCATED, /* a header runs past data_end */
-	XV_P_BAD_IP,    /* version, IHL or length fields inconsistent */
-	XV_P_FRAGMENT,  /* VRRP in a fragment: RFC 5798 adverts are never fragmented */
+	XV_P_BAD_IP,	/* version, IHL or length fields inconsistent */
+	XV_P_FRAGMENT,	/* VRRP in a fragment: RFC 5798 adverts are never fragmented */
 };
 
 struct xv_vlan_hdr {

@@ -1,5 +1,7 @@
 // Dataplane against the kernel: bpffs pin root, stale pins, libxdp attach on veth in a
 // private network namespace, foreign programs, and one advert end to end.
+#include "dataplane/dataplane.hpp"
+
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <fcntl.h>
@@ -19,7 +21,6 @@
 #include <filesystem>
 #include <thread>
 
-#include "dataplane/dataplane.hpp"
 #include "packet_builder.hpp"
 
 namespace xvrrp::test {
@@ -32,7 +33,7 @@ namespace fs = std::filesystem;
 
 // A fresh directory under /tmp; whatever got mounted on it is unmounted on the way out.
 class TmpPinRoot {
-public:
+  public:
     TmpPinRoot() {
         char tmpl[] = "/tmp/xvt-pin-XXXXXX";
         if (::mkdtemp(tmpl)) path_ = tmpl;
@@ -44,13 +45,13 @@ public:
     }
     const std::string& path() const { return path_; }
 
-private:
+  private:
     std::string path_;
 };
 
 // Network namespace with a unique name, removed even when an assertion fails.
 class TestNetns {
-public:
+  public:
     TestNetns() : name_("xvt-bpf-" + std::to_string(::getpid())) {
         ok_ = std::system(("ip netns add " + name_).c_str()) == 0;
     }
@@ -63,7 +64,7 @@ public:
         return std::system(("nsenter --net=" + path() + " " + cmd).c_str());
     }
 
-private:
+  private:
     std::string name_;
     bool ok_ = false;
 };
@@ -74,7 +75,8 @@ void inNetns(const std::string& path, F f) {
     std::thread t([&] {
         int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
         ASSERT_GE(fd, 0) << "open(" << path << "): " << std::strerror(errno);
-        ASSERT_EQ(::setns(fd, CLONE_NEWNET), 0) << "setns(" << path << "): " << std::strerror(errno);
+        ASSERT_EQ(::setns(fd, CLONE_NEWNET), 0)
+            << "setns(" << path << "): " << std::strerror(errno);
         ::close(fd);
         f();
     });
@@ -107,7 +109,7 @@ int loadForeignProg() {
 }
 
 class DataplaneKernel : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override { ASSERT_EQ(geteuid(), 0u) << "BPF tests must run as root"; }
 };
 
@@ -234,8 +236,8 @@ TEST_F(DataplaneKernel, AttachOnVethInNetns) {
 
             // A second daemon with its own pin root and force replaces it; both coexist.
             {
-                auto dp2 = Dataplane::open(
-                    DataplaneOptions{.pin_root = root_b.path(), .force_xdp = true});
+                auto dp2 =
+                    Dataplane::open(DataplaneOptions{.pin_root = root_b.path(), .force_xdp = true});
                 dp2->attach(xvb, "xvb", false);
                 EXPECT_NE(xdpProgId(xvb), foreign_id);
                 EXPECT_NE(xdpProgId(xvb), 0u);

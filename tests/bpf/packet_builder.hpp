@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <array>
-#include <initializer_list>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <vector>
 
@@ -97,8 +97,8 @@ inline Bytes buildFrame(const FrameSpec& s) {
     if (s.family == 4) {
         size_t hlen = s.ihl * 4u;
         size_t start = f.size();
-        uint16_t tot = static_cast<uint16_t>(std::max<size_t>(hlen, 20) + s.payload.size() +
-                                             s.len_delta);
+        uint16_t tot =
+            static_cast<uint16_t>(std::max<size_t>(hlen, 20) + s.payload.size() + s.len_delta);
         uint8_t ver = s.version ? s.version : 4;
         f.push_back(static_cast<uint8_t>((ver << 4) | (s.ihl & 0x0f)));
         f.push_back(0xc0);  // DSCP CS6, as VRRP senders use

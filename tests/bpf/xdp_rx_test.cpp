@@ -21,18 +21,24 @@ enum class Counter { kAdverts, kPassed, kRingFull, kTooLong, kTruncated, kBadIp 
 
 uint64_t counter(const xv_stats& s, Counter c) {
     switch (c) {
-        case Counter::kAdverts: return s.rx_adverts;
-        case Counter::kPassed: return s.rx_passed;
-        case Counter::kRingFull: return s.ring_full;
-        case Counter::kTooLong: return s.too_long;
-        case Counter::kTruncated: return s.truncated;
-        case Counter::kBadIp: return s.bad_ip;
+        case Counter::kAdverts:
+            return s.rx_adverts;
+        case Counter::kPassed:
+            return s.rx_passed;
+        case Counter::kRingFull:
+            return s.ring_full;
+        case Counter::kTooLong:
+            return s.too_long;
+        case Counter::kTruncated:
+            return s.truncated;
+        case Counter::kBadIp:
+            return s.bad_ip;
     }
     return 0;
 }
 
-constexpr Counter kAllCounters[] = {Counter::kAdverts,  Counter::kPassed,    Counter::kRingFull,
-                                    Counter::kTooLong,  Counter::kTruncated, Counter::kBadIp};
+constexpr Counter kAllCounters[] = {Counter::kAdverts, Counter::kPassed,    Counter::kRingFull,
+                                    Counter::kTooLong, Counter::kTruncated, Counter::kBadIp};
 
 uint64_t monoNs() {
     timespec ts{};
@@ -49,7 +55,7 @@ struct RunResult {
 };
 
 class XdpRx : public ::testing::Test {
-protected:
+  protected:
     static void SetUpTestSuite() {
         if (geteuid() == 0) dp_ = Dataplane::open(DataplaneOptions{.pin_root = ""});
     }
@@ -70,7 +76,8 @@ protected:
         RunResult r;
         r.before = dp_->stats();
         LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(),
-                    .data_size_in = static_cast<uint32_t>(frame.size()), .repeat = static_cast<int>(repeat));
+                    .data_size_in = static_cast<uint32_t>(frame.size()),
+                    .repeat = static_cast<int>(repeat));
         r.t0 = monoNs();
         int err = bpf_prog_test_run_opts(dp_->progFd(), &opts);
         r.t1 = monoNs();
@@ -127,11 +134,17 @@ std::vector<Case> cases() {
         {"v2_ipv4", v4(v2Payload()), false, XDP_DROP, Counter::kAdverts, 4},
         {"v3_ipv4", v4(vrrpV3(9, 200, 3, 4)), false, XDP_DROP, Counter::kAdverts, 4},
         {"v3_ipv6", v6Spec(vrrpV3(9, 200, 2, 16)), false, XDP_DROP, Counter::kAdverts, 6},
-        {"vlan_8021q", with(v4(v2Payload()), [](FrameSpec& s) { s.vlans = {{kTpid8021Q, 100}}; }),
+        {"vlan_8021q",
+         with(v4(v2Payload()),
+              [](FrameSpec& s) {
+                  s.vlans = {{kTpid8021Q, 100}};
+              }),
          false, XDP_DROP, Counter::kAdverts, 4, 100},
         {"qinq_outer_tag_reported",
          with(v6Spec(vrrpV3(1, 50, 1, 16)),
-              [](FrameSpec& s) { s.vlans = {{kTpid8021AD, 0xabc}, {kTpid8021Q, 30}}; }),
+              [](FrameSpec& s) {
+                  s.vlans = {{kTpid8021AD, 0xabc}, {kTpid8021Q, 30}};
+              }),
          false, XDP_DROP, Counter::kAdverts, 6, 0xabc},
         {"three_tags_not_parsed",
          with(v4(v2Payload()),
@@ -141,55 +154,65 @@ std::vector<Case> cases() {
          false, XDP_PASS, Counter::kPassed},
         {"ipv6_hop_by_hop", v6Spec(vrrpV3(3, 100, 1, 16), {{0, 1}}), false, XDP_DROP,
          Counter::kAdverts, 6},
-        {"ipv6_three_ext_headers", v6Spec(vrrpV3(3, 100, 1, 16), {{0, 1}, {43, 3}, {60, 2}}),
-         false, XDP_DROP, Counter::kAdverts, 6},
+        {"ipv6_three_ext_headers", v6Spec(vrrpV3(3, 100, 1, 16), {{0, 1}, {43, 3}, {60, 2}}), false,
+         XDP_DROP, Counter::kAdverts, 6},
         {"ipv6_five_ext_headers_not_walked",
          v6Spec(vrrpV3(3, 100, 1, 16), {{0, 1}, {60, 1}, {60, 1}, {60, 1}, {60, 1}}), false,
          XDP_PASS, Counter::kPassed},
         {"ipv4_options", with(v4(v2Payload()), [](FrameSpec& s) { s.ihl = 7; }), false, XDP_DROP,
          Counter::kAdverts, 4},
-        {"no_eth_ipv4", with(v4(v2Payload()), [](FrameSpec& s) { s.eth = false; }), true,
-         XDP_DROP, Counter::kAdverts, 4},
+        {"no_eth_ipv4", with(v4(v2Payload()), [](FrameSpec& s) { s.eth = false; }), true, XDP_DROP,
+         Counter::kAdverts, 4},
         {"no_eth_ipv6", with(v6Spec(vrrpV3(4, 1, 1, 16)), [](FrameSpec& s) { s.eth = false; }),
          true, XDP_DROP, Counter::kAdverts, 6},
         {"vrrp_max_len_accepted", v4(vrrpV3(5, 100, (XV_VRRP_MAX - 8) / 4, 4)), false, XDP_DROP,
          Counter::kAdverts, 4},
-        {"arp", with(FrameSpec{}, [](FrameSpec& s) {
-             s.family = 0;
-             s.ethertype = kEthArp;
-             s.payload = Bytes(28, 0x11);
-         }), false, XDP_PASS, Counter::kPassed},
+        {"arp",
+         with(FrameSpec{},
+              [](FrameSpec& s) {
+                  s.family = 0;
+                  s.ethertype = kEthArp;
+                  s.payload = Bytes(28, 0x11);
+              }),
+         false, XDP_PASS, Counter::kPassed},
         {"icmp", with(v4(icmp), [](FrameSpec& s) { s.proto = 1; }), false, XDP_PASS,
          Counter::kPassed},
         {"tcp", with(v4(tcp), [](FrameSpec& s) { s.proto = 6; }), false, XDP_PASS,
          Counter::kPassed},
         {"ipv6_udp", with(v6Spec(udp), [](FrameSpec& s) { s.proto = 17; }), false, XDP_PASS,
          Counter::kPassed},
-        {"no_eth_ipv4_tcp", with(v4(tcp), [](FrameSpec& s) {
-             s.eth = false;
-             s.proto = 6;
-         }), true, XDP_PASS, Counter::kPassed},
+        {"no_eth_ipv4_tcp",
+         with(v4(tcp),
+              [](FrameSpec& s) {
+                  s.eth = false;
+                  s.proto = 6;
+              }),
+         true, XDP_PASS, Counter::kPassed},
         {"too_long", v4(vrrpV3(5, 100, (XV_VRRP_MAX - 8) / 4 + 1, 4)), false, XDP_DROP,
          Counter::kTooLong},
-        {"ipv4_more_fragments", with(v4(v2Payload()), [](FrameSpec& s) { s.frag = 0x2000; }),
-         false, XDP_DROP, Counter::kBadIp},
+        {"ipv4_more_fragments", with(v4(v2Payload()), [](FrameSpec& s) { s.frag = 0x2000; }), false,
+         XDP_DROP, Counter::kBadIp},
         {"ipv4_fragment_offset", with(v4(v2Payload()), [](FrameSpec& s) { s.frag = 0x0010; }),
          false, XDP_DROP, Counter::kBadIp},
         {"ipv4_dont_fragment_ok", with(v4(v2Payload()), [](FrameSpec& s) { s.frag = 0x4000; }),
          false, XDP_DROP, Counter::kAdverts, 4},
-        {"ipv4_tcp_fragment_passes", with(v4(tcp), [](FrameSpec& s) {
-             s.proto = 6;
-             s.frag = 0x2000;
-         }), false, XDP_PASS, Counter::kPassed},
+        {"ipv4_tcp_fragment_passes",
+         with(v4(tcp),
+              [](FrameSpec& s) {
+                  s.proto = 6;
+                  s.frag = 0x2000;
+              }),
+         false, XDP_PASS, Counter::kPassed},
         {"ipv6_fragment_header", v6Spec(vrrpV3(3, 100, 1, 16), {{44, 1}}), false, XDP_DROP,
          Counter::kBadIp},
         {"ipv4_bad_version", with(v4(v2Payload()), [](FrameSpec& s) { s.version = 5; }), false,
          XDP_PASS, Counter::kBadIp},
         {"ipv4_ihl_below_5", with(v4(v2Payload()), [](FrameSpec& s) { s.ihl = 4; }), false,
          XDP_PASS, Counter::kBadIp},
-        {"ipv4_tot_len_below_header", with(v4(v2Payload()), [](FrameSpec& s) {
-             s.len_delta = -static_cast<int>(s.payload.size()) - 1;
-         }), false, XDP_PASS, Counter::kBadIp},
+        {"ipv4_tot_len_below_header",
+         with(v4(v2Payload()),
+              [](FrameSpec& s) { s.len_delta = -static_cast<int>(s.payload.size()) - 1; }),
+         false, XDP_PASS, Counter::kBadIp},
         {"ipv6_bad_version", with(v6Spec(vrrpV3(1, 1, 1, 16)), [](FrameSpec& s) { s.version = 4; }),
          false, XDP_PASS, Counter::kBadIp},
         {"ip_length_beyond_frame", with(v4(v2Payload()), [](FrameSpec& s) { s.len_delta = 4; }),
@@ -274,16 +297,14 @@ TEST_P(XdpRxTruncated, EveryPrefixPassesAndCounts) {
 INSTANTIATE_TEST_SUITE_P(
     Prefixes, XdpRxTruncated,
     ::testing::Values(
-        TruncCase{"qinq_ipv4_options",
-                  with(v4(v2Payload()),
-                       [](FrameSpec& s) {
-                           s.vlans = {{kTpid8021AD, 5}, {kTpid8021Q, 6}};
-                           s.ihl = 6;
-                       })},
+        TruncCase{"qinq_ipv4_options", with(v4(v2Payload()),
+                                            [](FrameSpec& s) {
+                                                s.vlans = {{kTpid8021AD, 5}, {kTpid8021Q, 6}};
+                                                s.ihl = 6;
+                                            })},
         TruncCase{"ipv6_ext_headers", v6Spec(vrrpV3(3, 100, 1, 16), {{0, 1}, {43, 2}, {60, 1}})},
-        TruncCase{"no_eth_ipv6", with(v6Spec(vrrpV3(4, 1, 1, 16)),
-                                      [](FrameSpec& s) { s.eth = false; }),
-                  true}),
+        TruncCase{"no_eth_ipv6",
+                  with(v6Spec(vrrpV3(4, 1, 1, 16)), [](FrameSpec& s) { s.eth = false; }), true}),
     [](const auto& info) { return info.param.name; });
 
 TEST_F(XdpRx, RingFullIsCountedAndDropped) {

@@ -9,6 +9,7 @@
 // loads it as EXT or XDP as the kernel allows.
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <spdlog/spdlog.h>
 #include <xdp/libxdp.h>
 
 #include <algorithm>
@@ -16,8 +17,6 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
-
-#include <spdlog/spdlog.h>
 
 #include "dataplane/dataplane.hpp"
 #include "xvrrp_xdp.skel.h"
@@ -31,7 +30,7 @@ namespace {
 // libxdp's dispatcher probe makes libbpf warn about failed loads even when the
 // fallback then works; keep those lines unless the attach fails as a whole.
 class LibbpfWarnings {
-public:
+  public:
     LibbpfWarnings() { detail::libbpfCapture = &lines_; }
     ~LibbpfWarnings() { detail::libbpfCapture = nullptr; }
     void emit(bool failed) {
@@ -46,7 +45,7 @@ public:
         lines_.clear();
     }
 
-private:
+  private:
     std::vector<std::string> lines_;
 };
 

@@ -1,5 +1,6 @@
 // Pin root preparation: the maps must live on a bpffs to be pinned.
 #include <linux/magic.h>
+#include <spdlog/spdlog.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -7,8 +8,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-
-#include <spdlog/spdlog.h>
 
 #include "dataplane/dataplane.hpp"
 

@@ -3,14 +3,13 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
-
-#include <spdlog/spdlog.h>
 
 #include "xvrrp_xdp.skel.h"
 
@@ -136,8 +135,7 @@ int Dataplane::onRecord(void* self, void* data, size_t size) {
     }
     xv_advert ev;
     std::memcpy(&ev, data, sizeof(ev));
-    if (ev.abi_version != XV_ABI_VERSION || ev.kind != XV_EV_ADVERT ||
-        ev.vrrp_len > XV_VRRP_MAX) {
+    if (ev.abi_version != XV_ABI_VERSION || ev.kind != XV_EV_ADVERT || ev.vrrp_len > XV_VRRP_MAX) {
         ++dp->bad_records_;
         return 0;
     }
@@ -180,8 +178,8 @@ xv_stats Dataplane::stats() const {
 void Dataplane::setInterfaceFlags(int ifindex, uint32_t flags) {
     uint32_t key = static_cast<uint32_t>(ifindex);
     xv_if_cfg cfg{flags};
-    if (int err = bpf_map__update_elem(skel_->maps.xv_ifcfg, &key, sizeof(key), &cfg,
-                                       sizeof(cfg), BPF_ANY);
+    if (int err = bpf_map__update_elem(skel_->maps.xv_ifcfg, &key, sizeof(key), &cfg, sizeof(cfg),
+                                       BPF_ANY);
         err) {
         throw DataplaneError("bpf_map_update_elem(xv_ifcfg, ifindex " + std::to_string(ifindex) +
                              "): " + errText(err));

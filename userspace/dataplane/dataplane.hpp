@@ -20,7 +20,7 @@ namespace xvrrp::dataplane {
 
 // A failed system or library call; the message names the call, the object and the errno text.
 class DataplaneError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
@@ -40,7 +40,7 @@ struct AttachInfo {
 };
 
 class Dataplane {
-public:
+  public:
     using AdvertCallback = std::function<void(const xv_advert&)>;
 
     // Opens and loads the skeleton, pins the maps, sets up the ring consumer.
@@ -76,7 +76,7 @@ public:
     const std::string& pinRoot() const { return pin_root_; }
     std::vector<std::string> pinnedPaths() const;
 
-private:
+  private:
     struct SkelDeleter {
         void operator()(xvrrp_xdp* s) const;
     };
