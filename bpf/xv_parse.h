@@ -2,14 +2,16 @@
  * Direct packet access only; every read is preceded by a data_end check. */
 #pragma once
 
-#include <bpf/bpf_endian.h>
-#include <bpf/bpf_helpers.h>
+/* The kernel uapi headers define the types the libbpf headers use: keep them first. */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
 
 #include "xvrrp/abi.h"
 
