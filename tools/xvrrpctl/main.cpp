@@ -56,7 +56,8 @@ void printStatus(const json& s) {
         if (!i.value("fault_reason", std::string()).empty())
             std::printf("  fault           %s\n", i["fault_reason"].get<std::string>().c_str());
         std::string counters;
-        for (const auto& [k, v] : i.value("counters", json::object()).items())
+        const json c = i.value("counters", json::object());  // items() needs a live object
+        for (const auto& [k, v] : c.items())
             counters += (counters.empty() ? "" : ", ") + k + " " + v.dump();
         std::printf("  counters        %s\n", counters.c_str());
     }

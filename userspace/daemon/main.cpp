@@ -27,7 +27,7 @@ void setupLogging(const Options& o) {
     std::vector<spdlog::sink_ptr> sinks;
     if (o.log_console) {
         auto console = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-        console->set_pattern("%a %b %e %H:%M:%S.%e %Y: %v");
+        console->set_pattern("%a %b %d %H:%M:%S.%e %Y: %v");
         sinks.push_back(console);
     }
     if (!o.no_syslog) {
