@@ -99,6 +99,36 @@ struct xv_if_cfg {
 XV_CHECK(xv_if_cfg, flags, 0);
 XV_ASSERT(sizeof(struct xv_if_cfg) == 4, "xv_if_cfg size");
 
+/* Identifies one VRRP instance: key of xv_fence (and of per-instance maps). */
+struct xv_inst_key {
+	__u32 ifindex;
+	__u8 family; /* enum xv_family */
+	__u8 vrid;
+	__u8 pad[2]; /* zero */
+};
+XV_CHECK(xv_inst_key, ifindex, 0);
+XV_CHECK(xv_inst_key, family, 4);
+XV_CHECK(xv_inst_key, vrid, 5);
+XV_CHECK(xv_inst_key, pad, 6);
+XV_ASSERT(sizeof(struct xv_inst_key) == 8, "xv_inst_key size");
+
+enum xv_fence_by {
+	XV_FENCE_OPERATOR = 1, /* xvrrpctl fence */
+	XV_FENCE_ARBITER = 2,  /* xvrrp-arbiter */
+};
+
+/* Value of the pinned xv_fence map: the instance must not serve its VIPs. Set and cleared
+ * by processes other than xvrrpd; the kernel applies it even when xvrrpd is hung. */
+struct xv_fence {
+	__u64 since_ns; /* CLOCK_MONOTONIC when set */
+	__u32 by;       /* enum xv_fence_by */
+	__u32 pad;      /* zero */
+};
+XV_CHECK(xv_fence, since_ns, 0);
+XV_CHECK(xv_fence, by, 8);
+XV_CHECK(xv_fence, pad, 12);
+XV_ASSERT(sizeof(struct xv_fence) == 16, "xv_fence size");
+
 #ifdef __cplusplus
 static_assert(std::is_trivially_copyable_v<xv_advert>);
 static_assert(std::has_unique_object_representations_v<xv_advert>);
@@ -106,4 +136,8 @@ static_assert(std::is_trivially_copyable_v<xv_stats>);
 static_assert(std::has_unique_object_representations_v<xv_stats>);
 static_assert(std::is_trivially_copyable_v<xv_if_cfg>);
 static_assert(std::has_unique_object_representations_v<xv_if_cfg>);
+static_assert(std::is_trivially_copyable_v<xv_inst_key>);
+static_assert(std::has_unique_object_representations_v<xv_inst_key>);
+static_assert(std::is_trivially_copyable_v<xv_fence>);
+static_assert(std::has_unique_object_representations_v<xv_fence>);
 #endif
