@@ -109,8 +109,7 @@ void Daemon::setupInstances() {
         if (!rt->bound()) continue;
         rt->handle(vrrp::Startup{}, t);
         auto link = netlink_->linkByIndex(rt->ifindex());
-        if (link && !link->running())
-            rt->handle(vrrp::FaultRaised{"interface " + link->name + " is down"}, t);
+        if (link && !link->running()) applyLinkState(*rt, false, link->name, t);
     }
 }
 
@@ -244,6 +243,12 @@ void Daemon::onAdvert(const xv_advert& ev) {
         return;
     }
     const auto* adv = &*decoded;
+    if (adv->old_unicast_checksum && !rt->oldUnicastChecksum() &&
+        !rt->cfg().old_unicast_checksum) {
+        spdlog::warn("({}) {} uses the old unicast checksum; switching to it (old_unicast_checksum)",
+                     rt->cfg().name, src.str());
+        rt->useOldUnicastChecksum();
+    }
     vrrp::AdvertReceived rx;
     rx.received = vrrp::TimePoint{std::chrono::nanoseconds(ev.ts_ns)};
     rx.source = src;
@@ -287,8 +292,7 @@ void Daemon::onLinkEvents() {
             if (!rt->bound()) continue;
             rt->handle(vrrp::Startup{}, t);
             auto link = netlink_->linkByIndex(rt->ifindex());
-            if (!link || !link->running())
-                rt->handle(vrrp::FaultRaised{"interface " + rt->cfg().interface + " is down"}, t);
+            if (!link || !link->running()) applyLinkState(*rt, false, rt->cfg().interface, t);
         }
     }
 }
@@ -296,14 +300,9 @@ void Daemon::onLinkEvents() {
 // Link down moves an instance to Fault (keepalived does the same); link up brings it back.
 void Daemon::applyLinkState(InstanceRuntime& rt, bool running, const std::string& ifname,
                             vrrp::TimePoint t) {
-    bool faulted = rt.machine().state == vrrp::State::Fault;
-    if (!running && !faulted) {
-        spdlog::info("({}) interface {} is down", rt.cfg().name, ifname);
-        rt.handle(vrrp::FaultRaised{"interface " + ifname + " is down"}, t);
-    } else if (running && faulted) {
-        spdlog::info("({}) interface {} is up", rt.cfg().name, ifname);
-        rt.handle(vrrp::FaultCleared{}, t);
-    }
+    if (running == !rt.faultActive("link")) return;
+    spdlog::info("({}) interface {} is {}", rt.cfg().name, ifname, running ? "up" : "down");
+    rt.setFault("link", !running, "interface " + ifname + " is down", t);
 }
 
 void Daemon::onSignal() {

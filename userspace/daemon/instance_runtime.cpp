@@ -29,6 +29,7 @@ InstanceRuntime::InstanceRuntime(const config::Config& config, const config::Ins
       cfg_(&inst),
       family_(config::instanceFamily(inst)),
       version_(config::effectiveVersion(config, inst)) {
+    old_unicast_checksum_ = inst.old_unicast_checksum.value_or(false);
     for (const auto& v : inst.vips) advert_addrs_.push_back(v.prefix.addr);
     if (!inst.unicast_peers.empty()) {
         for (const auto& p : inst.unicast_peers) destinations_.push_back(p.addr);
@@ -65,6 +66,22 @@ void InstanceRuntime::handle(const vrrp::Event& ev, TimePoint now) {
     auto result = vrrp::step(sm_, ev, now);
     sm_ = std::move(result.instance);
     for (const auto& a : result.actions) execute(a, now);
+}
+
+void InstanceRuntime::setFault(const std::string& source, bool active, const std::string& reason,
+                               TimePoint now) {
+    bool was = !faults_.empty();
+    if (active)
+        faults_[source] = reason;
+    else
+        faults_.erase(source);
+    if (!faults_.empty()) {
+        std::string all;
+        for (const auto& [src, why] : faults_) all += (all.empty() ? "" : "; ") + why;
+        if (!was || sm_.fault_reason != all) handle(vrrp::FaultRaised{all}, now);
+    } else if (was) {
+        handle(vrrp::FaultCleared{}, now);
+    }
 }
 
 void InstanceRuntime::tick(TimePoint now) {
@@ -126,6 +143,7 @@ void InstanceRuntime::sendAdvert(uint8_t priority) {
                     adv.auth_data.begin());
     }
     adv.addresses = advert_addrs_;
+    adv.old_unicast_checksum = old_unicast_checksum_;
     for (const auto& dst : destinations_) {
         try {
             auto bytes = vrrp::encode(adv, primary_, dst);

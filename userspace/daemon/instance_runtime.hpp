@@ -2,6 +2,7 @@
 // One configured VRRP instance at run time: its state machine value plus what the interpreter
 // needs to carry out actions (addresses, destinations, pending announcements).
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -41,6 +42,12 @@ public:
 
     // Feeds one event through vrrp::step and carries out the actions it returns.
     void handle(const vrrp::Event& ev, vrrp::TimePoint now);
+    // Fault sources ("link", "fence", trackers later) combine: the instance is in FAULT while
+    // any is active and leaves it when the last one clears.
+    void setFault(const std::string& source, bool active, const std::string& reason,
+                  vrrp::TimePoint now);
+    bool faultActive(const std::string& source) const { return faults_.count(source) != 0; }
+
     // Fires everything due at `now`: state machine deadlines and pending announcements.
     void tick(vrrp::TimePoint now);
     // Earliest moment tick() has work.
@@ -49,6 +56,11 @@ public:
     // Removes what this instance added, without sending anything (used on exit paths).
     void releaseAddresses();
     bool addressesInstalled() const { return installed_; }
+
+    // keepalived sends unicast VRRPv3 IPv4 checksums over 224.0.0.18 once it has heard a
+    // peer do so (old_unicast_checksum); we follow the peer the same way.
+    void useOldUnicastChecksum() { old_unicast_checksum_ = true; }
+    bool oldUnicastChecksum() const { return old_unicast_checksum_; }
 
     void setEffects(AddressTable* addresses, Announcer* announcer) {
         addresses_ = addresses;
@@ -78,6 +90,8 @@ private:
     Announcer* announcer_ = nullptr;
     vrrp::Instance sm_;
     bool installed_ = false;
+    bool old_unicast_checksum_ = false;
+    std::map<std::string, std::string> faults_;  // source -> reason
     std::vector<vrrp::TimePoint> announce_at_;  // pending GARP/NA rounds, sorted
     InstanceCounters counters_;
 };
