@@ -1,0 +1,218 @@
+#include "interop/scenario.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "lab/net_query.hpp"
+#include "lab/netns.hpp"
+#include "lab/wait.hpp"
+
+namespace xvrrp::interop {
+
+namespace {
+
+using lab::waitUntil;
+
+long msSince(Clock::time_point t0) {
+    return std::chrono::duration_cast<Ms>(Clock::now() - t0).count();
+}
+
+void writeFile(const std::string& path, const std::string& text) {
+    std::ofstream out(path);
+    out << text;
+}
+
+struct Pair {
+    Pair(const Scenario& s, Kind masterKind)
+        : lab({"xv", "ka", "client"}, {.tag = "iop", .keepLogs = ::getenv("XVRRP_INTEROP_KEEP") != nullptr}),
+          vip(s.family == Family::V4 ? lab.vip4(100) : lab.vip6(0x100)) {
+        const bool xvHigh = masterKind == Kind::Xvrrpd;
+        auto addr = [&](const std::string& n) {
+            return s.family == Family::V4 ? lab.v4(n) : lab.v6(n);
+        };
+        writeFile(lab.logDir() + "/xv.conf", renderConfig(s, xvHigh ? kHighPriority : kLowPriority,
+                                                          addr("xv"), addr("ka"), vip));
+        writeFile(lab.logDir() + "/ka.conf", renderConfig(s, xvHigh ? kLowPriority : kHighPriority,
+                                                          addr("ka"), addr("xv"), vip));
+        xv = std::make_unique<Node>(Kind::Xvrrpd, lab, "xv", lab.logDir() + "/xv.conf");
+        ka = std::make_unique<Node>(Kind::Keepalived, lab, "ka", lab.logDir() + "/ka.conf");
+        high = xvHigh ? xv.get() : ka.get();
+        low = xvHigh ? ka.get() : xv.get();
+    }
+
+    lab::Lab lab;
+    IpAddr vip;
+    std::unique_ptr<Node> xv, ka;
+    Node* high = nullptr;
+    Node* low = nullptr;
+};
+
+// `master` holds the VIP, `backup` does not; and each daemon says so itself.
+bool roleIs(Node& master, Node& backup, const IpAddr& vip) {
+    return master.holdsVip(vip) && !backup.holdsVip(vip);
+}
+
+std::string xvState(const Node& n) {
+    auto st = n.status();
+    if (!st || (*st)["instances"].empty()) return "";
+    return (*st)["instances"][0].value("state", "");
+}
+
+// The daemon's own view agrees with the VIP it holds.
+void expectOwnView(Node& n, const std::string& want) {
+    if (n.kind() == Kind::Xvrrpd) {
+        EXPECT_TRUE(waitUntil([&] { return xvState(n) == want; }, std::chrono::seconds(2)))
+            << "xvrrpd says " << xvState(n) << ", expected " << want;
+    } else {
+        EXPECT_TRUE(waitUntil([&] { return n.loggedState() == want; }, std::chrono::seconds(2)))
+            << "keepalived last logged state " << n.loggedState() << ", expected " << want;
+    }
+}
+
+// Samples both nodes for `d`: every sample must show exactly one VIP holder,
+// and it must be `master`.
+void expectSingleMaster(Pair& p, Node& master, Clock::duration d, const std::string& phase) {
+    int samples = 0, both = 0, none = 0, wrong = 0;
+    const auto end = Clock::now() + d;
+    while (Clock::now() < end) {
+        const bool m = master.holdsVip(p.vip);
+        const bool o = (&master == p.xv.get() ? p.ka : p.xv)->holdsVip(p.vip);
+        ++samples;
+        if (m && o) ++both;
+        if (!m && !o) ++none;
+        if (!m && o) ++wrong;
+        std::this_thread::sleep_for(Ms(20));
+    }
+    EXPECT_EQ(both, 0) << phase << ": both nodes held the VIP in " << both << "/" << samples
+                       << " samples";
+    EXPECT_EQ(none, 0) << phase << ": no node held the VIP in " << none << "/" << samples
+                       << " samples";
+    EXPECT_EQ(wrong, 0) << phase << ": the lower priority node held it in " << wrong << "/"
+                        << samples << " samples";
+    std::cout << "[interop] " << phase << ": " << samples << " samples, single master "
+              << master.name() << "\n";
+}
+
+// xvrrpd rejected nothing keepalived sent (docs/status-json.md).
+void expectXvrrpdClean(const Node& xv, const std::string& phase) {
+    auto st = xv.status();
+    ASSERT_TRUE(st) << phase << ": xvrrpctl status --json gave no answer";
+    ASSERT_FALSE((*st)["instances"].empty());
+    const auto& inst = (*st)["instances"][0];
+    EXPECT_EQ(inst["counters"].value("adverts_rejected", -1), 0)
+        << phase << ": " << inst.dump() << "\nxdp: " << (*st)["xdp"].dump();
+    EXPECT_FALSE(inst.contains("last_reject")) << phase << ": " << inst["last_reject"].dump();
+    EXPECT_GT(inst["counters"].value("adverts_rx", 0) + inst["counters"].value("adverts_tx", 0), 0)
+        << phase << ": no advert went either way";
+}
+
+bool clientReaches(Pair& p) {
+    return waitUntil([&] { return lab::ping(p.lab.node("client"), p.vip, Ms(200)).has_value(); },
+                     std::chrono::seconds(5), Ms(1));
+}
+
+void record(const std::string& key, long ms) {
+    ::testing::Test::RecordProperty(key, std::to_string(ms));
+    std::cout << "[interop] " << key << " = " << ms << " ms\n";
+}
+
+}  // namespace
+
+void requireEnvironment() {
+    ASSERT_EQ(::geteuid(), 0) << "interop tests need root (network namespaces, XDP)";
+    const Binaries b = binaries();
+    ASSERT_FALSE(b.keepalived.empty()) << "keepalived not found in PATH or /usr/sbin "
+                                          "(tools/test installs Debian's keepalived)";
+    ASSERT_EQ(::access(b.xvrrpd.c_str(), X_OK), 0) << b.xvrrpd << " not built";
+    ASSERT_EQ(::access(b.xvrrpctl.c_str(), X_OK), 0) << b.xvrrpctl << " not built";
+}
+
+void runScenario(const Scenario& s, Kind masterKind) {
+    for (const char* t : {"iop-hub", "iop-xv", "iop-ka", "iop-client"}) lab::Netns::removeStale(t);
+    Pair p(s, masterKind);
+    Node& high = *p.high;
+    Node& low = *p.low;
+    const std::string tag = s.name + "." + kindName(masterKind) + "_master";
+    const auto slack = std::chrono::seconds(4);  // daemon start-up on a busy machine
+    std::cout << "[interop] " << tag << " logs in " << p.lab.logDir() << "\n";
+
+    // Both start as BACKUP; the higher priority wins after its Master_Down_Interval.
+    low.start();
+    high.start();
+    ASSERT_TRUE(waitUntil([&] { return roleIs(high, low, p.vip); },
+                          masterDownInterval(s, kHighPriority) + slack))
+        << "no convergence to " << high.name() << " as master\n"
+        << high.logs() << low.logs();
+    expectOwnView(high, "MASTER");
+    expectOwnView(low, "BACKUP");
+    expectSingleMaster(p, high, std::chrono::seconds(3), tag + " start");
+    EXPECT_TRUE(clientReaches(p)) << "client cannot reach the VIP on " << high.name();
+    expectXvrrpdClean(*p.xv, tag + " start");
+
+    // Cut the master's link: the backup takes over after Master_Down_Interval.
+    auto t0 = Clock::now();
+    p.lab.cutLink(high.name());
+    ASSERT_TRUE(waitUntil([&] { return low.holdsVip(p.vip); },
+                          masterDownInterval(s, kLowPriority) + slack, Ms(2)))
+        << low.name() << " never took over after the cut\n" << low.logs();
+    record(tag + ".cut_takeover_ms", msSince(t0));
+    EXPECT_TRUE(clientReaches(p)) << "client cannot reach the VIP on " << low.name();
+    record(tag + ".cut_client_ms", msSince(t0));
+    expectOwnView(low, "MASTER");
+
+    // Restore: the higher priority preempts, one master again.
+    p.lab.restoreLink(high.name());
+    ASSERT_TRUE(waitUntil([&] { return roleIs(high, low, p.vip); },
+                          masterDownInterval(s, kHighPriority) + slack))
+        << high.name() << " did not take the VIP back after restore\n" << high.logs() << low.logs();
+    expectSingleMaster(p, high, std::chrono::seconds(2), tag + " restored");
+    EXPECT_TRUE(clientReaches(p));
+    expectXvrrpdClean(*p.xv, tag + " restored");
+
+    // SIGTERM the master: it sends priority 0 (RFC 5798 section 6.4.3), so the
+    // backup takes over after Skew_Time instead of Master_Down_Interval.
+    t0 = Clock::now();
+    high.sigterm();
+    ASSERT_TRUE(waitUntil([&] { return low.holdsVip(p.vip); },
+                          masterDownInterval(s, kLowPriority) + slack, Ms(2)))
+        << low.name() << " never took over after SIGTERM\n" << low.logs();
+    const long term = msSince(t0);
+    record(tag + ".sigterm_takeover_ms", term);
+    EXPECT_TRUE(high.waitStopped()) << high.name() << " ignored SIGTERM for 5 s";
+    record(tag + ".sigterm_exit_ms", msSince(t0));
+    const long bound = (skewTime(s, kLowPriority) + s.advert + Ms(400)).count();
+    EXPECT_LE(term, bound) << "takeover after SIGTERM not near Skew_Time ("
+                           << skewTime(s, kLowPriority).count() << " ms)";
+    EXPECT_FALSE(high.holdsVip(p.vip)) << "stopped " << high.name() << " left the VIP behind";
+    EXPECT_TRUE(clientReaches(p));
+    if (low.kind() == Kind::Xvrrpd) {
+        auto st = low.status();
+        ASSERT_TRUE(st);
+        EXPECT_GE((*st)["instances"][0]["counters"].value("priority_zero_rx", 0), 1)
+            << "xvrrpd saw no priority 0 advert from the stopping keepalived";
+        expectXvrrpdClean(low, tag + " after keepalived stopped");
+    }
+
+    // Restart it: one master again, the higher priority one.
+    high.start();
+    ASSERT_TRUE(waitUntil([&] { return roleIs(high, low, p.vip); },
+                          masterDownInterval(s, kHighPriority) + slack))
+        << high.name() << " did not come back as master\n" << high.logs() << low.logs();
+    expectOwnView(high, "MASTER");
+    expectOwnView(low, "BACKUP");
+    expectSingleMaster(p, high, std::chrono::seconds(2), tag + " restarted");
+    expectXvrrpdClean(*p.xv, tag + " restarted");
+
+    const auto bad = keepalivedComplaints(p.ka->logs());
+    std::string lines;
+    for (const auto& l : bad) lines += "  " + l + "\n";
+    EXPECT_TRUE(bad.empty()) << "keepalived complained:\n" << lines;
+}
+
+}  // namespace xvrrp::interop

@@ -1,0 +1,21 @@
+#pragma once
+// The interop script every scenario runs, once with xvrrpd as the higher
+// priority node and once with keepalived there. Uses gtest assertions.
+#include "interop/harness.hpp"
+
+namespace xvrrp::interop {
+
+inline constexpr int kHighPriority = 150;
+inline constexpr int kLowPriority = 100;
+
+// Converge, single master sampled for a while, cut the master's link
+// (backup takes over, client reaches the VIP), restore (single master again),
+// SIGTERM the master (backup takes over near Skew_Time), restart it (single
+// master again). Then: no complaint in keepalived's log, no rejected advert
+// in xvrrpd's counters. Measured figures go to stdout and RecordProperty.
+void runScenario(const Scenario& s, Kind master);
+
+// Fails the test when the machine lacks something the suite needs.
+void requireEnvironment();
+
+}  // namespace xvrrp::interop

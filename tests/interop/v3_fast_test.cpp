@@ -1,0 +1,28 @@
+// Interop with Debian's keepalived 2.2.7: VRRPv3 IPv4 multicast at advert_int 0.01.
+#include <gtest/gtest.h>
+
+#include "interop/scenario.hpp"
+
+namespace xvrrp::interop {
+namespace {
+
+const Scenario kScenario{.name = "v3_fast",
+                         .version = 3,
+                         .family = Family::V4,
+                         .advertInt = "0.01",
+                         .advert = Ms(10),
+                         .auth = false,
+                         .unicast = false,
+                         .vrid = 31};
+
+class Interop : public ::testing::Test {
+  protected:
+    void SetUp() override { requireEnvironment(); }
+};
+
+TEST_F(Interop, XvrrpdMasterKeepalivedBackup) { runScenario(kScenario, Kind::Xvrrpd); }
+
+TEST_F(Interop, KeepalivedMasterXvrrpdBackup) { runScenario(kScenario, Kind::Keepalived); }
+
+}  // namespace
+}  // namespace xvrrp::interop

@@ -1,0 +1,28 @@
+// Interop with Debian's keepalived 2.2.7: VRRPv3 IPv6 (VIP fd00:77::100) at advert_int 0.1.
+#include <gtest/gtest.h>
+
+#include "interop/scenario.hpp"
+
+namespace xvrrp::interop {
+namespace {
+
+const Scenario kScenario{.name = "v3_ipv6",
+                         .version = 3,
+                         .family = Family::V6,
+                         .advertInt = "0.1",
+                         .advert = Ms(100),
+                         .auth = false,
+                         .unicast = false,
+                         .vrid = 41};
+
+class Interop : public ::testing::Test {
+  protected:
+    void SetUp() override { requireEnvironment(); }
+};
+
+TEST_F(Interop, XvrrpdMasterKeepalivedBackup) { runScenario(kScenario, Kind::Xvrrpd); }
+
+TEST_F(Interop, KeepalivedMasterXvrrpdBackup) { runScenario(kScenario, Kind::Keepalived); }
+
+}  // namespace
+}  // namespace xvrrp::interop
