@@ -1,0 +1,195 @@
+#include "decision.hpp"
+
+#include <algorithm>
+
+namespace xvrrp::arbiter {
+
+const char* triName(Tri t) {
+    switch (t) {
+    case Tri::No: return "no";
+    case Tri::Yes: return "yes";
+    case Tri::Unknown: return "unknown";
+    }
+    return "?";
+}
+
+const char* fenceOwnerName(FenceOwner f) {
+    switch (f) {
+    case FenceOwner::None: return "none";
+    case FenceOwner::Arbiter: return "arbiter";
+    case FenceOwner::Operator: return "operator";
+    case FenceOwner::Unknown: return "unknown";
+    }
+    return "?";
+}
+
+const char* actionName(Action a) {
+    switch (a) {
+    case Action::NoChange: return "no_change";
+    case Action::FenceSelf: return "fence_self";
+    case Action::UnfenceSelf: return "unfence_self";
+    }
+    return "?";
+}
+
+const char* verdictName(Verdict v) {
+    switch (v) {
+    case Verdict::Hold: return "hold";
+    case Verdict::WantFence: return "want_fence";
+    case Verdict::WantUnfence: return "want_unfence";
+    }
+    return "?";
+}
+
+bool winsElection(const NodeView& a, const NodeView& b) {
+    if (a.priority != b.priority) return a.priority > b.priority;
+    // Equal priority: the higher primary address wins; without both addresses nobody wins.
+    if (a.addr_key.empty() || a.addr_key.size() != b.addr_key.size()) return false;
+    return a.addr_key > b.addr_key;
+}
+
+namespace {
+
+std::string quorumText(const QuorumEvidence& q) {
+    return std::to_string(q.reachable) + "/" + std::to_string(q.total) + " gateways reachable, " +
+           std::to_string(q.needed) + " needed";
+}
+
+std::string viewText(const NodeView& v) {
+    return "priority " + std::to_string(v.priority) + ", address " +
+           (v.address.empty() ? std::string("unknown") : v.address);
+}
+
+bool peerHolds(const PeerEvidence& p) {
+    return p.known && p.has_instance && p.view && p.view->vips_installed && !p.view->fenced;
+}
+
+bool localHolds(const LocalEvidence& l) {
+    if (l.kernel_holds_vip == Tri::Yes) return true;
+    if (l.kernel_holds_vip == Tri::No) return false;
+    return l.view && l.view->vips_installed;
+}
+
+// Not fenced by us: should we fence?
+Judgement judgeServing(const InstanceEvidence& ev) {
+    const auto& l = ev.local;
+    if (!ev.quorum.ok())
+        return {Verdict::WantFence, "R1", "gateway quorum lost (" + quorumText(ev.quorum) + ")"};
+    if (!l.daemon_answered) {
+        if (l.kernel_holds_vip == Tri::No)
+            return {Verdict::Hold, "R2b",
+                    "xvrrpd does not answer its control socket, but the kernel holds no VIP"};
+        return {Verdict::WantFence, "R2",
+                std::string("xvrrpd does not answer its control socket and the kernel ") +
+                    (l.kernel_holds_vip == Tri::Yes ? "holds" : "may hold") + " the VIP"};
+    }
+    if (!l.view) return {Verdict::Hold, "R0", "xvrrpd does not report this instance"};
+    if (l.view->fenced || l.fence == FenceOwner::Operator)
+        return {Verdict::Hold, "R0f", "already fenced by someone else"};
+    if (!localHolds(l)) return {Verdict::Hold, "R5", "this node does not hold the VIP"};
+    std::string winner_note;
+    for (const auto& p : ev.peers) {
+        if (!peerHolds(p)) continue;
+        if (p.quorum == Tri::No) {
+            winner_note = "peer " + p.name + " also holds the VIP but has no quorum and fences itself";
+            continue;
+        }
+        if (winsElection(*p.view, *l.view))
+            return {Verdict::WantFence, "R3",
+                    "split brain: peer " + p.name + " also holds the VIP and VRRP would elect it (" +
+                        viewText(*p.view) + " vs ours " + viewText(*l.view) + ")"};
+        if (!winsElection(*l.view, *p.view))
+            return {Verdict::Hold, "R3t",
+                    "split brain with peer " + p.name +
+                        ", but the election cannot be decided (equal priority, address unknown)"};
+        winner_note = "split brain: peer " + p.name + " also holds the VIP, VRRP would elect us (" +
+                      viewText(*l.view) + " vs " + viewText(*p.view) + "); the peer fences itself";
+    }
+    if (!winner_note.empty()) return {Verdict::Hold, "R4", winner_note};
+    return {Verdict::Hold, "R5", "this node holds the VIP and no peer is known to hold it"};
+}
+
+// Fenced by us: may we lift it? Every check must be positive; UNKNOWN keeps the fence.
+Judgement judgeFenced(const InstanceEvidence& ev) {
+    const auto& l = ev.local;
+    if (!ev.quorum.ok())
+        return {Verdict::Hold, "U0q", "stay fenced: gateway quorum not back (" + quorumText(ev.quorum) + ")"};
+    if (!l.daemon_answered)
+        return {Verdict::Hold, "U0d", "stay fenced: xvrrpd does not answer its control socket"};
+    bool via_adverts = false;
+    for (const auto& p : ev.peers) {
+        if (!p.known)
+            return {Verdict::Hold, "U0u",
+                    "stay fenced: peer " + p.name + " is UNKNOWN (" + p.unknown_reason +
+                        "); UNKNOWN never unfences"};
+        if (!peerHolds(p)) continue;
+        if (l.hears_adverts == Tri::Yes) {
+            via_adverts = true;
+            continue;
+        }
+        return {Verdict::Hold, "U0p",
+                "stay fenced: peer " + p.name + " holds the VIP and its adverts do not reach us"};
+    }
+    if (via_adverts)
+        return {Verdict::WantUnfence, "U2",
+                "quorum back and the VRRP link carries adverts again: rejoin as backup"};
+    return {Verdict::WantUnfence, "U1",
+            "quorum back (" + quorumText(ev.quorum) + ") and every peer is known not to hold the VIP or is fenced"};
+}
+
+}  // namespace
+
+Judgement judge(const InstanceEvidence& ev, bool fenced_by_us) {
+    if (ev.local.fence == FenceOwner::Operator && !fenced_by_us)
+        return {Verdict::Hold, "O", "fenced by the operator; the arbiter leaves it alone"};
+    return fenced_by_us ? judgeFenced(ev) : judgeServing(ev);
+}
+
+Decision decide(const InstanceEvidence& ev, const History& history, const Policy& policy) {
+    Decision d;
+    d.next = history;
+    History& h = d.next;
+    // The map is the truth about our fence: adopt one left by an earlier run, and respect an
+    // operator who lifted ours by hand.
+    if (!h.fenced_by_us && ev.local.fence == FenceOwner::Arbiter) {
+        h.fenced_by_us = true;
+        h.fence_streak = h.unfence_streak = 0;
+    } else if (h.fenced_by_us && ev.local.fence == FenceOwner::None) {
+        h = History{};
+        d.rule = "X1";
+        d.reason = "our fence was removed outside the arbiter; starting over";
+        return d;
+    }
+    Judgement j = judge(ev, h.fenced_by_us);
+    d.verdict = j.verdict;
+    d.rule = j.rule;
+    d.reason = j.reason;
+    switch (j.verdict) {
+    case Verdict::WantFence:
+        h.unfence_streak = 0;
+        h.fence_streak = h.fenced_by_us ? 0 : h.fence_streak + 1;
+        if (!h.fenced_by_us && h.fence_streak >= std::max(1, policy.fence_rounds)) {
+            d.action = Action::FenceSelf;
+            h.fenced_by_us = true;
+            h.fence_streak = 0;
+            h.start_fence = false;
+        }
+        break;
+    case Verdict::WantUnfence: {
+        h.fence_streak = 0;
+        h.unfence_streak = h.fenced_by_us ? h.unfence_streak + 1 : 0;
+        int need = h.start_fence ? 1 : std::max(1, policy.unfence_rounds);
+        if (h.fenced_by_us && h.unfence_streak >= need) {
+            d.action = Action::UnfenceSelf;
+            h = History{};
+        }
+        break;
+    }
+    case Verdict::Hold:
+        h.fence_streak = h.unfence_streak = 0;
+        break;
+    }
+    return d;
+}
+
+}  // namespace xvrrp::arbiter

@@ -1,0 +1,71 @@
+#include "status_view.hpp"
+
+#include <stdexcept>
+
+namespace xvrrp::arbiter {
+
+using nlohmann::json;
+
+namespace {
+
+const json& field(const json& obj, const char* key, const std::string& where) {
+    auto it = obj.find(key);
+    if (it == obj.end()) throw std::invalid_argument(where + ": missing '" + key + "'");
+    return *it;
+}
+
+}  // namespace
+
+DaemonStatus parseDaemonStatus(const json& doc) {
+    if (!doc.is_object()) throw std::invalid_argument("status: not a JSON object");
+    if (doc.contains("ok") && doc["ok"].is_boolean() && !doc["ok"].get<bool>())
+        throw std::invalid_argument("status: daemon said: " + doc.value("error", std::string("error")));
+    DaemonStatus out;
+    try {
+        const json& list = field(doc, "instances", "status");
+        if (!list.is_array()) throw std::invalid_argument("status: 'instances' is not an array");
+        for (const json& j : list) {
+            InstanceStatus s;
+            s.name = field(j, "name", "instance").get<std::string>();
+            std::string where = "instance " + s.name;
+            s.view.state = field(j, "state", where).get<std::string>();
+            s.view.priority = field(field(j, "priority", where), "effective", where).get<int>();
+            s.view.vips_installed = field(j, "vips_installed", where).get<bool>();
+            s.view.fenced = j.value("fenced", false);
+            if (auto src = j.find("source"); src != j.end() && src->is_string()) {
+                s.view.address = src->get<std::string>();
+                if (auto a = IpAddr::parse(s.view.address))
+                    s.view.addr_key.assign(a->data(), a->data() + a->size());
+            }
+            s.interface = j.value("interface", std::string());
+            s.ifindex = j.value("ifindex", 0);
+            s.family = j.value("family", std::string("ipv4")) == "ipv6" ? Family::V6 : Family::V4;
+            s.vrid = static_cast<uint8_t>(j.value("vrid", 0));
+            for (const auto& v : j.value("vips", json::array()))
+                if (v.is_string())
+                    if (auto p = IpPrefix::parse(v.get<std::string>())) s.vips.push_back(*p);
+            if (auto la = j.find("last_advert"); la != j.end() && la->is_object())
+                if (auto age = la->find("age_ms"); age != la->end() && age->is_number())
+                    s.last_advert_age_ms = age->get<double>();
+            s.master_advert_int_ms = j.value("master_advert_int_ms", 0.0);
+            s.advert_int_ms = j.value("advert_int_ms", 0.0);
+            out.instances[s.name] = std::move(s);
+        }
+        if (auto a = doc.find("arbiter"); a != doc.end() && a->is_object())
+            if (auto q = a->find("quorum"); q != a->end() && q->is_boolean())
+                out.quorum = q->get<bool>() ? Tri::Yes : Tri::No;
+    } catch (const json::exception& e) {
+        throw std::invalid_argument(std::string("status: unexpected field type: ") + e.what());
+    }
+    return out;
+}
+
+Tri hearsAdverts(const InstanceStatus& s) {
+    if (!s.last_advert_age_ms) return Tri::No;  // xvrrpd never received one
+    double interval = s.master_advert_int_ms > 0 ? s.master_advert_int_ms : s.advert_int_ms;
+    if (interval <= 0) return Tri::Unknown;
+    // Skew_Time is at most one interval (RFC 5798 section 6.1), so 4 intervals is an upper bound.
+    return *s.last_advert_age_ms < 4 * interval ? Tri::Yes : Tri::No;
+}
+
+}  // namespace xvrrp::arbiter
