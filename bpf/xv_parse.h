@@ -9,6 +9,7 @@
 #include <linux/in6.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <stdbool.h>
 
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
@@ -88,7 +89,10 @@ static __always_inline enum xv_parse xv_parse_eth(void **cur, void *end, __be16 
 	return XV_P_NOT_VRRP;
 }
 
-static __always_inline enum xv_parse xv_parse_ipv4(void **cur, void *end, struct xv_meta *m)
+/* *IPH is set once the fixed header is known to be in the frame, even when the result is
+ * not XV_P_VRRP, so the caller can look at the addresses. */
+static __always_inline enum xv_parse xv_parse_ipv4(void **cur, void *end, struct xv_meta *m,
+						   struct iphdr **iph)
 {
 	struct iphdr *ip = *cur;
 	__u32 hlen;
@@ -98,6 +102,7 @@ static __always_inline enum xv_parse xv_parse_ipv4(void **cur, void *end, struct
 		return XV_P_TRUNCATED;
 	if (ip->version != 4 || ip->ihl < 5)
 		return XV_P_BAD_IP;
+	*iph = ip;
 	hlen = ip->ihl * 4;
 	if (*cur + hlen > end)
 		return XV_P_TRUNCATED;
@@ -118,7 +123,11 @@ static __always_inline enum xv_parse xv_parse_ipv4(void **cur, void *end, struct
 	return XV_P_VRRP;
 }
 
-static __always_inline enum xv_parse xv_parse_ipv6(void **cur, void *end, struct xv_meta *m)
+/* As xv_parse_ipv4; for other protocols *NH and *L4 name the upper layer (XV_NH_UNKNOWN
+ * when the extension headers were not all walked). */
+#define XV_NH_UNKNOWN 0xff
+static __always_inline enum xv_parse xv_parse_ipv6(void **cur, void *end, struct xv_meta *m,
+						   struct ipv6hdr **iph, __u8 *nhp, void **l4)
 {
 	struct ipv6hdr *ip6 = *cur;
 	void *p = ip6 + 1;
@@ -130,6 +139,8 @@ static __always_inline enum xv_parse xv_parse_ipv6(void **cur, void *end, struct
 		return XV_P_TRUNCATED;
 	if (ip6->version != 6)
 		return XV_P_BAD_IP;
+	*iph = ip6;
+	*nhp = XV_NH_UNKNOWN;
 	nh = ip6->nexthdr;
 
 #pragma unroll
@@ -154,6 +165,10 @@ static __always_inline enum xv_parse xv_parse_ipv6(void **cur, void *end, struct
 		if ((void *)(fh + 1) > end)
 			return XV_P_TRUNCATED;
 		return fh->nexthdr == XV_IPPROTO_VRRP ? XV_P_FRAGMENT : XV_P_NOT_VRRP;
+	}
+	if (nh != IPPROTO_HOPOPTS && nh != IPPROTO_ROUTING && nh != IPPROTO_DSTOPTS) {
+		*nhp = nh;
+		*l4 = p;
 	}
 	if (nh != XV_IPPROTO_VRRP)
 		return XV_P_NOT_VRRP;

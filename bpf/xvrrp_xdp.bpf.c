@@ -1,7 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
-/* xv_rx: hands every received VRRP message (IP protocol 112) to the daemon through
- * the xv_ring ring buffer and drops it; everything else goes to the stack. */
+/* xv_rx: the ingress side of xvrrp.
+ * - VRRP (IP protocol 112): on interfaces with configured instances (XV_IF_FILTER) the
+ *   message is validated here, an advert that only confirms the expected master updates
+ *   xv_vrid quietly, anything else goes to the daemon through xv_ring with a wakeup.
+ *   Elsewhere every message goes to the ring. VRRP never reaches the stack.
+ * - Traffic to a VIP (IPv4/IPv6 destination, ARP target, ND target) gets the VIP's
+ *   effective verdict (xv_verdict.h). Everything else passes. */
 #include "xv_parse.h"
+#include "xv_validate.h"
+#include "xv_verdict.h"
+
+#include <linux/icmpv6.h>
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -11,99 +20,106 @@ struct {
 } xv_ring SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct xv_stats);
-} xv_stats SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XV_MAX_INSTANCES);
+	__type(key, struct xv_inst_key);
+	__type(value, struct xv_vrid);
+} xv_vrid SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32); /* ifindex */
-	__type(value, struct xv_if_cfg);
-} xv_ifcfg SEC(".maps");
+	__uint(max_entries, XV_MAX_INSTANCES);
+	__type(key, struct xv_inst_key);
+	__type(value, struct xv_vrid_msg);
+} xv_vrid_msg SEC(".maps");
 
-static __always_inline enum xv_parse xv_parse_l3(struct xdp_md *ctx, void **cur, void *end,
-						 struct xv_meta *m)
+#define XV_ARPOP_REQUEST 1
+#define XV_ND_FIRST 133 /* router solicitation .. redirect (RFC 4861 section 4) */
+#define XV_ND_LAST 137
+#define XV_ND_NS 135
+
+struct xv_arp_eth4 {
+	__be16 htype, ptype;
+	__u8 hlen, plen;
+	__be16 op;
+	__u8 sha[ETH_ALEN], spa[4], tha[ETH_ALEN], tpa[4];
+} __attribute__((packed));
+
+/* ARP for a VIP we must not own: drop requests and replies aimed at it. A gratuitous ARP
+ * (sender == target) announces someone else's ownership and passes. */
+static __always_inline int xv_arp_in(struct xv_stats *st, __u32 ifindex, void *cur, void *end)
 {
-	__u32 ifindex = ctx->ingress_ifindex;
-	struct xv_if_cfg *cfg = bpf_map_lookup_elem(&xv_ifcfg, &ifindex);
-	enum xv_parse r;
-	__be16 proto;
+	struct xv_arp_eth4 *a = cur;
+	enum xv_eff eff;
 
-	if (cfg && (cfg->flags & XV_IF_NO_ETH)) {
-		/* tun/WireGuard: no link header, the IP version nibble decides. */
-		__u8 *b = *cur;
-
-		if ((void *)(b + 1) > end)
-			return XV_P_TRUNCATED;
-		if ((*b >> 4) == 4)
-			return xv_parse_ipv4(cur, end, m);
-		if ((*b >> 4) == 6)
-			return xv_parse_ipv6(cur, end, m);
-		return XV_P_NOT_VRRP;
+	if ((void *)(a + 1) > end || a->ptype != bpf_htons(ETH_P_IP) || a->plen != 4)
+		goto pass;
+	if (xv_msg_equal(a->spa, a->tpa, 4))
+		goto pass;
+	eff = xv_vip_verdict(ifindex, XV_FAMILY_V4, a->tpa);
+	if (eff >= XV_E_DROP_ALL) {
+		xv_count_vip_drop(st, eff);
+		return XDP_DROP;
 	}
-
-	r = xv_parse_eth(cur, end, &proto, m);
-	if (r != XV_P_NOT_VRRP)
-		return r;
-	if (proto == bpf_htons(ETH_P_IP))
-		return xv_parse_ipv4(cur, end, m);
-	if (proto == bpf_htons(ETH_P_IPV6))
-		return xv_parse_ipv6(cur, end, m);
-	return XV_P_NOT_VRRP;
+pass:
+	st->rx_passed++;
+	return XDP_PASS;
 }
 
-SEC("xdp")
-int xv_rx(struct xdp_md *ctx)
+/* IP to a VIP. EXEMPT: ND, which DROP_IP lets through (RFC 5798 6.4.3 keeps the master
+ * answering neighbour discovery for the VIP). */
+static __always_inline int xv_ip_in(struct xv_stats *st, __u32 ifindex, __u8 family,
+				    const __u8 *daddr, bool exempt, bool counted)
 {
-	__u64 ts = bpf_ktime_get_ns(); /* first, so queueing in XDP is not hidden */
-	void *data = (void *)(long)ctx->data;
-	void *end = (void *)(long)ctx->data_end;
-	void *cur = data;
-	struct xv_meta m = {};
-	struct xv_advert *ev;
-	struct xv_stats *st;
-	__u32 key = 0;
-	__u32 off, len;
+	enum xv_eff eff = xv_vip_verdict(ifindex, family, daddr);
 
-	st = bpf_map_lookup_elem(&xv_stats, &key);
-	if (!st)
-		return XDP_PASS;
-
-	switch (xv_parse_l3(ctx, &cur, end, &m)) {
-	case XV_P_VRRP:
-		break;
-	case XV_P_TRUNCATED:
-		st->truncated++;
-		return XDP_PASS;
-	case XV_P_BAD_IP:
-		st->bad_ip++;
-		return XDP_PASS;
-	case XV_P_FRAGMENT:
-		st->bad_ip++;
+	if (eff >= XV_E_DROP_ALL || (eff == XV_E_DROP_IP && !exempt)) {
+		xv_count_vip_drop(st, eff);
 		return XDP_DROP;
-	default:
+	}
+	if (!counted)
 		st->rx_passed++;
-		return XDP_PASS;
-	}
+	return XDP_PASS;
+}
 
-	len = m.payload_len;
-	off = cur - data;
-	if (len > XV_VRRP_MAX) {
-		st->too_long++;
-		return XDP_DROP;
-	}
-	/* The IP header promises more than the frame holds (or less than a VRRP header). */
-	if (len < XV_VRRP_HDR_MIN || (__u64)off + len > bpf_xdp_get_buff_len(ctx)) {
-		st->truncated++;
-		return XDP_PASS;
-	}
+static __always_inline int xv_ipv6_in(struct xv_stats *st, __u32 ifindex, struct ipv6hdr *ip6,
+				      __u8 nh, void *l4, void *end, bool counted)
+{
+	bool nd = false;
 
-	ev = bpf_ringbuf_reserve(&xv_ring, sizeof(*ev), 0);
+	if (nh == IPPROTO_ICMPV6) {
+		struct icmp6hdr *ic = l4;
+		__u8 *target = l4 + sizeof(struct icmp6hdr);
+
+		if ((void *)(ic + 1) > end)
+			goto dst;
+		nd = ic->icmp6_type >= XV_ND_FIRST && ic->icmp6_type <= XV_ND_LAST;
+		/* A solicitation for a VIP we must not own is not answered (RFC 4861 7.2.3). */
+		if (ic->icmp6_type == XV_ND_NS && (void *)(target + 16) <= end) {
+			enum xv_eff eff = xv_vip_verdict(ifindex, XV_FAMILY_V6, target);
+
+			if (eff >= XV_E_DROP_ALL) {
+				xv_count_vip_drop(st, eff);
+				return XDP_DROP;
+			}
+		}
+	}
+dst:
+	return xv_ip_in(st, ifindex, XV_FAMILY_V6, ip6->daddr.in6_u.u6_addr8, nd, counted);
+}
+
+/* Hands the message to the daemon. WAKE: force a wakeup (the picture changed). */
+static __always_inline int xv_submit(struct xdp_md *ctx, struct xv_stats *st,
+				     const struct xv_meta *m, __u32 off, __u32 len, __u64 ts,
+				     struct xv_vrid *vs, bool wake)
+{
+	struct xv_advert *ev = bpf_ringbuf_reserve(&xv_ring, sizeof(*ev), 0);
+
 	if (!ev) {
 		st->ring_full++;
+		/* Never absorb the next advert quietly: the daemon missed this one. */
+		if (vs)
+			vs->flags &= ~XV_VRID_EXPECT;
 		return XDP_DROP;
 	}
 	/* Zeroed so a record never carries bytes of an older one past vrrp_len. */
@@ -112,27 +128,227 @@ int xv_rx(struct xdp_md *ctx)
 	ev->abi_version = XV_ABI_VERSION;
 	ev->ifindex = ctx->ingress_ifindex;
 	ev->kind = XV_EV_ADVERT;
-	ev->family = m.family;
-	ev->ttl = m.ttl;
-	ev->has_vlan = m.has_vlan;
-	ev->vlan_id = m.vlan_id;
+	ev->family = m->family;
+	ev->ttl = m->ttl;
+	ev->has_vlan = m->has_vlan;
+	ev->vlan_id = m->vlan_id;
 	ev->vrrp_len = len;
-	ev->ip_payload_len = m.payload_len;
-	__builtin_memcpy(ev->src_mac, m.src_mac, sizeof(ev->src_mac));
-	__builtin_memcpy(ev->saddr, m.saddr, sizeof(ev->saddr));
-	__builtin_memcpy(ev->daddr, m.daddr, sizeof(ev->daddr));
+	ev->ip_payload_len = m->payload_len;
+	__builtin_memcpy(ev->src_mac, m->src_mac, sizeof(ev->src_mac));
+	__builtin_memcpy(ev->saddr, m->saddr, sizeof(ev->saddr));
+	__builtin_memcpy(ev->daddr, m->daddr, sizeof(ev->daddr));
 
 	/* Hide len from the optimiser so the re-check below survives and the verifier
 	 * sees 1..XV_VRRP_MAX at the helper call. */
 	barrier_var(len);
 	if (len < 1 || len > XV_VRRP_MAX || bpf_xdp_load_bytes(ctx, off, ev->vrrp, len)) {
-		bpf_ringbuf_discard(ev, 0);
+		bpf_ringbuf_discard(ev, BPF_RB_NO_WAKEUP);
 		st->truncated++;
 		return XDP_PASS;
 	}
-	/* Default wakeup policy: the kernel only signals when the consumer has caught
-	 * up, so a busy daemon is not woken per advert. */
-	bpf_ringbuf_submit(ev, 0);
+	if (wake) {
+		bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);
+		st->adv_woken++;
+		if (vs)
+			__sync_fetch_and_add(&vs->woken, 1);
+	} else {
+		/* Unfiltered interface: the kernel signals only when the consumer has caught
+		 * up, so a busy daemon is not woken per advert. */
+		bpf_ringbuf_submit(ev, 0);
+	}
 	st->rx_adverts++;
 	return XDP_DROP;
+}
+
+/* A VRRP message at OFF..OFF+LEN on an XV_IF_FILTER interface. */
+static __always_inline int xv_vrrp_filtered(struct xdp_md *ctx, struct xv_stats *st,
+					    const struct xv_meta *m, __u8 *hdr, __u32 off,
+					    __u32 len, __u32 ifflags, __u64 ts)
+{
+	__u32 alen = m->family == XV_FAMILY_V4 ? 4 : 16, want, zero = 0;
+	struct xv_src_key src = {};
+	struct xv_inst_cfg *cfg;
+	struct xv_scratch *buf;
+	struct xv_vrid_msg *em;
+	struct xv_vrid *vs;
+	struct xv_peer *peer;
+	__u16 interval;
+	__u8 version;
+
+	src.inst.ifindex = ctx->ingress_ifindex;
+	src.inst.family = m->family;
+	src.inst.vrid = hdr[1];
+	__builtin_memcpy(src.addr, m->saddr, 16);
+
+	/* RFC 5798 7.1: the VRID must be configured on the receiving interface. */
+	cfg = bpf_map_lookup_elem(&xv_inst, &src.inst);
+	if (!cfg) {
+		if (ifflags & XV_IF_SHARED) {
+			st->vrid_shared++;
+			return XDP_PASS; /* the other VRRP speaker's */
+		}
+		st->drop_vrid++;
+		return XDP_DROP;
+	}
+	if (xv_rate_exceeded(&src, cfg, ts)) {
+		st->drop_rate++;
+		return XDP_DROP;
+	}
+	/* RFC 5798 7.1: TTL 255; keepalived (and vrrp::validate) skip it for unicast. */
+	if (!(cfg->flags & XV_INST_UNICAST) && m->ttl != 255) {
+		st->drop_ttl++;
+		return XDP_DROP;
+	}
+	version = hdr[0] >> 4;
+	if (version != cfg->version || (hdr[0] & 0x0f) != XV_VRRP_TYPE_ADVERT) {
+		st->drop_version++;
+		return XDP_DROP;
+	}
+	/* RFC 5798 7.1: exactly the advertised addresses (+ v2 IPv4 auth data). */
+	want = XV_VRRP_HDR_MIN + hdr[3] * alen;
+	if (version == 2 && m->family == XV_FAMILY_V4)
+		want += XV_AUTH_LEN;
+	if (len != want) {
+		st->drop_length++;
+		return XDP_DROP;
+	}
+	buf = bpf_map_lookup_elem(&xv_scratch, &zero);
+	if (!buf)
+		return XDP_DROP;
+	barrier_var(len);
+	if (len < XV_VRRP_HDR_MIN || len > XV_VRRP_MAX ||
+	    bpf_xdp_load_bytes(ctx, off, buf->msg, len)) {
+		st->truncated++;
+		return XDP_PASS;
+	}
+	if (!xv_csum_ok(m, buf->msg, len & ~3u, version)) {
+		st->drop_csum++;
+		return XDP_DROP;
+	}
+	if (version == 2 && m->family == XV_FAMILY_V4 &&
+	    !xv_auth_ok(cfg, buf->msg, XV_VRRP_HDR_MIN + hdr[3] * 4)) {
+		st->drop_auth++;
+		return XDP_DROP;
+	}
+	if (cfg->flags & XV_INST_PEERS) {
+		peer = bpf_map_lookup_elem(&xv_peers, &src);
+		if (!peer) {
+			st->drop_peer++;
+			return XDP_DROP;
+		}
+		if ((cfg->flags & XV_INST_UNICAST) &&
+		    (m->ttl < peer->min_ttl || m->ttl > peer->max_ttl)) {
+			st->drop_ttl++;
+			return XDP_DROP;
+		}
+	}
+
+	/* The quiet fast path: same master, priority (not 0), interval and message. */
+	vs = bpf_map_lookup_elem(&xv_vrid, &src.inst);
+	if (!vs)
+		return xv_submit(ctx, st, m, off, len, ts, vs, true);
+	__sync_fetch_and_add(&vs->adverts, 1);
+	interval = version == 2 ? buf->msg[5] * 100 : ((buf->msg[4] << 8 | buf->msg[5]) & 0x0fff);
+	if (!(vs->flags & XV_VRID_EXPECT) || hdr[2] == 0 || hdr[2] != vs->priority ||
+	    interval != vs->interval_cs || len != vs->msg_len ||
+	    !xv_msg_equal(vs->master, m->saddr, 16))
+		return xv_submit(ctx, st, m, off, len, ts, vs, true);
+	em = bpf_map_lookup_elem(&xv_vrid_msg, &src.inst);
+	if (!em || em->len != len || !xv_msg_equal(em->msg, buf->msg, len))
+		return xv_submit(ctx, st, m, off, len, ts, vs, true);
+	vs->last_seen_ns = ts;
+	__sync_fetch_and_add(&vs->quiet, 1);
+	st->adv_quiet++;
+	return XDP_DROP;
+}
+
+SEC("xdp")
+int xv_rx(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	__u32 ifindex = ctx->ingress_ifindex;
+	struct ipv6hdr *ip6 = NULL;
+	struct iphdr *ip4 = NULL;
+	struct xv_meta m = {};
+	struct xv_if_cfg *cfg;
+	struct xv_stats *st;
+	__u32 key = 0, flags;
+	__u8 nh = XV_NH_UNKNOWN;
+	enum xv_parse r = XV_P_NOT_VRRP;
+	void *cur = data, *l4 = NULL;
+	__be16 proto = 0;
+	__u32 off, len;
+	__u64 ts;
+	__u8 *hdr;
+
+	st = bpf_map_lookup_elem(&xv_stats, &key);
+	if (!st)
+		return XDP_PASS;
+	cfg = bpf_map_lookup_elem(&xv_ifcfg, &ifindex);
+	flags = cfg ? cfg->flags : 0;
+
+	if (flags & XV_IF_NO_ETH) {
+		/* tun/WireGuard: no link header, the IP version nibble decides. */
+		__u8 *b = cur;
+
+		if ((void *)(b + 1) > end) {
+			st->truncated++;
+			return XDP_PASS;
+		}
+		proto = (*b >> 4) == 4	 ? bpf_htons(ETH_P_IP)
+			: (*b >> 4) == 6 ? bpf_htons(ETH_P_IPV6)
+					 : 0;
+	} else {
+		r = xv_parse_eth(&cur, end, &proto, &m);
+	}
+	if (r == XV_P_NOT_VRRP) {
+		if (proto == bpf_htons(ETH_P_IP))
+			r = xv_parse_ipv4(&cur, end, &m, &ip4);
+		else if (proto == bpf_htons(ETH_P_IPV6))
+			r = xv_parse_ipv6(&cur, end, &m, &ip6, &nh, &l4);
+		else if (proto == bpf_htons(ETH_P_ARP))
+			return xv_arp_in(st, ifindex, cur, end);
+	}
+
+	switch (r) {
+	case XV_P_VRRP:
+		break;
+	case XV_P_FRAGMENT:
+		st->bad_ip++;
+		return XDP_DROP;
+	case XV_P_BAD_IP:
+		st->bad_ip++;
+		return XDP_PASS;
+	default:
+		/* Not VRRP (or cut short after the fixed header): the VIP verdict decides. */
+		if (r == XV_P_TRUNCATED)
+			st->truncated++;
+		if (ip4 && (void *)(ip4 + 1) <= end)
+			return xv_ip_in(st, ifindex, XV_FAMILY_V4, (__u8 *)&ip4->daddr, false,
+					r == XV_P_TRUNCATED);
+		if (ip6 && (void *)(ip6 + 1) <= end)
+			return xv_ipv6_in(st, ifindex, ip6, nh, l4, end, r == XV_P_TRUNCATED);
+		if (r != XV_P_TRUNCATED)
+			st->rx_passed++;
+		return XDP_PASS;
+	}
+
+	ts = bpf_ktime_get_ns();
+	len = m.payload_len;
+	off = cur - data;
+	if (len > XV_VRRP_MAX) {
+		st->too_long++;
+		return XDP_DROP;
+	}
+	/* The IP header promises more than the frame holds (or less than a VRRP header). */
+	hdr = cur;
+	if (len < XV_VRRP_HDR_MIN || (__u64)off + len > bpf_xdp_get_buff_len(ctx) ||
+	    (void *)(hdr + XV_VRRP_HDR_MIN) > end) {
+		st->truncated++;
+		return XDP_PASS;
+	}
+	if (flags & XV_IF_FILTER)
+		return xv_vrrp_filtered(ctx, st, &m, hdr, off, len, flags, ts);
+	return xv_submit(ctx, st, &m, off, len, ts, NULL, false);
 }

@@ -4,7 +4,7 @@
 
 #include <linux/types.h>
 
-#define XV_ABI_VERSION 1
+#define XV_ABI_VERSION 2
 
 #ifdef __cplusplus
 #include <cstddef>
@@ -70,7 +70,7 @@ XV_CHECK(xv_advert, daddr, 48);
 XV_CHECK(xv_advert, vrrp, 64);
 XV_ASSERT(sizeof(struct xv_advert) == 64 + XV_VRRP_MAX, "xv_advert size");
 
-/* Per-CPU receive counters (xv_stats, one entry). */
+/* Per-CPU counters (xv_stats, one entry). Every drop reason has its own field. */
 struct xv_stats {
 	__u64 rx_adverts;    /* VRRP messages submitted to the ring */
 	__u64 rx_passed;     /* frames that were not VRRP, passed to the stack */
@@ -78,6 +78,26 @@ struct xv_stats {
 	__u64 too_long;      /* VRRP messages longer than XV_VRRP_MAX */
 	__u64 truncated;     /* frames shorter than their headers claim */
 	__u64 bad_ip;        /* malformed IP header (version, IHL, fragment) */
+	/* Validation on XV_IF_FILTER interfaces (RFC 5798 section 7.1), all dropped: */
+	__u64 drop_vrid;     /* VRID/family not configured on the interface */
+	__u64 drop_ttl;      /* TTL / hop limit not 255 (multicast) or outside a peer's range */
+	__u64 drop_version;  /* version not the instance's, or type not ADVERTISEMENT */
+	__u64 drop_length;   /* length does not match the address count */
+	__u64 drop_csum;     /* checksum wrong */
+	__u64 drop_auth;     /* v2 auth type or PASS password mismatch */
+	__u64 drop_peer;     /* source not in the unicast peer allow-list */
+	__u64 drop_rate;     /* over the per-source rate limit */
+	__u64 vrid_shared;   /* unknown VRID passed to the stack on an XV_IF_SHARED interface */
+	/* Quiet fast path: */
+	__u64 adv_quiet;     /* adverts that only confirmed the expected master: no ring record */
+	__u64 adv_woken;     /* adverts submitted with a forced wakeup */
+	/* VIP verdicts (ingress XDP, egress TC): */
+	__u64 vip_drop_ip;   /* IP to a VIP of a master without accept mode */
+	__u64 vip_drop_all;  /* anything to a VIP of a non-owner (backup, fault, init) */
+	__u64 vip_fenced;    /* dropped because the instance is fenced */
+	__u64 vip_stale;     /* dropped because the daemon heartbeat is too old */
+	__u64 tx_vip_drop;   /* egress packets from a VIP we must not speak for */
+	__u64 tx_passed;     /* egress packets passed */
 };
 XV_CHECK(xv_stats, rx_adverts, 0);
 XV_CHECK(xv_stats, rx_passed, 8);
@@ -85,12 +105,31 @@ XV_CHECK(xv_stats, ring_full, 16);
 XV_CHECK(xv_stats, too_long, 24);
 XV_CHECK(xv_stats, truncated, 32);
 XV_CHECK(xv_stats, bad_ip, 40);
-XV_ASSERT(sizeof(struct xv_stats) == 48, "xv_stats size");
+XV_CHECK(xv_stats, drop_vrid, 48);
+XV_CHECK(xv_stats, drop_ttl, 56);
+XV_CHECK(xv_stats, drop_version, 64);
+XV_CHECK(xv_stats, drop_length, 72);
+XV_CHECK(xv_stats, drop_csum, 80);
+XV_CHECK(xv_stats, drop_auth, 88);
+XV_CHECK(xv_stats, drop_peer, 96);
+XV_CHECK(xv_stats, drop_rate, 104);
+XV_CHECK(xv_stats, vrid_shared, 112);
+XV_CHECK(xv_stats, adv_quiet, 120);
+XV_CHECK(xv_stats, adv_woken, 128);
+XV_CHECK(xv_stats, vip_drop_ip, 136);
+XV_CHECK(xv_stats, vip_drop_all, 144);
+XV_CHECK(xv_stats, vip_fenced, 152);
+XV_CHECK(xv_stats, vip_stale, 160);
+XV_CHECK(xv_stats, tx_vip_drop, 168);
+XV_CHECK(xv_stats, tx_passed, 176);
+XV_ASSERT(sizeof(struct xv_stats) == 184, "xv_stats size");
 
 /* Per-interface receive configuration (xv_ifcfg, key: __u32 ifindex). Interfaces
  * without an entry are treated as Ethernet. */
 enum xv_if_flags {
 	XV_IF_NO_ETH = 1u << 0, /* frames start at the IP header (tun, WireGuard) */
+	XV_IF_SHARED = 1u << 1, /* another VRRP speaker uses it: pass unknown VRIDs to the stack */
+	XV_IF_FILTER = 1u << 2, /* instances configured: validate adverts in the kernel */
 };
 
 struct xv_if_cfg {
@@ -129,6 +168,158 @@ XV_CHECK(xv_fence, by, 8);
 XV_CHECK(xv_fence, pad, 12);
 XV_ASSERT(sizeof(struct xv_fence) == 16, "xv_fence size");
 
+/* Key of xv_vips: an address on an interface. */
+struct xv_addr_key {
+	__u32 ifindex;
+	__u8 family;  /* enum xv_family */
+	__u8 pad[3];  /* zero */
+	__u8 addr[16]; /* network order; IPv4 in the first 4 bytes, rest zero */
+};
+XV_CHECK(xv_addr_key, ifindex, 0);
+XV_CHECK(xv_addr_key, family, 4);
+XV_CHECK(xv_addr_key, pad, 5);
+XV_CHECK(xv_addr_key, addr, 8);
+XV_ASSERT(sizeof(struct xv_addr_key) == 24, "xv_addr_key size");
+
+/* What this node may do with traffic to (ingress) or from (egress) a VIP. */
+enum xv_verdict {
+	XV_VERDICT_PASS = 1,     /* owner, or master in accept mode */
+	XV_VERDICT_DROP_IP = 2,  /* master without accept mode (RFC 5798 6.4.3): ARP, ND, VRRP only */
+	XV_VERDICT_DROP_ALL = 3, /* backup, fault, init: nothing, not even ARP or NS for it */
+};
+
+/* Value of xv_vips. The fence entry of inst and a stale heartbeat both turn any verdict
+ * into XV_VERDICT_DROP_ALL; unknown verdicts count as DROP_ALL. */
+struct xv_vip {
+	__u64 max_age_ns; /* heartbeat older than this: DROP_ALL (0: no dead-man switch) */
+	struct xv_inst_key inst;
+	__u8 verdict; /* enum xv_verdict */
+	__u8 pad[7];  /* zero */
+};
+XV_CHECK(xv_vip, max_age_ns, 0);
+XV_CHECK(xv_vip, inst, 8);
+XV_CHECK(xv_vip, verdict, 16);
+XV_CHECK(xv_vip, pad, 17);
+XV_ASSERT(sizeof(struct xv_vip) == 24, "xv_vip size");
+
+/* xv_vipbits (one entry): bit (addr[n-2] << 8 | addr[n-1]) is set when some VIP ends in
+ * those two bytes, so traffic to other addresses skips the hash lookup. */
+#define XV_VIPBITS_WORDS 1024
+struct xv_vip_bits {
+	__u64 w[XV_VIPBITS_WORDS];
+};
+XV_CHECK(xv_vip_bits, w, 0);
+XV_ASSERT(sizeof(struct xv_vip_bits) == 8192, "xv_vip_bits size");
+
+/* xv_heartbeat (one entry): the daemon's dead-man switch. */
+struct xv_heartbeat {
+	__u64 ts_ns; /* CLOCK_MONOTONIC of the daemon's last loop turn; 0: never */
+};
+XV_CHECK(xv_heartbeat, ts_ns, 0);
+XV_ASSERT(sizeof(struct xv_heartbeat) == 8, "xv_heartbeat size");
+
+enum xv_inst_flags {
+	XV_INST_UNICAST = 1u << 0, /* unicast_peer: no TTL 255 rule, peers' TTL range instead */
+	XV_INST_PEERS = 1u << 1,   /* only sources in xv_peers are accepted */
+};
+
+enum xv_auth {
+	XV_AUTH_NONE = 0,
+	XV_AUTH_PASS = 1, /* RFC 3768 section 5.3.6, v2 over IPv4 only */
+};
+
+/* Value of xv_inst (key xv_inst_key): what the kernel checks for one instance. */
+struct xv_inst_cfg {
+	__u8 version;   /* 2 or 3 */
+	__u8 auth_type; /* enum xv_auth */
+	__u8 flags;     /* enum xv_inst_flags */
+	__u8 pad;       /* zero */
+	__u16 interval_cs;
+	__u16 rl_burst;       /* adverts a source may send back to back */
+	__u64 rl_interval_ns; /* one token per this many ns per source; 0: no limit */
+	__u8 auth_pass[8];    /* zero padded */
+};
+XV_CHECK(xv_inst_cfg, version, 0);
+XV_CHECK(xv_inst_cfg, auth_type, 1);
+XV_CHECK(xv_inst_cfg, flags, 2);
+XV_CHECK(xv_inst_cfg, pad, 3);
+XV_CHECK(xv_inst_cfg, interval_cs, 4);
+XV_CHECK(xv_inst_cfg, rl_burst, 6);
+XV_CHECK(xv_inst_cfg, rl_interval_ns, 8);
+XV_CHECK(xv_inst_cfg, auth_pass, 16);
+XV_ASSERT(sizeof(struct xv_inst_cfg) == 24, "xv_inst_cfg size");
+
+/* Key of xv_peers and xv_ratelim: a source address seen by one instance. */
+struct xv_src_key {
+	struct xv_inst_key inst;
+	__u8 addr[16]; /* network order; IPv4 in the first 4 bytes, rest zero */
+};
+XV_CHECK(xv_src_key, inst, 0);
+XV_CHECK(xv_src_key, addr, 8);
+XV_ASSERT(sizeof(struct xv_src_key) == 24, "xv_src_key size");
+
+/* Value of xv_peers: an allowed unicast peer and its TTL range (keepalived min/max_ttl). */
+struct xv_peer {
+	__u8 min_ttl;
+	__u8 max_ttl;
+	__u8 pad[2]; /* zero */
+};
+XV_CHECK(xv_peer, min_ttl, 0);
+XV_CHECK(xv_peer, max_ttl, 1);
+XV_CHECK(xv_peer, pad, 2);
+XV_ASSERT(sizeof(struct xv_peer) == 4, "xv_peer size");
+
+/* Value of the LRU xv_ratelim: a token bucket kept as its theoretical arrival time. */
+struct xv_ratelim {
+	__u64 tat_ns;  /* next conforming arrival; up to burst intervals ahead of now */
+	__u64 dropped; /* adverts over the limit from this source */
+};
+XV_CHECK(xv_ratelim, tat_ns, 0);
+XV_CHECK(xv_ratelim, dropped, 8);
+XV_ASSERT(sizeof(struct xv_ratelim) == 16, "xv_ratelim size");
+
+enum xv_vrid_flags {
+	XV_VRID_EXPECT = 1u << 0, /* master, priority, interval and message are known */
+};
+
+/* Value of xv_vrid (key xv_inst_key): the quiet fast path. The daemon writes the
+ * expectation after accepting an advert; XDP updates the rest. */
+struct xv_vrid {
+	__u8 master[16];     /* expected source, network order */
+	__u64 last_seen_ns;  /* last advert absorbed by the fast path (bpf_ktime_get_ns) */
+	__u64 adverts;       /* valid adverts for this instance */
+	__u64 quiet;         /* of which absorbed without a ring record */
+	__u64 woken;         /* of which submitted with a wakeup */
+	__u16 interval_cs;   /* expected */
+	__u8 priority;       /* expected, never 0 */
+	__u8 flags;          /* enum xv_vrid_flags; XDP clears EXPECT when the ring is full */
+	__u16 msg_len;       /* length of the expected message in xv_vrid_msg */
+	__u16 pad;           /* zero */
+};
+XV_CHECK(xv_vrid, master, 0);
+XV_CHECK(xv_vrid, last_seen_ns, 16);
+XV_CHECK(xv_vrid, adverts, 24);
+XV_CHECK(xv_vrid, quiet, 32);
+XV_CHECK(xv_vrid, woken, 40);
+XV_CHECK(xv_vrid, interval_cs, 48);
+XV_CHECK(xv_vrid, priority, 50);
+XV_CHECK(xv_vrid, flags, 51);
+XV_CHECK(xv_vrid, msg_len, 52);
+XV_CHECK(xv_vrid, pad, 54);
+XV_ASSERT(sizeof(struct xv_vrid) == 56, "xv_vrid size");
+
+/* Value of xv_vrid_msg (key xv_inst_key): the last accepted message, byte for byte, so a
+ * changed address list is never absorbed. */
+struct xv_vrid_msg {
+	__u16 len;
+	__u8 pad[6]; /* zero */
+	__u8 msg[XV_VRRP_MAX];
+};
+XV_CHECK(xv_vrid_msg, len, 0);
+XV_CHECK(xv_vrid_msg, pad, 2);
+XV_CHECK(xv_vrid_msg, msg, 8);
+XV_ASSERT(sizeof(struct xv_vrid_msg) == 8 + XV_VRRP_MAX, "xv_vrid_msg size");
+
 #ifdef __cplusplus
 static_assert(std::is_trivially_copyable_v<xv_advert>);
 static_assert(std::has_unique_object_representations_v<xv_advert>);
@@ -140,4 +331,24 @@ static_assert(std::is_trivially_copyable_v<xv_inst_key>);
 static_assert(std::has_unique_object_representations_v<xv_inst_key>);
 static_assert(std::is_trivially_copyable_v<xv_fence>);
 static_assert(std::has_unique_object_representations_v<xv_fence>);
+static_assert(std::is_trivially_copyable_v<xv_addr_key>);
+static_assert(std::has_unique_object_representations_v<xv_addr_key>);
+static_assert(std::is_trivially_copyable_v<xv_vip>);
+static_assert(std::has_unique_object_representations_v<xv_vip>);
+static_assert(std::is_trivially_copyable_v<xv_vip_bits>);
+static_assert(std::has_unique_object_representations_v<xv_vip_bits>);
+static_assert(std::is_trivially_copyable_v<xv_heartbeat>);
+static_assert(std::has_unique_object_representations_v<xv_heartbeat>);
+static_assert(std::is_trivially_copyable_v<xv_inst_cfg>);
+static_assert(std::has_unique_object_representations_v<xv_inst_cfg>);
+static_assert(std::is_trivially_copyable_v<xv_src_key>);
+static_assert(std::has_unique_object_representations_v<xv_src_key>);
+static_assert(std::is_trivially_copyable_v<xv_peer>);
+static_assert(std::has_unique_object_representations_v<xv_peer>);
+static_assert(std::is_trivially_copyable_v<xv_ratelim>);
+static_assert(std::has_unique_object_representations_v<xv_ratelim>);
+static_assert(std::is_trivially_copyable_v<xv_vrid>);
+static_assert(std::has_unique_object_representations_v<xv_vrid>);
+static_assert(std::is_trivially_copyable_v<xv_vrid_msg>);
+static_assert(std::has_unique_object_representations_v<xv_vrid_msg>);
 #endif

@@ -122,8 +122,10 @@ TEST_F(DataplaneKernel, FreshPinRootGetsBpffsAndPinnedMaps) {
         auto dp = Dataplane::open(DataplaneOptions{.pin_root = root.path()});
         EXPECT_TRUE(dataplane::isBpffs(root.path()));
         paths = dp->pinnedPaths();
-        ASSERT_EQ(paths.size(), 3u);
-        for (const char* name : {"xv_ring", "xv_stats", "xv_ifcfg"}) {
+        ASSERT_EQ(paths.size(), 13u);
+        for (const char* name : {"xv_ring", "xv_stats", "xv_ifcfg", "xv_vips", "xv_vipbits",
+                                 "xv_fence", "xv_heartbeat", "xv_inst", "xv_peers", "xv_ratelim",
+                                 "xv_scratch", "xv_vrid", "xv_vrid_msg"}) {
             const std::string p = root.path() + "/" + name;
             int fd = bpf_obj_get(p.c_str());
             ASSERT_GE(fd, 0) << "bpf_obj_get(" << p << "): " << std::strerror(errno);
@@ -138,7 +140,10 @@ TEST_F(DataplaneKernel, FreshPinRootGetsBpffsAndPinnedMaps) {
             ::close(fd);
         }
     }
-    for (const auto& p : paths) EXPECT_FALSE(fs::exists(p)) << p << " still pinned";
+    // The fence map outlives the daemon; everything else is unpinned.
+    for (const auto& p : paths) {
+        EXPECT_EQ(fs::exists(p), p == root.path() + "/xv_fence") << p;
+    }
 }
 
 TEST_F(DataplaneKernel, StalePinIsReplaced) {

@@ -110,12 +110,11 @@ Dataplane::SkelPtr Dataplane::openInstance(const std::string& ifname) {
     if (!inst) {
         throw DataplaneError("xvrrp_xdp__open(xv_rx for " + ifname + "): " + std::strerror(errno));
     }
-    const std::pair<bpf_map*, bpf_map*> maps[] = {
-        {inst->maps.xv_ring, skel_->maps.xv_ring},
-        {inst->maps.xv_stats, skel_->maps.xv_stats},
-        {inst->maps.xv_ifcfg, skel_->maps.xv_ifcfg},
-    };
-    for (auto [mine, shared] : maps) {
+    // Same ELF, so the maps come in the same order in both objects.
+    bpf_map* mine = nullptr;
+    bpf_map* shared = nullptr;
+    while ((mine = bpf_object__next_map(inst->obj, mine)) &&
+           (shared = bpf_object__next_map(skel_->obj, shared))) {
         if (int err = bpf_map__reuse_fd(mine, bpf_map__fd(shared)); err) {
             throw DataplaneError(std::string("bpf_map__reuse_fd(") + bpf_map__name(mine) +
                                  "): " + std::strerror(-err));
@@ -171,11 +170,7 @@ void Dataplane::attach(int ifindex, const std::string& ifname, bool no_eth) {
     checkExisting(ifindex, ifname);
 
     // Configure parsing before the first frame can arrive.
-    if (no_eth) {
-        setInterfaceFlags(ifindex, XV_IF_NO_ETH);
-    } else {
-        clearInterfaceFlags(ifindex);
-    }
+    updateInterfaceFlags(ifindex, no_eth ? XV_IF_NO_ETH : 0, no_eth ? 0 : XV_IF_NO_ETH);
 
     Attachment a;
     a.info.ifname = ifname;
@@ -211,6 +206,12 @@ void Dataplane::attach(int ifindex, const std::string& ifname, bool no_eth) {
                  a.info.dispatcher ? "through the libxdp dispatcher"
                                    : "as a single program (no libxdp dispatcher)");
     attached_.emplace(ifindex, std::move(a));
+    try {
+        attachEgress(ifindex, ifname);
+    } catch (const DataplaneError&) {
+        detach(ifindex);
+        throw;
+    }
 }
 
 void Dataplane::detach(int ifindex) {
@@ -220,10 +221,17 @@ void Dataplane::detach(int ifindex) {
     const auto mode = a.info.mode == XdpMode::kNative ? XDP_MODE_NATIVE : XDP_MODE_SKB;
     int err = xdp_program__detach(a.prog, ifindex, mode, 0);
     const std::string ifname = a.info.ifname;
+    if (a.info.egress) {
+        try {
+            detachEgress(ifindex, ifname);
+        } catch (const DataplaneError& e) {
+            spdlog::warn("{}", e.what());
+        }
+    }
     xdp_program__close(a.prog);
     attached_.erase(it);  // destroys the instance after libxdp let go of it
     try {
-        clearInterfaceFlags(ifindex);
+        updateInterfaceFlags(ifindex, 0, XV_IF_NO_ETH);
     } catch (const DataplaneError& e) {
         spdlog::warn("{}", e.what());
     }

@@ -6,11 +6,13 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
 
+#include "xvrrp_tc.skel.h"
 #include "xvrrp_xdp.skel.h"
 
 namespace xvrrp::dataplane {
@@ -49,11 +51,20 @@ uint32_t pinnedMapId(const std::string& path) {
     return id;
 }
 
+std::vector<bpf_map*> objectMaps(bpf_object* obj) {
+    std::vector<bpf_map*> out;
+    bpf_map* m = nullptr;
+    bpf_object__for_each_map(m, obj) { out.push_back(m); }
+    return out;
+}
+
 }  // namespace
 
 void Dataplane::SkelDeleter::operator()(xvrrp_xdp* s) const { xvrrp_xdp__destroy(s); }
+void Dataplane::SkelDeleter::operator()(xvrrp_tc* s) const { xvrrp_tc__destroy(s); }
 
-Dataplane::Dataplane(DataplaneOptions opts) : opts_(std::move(opts)), pin_root_(opts_.pin_root) {}
+Dataplane::Dataplane(DataplaneOptions opts)
+    : opts_(std::move(opts)), pin_root_(opts_.pin_root), vip_bit_refs_(XV_VIPBITS_WORDS * 64) {}
 
 std::unique_ptr<Dataplane> Dataplane::open(const DataplaneOptions& opts) {
     libbpf_set_print(libbpfPrint);
@@ -63,13 +74,15 @@ std::unique_ptr<Dataplane> Dataplane::open(const DataplaneOptions& opts) {
     if (!dp->skel_) {
         throw DataplaneError("xvrrp_xdp__open(xvrrp_xdp.bpf.o): " + errText(errno));
     }
+    if (!dp->pin_root_.empty()) {
+        ensureBpffs(dp->pin_root_);
+        dp->reusePinnedFence();
+    }
     if (int err = xvrrp_xdp__load(dp->skel_.get()); err) {
         throw DataplaneError("xvrrp_xdp__load(xv_rx): " + errText(err));
     }
-    if (!dp->pin_root_.empty()) {
-        ensureBpffs(dp->pin_root_);
-        dp->pinMaps();
-    }
+    dp->loadEgress();
+    if (!dp->pin_root_.empty()) dp->pinMaps();
     dp->ring_ = ring_buffer__new(bpf_map__fd(dp->skel_->maps.xv_ring), &Dataplane::onRecord,
                                  dp.get(), nullptr);
     if (!dp->ring_) {
@@ -91,14 +104,67 @@ Dataplane::~Dataplane() {
 std::vector<std::string> Dataplane::pinnedPaths() const {
     std::vector<std::string> out;
     if (pin_root_.empty() || !skel_) return out;
-    for (bpf_map* m : {skel_->maps.xv_ring, skel_->maps.xv_stats, skel_->maps.xv_ifcfg}) {
+    for (bpf_map* m : objectMaps(skel_->obj)) {
         out.push_back(pin_root_ + "/" + bpf_map__name(m));
     }
     return out;
 }
 
+// A fence set while no daemon ran (or by the arbiter across a restart) must survive: keep
+// using the pinned xv_fence when it has our layout. It is never unpinned.
+void Dataplane::reusePinnedFence() {
+    const std::string path = pin_root_ + "/xv_fence";
+    int fd = bpf_obj_get(path.c_str());
+    if (fd < 0) return;
+    bpf_map_info info{};
+    uint32_t len = sizeof(info);
+    bpf_map* m = skel_->maps.xv_fence;
+    const bool compatible =
+        bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.type == bpf_map__type(m) &&
+        info.key_size == bpf_map__key_size(m) && info.value_size == bpf_map__value_size(m) &&
+        info.max_entries == bpf_map__max_entries(m);
+    if (compatible) {
+        if (int err = bpf_map__reuse_fd(m, fd); err) {
+            ::close(fd);
+            throw DataplaneError("bpf_map__reuse_fd(" + path + "): " + errText(err));
+        }
+        fence_reused_ = true;
+        spdlog::info("keeping pinned {} (fences survive restarts)", path);
+    } else {
+        spdlog::warn("replacing pinned {}: layout differs from this build", path);
+        if (::unlink(path.c_str()) != 0) {
+            ::close(fd);
+            throw DataplaneError("unlink(" + path + "): " + errText(errno));
+        }
+    }
+    ::close(fd);
+}
+
+void Dataplane::loadEgress() {
+    tc_.reset(xvrrp_tc__open());
+    if (!tc_) throw DataplaneError("xvrrp_tc__open(xvrrp_tc.bpf.o): " + errText(errno));
+    const std::pair<bpf_map*, bpf_map*> maps[] = {
+        {tc_->maps.xv_stats, skel_->maps.xv_stats},
+        {tc_->maps.xv_ifcfg, skel_->maps.xv_ifcfg},
+        {tc_->maps.xv_vips, skel_->maps.xv_vips},
+        {tc_->maps.xv_vipbits, skel_->maps.xv_vipbits},
+        {tc_->maps.xv_fence, skel_->maps.xv_fence},
+        {tc_->maps.xv_heartbeat, skel_->maps.xv_heartbeat},
+    };
+    for (auto [mine, shared] : maps) {
+        if (int err = bpf_map__reuse_fd(mine, bpf_map__fd(shared)); err) {
+            throw DataplaneError(std::string("bpf_map__reuse_fd(xv_tx ") + bpf_map__name(mine) +
+                                 "): " + errText(err));
+        }
+    }
+    if (int err = xvrrp_tc__load(tc_.get()); err) {
+        throw DataplaneError("xvrrp_tc__load(xv_tx): " + errText(err));
+    }
+}
+
 void Dataplane::pinMaps() {
-    for (bpf_map* m : {skel_->maps.xv_ring, skel_->maps.xv_stats, skel_->maps.xv_ifcfg}) {
+    for (bpf_map* m : objectMaps(skel_->obj)) {
+        if (m == skel_->maps.xv_fence && fence_reused_) continue;
         const std::string path = pin_root_ + "/" + bpf_map__name(m);
         if (::access(path.c_str(), F_OK) == 0) {
             // A crashed run left its maps; remember them to recognise its XDP program.
@@ -117,7 +183,8 @@ void Dataplane::pinMaps() {
 
 void Dataplane::unpinMaps() {
     if (!pinned_) return;
-    for (bpf_map* m : {skel_->maps.xv_ring, skel_->maps.xv_stats, skel_->maps.xv_ifcfg}) {
+    for (bpf_map* m : objectMaps(skel_->obj)) {
+        if (m == skel_->maps.xv_fence) continue;  // outlives the daemon
         if (int err = bpf_map__unpin(m, nullptr); err) {
             spdlog::warn("bpf_map__unpin({}): {}", bpf_map__name(m), errText(err));
         }
@@ -163,19 +230,21 @@ xv_stats Dataplane::stats() const {
         err) {
         throw DataplaneError("bpf_map_lookup_elem(xv_stats): " + errText(err));
     }
-    xv_stats sum{};
+    // Every field is a __u64 counter (abi.h): sum them as an array.
+    constexpr size_t kFields = sizeof(xv_stats) / sizeof(uint64_t);
+    std::array<uint64_t, kFields> sum{};
     for (const auto& s : per) {
-        sum.rx_adverts += s.rx_adverts;
-        sum.rx_passed += s.rx_passed;
-        sum.ring_full += s.ring_full;
-        sum.too_long += s.too_long;
-        sum.truncated += s.truncated;
-        sum.bad_ip += s.bad_ip;
+        std::array<uint64_t, kFields> f;
+        std::memcpy(f.data(), &s, sizeof(s));
+        for (size_t i = 0; i < kFields; ++i) sum[i] += f[i];
     }
-    return sum;
+    xv_stats out;
+    std::memcpy(&out, sum.data(), sizeof(out));
+    return out;
 }
 
 void Dataplane::setInterfaceFlags(int ifindex, uint32_t flags) {
+    if_flags_[ifindex] = flags;
     uint32_t key = static_cast<uint32_t>(ifindex);
     xv_if_cfg cfg{flags};
     if (int err = bpf_map__update_elem(skel_->maps.xv_ifcfg, &key, sizeof(key), &cfg, sizeof(cfg),
@@ -186,7 +255,19 @@ void Dataplane::setInterfaceFlags(int ifindex, uint32_t flags) {
     }
 }
 
+void Dataplane::updateInterfaceFlags(int ifindex, uint32_t set, uint32_t clear) {
+    auto it = if_flags_.find(ifindex);
+    const uint32_t now = it == if_flags_.end() ? 0 : it->second;
+    const uint32_t want = (now | set) & ~clear;
+    if (want == 0) {
+        clearInterfaceFlags(ifindex);
+    } else if (want != now || it == if_flags_.end()) {
+        setInterfaceFlags(ifindex, want);
+    }
+}
+
 void Dataplane::clearInterfaceFlags(int ifindex) {
+    if_flags_.erase(ifindex);
     uint32_t key = static_cast<uint32_t>(ifindex);
     int err = bpf_map__delete_elem(skel_->maps.xv_ifcfg, &key, sizeof(key), 0);
     if (err && err != -ENOENT) {
@@ -196,6 +277,7 @@ void Dataplane::clearInterfaceFlags(int ifindex) {
 }
 
 int Dataplane::progFd() const { return bpf_program__fd(skel_->progs.xv_rx); }
+int Dataplane::egressProgFd() const { return bpf_program__fd(tc_->progs.xv_tx); }
 
 std::string Dataplane::attachModeOf(int ifindex) const {
     const AttachInfo* a = attachment(ifindex);

@@ -1,18 +1,38 @@
-// Receive dataplane: loads the xv_rx XDP program, pins its maps under a pin root,
-// attaches it to interfaces through libxdp and consumes the xv_ring ring buffer.
+// Dataplane: loads xv_rx (XDP ingress) and xv_tx (TC egress), pins their maps under a
+// pin root, attaches them to interfaces and consumes the xv_ring ring buffer. It also writes
+// the maps the kernel enforces VIP ownership with (issue 3):
+//  - setVipVerdict/removeVip: per interface and VIP, what the node may do (xv_vips);
+//  - heartbeat: the dead-man switch (xv_heartbeat); a VIP whose max_age_ns has passed since
+//    the last heartbeat is treated as DROP_ALL by the kernel, so a hung daemon stops
+//    answering for its VIPs;
+//  - the fence map (xv_fence) is set from outside (FenceMap); isFenced() reads it;
+//  - configureInstance: in-kernel validation of adverts (xv_inst, xv_peers). Once an
+//    interface has a configured instance, adverts for other VRIDs are dropped there;
+//  - expectMaster: the quiet fast path (xv_vrid): adverts that repeat the accepted one are
+//    absorbed in XDP; lastSeen() tells when the master was last heard.
+// Order on a transition (no moment where a non-owner answers): becoming master, add the
+// addresses first and then set PASS/DROP_IP; leaving master, set DROP_ALL first and then
+// remove the addresses.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "common/ip.hpp"
+#include "dataplane/fence.hpp"
 #include "xvrrp/abi.h"
 
 struct xvrrp_xdp;
+struct xvrrp_tc;
 struct ring_buffer;
 struct xdp_program;
 
@@ -37,7 +57,35 @@ struct AttachInfo {
     std::string ifname;
     XdpMode mode = XdpMode::kNative;
     bool dispatcher = false;  // false: single program without libxdp's dispatcher
+    bool egress = false;      // xv_tx attached to the clsact egress hook
 };
+
+enum class Verdict : uint8_t {
+    kPass = XV_VERDICT_PASS,         // owner, or master with accept mode
+    kDropIp = XV_VERDICT_DROP_IP,    // master without accept mode: ARP, ND and VRRP only
+    kDropAll = XV_VERDICT_DROP_ALL,  // backup, fault, init: nothing, not even ARP/NS
+};
+
+struct PeerFilter {
+    IpAddr addr;
+    uint8_t min_ttl = 0;  // keepalived unicast_peer min_ttl/max_ttl
+    uint8_t max_ttl = 255;
+};
+
+// What the kernel checks for one instance (mirrors vrrp::validate).
+struct InstanceFilter {
+    int version = 3;                                  // 2 or 3
+    std::optional<std::array<uint8_t, 8>> auth_pass;  // v2 PASS password, zero padded
+    bool unicast = false;                             // unicast_peer set: no TTL 255 rule
+    std::vector<PeerFilter> peers;                    // non-empty: only these sources are accepted
+    uint16_t interval_cs = 100;                       // configured advert_int
+    // Per-source token bucket. 0: max(10x the advert rate, kMinRatePps), so a v3 master
+    // advertising faster than our own interval is not cut off.
+    uint32_t rate_pps = 0;
+    uint16_t burst = 50;
+    bool rate_limit = true;
+};
+inline constexpr uint32_t kMinRatePps = 200;
 
 class Dataplane {
   public:
@@ -49,12 +97,43 @@ class Dataplane {
     Dataplane(const Dataplane&) = delete;
     Dataplane& operator=(const Dataplane&) = delete;
 
-    // Attaches xv_rx to IFINDEX (native, falling back to generic). no_eth: frames start
-    // at the IP header (tun, WireGuard). Throws DataplaneError when a foreign XDP
-    // program is attached and force_xdp is false.
+    // Attaches xv_rx to IFINDEX (native, falling back to generic) and xv_tx to its clsact
+    // egress hook. no_eth: frames start at the IP header (tun, WireGuard). Throws
+    // DataplaneError when a foreign XDP program is attached and force_xdp is false.
     void attach(int ifindex, const std::string& ifname, bool no_eth);
     void detach(int ifindex);
     void detachAll();
+
+    // ---- VIP ownership (xv_vips) ----
+    // max_age_ns: the instance's Master_Down_Interval; 0 disables the dead-man switch.
+    void setVipVerdict(int ifindex, const IpAddr& vip, Verdict v, const InstanceId& inst,
+                       uint64_t max_age_ns);
+    void removeVip(int ifindex, const IpAddr& vip);  // absent is fine
+    std::optional<xv_vip> vip(int ifindex, const IpAddr& vip) const;
+    // Dead-man switch: CLOCK_MONOTONIC now, written every loop turn.
+    void heartbeat(uint64_t now_ns);
+    bool isFenced(const InstanceId& id) const;
+
+    // ---- in-kernel validation (xv_inst, xv_peers) ----
+    void configureInstance(const InstanceId& id, const InstanceFilter& f);
+    void removeInstance(const InstanceId& id);  // also forgets xv_vrid state
+    // Another VRRP speaker (e.g. keepalived) runs on IFINDEX: pass unknown VRIDs to it.
+    void setInterfaceShared(int ifindex, bool shared);
+
+    // ---- quiet fast path (xv_vrid) ----
+    // After accepting an advert from SRC: later identical ones (same source, priority,
+    // interval and MESSAGE bytes) are absorbed in XDP. priority 0 forgets instead.
+    void expectMaster(const InstanceId& id, const IpAddr& src, uint8_t priority,
+                      uint16_t interval_cs, std::span<const uint8_t> message);
+    void expectMaster(const InstanceId& id, const xv_advert& accepted);
+    void forgetMaster(const InstanceId& id);  // every advert wakes the daemon again
+    // bpf_ktime_get_ns of the last absorbed advert (0: none). Master-down timers re-arm
+    // from max(their own last advert, lastSeen).
+    uint64_t lastSeen(const InstanceId& id) const;
+    std::optional<xv_vrid> vridState(const InstanceId& id) const;
+    // Adverts lost because the ring was full. When it grows, resync: the kernel already
+    // stopped absorbing adverts of the affected instances (EXPECT cleared).
+    uint64_t ringOverflows() const { return stats().ring_full; }
 
     // Readable when ring records are pending (ring_buffer__epoll_fd).
     int epollFd() const;
@@ -72,15 +151,18 @@ class Dataplane {
     void setInterfaceFlags(int ifindex, uint32_t flags);
     void clearInterfaceFlags(int ifindex);
 
-    int progFd() const;  // the loaded xv_rx, for bpf_prog_test_run_opts
+    int progFd() const;        // the loaded xv_rx, for bpf_prog_test_run_opts
+    int egressProgFd() const;  // the loaded xv_tx
     const std::string& pinRoot() const { return pin_root_; }
     std::vector<std::string> pinnedPaths() const;
 
   private:
     struct SkelDeleter {
         void operator()(xvrrp_xdp* s) const;
+        void operator()(xvrrp_tc* s) const;
     };
     using SkelPtr = std::unique_ptr<xvrrp_xdp, SkelDeleter>;
+    using TcSkelPtr = std::unique_ptr<xvrrp_tc, SkelDeleter>;
     struct Attachment {
         AttachInfo info;
         SkelPtr instance;  // per-interface program sharing the maps of skel_
@@ -90,6 +172,12 @@ class Dataplane {
     explicit Dataplane(DataplaneOptions opts);
     void pinMaps();
     void unpinMaps();
+    void reusePinnedFence();
+    void loadEgress();
+    void attachEgress(int ifindex, const std::string& ifname);
+    void detachEgress(int ifindex, const std::string& ifname);
+    void updateInterfaceFlags(int ifindex, uint32_t set, uint32_t clear);
+    void writeVipBits();
     void checkExisting(int ifindex, const std::string& ifname);
     SkelPtr openInstance(const std::string& ifname);
     static int onRecord(void* self, void* data, size_t size);
@@ -97,7 +185,14 @@ class Dataplane {
     DataplaneOptions opts_;
     std::string pin_root_;
     SkelPtr skel_;
+    TcSkelPtr tc_;
     ring_buffer* ring_ = nullptr;
+    bool fence_reused_ = false;
+    std::map<int, uint32_t> if_flags_;
+    std::map<int, int> filtered_instances_;  // ifindex -> configured instances
+    std::map<std::array<uint8_t, 8>, std::vector<xv_src_key>> peers_;  // by xv_inst_key
+    std::set<std::array<uint8_t, 24>> vips_;                           // xv_addr_key bytes
+    std::vector<uint16_t> vip_bit_refs_;                               // VIPs per xv_vipbits bit
     const AdvertCallback* cb_ = nullptr;
     int delivered_ = 0;
     uint64_t bad_records_ = 0;

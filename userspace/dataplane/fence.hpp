@@ -24,7 +24,7 @@ xv_inst_key toKey(const InstanceId& id);
 
 // Opens PIN_ROOT/xv_fence (bpf_obj_get); throws DataplaneError naming the path and errno.
 class FenceMap {
-public:
+  public:
     explicit FenceMap(const std::string& pin_root);
     ~FenceMap();
     FenceMap(const FenceMap&) = delete;
@@ -35,7 +35,7 @@ public:
     std::optional<xv_fence> get(const InstanceId& id) const;
     std::vector<std::pair<xv_inst_key, xv_fence>> list() const;
 
-private:
+  private:
     int fd_ = -1;
     std::string path_;
 };

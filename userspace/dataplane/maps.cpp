@@ -1,0 +1,254 @@
+// Writers of the maps the kernel enforces with: VIP verdicts, heartbeat, instance filters,
+// the quiet fast path. Only xvrrpd writes these (the fence map is FenceMap's).
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "dataplane/dataplane.hpp"
+#include "xvrrp_xdp.skel.h"
+
+namespace xvrrp::dataplane {
+namespace {
+
+std::string errText(int err) { return std::strerror(err < 0 ? -err : err); }
+
+uint8_t familyOf(Family f) { return f == Family::V4 ? XV_FAMILY_V4 : XV_FAMILY_V6; }
+
+xv_addr_key addrKey(int ifindex, const IpAddr& a) {
+    xv_addr_key k{};
+    k.ifindex = static_cast<uint32_t>(ifindex);
+    k.family = familyOf(a.family());
+    std::memcpy(k.addr, a.data(), a.size());
+    return k;
+}
+
+std::string describe(const xv_inst_key& k) {
+    return "ifindex " + std::to_string(k.ifindex) + " IPv" + std::to_string(k.family) + " VRID " +
+           std::to_string(k.vrid);
+}
+
+std::string describe(int ifindex, const IpAddr& a) {
+    return a.str() + " on ifindex " + std::to_string(ifindex);
+}
+
+// The xv_vipbits bit of an address: its last two bytes.
+uint32_t vipBit(const xv_addr_key& k) {
+    const size_t n = k.family == XV_FAMILY_V4 ? 4 : 16;
+    return uint32_t(k.addr[n - 2]) << 8 | k.addr[n - 1];
+}
+
+template <typename T>
+std::array<uint8_t, sizeof(T)> bytesOf(const T& v) {
+    std::array<uint8_t, sizeof(T)> b;
+    std::memcpy(b.data(), &v, sizeof(T));
+    return b;
+}
+
+void update(bpf_map* m, const void* k, size_t ks, const void* v, size_t vs,
+            const std::string& what) {
+    if (int err = bpf_map__update_elem(m, k, ks, v, vs, BPF_ANY); err) {
+        throw DataplaneError(std::string("bpf_map_update_elem(") + bpf_map__name(m) + ", " + what +
+                             "): " + errText(err));
+    }
+}
+
+void remove(bpf_map* m, const void* k, size_t ks, const std::string& what) {
+    int err = bpf_map__delete_elem(m, k, ks, 0);
+    if (err && err != -ENOENT) {
+        throw DataplaneError(std::string("bpf_map_delete_elem(") + bpf_map__name(m) + ", " + what +
+                             "): " + errText(err));
+    }
+}
+
+template <typename K, typename V>
+std::optional<V> lookup(bpf_map* m, const K& k, const std::string& what) {
+    V v{};
+    int err = bpf_map__lookup_elem(m, &k, sizeof(k), &v, sizeof(v), 0);
+    if (err == -ENOENT) return std::nullopt;
+    if (err) {
+        throw DataplaneError(std::string("bpf_map_lookup_elem(") + bpf_map__name(m) + ", " + what +
+                             "): " + errText(err));
+    }
+    return v;
+}
+
+}  // namespace
+
+void Dataplane::writeVipBits() {
+    xv_vip_bits bits{};
+    for (size_t i = 0; i < vip_bit_refs_.size(); ++i) {
+        if (vip_bit_refs_[i]) bits.w[i / 64] |= 1ull << (i % 64);
+    }
+    const uint32_t zero = 0;
+    update(skel_->maps.xv_vipbits, &zero, sizeof(zero), &bits, sizeof(bits), "entry 0");
+}
+
+void Dataplane::setVipVerdict(int ifindex, const IpAddr& vip, Verdict v, const InstanceId& inst,
+                              uint64_t max_age_ns) {
+    const xv_addr_key k = addrKey(ifindex, vip);
+    xv_vip val{};
+    val.max_age_ns = max_age_ns;
+    val.inst = toKey(inst);
+    val.verdict = static_cast<uint8_t>(v);
+    const auto kb = bytesOf(k);
+    const bool fresh = !vips_.count(kb);
+    // The bit first: an entry the prefilter hides would not be enforced.
+    if (fresh && vip_bit_refs_[vipBit(k)]++ == 0) writeVipBits();
+    try {
+        update(skel_->maps.xv_vips, &k, sizeof(k), &val, sizeof(val), describe(ifindex, vip));
+    } catch (const DataplaneError&) {
+        if (fresh && --vip_bit_refs_[vipBit(k)] == 0) writeVipBits();
+        throw;
+    }
+    vips_.insert(kb);
+}
+
+void Dataplane::removeVip(int ifindex, const IpAddr& vip) {
+    const xv_addr_key k = addrKey(ifindex, vip);
+    remove(skel_->maps.xv_vips, &k, sizeof(k), describe(ifindex, vip));
+    if (vips_.erase(bytesOf(k)) && --vip_bit_refs_[vipBit(k)] == 0) writeVipBits();
+}
+
+std::optional<xv_vip> Dataplane::vip(int ifindex, const IpAddr& a) const {
+    return lookup<xv_addr_key, xv_vip>(skel_->maps.xv_vips, addrKey(ifindex, a),
+                                       describe(ifindex, a));
+}
+
+void Dataplane::heartbeat(uint64_t now_ns) {
+    const uint32_t zero = 0;
+    const xv_heartbeat hb{now_ns};
+    update(skel_->maps.xv_heartbeat, &zero, sizeof(zero), &hb, sizeof(hb), "entry 0");
+}
+
+bool Dataplane::isFenced(const InstanceId& id) const {
+    const xv_inst_key k = toKey(id);
+    return lookup<xv_inst_key, xv_fence>(skel_->maps.xv_fence, k, describe(k)).has_value();
+}
+
+void Dataplane::configureInstance(const InstanceId& id, const InstanceFilter& f) {
+    const xv_inst_key k = toKey(id);
+    if (f.version != 2 && f.version != 3) {
+        throw DataplaneError("configureInstance(" + describe(k) + "): version " +
+                             std::to_string(f.version) + " is neither 2 nor 3");
+    }
+    xv_inst_cfg cfg{};
+    cfg.version = static_cast<uint8_t>(f.version);
+    if (f.auth_pass) {
+        cfg.auth_type = XV_AUTH_PASS;
+        std::memcpy(cfg.auth_pass, f.auth_pass->data(), sizeof(cfg.auth_pass));
+    }
+    cfg.flags = (f.unicast ? XV_INST_UNICAST : 0) | (f.peers.empty() ? 0 : XV_INST_PEERS);
+    cfg.interval_cs = f.interval_cs;
+    if (f.rate_limit) {
+        const uint32_t advert_pps = 100 / std::max<uint32_t>(f.interval_cs, 1);
+        uint32_t pps = f.rate_pps ? f.rate_pps : std::max(10 * advert_pps, kMinRatePps);
+        cfg.rl_interval_ns = 1000000000ull / std::max<uint32_t>(pps, 1);
+        cfg.rl_burst = std::max<uint16_t>(f.burst, 1);
+    }
+
+    // Peers first, so the allow-list is complete when the instance starts being checked.
+    auto& old = peers_[bytesOf(k)];
+    for (const xv_src_key& pk : old) remove(skel_->maps.xv_peers, &pk, sizeof(pk), describe(k));
+    old.clear();
+    for (const PeerFilter& p : f.peers) {
+        xv_src_key pk{};
+        pk.inst = k;
+        std::memcpy(pk.addr, p.addr.data(), p.addr.size());
+        const xv_peer pv{p.min_ttl, p.max_ttl, {0, 0}};
+        update(skel_->maps.xv_peers, &pk, sizeof(pk), &pv, sizeof(pv),
+               "peer " + p.addr.str() + " of " + describe(k));
+        old.push_back(pk);
+    }
+    const bool fresh = !lookup<xv_inst_key, xv_inst_cfg>(skel_->maps.xv_inst, k, describe(k));
+    update(skel_->maps.xv_inst, &k, sizeof(k), &cfg, sizeof(cfg), describe(k));
+    if (!lookup<xv_inst_key, xv_vrid>(skel_->maps.xv_vrid, k, describe(k))) {
+        const xv_vrid vs{};
+        update(skel_->maps.xv_vrid, &k, sizeof(k), &vs, sizeof(vs), describe(k));
+    }
+    if (fresh && filtered_instances_[id.ifindex]++ == 0) {
+        updateInterfaceFlags(id.ifindex, XV_IF_FILTER, 0);
+    }
+}
+
+void Dataplane::removeInstance(const InstanceId& id) {
+    const xv_inst_key k = toKey(id);
+    const bool existed =
+        lookup<xv_inst_key, xv_inst_cfg>(skel_->maps.xv_inst, k, describe(k)).has_value();
+    remove(skel_->maps.xv_inst, &k, sizeof(k), describe(k));
+    if (auto it = peers_.find(bytesOf(k)); it != peers_.end()) {
+        for (const xv_src_key& pk : it->second) {
+            remove(skel_->maps.xv_peers, &pk, sizeof(pk), describe(k));
+        }
+        peers_.erase(it);
+    }
+    remove(skel_->maps.xv_vrid, &k, sizeof(k), describe(k));
+    remove(skel_->maps.xv_vrid_msg, &k, sizeof(k), describe(k));
+    if (existed && --filtered_instances_[id.ifindex] == 0) {
+        filtered_instances_.erase(id.ifindex);
+        updateInterfaceFlags(id.ifindex, 0, XV_IF_FILTER);
+    }
+}
+
+void Dataplane::setInterfaceShared(int ifindex, bool shared) {
+    updateInterfaceFlags(ifindex, shared ? XV_IF_SHARED : 0, shared ? 0 : XV_IF_SHARED);
+}
+
+void Dataplane::expectMaster(const InstanceId& id, const IpAddr& src, uint8_t priority,
+                             uint16_t interval_cs, std::span<const uint8_t> message) {
+    const xv_inst_key k = toKey(id);
+    if (priority == 0 || message.size() > XV_VRRP_MAX || message.size() < 8 ||
+        (message.size() & 3)) {
+        forgetMaster(id);
+        return;
+    }
+    xv_vrid_msg msg{};
+    msg.len = static_cast<uint16_t>(message.size());
+    std::memcpy(msg.msg, message.data(), message.size());
+    // The message before the expectation: XDP only compares it once EXPECT is set.
+    update(skel_->maps.xv_vrid_msg, &k, sizeof(k), &msg, sizeof(msg), describe(k));
+    // Read-modify-write keeps XDP's counters; increments racing with it may be lost.
+    xv_vrid vs =
+        lookup<xv_inst_key, xv_vrid>(skel_->maps.xv_vrid, k, describe(k)).value_or(xv_vrid{});
+    std::memset(vs.master, 0, sizeof(vs.master));
+    std::memcpy(vs.master, src.data(), src.size());
+    vs.priority = priority;
+    vs.interval_cs = interval_cs;
+    vs.msg_len = msg.len;
+    vs.flags |= XV_VRID_EXPECT;
+    update(skel_->maps.xv_vrid, &k, sizeof(k), &vs, sizeof(vs), describe(k));
+}
+
+void Dataplane::expectMaster(const InstanceId& id, const xv_advert& a) {
+    const Family f = a.family == XV_FAMILY_V4 ? Family::V4 : Family::V6;
+    if (a.vrrp_len < 8) {
+        forgetMaster(id);
+        return;
+    }
+    const int version = a.vrrp[0] >> 4;
+    const uint16_t interval =
+        version == 2 ? uint16_t(a.vrrp[5] * 100) : uint16_t((a.vrrp[4] << 8 | a.vrrp[5]) & 0x0fff);
+    expectMaster(id, IpAddr::fromBytes(f, a.saddr), a.vrrp[2], interval,
+                 std::span<const uint8_t>(a.vrrp, a.vrrp_len));
+}
+
+void Dataplane::forgetMaster(const InstanceId& id) {
+    const xv_inst_key k = toKey(id);
+    auto vs = lookup<xv_inst_key, xv_vrid>(skel_->maps.xv_vrid, k, describe(k));
+    if (!vs || !(vs->flags & XV_VRID_EXPECT)) return;
+    vs->flags &= ~XV_VRID_EXPECT;
+    update(skel_->maps.xv_vrid, &k, sizeof(k), &*vs, sizeof(*vs), describe(k));
+}
+
+uint64_t Dataplane::lastSeen(const InstanceId& id) const {
+    auto vs = vridState(id);
+    return vs ? vs->last_seen_ns : 0;
+}
+
+std::optional<xv_vrid> Dataplane::vridState(const InstanceId& id) const {
+    const xv_inst_key k = toKey(id);
+    return lookup<xv_inst_key, xv_vrid>(skel_->maps.xv_vrid, k, describe(k));
+}
+
+}  // namespace xvrrp::dataplane
