@@ -109,6 +109,8 @@ lab_destroy() {
   return 0
 }
 
+# lab_port NODE: NODE's bridge-side veth in the hub namespace (what lab_cut sets down).
+lab_port() { printf 'vh%s' "${LAB_IDX[$1]:?no node $1}"; }
 lab_cut() { lab_exec_ns "$LAB_HUB" ip link set "vh${LAB_IDX[$1]:?no node $1}" down; }
 lab_restore() { lab_exec_ns "$LAB_HUB" ip link set "vh${LAB_IDX[$1]:?no node $1}" up; }
 
