@@ -16,6 +16,7 @@ constexpr const char* kUsage =
     "usage: xvrrpctl [--control PATH] COMMAND [ARGS]\n"
     "commands:\n"
     "  status [--json]     instances, states, priorities, masters, VIPs, counters\n"
+    "  reload              re-read the configuration (like SIGHUP) and show what changed\n"
     "options:\n"
     "  -c, --control PATH  control socket (default /run/xvrrp/xvrrpd.sock)\n"
     "  -h, --help          this text\n";
@@ -106,6 +107,26 @@ int main(int argc, char** argv) {
                 std::cout << resp.dump(2) << "\n";
             else
                 printStatus(resp);
+            return 0;
+        }
+        if (cmd == "reload") {
+            if (optind < argc) {
+                std::fprintf(stderr, "xvrrpctl reload: unexpected argument '%s'\n", argv[optind]);
+                return 2;
+            }
+            json resp = xvrrp::control::request(control, {{"cmd", "reload"}}, 30000);
+            for (const auto& d : resp.value("diagnostics", json::array()))
+                std::fprintf(stderr, "%s\n", d.get<std::string>().c_str());
+            if (!resp.value("ok", false)) {
+                std::fprintf(stderr, "xvrrpctl: %s\n", resp.value("error", "error").c_str());
+                return 1;
+            }
+            for (const char* k : {"kept", "restarted", "added", "removed"}) {
+                std::string names;
+                for (const auto& n : resp.value(k, json::array()))
+                    names += " " + n.get<std::string>();
+                std::printf("%-10s%s\n", k, names.empty() ? " -" : names.c_str());
+            }
             return 0;
         }
         std::fprintf(stderr, "xvrrpctl: unknown command '%s'\n%s", cmd.c_str(), kUsage);

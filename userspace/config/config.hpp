@@ -18,6 +18,9 @@ struct Location {
     std::string file;
     int line = 0;
     int column = 0;
+    // Where a value was written never makes two values differ: a reload that only moves
+    // lines around changes nothing (the defaulted == of the structs below relies on this).
+    bool operator==(const Location&) const { return true; }
 };
 
 // A keyword we parse and keep but do not act on (yet): its words as written.
@@ -26,6 +29,8 @@ struct Directive {
     std::string keyword;
     std::vector<std::string> args;
     std::vector<Directive> children;  // for blocks
+
+    bool operator==(const Directive&) const = default;
 };
 
 struct VirtualAddress {
@@ -40,6 +45,8 @@ struct VirtualAddress {
     bool home = false, nodad = false, noprefixroute = false, autojoin = false;
     bool no_track = false;
     std::vector<std::string> extra;        // other words, kept verbatim
+
+    bool operator==(const VirtualAddress&) const = default;
 };
 
 struct Route {
@@ -56,11 +63,15 @@ struct Route {
     bool onlink = false;
     bool no_track = false;
     std::vector<std::string> extra;
+
+    bool operator==(const Route&) const = default;
 };
 
 struct Rule {
     Location where;
     std::vector<std::string> words;        // kept verbatim (from/to/table/iif/oif/fwmark/...)
+
+    bool operator==(const Rule&) const = default;
 };
 
 // A tracked object in an instance's track_* list, with an optional weight override.
@@ -69,12 +80,16 @@ struct TrackRef {
     std::string name;
     std::optional<int> weight;             // weight N overrides the object's weight
     bool reverse = false;
+
+    bool operator==(const TrackRef&) const = default;
 };
 
 struct UnicastPeer {
     Location where;
     IpAddr addr;
     std::optional<int> min_ttl, max_ttl;
+
+    bool operator==(const UnicastPeer&) const = default;
 };
 
 enum class InitialState { Backup, Master };
@@ -88,6 +103,8 @@ struct Garp {
     std::optional<uint32_t> master_refresh_repeat;
     std::optional<uint32_t> lower_prio_delay_s;
     std::optional<uint32_t> lower_prio_repeat;
+
+    bool operator==(const Garp&) const = default;
 };
 
 struct Instance {
@@ -136,6 +153,8 @@ struct Instance {
     std::string notify, notify_master, notify_backup, notify_fault, notify_stop;
     std::string notify_master_rx_lower_pri, notify_deleted;
     std::vector<Directive> other;           // parsed, kept, not acted on yet
+
+    bool operator==(const Instance&) const = default;
 };
 
 struct Script {
@@ -149,6 +168,8 @@ struct Script {
     uint32_t rise = 1, fall = 1;
     bool init_fail = false;
     std::string user, group;                // user USER [GROUP]
+
+    bool operator==(const Script&) const = default;
 };
 
 struct TrackFile {
@@ -160,6 +181,8 @@ struct TrackFile {
     bool init_file = false;
     std::optional<int> init_value;
     bool overwrite = false;
+
+    bool operator==(const TrackFile&) const = default;
 };
 
 struct TrackProcess {
@@ -174,6 +197,8 @@ struct TrackProcess {
     std::optional<uint32_t> quorum_max;
     uint32_t fork_delay = 0, terminate_delay = 0;
     bool full_command = false;
+
+    bool operator==(const TrackProcess&) const = default;
 };
 
 struct SyncGroup {
@@ -184,6 +209,8 @@ struct SyncGroup {
     std::vector<TrackRef> track_interfaces, track_scripts, track_files, track_processes;
     bool smtp_alert = false;
     std::vector<Directive> other;
+
+    bool operator==(const SyncGroup&) const = default;
 };
 
 struct Global {
@@ -208,6 +235,8 @@ struct Global {
     std::vector<std::string> notification_email;
     std::string notification_email_from, smtp_server;
     std::vector<Directive> other;           // parsed, kept, not acted on yet
+
+    bool operator==(const Global&) const = default;
 };
 
 struct Config {

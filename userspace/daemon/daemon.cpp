@@ -43,7 +43,7 @@ vrrp::TimePoint fromTimespec(const timespec& ts) {
 }  // namespace
 
 Daemon::Daemon(config::Config config, Options options)
-    : config_(std::move(config)), options_(std::move(options)),
+    : config_(std::make_unique<config::Config>(std::move(config))), options_(std::move(options)),
       started_(std::chrono::steady_clock::now()) {}
 
 Daemon::~Daemon() {
@@ -98,19 +98,23 @@ void Daemon::start() {
 }
 
 void Daemon::setupInstances() {
-    for (const auto& inst : config_.instances) {
-        auto rt = std::make_unique<InstanceRuntime>(config_, inst);
+    for (const auto& inst : config_->instances) {
+        auto rt = std::make_unique<InstanceRuntime>(*config_, inst);
         rt->setEffects(effects_.get(), effects_.get());
         instances_.push_back(std::move(rt));
     }
     auto t = now();
     for (auto& rt : instances_) {
         bindInstance(*rt);
-        if (!rt->bound()) continue;
-        rt->handle(vrrp::Startup{}, t);
-        auto link = netlink_->linkByIndex(rt->ifindex());
-        if (link && !link->running()) applyLinkState(*rt, false, link->name, t);
+        startInstance(*rt, t);
     }
+}
+
+void Daemon::startInstance(InstanceRuntime& rt, vrrp::TimePoint t) {
+    if (!rt.bound()) return;
+    rt.handle(vrrp::Startup{}, t);
+    auto link = netlink_->linkByIndex(rt.ifindex());
+    if (!link || !link->running()) applyLinkState(rt, false, rt.cfg().interface, t);
 }
 
 // Resolves the interface and source address, opens the send socket and attaches XDP.
@@ -237,7 +241,7 @@ void Daemon::onAdvert(const xv_advert& ev) {
         return;
     }
     vrrp::RxPacket pkt{ev.ttl, src, dst};
-    auto verdict = vrrp::validate(*decoded, pkt, rxContext(config_, *rt));
+    auto verdict = vrrp::validate(*decoded, pkt, rxContext(*config_, *rt));
     if (verdict != vrrp::RejectReason::Ok) {
         reject(vrrp::name(verdict), vrrp::isError(verdict));
         return;
@@ -289,10 +293,7 @@ void Daemon::onLinkEvents() {
             } catch (const std::exception& e) {
                 spdlog::error("({}) {}", rt->cfg().name, e.what());
             }
-            if (!rt->bound()) continue;
-            rt->handle(vrrp::Startup{}, t);
-            auto link = netlink_->linkByIndex(rt->ifindex());
-            if (!link || !link->running()) applyLinkState(*rt, false, rt->cfg().interface, t);
+            startInstance(*rt, t);
         }
     }
 }
@@ -315,7 +316,7 @@ void Daemon::onSignal() {
                 running_ = false;
                 break;
             case SIGHUP:
-                spdlog::warn("Reload (SIGHUP) is not supported yet; configuration unchanged");
+                reload();
                 break;
             default:
                 break;

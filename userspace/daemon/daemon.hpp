@@ -55,11 +55,16 @@ private:
     void onTimer();
     void armTimer();
     void shutdown();
+    // SIGHUP / xvrrpctl reload: unchanged instances keep state and VIPs; a config with errors
+    // changes nothing. Returns the report sent to xvrrpctl.
+    nlohmann::json reload();
+    void startInstance(InstanceRuntime& rt, vrrp::TimePoint t);
+    void detachUnused();
     nlohmann::json status() const;
     nlohmann::json handleControl(const nlohmann::json& req);
     vrrp::TimePoint now() const;
 
-    config::Config config_;
+    std::unique_ptr<config::Config> config_;  // runtimes point into it; replaced on reload
     Options options_;
     std::chrono::steady_clock::time_point started_;
     int epoll_fd_ = -1;

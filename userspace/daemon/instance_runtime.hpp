@@ -26,6 +26,11 @@ public:
     InstanceRuntime(const config::Config& config, const config::Instance& inst);
 
     const config::Instance& cfg() const { return *cfg_; }
+    // After a reload that left this instance's configuration equal: point at the new copy.
+    void adopt(const config::Config& config, const config::Instance& inst) {
+        config_ = &config;
+        cfg_ = &inst;
+    }
     const vrrp::Instance& machine() const { return sm_; }
     Family family() const { return family_; }
     int version() const { return version_; }

@@ -96,6 +96,7 @@ nlohmann::json Daemon::status() const {
 nlohmann::json Daemon::handleControl(const nlohmann::json& req) {
     const auto cmd = req["cmd"].get<std::string>();
     if (cmd == "status") return status();
+    if (cmd == "reload") return reload();
     throw std::invalid_argument("unknown command '" + cmd + "'");
 }
 

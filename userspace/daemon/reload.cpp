@@ -1,0 +1,136 @@
+// Configuration reload (SIGHUP, xvrrpctl reload). keepalived semantics where they are sane:
+// an instance whose configuration (and the global settings it depends on) did not change
+// keeps its state, VIPs and timers without a transition; a changed one is stopped as on
+// shutdown (priority-0 advert, VIPs removed) and started from the new configuration; a file
+// with errors changes nothing.
+#include <spdlog/spdlog.h>
+
+#include <set>
+
+#include "config/parser.hpp"
+#include "daemon/daemon.hpp"
+#include "daemon/net_effects.hpp"
+#include "dataplane/dataplane.hpp"
+
+namespace xvrrp::daemon {
+namespace {
+
+// Everything outside the instance block that changes how it runs.
+bool sameSurroundings(const config::Config& a, const config::Config& b, const std::string& name) {
+    if (!(a.global == b.global)) return false;
+    auto groupOf = [&](const config::Config& c) -> const config::SyncGroup* {
+        for (const auto& g : c.sync_groups)
+            for (const auto& m : g.members)
+                if (m.second == name) return &g;
+        return nullptr;
+    };
+    auto ga = groupOf(a), gb = groupOf(b);
+    if ((ga == nullptr) != (gb == nullptr) || (ga && !(*ga == *gb))) return false;
+    const auto* ia = a.findInstance(name);
+    if (!ia) return false;
+    for (const auto& t : ia->track_scripts) {
+        auto sa = a.scripts.find(t.name), sb = b.scripts.find(t.name);
+        if ((sa == a.scripts.end()) != (sb == b.scripts.end())) return false;
+        if (sa != a.scripts.end() && !(sa->second == sb->second)) return false;
+    }
+    for (const auto& t : ia->track_files) {
+        auto fa = a.track_files.find(t.name), fb = b.track_files.find(t.name);
+        if ((fa == a.track_files.end()) != (fb == b.track_files.end())) return false;
+        if (fa != a.track_files.end() && !(fa->second == fb->second)) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+nlohmann::json Daemon::reload() {
+    using nlohmann::json;
+    spdlog::info("Reloading configuration from {}", options_.config_file);
+    auto loaded = config::loadConfigFile(options_.config_file);
+    json diags = json::array();
+    for (const auto& d : loaded.diagnostics) {
+        diags.push_back(d.str());
+        if (d.severity == config::Severity::Error)
+            spdlog::error("{}", d.str());
+        else
+            spdlog::warn("{}", d.str());
+    }
+    if (!loaded.ok()) {
+        spdlog::error("Reload: {} has errors; the running configuration stays in place",
+                      options_.config_file);
+        return {{"ok", false},
+                {"error", options_.config_file + " has errors; running configuration kept"},
+                {"diagnostics", diags}};
+    }
+    auto next = std::make_unique<config::Config>(std::move(loaded.config));
+    auto t = now();
+    json kept = json::array(), restarted = json::array(), added = json::array(),
+         removed = json::array();
+
+    std::vector<std::unique_ptr<InstanceRuntime>> runtimes;
+    std::set<std::string> carried;
+    for (auto& rt : instances_) {
+        const std::string name = rt->cfg().name;
+        const auto* fresh = next->findInstance(name);
+        if (fresh && *fresh == rt->cfg() && sameSurroundings(*config_, *next, name)) {
+            rt->adopt(*next, *fresh);
+            carried.insert(name);
+            kept.push_back(name);
+            runtimes.push_back(std::move(rt));
+            continue;
+        }
+        // Changed or gone: leave as on shutdown so peers take over quickly.
+        if (rt->bound()) rt->handle(vrrp::Shutdown{}, t);
+        if (rt->addressesInstalled()) rt->releaseAddresses();
+        (fresh ? restarted : removed).push_back(name);
+        spdlog::info("({}) {} by reload", name, fresh ? "restarting" : "removed");
+    }
+    instances_.clear();
+    for (const auto& inst : next->instances) {
+        if (carried.count(inst.name)) continue;
+        auto rt = std::make_unique<InstanceRuntime>(*next, inst);
+        rt->setEffects(effects_.get(), effects_.get());
+        runtimes.push_back(std::move(rt));
+        bool is_restart = false;
+        for (const auto& r : restarted) is_restart |= r == inst.name;
+        if (!is_restart) added.push_back(inst.name);
+    }
+    // Keep configuration file order for status output.
+    std::vector<std::unique_ptr<InstanceRuntime>> ordered;
+    for (const auto& inst : next->instances)
+        for (auto& rt : runtimes)
+            if (rt && rt->cfg().name == inst.name) ordered.push_back(std::move(rt));
+    instances_ = std::move(ordered);
+    config_ = std::move(next);
+    for (auto& rt : instances_) {
+        if (rt->bound()) continue;
+        try {
+            bindInstance(*rt);
+        } catch (const std::exception& e) {
+            spdlog::error("({}) {}", rt->cfg().name, e.what());
+        }
+        startInstance(*rt, t);
+    }
+    detachUnused();
+    spdlog::info("Reload done: {} kept, {} restarted, {} added, {} removed", kept.size(),
+                 restarted.size(), added.size(), removed.size());
+    return {{"kept", kept}, {"restarted", restarted}, {"added", added}, {"removed", removed},
+            {"diagnostics", diags}};
+}
+
+void Daemon::detachUnused() {
+    std::set<int> used;
+    for (const auto& rt : instances_)
+        if (rt->bound()) used.insert(rt->ifindex());
+    for (auto it = attached_.begin(); it != attached_.end();) {
+        if (used.count(it->first)) {
+            ++it;
+            continue;
+        }
+        dataplane_->detach(it->first);
+        spdlog::info("XDP receive path removed from {}", it->second);
+        it = attached_.erase(it);
+    }
+}
+
+}  // namespace xvrrp::daemon
