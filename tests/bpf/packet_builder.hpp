@@ -147,3 +147,67 @@ inline std::array<uint8_t, 16> v6(std::initializer_list<uint16_t> groups) {
 }
 
 }  // namespace xvrrp::test
+
+namespace xvrrp::test {
+
+inline constexpr uint8_t kProtoTcp = 6;
+inline constexpr uint8_t kProtoIcmp6 = 58;
+
+// Fills in the VRRP checksum of MSG (RFC 5798 section 5.2.8): with the pseudo-header
+// unless v2 over IPv4. OLD_UNICAST: keepalived's unicast variant with 224.0.0.18 as the
+// pseudo destination.
+inline void setVrrpChecksum(Bytes& msg, int family, const std::array<uint8_t, 16>& src,
+                            const std::array<uint8_t, 16>& dst, bool old_unicast = false) {
+    msg[6] = msg[7] = 0;
+    Bytes ph;
+    const bool v2v4 = family == 4 && (msg[0] >> 4) == 2;
+    if (family == 4 && !v2v4) {
+        ph.insert(ph.end(), src.begin(), src.begin() + 4);
+        if (old_unicast) {
+            ph.insert(ph.end(), {224, 0, 0, 18});
+        } else {
+            ph.insert(ph.end(), dst.begin(), dst.begin() + 4);
+        }
+        ph.insert(ph.end(), {0, kProtoVrrp});
+        put16(ph, static_cast<uint16_t>(msg.size()));
+    } else if (family == 6) {
+        ph.insert(ph.end(), src.begin(), src.end());
+        ph.insert(ph.end(), dst.begin(), dst.end());
+        ph.insert(ph.end(), {0, 0});
+        put16(ph, static_cast<uint16_t>(msg.size()));
+        ph.insert(ph.end(), {0, 0, 0, kProtoVrrp});
+    }
+    Bytes all = ph;
+    all.insert(all.end(), msg.begin(), msg.end());
+    const uint16_t c = inetChecksum(all.data(), all.size());
+    msg[6] = c >> 8;
+    msg[7] = c & 0xff;
+}
+
+// An ARP frame (Ethernet/IPv4, RFC 826): OP 1 request, 2 reply.
+inline Bytes arpFrame(uint16_t op, std::array<uint8_t, 4> spa, std::array<uint8_t, 4> tpa) {
+    FrameSpec s;
+    s.family = 0;
+    s.ethertype = kEthArp;
+    s.dst_mac = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    Bytes& p = s.payload;
+    put16(p, 1);
+    put16(p, kEthIp);
+    p.push_back(6);
+    p.push_back(4);
+    put16(p, op);
+    p.insert(p.end(), s.src_mac.begin(), s.src_mac.end());
+    p.insert(p.end(), spa.begin(), spa.end());
+    p.insert(p.end(), 6, 0);
+    p.insert(p.end(), tpa.begin(), tpa.end());
+    return buildFrame(s);
+}
+
+// ICMPv6 neighbour discovery body (RFC 4861 4.3/4.4): TYPE 135 NS or 136 NA, for TARGET.
+inline Bytes ndBody(uint8_t type, const std::array<uint8_t, 16>& target) {
+    Bytes b{type, 0, 0, 0, 0, 0, 0, 0};
+    b.insert(b.end(), target.begin(), target.end());
+    return b;
+}
+
+}  // namespace xvrrp::test

@@ -1,0 +1,265 @@
+// VIP verdicts through the real xv_rx (XDP ingress) and xv_tx (TC egress): every verdict,
+// the fence and the dead-man switch overriding it, and traffic that is not for a VIP.
+#include <gtest/gtest.h>
+#include <net/if.h>
+
+#include <optional>
+
+#include "bpf_test_util.hpp"
+#include "dataplane/fence.hpp"
+
+namespace xvrrp::test {
+namespace {
+
+using dataplane::Dataplane;
+using dataplane::DataplaneOptions;
+using dataplane::InstanceId;
+using dataplane::Verdict;
+using Counter = __u64 xv_stats::*;
+
+const std::array<uint8_t, 16> kVip4{10, 0, 0, 100};
+const std::array<uint8_t, 16> kOther4{10, 0, 0, 5};
+const std::array<uint8_t, 16> kSameLow4{10, 1, 0, 100};  // shares the bitmap bit
+const std::array<uint8_t, 16> kClient4{10, 0, 0, 2};
+const auto kVip6 = v6({0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x100});
+const auto kOther6 = v6({0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x5});
+const auto kClient6 = v6({0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x2});
+const auto kSolicited6 = v6({0xff02, 0, 0, 0, 0, 1, 0xff00, 0x100});
+
+// How the VIPs are set up before a frame runs.
+enum class Scenario { kPass, kDropIp, kDropAll, kFenced, kStale, kFresh };
+constexpr Scenario kScenarios[] = {Scenario::kPass,   Scenario::kDropIp, Scenario::kDropAll,
+                                   Scenario::kFenced, Scenario::kStale,  Scenario::kFresh};
+const char* name(Scenario s) {
+    static const char* n[] = {"pass", "drop_ip", "drop_all", "fenced", "stale", "fresh"};
+    return n[static_cast<int>(s)];
+}
+
+// What happens to a frame: passed, or dropped and counted in one field.
+struct Outcome {
+    bool drop = false;
+    Counter counter = nullptr;
+};
+const Outcome kPassed{false, &xv_stats::rx_passed};
+const Outcome kDropIp{true, &xv_stats::vip_drop_ip};
+const Outcome kDropAll{true, &xv_stats::vip_drop_all};
+const Outcome kFenced{true, &xv_stats::vip_fenced};
+const Outcome kStale{true, &xv_stats::vip_stale};
+
+constexpr Counter kCounters[] = {
+    &xv_stats::rx_passed,   &xv_stats::vip_drop_ip, &xv_stats::vip_drop_all,
+    &xv_stats::vip_fenced,  &xv_stats::vip_stale,   &xv_stats::rx_adverts,
+    &xv_stats::tx_vip_drop, &xv_stats::tx_passed,   &xv_stats::truncated};
+
+FrameSpec ip4(std::array<uint8_t, 16> src, std::array<uint8_t, 16> dst, uint8_t proto) {
+    FrameSpec s;
+    s.saddr = src;
+    s.daddr = dst;
+    s.proto = proto;
+    s.ttl = 64;
+    s.payload = Bytes(20, 0x5a);
+    return s;
+}
+
+FrameSpec ip6(std::array<uint8_t, 16> src, std::array<uint8_t, 16> dst, uint8_t proto,
+              Bytes payload = Bytes(20, 0x5a)) {
+    FrameSpec s = ip4(src, dst, proto);
+    s.family = 6;
+    s.payload = std::move(payload);
+    return s;
+}
+
+class Verdicts : public ::testing::Test {
+  protected:
+    static void SetUpTestSuite() {
+        if (geteuid() != 0) return;
+        root_ = std::make_unique<TmpPinRoot>();
+        dp_ = Dataplane::open(DataplaneOptions{.pin_root = root_->path()});
+        fences_ = std::make_unique<dataplane::FenceMap>(root_->path());
+    }
+    static void TearDownTestSuite() {
+        fences_.reset();
+        dp_.reset();
+        root_.reset();
+    }
+    void SetUp() override {
+        ASSERT_EQ(geteuid(), 0u) << "BPF tests must run as root";
+        ASSERT_TRUE(dp_);
+        lo_ = static_cast<int>(if_nametoindex("lo"));
+        inst4_ = InstanceId{lo_, Family::V4, 51};
+        inst6_ = InstanceId{lo_, Family::V6, 52};
+    }
+    void TearDown() override {
+        if (!dp_) return;
+        dp_->removeVip(lo_, IpAddr::fromBytes(Family::V4, kVip4.data()));
+        dp_->removeVip(lo_, IpAddr::fromBytes(Family::V6, kVip6.data()));
+        fences_->unfence(inst4_);
+        fences_->unfence(inst6_);
+        dp_->heartbeat(0);
+    }
+
+    void setup(Scenario s) {
+        Verdict v = s == Scenario::kDropIp    ? Verdict::kDropIp
+                    : s == Scenario::kDropAll ? Verdict::kDropAll
+                                              : Verdict::kPass;
+        // Stale: 1 ms allowed, last heartbeat 10 s ago. Fresh: 10 s allowed, heartbeat now.
+        uint64_t max_age = s == Scenario::kStale   ? 1000000ull
+                           : s == Scenario::kFresh ? 10000000000ull
+                                                   : 0;
+        dp_->setVipVerdict(lo_, IpAddr::fromBytes(Family::V4, kVip4.data()), v, inst4_, max_age);
+        dp_->setVipVerdict(lo_, IpAddr::fromBytes(Family::V6, kVip6.data()), v, inst6_, max_age);
+        if (s == Scenario::kStale) dp_->heartbeat(monoNs() - 10000000000ull);
+        if (s == Scenario::kFresh) dp_->heartbeat(monoNs());
+        if (s == Scenario::kFenced) {
+            fences_->fence(inst4_, XV_FENCE_OPERATOR);
+            fences_->fence(inst6_, XV_FENCE_ARBITER);
+        }
+    }
+
+    // Runs FRAME through PROG; checks the verdict and that exactly one counter moved.
+    void expect(int prog, const Bytes& frame, int verdict, Counter counted,
+                const std::string& what) {
+        const xv_stats before = dp_->stats();
+        EXPECT_EQ(testRun(prog, frame), verdict) << what;
+        const xv_stats after = dp_->stats();
+        for (Counter c : kCounters) {
+            EXPECT_EQ(after.*c - before.*c, c == counted ? 1u : 0u)
+                << what << ": counter at offset "
+                << reinterpret_cast<size_t>(&(static_cast<xv_stats*>(nullptr)->*c));
+        }
+    }
+
+    static inline std::unique_ptr<TmpPinRoot> root_;
+    static inline std::unique_ptr<Dataplane> dp_;
+    static inline std::unique_ptr<dataplane::FenceMap> fences_;
+    int lo_ = 0;
+    InstanceId inst4_, inst6_;
+};
+
+struct IngressCase {
+    std::string name;
+    Bytes frame;
+    Outcome outcome[6];  // per Scenario
+};
+
+std::vector<IngressCase> ingressCases() {
+    const Outcome ip[] = {kPassed, kDropIp, kDropAll, kFenced, kStale, kPassed};
+    const Outcome nd[] = {kPassed, kPassed, kDropAll, kFenced, kStale, kPassed};
+    const Outcome never[] = {kPassed, kPassed, kPassed, kPassed, kPassed, kPassed};
+    auto c = [](std::string n, Bytes f, const Outcome(&o)[6]) {
+        IngressCase k{std::move(n), std::move(f), {}};
+        std::copy(std::begin(o), std::end(o), k.outcome);
+        return k;
+    };
+    FrameSpec ns_mcast = ip6(kClient6, kSolicited6, kProtoIcmp6, ndBody(135, kVip6));
+    ns_mcast.ttl = 255;
+    FrameSpec ns_unicast = ip6(kClient6, kVip6, kProtoIcmp6, ndBody(135, kVip6));
+    FrameSpec ns_other = ip6(kClient6, kSolicited6, kProtoIcmp6, ndBody(135, kOther6));
+    FrameSpec tcp_vlan = ip4(kClient4, kVip4, kProtoTcp);
+    tcp_vlan.vlans = {{kTpid8021Q, 10}};
+    return {
+        c("tcp4_to_vip", buildFrame(ip4(kClient4, kVip4, kProtoTcp)), ip),
+        c("icmp4_to_vip", buildFrame(ip4(kClient4, kVip4, 1)), ip),
+        c("tcp4_vlan_to_vip", buildFrame(tcp_vlan), ip),
+        c("tcp6_to_vip", buildFrame(ip6(kClient6, kVip6, kProtoTcp)), ip),
+        c("arp_request_for_vip", arpFrame(1, {10, 0, 0, 2}, {10, 0, 0, 100}), nd),
+        c("arp_reply_to_vip", arpFrame(2, {10, 0, 0, 2}, {10, 0, 0, 100}), nd),
+        c("ns_for_vip", buildFrame(ns_mcast), nd),
+        c("ns_unicast_to_vip", buildFrame(ns_unicast), nd),
+        c("gratuitous_arp_passes", arpFrame(1, {10, 0, 0, 100}, {10, 0, 0, 100}), never),
+        c("arp_for_other", arpFrame(1, {10, 0, 0, 2}, {10, 0, 0, 5}), never),
+        c("ns_for_other", buildFrame(ns_other), never),
+        c("tcp4_to_other", buildFrame(ip4(kClient4, kOther4, kProtoTcp)), never),
+        c("tcp4_same_low_bytes", buildFrame(ip4(kClient4, kSameLow4, kProtoTcp)), never),
+        c("tcp6_to_other", buildFrame(ip6(kClient6, kOther6, kProtoTcp)), never),
+        c("tcp4_from_vip_inbound", buildFrame(ip4(kVip4, kClient4, kProtoTcp)), never),
+    };
+}
+
+TEST_F(Verdicts, IngressTable) {
+    for (const IngressCase& k : ingressCases()) {
+        for (Scenario s : kScenarios) {
+            setup(s);
+            const Outcome& o = k.outcome[static_cast<int>(s)];
+            expect(dp_->progFd(), k.frame, o.drop ? XDP_DROP : XDP_PASS, o.counter,
+                   k.name + " under " + name(s));
+            TearDown();
+        }
+    }
+}
+
+TEST_F(Verdicts, EgressTable) {
+    const Bytes tcp4 = buildFrame(ip4(kVip4, kClient4, kProtoTcp));
+    const Bytes tcp6 = buildFrame(ip6(kVip6, kClient6, kProtoTcp));
+    FrameSpec vrrp = ip4(kVip4, {224, 0, 0, 18}, kProtoVrrp);
+    vrrp.payload = vrrpV2(51, 100, {{{10, 0, 0, 100}}});
+    FrameSpec na = ip6(kVip6, v6({0xff02, 0, 0, 0, 0, 0, 0, 1}), kProtoIcmp6, ndBody(136, kVip6));
+    const Bytes other = buildFrame(ip4(kOther4, kClient4, kProtoTcp));
+    const Bytes arp = arpFrame(2, {10, 0, 0, 100}, {10, 0, 0, 2});
+    struct Row {
+        std::string name;
+        Bytes frame;
+        bool drop[6];
+    } rows[] = {
+        {"tcp4_from_vip", tcp4, {false, true, true, true, true, false}},
+        {"tcp6_from_vip", tcp6, {false, true, true, true, true, false}},
+        {"vrrp_from_vip", buildFrame(vrrp), {}},
+        {"na_from_vip", buildFrame(na), {}},
+        {"arp_from_vip", arp, {}},
+        {"tcp4_from_other", other, {}},
+    };
+    for (const Row& r : rows) {
+        for (Scenario s : kScenarios) {
+            setup(s);
+            const bool drop = r.drop[static_cast<int>(s)];
+            expect(dp_->egressProgFd(), r.frame, drop ? TC_ACT_SHOT : TC_ACT_OK,
+                   drop ? &xv_stats::tx_vip_drop : &xv_stats::tx_passed,
+                   r.name + " egress under " + name(s));
+            TearDown();
+        }
+    }
+}
+
+TEST_F(Verdicts, RemovedVipPassesAgain) {
+    setup(Scenario::kDropAll);
+    const Bytes f = buildFrame(ip4(kClient4, kVip4, kProtoTcp));
+    expect(dp_->progFd(), f, XDP_DROP, &xv_stats::vip_drop_all, "before removal");
+    dp_->removeVip(lo_, IpAddr::fromBytes(Family::V4, kVip4.data()));
+    expect(dp_->progFd(), f, XDP_PASS, &xv_stats::rx_passed, "after removal");
+    EXPECT_FALSE(dp_->vip(lo_, IpAddr::fromBytes(Family::V4, kVip4.data())));
+}
+
+TEST_F(Verdicts, FenceVisibleToDaemonAndOutsiders) {
+    EXPECT_FALSE(dp_->isFenced(inst4_));
+    fences_->fence(inst4_, XV_FENCE_ARBITER);
+    EXPECT_TRUE(dp_->isFenced(inst4_));
+    auto f = fences_->get(inst4_);
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->by, static_cast<uint32_t>(XV_FENCE_ARBITER));
+    EXPECT_LE(f->since_ns, monoNs());
+    fences_->fence(inst4_, XV_FENCE_OPERATOR);  // the first setter's record stays
+    EXPECT_EQ(fences_->get(inst4_)->by, static_cast<uint32_t>(XV_FENCE_ARBITER));
+    ASSERT_EQ(fences_->list().size(), 1u);
+    EXPECT_EQ(fences_->list()[0].first.vrid, 51);
+    fences_->unfence(inst4_);
+    fences_->unfence(inst4_);  // absent is fine
+    EXPECT_FALSE(dp_->isFenced(inst4_));
+}
+
+TEST_F(Verdicts, FenceSurvivesDaemonRestart) {
+    TmpPinRoot root;
+    InstanceId id{lo_, Family::V4, 9};
+    {
+        auto dp = Dataplane::open(DataplaneOptions{.pin_root = root.path()});
+        dataplane::FenceMap(root.path()).fence(id, XV_FENCE_OPERATOR);
+    }
+    dataplane::FenceMap outside(root.path());  // still pinned with no daemon
+    EXPECT_TRUE(outside.get(id));
+    auto dp = Dataplane::open(DataplaneOptions{.pin_root = root.path()});
+    EXPECT_TRUE(dp->isFenced(id));
+    outside.unfence(id);
+    EXPECT_FALSE(dp->isFenced(id));
+}
+
+}  // namespace
+}  // namespace xvrrp::test
