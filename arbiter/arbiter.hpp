@@ -1,0 +1,110 @@
+#pragma once
+// xvrrp-arbiter's event loop: one epoll over a round timer, a deadline timer, a signalfd,
+// the ICMP sockets, the SSH children (pipes and pidfds), xvrrpd's control socket and our own.
+// Nothing in here decides; decide() does, and this carries out what it says.
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "audit.hpp"
+#include "config.hpp"
+#include "decision.hpp"
+#include "fencing.hpp"
+#include "probes/control_query.hpp"
+#include "probes/icmp.hpp"
+#include "probes/ssh.hpp"
+#include "round.hpp"
+
+namespace xvrrp::control {
+class Server;
+}
+namespace xvrrp::net {
+class Netlink;
+}
+
+namespace xvrrp::arbiter {
+
+class Arbiter {
+public:
+    // Opens sockets, the audit log and the control socket; throws std::runtime_error.
+    Arbiter(ArbiterConfig cfg, std::string config_path, std::unique_ptr<Fencer> fencer);
+    ~Arbiter();
+    Arbiter(const Arbiter&) = delete;
+    Arbiter& operator=(const Arbiter&) = delete;
+
+    // Runs until SIGTERM or SIGINT; the fence state is left as it is.
+    int run();
+    nlohmann::json status() const;
+
+private:
+    using Clock = std::chrono::steady_clock;
+    struct Pending {  // a fence/unfence request on xvrrpd's control socket
+        std::unique_ptr<ControlQuery> query;
+        std::string what;
+    };
+    struct InstanceState {
+        History history;
+        std::optional<InstanceRef> ref;  // from the last status that named it
+        std::vector<IpPrefix> vips;
+        std::optional<Decision> last;
+        std::optional<InstanceEvidence> evidence;
+    };
+
+    void watch(int fd, std::function<void(uint32_t)> fn);
+    void unwatch(int fd);
+    void onSignal();
+    void onTick();
+    void onDeadline();
+    void armDeadline();
+    void startRound();
+    bool roundComplete() const;
+    void maybeFinish();
+    void finishRound();
+    void watchChild(SshQuery& q);
+    void unwatchChild(SshQuery& q);
+    void act(const std::string& name, InstanceState& st, const Decision& d);
+    void sendControl(nlohmann::json req, std::string what);
+    void startFence();
+    void reload();
+    void openServer();
+    void applyConfig(ArbiterConfig cfg);
+    Tri kernelHolds(const InstanceState& st);
+    FenceOwner fenceOwner(const InstanceState& st);
+    void learn(const DaemonStatus& s);
+
+    ArbiterConfig cfg_;
+    std::optional<ArbiterConfig> next_cfg_;  // a reload waits for the round in flight
+    std::string config_path_;
+    std::unique_ptr<Fencer> fencer_;
+    std::unique_ptr<net::Netlink> netlink_;
+    std::unique_ptr<control::Server> server_;
+    AuditLog audit_;
+    IcmpProber icmp_;
+    int epfd_ = -1, tick_fd_ = -1, deadline_fd_ = -1, sig_fd_ = -1;
+    std::unordered_map<int, std::function<void(uint32_t)>> handlers_;
+    bool stop_ = false;
+
+    // The round in flight.
+    bool in_round_ = false;
+    bool tick_missed_ = false;
+    uint64_t round_no_ = 0;
+    Clock::time_point round_start_;
+    Clock::time_point ping_deadline_;
+    std::string round_started_iso_;
+    std::vector<IpAddr> ping_targets_;  // peers first, then gateways
+    std::unique_ptr<ControlQuery> local_;
+    std::vector<std::unique_ptr<SshQuery>> ssh_;  // parallel to cfg_.peers (null: no ssh)
+    std::vector<Pending> pending_;
+    std::optional<RoundResult> last_round_;
+    std::map<std::string, InstanceState> instances_;
+};
+
+}  // namespace xvrrp::arbiter

@@ -1,0 +1,103 @@
+#include "audit.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <stdexcept>
+
+namespace xvrrp::arbiter {
+
+using nlohmann::json;
+
+namespace {
+
+json viewJson(const NodeView& v) {
+    return {{"state", v.state},
+            {"priority", v.priority},
+            {"address", v.address},
+            {"vips_installed", v.vips_installed},
+            {"fenced", v.fenced}};
+}
+
+}  // namespace
+
+json toJson(const InstanceEvidence& ev) {
+    json local = {{"daemon_answered", ev.local.daemon_answered},
+                  {"kernel_holds_vip", triName(ev.local.kernel_holds_vip)},
+                  {"fence", fenceOwnerName(ev.local.fence)},
+                  {"hears_adverts", triName(ev.local.hears_adverts)},
+                  {"view", ev.local.view ? viewJson(*ev.local.view) : json(nullptr)}};
+    json peers = json::array();
+    for (const auto& p : ev.peers) {
+        json j = {{"name", p.name}, {"pings", triName(p.pings)}, {"known", p.known}};
+        if (p.known) {
+            j["has_instance"] = p.has_instance;
+            j["view"] = p.view ? viewJson(*p.view) : json(nullptr);
+            j["quorum"] = triName(p.quorum);
+        } else {
+            j["unknown_reason"] = p.unknown_reason;
+        }
+        peers.push_back(std::move(j));
+    }
+    return {{"quorum",
+             {{"reachable", ev.quorum.reachable},
+              {"total", ev.quorum.total},
+              {"needed", ev.quorum.needed},
+              {"ok", ev.quorum.ok()}}},
+            {"local", std::move(local)},
+            {"peers", std::move(peers)}};
+}
+
+json toJson(const Decision& d) {
+    return {{"action", actionName(d.action)},
+            {"verdict", verdictName(d.verdict)},
+            {"rule", d.rule},
+            {"reason", d.reason},
+            {"fenced_by_us", d.next.fenced_by_us},
+            {"fence_streak", d.next.fence_streak},
+            {"unfence_streak", d.next.unfence_streak}};
+}
+
+AuditLog::AuditLog(std::string path) { reopen(path); }
+
+AuditLog::~AuditLog() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+void AuditLog::reopen(const std::string& path) {
+    int fd = -1;
+    if (!path.empty()) {
+        fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+        if (fd < 0) throw std::runtime_error("open audit log " + path + ": " + std::strerror(errno));
+    }
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+    path_ = path;
+}
+
+bool AuditLog::write(const json& line) {
+    if (fd_ < 0) return false;
+    std::string s = line.dump() + "\n";
+    // One write() per line: O_APPEND keeps lines whole even with a second writer.
+    return ::write(fd_, s.data(), s.size()) == static_cast<ssize_t>(s.size());
+}
+
+std::string isoNow() {
+    auto now = std::chrono::system_clock::now();
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+    std::time_t t = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    char buf[40];
+    std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+    char out[48];
+    std::snprintf(out, sizeof(out), "%s.%03dZ", buf, static_cast<int>(ms % 1000));
+    return out;
+}
+
+}  // namespace xvrrp::arbiter
