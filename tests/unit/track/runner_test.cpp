@@ -47,11 +47,30 @@ bool pumpRunner(ScriptRunner& r, const std::function<bool()>& done, std::chrono:
 
 Command sh(const std::string& line) { return Command{{"/bin/sh", "-c", line}, {geteuid(), getegid()}, false}; }
 
-// Waits (with a deadline) until no process is left in process group `pgid`.
+// Live (non-zombie) processes in process group `pgid`. Killed orphans are reaped by init
+// (or a subreaper) at its own pace; as zombies they are dead already.
+int liveInGroup(pid_t pgid) {
+    int n = 0;
+    DIR* d = opendir("/proc");
+    while (dirent* e = readdir(d)) {
+        std::ifstream st(std::string("/proc/") + e->d_name + "/stat");
+        std::string line;
+        if (!std::getline(st, line)) continue;
+        std::istringstream rest(line.substr(line.rfind(')') + 2));
+        char state;
+        int ppid, pgrp;
+        rest >> state >> ppid >> pgrp;
+        if (pgrp == pgid && state != 'Z' && state != 'X') ++n;
+    }
+    closedir(d);
+    return n;
+}
+
+// Waits (with a deadline) until no live process is left in process group `pgid`.
 bool groupGone(pid_t pgid, std::chrono::milliseconds limit = 5s) {
     auto deadline = Clock::now() + limit;
     while (Clock::now() < deadline) {
-        if (kill(-pgid, 0) < 0 && errno == ESRCH) return true;
+        if (liveInGroup(pgid) == 0) return true;
         pollfd none{};
         poll(&none, 0, 10);  // short wait between checks of a condition we cannot get an fd for
     }
