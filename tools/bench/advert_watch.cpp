@@ -148,7 +148,8 @@ std::optional<Parsed> parseFrame(const uint8_t* p, size_t n) {
 
 std::string report(const Options& o, const std::vector<Source>& sources,
                    std::optional<int64_t> markNs, int64_t startNs, int64_t endNs,
-                   uint64_t total, uint64_t dropped, int64_t maxLagNs, bool kernelStamps) {
+                   uint64_t total, uint64_t dropped, int64_t maxLagNs, bool kernelStamps,
+                   uint64_t socketDrops) {
     std::string s;
     char buf[1024];
     int n = std::snprintf(buf, sizeof buf,
@@ -160,9 +161,10 @@ std::string report(const Options& o, const std::vector<Source>& sources,
     s += markNs ? std::to_string(*markNs) : "null";
     n = std::snprintf(buf, sizeof buf,
                       ",\"adverts\":%llu,\"other_sources_dropped\":%llu,"
-                      "\"max_read_lag_ms\":%.3f,\"sources\":[",
+                      "\"socket_drops\":%llu,\"max_read_lag_ms\":%.3f,\"sources\":[",
                       static_cast<unsigned long long>(total),
                       static_cast<unsigned long long>(dropped),
+                      static_cast<unsigned long long>(socketDrops),
                       static_cast<double>(maxLagNs) / 1e6);
     s.append(buf, static_cast<size_t>(n));
     for (size_t i = 0; i < sources.size(); ++i) {
@@ -294,8 +296,13 @@ int main(int argc, char** argv) {
             }
         }
     }
+    // A dropped frame could be the "last advert"; say so rather than guess.
+    tpacket_stats st{};
+    socklen_t stLen = sizeof st;
+    if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &stLen) != 0)
+        die("getsockopt(PACKET_STATISTICS)");
     const std::string json = report(o, sources, markNs, startNs, clockNs(CLOCK_MONOTONIC),
-                                    total, dropped, maxLagNs, kernelStamps);
+                                    total, dropped, maxLagNs, kernelStamps, st.tp_drops);
     if (o.out.empty()) {
         std::printf("%s\n", json.c_str());
     } else {

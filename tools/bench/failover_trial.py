@@ -22,6 +22,8 @@ METRICS = {
                 "backup's port (daemon only, no client path); informational",
     "mark_phase": "the harness's cut mark - last advert (mark is taken just before "
                   "`ip link set down`); informational",
+    "master_silent": "phase_ms > advert_int + 2 ms: the master had already missed an "
+                     "advert when the link was cut (load); kept in the medians, counted",
 }
 
 
@@ -43,14 +45,16 @@ def trial_figures(row, master, backup):
     p, w = row.get("probe") or {}, row.get("watch")
     f = {"trial": row["trial"], "delay_ms": round(float(row.get("delay_s", 0)) * 1000, 3),
          "outage_ms": p.get("gap_after_mark_ms"), "phase_ms": None, "reaction_ms": None,
-         "takeover_ms": None, "mark_phase_ms": None}
+         "takeover_ms": None, "mark_phase_ms": None, "master_silent": None}
     m = source(w, master)
-    if m is None or f["outage_ms"] is None:
+    # A frame the watcher dropped could have been the last advert: no phase then.
+    if m is None or f["outage_ms"] is None or (w or {}).get("socket_drops", 0) > 0:
         return f
     last = m["last_ns"]
     ms = lambda ns: round(ns / 1e6, 3)
     f["phase_ms"] = ms(p["gap_after_mark_start_ns"] - last)
     f["reaction_ms"] = ms(p["gap_after_mark_end_ns"] - last)
+    f["master_silent"] = f["phase_ms"] > float(row["advert_int"]) * 1000 + 2
     if w.get("mark_ns"):
         f["mark_phase_ms"] = ms(w["mark_ns"] - last)
     b = source(w, backup)
@@ -90,11 +94,13 @@ def report(master, backup, rows_path, trials, intervals, daemons, seed):
             errors = [f"trial {r['trial']}: {r['error']}" for r in mine if "error" in r]
             errors += [f"trial {f['trial']}: no gap measured" for f in figs
                        if f["outage_ms"] is None]
-            errors += [f"trial {f['trial']}: no advert from {master} seen" for f in figs
+            errors += [f"trial {f['trial']}: no advert from {master} seen (or watcher drops)"
+                       for f in figs
                        if f["outage_ms"] is not None and f["reaction_ms"] is None]
             e = {"trials": len(mine), "mdi_ms": mdi_ms(adv), "per_trial": figs, "errors": errors,
                  "median": {k: median(f[k + "_ms"] for f in figs)
                             for k in ("outage", "phase", "reaction", "takeover", "mark_phase")}}
+            e["master_silent_trials"] = sum(1 for f in figs if f["master_silent"])
             e["median_ms"] = e["median"]["outage"]  # the pre-phase field, kept for readers
             out["results"].setdefault(d, {})[adv] = e
     all_pass = True
