@@ -74,6 +74,19 @@ std::optional<V> lookup(bpf_map* m, const K& k, const std::string& what) {
     return v;
 }
 
+// Forgets the token buckets of instance K, so a new rate applies from a clean slate.
+void purgeRateState(bpf_map* m, const xv_inst_key& k) {
+    std::vector<xv_src_key> doomed;
+    xv_src_key cur{}, next{};
+    const xv_src_key* prev = nullptr;
+    while (bpf_map__get_next_key(m, prev, &next, sizeof(next)) == 0) {
+        if (std::memcmp(&next.inst, &k, sizeof(k)) == 0) doomed.push_back(next);
+        cur = next;
+        prev = &cur;
+    }
+    for (const xv_src_key& d : doomed) remove(m, &d, sizeof(d), describe(k));
+}
+
 }  // namespace
 
 void Dataplane::writeVipBits() {
@@ -163,6 +176,7 @@ void Dataplane::configureInstance(const InstanceId& id, const InstanceFilter& f)
     }
     const bool fresh = !lookup<xv_inst_key, xv_inst_cfg>(skel_->maps.xv_inst, k, describe(k));
     update(skel_->maps.xv_inst, &k, sizeof(k), &cfg, sizeof(cfg), describe(k));
+    purgeRateState(skel_->maps.xv_ratelim, k);
     if (!lookup<xv_inst_key, xv_vrid>(skel_->maps.xv_vrid, k, describe(k))) {
         const xv_vrid vs{};
         update(skel_->maps.xv_vrid, &k, sizeof(k), &vs, sizeof(vs), describe(k));
@@ -185,6 +199,7 @@ void Dataplane::removeInstance(const InstanceId& id) {
     }
     remove(skel_->maps.xv_vrid, &k, sizeof(k), describe(k));
     remove(skel_->maps.xv_vrid_msg, &k, sizeof(k), describe(k));
+    purgeRateState(skel_->maps.xv_ratelim, k);
     if (existed && --filtered_instances_[id.ifindex] == 0) {
         filtered_instances_.erase(id.ifindex);
         updateInterfaceFlags(id.ifindex, 0, XV_IF_FILTER);

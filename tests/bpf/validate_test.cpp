@@ -1,0 +1,299 @@
+// In-kernel advert validation (one counter per drop reason) and the quiet fast path
+// (no ring record for an advert that repeats the expected one; a wakeup for a change).
+#include <gtest/gtest.h>
+#include <net/if.h>
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <vector>
+
+#include "bpf_test_util.hpp"
+
+namespace xvrrp::test {
+namespace {
+
+using dataplane::Dataplane;
+using dataplane::DataplaneOptions;
+using dataplane::InstanceFilter;
+using dataplane::InstanceId;
+using Counter = __u64 xv_stats::*;
+
+const std::array<uint8_t, 16> kMaster{192, 168, 1, 2};
+const std::array<uint8_t, 16> kOther{192, 168, 1, 3};
+const std::array<uint8_t, 16> kSelf{192, 168, 1, 1};
+const std::array<uint8_t, 16> kGroup4{224, 0, 0, 18};
+const auto kMaster6 = v6({0xfe80, 0, 0, 0, 0, 0, 0, 2});
+const auto kGroup6 = v6({0xff02, 0, 0, 0, 0, 0, 0, 0x12});
+const std::array<uint8_t, 8> kPassword{'s', 'e', 'c', 'r', 'e', 't', 0, 0};
+
+constexpr uint8_t kVridV3 = 7, kVridV2 = 8, kVridUnicast = 9, kVridV6 = 7, kVridSpare = 10;
+
+constexpr Counter kCounters[] = {
+    &xv_stats::rx_adverts,  &xv_stats::adv_woken, &xv_stats::adv_quiet,    &xv_stats::rx_passed,
+    &xv_stats::drop_vrid,   &xv_stats::drop_ttl,  &xv_stats::drop_version, &xv_stats::drop_length,
+    &xv_stats::drop_csum,   &xv_stats::drop_auth, &xv_stats::drop_peer,    &xv_stats::drop_rate,
+    &xv_stats::vrid_shared, &xv_stats::truncated, &xv_stats::ring_full};
+
+struct Advert {
+    int family = 4;
+    uint8_t vrid = kVridV3;
+    uint8_t prio = 100;
+    uint16_t interval_cs = 100;
+    int version = 3;
+    std::array<uint8_t, 16> src = kMaster, dst = kGroup4;
+    uint8_t ttl = 255;
+    uint8_t first_addr = 1;  // changes the address list, not its length
+    bool old_unicast = false;
+    std::function<void(Bytes&)> mangle;  // applied after the checksum
+    std::function<void(Bytes&)> edit;    // applied before the checksum
+};
+
+Bytes message(const Advert& a) {
+    Bytes m;
+    if (a.version == 2) {
+        m = vrrpV2(a.vrid, a.prio, {{{10, 0, 0, a.first_addr}}}, uint8_t(a.interval_cs / 100));
+    } else {
+        m = vrrpV3(a.vrid, a.prio, 1, a.family == 4 ? 4 : 16, a.interval_cs);
+        m[8] = a.first_addr;
+    }
+    if (a.edit) a.edit(m);
+    setVrrpChecksum(m, a.family, a.src, a.dst, a.old_unicast);
+    if (a.mangle) a.mangle(m);
+    return m;
+}
+
+Bytes frame(const Advert& a) {
+    FrameSpec s;
+    s.family = a.family;
+    s.saddr = a.src;
+    s.daddr = a.dst;
+    s.ttl = a.ttl;
+    s.payload = message(a);
+    return buildFrame(s);
+}
+
+class Validation : public ::testing::Test {
+  protected:
+    static void SetUpTestSuite() {
+        if (geteuid() == 0) dp_ = Dataplane::open(DataplaneOptions{.pin_root = ""});
+    }
+    static void TearDownTestSuite() { dp_.reset(); }
+    void SetUp() override {
+        ASSERT_EQ(geteuid(), 0u) << "BPF tests must run as root";
+        ASSERT_TRUE(dp_);
+        lo_ = static_cast<int>(if_nametoindex("lo"));
+        v3_ = {lo_, Family::V4, kVridV3};
+        v2_ = {lo_, Family::V4, kVridV2};
+        uni_ = {lo_, Family::V4, kVridUnicast};
+        v6_ = {lo_, Family::V6, kVridV6};
+        spare_ = {lo_, Family::V4, kVridSpare};
+        dp_->configureInstance(v3_, InstanceFilter{});
+        dp_->configureInstance(v2_, InstanceFilter{.version = 2, .auth_pass = kPassword});
+        dp_->configureInstance(
+            uni_,
+            InstanceFilter{.unicast = true,
+                           .peers = {{IpAddr::fromBytes(Family::V4, kMaster.data()), 60, 255}}});
+        dp_->configureInstance(v6_, InstanceFilter{});
+        dp_->configureInstance(spare_, InstanceFilter{.rate_limit = false});
+        drain();
+    }
+    void TearDown() override {
+        if (!dp_) return;
+        for (const auto& id : {v3_, v2_, uni_, v6_, spare_}) dp_->removeInstance(id);
+        dp_->setInterfaceShared(lo_, false);
+        drain();
+    }
+
+    void drain() {
+        dp_->consume([](const xv_advert&) {});
+        woken(dp_->epollFd());  // clear a pending readiness
+    }
+
+    struct Result {
+        int verdict = -1;
+        std::vector<xv_advert> records;
+        bool wakeup = false;
+        uint64_t t0 = 0, t1 = 0;
+    };
+
+    // Runs FRAME; checks the verdict and that exactly the counters in MOVED went up by one.
+    Result run(const Bytes& f, int verdict, std::vector<Counter> moved, const std::string& what) {
+        Result r;
+        const xv_stats before = dp_->stats();
+        r.t0 = monoNs();
+        r.verdict = testRun(dp_->progFd(), f);
+        r.t1 = monoNs();
+        const xv_stats after = dp_->stats();
+        r.wakeup = woken(dp_->epollFd());
+        dp_->consume([&](const xv_advert& ev) { r.records.push_back(ev); });
+        EXPECT_EQ(r.verdict, verdict) << what;
+        for (Counter c : kCounters) {
+            EXPECT_EQ(after.*c - before.*c, std::count(moved.begin(), moved.end(), c) ? 1u : 0u)
+                << what << ": counter at offset "
+                << reinterpret_cast<size_t>(&(static_cast<xv_stats*>(nullptr)->*c));
+        }
+        return r;
+    }
+    Result accepted(const Advert& a, const std::string& what) {
+        Result r = run(frame(a), XDP_DROP, {&xv_stats::rx_adverts, &xv_stats::adv_woken}, what);
+        EXPECT_EQ(r.records.size(), 1u) << what;
+        EXPECT_TRUE(r.wakeup) << what << ": submitted without a wakeup";
+        return r;
+    }
+    void dropped(const Advert& a, Counter c, const std::string& what) {
+        Result r = run(frame(a), XDP_DROP, {c}, what);
+        EXPECT_TRUE(r.records.empty()) << what;
+    }
+
+    static inline std::unique_ptr<Dataplane> dp_;
+    int lo_ = 0;
+    InstanceId v3_, v2_, uni_, v6_, spare_;
+};
+
+TEST_F(Validation, AcceptedAdverts) {
+    accepted(Advert{}, "v3 ipv4 multicast");
+    accepted(Advert{.vrid = kVridV2,
+                    .version = 2,
+                    .edit =
+                        [](Bytes& m) {
+                            m[4] = XV_AUTH_PASS;
+                            std::memcpy(&m[12], kPassword.data(), 8);
+                        }},
+             "v2 PASS with the right password");
+    accepted(Advert{.family = 6, .vrid = kVridV6, .src = kMaster6, .dst = kGroup6}, "v3 ipv6");
+    accepted(Advert{.vrid = kVridUnicast, .dst = kSelf, .ttl = 64}, "unicast peer, ttl in range");
+    accepted(Advert{.vrid = kVridUnicast, .dst = kSelf, .old_unicast = true},
+             "unicast with keepalived's old pseudo-header");
+}
+
+TEST_F(Validation, EachDropReasonHasItsCounter) {
+    dropped(Advert{.vrid = 99}, &xv_stats::drop_vrid, "unknown vrid");
+    dropped(Advert{.family = 6, .vrid = kVridV2, .src = kMaster6, .dst = kGroup6},
+            &xv_stats::drop_vrid, "vrid configured for the other family");
+    dropped(Advert{.ttl = 64}, &xv_stats::drop_ttl, "multicast ttl 64");
+    dropped(Advert{.family = 6, .vrid = kVridV6, .src = kMaster6, .dst = kGroup6, .ttl = 1},
+            &xv_stats::drop_ttl, "ipv6 hop limit 1");
+    dropped(Advert{.vrid = kVridUnicast, .dst = kSelf, .ttl = 10}, &xv_stats::drop_ttl,
+            "unicast ttl below the peer's min_ttl");
+    dropped(Advert{.vrid = kVridV3, .version = 2}, &xv_stats::drop_version, "v2 to a v3 instance");
+    dropped(Advert{.edit = [](Bytes& m) { m[0] = 0x32; }}, &xv_stats::drop_version, "type 2");
+    dropped(Advert{.edit = [](Bytes& m) { m[3] = 2; }}, &xv_stats::drop_length,
+            "count 2, one address");
+    dropped(Advert{.edit = [](Bytes& m) { m.resize(m.size() + 4); }}, &xv_stats::drop_length,
+            "trailing bytes");
+    dropped(Advert{.mangle = [](Bytes& m) { m[7] ^= 1; }}, &xv_stats::drop_csum, "bad checksum");
+    dropped(Advert{.dst = {239, 1, 1, 1}, .old_unicast = true}, &xv_stats::drop_csum,
+            "old pseudo-header on multicast");
+    dropped(Advert{.family = 6,
+                   .vrid = kVridV6,
+                   .src = kMaster6,
+                   .dst = kGroup6,
+                   .mangle = [](Bytes& m) { m[9] ^= 0x10; }},
+            &xv_stats::drop_csum, "ipv6 bad checksum");
+    dropped(Advert{.vrid = kVridV2,
+                   .version = 2,
+                   .edit =
+                       [](Bytes& m) {
+                           m[4] = XV_AUTH_PASS;
+                           std::memcpy(&m[12], "wrong!!!", 8);
+                       }},
+            &xv_stats::drop_auth, "v2 wrong password");
+    dropped(Advert{.vrid = kVridV2, .version = 2}, &xv_stats::drop_auth, "v2 auth type none");
+    dropped(Advert{.vrid = kVridUnicast, .src = kOther, .dst = kSelf}, &xv_stats::drop_peer,
+            "source not a unicast peer");
+}
+
+TEST_F(Validation, SharedInterfacePassesUnknownVrids) {
+    dp_->setInterfaceShared(lo_, true);
+    Result r = run(frame(Advert{.vrid = 99}), XDP_PASS, {&xv_stats::vrid_shared}, "shared");
+    EXPECT_TRUE(r.records.empty());
+    // Configured instances are still checked and delivered.
+    dropped(Advert{.ttl = 64}, &xv_stats::drop_ttl, "shared, own vrid, ttl 64");
+    accepted(Advert{}, "shared, own vrid");
+}
+
+TEST_F(Validation, UnfilteredInterfaceDeliversEverything) {
+    for (const auto& id : {v3_, v2_, uni_, v6_, spare_}) dp_->removeInstance(id);
+    Result r = run(frame(Advert{.vrid = 99, .ttl = 1}), XDP_DROP, {&xv_stats::rx_adverts},
+                   "no instance configured");
+    EXPECT_EQ(r.records.size(), 1u);
+}
+
+TEST_F(Validation, PerSourceRateLimit) {
+    dp_->configureInstance(v3_, InstanceFilter{.rate_pps = 10, .burst = 3});
+    const xv_stats before = dp_->stats();
+    EXPECT_EQ(testRun(dp_->progFd(), frame(Advert{}), 10), XDP_DROP);
+    const xv_stats after = dp_->stats();
+    // 10 back to back within microseconds: the burst passes, the rest is over 10/s.
+    EXPECT_EQ(after.rx_adverts - before.rx_adverts, 3u);
+    EXPECT_EQ(after.drop_rate - before.drop_rate, 7u);
+    drain();
+    // Another source has its own bucket.
+    accepted(Advert{.src = kOther}, "second source");
+}
+
+TEST_F(Validation, QuietFastPath) {
+    const Advert steady{};
+    Result first = accepted(steady, "first advert");
+    ASSERT_EQ(first.records.size(), 1u);
+    dp_->expectMaster(v3_, first.records[0]);
+    EXPECT_EQ(dp_->lastSeen(v3_), 0u);
+
+    Result q = run(frame(steady), XDP_DROP, {&xv_stats::adv_quiet}, "repeat");
+    EXPECT_TRUE(q.records.empty());
+    EXPECT_FALSE(q.wakeup) << "a quiet advert woke the daemon";
+    EXPECT_GE(dp_->lastSeen(v3_), q.t0);
+    EXPECT_LE(dp_->lastSeen(v3_), q.t1);
+    auto vs = dp_->vridState(v3_);
+    ASSERT_TRUE(vs);
+    EXPECT_EQ(vs->adverts, 2u);
+    EXPECT_EQ(vs->quiet, 1u);
+    EXPECT_EQ(vs->woken, 1u);
+
+    struct Change {
+        std::string name;
+        Advert a;
+    } changes[] = {
+        {"priority up", Advert{.prio = 101}},      {"priority 0", Advert{.prio = 0}},
+        {"new source", Advert{.src = kOther}},     {"interval", Advert{.interval_cs = 200}},
+        {"address list", Advert{.first_addr = 9}},
+    };
+    for (const Change& c : changes) {
+        Result r = accepted(c.a, c.name);
+        ASSERT_EQ(r.records.size(), 1u);
+        EXPECT_EQ(0, std::memcmp(r.records[0].vrrp, message(c.a).data(), message(c.a).size()))
+            << c.name;
+    }
+    EXPECT_EQ(dp_->vridState(v3_)->woken, 6u);
+    run(frame(steady), XDP_DROP, {&xv_stats::adv_quiet}, "expectation unchanged");
+
+    dp_->forgetMaster(v3_);
+    accepted(steady, "after forgetMaster");
+    dp_->expectMaster(v3_, first.records[0]);
+    dp_->expectMaster(v3_, IpAddr::fromBytes(Family::V4, kMaster.data()), 0, 100,
+                      message(Advert{.prio = 0}));
+    accepted(Advert{.prio = 0}, "priority 0 is never expected");
+}
+
+TEST_F(Validation, RingOverflowForcesResync) {
+    Result first = accepted(Advert{}, "first advert");
+    ASSERT_EQ(first.records.size(), 1u);
+    dp_->expectMaster(v3_, first.records[0]);
+    run(frame(Advert{}), XDP_DROP, {&xv_stats::adv_quiet}, "quiet before overflow");
+
+    // Fill the ring with another instance's adverts, leaving no room.
+    constexpr uint32_t kRecord = sizeof(xv_advert) + 8;
+    EXPECT_EQ(testRun(dp_->progFd(), frame(Advert{.vrid = kVridSpare}), XV_RING_BYTES / kRecord),
+              XDP_DROP);
+    const uint64_t overflows = dp_->ringOverflows();
+    run(frame(Advert{.prio = 150}), XDP_DROP, {&xv_stats::ring_full}, "change lost");
+    EXPECT_EQ(dp_->ringOverflows(), overflows + 1);
+    EXPECT_FALSE(dp_->vridState(v3_)->flags & XV_VRID_EXPECT);
+    drain();
+    // The steady advert is no longer absorbed: the daemon hears the master again.
+    accepted(Advert{}, "after the overflow");
+}
+
+}  // namespace
+}  // namespace xvrrp::test
