@@ -32,13 +32,14 @@ std::string renderConfig(const Scenario& s, int priority, const IpAddr& self, co
     if (s.auth)
         c << "  authentication {\n"
           << "    auth_type PASS\n"
-          << "    auth_pass xvInt3r0\n"
+          << "    auth_pass " << s.authPass << "\n"
           << "  }\n";
     if (s.unicast)
         c << "  unicast_src_ip " << self.str() << "\n"
           << "  unicast_peer {\n"
           << "    " << peer.str() << "\n"
           << "  }\n";
+    if (!s.extra.empty()) c << "  " << s.extra << "\n";
     c << "  virtual_ipaddress {\n"
       << "    " << vip.str() << (vip.isV4() ? "/24" : "/64") << " dev eth0\n"
       << "  }\n"

@@ -28,6 +28,8 @@ struct Scenario {
     bool auth = false;             // VRRPv2 auth_type PASS
     bool unicast = false;          // unicast_src_ip / unicast_peer
     int vrid = 51;
+    std::string authPass = "xvInt3r0";
+    std::string extra;             // more vrrp_instance lines, verbatim
 };
 
 enum class Kind { Xvrrpd, Keepalived };

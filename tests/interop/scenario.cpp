@@ -29,7 +29,8 @@ void writeFile(const std::string& path, const std::string& text) {
 }
 
 struct Pair {
-    Pair(const Scenario& s, Kind masterKind)
+    // `kaS` differs from `s` only in negative controls.
+    Pair(const Scenario& s, const Scenario& kaS, Kind masterKind)
         : lab({"xv", "ka", "client"}, {.tag = "iop", .keepLogs = ::getenv("XVRRP_INTEROP_KEEP") != nullptr}),
           vip(s.family == Family::V4 ? lab.vip4(100) : lab.vip6(0x100)) {
         const bool xvHigh = masterKind == Kind::Xvrrpd;
@@ -38,7 +39,7 @@ struct Pair {
         };
         writeFile(lab.logDir() + "/xv.conf", renderConfig(s, xvHigh ? kHighPriority : kLowPriority,
                                                           addr("xv"), addr("ka"), vip));
-        writeFile(lab.logDir() + "/ka.conf", renderConfig(s, xvHigh ? kLowPriority : kHighPriority,
+        writeFile(lab.logDir() + "/ka.conf", renderConfig(kaS, xvHigh ? kLowPriority : kHighPriority,
                                                           addr("ka"), addr("xv"), vip));
         xv = std::make_unique<Node>(Kind::Xvrrpd, lab, "xv", lab.logDir() + "/xv.conf");
         ka = std::make_unique<Node>(Kind::Keepalived, lab, "ka", lab.logDir() + "/ka.conf");
@@ -122,6 +123,10 @@ void record(const std::string& key, long ms) {
     std::cout << "[interop] " << key << " = " << ms << " ms\n";
 }
 
+void removeStale() {
+    for (const char* t : {"iop-hub", "iop-xv", "iop-ka", "iop-client"}) lab::Netns::removeStale(t);
+}
+
 }  // namespace
 
 void requireEnvironment() {
@@ -134,8 +139,8 @@ void requireEnvironment() {
 }
 
 void runScenario(const Scenario& s, Kind masterKind) {
-    for (const char* t : {"iop-hub", "iop-xv", "iop-ka", "iop-client"}) lab::Netns::removeStale(t);
-    Pair p(s, masterKind);
+    removeStale();
+    Pair p(s, s, masterKind);
     Node& high = *p.high;
     Node& low = *p.low;
     const std::string tag = s.name + "." + kindName(masterKind) + "_master";
@@ -213,6 +218,35 @@ void runScenario(const Scenario& s, Kind masterKind) {
     std::string lines;
     for (const auto& l : bad) lines += "  " + l + "\n";
     EXPECT_TRUE(bad.empty()) << "keepalived complained:\n" << lines;
+}
+
+void runWrongPasswordControl(const Scenario& s) {
+    removeStale();
+    Scenario other = s;
+    other.authPass = "0therPw";
+    Pair p(s, other, Kind::Xvrrpd);
+    p.low->start();
+    p.high->start();
+    // keepalived drops every advert, so it becomes master too: both detectors
+    // this suite relies on must see it.
+    EXPECT_TRUE(waitUntil([&] { return p.xv->holdsVip(p.vip) && p.ka->holdsVip(p.vip); },
+                          masterDownInterval(s, kLowPriority) + std::chrono::seconds(4)))
+        << "expected a dual master with mismatched passwords";
+    EXPECT_TRUE(waitUntil([&] { return !keepalivedComplaints(p.ka->logs()).empty(); },
+                          std::chrono::seconds(3)))
+        << "keepalived did not complain about the password:\n" << p.ka->logs();
+    EXPECT_TRUE(waitUntil(
+        [&] {
+            auto st = p.xv->status();
+            return st && (*st)["instances"][0]["counters"].value("adverts_rejected", 0) > 0 &&
+                   (*st)["instances"][0].contains("last_reject");
+        },
+        std::chrono::seconds(3)))
+        << "xvrrpd did not count keepalived's adverts as rejected";
+    for (const auto& l : keepalivedComplaints(p.ka->logs())) std::cout << "[interop] control: " << l << "\n";
+    if (auto st = p.xv->status())
+        std::cout << "[interop] control: xvrrpd last_reject "
+                  << (*st)["instances"][0].value("last_reject", "") << "\n";
 }
 
 }  // namespace xvrrp::interop

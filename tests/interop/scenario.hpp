@@ -15,6 +15,11 @@ inline constexpr int kLowPriority = 100;
 // in xvrrpd's counters. Measured figures go to stdout and RecordProperty.
 void runScenario(const Scenario& s, Kind master);
 
+// Negative control: keepalived gets another auth_pass. A dual master, a
+// keepalived complaint and xvrrpd's rejected adverts must all be seen, or the
+// checks above could not fail.
+void runWrongPasswordControl(const Scenario& s);
+
 // Fails the test when the machine lacks something the suite needs.
 void requireEnvironment();
 

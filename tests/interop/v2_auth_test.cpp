@@ -24,5 +24,7 @@ TEST_F(Interop, XvrrpdMasterKeepalivedBackup) { runScenario(kScenario, Kind::Xvr
 
 TEST_F(Interop, KeepalivedMasterXvrrpdBackup) { runScenario(kScenario, Kind::Keepalived); }
 
+TEST_F(Interop, WrongPasswordIsDetected) { runWrongPasswordControl(kScenario); }
+
 }  // namespace
 }  // namespace xvrrp::interop
