@@ -14,7 +14,8 @@ import sys
 METRICS = {
     "outage": "client-seen gap between echo replies (1 ms probes) spanning the cut",
     "phase": "cut (client's last reply before the gap) - the master's last advert that "
-             "reached the backup's port; uniform in [0, advert_int) by design",
+             "reached the backup's port; by design one random delay per trial for both "
+             "daemons (paired) after an advert, stratified over [0, advert_int)",
     "reaction": "outage + phase = last advert heard by the backup -> first echo reply from "
                 "the new master; the backup's timer starts at that advert, so a correct "
                 "daemon shows ~MDI plus GARP and one probe interval, whatever the phase",
