@@ -231,7 +231,7 @@ void Arbiter::startRound() {
 }
 
 void Arbiter::watchChild(SshQuery& q) {
-    if (q.done()) return;
+    if (!q.started()) return;
     Child& c = q.child();
     for (int fd : {c.outFd(), c.errFd()}) {
         watch(fd, [this, &c, fd](uint32_t) {
@@ -255,10 +255,9 @@ void Arbiter::watchChild(SshQuery& q) {
 }
 
 void Arbiter::unwatchChild(SshQuery& q) {
-    if (q.done() && !q.child().pipesClosed()) {
-        unwatch(q.child().outFd());
-        unwatch(q.child().errFd());
-    }
+    if (!q.started()) return;
+    unwatch(q.child().outFd());
+    unwatch(q.child().errFd());
     unwatch(q.child().pidFd());
 }
 

@@ -36,7 +36,8 @@ SshOutcome sshOutcome(bool timed_out, int exit_code, int term_signal, const std:
 class SshQuery {
 public:
     SshQuery(std::vector<std::string> argv, SteadyClock::time_point deadline);
-    Child& child() { return *child_; }
+    bool started() const { return child_ != nullptr; }
+    Child& child() { return *child_; }  // only when started()
     SteadyClock::time_point deadline() const { return deadline_; }
     // Kills the child when the deadline has passed (reap follows on the pidfd).
     void expire(SteadyClock::time_point now);
