@@ -27,6 +27,30 @@ struct {
 } xv_ifcfg SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xv_global);
+} xv_global SEC(".maps");
+
+/* Flags of IFINDEX. The hash lookup costs more than the rest of the non-VRRP path, so
+ * callers that only need XV_IF_NO_ETH skip it while no interface has that flag. */
+static __always_inline __u32 xv_if_flags(__u32 ifindex, bool only_no_eth)
+{
+	struct xv_if_cfg *cfg;
+	struct xv_global *g;
+	__u32 zero = 0;
+
+	if (only_no_eth) {
+		g = bpf_map_lookup_elem(&xv_global, &zero);
+		if (!g || !g->no_eth_ifaces)
+			return 0;
+	}
+	cfg = bpf_map_lookup_elem(&xv_ifcfg, &ifindex);
+	return cfg ? cfg->flags : 0;
+}
+
+struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, XV_MAX_VIPS);
 	__type(key, struct xv_addr_key);

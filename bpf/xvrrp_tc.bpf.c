@@ -24,7 +24,6 @@ int xv_tx(struct __sk_buff *skb)
 	struct ipv6hdr *ip6 = NULL;
 	struct iphdr *ip4 = NULL;
 	struct xv_meta m = {};
-	struct xv_if_cfg *cfg;
 	struct xv_stats *st;
 	enum xv_parse r = XV_P_NOT_VRRP;
 	enum xv_eff eff = XV_E_NONE;
@@ -35,8 +34,7 @@ int xv_tx(struct __sk_buff *skb)
 	st = bpf_map_lookup_elem(&xv_stats, &key);
 	if (!st)
 		return TC_ACT_OK;
-	cfg = bpf_map_lookup_elem(&xv_ifcfg, &ifindex);
-	if (cfg && (cfg->flags & XV_IF_NO_ETH))
+	if (xv_if_flags(ifindex, true) & XV_IF_NO_ETH)
 		proto = skb->protocol;
 	else
 		r = xv_parse_eth(&cur, end, &proto, &m);

@@ -271,7 +271,6 @@ int xv_rx(struct xdp_md *ctx)
 	struct ipv6hdr *ip6 = NULL;
 	struct iphdr *ip4 = NULL;
 	struct xv_meta m = {};
-	struct xv_if_cfg *cfg;
 	struct xv_stats *st;
 	__u32 key = 0, flags;
 	__u8 nh = XV_NH_UNKNOWN;
@@ -285,8 +284,7 @@ int xv_rx(struct xdp_md *ctx)
 	st = bpf_map_lookup_elem(&xv_stats, &key);
 	if (!st)
 		return XDP_PASS;
-	cfg = bpf_map_lookup_elem(&xv_ifcfg, &ifindex);
-	flags = cfg ? cfg->flags : 0;
+	flags = xv_if_flags(ifindex, true);
 
 	if (flags & XV_IF_NO_ETH) {
 		/* tun/WireGuard: no link header, the IP version nibble decides. */
@@ -348,6 +346,7 @@ int xv_rx(struct xdp_md *ctx)
 		st->truncated++;
 		return XDP_PASS;
 	}
+	flags = xv_if_flags(ifindex, false);
 	if (flags & XV_IF_FILTER)
 		return xv_vrrp_filtered(ctx, st, &m, hdr, off, len, flags, ts);
 	return xv_submit(ctx, st, &m, off, len, ts, NULL, false);

@@ -138,6 +138,15 @@ struct xv_if_cfg {
 XV_CHECK(xv_if_cfg, flags, 0);
 XV_ASSERT(sizeof(struct xv_if_cfg) == 4, "xv_if_cfg size");
 
+/* xv_global (one entry): summaries that keep per-packet hash lookups off the common path. */
+struct xv_global {
+	__u32 no_eth_ifaces; /* xv_ifcfg entries with XV_IF_NO_ETH; 0: skip the lookup */
+	__u32 pad;           /* zero */
+};
+XV_CHECK(xv_global, no_eth_ifaces, 0);
+XV_CHECK(xv_global, pad, 4);
+XV_ASSERT(sizeof(struct xv_global) == 8, "xv_global size");
+
 /* Identifies one VRRP instance: key of xv_fence (and of per-instance maps). */
 struct xv_inst_key {
 	__u32 ifindex;
@@ -331,6 +340,8 @@ static_assert(std::is_trivially_copyable_v<xv_inst_key>);
 static_assert(std::has_unique_object_representations_v<xv_inst_key>);
 static_assert(std::is_trivially_copyable_v<xv_fence>);
 static_assert(std::has_unique_object_representations_v<xv_fence>);
+static_assert(std::is_trivially_copyable_v<xv_global>);
+static_assert(std::has_unique_object_representations_v<xv_global>);
 static_assert(std::is_trivially_copyable_v<xv_addr_key>);
 static_assert(std::has_unique_object_representations_v<xv_addr_key>);
 static_assert(std::is_trivially_copyable_v<xv_vip>);

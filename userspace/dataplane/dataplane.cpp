@@ -146,6 +146,7 @@ void Dataplane::loadEgress() {
     const std::pair<bpf_map*, bpf_map*> maps[] = {
         {tc_->maps.xv_stats, skel_->maps.xv_stats},
         {tc_->maps.xv_ifcfg, skel_->maps.xv_ifcfg},
+        {tc_->maps.xv_global, skel_->maps.xv_global},
         {tc_->maps.xv_vips, skel_->maps.xv_vips},
         {tc_->maps.xv_vipbits, skel_->maps.xv_vipbits},
         {tc_->maps.xv_fence, skel_->maps.xv_fence},
@@ -243,8 +244,23 @@ xv_stats Dataplane::stats() const {
     return out;
 }
 
+// xv_global.no_eth_ifaces after if_flags_ changed: XDP only looks up xv_ifcfg for
+// non-VRRP frames while some interface has XV_IF_NO_ETH.
+void Dataplane::writeGlobal() {
+    xv_global g{};
+    for (const auto& [ifindex, flags] : if_flags_) g.no_eth_ifaces += (flags & XV_IF_NO_ETH) != 0;
+    const uint32_t zero = 0;
+    if (int err = bpf_map__update_elem(skel_->maps.xv_global, &zero, sizeof(zero), &g, sizeof(g),
+                                       BPF_ANY);
+        err) {
+        throw DataplaneError("bpf_map_update_elem(xv_global): " + errText(err));
+    }
+}
+
 void Dataplane::setInterfaceFlags(int ifindex, uint32_t flags) {
     if_flags_[ifindex] = flags;
+    // Before the entry when adding NO_ETH, so no frame is parsed as Ethernet by mistake.
+    writeGlobal();
     uint32_t key = static_cast<uint32_t>(ifindex);
     xv_if_cfg cfg{flags};
     if (int err = bpf_map__update_elem(skel_->maps.xv_ifcfg, &key, sizeof(key), &cfg, sizeof(cfg),
@@ -268,6 +284,7 @@ void Dataplane::updateInterfaceFlags(int ifindex, uint32_t set, uint32_t clear) 
 
 void Dataplane::clearInterfaceFlags(int ifindex) {
     if_flags_.erase(ifindex);
+    writeGlobal();
     uint32_t key = static_cast<uint32_t>(ifindex);
     int err = bpf_map__delete_elem(skel_->maps.xv_ifcfg, &key, sizeof(key), 0);
     if (err && err != -ENOENT) {

@@ -178,6 +178,7 @@ class Dataplane {
     void detachEgress(int ifindex, const std::string& ifname);
     void updateInterfaceFlags(int ifindex, uint32_t set, uint32_t clear);
     void writeVipBits();
+    void writeGlobal();
     void checkExisting(int ifindex, const std::string& ifname);
     SkelPtr openInstance(const std::string& ifname);
     static int onRecord(void* self, void* data, size_t size);
