@@ -196,6 +196,11 @@ TEST_F(DataplaneKernel, AttachOnVethInNetns) {
                 EXPECT_EQ(progName(id), "xv_rx");
             }
 
+            // xv_tx sits on the clsact egress hook of the same interface.
+            EXPECT_TRUE(dp->attachment(xva)->egress);
+            EXPECT_EQ(ns.run("tc filter show dev xva egress | grep -q xv_tx"), 0)
+                << "no xv_tx filter on xva egress";
+
             // One advert from the peer reaches the ring through the attached program.
             FrameSpec spec;
             spec.payload = vrrpV2(42, 150, {{{10, 9, 9, 9}}});
@@ -260,6 +265,8 @@ TEST_F(DataplaneKernel, AttachOnVethInNetns) {
             EXPECT_NE(skb_id, 0u);
         }
         EXPECT_EQ(xdpProgId(xva), 0u) << "XDP still attached to xva after shutdown";
+        EXPECT_NE(ns.run("tc filter show dev xva egress | grep -q xv_tx"), 0)
+            << "xv_tx still on xva egress after shutdown";
         EXPECT_EQ(xdpProgId(static_cast<int>(if_nametoindex("xvd"))), 0u);
     });
 }

@@ -7,6 +7,7 @@
 
 #include "bpf_test_util.hpp"
 #include "dataplane/fence.hpp"
+#include "dataplane/inspect.hpp"
 
 namespace xvrrp::test {
 namespace {
@@ -259,6 +260,51 @@ TEST_F(Verdicts, FenceSurvivesDaemonRestart) {
     EXPECT_TRUE(dp->isFenced(id));
     outside.unfence(id);
     EXPECT_FALSE(dp->isFenced(id));
+}
+
+// Output of COMMAND, or "" when it fails.
+std::string capture(const std::string& command) {
+    std::string out;
+    if (FILE* p = ::popen(command.c_str(), "r")) {
+        char buf[4096];
+        size_t n;
+        while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
+        if (::pclose(p) != 0) return "";
+    }
+    return out;
+}
+
+TEST_F(Verdicts, InspectAndBpftoolShowNamedFields) {
+    setup(Scenario::kFresh);
+    fences_->fence(inst6_, XV_FENCE_OPERATOR);
+    const nlohmann::json j = dataplane::inspectMaps(root_->path());
+    EXPECT_TRUE(j["missing"].empty()) << j["missing"].dump();
+    const auto& vips = j["maps"]["xv_vips"];
+    ASSERT_EQ(vips.size(), 2u) << vips.dump();
+    bool saw_v4 = false;
+    for (const auto& v : vips) {
+        if (v["addr"] == "10.0.0.100") {
+            saw_v4 = true;
+            EXPECT_EQ(v["verdict"], "pass");
+            EXPECT_EQ(v["instance"]["vrid"], 51);
+            EXPECT_EQ(v["max_age_ns"], 10000000000ull);
+        }
+    }
+    EXPECT_TRUE(saw_v4) << vips.dump();
+    EXPECT_EQ(j["maps"]["xv_fence"].size(), 1u);
+    EXPECT_EQ(j["maps"]["xv_fence"][0]["by"], "operator");
+    EXPECT_GE(j["maps"]["xv_heartbeat"]["age_ns"].get<int64_t>(), 0);
+    EXPECT_EQ(j["maps"]["xv_vipbits"]["bits_set"], 2u);
+    EXPECT_TRUE(j["maps"]["xv_stats"].contains("vip_stale"));
+
+    // bpftool reads the BTF: field names, not hex blobs.
+    const std::string dump = capture("bpftool map dump pinned " + root_->path() + "/xv_vips");
+    EXPECT_NE(dump.find("\"verdict\""), std::string::npos) << dump;
+    EXPECT_NE(dump.find("\"max_age_ns\""), std::string::npos) << dump;
+    const std::string fence = capture("bpftool map dump pinned " + root_->path() + "/xv_fence");
+    EXPECT_NE(fence.find("\"since_ns\""), std::string::npos) << fence;
+    const std::string prog = capture("bpftool prog show name xv_rx");
+    EXPECT_NE(prog.find("xv_rx"), std::string::npos) << prog;
 }
 
 }  // namespace
