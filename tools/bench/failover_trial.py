@@ -98,6 +98,12 @@ def report(master, backup, rows_path, trials, intervals, daemons, seed):
             errors += [f"trial {f['trial']}: no advert from {master} seen (or watcher drops)"
                        for f in figs
                        if f["outage_ms"] is not None and f["reaction_ms"] is None]
+            # RFC 5798 section 6.4.2: no takeover before MDI after the last advert, so
+            # a shorter reaction means the client never lost the VIP or the probe
+            # stopped before the real gap closed.
+            errors += [f"trial {f['trial']}: reaction {f['reaction_ms']} ms < MDI - 2 ms"
+                       for f in figs if f["reaction_ms"] is not None
+                       and f["reaction_ms"] < mdi_ms(adv) - 2]
             e = {"trials": len(mine), "mdi_ms": mdi_ms(adv), "per_trial": figs, "errors": errors,
                  "median": {k: median(f[k + "_ms"] for f in figs)
                             for k in ("outage", "phase", "reaction", "takeover", "mark_phase")}}
