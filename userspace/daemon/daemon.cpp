@@ -10,12 +10,14 @@
 
 #include <cerrno>
 #include <cstring>
+#include <algorithm>
 #include <set>
 #include <stdexcept>
 
 #include "control/server.hpp"
 #include "dataplane/dataplane.hpp"
 #include "daemon/net_effects.hpp"
+#include "daemon/tracking.hpp"
 #include "daemon/validate.hpp"
 #include "net/link_monitor.hpp"
 #include "net/netlink.hpp"
@@ -93,14 +95,75 @@ void Daemon::start() {
         options_.control, [this](const nlohmann::json& req) { return handleControl(req); });
     epollAdd(epoll_fd_, control_->listenFd());
 
+    startTracking();  // before the first transitions, so their notify scripts run
     setupInstances();
+    recomputePriorities();
     armTimer();
+}
+
+void Daemon::startTracking() {
+    for (int fd : tracking_fds_) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+    tracking_.reset();
+    tracking_ = std::make_unique<Tracking>(*config_, [this] { recomputePriorities(); });
+    tracking_fds_ = tracking_->fds();
+    for (int fd : tracking_fds_) epollAdd(epoll_fd_, fd);
+}
+
+// Trackers decide each instance's effective priority, or a fault (weight 0 failures).
+void Daemon::recomputePriorities() {
+    if (!tracking_) return;
+    auto t = now();
+    auto link_up = [this](const std::string& name) {
+        auto l = netlink_->linkByName(name);
+        return l && l->running();
+    };
+    for (auto& rt : instances_) {
+        auto ep = tracking_->evaluate(rt->cfg(), link_up);
+        nlohmann::json rep = {{"base", ep.base}, {"total", ep.total}, {"effective", ep.priority}};
+        nlohmann::json items = nlohmann::json::array();
+        for (const auto& c : ep.breakdown) {
+            static const char* kKinds[] = {"script", "interface", "file", "process"};
+            static const char* kStates[] = {"INIT", "UP", "DOWN"};
+            items.push_back({{"kind", kKinds[static_cast<int>(c.kind)]},
+                             {"name", c.name},
+                             {"state", kStates[static_cast<int>(c.state)]},
+                             {"weight", c.weight},
+                             {"reverse", c.reverse},
+                             {"delta", c.delta},
+                             {"fault", c.fault}});
+        }
+        rep["trackers"] = items;
+        rt->setTrackReport(rep);
+        if (!rt->bound()) continue;
+        rt->setFault("track", ep.fault, ep.fault_reason, t);
+        if (!ep.fault && ep.priority != rt->machine().effective_priority) {
+            spdlog::info("({}) Changing effective priority from {} to {}", rt->cfg().name,
+                         rt->machine().effective_priority, ep.priority);
+            rt->handle(vrrp::PriorityChanged{ep.priority}, t);
+        }
+    }
+}
+
+// keepalived runs notify scripts for every state an instance enters; STOP on shutdown.
+void Daemon::wireInstance(InstanceRuntime& rt) {
+    rt.setEffects(effects_.get(), effects_.get());
+    rt.onStateChange([this](const InstanceRuntime& r, const vrrp::StateChanged& sc) {
+        if (!tracking_) return;
+        notify::NotifyState st;
+        switch (sc.to) {
+            case vrrp::State::Master: st = notify::NotifyState::Master; break;
+            case vrrp::State::Backup: st = notify::NotifyState::Backup; break;
+            case vrrp::State::Fault: st = notify::NotifyState::Fault; break;
+            default: st = notify::NotifyState::Stop; break;
+        }
+        tracking_->notifier().instanceChanged(r.cfg().name, st, r.machine().effective_priority);
+    });
 }
 
 void Daemon::setupInstances() {
     for (const auto& inst : config_->instances) {
         auto rt = std::make_unique<InstanceRuntime>(*config_, inst);
-        rt->setEffects(effects_.get(), effects_.get());
+        wireInstance(*rt);
         instances_.push_back(std::move(rt));
     }
     auto t = now();
@@ -185,6 +248,8 @@ int Daemon::run() {
                 onLinkEvents();
             else if (control_->owns(fd))
                 control_->handle(epoll_fd_, fd, events[i].events);
+            else if (tracking_)
+                tracking_->onReadable(fd);
         }
         armTimer();
     }
@@ -285,6 +350,7 @@ void Daemon::onLinkEvents() {
             applyLinkState(*rt, link && link->running(), rt->cfg().interface, t);
         }
     }
+    recomputePriorities();
     if (retry_unbound) {
         for (auto& rt : instances_) {
             if (rt->bound()) continue;
@@ -334,6 +400,20 @@ void Daemon::shutdown() {
         if (rt->addressesInstalled()) rt->releaseAddresses();
     if (dataplane_) dataplane_->detachAll();
     attached_.clear();
+    // notify_stop scripts get about a second, as in keepalived.
+    if (tracking_) {
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
+        epoll_event ev[8];
+        while (tracking_->notifier().stopScriptsRunning() > 0 &&
+               std::chrono::steady_clock::now() < deadline) {
+            int n = ::epoll_wait(epoll_fd_, ev, 8, 100);
+            for (int i = 0; i < n; ++i)
+                if (std::find(tracking_fds_.begin(), tracking_fds_.end(), ev[i].data.fd) !=
+                    tracking_fds_.end())
+                    tracking_->onReadable(ev[i].data.fd);
+        }
+        tracking_.reset();
+    }
     spdlog::info("Stopped");
 }
 

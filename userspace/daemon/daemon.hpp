@@ -29,6 +29,7 @@ class Server;
 namespace xvrrp::daemon {
 
 class NetlinkEffects;
+class Tracking;
 
 class Daemon {
 public:
@@ -60,6 +61,9 @@ private:
     nlohmann::json reload();
     void startInstance(InstanceRuntime& rt, vrrp::TimePoint t);
     void detachUnused();
+    void startTracking();
+    void recomputePriorities();
+    void wireInstance(InstanceRuntime& rt);
     nlohmann::json status() const;
     nlohmann::json handleControl(const nlohmann::json& req);
     vrrp::TimePoint now() const;
@@ -76,6 +80,8 @@ private:
     std::unique_ptr<NetlinkEffects> effects_;
     std::unique_ptr<dataplane::Dataplane> dataplane_;
     std::unique_ptr<control::Server> control_;
+    std::unique_ptr<Tracking> tracking_;
+    std::vector<int> tracking_fds_;
     std::vector<std::unique_ptr<InstanceRuntime>> instances_;
     std::map<int, std::string> attached_;  // ifindex -> ifname with our XDP program
     uint64_t rx_unknown_vrid_ = 0;

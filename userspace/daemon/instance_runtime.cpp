@@ -124,6 +124,7 @@ void InstanceRuntime::execute(const vrrp::Action& a, TimePoint now) {
                     spdlog::info("({}) Entering {} STATE", cfg_->name, vrrp::stateName(act.to));
                 spdlog::debug("({}) {} -> {}: {}", cfg_->name, vrrp::stateName(act.from),
                               vrrp::stateName(act.to), act.reason);
+                if (state_hook_) state_hook_(*this, act);
             }
         },
         a);

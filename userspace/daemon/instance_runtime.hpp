@@ -2,11 +2,14 @@
 // One configured VRRP instance at run time: its state machine value plus what the interpreter
 // needs to carry out actions (addresses, destinations, pending announcements).
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "config/config.hpp"
 #include "daemon/effects.hpp"
@@ -67,6 +70,12 @@ public:
     void useOldUnicastChecksum() { old_unicast_checksum_ = true; }
     bool oldUnicastChecksum() const { return old_unicast_checksum_; }
 
+    using StateHook = std::function<void(const InstanceRuntime&, const vrrp::StateChanged&)>;
+    void onStateChange(StateHook hook) { state_hook_ = std::move(hook); }
+    // Tracker sum behind the effective priority, for status.
+    void setTrackReport(nlohmann::json report) { track_report_ = std::move(report); }
+    const nlohmann::json& trackReport() const { return track_report_; }
+
     void setEffects(AddressTable* addresses, Announcer* announcer) {
         addresses_ = addresses;
         announcer_ = announcer;
@@ -97,6 +106,8 @@ private:
     bool installed_ = false;
     bool old_unicast_checksum_ = false;
     std::map<std::string, std::string> faults_;  // source -> reason
+    StateHook state_hook_;
+    nlohmann::json track_report_;
     std::vector<vrrp::TimePoint> announce_at_;  // pending GARP/NA rounds, sorted
     InstanceCounters counters_;
 };

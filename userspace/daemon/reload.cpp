@@ -89,7 +89,7 @@ nlohmann::json Daemon::reload() {
     for (const auto& inst : next->instances) {
         if (carried.count(inst.name)) continue;
         auto rt = std::make_unique<InstanceRuntime>(*next, inst);
-        rt->setEffects(effects_.get(), effects_.get());
+        wireInstance(*rt);
         runtimes.push_back(std::move(rt));
         bool is_restart = false;
         for (const auto& r : restarted) is_restart |= r == inst.name;
@@ -102,6 +102,8 @@ nlohmann::json Daemon::reload() {
             if (rt && rt->cfg().name == inst.name) ordered.push_back(std::move(rt));
     instances_ = std::move(ordered);
     config_ = std::move(next);
+    // Trackers restart from the new configuration (their objects point into it).
+    startTracking();
     for (auto& rt : instances_) {
         if (rt->bound()) continue;
         try {
@@ -112,6 +114,7 @@ nlohmann::json Daemon::reload() {
         startInstance(*rt, t);
     }
     detachUnused();
+    recomputePriorities();
     spdlog::info("Reload done: {} kept, {} restarted, {} added, {} removed", kept.size(),
                  restarted.size(), added.size(), removed.size());
     return {{"kept", kept}, {"restarted", restarted}, {"added", added}, {"removed", removed},

@@ -64,6 +64,7 @@ json instanceStatus(const InstanceRuntime& rt, vrrp::TimePoint now) {
                      {"tx_errors", rc.tx_errors},
                      {"address_errors", rc.address_errors}};
     if (!rc.last_reject.empty()) j["last_reject"] = rc.last_reject;
+    j["tracking"] = rt.trackReport().is_null() ? json::object() : rt.trackReport();
     return j;
 }
 

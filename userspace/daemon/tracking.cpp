@@ -1,0 +1,143 @@
+#include "daemon/tracking.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <set>
+
+namespace xvrrp::daemon {
+namespace {
+
+const config::SyncGroup* groupOf(const config::Config& cfg, const std::string& name) {
+    for (const auto& g : cfg.sync_groups)
+        for (const auto& m : g.members)
+            if (m.second == name) return &g;
+    return nullptr;
+}
+
+// Scripts and files some instance (or its sync group) tracks; keepalived runs no others.
+template <class Pick>
+std::vector<std::string> trackedNames(const config::Config& cfg, Pick pick) {
+    std::set<std::string> names;
+    for (const auto& i : cfg.instances) {
+        for (const auto& r : pick(i)) names.insert(r.name);
+        if (const auto* g = groupOf(cfg, i.name))
+            for (const auto& r : pick(*g)) names.insert(r.name);
+    }
+    return {names.begin(), names.end()};
+}
+
+}  // namespace
+
+Tracking::Tracking(const config::Config& cfg, std::function<void()> on_change)
+    : cfg_(cfg), on_change_(std::move(on_change)) {
+    runner_ = std::make_unique<track::ScriptRunner>();
+    auto scripts = trackedNames(cfg, [](const auto& x) -> const std::vector<config::TrackRef>& {
+        return x.track_scripts;
+    });
+    auto files = trackedNames(cfg, [](const auto& x) -> const std::vector<config::TrackRef>& {
+        return x.track_files;
+    });
+    if (!scripts.empty())
+        scripts_ = std::make_unique<track::ScriptTrackers>(
+            *runner_, cfg,
+            [this](const std::string& name, track::TrackState s) {
+                spdlog::info("Script `{}` now returning {}", name,
+                             s == track::TrackState::Up ? "success" : "failure");
+                on_change_();
+            },
+            scripts);
+    if (!files.empty())
+        files_ = std::make_unique<track::FileTrackers>(
+            cfg,
+            [this](const std::string& name, int64_t v) {
+                spdlog::info("Track file {} now {}", name, v);
+                on_change_();
+            },
+            files);
+    notifier_ = std::make_unique<notify::Notifier>(*runner_, cfg);
+    notifier_->openFifos();
+    flushMessages();
+}
+
+Tracking::~Tracking() {
+    if (notifier_) notifier_->closeFifos();
+}
+
+std::vector<int> Tracking::fds() const {
+    std::vector<int> out{runner_->fd()};
+    if (scripts_) out.push_back(scripts_->fd());
+    if (files_) out.push_back(files_->fd());
+    return out;
+}
+
+void Tracking::onReadable(int fd) {
+    if (fd == runner_->fd()) runner_->onReadable();
+    if (scripts_ && fd == scripts_->fd()) scripts_->onReadable();
+    if (files_ && fd == files_->fd()) files_->onReadable();
+    flushMessages();
+}
+
+void Tracking::flushMessages() {
+    if (scripts_) {
+        const auto& m = scripts_->messages();
+        for (; script_messages_seen_ < m.size(); ++script_messages_seen_)
+            spdlog::warn("{}", m[script_messages_seen_]);
+    }
+    if (files_) {
+        const auto& m = files_->messages();
+        for (; file_messages_seen_ < m.size(); ++file_messages_seen_)
+            spdlog::warn("{}", m[file_messages_seen_]);
+    }
+    auto& n = notifier_->messages();
+    for (const auto& s : n) spdlog::warn("{}", s);
+    n.clear();
+}
+
+track::EffectivePriority Tracking::evaluate(
+    const config::Instance& inst, const std::function<bool(const std::string&)>& link_up) const {
+    std::vector<track::TrackerInput> in;
+    auto add = [&](const config::Instance* i, const config::SyncGroup* g) {
+        const auto& scripts = i ? i->track_scripts : g->track_scripts;
+        const auto& ifaces = i ? i->track_interfaces : g->track_interfaces;
+        const auto& tfiles = i ? i->track_files : g->track_files;
+        for (const auto& r : scripts) {
+            track::TrackerInput t;
+            t.kind = track::TrackerKind::Script;
+            t.name = r.name;
+            auto it = cfg_.scripts.find(r.name);
+            t.weight = r.weight.value_or(it != cfg_.scripts.end() ? it->second.weight : 0);
+            t.reverse = r.weight ? r.reverse : (it != cfg_.scripts.end() && it->second.weight_reverse);
+            auto st = scripts_ ? scripts_->state(r.name) : std::nullopt;
+            // keepalived drops scripts it cannot run (missing, insecure) from tracking.
+            if (!st) continue;
+            t.state = *st;
+            in.push_back(t);
+        }
+        for (const auto& r : ifaces) {
+            track::TrackerInput t;
+            t.kind = track::TrackerKind::Interface;
+            t.name = r.name;
+            t.weight = r.weight.value_or(0);
+            t.reverse = r.reverse;
+            t.state = link_up(r.name) ? track::TrackState::Up : track::TrackState::Down;
+            in.push_back(t);
+        }
+        for (const auto& r : tfiles) {
+            track::TrackerInput t;
+            t.kind = track::TrackerKind::File;
+            t.name = r.name;
+            auto it = cfg_.track_files.find(r.name);
+            t.weight = r.weight.value_or(it != cfg_.track_files.end() ? it->second.weight : 1);
+            t.reverse = r.weight ? r.reverse : (it != cfg_.track_files.end() && it->second.weight_reverse);
+            auto v = files_ ? files_->value(r.name) : std::nullopt;
+            t.state = track::TrackState::Up;
+            t.file_value = v.value_or(0);
+            in.push_back(t);
+        }
+    };
+    add(&inst, nullptr);
+    if (const auto* g = groupOf(cfg_, inst.name)) add(nullptr, g);
+    return track::effectivePriority(inst.priority, in);
+}
+
+}  // namespace xvrrp::daemon

@@ -1,0 +1,48 @@
+#pragma once
+// Trackers and notify scripts of a running configuration: vrrp_script, track_file,
+// track_interface feed each instance's effective priority (or a fault); state changes run
+// notify scripts. Everything is asynchronous: the daemon polls the fds in its epoll loop.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "notify/notifier.hpp"
+#include "track/script_check.hpp"
+#include "track/script_runner.hpp"
+#include "track/track_file.hpp"
+#include "track/tracker.hpp"
+
+namespace xvrrp::daemon {
+
+class Tracking {
+public:
+    // on_change runs after any tracker changed; the daemon recomputes priorities then.
+    Tracking(const config::Config& cfg, std::function<void()> on_change);
+    ~Tracking();
+
+    std::vector<int> fds() const;
+    void onReadable(int fd);
+
+    // Inputs of one instance (its own track_* and its sync group's); link_up tells the
+    // state of a tracked interface by name.
+    track::EffectivePriority evaluate(const config::Instance& inst,
+                                      const std::function<bool(const std::string&)>& link_up) const;
+    notify::Notifier& notifier() { return *notifier_; }
+    // Logs and clears what the components collected (check results, runtime errors).
+    void flushMessages();
+
+private:
+    const config::Config& cfg_;
+    std::function<void()> on_change_;
+    std::unique_ptr<track::ScriptRunner> runner_;
+    std::unique_ptr<track::ScriptTrackers> scripts_;
+    std::unique_ptr<track::FileTrackers> files_;
+    std::unique_ptr<notify::Notifier> notifier_;
+    size_t script_messages_seen_ = 0;
+    size_t file_messages_seen_ = 0;
+};
+
+}  // namespace xvrrp::daemon
