@@ -104,6 +104,7 @@ private:
     std::vector<std::unique_ptr<SshQuery>> ssh_;  // parallel to cfg_.peers (null: no ssh)
     std::vector<Pending> pending_;
     std::optional<RoundResult> last_round_;
+    std::string local_error_;  // xvrrpd's last failure, to log changes only
     std::map<std::string, InstanceState> instances_;
 };
 

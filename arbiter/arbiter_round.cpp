@@ -72,12 +72,19 @@ void Arbiter::finishRound() {
         r.peers.push_back(std::move(p));
     }
     ssh_.clear();
-    if (!r.local) spdlog::warn("round {}: xvrrpd: {}", r.number, r.local_error);
+    // Said once when it starts and once when it ends, not every round.
+    if (!r.local && r.local_error != local_error_)
+        spdlog::warn("round {}: xvrrpd: {}", r.number, r.local_error);
+    else if (r.local && !local_error_.empty())
+        spdlog::info("round {}: xvrrpd answers again", r.number);
+    local_error_ = r.local ? std::string() : r.local_error;
     for (const auto& p : r.peers)
         if (!p.ssh.status) spdlog::debug("round {}: peer {} UNKNOWN: {}", r.number, p.name, p.ssh.unknown_reason);
 
     Policy policy{cfg_.fence_rounds, cfg_.unfence_rounds};
-    for (const auto& name : guardedInstances(cfg_.instances, r.local)) {
+    std::vector<std::string> known;
+    for (const auto& [name, _] : instances_) known.push_back(name);
+    for (const auto& name : guardedInstances(cfg_.instances, r.local, known)) {
         auto& st = instances_[name];
         InstanceEvidence ev = assemble(name, r, kernelHolds(st), fenceOwner(st));
         Decision d = decide(ev, st.history, policy);

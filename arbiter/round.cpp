@@ -5,11 +5,12 @@ namespace xvrrp::arbiter {
 using nlohmann::json;
 
 std::vector<std::string> guardedInstances(const std::vector<std::string>& configured,
-                                          const std::optional<DaemonStatus>& local) {
+                                          const std::optional<DaemonStatus>& local,
+                                          const std::vector<std::string>& known) {
     if (!configured.empty()) return configured;
+    if (!local) return known;
     std::vector<std::string> out;
-    if (local)
-        for (const auto& [name, _] : local->instances) out.push_back(name);
+    for (const auto& [name, _] : local->instances) out.push_back(name);
     return out;
 }
 

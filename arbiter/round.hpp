@@ -31,9 +31,12 @@ struct RoundResult {
     std::vector<PeerResult> peers;
 };
 
-// Instances the arbiter guards: the configured list, or every instance xvrrpd reports.
+// Instances the arbiter guards: the configured list, or every instance xvrrpd reports. When
+// xvrrpd is silent the instances it reported before (`known`) stay guarded: its silence is
+// evidence about them.
 std::vector<std::string> guardedInstances(const std::vector<std::string>& configured,
-                                          const std::optional<DaemonStatus>& local);
+                                          const std::optional<DaemonStatus>& local,
+                                          const std::vector<std::string>& known = {});
 
 // Kernel and fence facts come from I/O the caller did; the rest is read from the round.
 InstanceEvidence assemble(const std::string& instance, const RoundResult& round, Tri kernel_holds_vip,
