@@ -17,6 +17,10 @@ TEST_P(Election, HigherPriorityBecomesMasterAndServesTheVip) {
     ASSERT_NO_FATAL_FAILURE(electN1(v, 150, 100));
 
     EXPECT_TRUE(waitUntil([&] { return n1_->holds(ip); }, seconds(2)));
+    // Stable: over several Master_Down_Intervals the backup never takes over.
+    EXPECT_TRUE(holdsFor([&] { return n2_->state() == "BACKUP"; },
+                         seconds(5 * masterDownInterval(100, v.advertInt))))
+        << "n2 left BACKUP: " << n2_->state();
     EXPECT_FALSE(n2_->holds(ip));
     EXPECT_EQ(vipHolders(ip), 1);
     EXPECT_TRUE(clientReaches(ip, seconds(5))) << "client cannot ping " << ip.str();
