@@ -159,6 +159,11 @@ Decision decide(const InstanceEvidence& ev, const History& history, const Policy
         d.rule = "X1";
         d.reason = "our fence was removed outside the arbiter; starting over";
         return d;
+    } else if (h.fenced_by_us && ev.local.fence == FenceOwner::Operator) {
+        h = History{};
+        d.rule = "X2";
+        d.reason = "the operator holds the fence now; the arbiter will not lift it";
+        return d;
     }
     Judgement j = judge(ev, h.fenced_by_us);
     d.verdict = j.verdict;

@@ -29,8 +29,9 @@ public:
     virtual void unfence(const InstanceRef& ref) = 0;
 };
 
-// PIN_ROOT/xv_fence, entries by XV_FENCE_ARBITER. The map is opened per call because xvrrpd
-// may (re)create it after the arbiter started.
+// PIN_ROOT/xv_fence through dataplane::FenceMap, entries by XV_FENCE_ARBITER. The map is
+// opened per call because xvrrpd may (re)create it after the arbiter started. unfence()
+// refuses to remove an operator's entry.
 std::unique_ptr<Fencer> makeMapFencer(const std::string& pin_root);
 
 }  // namespace xvrrp::arbiter

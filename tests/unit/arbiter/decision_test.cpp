@@ -226,18 +226,26 @@ TEST(RuleInvariants, EveryCombination) {
             EXPECT_TRUE(quorum);
             EXPECT_TRUE(answered);
             EXPECT_TRUE(known) << "UNKNOWN must never unfence";
-            if (peer_serving) EXPECT_EQ(hears, Tri::Yes);
+            if (peer_serving) {
+                EXPECT_EQ(hears, Tri::Yes);
+            }
         }
-        if (!fenced && !quorum) EXPECT_EQ(j.verdict, Verdict::WantFence) << "R1";
+        if (!fenced && !quorum) {
+            EXPECT_EQ(j.verdict, Verdict::WantFence) << "R1";
+        }
         if (!fenced && quorum && answered) {
             bool expect_fence = local_holds && peer_serving && peer_wins && peer_quorum != Tri::No;
             EXPECT_EQ(j.verdict == Verdict::WantFence, expect_fence) << j.rule << ": " << j.reason;
         }
-        if (!fenced && quorum && !answered)
+        if (!fenced && quorum && !answered) {
             EXPECT_EQ(j.verdict == Verdict::WantFence, kernel != Tri::No) << j.rule;
-        if (fenced) EXPECT_NE(j.verdict, Verdict::WantFence);
-        if (fenced && quorum && answered && known && !peer_serving)
+        }
+        if (fenced) {
+            EXPECT_NE(j.verdict, Verdict::WantFence);
+        }
+        if (fenced && quorum && answered && known && !peer_serving) {
             EXPECT_EQ(j.verdict, Verdict::WantUnfence) << j.rule << ": " << j.reason;
+        }
         // The peer's ICMP answer alone never changes the verdict.
         EXPECT_FALSE(j.rule.empty());
     }
@@ -247,6 +255,7 @@ TEST(RuleInvariants, EveryCombination) {
 // --- hysteresis -------------------------------------------------------------------------
 
 struct Rounds {
+    explicit Rounds(Policy p) : policy(p) {}
     Policy policy;
     History h;
     std::vector<Action> actions;
@@ -376,6 +385,17 @@ TEST(Hysteresis, OperatorLiftingOurFenceStartsOver) {
     EXPECT_EQ(d.rule, "X1");
     EXPECT_EQ(d.action, Action::NoChange);
     EXPECT_FALSE(d.next.fenced_by_us);
+}
+
+TEST(Hysteresis, OperatorTakingOverOurFenceIsNeverLifted) {
+    Rounds r{{1, 1}};
+    EXPECT_EQ(r.step(lostQuorum()), Action::FenceSelf);
+    r.map = FenceOwner::Operator;  // xvrrpctl fence on top of ours
+    Decision d = decide(clear(), r.h, r.policy);
+    EXPECT_EQ(d.rule, "X2");
+    EXPECT_EQ(d.action, Action::NoChange);
+    r.h = d.next;
+    for (int i = 0; i < 5; ++i) EXPECT_EQ(r.step(clear()), Action::NoChange);
 }
 
 TEST(Hysteresis, OperatorFenceIsNeverLifted) {
