@@ -391,7 +391,9 @@ TEST(Hysteresis, OperatorTakingOverOurFenceIsNeverLifted) {
     Rounds r{{1, 1}};
     EXPECT_EQ(r.step(lostQuorum()), Action::FenceSelf);
     r.map = FenceOwner::Operator;  // xvrrpctl fence on top of ours
-    Decision d = decide(clear(), r.h, r.policy);
+    auto ev = clear();
+    ev.local.fence = r.map;
+    Decision d = decide(ev, r.h, r.policy);
     EXPECT_EQ(d.rule, "X2");
     EXPECT_EQ(d.action, Action::NoChange);
     r.h = d.next;
