@@ -196,8 +196,6 @@ json Arbiter::status() const {
                 {"config", config_path_},
                 {"round", last_round_ ? toJson(*last_round_) : json(nullptr)},
                 {"instances", std::move(inst)}};
-    // A peer arbiter reading this document learns our quorum (status_view.cpp).
-    if (last_round_) out["arbiter"] = {{"quorum", last_round_->quorum.ok()}};
     return out;
 }
 
