@@ -7,6 +7,7 @@
 
 #include "control/protocol.hpp"
 #include "control/server.hpp"
+#include "dataplane/inspect.hpp"
 
 namespace {
 
@@ -17,8 +18,12 @@ constexpr const char* kUsage =
     "commands:\n"
     "  status [--json]     instances, states, priorities, masters, VIPs, counters\n"
     "  reload              re-read the configuration (like SIGHUP) and show what changed\n"
+    "  fence [INSTANCE]    the kernel stops answering for the VIPs; the instance goes to FAULT\n"
+    "  unfence [INSTANCE]  undo fence (no INSTANCE: every instance)\n"
+    "  bpf [--json]        the pinned BPF maps, decoded (like bpftool map dump)\n"
     "options:\n"
     "  -c, --control PATH  control socket (default /run/xvrrp/xvrrpd.sock)\n"
+    "  -b, --pin-root DIR  bpffs directory of xvrrpd's maps, for bpf (default /sys/fs/bpf/xvrrp)\n"
     "  -h, --help          this text\n";
 
 std::string ageText(const json& inst) {
@@ -68,14 +73,17 @@ void printStatus(const json& s) {
 
 int main(int argc, char** argv) {
     std::string control(xvrrp::control::kDefaultSocket);
+    std::string pin_root = "/sys/fs/bpf/xvrrp";
     static option longopts[] = {{"control", required_argument, nullptr, 'c'},
+                                {"pin-root", required_argument, nullptr, 'b'},
                                 {"help", no_argument, nullptr, 'h'},
                                 {nullptr, 0, nullptr, 0}};
     int opt;
     // '+' stops at the first non-option so each command parses its own flags.
-    while ((opt = getopt_long(argc, argv, "+c:h", longopts, nullptr)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+c:b:h", longopts, nullptr)) != -1) {
         switch (opt) {
             case 'c': control = optarg; break;
+            case 'b': pin_root = optarg; break;
             case 'h': std::fputs(kUsage, stdout); return 0;
             default: std::fputs(kUsage, stderr); return 2;
         }
@@ -107,6 +115,51 @@ int main(int argc, char** argv) {
                 std::cout << resp.dump(2) << "\n";
             else
                 printStatus(resp);
+            return 0;
+        }
+        if (cmd == "fence" || cmd == "unfence") {
+            json req = {{"cmd", cmd}};
+            if (optind < argc) req["instance"] = argv[optind++];
+            if (optind < argc) {
+                std::fprintf(stderr, "xvrrpctl %s: unexpected argument '%s'\n", cmd.c_str(),
+                             argv[optind]);
+                return 2;
+            }
+            json resp = xvrrp::control::request(control, req);
+            if (!resp.value("ok", false)) {
+                std::fprintf(stderr, "xvrrpctl: %s\n", resp.value("error", "error").c_str());
+                return 1;
+            }
+            for (const auto& n : resp.value(cmd == "fence" ? "fenced" : "unfenced", json::array()))
+                std::printf("%s %s\n", n.get<std::string>().c_str(),
+                            cmd == "fence" ? "fenced" : "unfenced");
+            return 0;
+        }
+        if (cmd == "bpf") {
+            bool as_json = optind < argc && std::string(argv[optind]) == "--json";
+            if (as_json) ++optind;
+            if (optind < argc) {
+                std::fprintf(stderr, "xvrrpctl bpf: unexpected argument '%s'\n", argv[optind]);
+                return 2;
+            }
+            json dump = xvrrp::dataplane::inspectMaps(pin_root);
+            if (as_json) {
+                std::cout << dump.dump(2) << "\n";
+                return 0;
+            }
+            std::printf("pin root %s\n", dump.value("pin_root", pin_root).c_str());
+            const json maps = dump.value("maps", json::object());  // items() needs a live object
+            for (const auto& [name, entries] : maps.items()) {
+                std::printf("\n%s\n", name.c_str());
+                if (entries.is_array()) {
+                    if (entries.empty()) std::printf("  (empty)\n");
+                    for (const auto& e : entries) std::printf("  %s\n", e.dump().c_str());
+                } else {
+                    std::printf("  %s\n", entries.dump().c_str());
+                }
+            }
+            for (const auto& m : dump.value("missing", json::array()))
+                std::printf("\n%s: not pinned\n", m.get<std::string>().c_str());
             return 0;
         }
         if (cmd == "reload") {

@@ -1,5 +1,6 @@
 #include "daemon/daemon.hpp"
 
+#include <net/if_arp.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
@@ -89,6 +90,8 @@ void Daemon::start() {
     dopt.pin_root = options_.pin_root;
     dopt.force_xdp = options_.force_xdp;
     dataplane_ = dataplane::Dataplane::open(dopt);
+    ownership_ = std::make_unique<DataplaneOwnership>(*dataplane_);
+    dataplane_->heartbeat(static_cast<uint64_t>(now().since_boot.count()));
     epollAdd(epoll_fd_, dataplane_->epollFd());
 
     control_ = std::make_unique<control::Server>(
@@ -146,7 +149,7 @@ void Daemon::recomputePriorities() {
 
 // keepalived runs notify scripts for every state an instance enters; STOP on shutdown.
 void Daemon::wireInstance(InstanceRuntime& rt) {
-    rt.setEffects(effects_.get(), effects_.get());
+    rt.setEffects(effects_.get(), effects_.get(), ownership_.get());
     rt.onStateChange([this](const InstanceRuntime& r, const vrrp::StateChanged& sc) {
         if (!tracking_) return;
         notify::NotifyState st;
@@ -198,7 +201,8 @@ void Daemon::bindInstance(InstanceRuntime& rt) {
         return;
     }
     if (!attached_.count(link->ifindex)) {
-        bool no_eth = link->arptype != 1 /* ARPHRD_ETHER */;
+        // Tunnels (WireGuard, GRE, tun) hand XDP the IP header; Ethernet and loopback do not.
+        bool no_eth = link->arptype != ARPHRD_ETHER && link->arptype != ARPHRD_LOOPBACK;
         dataplane_->attach(link->ifindex, link->name, no_eth);
         attached_[link->ifindex] = link->name;
         spdlog::info("XDP receive path on {} ({})", link->name,
@@ -208,10 +212,36 @@ void Daemon::bindInstance(InstanceRuntime& rt) {
     if (rt.destinations().size() == 1 && rt.destinations()[0].isMulticast())
         sock->joinGroup(rt.destinations()[0]);
     rt.bind(link->ifindex, *src, std::make_unique<SocketTransport>(std::move(sock)));
+    configureKernel(rt);
+}
+
+// What the XDP program checks for this instance before an advert reaches us (mirrors
+// vrrp::validate), and the fence that may already be set from a previous run.
+void Daemon::configureKernel(InstanceRuntime& rt) {
+    const auto& c = rt.cfg();
+    dataplane::InstanceFilter f;
+    f.version = rt.version();
+    f.interval_cs = static_cast<uint16_t>(c.advert_int_cs);
+    if (rt.version() == 2 && c.auth_type == config::AuthType::Pass) {
+        std::array<uint8_t, 8> pass{};
+        std::copy_n(c.auth_pass.begin(), std::min<size_t>(8, c.auth_pass.size()), pass.begin());
+        f.auth_pass = pass;
+    }
+    f.unicast = !c.unicast_peers.empty();
+    for (const auto& p : c.unicast_peers) {
+        dataplane::PeerFilter pf;
+        pf.addr = p.addr;
+        if (p.min_ttl) pf.min_ttl = static_cast<uint8_t>(*p.min_ttl);
+        if (p.max_ttl) pf.max_ttl = static_cast<uint8_t>(*p.max_ttl);
+        f.peers.push_back(pf);
+    }
+    dataplane_->configureInstance(rt.id(), f);
+    if (dataplane_->isFenced(rt.id()))
+        rt.setFault("fence", true, "fenced (xv_fence entry)", now());
 }
 
 void Daemon::armTimer() {
-    std::optional<vrrp::TimePoint> next;
+    std::optional<vrrp::TimePoint> next = housekeeping_due_;
     for (const auto& rt : instances_)
         if (auto d = rt->nextDeadline(); d && (!next || *d < *next)) next = d;
     itimerspec its{};
@@ -251,6 +281,8 @@ int Daemon::run() {
             else if (tracking_)
                 tracking_->onReadable(fd);
         }
+        // The dead-man switch: VIPs stop answering when this goes stale (xv_heartbeat).
+        dataplane_->heartbeat(static_cast<uint64_t>(now().since_boot.count()));
         armTimer();
     }
     shutdown();
@@ -262,7 +294,51 @@ void Daemon::onTimer() {
     while (::read(timer_fd_, &expirations, sizeof(expirations)) > 0) {
     }
     auto t = now();
-    for (auto& rt : instances_) rt->tick(t);
+    if (!housekeeping_due_ || *housekeeping_due_ <= t) {
+        checkFences(t);
+        auto full = dataplane_->ringOverflows();
+        if (full != ring_full_seen_) {
+            spdlog::warn("XDP ring overflowed ({} adverts lost); the kernel stopped absorbing "
+                         "adverts until each instance hears its master again", full - ring_full_seen_);
+            ring_full_seen_ = full;
+        }
+        housekeeping_due_ = t + std::chrono::milliseconds(500);
+    }
+    for (auto& rt : instances_) {
+        if (!rt->bound()) continue;
+        refreshFromKernel(*rt, t);
+        rt->tick(t);
+    }
+}
+
+// The quiet fast path absorbed adverts in XDP: before a master-down timer fires, read when
+// the kernel last saw the master and re-arm from that timestamp instead.
+void Daemon::refreshFromKernel(InstanceRuntime& rt, vrrp::TimePoint t) {
+    const auto& m = rt.machine();
+    if (m.state != vrrp::State::Backup || !m.master_down_due || *m.master_down_due > t) return;
+    if (!m.master_addr || m.master_priority == 0) return;
+    uint64_t seen = dataplane_->lastSeen(rt.id());
+    if (!seen || (m.last_advert && static_cast<int64_t>(seen) <= m.last_advert->since_boot.count()))
+        return;
+    vrrp::AdvertReceived rx;
+    rx.received = vrrp::TimePoint{std::chrono::nanoseconds(seen)};
+    rx.source = *m.master_addr;
+    rx.priority = m.master_priority;
+    rx.max_advert_int_cs = m.master_advert_int_cs;
+    rt.handle(rx, t);
+}
+
+// Fences set from outside (xvrrpctl on a hung daemon, xvrrp-arbiter) are seen here.
+void Daemon::checkFences(vrrp::TimePoint t) {
+    for (auto& rt : instances_) {
+        if (!rt->bound()) continue;
+        bool fenced = dataplane_->isFenced(rt->id());
+        if (fenced != rt->faultActive("fence")) {
+            spdlog::warn("({}) {}", rt->cfg().name, fenced ? "fenced: releasing the VIPs"
+                                                            : "unfenced");
+            rt->setFault("fence", fenced, "fenced (xv_fence entry)", t);
+        }
+    }
 }
 
 void Daemon::onRing() {
@@ -323,7 +399,16 @@ void Daemon::onAdvert(const xv_advert& ev) {
     rx.source = src;
     rx.priority = adv->priority;
     rx.max_advert_int_cs = adv->max_advert_int_cs;
+    auto before = rt->machine().master_down_due;
     rt->handle(rx, now());
+    // An advert that re-armed our master-down timer is the steady state: let XDP absorb
+    // identical ones from now on. Anything else keeps waking us.
+    const auto& m = rt->machine();
+    if (m.state == vrrp::State::Backup && adv->priority != 0 && m.master_down_due &&
+        m.master_down_due != before && m.master_addr == src)
+        dataplane_->expectMaster(rt->id(), ev);
+    else
+        dataplane_->forgetMaster(rt->id());
 }
 
 void Daemon::onLinkEvents() {

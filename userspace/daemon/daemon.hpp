@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,6 +30,7 @@ class Server;
 namespace xvrrp::daemon {
 
 class NetlinkEffects;
+class DataplaneOwnership;
 class Tracking;
 
 class Daemon {
@@ -64,6 +66,10 @@ private:
     void startTracking();
     void recomputePriorities();
     void wireInstance(InstanceRuntime& rt);
+    void configureKernel(InstanceRuntime& rt);
+    void checkFences(vrrp::TimePoint t);
+    void refreshFromKernel(InstanceRuntime& rt, vrrp::TimePoint t);
+    nlohmann::json fenceCommand(const nlohmann::json& req, bool fence);
     nlohmann::json status() const;
     nlohmann::json handleControl(const nlohmann::json& req);
     vrrp::TimePoint now() const;
@@ -79,11 +85,14 @@ private:
     std::unique_ptr<net::LinkMonitor> links_;
     std::unique_ptr<NetlinkEffects> effects_;
     std::unique_ptr<dataplane::Dataplane> dataplane_;
+    std::unique_ptr<DataplaneOwnership> ownership_;
     std::unique_ptr<control::Server> control_;
     std::unique_ptr<Tracking> tracking_;
     std::vector<int> tracking_fds_;
     std::vector<std::unique_ptr<InstanceRuntime>> instances_;
     std::map<int, std::string> attached_;  // ifindex -> ifname with our XDP program
+    std::optional<vrrp::TimePoint> housekeeping_due_;  // fence checks, ring overflow
+    uint64_t ring_full_seen_ = 0;
     uint64_t rx_unknown_vrid_ = 0;
     uint64_t rx_undecodable_ = 0;
 };

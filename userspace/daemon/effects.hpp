@@ -8,6 +8,7 @@
 
 #include "common/ip.hpp"
 #include "config/config.hpp"
+#include "dataplane/fence.hpp"
 
 namespace xvrrp::daemon {
 
@@ -32,6 +33,23 @@ public:
     virtual ~Announcer() = default;
     // Gratuitous ARP (IPv4) or unsolicited NA (IPv6) for vip on ifindex.
     virtual void announce(int ifindex, const IpAddr& vip) = 0;
+};
+
+// Who may answer for a VIP, enforced by the XDP program (xv_vips) and TC egress.
+enum class VipVerdict : uint8_t {
+    Pass,     // owner, or master in accept mode
+    DropIp,   // master without accept mode (RFC 5798 section 6.4.3): ARP, ND, VRRP only
+    DropAll,  // backup, fault, init, fenced: nothing, not even ARP/NS
+};
+
+class Ownership {
+public:
+    virtual ~Ownership() = default;
+    // max_age_ns: dead-man switch, the node stops answering when the daemon's heartbeat is
+    // older than that (the instance's Master_Down_Interval).
+    virtual void setVerdict(int ifindex, const IpAddr& vip, VipVerdict v,
+                            const dataplane::InstanceId& inst, uint64_t max_age_ns) = 0;
+    virtual void forget(int ifindex, const IpAddr& vip) = 0;
 };
 
 }  // namespace xvrrp::daemon

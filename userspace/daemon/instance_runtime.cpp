@@ -6,6 +6,7 @@
 
 #include "vrrp/packet.hpp"
 #include "vrrp/state_machine.hpp"
+#include "vrrp/timers.hpp"
 
 namespace xvrrp::daemon {
 namespace {
@@ -60,6 +61,44 @@ void InstanceRuntime::bind(int ifindex, const IpAddr& primary,
     p.higher_prio_send_advert =
         cfg_->higher_prio_send_advert || config_->global.vrrp_higher_prio_send_advert;
     sm_ = vrrp::makeInstance(p);
+    // Not master yet: nothing may answer for our VIPs, even an address someone added by hand.
+    setVerdicts(VipVerdict::DropAll);
+}
+
+bool InstanceRuntime::acceptMode() const {
+    if (cfg_->priority == vrrp::kPriorityOwner) return true;
+    bool strict = cfg_->strict_mode || config_->global.vrrp_strict;
+    return cfg_->accept.value_or(!strict);
+}
+
+void InstanceRuntime::setVerdicts(VipVerdict v) {
+    if (!ownership_ || ifindex_ == 0) return;
+    auto mdi = vrrp::masterDownInterval(sm_.effective_priority,
+                                        static_cast<uint16_t>(cfg_->advert_int_cs), version_);
+    auto max_age = static_cast<uint64_t>(std::chrono::nanoseconds(mdi).count());
+    for (const auto* list : {&cfg_->vips, &cfg_->vips_excluded})
+        for (const auto& vip : *list) {
+            try {
+                ownership_->setVerdict(vipIfindex(vip), vip.prefix.addr, v, id(), max_age);
+            } catch (const std::exception& e) {
+                ++counters_.address_errors;
+                spdlog::error("({}) ownership map for {}: {}", cfg_->name, vip.prefix.addr.str(),
+                              e.what());
+            }
+        }
+}
+
+void InstanceRuntime::forgetOwnership() {
+    if (!ownership_ || ifindex_ == 0) return;
+    for (const auto* list : {&cfg_->vips, &cfg_->vips_excluded})
+        for (const auto& vip : *list) {
+            try {
+                ownership_->forget(vipIfindex(vip), vip.prefix.addr);
+            } catch (const std::exception& e) {
+                spdlog::warn("({}) ownership map for {}: {}", cfg_->name, vip.prefix.addr.str(),
+                             e.what());
+            }
+        }
 }
 
 void InstanceRuntime::handle(const vrrp::Event& ev, TimePoint now) {
@@ -177,6 +216,9 @@ void InstanceRuntime::addVips() {
     };
     each(cfg_->vips);
     each(cfg_->vips_excluded);
+    // Addresses first, verdict second: until both are in place nothing answers, and there
+    // is no moment where a non-owner does.
+    setVerdicts(acceptMode() ? VipVerdict::Pass : VipVerdict::DropIp);
     for (const auto& r : cfg_->routes) {
         try {
             addresses_->addRoute(r, ifindex_);
@@ -189,6 +231,8 @@ void InstanceRuntime::addVips() {
 }
 
 void InstanceRuntime::removeVips() {
+    // The kernel stops answering first, then the addresses go.
+    setVerdicts(VipVerdict::DropAll);
     if (!addresses_ || !installed_) return;
     for (const auto& r : cfg_->routes) {
         try {

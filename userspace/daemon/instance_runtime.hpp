@@ -76,10 +76,16 @@ public:
     void setTrackReport(nlohmann::json report) { track_report_ = std::move(report); }
     const nlohmann::json& trackReport() const { return track_report_; }
 
-    void setEffects(AddressTable* addresses, Announcer* announcer) {
+    void setEffects(AddressTable* addresses, Announcer* announcer, Ownership* ownership) {
         addresses_ = addresses;
         announcer_ = announcer;
+        ownership_ = ownership;
     }
+    dataplane::InstanceId id() const { return {ifindex_, family_, cfg_->vrid}; }
+    // Accept mode (RFC 5798 section 6.1): `accept`, else off under vrrp_strict/strict_mode.
+    bool acceptMode() const;
+    // Removes this instance's entries from the ownership map (it is going away).
+    void forgetOwnership();
 
 private:
     void execute(const vrrp::Action& a, vrrp::TimePoint now);
@@ -90,6 +96,7 @@ private:
     void announceAll();
     void announceDue(vrrp::TimePoint now);
     int vipIfindex(const config::VirtualAddress& v);
+    void setVerdicts(VipVerdict v);
 
     const config::Config* config_;
     const config::Instance* cfg_;
@@ -102,6 +109,7 @@ private:
     std::unique_ptr<AdvertTransport> transport_;
     AddressTable* addresses_ = nullptr;
     Announcer* announcer_ = nullptr;
+    Ownership* ownership_ = nullptr;
     vrrp::Instance sm_;
     bool installed_ = false;
     bool old_unicast_checksum_ = false;

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "daemon/effects.hpp"
+#include "dataplane/dataplane.hpp"
 #include "net/gratuitous.hpp"
 #include "net/netlink.hpp"
 #include "net/vrrp_socket.hpp"
@@ -48,6 +49,22 @@ public:
 private:
     net::Netlink& nl_;
     net::Announcer announcer_;
+};
+
+class DataplaneOwnership : public Ownership {
+public:
+    explicit DataplaneOwnership(dataplane::Dataplane& dp) : dp_(dp) {}
+    void setVerdict(int ifindex, const IpAddr& vip, VipVerdict v, const dataplane::InstanceId& inst,
+                    uint64_t max_age_ns) override {
+        auto dv = v == VipVerdict::Pass     ? dataplane::Verdict::kPass
+                  : v == VipVerdict::DropIp ? dataplane::Verdict::kDropIp
+                                            : dataplane::Verdict::kDropAll;
+        dp_.setVipVerdict(ifindex, vip, dv, inst, max_age_ns);
+    }
+    void forget(int ifindex, const IpAddr& vip) override { dp_.removeVip(ifindex, vip); }
+
+private:
+    dataplane::Dataplane& dp_;
 };
 
 }  // namespace xvrrp::daemon

@@ -82,6 +82,10 @@ nlohmann::json Daemon::reload() {
         // Changed or gone: leave as on shutdown so peers take over quickly.
         if (rt->bound()) rt->handle(vrrp::Shutdown{}, t);
         if (rt->addressesInstalled()) rt->releaseAddresses();
+        if (rt->bound()) {
+            rt->forgetOwnership();
+            dataplane_->removeInstance(rt->id());
+        }
         (fresh ? restarted : removed).push_back(name);
         spdlog::info("({}) {} by reload", name, fresh ? "restarting" : "removed");
     }

@@ -1,9 +1,12 @@
 // The control socket's answers; the status document is described in docs/status-json.md.
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
+
 #include "control/protocol.hpp"
 #include "daemon/daemon.hpp"
 #include "dataplane/dataplane.hpp"
+#include "dataplane/fence.hpp"
 #include "vrrp/timers.hpp"
 
 namespace xvrrp::daemon {
@@ -13,7 +16,7 @@ using nlohmann::json;
 
 double ms(vrrp::Duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
-json instanceStatus(const InstanceRuntime& rt, vrrp::TimePoint now) {
+json instanceStatus(const InstanceRuntime& rt, vrrp::TimePoint now, const dataplane::Dataplane& dp) {
     const auto& c = rt.cfg();
     const auto& m = rt.machine();
     json j;
@@ -44,6 +47,14 @@ json instanceStatus(const InstanceRuntime& rt, vrrp::TimePoint now) {
     for (const auto& v : c.vips) vips.push_back(v.prefix.str());
     j["vips"] = vips;
     j["vips_installed"] = rt.addressesInstalled();
+    j["fenced"] = rt.bound() && dp.isFenced(rt.id());
+    j["accept"] = rt.acceptMode();
+    if (rt.bound()) {
+        if (auto v = dp.vridState(rt.id()))
+            j["kernel"] = {{"last_seen_ns", v->last_seen_ns},
+                           {"absorbed", v->quiet},
+                           {"woken", v->woken}};
+    }
     if (m.last_advert)
         j["last_advert"] = {{"ts_ns", m.last_advert->since_boot.count()},
                             {"age_ms", ms(now - *m.last_advert)}};
@@ -80,7 +91,7 @@ nlohmann::json Daemon::status() const {
                                                               started_).count()},
                    {"pin_root", options_.pin_root}};
     json inst = json::array();
-    for (const auto& rt : instances_) inst.push_back(instanceStatus(*rt, t));
+    for (const auto& rt : instances_) inst.push_back(instanceStatus(*rt, t, *dataplane_));
     s["instances"] = inst;
     auto st = dataplane_->stats();
     s["xdp"] = {{"rx_adverts", st.rx_adverts}, {"rx_passed", st.rx_passed},
@@ -98,7 +109,45 @@ nlohmann::json Daemon::handleControl(const nlohmann::json& req) {
     const auto cmd = req["cmd"].get<std::string>();
     if (cmd == "status") return status();
     if (cmd == "reload") return reload();
+    if (cmd == "fence") return fenceCommand(req, true);
+    if (cmd == "unfence") return fenceCommand(req, false);
     throw std::invalid_argument("unknown command '" + cmd + "'");
+}
+
+// {"cmd":"fence","instance":NAME?,"by":"operator"|"arbiter"}: the kernel drops the VIPs
+// (xv_fence) and the instance goes to FAULT until unfenced. No instance: all of them.
+nlohmann::json Daemon::fenceCommand(const nlohmann::json& req, bool fence) {
+    std::string name;
+    if (req.contains("instance")) {
+        if (!req["instance"].is_string()) throw std::invalid_argument("'instance' must be a string");
+        name = req["instance"].get<std::string>();
+    }
+    auto by = XV_FENCE_OPERATOR;
+    if (req.contains("by")) {
+        if (req["by"] == "arbiter")
+            by = XV_FENCE_ARBITER;
+        else if (req["by"] != "operator")
+            throw std::invalid_argument("'by' must be \"operator\" or \"arbiter\"");
+    }
+    std::vector<InstanceRuntime*> targets;
+    for (auto& rt : instances_)
+        if (name.empty() || rt->cfg().name == name) targets.push_back(rt.get());
+    if (targets.empty()) throw std::invalid_argument("no instance named '" + name + "'");
+    dataplane::FenceMap map(options_.pin_root);
+    auto t = now();
+    json done = json::array();
+    for (auto* rt : targets) {
+        if (!rt->bound()) continue;  // its interface is missing: nothing to fence yet
+        if (fence)
+            map.fence(rt->id(), by);
+        else
+            map.unfence(rt->id());
+        spdlog::warn("({}) {} by {}", rt->cfg().name, fence ? "fenced" : "unfenced",
+                     by == XV_FENCE_ARBITER ? "arbiter" : "operator");
+        rt->setFault("fence", fence, "fenced (xv_fence entry)", t);
+        done.push_back(rt->cfg().name);
+    }
+    return {{fence ? "fenced" : "unfenced", done}};
 }
 
 }  // namespace xvrrp::daemon

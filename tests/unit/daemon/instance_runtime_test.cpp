@@ -28,9 +28,22 @@ private:
     std::vector<Sent>& log_;
 };
 
-class FakeSystem : public AddressTable, public Announcer {
+class FakeSystem : public AddressTable, public Announcer, public Ownership {
 public:
     std::vector<std::string> ops;
+    void setVerdict(int, const IpAddr& vip, VipVerdict v, const dataplane::InstanceId& id,
+                    uint64_t max_age_ns) override {
+        const char* names[] = {"pass", "drop_ip", "drop_all"};
+        ops.push_back(std::string("verdict ") + names[static_cast<int>(v)] + " " + vip.str() +
+                      " vrid" + std::to_string(id.vrid) + " age" + std::to_string(max_age_ns));
+    }
+    void forget(int, const IpAddr& vip) override { ops.push_back("forget " + vip.str()); }
+    // Index of the first op starting with prefix (ops.size() when none).
+    size_t first(const std::string& prefix) const {
+        for (size_t i = 0; i < ops.size(); ++i)
+            if (ops[i].rfind(prefix, 0) == 0) return i;
+        return ops.size();
+    }
     void addAddress(int ifindex, const config::VirtualAddress& v) override {
         ops.push_back("add " + v.prefix.str() + " if" + std::to_string(ifindex) +
                       (v.label.empty() ? "" : " label " + v.label));
@@ -73,7 +86,7 @@ struct Rig {
     explicit Rig(const std::string& text, const std::string& primary = "192.0.2.1")
         : cfg(load(text)) {
         rt = std::make_unique<InstanceRuntime>(cfg, cfg.instances.at(0));
-        rt->setEffects(&sys, &sys);
+        rt->setEffects(&sys, &sys, &sys);
         rt->bind(2, *IpAddr::parse(primary), std::make_unique<FakeTransport>(sent));
     }
     // Runs ticks at every deadline up to `until`.
@@ -220,6 +233,60 @@ TEST(InstanceRuntime, LeavingMasterForFaultStopsAnnouncing) {
     EXPECT_FALSE(r.rt->nextDeadline());
     r.runUntil(at(10s));
     EXPECT_EQ(r.sys.count("announce"), announced);
+}
+
+// RFC 5798 section 6.4.3 without accept mode, and the order that leaves no moment where a
+// non-owner answers: addresses before the pass verdict, drop verdict before removal.
+TEST(InstanceRuntime, OwnershipVerdictsFollowStateInASafeOrder) {
+    Rig r(kV3);
+    // Bound, not master: every VIP dropped even if someone adds it by hand.
+    EXPECT_EQ(r.sys.count("verdict drop_all 192.0.2.100 vrid51"), 1u);
+    EXPECT_EQ(r.sys.count("verdict drop_all 192.0.2.101 vrid51"), 1u);
+    r.rt->handle(vrrp::Startup{}, at(0s));
+    r.sys.ops.clear();
+    r.runUntil(at(1s));
+    ASSERT_EQ(r.rt->machine().state, vrrp::State::Master);
+    EXPECT_TRUE(r.rt->acceptMode());  // keepalived's default without vrrp_strict
+    auto mdi = std::chrono::nanoseconds(vrrp::masterDownInterval(100, 10, 3)).count();
+    EXPECT_EQ(r.sys.count("verdict pass 192.0.2.100 vrid51 age" + std::to_string(mdi)), 1u);
+    EXPECT_LT(r.sys.first("add 192.0.2.100"), r.sys.first("verdict pass 192.0.2.100"));
+    EXPECT_LT(r.sys.first("verdict pass"), r.sys.first("announce"));
+    r.sys.ops.clear();
+    r.rt->handle(vrrp::Shutdown{}, at(2s));
+    EXPECT_LT(r.sys.first("verdict drop_all 192.0.2.100"), r.sys.first("del 192.0.2.100"));
+}
+
+TEST(InstanceRuntime, StrictMasterDropsIpButNotArp) {
+    Rig r(R"(
+global_defs { vrrp_strict }
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 51
+    priority 100
+    advert_int 0.1
+    version 3
+    virtual_ipaddress { 192.0.2.100/24 }
+}
+)");
+    EXPECT_FALSE(r.rt->acceptMode());
+    r.rt->handle(vrrp::Startup{}, at(0s));
+    r.runUntil(at(1s));
+    ASSERT_EQ(r.rt->machine().state, vrrp::State::Master);
+    EXPECT_EQ(r.sys.count("verdict drop_ip 192.0.2.100"), 1u);
+    EXPECT_EQ(r.sys.count("verdict pass"), 0u);
+}
+
+TEST(InstanceRuntime, FaultSourcesCombine) {
+    Rig r(kV3);
+    r.rt->handle(vrrp::Startup{}, at(0s));
+    r.rt->setFault("link", true, "interface eth0 is down", at(1ms));
+    r.rt->setFault("fence", true, "fenced", at(2ms));
+    EXPECT_EQ(r.rt->machine().state, vrrp::State::Fault);
+    r.rt->setFault("link", false, "", at(3ms));
+    EXPECT_EQ(r.rt->machine().state, vrrp::State::Fault);  // still fenced
+    EXPECT_EQ(r.rt->machine().fault_reason, "fenced");
+    r.rt->setFault("fence", false, "", at(4ms));
+    EXPECT_EQ(r.rt->machine().state, vrrp::State::Backup);
 }
 
 }  // namespace
