@@ -80,6 +80,23 @@ std::vector<std::string> keepalivedComplaints(const std::string& log) {
     return out;
 }
 
+std::vector<int> captureAdvertPriorities(lab::Lab& lab, int vrid, Clock::duration d,
+                                         const std::string& savePath) {
+    const auto ms = std::chrono::duration_cast<Ms>(d).count();
+    const std::string secs = std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 / 100);
+    // SIGINT so tcpdump flushes; -c bounds it even if timeout(1) misbehaves.
+    auto r = lab.hub().run({"timeout", "-s", "INT", secs, "tcpdump", "-i", "br0", "-nn", "-l", "-tt",
+                            "-c", "20000", "ip proto 112 or ip6 proto 112"},
+                           d + std::chrono::seconds(5));
+    std::ofstream(savePath) << r.out;
+    static const std::regex kAdvert(R"(Advertisement, vrid (\d+), prio (\d+))");
+    std::vector<int> prios;
+    for (auto it = std::sregex_iterator(r.out.begin(), r.out.end(), kAdvert);
+         it != std::sregex_iterator(); ++it)
+        if (std::stoi((*it)[1].str()) == vrid) prios.push_back(std::stoi((*it)[2].str()));
+    return prios;
+}
+
 namespace {
 
 std::string findInPath(const std::string& prog) {

@@ -49,6 +49,12 @@ Ms masterDownInterval(const Scenario& s, int priority);
 // vrrp_check_packet(), and vrrp_scheduler.c).
 std::vector<std::string> keepalivedComplaints(const std::string& log);
 
+// VRRP adverts seen on the lab bridge (tcpdump in the hub, br0 promiscuous, so
+// unicast adverts between ports are seen too) for `d`: the priority of each.
+// tcpdump's text goes to `savePath` for post-mortems.
+std::vector<int> captureAdvertPriorities(lab::Lab& lab, int vrid, Clock::duration d,
+                                         const std::string& savePath);
+
 // One VRRP daemon of either kind in one lab node. Every start writes a new
 // log file; logs() returns all of them.
 class Node {

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <future>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -78,7 +80,15 @@ void expectOwnView(Node& n, const std::string& want) {
 
 // Samples both nodes for `d`: every sample must show exactly one VIP holder,
 // and it must be `master`.
-void expectSingleMaster(Pair& p, Node& master, Clock::duration d, const std::string& phase) {
+void expectSingleMaster(Pair& p, const Scenario& s, Node& master, Clock::duration d,
+                        const std::string& phase) {
+    // On the wire too: only the master advertises, at its priority, steadily.
+    auto wire = std::async(std::launch::async, [&] {
+        std::string file = phase;
+        std::replace(file.begin(), file.end(), ' ', '_');
+        return captureAdvertPriorities(p.lab, s.vrid, d - Ms(200),
+                                       p.lab.logDir() + "/wire." + file + ".txt");
+    });
     int samples = 0, both = 0, none = 0, wrong = 0;
     const auto end = Clock::now() + d;
     while (Clock::now() < end) {
@@ -96,8 +106,18 @@ void expectSingleMaster(Pair& p, Node& master, Clock::duration d, const std::str
                        << " samples";
     EXPECT_EQ(wrong, 0) << phase << ": the lower priority node held it in " << wrong << "/"
                         << samples << " samples";
+    const auto prios = wire.get();
+    const int want = &master == p.high ? kHighPriority : kLowPriority;
+    int others = 0;
+    for (int pr : prios) others += pr != want;
+    EXPECT_EQ(others, 0) << phase << ": " << others << " of " << prios.size()
+                         << " adverts on the wire did not carry the master's priority " << want;
+    // The capture starts late and stops early; half the nominal count is plenty.
+    const long nominal = std::chrono::duration_cast<Ms>(d - Ms(200)).count() / s.advert.count();
+    EXPECT_GE(static_cast<long>(prios.size()), std::max(1L, nominal / 2))
+        << phase << ": too few adverts on the wire";
     std::cout << "[interop] " << phase << ": " << samples << " samples, single master "
-              << master.name() << "\n";
+              << master.name() << ", " << prios.size() << " adverts on the wire\n";
 }
 
 // xvrrpd rejected nothing keepalived sent (docs/status-json.md).
@@ -123,6 +143,25 @@ void record(const std::string& key, long ms) {
     std::cout << "[interop] " << key << " = " << ms << " ms\n";
 }
 
+// Copies the lab's logs (daemon logs, configs, wire captures) out of the lab
+// directory when the test has failed by the time it goes out of scope.
+class KeepLogsOnFailure {
+  public:
+    KeepLogsOnFailure(const lab::Lab& lab, std::string tag) : lab_(lab), tag_(std::move(tag)) {}
+    ~KeepLogsOnFailure() {
+        if (!::testing::Test::HasFailure()) return;
+        const std::string dst =
+            "/tmp/xvt-interop-failed-" + tag_ + "-" + std::to_string(::getpid());
+        std::error_code ec;
+        std::filesystem::copy(lab_.logDir(), dst, std::filesystem::copy_options::recursive, ec);
+        std::cout << "[interop] logs of the failed run kept in " << dst << "\n";
+    }
+
+  private:
+    const lab::Lab& lab_;
+    std::string tag_;
+};
+
 void removeStale() {
     for (const char* t : {"iop-hub", "iop-xv", "iop-ka", "iop-client"}) lab::Netns::removeStale(t);
 }
@@ -146,6 +185,7 @@ void runScenario(const Scenario& s, Kind masterKind) {
     const std::string tag = s.name + "." + kindName(masterKind) + "_master";
     const auto slack = std::chrono::seconds(4);  // daemon start-up on a busy machine
     std::cout << "[interop] " << tag << " logs in " << p.lab.logDir() << "\n";
+    KeepLogsOnFailure keep(p.lab, tag);
 
     // Both start as BACKUP; the higher priority wins after its Master_Down_Interval.
     low.start();
@@ -156,7 +196,7 @@ void runScenario(const Scenario& s, Kind masterKind) {
         << high.logs() << low.logs();
     expectOwnView(high, "MASTER");
     expectOwnView(low, "BACKUP");
-    expectSingleMaster(p, high, std::chrono::seconds(3), tag + " start");
+    expectSingleMaster(p, s, high, std::chrono::seconds(3), tag + " start");
     EXPECT_TRUE(clientReaches(p)) << "client cannot reach the VIP on " << high.name();
     expectXvrrpdClean(*p.xv, tag + " start");
 
@@ -176,7 +216,7 @@ void runScenario(const Scenario& s, Kind masterKind) {
     ASSERT_TRUE(waitUntil([&] { return roleIs(high, low, p.vip); },
                           masterDownInterval(s, kHighPriority) + slack))
         << high.name() << " did not take the VIP back after restore\n" << high.logs() << low.logs();
-    expectSingleMaster(p, high, std::chrono::seconds(2), tag + " restored");
+    expectSingleMaster(p, s, high, std::chrono::seconds(2), tag + " restored");
     EXPECT_TRUE(clientReaches(p));
     expectXvrrpdClean(*p.xv, tag + " restored");
 
@@ -211,7 +251,7 @@ void runScenario(const Scenario& s, Kind masterKind) {
         << high.name() << " did not come back as master\n" << high.logs() << low.logs();
     expectOwnView(high, "MASTER");
     expectOwnView(low, "BACKUP");
-    expectSingleMaster(p, high, std::chrono::seconds(2), tag + " restarted");
+    expectSingleMaster(p, s, high, std::chrono::seconds(2), tag + " restarted");
     expectXvrrpdClean(*p.xv, tag + " restarted");
 
     const auto bad = keepalivedComplaints(p.ka->logs());
@@ -225,6 +265,7 @@ void runWrongPasswordControl(const Scenario& s) {
     Scenario other = s;
     other.authPass = "0therPw";
     Pair p(s, other, Kind::Xvrrpd);
+    KeepLogsOnFailure keep(p.lab, s.name + ".wrong_password");
     p.low->start();
     p.high->start();
     // keepalived drops every advert, so it becomes master too: both detectors
