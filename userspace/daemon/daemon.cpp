@@ -151,6 +151,9 @@ void Daemon::recomputePriorities() {
 void Daemon::wireInstance(InstanceRuntime& rt) {
     rt.setEffects(effects_.get(), effects_.get(), ownership_.get());
     rt.onStateChange([this](const InstanceRuntime& r, const vrrp::StateChanged& sc) {
+        // Only a backup may let XDP absorb its master's adverts; a backup that became
+        // master on its timer must hear that master again (a higher priority returns).
+        if (sc.to != vrrp::State::Backup && dataplane_) dataplane_->forgetMaster(r.id());
         if (!tracking_) return;
         notify::NotifyState st;
         switch (sc.to) {
