@@ -1,4 +1,6 @@
 // The end of a round: evidence per instance, decide(), carry out the action, audit, status.
+#include <time.h>
+
 #include <spdlog/spdlog.h>
 
 #include "arbiter.hpp"
@@ -8,6 +10,16 @@
 namespace xvrrp::arbiter {
 
 using nlohmann::json;
+
+namespace {
+
+uint64_t monotonicNs() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+}  // namespace
 
 void Arbiter::learn(const DaemonStatus& s) {
     for (const auto& [name, inst] : s.instances) {
@@ -86,7 +98,7 @@ void Arbiter::finishRound() {
     for (const auto& [name, _] : instances_) known.push_back(name);
     for (const auto& name : guardedInstances(cfg_.instances, r.local, known)) {
         auto& st = instances_[name];
-        InstanceEvidence ev = assemble(name, r, kernelHolds(st), fenceOwner(st));
+        InstanceEvidence ev = assemble(name, r, kernelHolds(st), fenceOwner(st), monotonicNs());
         Decision d = decide(ev, st.history, policy);
         bool changed = !st.last || st.last->rule != d.rule || d.action != Action::NoChange;
         st.history = d.next;
@@ -110,6 +122,11 @@ void Arbiter::finishRound() {
 void Arbiter::act(const std::string& name, InstanceState& st, const Decision& d) {
     if (d.action == Action::NoChange) return;
     bool fence = d.action == Action::FenceSelf;
+    if (!fence && st.ref && fencer_->owner(*st.ref) == FenceOwner::Operator) {
+        // The operator fenced on top of ours: xvrrpd's unfence would lift theirs too.
+        spdlog::warn("unfence {}: the operator's fence is in place; left as it is", name);
+        return;
+    }
     // Both halves are tried: the map works even when xvrrpd is hung, the request moves the
     // instance to FAULT so xvrrpd stops sending adverts and drops the VIPs itself.
     if (st.ref) {

@@ -15,7 +15,7 @@ std::vector<std::string> guardedInstances(const std::vector<std::string>& config
 }
 
 InstanceEvidence assemble(const std::string& instance, const RoundResult& round, Tri kernel_holds_vip,
-                          FenceOwner fence) {
+                          FenceOwner fence, std::optional<uint64_t> now_mono_ns) {
     InstanceEvidence ev;
     ev.instance = instance;
     ev.quorum = round.quorum;
@@ -26,7 +26,7 @@ InstanceEvidence assemble(const std::string& instance, const RoundResult& round,
         auto it = round.local->instances.find(instance);
         if (it != round.local->instances.end()) {
             ev.local.view = it->second.view;
-            ev.local.hears_adverts = hearsAdverts(it->second);
+            ev.local.hears_adverts = hearsAdverts(it->second, now_mono_ns);
         }
     }
     for (const auto& p : round.peers) {

@@ -47,6 +47,10 @@ DaemonStatus parseDaemonStatus(const json& doc) {
             if (auto la = j.find("last_advert"); la != j.end() && la->is_object())
                 if (auto age = la->find("age_ms"); age != la->end() && age->is_number())
                     s.last_advert_age_ms = age->get<double>();
+            if (auto k = j.find("kernel"); k != j.end() && k->is_object())
+                if (auto seen = k->find("last_seen_ns"); seen != k->end() && seen->is_number_unsigned() &&
+                                                         seen->get<uint64_t>() > 0)
+                    s.kernel_last_seen_ns = seen->get<uint64_t>();
             s.master_advert_int_ms = j.value("master_advert_int_ms", 0.0);
             s.advert_int_ms = j.value("advert_int_ms", 0.0);
             out.instances[s.name] = std::move(s);
@@ -60,12 +64,17 @@ DaemonStatus parseDaemonStatus(const json& doc) {
     return out;
 }
 
-Tri hearsAdverts(const InstanceStatus& s) {
-    if (!s.last_advert_age_ms) return Tri::No;  // xvrrpd never received one
+Tri hearsAdverts(const InstanceStatus& s, std::optional<uint64_t> now_mono_ns) {
+    std::optional<double> age = s.last_advert_age_ms;
+    if (now_mono_ns && s.kernel_last_seen_ns && *now_mono_ns >= *s.kernel_last_seen_ns) {
+        double k = static_cast<double>(*now_mono_ns - *s.kernel_last_seen_ns) / 1e6;
+        if (!age || k < *age) age = k;
+    }
+    if (!age) return Tri::No;  // no advert ever reached xvrrpd or its XDP program
     double interval = s.master_advert_int_ms > 0 ? s.master_advert_int_ms : s.advert_int_ms;
     if (interval <= 0) return Tri::Unknown;
     // Skew_Time is at most one interval (RFC 5798 section 6.1), so 4 intervals is an upper bound.
-    return *s.last_advert_age_ms < 4 * interval ? Tri::Yes : Tri::No;
+    return *age < 4 * interval ? Tri::Yes : Tri::No;
 }
 
 }  // namespace xvrrp::arbiter

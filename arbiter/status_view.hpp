@@ -24,6 +24,9 @@ struct InstanceStatus {
     uint8_t vrid = 0;
     std::vector<IpPrefix> vips;
     std::optional<double> last_advert_age_ms;
+    // kernel.last_seen_ns: CLOCK_MONOTONIC of the last advert XDP absorbed without waking
+    // xvrrpd (it keeps counting while the instance is in FAULT; last_advert does not).
+    std::optional<uint64_t> kernel_last_seen_ns;
     double master_advert_int_ms = 0;  // 0 when not reported
     double advert_int_ms = 0;
 };
@@ -37,7 +40,8 @@ struct DaemonStatus {
 DaemonStatus parseDaemonStatus(const nlohmann::json& doc);
 
 // RFC 5798 section 6.1: Master_Down_Interval = 3 * Master_Adver_Interval + Skew_Time; adverts
-// younger than that mean the VRRP link still carries them.
-Tri hearsAdverts(const InstanceStatus& s);
+// younger than that mean the VRRP link still carries them. now_mono_ns (this host's
+// CLOCK_MONOTONIC) lets the kernel's timestamp count; only meaningful for the local xvrrpd.
+Tri hearsAdverts(const InstanceStatus& s, std::optional<uint64_t> now_mono_ns = std::nullopt);
 
 }  // namespace xvrrp::arbiter

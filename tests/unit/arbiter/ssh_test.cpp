@@ -69,7 +69,7 @@ const char* kPeerStatus = R"({"schema":1,"instances":[{"name":"VI_1","state":"MA
  "priority":{"configured":100,"effective":110},"vips_installed":true,"fenced":false,
  "source":"192.0.2.2","interface":"eth1","ifindex":3,"vrid":51,"family":"ipv4",
  "vips":["192.0.2.100/32"],"advert_int_ms":1000,"master_advert_int_ms":1000,
- "last_advert":{"ts_ns":1,"age_ms":500}}]})";
+ "last_advert":{"ts_ns":1,"age_ms":500},"kernel":{"last_seen_ns":77,"absorbed":3,"woken":1}}]})";
 
 TEST(SshOutcome, ParsesPeerStatus) {
     SshOutcome o = sshOutcome(false, 0, 0, kPeerStatus, "");
@@ -83,6 +83,7 @@ TEST(SshOutcome, ParsesPeerStatus) {
     EXPECT_EQ(i.vrid, 51);
     ASSERT_EQ(i.vips.size(), 1u);
     EXPECT_EQ(hearsAdverts(i), Tri::Yes);
+    EXPECT_EQ(i.kernel_last_seen_ns, 77u);
     EXPECT_EQ(o.status->quorum, Tri::Unknown);
 }
 
@@ -124,6 +125,13 @@ TEST(SshOutcome, AdvertAgeAgainstMasterDown) {
     s.master_advert_int_ms = 100;  // the master's interval counts (RFC 5798 section 6.1)
     s.last_advert_age_ms = 500;
     EXPECT_EQ(hearsAdverts(s), Tri::No);
+    // In FAULT xvrrpd's own timestamp goes stale; XDP's keeps counting (same clock here).
+    s.last_advert_age_ms = 60000;
+    s.kernel_last_seen_ns = 5000000000ull;
+    EXPECT_EQ(hearsAdverts(s), Tri::No);  // without our clock the kernel time is not used
+    EXPECT_EQ(hearsAdverts(s, 5000000000ull + 150000000ull), Tri::Yes);
+    EXPECT_EQ(hearsAdverts(s, 5000000000ull + 900000000ull), Tri::No);
+    EXPECT_EQ(hearsAdverts(s, 4000000000ull), Tri::No);  // clock before the stamp: ignored
     s.advert_int_ms = s.master_advert_int_ms = 0;
     EXPECT_EQ(hearsAdverts(s), Tri::Unknown);
 }
