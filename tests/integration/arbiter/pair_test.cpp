@@ -29,8 +29,10 @@ protected:
     void startArbiter(XvrrpdNode& self, const std::string& peer) {
         const std::string dir = lab_->logDir();
         const std::string me = self.name();
-        std::ofstream(dir + "/" + me + "-ssh") << "#!/bin/sh\nexec " << xvrrpctlBin() << " --control " << dir << "/"
-                                               << peer << ".sock status --json\n";
+        std::ofstream(dir + "/" + me + "-ssh")
+            << "#!/bin/sh\nif [ -e " << dir << "/" << me << "-ssh-down ]; then\n"
+            << "  echo 'ssh: connect to host port 22: Connection refused' >&2; exit 255\nfi\n"
+            << "exec " << xvrrpctlBin() << " --control " << dir << "/" << peer << ".sock status --json\n";
         ::chmod((dir + "/" + me + "-ssh").c_str(), 0755);
         std::ofstream(dir + "/" + me + "-arbiter.conf")
             << "arbiter {\n  node_name " << me << "\n  xvrrpd_socket " << dir << "/" << me << ".sock\n"
@@ -59,6 +61,11 @@ protected:
         n.ns().runOk({"nft", "add", "table", "inet", "xvtarb"});
         n.ns().runOk({"nft", "add", "chain", "inet", "xvtarb", "out", "{ type filter hook output priority 0 ; }"});
         n.ns().runOk({"nft", "add", "rule", "inet", "xvtarb", "out", "ip", "protocol", "vrrp", "drop"});
+    }
+    void sshDown(const std::string& n, bool down) {
+        const std::string flag = lab_->logDir() + "/" + n + "-ssh-down";
+        if (down) std::ofstream(flag) << "down\n";
+        else fs::remove(flag);
     }
     void healVrrp(XvrrpdNode& n) { n.ns().runOk({"nft", "delete", "table", "inet", "xvtarb"}); }
     std::string dump() {
@@ -124,6 +131,45 @@ TEST_F(ArbiterPair, StoppedXvrrpdIsFencedByItsArbiter) {
         << dump();
     EXPECT_TRUE(waitState(*n1_, "MASTER", seconds(10))) << dump();
     EXPECT_TRUE(waitUntil([&] { return vipHolders(vip(v)) == 1; }, seconds(5)));
+}
+
+TEST_F(ArbiterPair, PeerSshDownWhilePeerPingsNeverFences) {
+    auto v = makeVariant("v3_v4", 3, Family::V4, false);
+    electN1(v, 150, 100);
+    sshDown("n1", true);
+    sshDown("n2", true);
+    startArbiter(*n1_, "n2");
+    startArbiter(*n2_, "n1");
+    ASSERT_TRUE(waitUntil([&] { return rule("n1") == "R5" && rule("n2") == "R5"; }, seconds(10))) << dump();
+    auto s = arbiterStatus("n1");
+    EXPECT_EQ(s["round"]["peers"][0]["pings"], "yes") << s.dump();
+    EXPECT_EQ(s["round"]["peers"][0]["ssh"], "unknown") << s.dump();
+    // Ten rounds of UNKNOWN: nothing is fenced, n1 keeps serving.
+    EXPECT_TRUE(holdsFor([&] { return n1_->state() == "MASTER" && n2_->state() == "BACKUP"; }, seconds(3)));
+    EXPECT_EQ(slurp(audit("n1")).find("fence_self"), std::string::npos) << slurp(audit("n1"));
+    EXPECT_EQ(slurp(audit("n2")).find("fence_self"), std::string::npos) << slurp(audit("n2"));
+}
+
+TEST_F(ArbiterPair, NodeLosingTheGatewayFencesItselfAndTheOtherServes) {
+    auto v = makeVariant("v3_v4", 3, Family::V4, false);
+    electN1(v, 150, 100);
+    startArbiter(*n1_, "n2");
+    startArbiter(*n2_, "n1");
+    ASSERT_TRUE(waitUntil([&] { return rule("n1") == "R5" && rule("n2") == "R5"; }, seconds(10))) << dump();
+    // n1 can no longer reach the gateway (the client node); everything else still works.
+    n1_->ns().runOk({"ip", "route", "add", "blackhole", lab_->v4("client").str() + "/32"});
+    EXPECT_TRUE(waitUntil([&] { return slurp(audit("n1")).find("\"rule\":\"R1\"") != std::string::npos; }, seconds(10)))
+        << dump();
+    EXPECT_TRUE(waitState(*n1_, "FAULT", seconds(5))) << dump();
+    EXPECT_TRUE(waitState(*n2_, "MASTER", seconds(5))) << dump();
+    EXPECT_TRUE(waitUntil([&] { return vipHolders(vip(v)) == 1 && n2_->holds(vip(v)); }, seconds(5))) << dump();
+    EXPECT_EQ(slurp(audit("n2")).find("fence_self"), std::string::npos) << slurp(audit("n2"));
+    // The gateway is back: quorum, n2's adverts reach n1 -> unfenced; n1 preempts back.
+    n1_->ns().runOk({"ip", "route", "del", "blackhole", lab_->v4("client").str() + "/32"});
+    EXPECT_TRUE(waitUntil([&] { return slurp(audit("n1")).find("unfence_self") != std::string::npos; }, seconds(15)))
+        << dump();
+    EXPECT_TRUE(waitState(*n1_, "MASTER", seconds(10))) << dump();
+    EXPECT_TRUE(waitUntil([&] { return vipHolders(vip(v)) == 1; }, seconds(5))) << dump();
 }
 
 }  // namespace
