@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -185,6 +186,31 @@ std::optional<nlohmann::json> Node::status() const {
     } catch (const nlohmann::json::exception&) {
         return std::nullopt;
     }
+}
+
+nlohmann::json Node::kernelDrops() const {
+    nlohmann::json drops = nlohmann::json::object();
+    if (kind_ != Kind::Xvrrpd) return drops;
+    auto r = lab::runIn("", {binaries().xvrrpctl, "-b", pinRoot_, "bpf", "--json"},
+                        std::chrono::seconds(3));
+    if (!r.ok()) return drops;
+    std::function<void(const nlohmann::json&)> walk = [&](const nlohmann::json& j) {
+        if (j.is_object()) {
+            if (j.contains("drop_auth")) {
+                for (auto& [k, v] : j.items())
+                    if (k.rfind("drop_", 0) == 0) drops[k] = v;
+                return;
+            }
+            for (auto& [k, v] : j.items()) walk(v);
+        } else if (j.is_array()) {
+            for (const auto& v : j) walk(v);
+        }
+    };
+    try {
+        walk(nlohmann::json::parse(r.out));
+    } catch (const nlohmann::json::exception&) {
+    }
+    return drops;
 }
 
 std::string Node::loggedState() const {

@@ -81,6 +81,9 @@ class Node {
     bool holdsVip(const IpAddr& vip);
     // xvrrpd: `xvrrpctl status --json`, nullopt if it does not answer.
     std::optional<nlohmann::json> status() const;
+    // xvrrpd: the XDP program's drop_* counters (`xvrrpctl bpf --json`); adverts
+    // dropped in the kernel never reach adverts_rejected.
+    nlohmann::json kernelDrops() const;
     // keepalived: the state of the last "(VI_1) Entering X STATE" line; "" if none.
     std::string loggedState() const;
 
