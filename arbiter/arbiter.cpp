@@ -1,6 +1,7 @@
 #include "arbiter.hpp"
 
 #include <signal.h>
+#include <spdlog/spdlog.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
@@ -10,8 +11,6 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
-
-#include <spdlog/spdlog.h>
 
 #include "control/server.hpp"
 #include "net/netlink.hpp"
@@ -38,7 +37,9 @@ itimerspec spec(std::chrono::nanoseconds first, std::chrono::nanoseconds every) 
 }  // namespace
 
 Arbiter::Arbiter(ArbiterConfig cfg, std::string config_path, std::unique_ptr<Fencer> fencer)
-    : cfg_(std::move(cfg)), config_path_(std::move(config_path)), fencer_(std::move(fencer)),
+    : cfg_(std::move(cfg)),
+      config_path_(std::move(config_path)),
+      fencer_(std::move(fencer)),
       audit_(cfg_.audit_log) {
     epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
     if (epfd_ < 0) throw sysError("epoll_create1");
@@ -56,21 +57,28 @@ Arbiter::Arbiter(ArbiterConfig cfg, std::string config_path, std::unique_ptr<Fen
     watch(sig_fd_, [this](uint32_t) { onSignal(); });
     watch(tick_fd_, [this](uint32_t) { onTick(); });
     watch(deadline_fd_, [this](uint32_t) { onDeadline(); });
-    watch(icmp_.fd4(), [this](uint32_t) { icmp_.onReadable(icmp_.fd4()); maybeFinish(); });
-    watch(icmp_.fd6(), [this](uint32_t) { icmp_.onReadable(icmp_.fd6()); maybeFinish(); });
+    watch(icmp_.fd4(), [this](uint32_t) {
+        icmp_.onReadable(icmp_.fd4());
+        maybeFinish();
+    });
+    watch(icmp_.fd6(), [this](uint32_t) {
+        icmp_.onReadable(icmp_.fd6());
+        maybeFinish();
+    });
     openServer();
 }
 
 void Arbiter::openServer() {
     if (server_) unwatch(server_->listenFd());
     server_.reset();
-    server_ = std::make_unique<control::Server>(cfg_.control_socket, [this](const json& req) -> json {
-        if (req.value("cmd", "") != "status")
-            throw std::invalid_argument("unknown cmd (the arbiter answers 'status')");
-        json s = status();
-        s["ok"] = true;
-        return s;
-    });
+    server_ =
+        std::make_unique<control::Server>(cfg_.control_socket, [this](const json& req) -> json {
+            if (req.value("cmd", "") != "status")
+                throw std::invalid_argument("unknown cmd (the arbiter answers 'status')");
+            json s = status();
+            s["ok"] = true;
+            return s;
+        });
     // Registered for dispatch only: run() hands its fds to the server, which adds its clients.
     watch(server_->listenFd(), [](uint32_t) {});
 }
@@ -96,9 +104,10 @@ void Arbiter::unwatch(int fd) {
 }
 
 int Arbiter::run() {
-    spdlog::info("arbiter {}: guarding {}, {} peer(s), {} gateway(s) (quorum {}), round every {} ms",
-                 cfg_.node_name, cfg_.instances.empty() ? std::string("all instances") : "listed instances",
-                 cfg_.peers.size(), cfg_.gateways.size(), cfg_.quorum, cfg_.probe_interval_ms);
+    spdlog::info(
+        "arbiter {}: guarding {}, {} peer(s), {} gateway(s) (quorum {}), round every {} ms",
+        cfg_.node_name, cfg_.instances.empty() ? std::string("all instances") : "listed instances",
+        cfg_.peers.size(), cfg_.gateways.size(), cfg_.quorum, cfg_.probe_interval_ms);
     if (cfg_.start_fenced) startFence();
     auto every = std::chrono::milliseconds(cfg_.probe_interval_ms);
     auto t = spec(std::chrono::nanoseconds(1), every);
@@ -126,16 +135,20 @@ int Arbiter::run() {
     std::string list;
     for (const auto& f : fenced) list += (list.empty() ? "" : ", ") + f;
     spdlog::info("arbiter stopping; fence state left as it is: {}",
-                 fenced.empty() ? std::string("nothing fenced by the arbiter") : "fenced by the arbiter: " + list);
-    audit_.write({{"ts", isoNow()}, {"node", cfg_.node_name}, {"event", "stop"}, {"fenced", fenced}});
+                 fenced.empty() ? std::string("nothing fenced by the arbiter")
+                                : "fenced by the arbiter: " + list);
+    audit_.write(
+        {{"ts", isoNow()}, {"node", cfg_.node_name}, {"event", "stop"}, {"fenced", fenced}});
     return 0;
 }
 
 void Arbiter::onSignal() {
     signalfd_siginfo si;
     while (::read(sig_fd_, &si, sizeof(si)) == sizeof(si)) {
-        if (si.ssi_signo == SIGHUP) reload();
-        else stop_ = true;
+        if (si.ssi_signo == SIGHUP)
+            reload();
+        else
+            stop_ = true;
     }
 }
 
@@ -179,7 +192,8 @@ void Arbiter::applyConfig(ArbiterConfig cfg) {
 
 void Arbiter::onTick() {
     uint64_t expirations;
-    while (::read(tick_fd_, &expirations, sizeof(expirations)) > 0) {}
+    while (::read(tick_fd_, &expirations, sizeof(expirations)) > 0) {
+    }
     if (in_round_) {
         // SSH can outlast an interval: the next round starts when this one ends.
         tick_missed_ = true;
@@ -205,8 +219,9 @@ void Arbiter::startRound() {
     icmp_.start(ping_targets_);
     for (const auto& e : icmp_.sendErrors()) spdlog::debug("round {}: {}", round_no_, e);
 
-    local_ = std::make_unique<ControlQuery>(cfg_.xvrrpd_socket, json{{"cmd", "status"}},
-                                            round_start_ + std::chrono::milliseconds(cfg_.control_timeout_ms));
+    local_ = std::make_unique<ControlQuery>(
+        cfg_.xvrrpd_socket, json{{"cmd", "status"}},
+        round_start_ + std::chrono::milliseconds(cfg_.control_timeout_ms));
     if (!local_->done()) {
         int fd = local_->fd();
         watch(fd, [this, fd](uint32_t) {
@@ -221,8 +236,8 @@ void Arbiter::startRound() {
             ssh_.push_back(nullptr);
             continue;
         }
-        auto q = std::make_unique<SshQuery>(sshArgv(cfg_, p),
-                                            round_start_ + std::chrono::milliseconds(cfg_.ssh_timeout_ms));
+        auto q = std::make_unique<SshQuery>(
+            sshArgv(cfg_, p), round_start_ + std::chrono::milliseconds(cfg_.ssh_timeout_ms));
         watchChild(*q);
         ssh_.push_back(std::move(q));
     }
@@ -240,7 +255,7 @@ void Arbiter::watchChild(SshQuery& q) {
         });
     }
     int pfd = c.pidFd();
-    watch(pfd, [this, &q, &c, pfd](uint32_t) {
+    watch(pfd, [this, &c, pfd](uint32_t) {
         c.reap();
         if (!c.exited()) return;
         unwatch(pfd);
@@ -249,7 +264,6 @@ void Arbiter::watchChild(SshQuery& q) {
             c.readFrom(fd);
             if (fd >= 0 && c.outFd() != fd && c.errFd() != fd) unwatch(fd);
         }
-        (void)q;
         maybeFinish();
     });
 }
@@ -276,7 +290,8 @@ void Arbiter::armDeadline() {
         if (!p.query->done()) consider(p.query->deadline());
     itimerspec t{};
     if (next) {
-        auto left = std::max(std::chrono::nanoseconds(1), std::chrono::nanoseconds(*next - Clock::now()));
+        auto left =
+            std::max(std::chrono::nanoseconds(1), std::chrono::nanoseconds(*next - Clock::now()));
         t = spec(left, std::chrono::nanoseconds(0));
     }
     ::timerfd_settime(deadline_fd_, 0, &t, nullptr);
@@ -284,7 +299,8 @@ void Arbiter::armDeadline() {
 
 void Arbiter::onDeadline() {
     uint64_t expirations;
-    while (::read(deadline_fd_, &expirations, sizeof(expirations)) > 0) {}
+    while (::read(deadline_fd_, &expirations, sizeof(expirations)) > 0) {
+    }
     auto now = Clock::now();
     if (local_ && !local_->done()) {
         int fd = local_->fd();

@@ -7,12 +7,11 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "audit.hpp"
 #include "config.hpp"
@@ -33,7 +32,7 @@ class Netlink;
 namespace xvrrp::arbiter {
 
 class Arbiter {
-public:
+  public:
     // Opens sockets, the audit log and the control socket; throws std::runtime_error.
     Arbiter(ArbiterConfig cfg, std::string config_path, std::unique_ptr<Fencer> fencer);
     ~Arbiter();
@@ -44,7 +43,7 @@ public:
     int run();
     nlohmann::json status() const;
 
-private:
+  private:
     using Clock = std::chrono::steady_clock;
     struct Pending {  // a fence/unfence request on xvrrpd's control socket
         std::unique_ptr<ControlQuery> query;

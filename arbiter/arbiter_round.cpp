@@ -1,7 +1,6 @@
 // The end of a round: evidence per instance, decide(), carry out the action, audit, status.
-#include <time.h>
-
 #include <spdlog/spdlog.h>
+#include <time.h>
 
 #include "arbiter.hpp"
 #include "control/server.hpp"
@@ -91,7 +90,8 @@ void Arbiter::finishRound() {
         spdlog::info("round {}: xvrrpd answers again", r.number);
     local_error_ = r.local ? std::string() : r.local_error;
     for (const auto& p : r.peers)
-        if (!p.ssh.status) spdlog::debug("round {}: peer {} UNKNOWN: {}", r.number, p.name, p.ssh.unknown_reason);
+        if (!p.ssh.status)
+            spdlog::debug("round {}: peer {} UNKNOWN: {}", r.number, p.name, p.ssh.unknown_reason);
 
     Policy policy{cfg_.fence_rounds, cfg_.unfence_rounds};
     std::vector<std::string> known;
@@ -102,7 +102,8 @@ void Arbiter::finishRound() {
         Decision d = decide(ev, st.history, policy);
         bool changed = !st.last || st.last->rule != d.rule || d.action != Action::NoChange;
         st.history = d.next;
-        json line = {{"ts", isoNow()}, {"node", cfg_.node_name}, {"round", r.number}, {"instance", name}};
+        json line = {
+            {"ts", isoNow()}, {"node", cfg_.node_name}, {"round", r.number}, {"instance", name}};
         line.update(toJson(d));
         line["evidence"] = toJson(ev);
         // The audit log keeps every action and every change of rule; steady rounds go to debug.
@@ -131,14 +132,18 @@ void Arbiter::act(const std::string& name, InstanceState& st, const Decision& d)
     // instance to FAULT so xvrrpd stops sending adverts and drops the VIPs itself.
     if (st.ref) {
         try {
-            if (fence) fencer_->fence(*st.ref);
-            else fencer_->unfence(*st.ref);
+            if (fence)
+                fencer_->fence(*st.ref);
+            else
+                fencer_->unfence(*st.ref);
         } catch (const std::exception& e) {
             spdlog::error("{} {}: {}", fence ? "fence" : "unfence", name, e.what());
         }
     } else {
-        spdlog::error("{} {}: interface and VRID unknown (xvrrpd never reported them); only the "
-                      "control request is sent", fence ? "fence" : "unfence", name);
+        spdlog::error(
+            "{} {}: interface and VRID unknown (xvrrpd never reported them); only the "
+            "control request is sent",
+            fence ? "fence" : "unfence", name);
     }
     json req = fence ? json{{"cmd", "fence"}, {"instance", name}, {"by", "arbiter"}}
                      : json{{"cmd", "unfence"}, {"instance", name}};
@@ -146,8 +151,8 @@ void Arbiter::act(const std::string& name, InstanceState& st, const Decision& d)
 }
 
 void Arbiter::sendControl(json req, std::string what) {
-    auto q = std::make_unique<ControlQuery>(cfg_.xvrrpd_socket, req,
-                                            Clock::now() + std::chrono::milliseconds(cfg_.control_timeout_ms));
+    auto q = std::make_unique<ControlQuery>(
+        cfg_.xvrrpd_socket, req, Clock::now() + std::chrono::milliseconds(cfg_.control_timeout_ms));
     if (q->done()) {
         spdlog::warn("{}: {}", what, q->error());
         return;
@@ -162,9 +167,12 @@ void Arbiter::sendControl(json req, std::string what) {
         for (auto it = pending_.begin(); it != pending_.end(); ++it) {
             if (it->query.get() != raw) continue;
             const auto& a = raw->answer();
-            if (a && a->value("ok", false)) spdlog::info("{}: done", it->what);
-            else if (a) spdlog::warn("{}: xvrrpd said: {}", it->what, a->value("error", a->dump()));
-            else spdlog::warn("{}: {}", it->what, raw->error());
+            if (a && a->value("ok", false))
+                spdlog::info("{}: done", it->what);
+            else if (a)
+                spdlog::warn("{}: xvrrpd said: {}", it->what, a->value("error", a->dump()));
+            else
+                spdlog::warn("{}: {}", it->what, raw->error());
             pending_.erase(it);
             break;
         }
@@ -181,7 +189,8 @@ void Arbiter::startFence() {
                                                static_cast<int>(cfg_.control_timeout_ms)));
         learn(*s);
     } catch (const std::exception& e) {
-        spdlog::warn("start_fenced: cannot read xvrrpd's status ({}); fencing what the rounds find", e.what());
+        spdlog::warn("start_fenced: cannot read xvrrpd's status ({}); fencing what the rounds find",
+                     e.what());
     }
     for (const auto& name : guardedInstances(cfg_.instances, s)) {
         auto& st = instances_[name];
@@ -192,8 +201,13 @@ void Arbiter::startFence() {
         d.next.fenced_by_us = true;
         d.next.start_fence = true;
         st.history = d.next;
-        audit_.write({{"ts", isoNow()}, {"node", cfg_.node_name}, {"round", 0}, {"instance", name},
-                      {"action", actionName(d.action)}, {"rule", d.rule}, {"reason", d.reason}});
+        audit_.write({{"ts", isoNow()},
+                      {"node", cfg_.node_name},
+                      {"round", 0},
+                      {"instance", name},
+                      {"action", actionName(d.action)},
+                      {"rule", d.rule},
+                      {"reason", d.reason}});
         spdlog::warn("{}: fence_self (S: {})", name, d.reason);
         act(name, st, d);
         st.last = d;

@@ -73,7 +73,8 @@ void AuditLog::reopen(const std::string& path) {
     int fd = -1;
     if (!path.empty()) {
         fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-        if (fd < 0) throw std::runtime_error("open audit log " + path + ": " + std::strerror(errno));
+        if (fd < 0)
+            throw std::runtime_error("open audit log " + path + ": " + std::strerror(errno));
     }
     if (fd_ >= 0) ::close(fd_);
     fd_ = fd;

@@ -1,9 +1,8 @@
 #pragma once
 // The audit trail: one JSON object per line, each a decision with the evidence behind it.
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "decision.hpp"
 #include "evidence.hpp"
@@ -15,7 +14,7 @@ nlohmann::json toJson(const Decision& d);
 
 // Appends lines to a file opened O_APPEND (safe to rotate: reopen() after SIGHUP).
 class AuditLog {
-public:
+  public:
     AuditLog() = default;
     explicit AuditLog(std::string path);
     ~AuditLog();
@@ -29,7 +28,7 @@ public:
     bool write(const nlohmann::json& line);
     const std::string& path() const { return path_; }
 
-private:
+  private:
     std::string path_;
     int fd_ = -1;
 };

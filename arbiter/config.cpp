@@ -50,7 +50,8 @@ bool noBlock(const Node& n, Ctx& c) {
     return false;
 }
 
-std::optional<int64_t> integer(const Token& t, int64_t lo, int64_t hi, Ctx& c, std::string_view what) {
+std::optional<int64_t> integer(const Token& t, int64_t lo, int64_t hi, Ctx& c,
+                               std::string_view what) {
     int64_t v = 0;
     auto [p, ec] = std::from_chars(t.text.data(), t.text.data() + t.text.size(), v);
     if (ec != std::errc() || p != t.text.data() + t.text.size() || v < lo || v > hi) {
@@ -100,7 +101,8 @@ std::optional<bool> boolArg(const Node& n, Ctx& c) {
     const std::string& w = n.args[0].text;
     if (w == "on" || w == "true" || w == "yes") return true;
     if (w == "off" || w == "false" || w == "no") return false;
-    c.diags.error(n.args[0].where, "'" + n.key.text + "': expected on|off|true|false|yes|no, got '" + w + "'");
+    c.diags.error(n.args[0].where,
+                  "'" + n.key.text + "': expected on|off|true|false|yes|no, got '" + w + "'");
     return std::nullopt;
 }
 
@@ -194,8 +196,9 @@ void parseArbiter(const Node& block, Ctx& c) {
 
 bool plainWord(const Token& t, std::string_view what, Ctx& c) {
     if (!t.text.empty() && t.text[0] != '-' && isShellSafeWord(t.text)) return true;
-    c.diags.error(t.where, std::string(what) + " '" + t.text +
-                               "' must not start with '-' and may only hold letters, digits and _-./+:@=,");
+    c.diags.error(t.where,
+                  std::string(what) + " '" + t.text +
+                      "' must not start with '-' and may only hold letters, digits and _-./+:@=,");
     return false;
 }
 
@@ -205,7 +208,8 @@ void parseSsh(const Node& block, Peer& p, Ctx& c) {
     std::map<std::string_view, Handler> t{
         {"user",
          [&](const Node& n) {
-             if (noBlock(n, c) && args(n, 1, 1, c, "one user name") && plainWord(n.args[0], "user", c))
+             if (noBlock(n, c) && args(n, 1, 1, c, "one user name") &&
+                 plainWord(n.args[0], "user", c))
                  s.user = n.args[0].text;
          }},
         {"host",
@@ -224,12 +228,14 @@ void parseSsh(const Node& block, Peer& p, Ctx& c) {
     };
     dispatch(block.children, "ssh", t, c);
     if (s.host.empty()) s.host = p.address.str();
-    if (s.user.empty()) c.diags.error(block.key.where, "ssh of peer " + p.name + ": 'user' is required");
+    if (s.user.empty())
+        c.diags.error(block.key.where, "ssh of peer " + p.name + ": 'user' is required");
     if (s.identity_file.empty())
         c.diags.error(block.key.where, "ssh of peer " + p.name + ": 'identity_file' is required");
     if (s.known_hosts.empty())
-        c.diags.error(block.key.where, "ssh of peer " + p.name +
-                                           ": 'known_hosts' is required (host keys are always checked)");
+        c.diags.error(
+            block.key.where,
+            "ssh of peer " + p.name + ": 'known_hosts' is required (host keys are always checked)");
 }
 
 void parsePeer(const Node& block, Ctx& c) {
@@ -256,8 +262,10 @@ void parsePeer(const Node& block, Ctx& c) {
          }},
         {"ssh",
          [&](const Node& n) {
-             if (!n.has_block) c.diags.error(n.key.where, "'ssh' expects a block: ssh { ... }");
-             else ssh = &n;
+             if (!n.has_block)
+                 c.diags.error(n.key.where, "'ssh' expects a block: ssh { ... }");
+             else
+                 ssh = &n;
          }},
     };
     dispatch(block.children, "peer", t, c);
@@ -265,31 +273,36 @@ void parsePeer(const Node& block, Ctx& c) {
         c.diags.error(block.key.where, "peer " + p.name + ": 'address' is required");
         return;
     }
-    if (ssh) parseSsh(*ssh, p, c);
+    if (ssh)
+        parseSsh(*ssh, p, c);
     else
         c.diags.warning(block.key.where, "peer " + p.name +
                                              " has no ssh block: it stays UNKNOWN, so the arbiter "
                                              "never unfences while it is configured");
     for (const auto& q : c.cfg.peers)
-        if (q.name == p.name) c.diags.error(block.args[0].where, "peer " + p.name + " defined twice");
+        if (q.name == p.name)
+            c.diags.error(block.args[0].where, "peer " + p.name + " defined twice");
     c.cfg.peers.push_back(std::move(p));
 }
 
 void parseGateways(const Node& block, Ctx& c, Location& quorum_where) {
     if (!block.has_block) {
-        c.diags.error(block.key.where, "'gateways' expects a block: gateways { quorum K  ADDR ... }");
+        c.diags.error(block.key.where,
+                      "'gateways' expects a block: gateways { quorum K  ADDR ... }");
         return;
     }
     for (const auto& n : block.children) {
         if (n.key.text == "quorum") {
             if (noBlock(n, c) && args(n, 1, 1, c, "k, the gateways that must answer"))
-                if (auto v = integer(n.args[0], 1, 1000, c, "quorum")) c.cfg.quorum = static_cast<int>(*v);
+                if (auto v = integer(n.args[0], 1, 1000, c, "quorum"))
+                    c.cfg.quorum = static_cast<int>(*v);
             quorum_where = n.key.where;
         } else if (auto a = IpAddr::parse(n.key.text); a && n.args.empty() && !n.has_block) {
             c.cfg.gateways.push_back(*a);
         } else {
-            c.diags.error(n.key.where, "gateways: expected 'quorum K' or one IP address a line, got '" +
-                                           n.key.text + "'");
+            c.diags.error(
+                n.key.where,
+                "gateways: expected 'quorum K' or one IP address a line, got '" + n.key.text + "'");
         }
     }
 }
@@ -333,7 +346,8 @@ void parseTop(const std::vector<Node>& tree, Ctx& c) {
         c.diags.error(file, "ping_timeout must be shorter than probe_interval");
     if (cfg.ssh_timeout_ms < cfg.ssh_connect_timeout_s * 1000)
         c.diags.error(file, "ssh_timeout must be at least ssh_connect_timeout");
-    if (cfg.peers.empty()) c.diags.warning(file, "no peers: only the quorum and xvrrpd rules apply");
+    if (cfg.peers.empty())
+        c.diags.warning(file, "no peers: only the quorum and xvrrpd rules apply");
 }
 
 ArbiterLoad finish(std::vector<Token> tokens, ArbiterConfig cfg, Diagnostics& diags) {

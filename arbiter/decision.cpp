@@ -6,37 +6,50 @@ namespace xvrrp::arbiter {
 
 const char* triName(Tri t) {
     switch (t) {
-    case Tri::No: return "no";
-    case Tri::Yes: return "yes";
-    case Tri::Unknown: return "unknown";
+        case Tri::No:
+            return "no";
+        case Tri::Yes:
+            return "yes";
+        case Tri::Unknown:
+            return "unknown";
     }
     return "?";
 }
 
 const char* fenceOwnerName(FenceOwner f) {
     switch (f) {
-    case FenceOwner::None: return "none";
-    case FenceOwner::Arbiter: return "arbiter";
-    case FenceOwner::Operator: return "operator";
-    case FenceOwner::Unknown: return "unknown";
+        case FenceOwner::None:
+            return "none";
+        case FenceOwner::Arbiter:
+            return "arbiter";
+        case FenceOwner::Operator:
+            return "operator";
+        case FenceOwner::Unknown:
+            return "unknown";
     }
     return "?";
 }
 
 const char* actionName(Action a) {
     switch (a) {
-    case Action::NoChange: return "no_change";
-    case Action::FenceSelf: return "fence_self";
-    case Action::UnfenceSelf: return "unfence_self";
+        case Action::NoChange:
+            return "no_change";
+        case Action::FenceSelf:
+            return "fence_self";
+        case Action::UnfenceSelf:
+            return "unfence_self";
     }
     return "?";
 }
 
 const char* verdictName(Verdict v) {
     switch (v) {
-    case Verdict::Hold: return "hold";
-    case Verdict::WantFence: return "want_fence";
-    case Verdict::WantUnfence: return "want_unfence";
+        case Verdict::Hold:
+            return "hold";
+        case Verdict::WantFence:
+            return "want_fence";
+        case Verdict::WantUnfence:
+            return "want_unfence";
     }
     return "?";
 }
@@ -91,13 +104,15 @@ Judgement judgeServing(const InstanceEvidence& ev) {
     for (const auto& p : ev.peers) {
         if (!peerHolds(p)) continue;
         if (p.quorum == Tri::No) {
-            winner_note = "peer " + p.name + " also holds the VIP but has no quorum and fences itself";
+            winner_note =
+                "peer " + p.name + " also holds the VIP but has no quorum and fences itself";
             continue;
         }
         if (winsElection(*p.view, *l.view))
             return {Verdict::WantFence, "R3",
-                    "split brain: peer " + p.name + " also holds the VIP and VRRP would elect it (" +
-                        viewText(*p.view) + " vs ours " + viewText(*l.view) + ")"};
+                    "split brain: peer " + p.name +
+                        " also holds the VIP and VRRP would elect it (" + viewText(*p.view) +
+                        " vs ours " + viewText(*l.view) + ")"};
         if (!winsElection(*l.view, *p.view))
             return {Verdict::Hold, "R3t",
                     "split brain with peer " + p.name +
@@ -113,7 +128,8 @@ Judgement judgeServing(const InstanceEvidence& ev) {
 Judgement judgeFenced(const InstanceEvidence& ev) {
     const auto& l = ev.local;
     if (!ev.quorum.ok())
-        return {Verdict::Hold, "U0q", "stay fenced: gateway quorum not back (" + quorumText(ev.quorum) + ")"};
+        return {Verdict::Hold, "U0q",
+                "stay fenced: gateway quorum not back (" + quorumText(ev.quorum) + ")"};
     if (!l.daemon_answered)
         return {Verdict::Hold, "U0d", "stay fenced: xvrrpd does not answer its control socket"};
     bool via_adverts = false;
@@ -134,7 +150,8 @@ Judgement judgeFenced(const InstanceEvidence& ev) {
         return {Verdict::WantUnfence, "U2",
                 "quorum back and the VRRP link carries adverts again: rejoin as backup"};
     return {Verdict::WantUnfence, "U1",
-            "quorum back (" + quorumText(ev.quorum) + ") and every peer is known not to hold the VIP or is fenced"};
+            "quorum back (" + quorumText(ev.quorum) +
+                ") and every peer is known not to hold the VIP or is fenced"};
 }
 
 }  // namespace
@@ -170,29 +187,29 @@ Decision decide(const InstanceEvidence& ev, const History& history, const Policy
     d.rule = j.rule;
     d.reason = j.reason;
     switch (j.verdict) {
-    case Verdict::WantFence:
-        h.unfence_streak = 0;
-        h.fence_streak = h.fenced_by_us ? 0 : h.fence_streak + 1;
-        if (!h.fenced_by_us && h.fence_streak >= std::max(1, policy.fence_rounds)) {
-            d.action = Action::FenceSelf;
-            h.fenced_by_us = true;
+        case Verdict::WantFence:
+            h.unfence_streak = 0;
+            h.fence_streak = h.fenced_by_us ? 0 : h.fence_streak + 1;
+            if (!h.fenced_by_us && h.fence_streak >= std::max(1, policy.fence_rounds)) {
+                d.action = Action::FenceSelf;
+                h.fenced_by_us = true;
+                h.fence_streak = 0;
+                h.start_fence = false;
+            }
+            break;
+        case Verdict::WantUnfence: {
             h.fence_streak = 0;
-            h.start_fence = false;
+            h.unfence_streak = h.fenced_by_us ? h.unfence_streak + 1 : 0;
+            int need = h.start_fence ? 1 : std::max(1, policy.unfence_rounds);
+            if (h.fenced_by_us && h.unfence_streak >= need) {
+                d.action = Action::UnfenceSelf;
+                h = History{};
+            }
+            break;
         }
-        break;
-    case Verdict::WantUnfence: {
-        h.fence_streak = 0;
-        h.unfence_streak = h.fenced_by_us ? h.unfence_streak + 1 : 0;
-        int need = h.start_fence ? 1 : std::max(1, policy.unfence_rounds);
-        if (h.fenced_by_us && h.unfence_streak >= need) {
-            d.action = Action::UnfenceSelf;
-            h = History{};
-        }
-        break;
-    }
-    case Verdict::Hold:
-        h.fence_streak = h.unfence_streak = 0;
-        break;
+        case Verdict::Hold:
+            h.fence_streak = h.unfence_streak = 0;
+            break;
     }
     return d;
 }

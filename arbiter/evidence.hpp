@@ -21,9 +21,9 @@ const char* fenceOwnerName(FenceOwner f);
 
 // One side's VRRP view of an instance (from xvrrpd's status, local or over SSH).
 struct NodeView {
-    std::string state;            // INIT, BACKUP, MASTER, FAULT
-    int priority = 0;             // effective priority
-    std::string address;          // primary (source) address; compared as text only for display
+    std::string state;              // INIT, BACKUP, MASTER, FAULT
+    int priority = 0;               // effective priority
+    std::string address;            // primary (source) address; compared as text only for display
     std::vector<uint8_t> addr_key;  // network-order bytes for the RFC 5798 6.4.3 tie-break
     bool vips_installed = false;
     bool fenced = false;
@@ -43,19 +43,19 @@ struct LocalEvidence {
 // One peer's evidence for the same instance.
 struct PeerEvidence {
     std::string name;
-    Tri pings = Tri::Unknown;     // ICMP echo answered this round
+    Tri pings = Tri::Unknown;  // ICMP echo answered this round
     // SSH query answered and parsed; when false every field below is unknown.
     bool known = false;
-    bool has_instance = false;    // the peer's xvrrpd has an instance of that name
+    bool has_instance = false;  // the peer's xvrrpd has an instance of that name
     std::optional<NodeView> view;
-    Tri quorum = Tri::Unknown;    // the peer's own gateway quorum, when its status tells it
-    std::string unknown_reason;   // why known is false (ssh exit, timeout, bad JSON)
+    Tri quorum = Tri::Unknown;   // the peer's own gateway quorum, when its status tells it
+    std::string unknown_reason;  // why known is false (ssh exit, timeout, bad JSON)
 };
 
 struct QuorumEvidence {
     int reachable = 0;  // gateways that answered ICMP echo this round
     int total = 0;
-    int needed = 0;     // k of n
+    int needed = 0;  // k of n
     bool ok() const { return total == 0 || reachable >= needed; }
 };
 

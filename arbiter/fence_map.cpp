@@ -12,7 +12,7 @@ namespace {
 dataplane::InstanceId idOf(const InstanceRef& r) { return {r.ifindex, r.family, r.vrid}; }
 
 class MapFencer : public Fencer {
-public:
+  public:
     explicit MapFencer(std::string pin_root) : pin_root_(std::move(pin_root)) {}
 
     FenceOwner owner(const InstanceRef& ref) override {
@@ -32,11 +32,12 @@ public:
         // Never lift an operator's fence, even one that was set on top of ours.
         auto v = map.get(idOf(ref));
         if (v && v->by != XV_FENCE_ARBITER)
-            throw std::runtime_error("xv_fence entry of " + ref.name + " belongs to the operator; left in place");
+            throw std::runtime_error("xv_fence entry of " + ref.name +
+                                     " belongs to the operator; left in place");
         map.unfence(idOf(ref));
     }
 
-private:
+  private:
     std::string pin_root_;
 };
 

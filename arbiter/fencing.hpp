@@ -20,7 +20,7 @@ struct InstanceRef {
 };
 
 class Fencer {
-public:
+  public:
     virtual ~Fencer() = default;
     // Who fenced the instance; Unknown when the map cannot be read. Never throws.
     virtual FenceOwner owner(const InstanceRef& ref) = 0;

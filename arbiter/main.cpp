@@ -1,11 +1,10 @@
 // xvrrp-arbiter: split-brain detection and self-fencing beside xvrrpd (docs/arbiter.md).
 #include <getopt.h>
+#include <spdlog/spdlog.h>
 
 #include <cstdio>
 #include <iostream>
 #include <string>
-
-#include <spdlog/spdlog.h>
 
 #include "arbiter.hpp"
 #include "control/server.hpp"
@@ -35,20 +34,24 @@ void printStatus(const json& s) {
         std::cout << "no round finished yet\n";
     } else {
         const json& q = r["quorum"];
-        std::cout << "round " << r.value("number", 0) << " started " << r.value("started", "?") << ", took "
-                  << static_cast<int>(r.value("duration_ms", 0.0)) << " ms\n"
-                  << "  gateways: " << q.value("reachable", 0) << "/" << q.value("total", 0) << " answered, "
-                  << q.value("needed", 0) << " needed -> quorum " << (q.value("ok", false) ? "yes" : "NO") << "\n";
+        std::cout << "round " << r.value("number", 0) << " started " << r.value("started", "?")
+                  << ", took " << static_cast<int>(r.value("duration_ms", 0.0)) << " ms\n"
+                  << "  gateways: " << q.value("reachable", 0) << "/" << q.value("total", 0)
+                  << " answered, " << q.value("needed", 0) << " needed -> quorum "
+                  << (q.value("ok", false) ? "yes" : "NO") << "\n";
         const json& x = r["xvrrpd"];
         std::cout << "  xvrrpd: " << (x.is_string() ? x.get<std::string>() : x.dump()) << "\n";
         for (const auto& p : r["peers"])
-            std::cout << "  peer " << p.value("name", "?") << " " << p.value("address", "?") << ": ping "
-                      << tri(p, "pings") << ", ssh " << tri(p, "ssh")
-                      << (p.contains("unknown_reason") ? " (" + p.value("unknown_reason", "") + ")" : "") << "\n";
+            std::cout << "  peer " << p.value("name", "?") << " " << p.value("address", "?")
+                      << ": ping " << tri(p, "pings") << ", ssh " << tri(p, "ssh")
+                      << (p.contains("unknown_reason") ? " (" + p.value("unknown_reason", "") + ")"
+                                                       : "")
+                      << "\n";
     }
     for (const auto& i : s["instances"]) {
         std::cout << "instance " << i.value("name", "?") << ": "
-                  << (i.value("fenced_by_us", false) ? "FENCED by the arbiter" : "not fenced by the arbiter");
+                  << (i.value("fenced_by_us", false) ? "FENCED by the arbiter"
+                                                     : "not fenced by the arbiter");
         if (i.contains("decision")) {
             const json& d = i["decision"];
             std::cout << "; last " << d.value("action", "?") << " [" << d.value("rule", "?") << "] "
@@ -66,8 +69,10 @@ int statusCommand(const std::string& socket, bool as_json) {
             return 1;
         }
         s.erase("ok");
-        if (as_json) std::cout << s.dump(2) << "\n";
-        else printStatus(s);
+        if (as_json)
+            std::cout << s.dump(2) << "\n";
+        else
+            printStatus(s);
         return 0;
     } catch (const std::exception& e) {
         std::cerr << "xvrrp-arbiter status: " << e.what() << "\n";
@@ -80,16 +85,29 @@ int statusCommand(const std::string& socket, bool as_json) {
 int main(int argc, char** argv) {
     std::string path(kDefaultConfig), socket;
     bool check = false, debug = false;
-    static const option longopts[] = {{"help", no_argument, nullptr, 'h'}, {nullptr, 0, nullptr, 0}};
+    static const option longopts[] = {{"help", no_argument, nullptr, 'h'},
+                                      {nullptr, 0, nullptr, 0}};
     int c;
     while ((c = ::getopt_long(argc, argv, "+f:s:tDh", longopts, nullptr)) != -1) {
         switch (c) {
-        case 'f': path = optarg; break;
-        case 's': socket = optarg; break;
-        case 't': check = true; break;
-        case 'D': debug = true; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+            case 'f':
+                path = optarg;
+                break;
+            case 's':
+                socket = optarg;
+                break;
+            case 't':
+                check = true;
+                break;
+            case 'D':
+                debug = true;
+                break;
+            case 'h':
+                usage(stdout);
+                return 0;
+            default:
+                usage(stderr);
+                return 2;
         }
     }
     if (check) return checkArbiterConfig(path, std::cout);

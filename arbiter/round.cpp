@@ -14,8 +14,9 @@ std::vector<std::string> guardedInstances(const std::vector<std::string>& config
     return out;
 }
 
-InstanceEvidence assemble(const std::string& instance, const RoundResult& round, Tri kernel_holds_vip,
-                          FenceOwner fence, std::optional<uint64_t> now_mono_ns) {
+InstanceEvidence assemble(const std::string& instance, const RoundResult& round,
+                          Tri kernel_holds_vip, FenceOwner fence,
+                          std::optional<uint64_t> now_mono_ns) {
     InstanceEvidence ev;
     ev.instance = instance;
     ev.quorum = round.quorum;
@@ -51,7 +52,9 @@ json toJson(const RoundResult& r) {
     for (const auto& [addr, ok] : r.gateways) gws.push_back({{"address", addr}, {"answered", ok}});
     json peers = json::array();
     for (const auto& p : r.peers) {
-        json j = {{"name", p.name}, {"address", p.address}, {"pings", triName(p.pings)},
+        json j = {{"name", p.name},
+                  {"address", p.address},
+                  {"pings", triName(p.pings)},
                   {"ssh", p.ssh.status ? "ok" : "unknown"}};
         if (!p.ssh.status) j["unknown_reason"] = p.ssh.unknown_reason;
         peers.push_back(std::move(j));

@@ -1,11 +1,10 @@
 #pragma once
 // What one round collected, and how it becomes per-instance evidence (pure; tested).
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "evidence.hpp"
 #include "probes/ssh.hpp"
@@ -40,8 +39,9 @@ std::vector<std::string> guardedInstances(const std::vector<std::string>& config
 
 // Kernel and fence facts come from I/O the caller did; the rest is read from the round.
 // now_mono_ns: this host's CLOCK_MONOTONIC, to age the kernel's advert timestamp.
-InstanceEvidence assemble(const std::string& instance, const RoundResult& round, Tri kernel_holds_vip,
-                          FenceOwner fence, std::optional<uint64_t> now_mono_ns = std::nullopt);
+InstanceEvidence assemble(const std::string& instance, const RoundResult& round,
+                          Tri kernel_holds_vip, FenceOwner fence,
+                          std::optional<uint64_t> now_mono_ns = std::nullopt);
 
 nlohmann::json toJson(const RoundResult& r);
 

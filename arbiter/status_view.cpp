@@ -19,7 +19,8 @@ const json& field(const json& obj, const char* key, const std::string& where) {
 DaemonStatus parseDaemonStatus(const json& doc) {
     if (!doc.is_object()) throw std::invalid_argument("status: not a JSON object");
     if (doc.contains("ok") && doc["ok"].is_boolean() && !doc["ok"].get<bool>())
-        throw std::invalid_argument("status: daemon said: " + doc.value("error", std::string("error")));
+        throw std::invalid_argument("status: daemon said: " +
+                                    doc.value("error", std::string("error")));
     DaemonStatus out;
     try {
         const json& list = field(doc, "instances", "status");
@@ -48,8 +49,8 @@ DaemonStatus parseDaemonStatus(const json& doc) {
                 if (auto age = la->find("age_ms"); age != la->end() && age->is_number())
                     s.last_advert_age_ms = age->get<double>();
             if (auto k = j.find("kernel"); k != j.end() && k->is_object())
-                if (auto seen = k->find("last_seen_ns"); seen != k->end() && seen->is_number_unsigned() &&
-                                                         seen->get<uint64_t>() > 0)
+                if (auto seen = k->find("last_seen_ns");
+                    seen != k->end() && seen->is_number_unsigned() && seen->get<uint64_t>() > 0)
                     s.kernel_last_seen_ns = seen->get<uint64_t>();
             s.master_advert_int_ms = j.value("master_advert_int_ms", 0.0);
             s.advert_int_ms = j.value("advert_int_ms", 0.0);

@@ -10,7 +10,7 @@
 namespace xvrrp::arbiter {
 
 class Child {
-public:
+  public:
     // posix_spawn(argv[0] as a path); stdin is /dev/null. Throws std::runtime_error naming
     // the program and errno text.
     explicit Child(const std::vector<std::string>& argv);
@@ -36,7 +36,7 @@ public:
     const std::string& out() const { return out_; }
     const std::string& err() const { return err_; }
 
-private:
+  private:
     void closeFd(int& fd);
 
     pid_t pid_ = -1;

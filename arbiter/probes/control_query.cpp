@@ -35,7 +35,8 @@ ControlQuery::ControlQuery(const std::string& path, const nlohmann::json& reques
     std::string out = request.dump() + "\n";
     ssize_t n = ::send(fd_, out.data(), out.size(), MSG_NOSIGNAL);
     if (n != static_cast<ssize_t>(out.size()))
-        finish("send to control socket " + path + ": " + (n < 0 ? std::strerror(errno) : "short write"));
+        finish("send to control socket " + path + ": " +
+               (n < 0 ? std::strerror(errno) : "short write"));
 }
 
 ControlQuery::~ControlQuery() {

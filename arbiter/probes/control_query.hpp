@@ -4,15 +4,14 @@
 // reports it. No answer by the deadline is itself evidence.
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 namespace xvrrp::arbiter {
 
 class ControlQuery {
-public:
+  public:
     ControlQuery(const std::string& path, const nlohmann::json& request,
                  std::chrono::steady_clock::time_point deadline);
     ~ControlQuery();
@@ -28,7 +27,7 @@ public:
     const std::optional<nlohmann::json>& answer() const { return answer_; }
     const std::string& error() const { return error_; }  // why there is no answer
 
-private:
+  private:
     void finish(std::string error);
 
     int fd_ = -1;

@@ -27,7 +27,8 @@ std::runtime_error sysError(const std::string& what) {
 
 uint16_t internetChecksum(const uint8_t* data, size_t len) {
     uint32_t sum = 0;
-    for (size_t i = 0; i + 1 < len; i += 2) sum += static_cast<uint32_t>(data[i] << 8 | data[i + 1]);
+    for (size_t i = 0; i + 1 < len; i += 2)
+        sum += static_cast<uint32_t>(data[i] << 8 | data[i + 1]);
     if (len & 1) sum += static_cast<uint32_t>(data[len - 1] << 8);
     while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
     return static_cast<uint16_t>(~sum);
@@ -49,7 +50,8 @@ IcmpProber::IcmpProber() {
     ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &filt);
     ::setsockopt(fd6_, IPPROTO_ICMPV6, ICMP6_FILTER, &filt, sizeof(filt));
     // Several arbiters (or tests) may share a namespace: a random identifier keeps them apart.
-    if (::getrandom(&ident_, sizeof(ident_), 0) != sizeof(ident_)) ident_ = static_cast<uint16_t>(::getpid());
+    if (::getrandom(&ident_, sizeof(ident_), 0) != sizeof(ident_))
+        ident_ = static_cast<uint16_t>(::getpid());
     next_seq_ = static_cast<uint16_t>(ident_ * 7);
 }
 
@@ -89,7 +91,9 @@ void IcmpProber::start(const std::vector<IpAddr>& targets) {
             sa.sin6_addr = targets[i].toV6();
             rc = ::sendto(fd6_, pkt, sizeof(pkt), 0, reinterpret_cast<sockaddr*>(&sa), sizeof(sa));
         }
-        if (rc < 0) send_errors_.push_back("sendto(ICMP echo) " + targets[i].str() + ": " + std::strerror(errno));
+        if (rc < 0)
+            send_errors_.push_back("sendto(ICMP echo) " + targets[i].str() + ": " +
+                                   std::strerror(errno));
     }
 }
 
@@ -111,11 +115,13 @@ void IcmpProber::onReadable(int fd) {
             if (len < ihl + 8 || buf[ihl] != ICMP_ECHOREPLY) continue;
             const uint8_t* h = buf + ihl;
             handleReply(IpAddr::v4(reinterpret_cast<sockaddr_in*>(&from)->sin_addr),
-                        static_cast<uint16_t>(h[4] << 8 | h[5]), static_cast<uint16_t>(h[6] << 8 | h[7]));
+                        static_cast<uint16_t>(h[4] << 8 | h[5]),
+                        static_cast<uint16_t>(h[6] << 8 | h[7]));
         } else if (fd == fd6_) {
             if (len < 8 || buf[0] != ICMP6_ECHO_REPLY) continue;
             handleReply(IpAddr::v6(reinterpret_cast<sockaddr_in6*>(&from)->sin6_addr),
-                        static_cast<uint16_t>(buf[4] << 8 | buf[5]), static_cast<uint16_t>(buf[6] << 8 | buf[7]));
+                        static_cast<uint16_t>(buf[4] << 8 | buf[5]),
+                        static_cast<uint16_t>(buf[6] << 8 | buf[7]));
         } else {
             return;
         }

@@ -13,7 +13,7 @@
 namespace xvrrp::arbiter {
 
 class IcmpProber {
-public:
+  public:
     // Opens both raw sockets; throws std::runtime_error naming the call and errno text.
     IcmpProber();
     ~IcmpProber();
@@ -34,7 +34,7 @@ public:
     bool allAnswered() const;
     const std::vector<std::string>& sendErrors() const { return send_errors_; }
 
-private:
+  private:
     void handleReply(const IpAddr& from, uint16_t id, uint16_t seq);
 
     int fd4_ = -1;

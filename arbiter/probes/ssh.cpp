@@ -1,28 +1,39 @@
 #include "probes/ssh.hpp"
 
-#include <stdexcept>
-
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 namespace xvrrp::arbiter {
 
 std::vector<std::string> sshArgv(const ArbiterConfig& cfg, const Peer& peer) {
     const SshTarget& s = peer.ssh;
     return {cfg.ssh_program,
-            "-F", "none",  // the operator's ~/.ssh/config must not change what runs
+            "-F",
+            "none",  // the operator's ~/.ssh/config must not change what runs
             "-T",
-            "-o", "BatchMode=yes",
-            "-o", "StrictHostKeyChecking=yes",
-            "-o", "UserKnownHostsFile=" + s.known_hosts,
-            "-o", "GlobalKnownHostsFile=/dev/null",
-            "-o", "ConnectTimeout=" + std::to_string(cfg.ssh_connect_timeout_s),
-            "-o", "IdentitiesOnly=yes",
-            "-i", s.identity_file,
-            "-p", std::to_string(s.port),
-            "-l", s.user,
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "-o",
+            "UserKnownHostsFile=" + s.known_hosts,
+            "-o",
+            "GlobalKnownHostsFile=/dev/null",
+            "-o",
+            "ConnectTimeout=" + std::to_string(cfg.ssh_connect_timeout_s),
+            "-o",
+            "IdentitiesOnly=yes",
+            "-i",
+            s.identity_file,
+            "-p",
+            std::to_string(s.port),
+            "-l",
+            s.user,
             "--",
             s.host,
-            cfg.remote_xvrrpctl, "status", "--json"};
+            cfg.remote_xvrrpctl,
+            "status",
+            "--json"};
 }
 
 namespace {

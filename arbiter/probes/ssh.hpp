@@ -34,7 +34,7 @@ SshOutcome sshOutcome(bool timed_out, int exit_code, int term_signal, const std:
                       const std::string& err);
 
 class SshQuery {
-public:
+  public:
     SshQuery(std::vector<std::string> argv, SteadyClock::time_point deadline);
     bool started() const { return child_ != nullptr; }
     Child& child() { return *child_; }  // only when started()
@@ -45,7 +45,7 @@ public:
     bool done() const { return !child_ || child_->exited(); }
     SshOutcome outcome() const;
 
-private:
+  private:
     std::unique_ptr<Child> child_;
     std::string spawn_error_;
     SteadyClock::time_point deadline_;

@@ -10,13 +10,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
-#include <condition_variable>
 #include <mutex>
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "control/server.hpp"
 #include "lab/netns.hpp"
@@ -28,15 +27,21 @@ using nlohmann::json;
 
 namespace {
 
-json instanceStatus(const std::string& state, int prio, const std::string& src, bool installed, bool fenced,
-                    std::optional<double> advert_age = std::nullopt) {
-    json j = {{"name", "VI_1"},           {"state", state},
-              {"interface", "lo"},        {"ifindex", 1},
-              {"vrid", 51},               {"family", "ipv4"},
+json instanceStatus(const std::string& state, int prio, const std::string& src, bool installed,
+                    bool fenced, std::optional<double> advert_age = std::nullopt) {
+    json j = {{"name", "VI_1"},
+              {"state", state},
+              {"interface", "lo"},
+              {"ifindex", 1},
+              {"vrid", 51},
+              {"family", "ipv4"},
               {"priority", {{"configured", prio}, {"effective", prio}}},
-              {"source", src},            {"vips", {"127.0.0.1/32"}},
-              {"vips_installed", installed}, {"fenced", fenced},
-              {"advert_int_ms", 200},     {"master_advert_int_ms", 200}};
+              {"source", src},
+              {"vips", {"127.0.0.1/32"}},
+              {"vips_installed", installed},
+              {"fenced", fenced},
+              {"advert_int_ms", 200},
+              {"master_advert_int_ms", 200}};
     j["last_advert"] = advert_age ? json{{"ts_ns", 1}, {"age_ms", *advert_age}} : json(nullptr);
     return j;
 }
@@ -45,7 +50,7 @@ json statusDoc(json inst) { return {{"schema", 1}, {"instances", json::array({st
 
 // xvrrpd's control socket as the arbiter sees it.
 class FakeXvrrpd {
-public:
+  public:
     explicit FakeXvrrpd(const std::string& path) {
         server_ = std::make_unique<xvrrp::control::Server>(path, [this](const json& req) {
             std::lock_guard<std::mutex> g(mu_);
@@ -96,7 +101,7 @@ public:
         return false;
     }
 
-private:
+  private:
     void add(int fd) {
         epoll_event ev{};
         ev.events = EPOLLIN;
@@ -140,7 +145,7 @@ void writeAtomically(const fs::path& p, const std::string& text) {
 }
 
 class ArbiterLoop : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         if (::geteuid() != 0) GTEST_SKIP() << "namespaces and raw ICMP need root";
         dir_ = fs::temp_directory_path() / ("xvt-arbloop-" + std::to_string(::getpid()));
@@ -148,11 +153,15 @@ protected:
         ns_ = std::make_unique<xvrrp::lab::Netns>("arbloop");
         ns_->runOk({"ip", "link", "set", "lo", "up"});
         // The stand-in ssh: fails like ssh when told to, else prints the peer's status.
-        std::ofstream(dir_ / "ssh") << "#!/bin/sh\n"
-                                       "if [ -e " << (dir_ / "ssh-down").string() << " ]; then\n"
-                                       "  echo 'ssh: connect to host 127.0.0.2 port 22: Connection refused' >&2; exit 255\n"
-                                       "fi\n"
-                                       "cat " << (dir_ / "peer.json").string() << "\n";
+        std::ofstream(dir_ / "ssh")
+            << "#!/bin/sh\n"
+               "if [ -e "
+            << (dir_ / "ssh-down").string()
+            << " ]; then\n"
+               "  echo 'ssh: connect to host 127.0.0.2 port 22: Connection refused' >&2; exit 255\n"
+               "fi\n"
+               "cat "
+            << (dir_ / "peer.json").string() << "\n";
         ::chmod((dir_ / "ssh").c_str(), 0755);
         xvrrpd_ = std::make_unique<FakeXvrrpd>((dir_ / "xvrrpd.sock").string());
         writeConfig(dir_ / "arbiter.conf", "0.2");
@@ -166,12 +175,24 @@ protected:
     void writeConfig(const fs::path& p, const std::string& interval) {
         std::ofstream(p) << "arbiter {\n"
                             "  node_name node-a\n"
-                            "  xvrrpd_socket " << (dir_ / "xvrrpd.sock").string() << "\n"
-                            "  pin_root " << (dir_ / "pins").string() << "\n"
-                            "  control_socket " << sock() << "\n"
-                            "  audit_log " << (dir_ / "audit.log").string() << "\n"
-                            "  ssh_program " << (dir_ / "ssh").string() << "\n"
-                            "  probe_interval " << interval << "\n"
+                            "  xvrrpd_socket "
+                         << (dir_ / "xvrrpd.sock").string()
+                         << "\n"
+                            "  pin_root "
+                         << (dir_ / "pins").string()
+                         << "\n"
+                            "  control_socket "
+                         << sock()
+                         << "\n"
+                            "  audit_log "
+                         << (dir_ / "audit.log").string()
+                         << "\n"
+                            "  ssh_program "
+                         << (dir_ / "ssh").string()
+                         << "\n"
+                            "  probe_interval "
+                         << interval
+                         << "\n"
                             "  ping_timeout 0.15\n"
                             "  control_timeout 0.15\n"
                             "  ssh_connect_timeout 1\n"
@@ -187,9 +208,12 @@ protected:
                             "gateways {\n  quorum 1\n  127.0.0.1\n}\n";
     }
     std::string sock() const { return (dir_ / "arbiter.sock").string(); }
-    void setPeer(json inst) { writeAtomically(dir_ / "peer.json", statusDoc(std::move(inst)).dump()); }
+    void setPeer(json inst) {
+        writeAtomically(dir_ / "peer.json", statusDoc(std::move(inst)).dump());
+    }
     json arbiterStatus() {
-        auto r = xvrrp::lab::runIn("", {XVRRP_ARBITER_BIN, "-s", sock(), "status", "--json"}, std::chrono::seconds(5));
+        auto r = xvrrp::lab::runIn("", {XVRRP_ARBITER_BIN, "-s", sock(), "status", "--json"},
+                                   std::chrono::seconds(5));
         if (!r.ok()) return nullptr;
         return json::parse(r.out, nullptr, false);
     }
@@ -247,7 +271,8 @@ TEST_F(ArbiterLoop, SplitBrainFenceUnknownHoldsThenUnfence) {
     json held = arbiterStatus();
     EXPECT_EQ(held["round"]["peers"][0]["pings"], "yes") << held.dump();
     EXPECT_EQ(held["round"]["peers"][0]["ssh"], "unknown") << held.dump();
-    EXPECT_NE(held["round"]["peers"][0].value("unknown_reason", "").find("Connection refused"), std::string::npos);
+    EXPECT_NE(held["round"]["peers"][0].value("unknown_reason", "").find("Connection refused"),
+              std::string::npos);
     EXPECT_FALSE(xvrrpd_->got("unfence"));
 
     // sshd is back and the peer has stepped down: after the hold-down the fence is lifted.
@@ -258,7 +283,8 @@ TEST_F(ArbiterLoop, SplitBrainFenceUnknownHoldsThenUnfence) {
     EXPECT_NE(audit.find("\"action\":\"unfence_self\""), std::string::npos) << audit;
 
     // Human-readable status.
-    auto text = xvrrp::lab::runIn("", {XVRRP_ARBITER_BIN, "-s", sock(), "status"}, std::chrono::seconds(5));
+    auto text =
+        xvrrp::lab::runIn("", {XVRRP_ARBITER_BIN, "-s", sock(), "status"}, std::chrono::seconds(5));
     EXPECT_TRUE(text.ok()) << text.err;
     EXPECT_NE(text.out.find("instance VI_1"), std::string::npos) << text.out;
     EXPECT_NE(text.out.find("quorum yes"), std::string::npos) << text.out;
@@ -271,15 +297,19 @@ TEST_F(ArbiterLoop, HungDaemonIsFencedAndSigtermLeavesTheFence) {
     ASSERT_TRUE(waitUntil([&] { return lastRule() == "R5"; }, kWait)) << log();
     // xvrrpd stops answering; the kernel still holds the VIP (127.0.0.1 on lo).
     xvrrpd_->hang();
-    ASSERT_TRUE(waitUntil([&] { return lastRule() == "R2" || lastRule() == "U0d"; }, kWait)) << log();
-    ASSERT_TRUE(waitUntil([&] { return slurp(dir_ / "audit.log").find("fence_self") != std::string::npos; }, kWait))
+    ASSERT_TRUE(waitUntil([&] { return lastRule() == "R2" || lastRule() == "U0d"; }, kWait))
+        << log();
+    ASSERT_TRUE(waitUntil(
+        [&] { return slurp(dir_ / "audit.log").find("fence_self") != std::string::npos; }, kWait))
         << log();
 
     // A reload with a broken file keeps the running configuration.
     writeConfig(dir_ / "arbiter.conf", "0.2");
     std::ofstream(dir_ / "arbiter.conf", std::ios::app) << "bogus_keyword 1\n";
     arbiter_->sendSignal(SIGHUP);
-    ASSERT_TRUE(waitUntil([&] { return log().find("keeping the running configuration") != std::string::npos; }, kWait))
+    ASSERT_TRUE(waitUntil(
+        [&] { return log().find("keeping the running configuration") != std::string::npos; },
+        kWait))
         << log();
     EXPECT_TRUE(arbiterStatus().is_object());
 
@@ -287,16 +317,22 @@ TEST_F(ArbiterLoop, HungDaemonIsFencedAndSigtermLeavesTheFence) {
     auto st = arbiter_->waitExit(kWait);
     ASSERT_TRUE(st.has_value());
     EXPECT_TRUE(WIFEXITED(*st) && WEXITSTATUS(*st) == 0) << *st;
-    EXPECT_NE(log().find("fence state left as it is: fenced by the arbiter: VI_1"), std::string::npos) << log();
+    EXPECT_NE(log().find("fence state left as it is: fenced by the arbiter: VI_1"),
+              std::string::npos)
+        << log();
 }
 
 TEST_F(ArbiterLoop, CheckModeAndBadConfigRefusal) {
-    auto ok = xvrrp::lab::runIn("", {XVRRP_ARBITER_BIN, "-t", "-f", (dir_ / "arbiter.conf").string()});
+    auto ok =
+        xvrrp::lab::runIn("", {XVRRP_ARBITER_BIN, "-t", "-f", (dir_ / "arbiter.conf").string()});
     EXPECT_TRUE(ok.ok()) << ok.out << ok.err;
     std::ofstream(dir_ / "arbiter.conf", std::ios::app) << "peer x {\n}\n";
-    auto bad = xvrrp::lab::runIn("", {XVRRP_ARBITER_BIN, "-t", "-f", (dir_ / "arbiter.conf").string()});
+    auto bad =
+        xvrrp::lab::runIn("", {XVRRP_ARBITER_BIN, "-t", "-f", (dir_ / "arbiter.conf").string()});
     EXPECT_EQ(bad.exitCode, 1);
-    EXPECT_NE(bad.out.find("arbiter.conf:28:1: error: peer x: 'address' is required"), std::string::npos) << bad.out;
+    EXPECT_NE(bad.out.find("arbiter.conf:28:1: error: peer x: 'address' is required"),
+              std::string::npos)
+        << bad.out;
     auto run = xvrrp::lab::runIn("", {XVRRP_ARBITER_BIN, "-f", (dir_ / "arbiter.conf").string()});
     EXPECT_EQ(run.exitCode, 1);
     EXPECT_NE(run.err.find("nothing was changed"), std::string::npos) << run.err;

@@ -37,7 +37,8 @@ SshOutcome drive(SshQuery& q) {
         std::vector<pollfd> fds;
         for (int fd : {c.outFd(), c.errFd(), c.pidFd()})
             if (fd >= 0) fds.push_back({fd, POLLIN, 0});
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(q.deadline() - SteadyClock::now());
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(q.deadline() -
+                                                                          SteadyClock::now());
         ::poll(fds.data(), fds.size(), static_cast<int>(std::max<int64_t>(0, left.count()) + 1));
         q.expire(SteadyClock::now());
         c.readFrom(c.outFd());
@@ -49,7 +50,7 @@ SshOutcome drive(SshQuery& q) {
 }
 
 class SshProbe : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         if (::geteuid() != 0) GTEST_SKIP() << "namespaces and sshd need root";
         if (::access("/usr/sbin/sshd", X_OK) != 0 || ::access("/usr/bin/ssh", X_OK) != 0)
@@ -61,7 +62,8 @@ protected:
         peer_ = std::make_unique<xvrrp::lab::Netns>("arbsshb");
         node_->runOk({"ip", "link", "set", "lo", "up"});
         peer_->runOk({"ip", "link", "set", "lo", "up"});
-        node_->runOk({"ip", "link", "add", "xva", "type", "veth", "peer", "name", "xvb", "netns", peer_->name()});
+        node_->runOk({"ip", "link", "add", "xva", "type", "veth", "peer", "name", "xvb", "netns",
+                      peer_->name()});
         node_->runOk({"ip", "addr", "add", "10.66.0.1/24", "dev", "xva"});
         peer_->runOk({"ip", "addr", "add", "10.66.0.2/24", "dev", "xvb"});
         node_->runOk({"ip", "link", "set", "xva", "up"});
@@ -75,22 +77,25 @@ protected:
         port_ = 20000 + static_cast<int>(rng() % 20000);
         std::string host_pub = slurp(dir_ / "host_key.pub");
         std::ofstream(dir_ / "known_hosts") << "[10.66.0.2]:" << port_ << " " << host_pub;
-        std::ofstream(dir_ / "wrong_known_hosts") << "[10.66.0.2]:" << port_ << " " << slurp(dir_ / "other_host_key.pub");
+        std::ofstream(dir_ / "wrong_known_hosts")
+            << "[10.66.0.2]:" << port_ << " " << slurp(dir_ / "other_host_key.pub");
         // The stand-in xvrrpctl on the peer.
         std::ofstream(dir_ / "status.json") << kStatus;
-        std::ofstream(dir_ / "xvrrpctl") << "#!/bin/sh\n[ \"$1 $2\" = \"status --json\" ] || exit 2\ncat "
-                                         << (dir_ / "status.json").string() << "\n";
+        std::ofstream(dir_ / "xvrrpctl")
+            << "#!/bin/sh\n[ \"$1 $2\" = \"status --json\" ] || exit 2\ncat "
+            << (dir_ / "status.json").string() << "\n";
         ::chmod((dir_ / "xvrrpctl").c_str(), 0755);
-        std::ofstream(dir_ / "sshd_config") << "Port " << port_ << "\n"
-                                            << "ListenAddress 10.66.0.2\n"
-                                            << "HostKey " << (dir_ / "host_key").string() << "\n"
-                                            << "AuthorizedKeysFile " << (dir_ / "authorized_keys").string() << "\n"
-                                            << "PidFile " << (dir_ / "sshd.pid").string() << "\n"
-                                            << "PermitRootLogin prohibit-password\n"
-                                               "PasswordAuthentication no\n"
-                                               "KbdInteractiveAuthentication no\n"
-                                               "UsePAM no\n"
-                                               "StrictModes no\n";
+        std::ofstream(dir_ / "sshd_config")
+            << "Port " << port_ << "\n"
+            << "ListenAddress 10.66.0.2\n"
+            << "HostKey " << (dir_ / "host_key").string() << "\n"
+            << "AuthorizedKeysFile " << (dir_ / "authorized_keys").string() << "\n"
+            << "PidFile " << (dir_ / "sshd.pid").string() << "\n"
+            << "PermitRootLogin prohibit-password\n"
+               "PasswordAuthentication no\n"
+               "KbdInteractiveAuthentication no\n"
+               "UsePAM no\n"
+               "StrictModes no\n";
         // Debian's sshd refuses to start without its privilege separation directory.
         fs::create_directories("/run/sshd");
         startSshd();
@@ -102,8 +107,8 @@ protected:
         if (!dir_.empty()) fs::remove_all(dir_);
     }
     void keygen(const std::string& name) {
-        auto r = xvrrp::lab::runIn("", {"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f",
-                                        (dir_ / name).string()});
+        auto r = xvrrp::lab::runIn("", {"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name,
+                                        "-f", (dir_ / name).string()});
         ASSERT_TRUE(r.ok()) << r.err;
     }
     void startSshd() {
@@ -111,7 +116,8 @@ protected:
             peer_->path(), {"/usr/sbin/sshd", "-D", "-e", "-f", (dir_ / "sshd_config").string()},
             (dir_ / "sshd.log").string()));
         ASSERT_TRUE(xvrrp::lab::waitUntil(
-            [&] { return sshd_->readLog().find("Server listening") != std::string::npos; }, std::chrono::seconds(10)))
+            [&] { return sshd_->readLog().find("Server listening") != std::string::npos; },
+            std::chrono::seconds(10)))
             << sshd_->readLog();
     }
     ArbiterConfig config(const std::string& known_hosts) {
@@ -122,11 +128,13 @@ protected:
         p.name = "b";
         p.address = *xvrrp::IpAddr::parse("10.66.0.2");
         p.has_ssh = true;
-        p.ssh = {"root", "10.66.0.2", port_, (dir_ / "client_key").string(), (dir_ / known_hosts).string()};
+        p.ssh = {"root", "10.66.0.2", port_, (dir_ / "client_key").string(),
+                 (dir_ / known_hosts).string()};
         c.peers.push_back(p);
         return c;
     }
-    SshOutcome query(const ArbiterConfig& c, std::chrono::milliseconds total = std::chrono::milliseconds(5000)) {
+    SshOutcome query(const ArbiterConfig& c,
+                     std::chrono::milliseconds total = std::chrono::milliseconds(5000)) {
         SshOutcome out;
         xvrrp::lab::inNetns(node_->path(), [&] {
             SshQuery q(sshArgv(c, c.peers[0]), SteadyClock::now() + total);
@@ -165,7 +173,8 @@ TEST_F(SshProbe, StoppedSshdIsUnknown) {
 TEST_F(SshProbe, WrongHostKeyIsUnknown) {
     SshOutcome o = query(config("wrong_known_hosts"));
     EXPECT_FALSE(o.status);
-    EXPECT_NE(o.unknown_reason.find("Host key verification failed"), std::string::npos) << o.unknown_reason;
+    EXPECT_NE(o.unknown_reason.find("Host key verification failed"), std::string::npos)
+        << o.unknown_reason;
 }
 
 TEST_F(SshProbe, UnreachablePeerTimesOutUnknown) {

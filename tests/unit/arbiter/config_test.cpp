@@ -1,12 +1,12 @@
 // unit.arbiter: arbiter.conf grammar and FILE:LINE:COL diagnostics.
+#include "config.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include "config.hpp"
 
 namespace xvrrp::arbiter {
 namespace {
@@ -93,9 +93,10 @@ TEST(ArbiterConfig, ParsesEveryKeyword) {
 }
 
 TEST(ArbiterConfig, DefaultsAndMajorityQuorum) {
-    ArbiterLoad r = loadArbiterText("arbiter {\n node_name a\n instances all\n}\n"
-                                    "gateways {\n 10.0.0.1\n 10.0.0.2\n 10.0.0.3\n}\n",
-                                    "a.conf");
+    ArbiterLoad r = loadArbiterText(
+        "arbiter {\n node_name a\n instances all\n}\n"
+        "gateways {\n 10.0.0.1\n 10.0.0.2\n 10.0.0.3\n}\n",
+        "a.conf");
     ASSERT_TRUE(r.ok()) << joined(r);
     EXPECT_TRUE(r.config.instances.empty());
     EXPECT_EQ(r.config.quorum, 2);
@@ -122,16 +123,22 @@ TEST_P(BadConfig, ErrorNamesPositionAndExpectation) {
 
 const Bad kBad[] = {
     {"typo", "arbiter {\n  node_name a\n  probe_intervall 1\n}\n",
-     "bad.conf:3:3: error: unknown keyword 'probe_intervall' in arbiter; did you mean 'probe_interval'?"},
-    {"top_typo", "arbiter {\n}\npeers x {\n}\n", "bad.conf:3:1: error: unknown top-level keyword 'peers'; did you mean 'peer'?"},
-    {"bad_seconds", "arbiter {\n  probe_interval 1s\n}\n", "bad.conf:2:18: error: probe_interval: expected seconds"},
+     "bad.conf:3:3: error: unknown keyword 'probe_intervall' in arbiter; did you mean "
+     "'probe_interval'?"},
+    {"top_typo", "arbiter {\n}\npeers x {\n}\n",
+     "bad.conf:3:1: error: unknown top-level keyword 'peers'; did you mean 'peer'?"},
+    {"bad_seconds", "arbiter {\n  probe_interval 1s\n}\n",
+     "bad.conf:2:18: error: probe_interval: expected seconds"},
     {"too_short", "arbiter {\n  probe_interval 0.01\n}\n", "bad.conf:2:18: error: probe_interval"},
     {"ping_not_shorter", "arbiter {\n  probe_interval 1\n  ping_timeout 1\n}\n",
      "ping_timeout must be shorter than probe_interval"},
-    {"rounds_zero", "arbiter {\n  fence_after 0\n}\n", "bad.conf:2:15: error: fence_after: expected an integer 1..1000"},
-    {"bool", "arbiter {\n  start_fenced maybe\n}\n", "bad.conf:2:16: error: 'start_fenced': expected on|off"},
+    {"rounds_zero", "arbiter {\n  fence_after 0\n}\n",
+     "bad.conf:2:15: error: fence_after: expected an integer 1..1000"},
+    {"bool", "arbiter {\n  start_fenced maybe\n}\n",
+     "bad.conf:2:16: error: 'start_fenced': expected on|off"},
     {"no_arbiter", "gateways {\n 10.0.0.1\n}\n", "missing 'arbiter { ... }' block"},
-    {"peer_no_address", "arbiter {\n}\npeer b {\n}\n", "bad.conf:3:1: error: peer b: 'address' is required"},
+    {"peer_no_address", "arbiter {\n}\npeer b {\n}\n",
+     "bad.conf:3:1: error: peer b: 'address' is required"},
     {"peer_bad_address", "arbiter {\n}\npeer b {\n  address 10.0.0.300\n}\n",
      "bad.conf:4:11: error: address: expected an IPv4 or IPv6 address, got '10.0.0.300'"},
     {"peer_twice", "arbiter {\n}\npeer b {\n address 10.0.0.2\n}\npeer b {\n address 10.0.0.3\n}\n",
@@ -140,10 +147,12 @@ const Bad kBad[] = {
      "arbiter {\n}\npeer b {\n address 10.0.0.2\n ssh {\n  user x\n  identity_file /k\n }\n}\n",
      "bad.conf:5:2: error: ssh of peer b: 'known_hosts' is required"},
     {"ssh_user_option_injection",
-     "arbiter {\n}\npeer b {\n address 10.0.0.2\n ssh {\n  user -oProxyCommand=x\n  identity_file /k\n  known_hosts /h\n }\n}\n",
+     "arbiter {\n}\npeer b {\n address 10.0.0.2\n ssh {\n  user -oProxyCommand=x\n  identity_file "
+     "/k\n  known_hosts /h\n }\n}\n",
      "bad.conf:6:8: error: user '-oProxyCommand=x' must not start with '-'"},
     {"ssh_host_shell",
-     "arbiter {\n}\npeer b {\n address 10.0.0.2\n ssh {\n  user x\n  host \"h;reboot\"\n  identity_file /k\n  known_hosts /h\n }\n}\n",
+     "arbiter {\n}\npeer b {\n address 10.0.0.2\n ssh {\n  user x\n  host \"h;reboot\"\n  "
+     "identity_file /k\n  known_hosts /h\n }\n}\n",
      "bad.conf:7:8: error: host 'h;reboot' must not start"},
     {"ssh_port", "arbiter {\n}\npeer b {\n address 10.0.0.2\n ssh {\n  port 70000\n }\n}\n",
      "bad.conf:6:8: error: port: expected an integer 1..65535"},
@@ -161,13 +170,16 @@ INSTANTIATE_TEST_SUITE_P(Arbiter, BadConfig, ::testing::ValuesIn(kBad),
                          [](const auto& info) { return std::string(info.param.name); });
 
 TEST(ArbiterConfig, WarnsAboutPeerWithoutSsh) {
-    ArbiterLoad r = loadArbiterText("arbiter {\n}\npeer b {\n address 10.0.0.2\n}\ngateways {\n 10.0.0.1\n}\n", "w.conf");
+    ArbiterLoad r = loadArbiterText(
+        "arbiter {\n}\npeer b {\n address 10.0.0.2\n}\ngateways {\n 10.0.0.1\n}\n", "w.conf");
     EXPECT_TRUE(r.ok());
-    EXPECT_NE(joined(r).find("w.conf:3:1: warning: peer b has no ssh block"), std::string::npos) << joined(r);
+    EXPECT_NE(joined(r).find("w.conf:3:1: warning: peer b has no ssh block"), std::string::npos)
+        << joined(r);
 }
 
 TEST(ArbiterConfig, CheckModeReadsIncludesAndReportsFile) {
-    auto dir = std::filesystem::temp_directory_path() / ("xvt-arbcfg-" + std::to_string(::getpid()));
+    auto dir =
+        std::filesystem::temp_directory_path() / ("xvt-arbcfg-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     {
         std::ofstream(dir / "arbiter.conf") << "arbiter {\n node_name a\n}\ninclude peers/*.conf\n";
@@ -178,24 +190,29 @@ TEST(ArbiterConfig, CheckModeReadsIncludesAndReportsFile) {
     int rc = checkArbiterConfig((dir / "arbiter.conf").string(), out);
     std::filesystem::remove_all(dir);
     EXPECT_EQ(rc, 1);
-    EXPECT_NE(out.str().find("peers/b.conf:3:2: error: unknown keyword 'bogus' in peer"), std::string::npos)
+    EXPECT_NE(out.str().find("peers/b.conf:3:2: error: unknown keyword 'bogus' in peer"),
+              std::string::npos)
         << out.str();
     EXPECT_NE(out.str().find("1 error(s)"), std::string::npos) << out.str();
 }
 
 TEST(ArbiterConfig, CheckModeOk) {
-    auto path = std::filesystem::temp_directory_path() / ("xvt-arbok-" + std::to_string(::getpid()) + ".conf");
+    auto path = std::filesystem::temp_directory_path() /
+                ("xvt-arbok-" + std::to_string(::getpid()) + ".conf");
     std::ofstream(path) << kGood;
     std::ostringstream out;
     EXPECT_EQ(checkArbiterConfig(path.string(), out), 0) << out.str();
     std::filesystem::remove(path);
-    EXPECT_NE(out.str().find("ok: node node-a, 1 peer(s), 3 gateway(s), quorum 2"), std::string::npos) << out.str();
+    EXPECT_NE(out.str().find("ok: node node-a, 1 peer(s), 3 gateway(s), quorum 2"),
+              std::string::npos)
+        << out.str();
 }
 
 TEST(ArbiterConfig, ShellSafeWords) {
     EXPECT_TRUE(isShellSafeWord("/usr/sbin/xvrrpctl"));
     EXPECT_TRUE(isShellSafeWord("fe80::1"));
-    for (const char* w : {"", "a b", "a;b", "$(x)", "`x`", "a|b", "a&b", "'a'", "\"a\"", "a>b", "a\nb", "*"})
+    for (const char* w :
+         {"", "a b", "a;b", "$(x)", "`x`", "a|b", "a&b", "'a'", "\"a\"", "a>b", "a\nb", "*"})
         EXPECT_FALSE(isShellSafeWord(w)) << w;
 }
 

@@ -1,12 +1,12 @@
 // unit.arbiter: the rule table of decision.cpp, case by case, then every combination of the
 // evidence against the invariants the docs promise, then hysteresis with flapping evidence.
+#include "decision.hpp"
+
 #include <gtest/gtest.h>
 
 #include <functional>
 #include <string>
 #include <vector>
-
-#include "decision.hpp"
 
 namespace xvrrp::arbiter {
 namespace {
@@ -68,26 +68,61 @@ const std::vector<Case>& cases() {
         // Serving (not fenced by us).
         {"healthy_master", false, [](auto&) {}, Verdict::Hold, "R5"},
         {"quorum_lost", false, [](auto& e) { e.quorum.reachable = 1; }, Verdict::WantFence, "R1"},
-        {"quorum_exactly_k", false, [](auto& e) { e.quorum = {2, 3, 2}; }, Verdict::Hold, "R5"},
-        {"no_gateways_configured", false, [](auto& e) { e.quorum = {0, 0, 0}; }, Verdict::Hold, "R5"},
-        {"quorum_lost_peer_unknown", false, [](auto& e) { e.quorum.reachable = 0; peerUnknown(e); },
+        {"quorum_exactly_k", false,
+         [](auto& e) {
+             e.quorum = {2, 3, 2};
+         },
+         Verdict::Hold, "R5"},
+        {"no_gateways_configured", false,
+         [](auto& e) {
+             e.quorum = {0, 0, 0};
+         },
+         Verdict::Hold, "R5"},
+        {"quorum_lost_peer_unknown", false,
+         [](auto& e) {
+             e.quorum.reachable = 0;
+             peerUnknown(e);
+         },
          Verdict::WantFence, "R1"},
         {"daemon_silent_kernel_holds", false,
-         [](auto& e) { e.local.daemon_answered = false; e.local.view.reset(); }, Verdict::WantFence, "R2"},
+         [](auto& e) {
+             e.local.daemon_answered = false;
+             e.local.view.reset();
+         },
+         Verdict::WantFence, "R2"},
         {"daemon_silent_kernel_unknown", false,
-         [](auto& e) { e.local.daemon_answered = false; e.local.view.reset(); e.local.kernel_holds_vip = Tri::Unknown; },
+         [](auto& e) {
+             e.local.daemon_answered = false;
+             e.local.view.reset();
+             e.local.kernel_holds_vip = Tri::Unknown;
+         },
          Verdict::WantFence, "R2"},
         {"daemon_silent_kernel_free", false,
-         [](auto& e) { e.local.daemon_answered = false; e.local.view.reset(); e.local.kernel_holds_vip = Tri::No; },
+         [](auto& e) {
+             e.local.daemon_answered = false;
+             e.local.view.reset();
+             e.local.kernel_holds_vip = Tri::No;
+         },
          Verdict::Hold, "R2b"},
-        {"daemon_lacks_instance", false, [](auto& e) { e.local.view.reset(); }, Verdict::Hold, "R0"},
-        {"split_peer_higher_prio", false, [](auto& e) { peerMaster(e, 150); }, Verdict::WantFence, "R3"},
+        {"daemon_lacks_instance", false, [](auto& e) { e.local.view.reset(); }, Verdict::Hold,
+         "R0"},
+        {"split_peer_higher_prio", false, [](auto& e) { peerMaster(e, 150); }, Verdict::WantFence,
+         "R3"},
         {"split_we_higher_prio", false, [](auto& e) { peerMaster(e, 90); }, Verdict::Hold, "R4"},
-        {"split_equal_prio_peer_higher_addr", false, [](auto& e) { peerMaster(e, 100); }, Verdict::WantFence, "R3"},
+        {"split_equal_prio_peer_higher_addr", false, [](auto& e) { peerMaster(e, 100); },
+         Verdict::WantFence, "R3"},
         {"split_equal_prio_we_higher_addr", false,
-         [](auto& e) { peerMaster(e, 100); e.local.view->addr_key = {10, 0, 0, 9}; }, Verdict::Hold, "R4"},
+         [](auto& e) {
+             peerMaster(e, 100);
+             e.local.view->addr_key = {10, 0, 0, 9};
+         },
+         Verdict::Hold, "R4"},
         {"split_equal_prio_peer_addr_unknown", false,
-         [](auto& e) { peerMaster(e, 100); e.peers[0].view->addr_key.clear(); }, Verdict::Hold, "R3t"},
+         [](auto& e) {
+             peerMaster(e, 100);
+             e.peers[0].view->addr_key.clear();
+         },
+         Verdict::Hold, "R3t"},
         {"split_v6_addresses", false,
          [](auto& e) {
              peerMaster(e, 100);
@@ -96,29 +131,73 @@ const std::vector<Case>& cases() {
              e.peers[0].view->addr_key[15] = 0xff;
          },
          Verdict::WantFence, "R3"},
-        {"split_peer_fenced", false, [](auto& e) { peerMaster(e, 150); e.peers[0].view->fenced = true; },
+        {"split_peer_fenced", false,
+         [](auto& e) {
+             peerMaster(e, 150);
+             e.peers[0].view->fenced = true;
+         },
          Verdict::Hold, "R5"},
-        {"split_peer_without_quorum", false, [](auto& e) { peerMaster(e, 150); e.peers[0].quorum = Tri::No; },
+        {"split_peer_without_quorum", false,
+         [](auto& e) {
+             peerMaster(e, 150);
+             e.peers[0].quorum = Tri::No;
+         },
          Verdict::Hold, "R4"},
-        {"split_peer_quorum_unknown", false, [](auto& e) { peerMaster(e, 150); e.peers[0].quorum = Tri::Unknown; },
+        {"split_peer_quorum_unknown", false,
+         [](auto& e) {
+             peerMaster(e, 150);
+             e.peers[0].quorum = Tri::Unknown;
+         },
          Verdict::WantFence, "R3"},
-        {"split_peer_quorum_yes", false, [](auto& e) { peerMaster(e, 150); e.peers[0].quorum = Tri::Yes; },
+        {"split_peer_quorum_yes", false,
+         [](auto& e) {
+             peerMaster(e, 150);
+             e.peers[0].quorum = Tri::Yes;
+         },
          Verdict::WantFence, "R3"},
         {"peer_unknown_pings", false, [](auto& e) { peerUnknown(e); }, Verdict::Hold, "R5"},
-        {"peer_unknown_silent", false, [](auto& e) { peerUnknown(e); e.peers[0].pings = Tri::No; },
+        {"peer_unknown_silent", false,
+         [](auto& e) {
+             peerUnknown(e);
+             e.peers[0].pings = Tri::No;
+         },
          Verdict::Hold, "R5"},
-        {"peer_lacks_instance", false, [](auto& e) { e.peers[0].has_instance = false; e.peers[0].view.reset(); },
+        {"peer_lacks_instance", false,
+         [](auto& e) {
+             e.peers[0].has_instance = false;
+             e.peers[0].view.reset();
+         },
          Verdict::Hold, "R5"},
-        {"kernel_free_daemon_says_installed", false, [](auto& e) { peerMaster(e, 150); e.local.kernel_holds_vip = Tri::No; },
+        {"kernel_free_daemon_says_installed", false,
+         [](auto& e) {
+             peerMaster(e, 150);
+             e.local.kernel_holds_vip = Tri::No;
+         },
          Verdict::Hold, "R5"},
         {"kernel_unknown_daemon_installed", false,
-         [](auto& e) { peerMaster(e, 150); e.local.kernel_holds_vip = Tri::Unknown; }, Verdict::WantFence, "R3"},
+         [](auto& e) {
+             peerMaster(e, 150);
+             e.local.kernel_holds_vip = Tri::Unknown;
+         },
+         Verdict::WantFence, "R3"},
         {"kernel_unknown_daemon_not_installed", false,
-         [](auto& e) { peerMaster(e, 150); e.local.kernel_holds_vip = Tri::Unknown; e.local.view->vips_installed = false; },
+         [](auto& e) {
+             peerMaster(e, 150);
+             e.local.kernel_holds_vip = Tri::Unknown;
+             e.local.view->vips_installed = false;
+         },
          Verdict::Hold, "R5"},
-        {"operator_fence", false, [](auto& e) { e.local.fence = FenceOwner::Operator; e.quorum.reachable = 0; },
+        {"operator_fence", false,
+         [](auto& e) {
+             e.local.fence = FenceOwner::Operator;
+             e.quorum.reachable = 0;
+         },
          Verdict::Hold, "O"},
-        {"fenced_flag_from_daemon", false, [](auto& e) { peerMaster(e, 150); e.local.view->fenced = true; },
+        {"fenced_flag_from_daemon", false,
+         [](auto& e) {
+             peerMaster(e, 150);
+             e.local.view->fenced = true;
+         },
          Verdict::Hold, "R0f"},
         {"second_peer_unknown_first_wins", false,
          [](auto& e) {
@@ -131,23 +210,51 @@ const std::vector<Case>& cases() {
          },
          Verdict::WantFence, "R3"},
         // Fenced by us: may we lift it?
-        {"fenced_all_clear", true, [](auto& e) { e.local.kernel_holds_vip = Tri::No; }, Verdict::WantUnfence, "U1"},
-        {"fenced_quorum_still_lost", true, [](auto& e) { e.quorum.reachable = 1; }, Verdict::Hold, "U0q"},
-        {"fenced_daemon_silent", true, [](auto& e) { e.local.daemon_answered = false; e.local.view.reset(); },
+        {"fenced_all_clear", true, [](auto& e) { e.local.kernel_holds_vip = Tri::No; },
+         Verdict::WantUnfence, "U1"},
+        {"fenced_quorum_still_lost", true, [](auto& e) { e.quorum.reachable = 1; }, Verdict::Hold,
+         "U0q"},
+        {"fenced_daemon_silent", true,
+         [](auto& e) {
+             e.local.daemon_answered = false;
+             e.local.view.reset();
+         },
          Verdict::Hold, "U0d"},
         {"fenced_peer_unknown_pings", true, [](auto& e) { peerUnknown(e); }, Verdict::Hold, "U0u"},
-        {"fenced_peer_unknown_silent", true, [](auto& e) { peerUnknown(e); e.peers[0].pings = Tri::No; },
+        {"fenced_peer_unknown_silent", true,
+         [](auto& e) {
+             peerUnknown(e);
+             e.peers[0].pings = Tri::No;
+         },
          Verdict::Hold, "U0u"},
         {"fenced_peer_holds_adverts_arrive", true,
-         [](auto& e) { peerMaster(e, 150); e.local.hears_adverts = Tri::Yes; }, Verdict::WantUnfence, "U2"},
-        {"fenced_peer_holds_no_adverts", true, [](auto& e) { peerMaster(e, 150); }, Verdict::Hold, "U0p"},
+         [](auto& e) {
+             peerMaster(e, 150);
+             e.local.hears_adverts = Tri::Yes;
+         },
+         Verdict::WantUnfence, "U2"},
+        {"fenced_peer_holds_no_adverts", true, [](auto& e) { peerMaster(e, 150); }, Verdict::Hold,
+         "U0p"},
         {"fenced_peer_holds_adverts_unknown", true,
-         [](auto& e) { peerMaster(e, 150); e.local.hears_adverts = Tri::Unknown; }, Verdict::Hold, "U0p"},
-        {"fenced_peer_fenced_too", true, [](auto& e) { peerMaster(e, 150); e.peers[0].view->fenced = true; },
+         [](auto& e) {
+             peerMaster(e, 150);
+             e.local.hears_adverts = Tri::Unknown;
+         },
+         Verdict::Hold, "U0p"},
+        {"fenced_peer_fenced_too", true,
+         [](auto& e) {
+             peerMaster(e, 150);
+             e.peers[0].view->fenced = true;
+         },
          Verdict::WantUnfence, "U1"},
         {"fenced_no_peers", true, [](auto& e) { e.peers.clear(); }, Verdict::WantUnfence, "U1"},
         {"fenced_second_peer_unknown", true,
-         [](auto& e) { auto p = e.peers[0]; p.name = "c"; p.known = false; e.peers.push_back(p); },
+         [](auto& e) {
+             auto p = e.peers[0];
+             p.name = "c";
+             p.known = false;
+             e.peers.push_back(p);
+         },
          Verdict::Hold, "U0u"},
     };
     return list;
@@ -188,67 +295,88 @@ TEST(RuleInvariants, EveryCombination) {
     const Tri tris[] = {Tri::No, Tri::Yes, Tri::Unknown};
     int combos = 0;
     for (bool fenced : {false, true})
-    for (bool quorum : {false, true})
-    for (bool answered : {false, true})
-    for (Tri kernel : tris)
-    for (bool local_installed : {false, true})
-    for (Tri hears : tris)
-    for (Tri pings : tris)
-    for (bool known : {false, true})
-    for (bool peer_holds : {false, true})
-    for (bool peer_fenced : {false, true})
-    for (bool peer_wins : {false, true})
-    for (Tri peer_quorum : tris) {
-        InstanceEvidence ev = healthy();
-        ev.quorum.reachable = quorum ? 2 : 1;
-        ev.local.daemon_answered = answered;
-        if (!answered) ev.local.view.reset();
-        else ev.local.view->vips_installed = local_installed;
-        ev.local.kernel_holds_vip = kernel;
-        ev.local.hears_adverts = hears;
-        ev.local.fence = fenced ? FenceOwner::Arbiter : FenceOwner::None;
-        auto& p = ev.peers[0];
-        p.pings = pings;
-        p.quorum = peer_quorum;
-        if (!known) peerUnknown(ev);
-        else {
-            p.view->vips_installed = peer_holds;
-            p.view->fenced = peer_fenced;
-            p.view->priority = peer_wins ? 150 : 50;
-        }
-        ++combos;
-        SCOPED_TRACE(testing::Message() << "combo " << combos);
-        Judgement j = judge(ev, fenced);
-        bool peer_serving = known && peer_holds && !peer_fenced;
-        bool local_holds = kernel == Tri::Yes || (kernel == Tri::Unknown && answered && local_installed);
-        if (j.verdict == Verdict::WantUnfence) {
-            EXPECT_TRUE(fenced);
-            EXPECT_TRUE(quorum);
-            EXPECT_TRUE(answered);
-            EXPECT_TRUE(known) << "UNKNOWN must never unfence";
-            if (peer_serving) {
-                EXPECT_EQ(hears, Tri::Yes);
-            }
-        }
-        if (!fenced && !quorum) {
-            EXPECT_EQ(j.verdict, Verdict::WantFence) << "R1";
-        }
-        if (!fenced && quorum && answered) {
-            bool expect_fence = local_holds && peer_serving && peer_wins && peer_quorum != Tri::No;
-            EXPECT_EQ(j.verdict == Verdict::WantFence, expect_fence) << j.rule << ": " << j.reason;
-        }
-        if (!fenced && quorum && !answered) {
-            EXPECT_EQ(j.verdict == Verdict::WantFence, kernel != Tri::No) << j.rule;
-        }
-        if (fenced) {
-            EXPECT_NE(j.verdict, Verdict::WantFence);
-        }
-        if (fenced && quorum && answered && known && !peer_serving) {
-            EXPECT_EQ(j.verdict, Verdict::WantUnfence) << j.rule << ": " << j.reason;
-        }
-        // The peer's ICMP answer alone never changes the verdict.
-        EXPECT_FALSE(j.rule.empty());
-    }
+        for (bool quorum : {false, true})
+            for (bool answered : {false, true})
+                for (Tri kernel : tris)
+                    for (bool local_installed : {false, true})
+                        for (Tri hears : tris)
+                            for (Tri pings : tris)
+                                for (bool known : {false, true})
+                                    for (bool peer_holds : {false, true})
+                                        for (bool peer_fenced : {false, true})
+                                            for (bool peer_wins : {false, true})
+                                                for (Tri peer_quorum : tris) {
+                                                    InstanceEvidence ev = healthy();
+                                                    ev.quorum.reachable = quorum ? 2 : 1;
+                                                    ev.local.daemon_answered = answered;
+                                                    if (!answered)
+                                                        ev.local.view.reset();
+                                                    else
+                                                        ev.local.view->vips_installed =
+                                                            local_installed;
+                                                    ev.local.kernel_holds_vip = kernel;
+                                                    ev.local.hears_adverts = hears;
+                                                    ev.local.fence = fenced ? FenceOwner::Arbiter
+                                                                            : FenceOwner::None;
+                                                    auto& p = ev.peers[0];
+                                                    p.pings = pings;
+                                                    p.quorum = peer_quorum;
+                                                    if (!known)
+                                                        peerUnknown(ev);
+                                                    else {
+                                                        p.view->vips_installed = peer_holds;
+                                                        p.view->fenced = peer_fenced;
+                                                        p.view->priority = peer_wins ? 150 : 50;
+                                                    }
+                                                    ++combos;
+                                                    SCOPED_TRACE(testing::Message()
+                                                                 << "combo " << combos);
+                                                    Judgement j = judge(ev, fenced);
+                                                    bool peer_serving =
+                                                        known && peer_holds && !peer_fenced;
+                                                    bool local_holds =
+                                                        kernel == Tri::Yes ||
+                                                        (kernel == Tri::Unknown && answered &&
+                                                         local_installed);
+                                                    if (j.verdict == Verdict::WantUnfence) {
+                                                        EXPECT_TRUE(fenced);
+                                                        EXPECT_TRUE(quorum);
+                                                        EXPECT_TRUE(answered);
+                                                        EXPECT_TRUE(known)
+                                                            << "UNKNOWN must never unfence";
+                                                        if (peer_serving) {
+                                                            EXPECT_EQ(hears, Tri::Yes);
+                                                        }
+                                                    }
+                                                    if (!fenced && !quorum) {
+                                                        EXPECT_EQ(j.verdict, Verdict::WantFence)
+                                                            << "R1";
+                                                    }
+                                                    if (!fenced && quorum && answered) {
+                                                        bool expect_fence =
+                                                            local_holds && peer_serving &&
+                                                            peer_wins && peer_quorum != Tri::No;
+                                                        EXPECT_EQ(j.verdict == Verdict::WantFence,
+                                                                  expect_fence)
+                                                            << j.rule << ": " << j.reason;
+                                                    }
+                                                    if (!fenced && quorum && !answered) {
+                                                        EXPECT_EQ(j.verdict == Verdict::WantFence,
+                                                                  kernel != Tri::No)
+                                                            << j.rule;
+                                                    }
+                                                    if (fenced) {
+                                                        EXPECT_NE(j.verdict, Verdict::WantFence);
+                                                    }
+                                                    if (fenced && quorum && answered && known &&
+                                                        !peer_serving) {
+                                                        EXPECT_EQ(j.verdict, Verdict::WantUnfence)
+                                                            << j.rule << ": " << j.reason;
+                                                    }
+                                                    // The peer's ICMP answer alone never changes
+                                                    // the verdict.
+                                                    EXPECT_FALSE(j.rule.empty());
+                                                }
     EXPECT_EQ(combos, 2 * 2 * 2 * 3 * 2 * 3 * 3 * 2 * 2 * 2 * 2 * 3);
 }
 
@@ -297,7 +425,8 @@ TEST(Hysteresis, FencesAfterConsecutiveRounds) {
 
 TEST(Hysteresis, FlappingQuorumNeverFences) {
     Rounds r{{2, 2}};
-    for (int i = 0; i < 20; ++i) EXPECT_EQ(r.step(i % 2 ? healthy() : lostQuorum()), Action::NoChange) << i;
+    for (int i = 0; i < 20; ++i)
+        EXPECT_EQ(r.step(i % 2 ? healthy() : lostQuorum()), Action::NoChange) << i;
     EXPECT_FALSE(r.h.fenced_by_us);
 }
 

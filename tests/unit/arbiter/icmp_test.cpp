@@ -1,5 +1,7 @@
 // unit.arbiter: the ICMP prober in a namespace of its own (lo and a veth pair): answered,
 // silent and unroutable targets, foreign identifiers and stale rounds.
+#include "probes/icmp.hpp"
+
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <unistd.h>
@@ -8,7 +10,6 @@
 #include <functional>
 
 #include "lab/netns.hpp"
-#include "probes/icmp.hpp"
 
 namespace xvrrp::arbiter {
 namespace {
@@ -18,10 +19,12 @@ using Clock = std::chrono::steady_clock;
 IpAddr addr(const char* s) { return *IpAddr::parse(s); }
 
 // Reads replies until cond holds or the deadline passes; returns cond().
-bool pump(std::vector<IcmpProber*> probers, const std::function<bool()>& cond, std::chrono::milliseconds max) {
+bool pump(std::vector<IcmpProber*> probers, const std::function<bool()>& cond,
+          std::chrono::milliseconds max) {
     auto deadline = Clock::now() + max;
     while (!cond()) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+        auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
         if (left <= 0) return cond();
         std::vector<pollfd> fds;
         for (auto* p : probers) {
@@ -38,7 +41,7 @@ bool pump(std::vector<IcmpProber*> probers, const std::function<bool()>& cond, s
 }
 
 class IcmpNetns : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         if (::geteuid() != 0) GTEST_SKIP() << "raw ICMP sockets and namespaces need root";
         ns_ = std::make_unique<lab::Netns>("arbicmp");
@@ -55,11 +58,14 @@ protected:
 TEST_F(IcmpNetns, AnsweredSilentAndUnroutable) {
     lab::inNetns(ns_->path(), [] {
         IcmpProber p;
-        p.start({addr("127.0.0.1"), addr("::1"), addr("10.77.0.1"), addr("10.77.0.2"), addr("10.88.0.1")});
-        EXPECT_TRUE(pump({&p}, [&] { return p.answered(0) && p.answered(1) && p.answered(2); },
-                         std::chrono::milliseconds(3000)));
+        p.start({addr("127.0.0.1"), addr("::1"), addr("10.77.0.1"), addr("10.77.0.2"),
+                 addr("10.88.0.1")});
+        EXPECT_TRUE(pump(
+            {&p}, [&] { return p.answered(0) && p.answered(1) && p.answered(2); },
+            std::chrono::milliseconds(3000)));
         // Nobody answers ARP for 10.77.0.2; 10.88.0.1 has no route at all.
-        EXPECT_FALSE(pump({&p}, [&] { return p.answered(3) || p.answered(4); }, std::chrono::milliseconds(300)));
+        EXPECT_FALSE(pump(
+            {&p}, [&] { return p.answered(3) || p.answered(4); }, std::chrono::milliseconds(300)));
         EXPECT_FALSE(p.allAnswered());
         ASSERT_EQ(p.sendErrors().size(), 1u);
         EXPECT_NE(p.sendErrors()[0].find("10.88.0.1"), std::string::npos) << p.sendErrors()[0];
@@ -72,7 +78,8 @@ TEST_F(IcmpNetns, ForeignIdentifierDoesNotCount) {
         ASSERT_NE(a.ident(), b.ident());
         a.start({addr("127.0.0.1")});
         b.start({addr("10.77.0.2")});  // silent target; b sees a's reply on its raw socket
-        EXPECT_TRUE(pump({&a, &b}, [&] { return a.answered(0); }, std::chrono::milliseconds(3000)));
+        EXPECT_TRUE(pump(
+            {&a, &b}, [&] { return a.answered(0); }, std::chrono::milliseconds(3000)));
         EXPECT_FALSE(b.answered(0));
     });
 }
@@ -83,10 +90,12 @@ TEST_F(IcmpNetns, StaleRoundDoesNotCount) {
         p.start({addr("127.0.0.1")});
         // A new round before reading: the old echo's reply carries an old sequence number.
         p.start({addr("127.0.0.1"), addr("10.77.0.2")});
-        EXPECT_TRUE(pump({&p}, [&] { return p.answered(0); }, std::chrono::milliseconds(3000)));
+        EXPECT_TRUE(pump(
+            {&p}, [&] { return p.answered(0); }, std::chrono::milliseconds(3000)));
         EXPECT_FALSE(p.answered(1));
         p.start({addr("10.77.0.2")});
-        EXPECT_FALSE(pump({&p}, [&] { return p.answered(0); }, std::chrono::milliseconds(200)));
+        EXPECT_FALSE(pump(
+            {&p}, [&] { return p.answered(0); }, std::chrono::milliseconds(200)));
     });
 }
 

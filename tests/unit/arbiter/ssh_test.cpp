@@ -1,5 +1,7 @@
 // unit.arbiter: the SSH argv (no shell, every safety option), the outcome rules (UNKNOWN on
 // any failure), and the child plumbing with a stand-in for ssh.
+#include "probes/ssh.hpp"
+
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/stat.h>
@@ -9,7 +11,6 @@
 #include <filesystem>
 #include <fstream>
 
-#include "probes/ssh.hpp"
 #include "round.hpp"
 
 namespace xvrrp::arbiter {
@@ -94,18 +95,24 @@ TEST(SshOutcome, EveryFailureIsUnknown) {
         std::string out, err, reason;
     } cases[] = {
         {true, -1, 9, kPeerStatus, "", "ssh timed out"},
-        {false, 255, 0, "", "Host key verification failed.\n", "ssh failed: Host key verification failed."},
+        {false, 255, 0, "", "Host key verification failed.\n",
+         "ssh failed: Host key verification failed."},
         {false, 255, 0, "", "", "ssh failed: exit 255"},
-        {false, 127, 0, "", "sh: xvrrpctl: not found\n", "remote xvrrpctl exited 127: sh: xvrrpctl: not found"},
+        {false, 127, 0, "", "sh: xvrrpctl: not found\n",
+         "remote xvrrpctl exited 127: sh: xvrrpctl: not found"},
         {false, 1, 0, "", "connect to control socket: refused\n", "remote xvrrpctl exited 1"},
         {false, -1, 15, "", "", "ssh killed by signal 15"},
         {false, 0, 0, "", "", "peer status is not JSON"},
         {false, 0, 0, "{\"instances\":[{\"name\":\"VI_1\"", "", "peer status is not JSON"},
         {false, 0, 0, "[1,2]", "", "peer status unreadable"},
         {false, 0, 0, "{\"ok\":false,\"error\":\"busy\"}", "", "daemon said: busy"},
-        {false, 0, 0, "{\"instances\":[{\"name\":\"VI_1\",\"state\":\"MASTER\"}]}", "", "missing 'priority'"},
-        {false, 0, 0, "{\"instances\":[{\"name\":\"VI_1\",\"state\":\"MASTER\",\"priority\":{\"effective\":\"high\"},"
-                      "\"vips_installed\":true}]}", "", "unexpected field type"},
+        {false, 0, 0, "{\"instances\":[{\"name\":\"VI_1\",\"state\":\"MASTER\"}]}", "",
+         "missing 'priority'"},
+        {false, 0, 0,
+         "{\"instances\":[{\"name\":\"VI_1\",\"state\":\"MASTER\",\"priority\":{\"effective\":"
+         "\"high\"},"
+         "\"vips_installed\":true}]}",
+         "", "unexpected field type"},
     };
     for (const auto& c : cases) {
         SshOutcome o = sshOutcome(c.timed_out, c.code, c.sig, c.out, c.err);
@@ -164,7 +171,7 @@ TEST(Assemble, PeerUnknownAndInstanceMissing) {
 
 // A stand-in for ssh: records its argv one per line and prints a status (or hangs).
 class FakeSsh : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         dir_ = fs::temp_directory_path() / ("xvt-arbssh-" + std::to_string(::getpid()));
         fs::create_directories(dir_);
@@ -183,8 +190,10 @@ protected:
             std::vector<pollfd> fds;
             for (int fd : {c.outFd(), c.errFd(), c.pidFd()})
                 if (fd >= 0) fds.push_back({fd, POLLIN, 0});
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(q.deadline() - SteadyClock::now());
-            ::poll(fds.data(), fds.size(), static_cast<int>(std::max<int64_t>(0, left.count()) + 1));
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(q.deadline() -
+                                                                              SteadyClock::now());
+            ::poll(fds.data(), fds.size(),
+                   static_cast<int>(std::max<int64_t>(0, left.count()) + 1));
             q.expire(SteadyClock::now());
             c.readFrom(c.outFd());
             c.readFrom(c.errFd());
@@ -201,7 +210,8 @@ TEST_F(FakeSsh, ArgvReachesTheProgramWordForWordAndStatusComesBack) {
     std::string args = (dir_ / "args").string();
     std::string status = (dir_ / "status.json").string();
     std::ofstream(status) << kPeerStatus;
-    c.ssh_program = script("ssh", "for a in \"$@\"; do printf '%s\\n' \"$a\"; done > " + args + "\ncat " + status + "\n");
+    c.ssh_program = script("ssh", "for a in \"$@\"; do printf '%s\\n' \"$a\"; done > " + args +
+                                      "\ncat " + status + "\n");
     SshQuery q(sshArgv(c, c.peers[0]), SteadyClock::now() + std::chrono::seconds(5));
     SshOutcome o = drive(q);
     ASSERT_TRUE(o.status) << o.unknown_reason;
