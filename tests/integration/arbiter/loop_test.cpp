@@ -172,7 +172,7 @@ class ArbiterLoop : public ::testing::Test {
         ns_.reset();
         if (!dir_.empty()) fs::remove_all(dir_);
     }
-    void writeConfig(const fs::path& p, const std::string& interval) {
+    void writeConfig(const fs::path& p, const std::string& interval, bool start_fenced = false) {
         std::ofstream(p) << "arbiter {\n"
                             "  node_name node-a\n"
                             "  xvrrpd_socket "
@@ -199,7 +199,8 @@ class ArbiterLoop : public ::testing::Test {
                             "  ssh_timeout 1\n"
                             "  fence_after 2\n"
                             "  unfence_after 2\n"
-                            "}\n"
+                         << (start_fenced ? "  start_fenced\n" : "")
+                         << "}\n"
                             "peer node-b {\n"
                             "  address 127.0.0.2\n"
                             "  ssh {\n    user xvrrp\n    identity_file /nonexistent/key\n"
@@ -320,6 +321,26 @@ TEST_F(ArbiterLoop, HungDaemonIsFencedAndSigtermLeavesTheFence) {
     EXPECT_NE(log().find("fence state left as it is: fenced by the arbiter: VI_1"),
               std::string::npos)
         << log();
+}
+
+TEST_F(ArbiterLoop, StartFencedUntilTheFirstFullRound) {
+    xvrrpd_->setStatus(statusDoc(instanceStatus("BACKUP", 100, "10.0.0.1", false, false)));
+    setPeer(instanceStatus("MASTER", 150, "10.0.0.2", true, false));
+    writeConfig(dir_ / "arbiter.conf", "0.2", true);
+    // The peer's sshd is down at first: the start fence must stay (UNKNOWN never unfences).
+    std::ofstream(dir_ / "ssh-down") << "down\n";
+    start();
+    ASSERT_TRUE(waitUntil([&] { return xvrrpd_->got("fence"); }, kWait)) << log();
+    ASSERT_TRUE(waitUntil([&] { return lastRule() == "U0u"; }, kWait)) << log();
+    EXPECT_FALSE(xvrrpd_->got("unfence"));
+    // The peer is known and holds the VIP, but it is a plain backup here: U1 needs no
+    // peer holding it, U2 needs its adverts. Give the adverts; one full round lifts it.
+    xvrrpd_->setStatus(statusDoc(instanceStatus("FAULT", 100, "10.0.0.1", false, true, 50.0)));
+    fs::remove(dir_ / "ssh-down");
+    ASSERT_TRUE(waitUntil([&] { return xvrrpd_->got("unfence"); }, kWait)) << log();
+    std::string audit = slurp(dir_ / "audit.log");
+    EXPECT_NE(audit.find("\"rule\":\"S\""), std::string::npos) << audit;
+    EXPECT_NE(audit.find("\"rule\":\"U2\""), std::string::npos) << audit;
 }
 
 TEST_F(ArbiterLoop, CheckModeAndBadConfigRefusal) {
