@@ -170,6 +170,7 @@ void Arbiter::reload() {
 void Arbiter::applyConfig(ArbiterConfig cfg) {
     bool new_socket = cfg.control_socket != cfg_.control_socket;
     bool new_interval = cfg.probe_interval_ms != cfg_.probe_interval_ms;
+    if (cfg.pin_root != cfg_.pin_root) fencer_ = makeMapFencer(cfg.pin_root);
     cfg_ = std::move(cfg);
     try {
         audit_.reopen(cfg_.audit_log);  // also picks up a rotated file

@@ -72,6 +72,9 @@ AuditLog::~AuditLog() {
 void AuditLog::reopen(const std::string& path) {
     int fd = -1;
     if (!path.empty()) {
+        // Like the control socket: create the directory (one level) when it is missing.
+        auto slash = path.rfind('/');
+        if (slash != std::string::npos && slash > 0) ::mkdir(path.substr(0, slash).c_str(), 0750);
         fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
         if (fd < 0)
             throw std::runtime_error("open audit log " + path + ": " + std::strerror(errno));
