@@ -63,7 +63,8 @@ std::string runIn(const std::string& ns, const std::vector<std::string>& argv) {
     int status = 0;
     waitpid(pid, &status, 0);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        throw std::runtime_error(argv[0] + " " + argv[1] + " in " + ns + " failed");
+        throw std::runtime_error(argv.front() + " in " + ns + " failed (status " +
+                                 std::to_string(status) + ")");
     return out;
 }
 
@@ -188,6 +189,7 @@ nlohmann::json runFenceBench(const FenceOptions& o) {
     out["trials"] = o.trials;
     out["seconds_per_trial"] = o.seconds;
     out["frame_bytes"] = frame.size();
+    out["receiver_napi"] = o.napi;
     for (const Case& c : cases)
         out["cases"][c.name] = {{"drops_per_s_median", median(c.drop_pps)},
                                 {"drops_per_s", c.drop_pps},

@@ -20,6 +20,7 @@ struct FenceOptions {
     uint32_t vips = 256;
     int trials = 5;
     double seconds = 5;
+    std::string napi = "threaded";  // how the caller set up the receiver (reported only)
 };
 
 nlohmann::json runFenceBench(const FenceOptions& o);

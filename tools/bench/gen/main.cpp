@@ -138,6 +138,7 @@ int cmdFence(const Args& a) {
     o.vips = static_cast<uint32_t>(std::stoul(opt(a, "vips", "256")));
     o.trials = std::stoi(opt(a, "trials", "5"));
     o.seconds = std::stod(opt(a, "seconds", "5"));
+    o.napi = opt(a, "napi", "threaded");
     std::cout << runFenceBench(o).dump(2) << "\n";
     return 0;
 }
