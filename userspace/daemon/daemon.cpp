@@ -24,6 +24,7 @@
 #include "net/netlink.hpp"
 #include "vrrp/packet.hpp"
 #include "vrrp/state_machine.hpp"
+#include "vrrp/timers.hpp"
 
 namespace xvrrp::daemon {
 namespace {
@@ -172,10 +173,9 @@ void Daemon::setupInstances() {
         wireInstance(*rt);
         instances_.push_back(std::move(rt));
     }
-    auto t = now();
     for (auto& rt : instances_) {
-        bindInstance(*rt);
-        startInstance(*rt, t);
+        bindInstance(*rt);  // may take a while (BPF load, XDP attach)
+        startInstance(*rt, now());  // so timers start from after it, not before
     }
 }
 
@@ -318,7 +318,12 @@ void Daemon::onTimer() {
 // the kernel last saw the master and re-arm from that timestamp instead.
 void Daemon::refreshFromKernel(InstanceRuntime& rt, vrrp::TimePoint t) {
     const auto& m = rt.machine();
-    if (m.state != vrrp::State::Backup || !m.master_down_due || *m.master_down_due > t) return;
+    // Refresh a little ahead of the deadline so backups whose timers are close together
+    // are re-armed in one wakeup (a refresh never fires a transition early).
+    if (m.state != vrrp::State::Backup || !m.master_down_due) return;
+    auto window = std::min<vrrp::Duration>(vrrp::centiseconds(rt.cfg().advert_int_cs),
+                                           std::chrono::milliseconds(20));
+    if (*m.master_down_due > t + window) return;
     if (!m.master_addr || m.master_priority == 0) return;
     uint64_t seen = dataplane_->lastSeen(rt.id());
     if (!seen || (m.last_advert && static_cast<int64_t>(seen) <= m.last_advert->since_boot.count()))
@@ -447,7 +452,7 @@ void Daemon::onLinkEvents() {
             } catch (const std::exception& e) {
                 spdlog::error("({}) {}", rt->cfg().name, e.what());
             }
-            startInstance(*rt, t);
+            startInstance(*rt, now());
         }
     }
 }

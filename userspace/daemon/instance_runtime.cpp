@@ -124,6 +124,15 @@ void InstanceRuntime::setFault(const std::string& source, bool active, const std
 }
 
 void InstanceRuntime::tick(TimePoint now) {
+    // Coalescing: a master's advert due within a quarter interval (at most 5 ms) goes now,
+    // and its schedule continues from now. Masters sharing an interval fall into step, so
+    // hundreds of VRIDs cost one wakeup per interval instead of one each. Sending early is
+    // harmless: backups time Master_Down_Interval from the last advert they heard.
+    if (sm_.state == vrrp::State::Master && sm_.advert_due && *sm_.advert_due > now) {
+        auto window = std::min<Duration>(vrrp::centiseconds(cfg_->advert_int_cs) / 4,
+                                         std::chrono::milliseconds(5));
+        if (*sm_.advert_due - now <= window) sm_.advert_due = now;
+    }
     if (auto due = sm_.nextDeadline(); due && *due <= now) handle(vrrp::TimerFired{}, now);
     announceDue(now);
 }

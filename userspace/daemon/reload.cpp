@@ -115,7 +115,7 @@ nlohmann::json Daemon::reload() {
         } catch (const std::exception& e) {
             spdlog::error("({}) {}", rt->cfg().name, e.what());
         }
-        startInstance(*rt, t);
+        startInstance(*rt, now());
     }
     detachUnused();
     recomputePriorities();
