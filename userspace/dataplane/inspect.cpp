@@ -90,9 +90,11 @@ json stats(const PinnedMap& m) {
         throw DataplaneError("bpf_map_lookup_elem(" + m.path() + "): " + std::strerror(errno));
     }
     xv_stats s{};
-    auto* sum = reinterpret_cast<uint64_t*>(&s);
+    // __u64 (unsigned long long), not uint64_t (unsigned long): another type would
+    // break strict aliasing and -O2 then reads the fields of s as still zero.
+    auto* sum = reinterpret_cast<__u64*>(&s);
     for (const auto& c : per) {
-        const auto* f = reinterpret_cast<const uint64_t*>(&c);
+        const auto* f = reinterpret_cast<const __u64*>(&c);
         for (size_t i = 0; i < sizeof(xv_stats) / 8; ++i) sum[i] += f[i];
     }
 #define XV_FIELD(f) \
