@@ -15,6 +15,8 @@
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 #include <stdexcept>
 #include <string>
 
@@ -154,6 +156,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "xvrrp-bench-gen: needs root (setns, bpf)\n");
         return 1;
     }
+    // The dataplane logs through spdlog; stdout carries only the JSON.
+    spdlog::set_default_logger(spdlog::stderr_color_mt("xvrrp-bench-gen"));
     try {
         const std::string cmd = argv[1];
         const Args a = parse(argc, argv, 2);
