@@ -76,7 +76,7 @@ XvrrpdNode::~XvrrpdNode() {
     }
 }
 
-void XvrrpdNode::start(const std::string& configText) {
+void XvrrpdNode::start(const std::string& configText, const std::vector<std::string>& extraArgs) {
     {
         std::ofstream out(confPath_, std::ios::trunc);
         out << configText;
@@ -85,9 +85,11 @@ void XvrrpdNode::start(const std::string& configText) {
     std::error_code ec;
     fs::remove(sockPath_, ec);
     // -G: keep test noise out of the machine's syslog; the console log is in the lab dir.
-    proc_ = &ns().spawn({xvrrpdBin(), "-n", "-l", "-G", "-f", confPath_, "--pin-root", pinRoot_,
-                         "--control", sockPath_, "-p", pidPath_},
-                        lab_.logDir() + "/" + node_ + ".log");
+    std::vector<std::string> argv = {xvrrpdBin(), "-n",       "-l",      "-G",      "-f",
+                                     confPath_,   "--pin-root", pinRoot_, "--control", sockPath_,
+                                     "-p",        pidPath_};
+    argv.insert(argv.end(), extraArgs.begin(), extraArgs.end());
+    proc_ = &ns().spawn(argv, lab_.logDir() + "/" + node_ + ".log");
 }
 
 bool XvrrpdNode::running() { return proc_ && proc_->running(); }

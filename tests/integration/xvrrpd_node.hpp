@@ -53,8 +53,9 @@ class XvrrpdNode {
     XvrrpdNode(const XvrrpdNode&) = delete;
     XvrrpdNode& operator=(const XvrrpdNode&) = delete;
 
-    // Writes the config and spawns xvrrpd in the node. Does not wait for anything.
-    void start(const std::string& configText);
+    // Writes the config and spawns xvrrpd in the node, with `extraArgs` after the
+    // harness's own (e.g. --force-xdp). Does not wait for anything.
+    void start(const std::string& configText, const std::vector<std::string>& extraArgs = {});
     bool running();
     void signal(int sig);
     // Waits for exit; returns the raw wait status or nullopt at the deadline.
