@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,6 +14,7 @@
 #include "common/ip.hpp"
 #include "config/config.hpp"
 #include "net/error.hpp"
+#include "net/rule.hpp"
 
 struct nl_sock;
 
@@ -36,6 +38,26 @@ struct LinkInfo {
     bool pointToPoint() const;
     bool hasMac() const { return mac != MacAddr{}; }
 };
+
+// A VRRP virtual MAC interface (use_vmac): a private-mode macvlan on the instance's
+// interface. Adverts and VIPs go on ifindex; with vmac_xmit_base the daemon sends and
+// receives adverts on base_ifindex instead.
+struct Vmac {
+    int ifindex = 0;
+    std::string name;
+    MacAddr mac{};
+    int base_ifindex = 0;
+    std::string base_name;
+    Family family = Family::V4;
+    bool reused = false;  // an identical VMAC was already there (left by a crash)
+};
+
+// RFC 5798 section 7.3: 00-00-5E-00-01-{VRID} for IPv4, 00-00-5E-00-02-{VRID} for IPv6.
+MacAddr vmacAddress(uint8_t vrid, Family f);
+
+// use_vmac's name when one is given, else keepalived's default "vrrp.VRID" (prefix cut so
+// the name fits IFNAMSIZ).
+std::string vmacName(const std::string& configured, uint8_t vrid, const std::string& prefix = "vrrp");
 
 // "global", "site", "link", "host", "nowhere" or a number 0..255 (iproute2 names).
 // Throws NetError for anything else.
@@ -72,12 +94,58 @@ public:
     void addRoute(const config::Route& r, int default_ifindex);
     void removeRoute(const config::Route& r, int default_ifindex);
 
+    // The ifindex of dev, or NetError "<call> dev: no such interface" naming call.
+    int ifindexForDev(const std::string& dev, const std::string& call = "ifindexForDev");
+    // False for IFF_NOARP links and for links without a 6-byte hardware address (tun,
+    // wireguard, ip-in-ip): no GARP there, unicast VRRP only.
+    bool linkSupportsArp(int ifindex);
+
+    // Policy rules (rule.hpp). The kernel is asked with NLM_F_EXCL so an identical rule is
+    // reported instead of added twice; adding one that exists or removing one that does
+    // not is not an error. The config::Rule overloads parse without default priorities.
+    void addRule(const RuleSpec& r);
+    void removeRule(const RuleSpec& r);
+    void addRule(const config::Rule& r) { addRule(parseRule(r.words)); }
+    void removeRule(const config::Rule& r) { removeRule(parseRule(r.words)); }
+
+    // Creates (or reuses an identical one, or replaces a stale macvlan of that name) the
+    // VMAC of an instance, sets keepalived's sysctls and brings it up. IPv4: on the VMAC
+    // arp_ignore=1, accept_local=1, rp_filter=0, promote_secondaries=1, IPv6 off; on the
+    // base arp_ignore=1, arp_filter=1; all.rp_filter cleared (raised per interface first).
+    // IPv6: no address autogeneration; the base's link-local (or its EUI-64) as /64.
+    // Throws NetError when name belongs to an interface that is not a macvlan.
+    Vmac createVmac(int base_ifindex, const std::string& name, uint8_t vrid, Family f);
+    // Deletes the VMAC and puts back the base's and the global sysctls once the last VMAC
+    // that changed them is gone. Missing links are not an error.
+    void deleteVmac(const Vmac& v);
+    void deleteLink(int ifindex);
+
 private:
     explicit Netlink(nl_sock* sock) : sock_(sock) {}
     std::string ifDesc(int ifindex);
     std::string routeDesc(const config::Route& r);
+    void sendRule(const RuleSpec& r, bool add);
+    void vmacSysctlsV4(const Vmac& v);
+    void vmacIpv6(const Vmac& v);
+    void clearRpFilter();
+    void restoreRpFilter();
+
+    // Values keepalived restores at stop: base arp_ignore/arp_filter (refcounted per
+    // base), and rp_filter of all/default/each interface while any IPv4 VMAC exists.
+    struct SavedArp {
+        int users = 0;
+        std::string name;
+        std::optional<int> arp_ignore, arp_filter;
+    };
+    struct SavedRpFilter {
+        int users = 0;
+        int all = 0;
+        std::map<std::string, int> raised;  // ifname (or "default") -> value before
+    };
 
     nl_sock* sock_;
+    std::map<int, SavedArp> base_arp_;
+    SavedRpFilter rp_filter_;
 };
 
 }  // namespace xvrrp::net
