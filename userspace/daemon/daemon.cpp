@@ -164,7 +164,59 @@ void Daemon::wireInstance(InstanceRuntime& rt) {
             default: st = notify::NotifyState::Stop; break;
         }
         tracking_->notifier().instanceChanged(r.cfg().name, st, r.machine().effective_priority);
+        if (!propagating_) propagateGroup(r, sc);
     });
+}
+
+InstanceRuntime* Daemon::findRuntime(const std::string& name) {
+    for (auto& rt : instances_)
+        if (rt->cfg().name == name) return rt.get();
+    return nullptr;
+}
+
+// vrrp_sync_group: members change state together, as in keepalived. One becoming MASTER
+// takes the others to MASTER, one leaving MASTER for BACKUP takes them to BACKUP, a FAULT in
+// one puts all in FAULT until no member has a fault of its own.
+void Daemon::propagateGroup(const InstanceRuntime& from, const vrrp::StateChanged& sc) {
+    const config::SyncGroup* group = nullptr;
+    for (const auto& g : config_->sync_groups)
+        for (const auto& m : g.members)
+            if (m.second == from.cfg().name) group = &g;
+    if (!group) return;
+    propagating_ = true;
+    auto t = now();
+    const std::string why = "sync group " + group->name + ": " + from.cfg().name + " " +
+                            vrrp::stateName(sc.to);
+    std::vector<InstanceRuntime*> members;
+    for (const auto& m : group->members)
+        if (auto* rt = findRuntime(m.second); rt && rt->bound()) members.push_back(rt);
+    for (auto* rt : members) {
+        if (rt == &from) continue;
+        if (sc.to == vrrp::State::Master)
+            rt->handle(vrrp::GroupTransition{vrrp::State::Master, why}, t);
+        else if (sc.to == vrrp::State::Backup && sc.from == vrrp::State::Master)
+            rt->handle(vrrp::GroupTransition{vrrp::State::Backup, why}, t);
+        else if (sc.to == vrrp::State::Fault)
+            rt->setFault("group", true, why, t);
+    }
+    if (sc.from == vrrp::State::Fault && sc.to != vrrp::State::Fault) {
+        bool any = false;
+        for (auto* rt : members) any |= rt->faultedBesides("group");
+        if (!any)
+            for (auto* rt : members) rt->setFault("group", false, "", t);
+    }
+    propagating_ = false;
+    if (tracking_ && (sc.to == vrrp::State::Master || sc.to == vrrp::State::Backup ||
+                      sc.to == vrrp::State::Fault)) {
+        auto it = group_state_.find(group->name);
+        if (it == group_state_.end() || it->second != sc.to) {
+            group_state_[group->name] = sc.to;
+            tracking_->notifier().groupChanged(
+                group->name, sc.to == vrrp::State::Master   ? notify::NotifyState::Master
+                             : sc.to == vrrp::State::Backup ? notify::NotifyState::Backup
+                                                            : notify::NotifyState::Fault);
+        }
+    }
 }
 
 void Daemon::setupInstances() {

@@ -66,6 +66,8 @@ private:
     void startTracking();
     void recomputePriorities();
     void wireInstance(InstanceRuntime& rt);
+    void propagateGroup(const InstanceRuntime& from, const vrrp::StateChanged& sc);
+    InstanceRuntime* findRuntime(const std::string& name);
     void configureKernel(InstanceRuntime& rt);
     void checkFences(vrrp::TimePoint t);
     void refreshFromKernel(InstanceRuntime& rt, vrrp::TimePoint t);
@@ -91,6 +93,8 @@ private:
     std::vector<int> tracking_fds_;
     std::vector<std::unique_ptr<InstanceRuntime>> instances_;
     std::map<int, std::string> attached_;  // ifindex -> ifname with our XDP program
+    bool propagating_ = false;                      // inside a sync group move
+    std::map<std::string, vrrp::State> group_state_;  // last state notified per sync group
     std::optional<vrrp::TimePoint> housekeeping_due_;  // fence checks, ring overflow
     uint64_t ring_full_seen_ = 0;
     uint64_t rx_unknown_vrid_ = 0;

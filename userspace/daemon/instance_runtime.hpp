@@ -55,6 +55,10 @@ public:
     void setFault(const std::string& source, bool active, const std::string& reason,
                   vrrp::TimePoint now);
     bool faultActive(const std::string& source) const { return faults_.count(source) != 0; }
+    // In FAULT for a reason of its own (not only because of `source`).
+    bool faultedBesides(const std::string& source) const {
+        return faults_.size() > faults_.count(source);
+    }
 
     // Fires everything due at `now`: state machine deadlines and pending announcements.
     void tick(vrrp::TimePoint now);

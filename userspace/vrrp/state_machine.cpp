@@ -103,6 +103,7 @@ struct Stepper {
     void onFault(const FaultRaised& f);
     void onFaultCleared();
     void onPriority(const PriorityChanged& c);
+    void onGroup(const GroupTransition& g);
 };
 
 void Stepper::onStartup() {
@@ -243,6 +244,19 @@ void Stepper::onPriority(const PriorityChanged& c) {
     // Backup preempts (RFC 5798 6.4.2), as keepalived does.
 }
 
+// Sync groups move members together (keepalived vrrp_sync_master / vrrp_sync_backup).
+// Only Backup <-> Master: Init and Fault are left to their own events.
+void Stepper::onGroup(const GroupTransition& g) {
+    Instance& i = in();
+    if (g.to == State::Master && i.state == State::Backup) {
+        becomeMaster(g.reason);
+    } else if (g.to == State::Backup && i.state == State::Master) {
+        r.actions.emplace_back(std::in_place_type<RemoveVips>);
+        ++i.counters.released_master;
+        becomeBackup(now, masterDown(), g.reason);
+    }
+}
+
 }  // namespace
 
 StepResult step(const Instance& in, const Event& ev, TimePoint now) {
@@ -257,6 +271,7 @@ StepResult step(const Instance& in, const Event& ev, TimePoint now) {
             else if constexpr (std::is_same_v<E, FaultRaised>) s.onFault(e);
             else if constexpr (std::is_same_v<E, FaultCleared>) s.onFaultCleared();
             else if constexpr (std::is_same_v<E, PriorityChanged>) s.onPriority(e);
+            else if constexpr (std::is_same_v<E, GroupTransition>) s.onGroup(e);
         },
         ev);
     return std::move(s.r);

@@ -55,9 +55,11 @@ struct TimerFired {};                  // one of the instance's deadlines has pa
 struct FaultRaised { std::string reason; };
 struct FaultCleared {};
 struct PriorityChanged { uint8_t effective = 0; };  // trackers changed the sum
+// keepalived vrrp_sync_group: another member moved; follow it (Master or Backup only).
+struct GroupTransition { State to = State::Backup; std::string reason; };
 
 using Event = std::variant<Startup, Shutdown, AdvertReceived, TimerFired, FaultRaised,
-                           FaultCleared, PriorityChanged>;
+                           FaultCleared, PriorityChanged, GroupTransition>;
 
 // ---- actions ------------------------------------------------------------
 struct SendAdvert { uint8_t priority = 0; };

@@ -302,5 +302,22 @@ TEST(StateMachine, StateNames) {
     EXPECT_STREQ(stateName(State::Fault), "FAULT");
 }
 
+
+TEST(StateMachine, SyncGroupMovesBackupToMasterAndBack) {
+    Instance b = backup();
+    auto r = step(b, GroupTransition{State::Master, "sync group VG"}, at(milliseconds(10)));
+    EXPECT_EQ(r.instance.state, State::Master);
+    EXPECT_EQ(count<AddVips>(r), 1);
+    EXPECT_EQ(sent(r), std::vector<uint8_t>{100});
+    auto r2 = step(r.instance, GroupTransition{State::Backup, "sync group VG"}, at(seconds(1)));
+    EXPECT_EQ(r2.instance.state, State::Backup);
+    EXPECT_EQ(count<RemoveVips>(r2), 1);
+    EXPECT_EQ(*r2.instance.master_down_due, at(seconds(1)) + masterDownInterval(100, 100, 3));
+    // Fault and Init are not moved by the group.
+    auto f = step(b, FaultRaised{"link"}, at(seconds(1))).instance;
+    EXPECT_EQ(step(f, GroupTransition{State::Master, "g"}, at(seconds(2))).instance.state,
+              State::Fault);
+}
+
 }  // namespace
 }  // namespace xvrrp::vrrp
