@@ -94,6 +94,10 @@ public:
     void addRoute(const config::Route& r, int default_ifindex);
     void removeRoute(const config::Route& r, int default_ifindex);
 
+    // static_ipaddress / static_routes / static_rules, as keepalived 2.2.7's vrrp_daemon.c:
+    // at start remove leftovers then add them (addresses, routes, rules); at stop remove
+    // them (rules, routes, addresses); at reload remove only those no longer configured.
+    // An address or route without dev goes on the default interface (keepalived: eth0).
     // The ifindex of dev, or NetError "<call> dev: no such interface" naming call.
     int ifindexForDev(const std::string& dev, const std::string& call = "ifindexForDev");
     // False for IFF_NOARP links and for links without a 6-byte hardware address (tun,
