@@ -1,0 +1,135 @@
+// Issue 5, acceptance 4: a reload that changes one of 100 instances causes no transition
+// in the other 99, on either node.
+#include <csignal>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "pair_fixture.hpp"
+
+namespace xvrrp::itest {
+namespace {
+
+constexpr int kInstances = 100;
+constexpr int kChanged = 50;
+
+// 100 instances on eth0, VRIDs 1..100, one /32 VIP each outside the lab subnet.
+std::string manyInstances(const std::string& router, int priority, int changed_third_octet) {
+    std::ostringstream c;
+    c << "global_defs {\n  router_id " << router << "\n}\n";
+    for (int i = 1; i <= kInstances; ++i) {
+        int third = i == kChanged ? changed_third_octet : 0;
+        c << "vrrp_instance VI_" << i << " {\n  interface eth0\n  virtual_router_id " << i
+          << "\n  priority " << priority << "\n  version 3\n  advert_int 0.2\n"
+          << "  virtual_ipaddress {\n    10.79." << third << "." << i << "/32\n  }\n}\n";
+    }
+    return c.str();
+}
+
+struct Snapshot {
+    std::string state;
+    uint64_t became_master = 0;
+    uint64_t released_master = 0;
+    std::string vips;
+};
+
+std::map<std::string, Snapshot> snapshot(const XvrrpdNode& n) {
+    std::map<std::string, Snapshot> out;
+    auto st = n.status();
+    if (!st) return out;
+    for (const auto& i : (*st)["instances"]) {
+        Snapshot s;
+        s.state = i["state"];
+        s.became_master = i["counters"]["became_master"];
+        s.released_master = i["counters"]["released_master"];
+        s.vips = i["vips"].dump();
+        out[i["name"]] = s;
+    }
+    return out;
+}
+
+bool all(const XvrrpdNode& n, const std::string& state) {
+    auto s = snapshot(n);
+    if (s.size() != kInstances) return false;
+    for (const auto& [name, snap] : s)
+        if (snap.state != state) return false;
+    return true;
+}
+
+class Reload : public PairFixture {
+  protected:
+    Reload() : PairFixture("rld") {}
+};
+
+TEST_F(Reload, ChangingOneOfHundredLeavesTheOthersAlone) {
+    n1_->start(manyInstances("n1", 150, 0));
+    n2_->start(manyInstances("n2", 100, 0));
+    ASSERT_TRUE(lab::waitUntil([&] { return all(*n1_, "MASTER"); }, Ms(30000)))
+        << "n1 did not become master of all " << kInstances;
+    ASSERT_TRUE(lab::waitUntil([&] { return all(*n2_, "BACKUP"); }, Ms(10000)));
+    auto before1 = snapshot(*n1_);
+    auto before2 = snapshot(*n2_);
+
+    {
+        std::ofstream f(n1_->configPath(), std::ios::trunc);
+        f << manyInstances("n1", 150, 1);  // VI_50's VIP moves to 10.79.1.50
+    }
+    n1_->signal(SIGHUP);
+    const std::string changed = "VI_" + std::to_string(kChanged);
+    ASSERT_TRUE(lab::waitUntil(
+        [&] {
+            auto s = snapshot(*n1_);
+            return s.count(changed) && s[changed].vips == "[\"10.79.1.50/32\"]";
+        },
+        Ms(10000)))
+        << "the reload was not applied";
+    // The changed instance restarts and takes its VIP back (preempt) within a few MDIs.
+    ASSERT_TRUE(lab::waitUntil([&] { return snapshot(*n1_)[changed].state == "MASTER"; },
+                               Ms(10000)));
+    EXPECT_TRUE(n1_->holds(*IpAddr::parse("10.79.1.50")));
+    // Let several Master_Down_Intervals pass: a disturbed instance would show by now.
+    auto settle = std::chrono::steady_clock::now() + Ms(2500);
+    lab::waitUntil([&] { return std::chrono::steady_clock::now() >= settle; }, Ms(3000));
+
+    auto after1 = snapshot(*n1_);
+    auto after2 = snapshot(*n2_);
+    int untouched = 0;
+    for (int i = 1; i <= kInstances; ++i) {
+        const std::string name = "VI_" + std::to_string(i);
+        if (name == changed) continue;
+        EXPECT_EQ(after1[name].state, "MASTER") << name;
+        EXPECT_EQ(after1[name].became_master, before1[name].became_master) << name << " on n1";
+        EXPECT_EQ(after1[name].released_master, before1[name].released_master) << name;
+        EXPECT_EQ(after2[name].state, "BACKUP") << name;
+        EXPECT_EQ(after2[name].became_master, before2[name].became_master) << name << " on n2";
+        untouched += after1[name].became_master == before1[name].became_master &&
+                     after2[name].became_master == before2[name].became_master;
+    }
+    EXPECT_EQ(untouched, kInstances - 1);
+    EXPECT_NE(n1_->log().find("Reload done: 99 kept, 1 restarted"), std::string::npos)
+        << n1_->log();
+}
+
+TEST_F(Reload, ConfigWithErrorsKeepsTheRunningOne) {
+    n1_->start(manyInstances("n1", 150, 0));
+    ASSERT_TRUE(lab::waitUntil([&] { return all(*n1_, "MASTER"); }, Ms(30000)));
+    auto before = snapshot(*n1_);
+    {
+        std::ofstream f(n1_->configPath(), std::ios::app);
+        f << "vrrp_instance BROKEN {\n  interface eth0\n  virtual_router_id 300\n}\n";
+    }
+    n1_->signal(SIGHUP);
+    ASSERT_TRUE(lab::waitUntil(
+        [&] { return n1_->log().find("running configuration stays in place") != std::string::npos; },
+        Ms(10000)));
+    EXPECT_NE(n1_->log().find("virtual_router_id"), std::string::npos);
+    auto after = snapshot(*n1_);
+    EXPECT_EQ(after.size(), before.size());
+    for (const auto& [name, s] : before) {
+        EXPECT_EQ(after[name].state, s.state) << name;
+        EXPECT_EQ(after[name].became_master, s.became_master) << name;
+    }
+}
+
+}  // namespace
+}  // namespace xvrrp::itest
