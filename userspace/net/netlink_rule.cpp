@@ -75,8 +75,10 @@ int addExtras(nl_msg* msg, const RuleSpec& r) {
         fib_rule_uid_range u{r.uid_range->first, r.uid_range->second};
         err = nla_put(msg, FRA_UID_RANGE, sizeof(u), &u);
     }
-    if (r.suppress_prefixlen && !err) err = nla_put_u32(msg, FRA_SUPPRESS_PREFIXLEN, *r.suppress_prefixlen);
-    if (r.suppress_ifgroup && !err) err = nla_put_u32(msg, FRA_SUPPRESS_IFGROUP, *r.suppress_ifgroup);
+    if (r.suppress_prefixlen && !err)
+        err = nla_put_u32(msg, FRA_SUPPRESS_PREFIXLEN, *r.suppress_prefixlen);
+    if (r.suppress_ifgroup && !err)
+        err = nla_put_u32(msg, FRA_SUPPRESS_IFGROUP, *r.suppress_ifgroup);
     if (r.tunnel_id && !err) err = nla_put_u64(msg, FRA_TUN_ID, htobe64(*r.tunnel_id));
     return err;
 }

@@ -39,8 +39,9 @@ std::optional<uint32_t> tableFromFile(const std::string& path, const std::string
 
 std::optional<uint8_t> ipProtoByName(const std::string& s) {
     static const std::pair<const char*, uint8_t> kNames[] = {
-        {"icmp", 1}, {"igmp", 2},  {"tcp", 6},   {"udp", 17},    {"gre", 47},  {"esp", 50},
-        {"ah", 51},  {"ipv6-icmp", 58}, {"icmpv6", 58}, {"sctp", 132}, {"udplite", 136},
+        {"icmp", 1},    {"igmp", 2},   {"tcp", 6},       {"udp", 17},
+        {"gre", 47},    {"esp", 50},   {"ah", 51},       {"ipv6-icmp", 58},
+        {"icmpv6", 58}, {"sctp", 132}, {"udplite", 136},
     };
     std::string lower;
     for (char c : s) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -60,7 +61,7 @@ std::optional<PortRange> parsePorts(const std::string& s) {
 }
 
 class Parser {
-public:
+  public:
     Parser(const std::vector<std::string>& words, RuleSpec& r) : w_(words), r_(r) {}
 
     [[noreturn]] void fail(size_t i, const std::string& why) const {
@@ -117,7 +118,7 @@ public:
     bool table_option_ = false;  // realms and suppressors apply to table lookups only
     size_t goto_word_ = 0;
 
-private:
+  private:
     void word(size_t& i);
     void finish();
 
@@ -162,10 +163,12 @@ void Parser::word(size_t& i) {
     } else if (k == "realms") {
         const std::string& v = value(i);
         const auto slash = v.find('/');
-        auto to = parseNumber<uint16_t>(slash == std::string::npos ? std::string_view(v)
-                                                                   : std::string_view(v).substr(slash + 1));
+        auto to = parseNumber<uint16_t>(slash == std::string::npos
+                                            ? std::string_view(v)
+                                            : std::string_view(v).substr(slash + 1));
         std::optional<uint16_t> from = uint16_t{0};
-        if (slash != std::string::npos) from = parseNumber<uint16_t>(std::string_view(v).substr(0, slash));
+        if (slash != std::string::npos)
+            from = parseNumber<uint16_t>(std::string_view(v).substr(0, slash));
         if (!to || !from) fail(i, "expected realms [FROM/]TO as numbers");
         r_.realms = (uint32_t{*from} << 16) | *to;
         table_option_ = true;

@@ -21,11 +21,11 @@ namespace xvrrp::net {
 // A rule the parser refused. word is the 0-based index of the offending word in the
 // rule (words.size() for "something is missing at the end").
 class RuleError : public NetError {
-public:
+  public:
     RuleError(const std::string& what, size_t word) : NetError(what), word_(word) {}
     size_t word() const { return word_; }
 
-private:
+  private:
     size_t word_;
 };
 
@@ -35,11 +35,11 @@ struct PortRange {
 };
 
 struct RuleSpec {
-    std::string text;                     // the words joined by spaces, for messages
-    Family family = Family::V4;           // IPv4 unless an address or inet6 says otherwise
+    std::string text;            // the words joined by spaces, for messages
+    Family family = Family::V4;  // IPv4 unless an address or inet6 says otherwise
     std::optional<IpPrefix> from, to;
-    bool invert = false;                  // "not" (FIB_RULE_INVERT)
-    uint8_t action = 0;                   // FR_ACT_*; FR_ACT_TO_TBL for table/l3mdev
+    bool invert = false;  // "not" (FIB_RULE_INVERT)
+    uint8_t action = 0;   // FR_ACT_*; FR_ACT_TO_TBL for table/l3mdev
     std::optional<uint32_t> table;
     std::optional<uint32_t> goto_target;
     std::optional<uint32_t> priority;
@@ -52,7 +52,7 @@ struct RuleSpec {
     std::optional<uint64_t> tunnel_id;
     std::optional<std::pair<uint32_t, uint32_t>> uid_range;
     bool l3mdev = false;
-    std::optional<uint8_t> protocol;      // RTPROT_KEEPALIVED unless no_track
+    std::optional<uint8_t> protocol;  // RTPROT_KEEPALIVED unless no_track
     std::optional<uint8_t> ip_proto;
     std::optional<PortRange> sport, dport;
     bool no_track = false;
@@ -65,11 +65,11 @@ struct RuleSpec {
 // the order it reads them, so that re-adding one finds the same rule. One counter for
 // the whole config (static_rules, then each instance's virtual_rules, in config order).
 class DefaultRulePriority {
-public:
+  public:
     static constexpr uint32_t kStart = 16384;
     uint32_t take(Family f) { return f == Family::V4 ? v4_-- : v6_--; }
 
-private:
+  private:
     uint32_t v4_ = kStart, v6_ = kStart;
 };
 

@@ -30,7 +30,8 @@ std::optional<int> readConfSysctl(Family f, const std::string& ifname, const std
     const char* end = buf + n;
     while (end > buf && (end[-1] == '\n' || end[-1] == ' ')) --end;
     auto [p, ec] = std::from_chars(buf, end, v);
-    if (ec != std::errc() || p != end || p == buf) throw NetError("read " + path + ": not a number");
+    if (ec != std::errc() || p != end || p == buf)
+        throw NetError("read " + path + ": not a number");
     return v;
 }
 
@@ -51,7 +52,8 @@ bool setPromoteSecondaries(const std::string& ifname, bool on) {
     auto old = readConfSysctl(Family::V4, ifname, "promote_secondaries");
     if (!old) {
         errno = ENOENT;
-        throwErrno("promote_secondaries", confSysctlPath(Family::V4, ifname, "promote_secondaries"));
+        throwErrno("promote_secondaries",
+                   confSysctlPath(Family::V4, ifname, "promote_secondaries"));
     }
     if ((*old != 0) != on) writeConfSysctl(Family::V4, ifname, "promote_secondaries", on ? 1 : 0);
     return *old != 0;

@@ -1,9 +1,9 @@
 // use_vmac: the VRRP virtual MAC on a private-mode macvlan, as keepalived 2.2.7 builds it
 // (vrrp_vmac.c netlink_link_add_vmac, vrrp_if_config.c set_interface_parameters).
-#include <net/if.h>
 #include <dirent.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <net/if.h>
 #include <netlink/errno.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
@@ -87,7 +87,9 @@ int Netlink::ifindexForDev(const std::string& dev, const std::string& call) {
 
 bool Netlink::linkSupportsArp(int ifindex) {
     auto l = linkByIndex(ifindex);
-    if (!l) throw NetError("linkSupportsArp ifindex " + std::to_string(ifindex) + ": no such interface");
+    if (!l)
+        throw NetError("linkSupportsArp ifindex " + std::to_string(ifindex) +
+                       ": no such interface");
     return !l->noArp() && l->hasMac();
 }
 
@@ -108,7 +110,9 @@ Vmac Netlink::createVmac(int base_ifindex, const std::string& name, uint8_t vrid
     v.family = f;
     const std::string what = "VMAC " + name;
     LinkPtr base = getLink(sock_, base_ifindex, "");
-    if (!base) throw NetError("createVmac " + what + ": no base interface ifindex " + std::to_string(base_ifindex));
+    if (!base)
+        throw NetError("createVmac " + what + ": no base interface ifindex " +
+                       std::to_string(base_ifindex));
     v.base_name = rtnl_link_get_name(base.get());
 
     // A VMAC left by a crash is reused when it matches, replaced when it is a stale
@@ -116,8 +120,10 @@ Vmac Netlink::createVmac(int base_ifindex, const std::string& name, uint8_t vrid
     if (LinkPtr old = getLink(sock_, 0, name)) {
         const char* kind = rtnl_link_get_type(old.get());
         if (!kind || std::strcmp(kind, "macvlan") != 0)
-            throw NetError("createVmac " + what + ": an interface of that name exists and is not a macvlan");
-        const bool same = rtnl_link_get_link(old.get()) == base_ifindex && macOf(old.get()) == v.mac &&
+            throw NetError("createVmac " + what +
+                           ": an interface of that name exists and is not a macvlan");
+        const bool same = rtnl_link_get_link(old.get()) == base_ifindex &&
+                          macOf(old.get()) == v.mac &&
                           rtnl_link_macvlan_get_mode(old.get()) == MACVLAN_MODE_PRIVATE;
         if (same) {
             v.reused = true;
@@ -131,7 +137,8 @@ Vmac Netlink::createVmac(int base_ifindex, const std::string& name, uint8_t vrid
         if (!l) throw NetError("rtnl_link_macvlan_alloc " + what + ": out of memory");
         rtnl_link_set_link(l.get(), base_ifindex);
         rtnl_link_set_name(l.get(), name.c_str());
-        std::unique_ptr<nl_addr, AddrDeleter> mac(nl_addr_build(AF_LLC, v.mac.data(), v.mac.size()));
+        std::unique_ptr<nl_addr, AddrDeleter> mac(
+            nl_addr_build(AF_LLC, v.mac.data(), v.mac.size()));
         rtnl_link_set_addr(l.get(), mac.get());
         // Private mode: frames from one macvlan are not delivered to its siblings.
         rtnl_link_macvlan_set_mode(l.get(), MACVLAN_MODE_PRIVATE);
@@ -169,7 +176,8 @@ void Netlink::vmacSysctlsV4(const Vmac& v) {
     SavedArp& s = base_arp_[v.base_ifindex];
     if (s.users++ > 0) return;
     s.name = v.base_name;
-    for (auto [key, slot] : {std::pair{"arp_ignore", &s.arp_ignore}, {"arp_filter", &s.arp_filter}}) {
+    for (auto [key, slot] :
+         {std::pair{"arp_ignore", &s.arp_ignore}, {"arp_filter", &s.arp_filter}}) {
         auto old = readConfSysctl(Family::V4, v.base_name, key);
         if (old && *old != 1) {
             setIfSysctl(v.base_name, key, 1);
@@ -229,7 +237,8 @@ void Netlink::clearRpFilter() {
     std::vector<std::string> names;
     if (DIR* d = ::opendir("/proc/sys/net/ipv4/conf")) {
         while (dirent* e = ::readdir(d))
-            if (e->d_name[0] != '.' && std::strcmp(e->d_name, "all") != 0) names.emplace_back(e->d_name);
+            if (e->d_name[0] != '.' && std::strcmp(e->d_name, "all") != 0)
+                names.emplace_back(e->d_name);
         ::closedir(d);
     }
     for (const auto& n : names) {
@@ -245,9 +254,11 @@ void Netlink::clearRpFilter() {
 void Netlink::restoreRpFilter() {
     if (rp_filter_.users == 0 || --rp_filter_.users > 0 || rp_filter_.all == 0) return;
     // Only values still as we left them; an administrator's later change wins.
-    if (readConfSysctl(Family::V4, "all", "rp_filter") == 0) setIfSysctl("all", "rp_filter", rp_filter_.all);
+    if (readConfSysctl(Family::V4, "all", "rp_filter") == 0)
+        setIfSysctl("all", "rp_filter", rp_filter_.all);
     for (const auto& [n, old] : rp_filter_.raised)
-        if (readConfSysctl(Family::V4, n, "rp_filter") == rp_filter_.all) setIfSysctl(n, "rp_filter", old);
+        if (readConfSysctl(Family::V4, n, "rp_filter") == rp_filter_.all)
+            setIfSysctl(n, "rp_filter", old);
     rp_filter_.raised.clear();
     rp_filter_.all = 0;
 }

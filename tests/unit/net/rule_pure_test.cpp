@@ -22,8 +22,9 @@ std::vector<std::string> words(const std::string& s) {
 RuleSpec parse(const std::string& s) { return parseRule(words(s)); }
 
 TEST(RuleParse, ManyWords) {
-    auto r = parse("from 192.168.28.0/24 to 192.168.29.0/26 table 100 iif xva oif xvb tos 22 "
-                   "fwmark 24/12 preference 39 realms 30/20");
+    auto r = parse(
+        "from 192.168.28.0/24 to 192.168.29.0/26 table 100 iif xva oif xvb tos 22 "
+        "fwmark 24/12 preference 39 realms 30/20");
     EXPECT_EQ(r.family, Family::V4);
     EXPECT_EQ(r.from, IpPrefix::parse("192.168.28.0/24"));
     EXPECT_EQ(r.to, IpPrefix::parse("192.168.29.0/26"));
@@ -40,8 +41,9 @@ TEST(RuleParse, ManyWords) {
 }
 
 TEST(RuleParse, Ipv6PortsUidsAndNames) {
-    auto r = parse("to 1:2:3:4:6:6:7:0/112 from 8:6:5:4:3:2::/96 table main ipproto UDP "
-                   "sport 10-20 dport 30 uidrange 10000-19999 prio 7 no_track");
+    auto r = parse(
+        "to 1:2:3:4:6:6:7:0/112 from 8:6:5:4:3:2::/96 table main ipproto UDP "
+        "sport 10-20 dport 30 uidrange 10000-19999 prio 7 no_track");
     EXPECT_EQ(r.family, Family::V6);
     EXPECT_EQ(r.table, uint32_t{RT_TABLE_MAIN});
     EXPECT_EQ(r.ip_proto, 17);

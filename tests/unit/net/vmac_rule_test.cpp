@@ -58,7 +58,8 @@ std::optional<MacvlanInfo> macvlanInfo(const std::string& name) {
 // `ip rule show` in the namespace: iproute2 prints every attribute, including those
 // libnl-3.7 cannot read back (uidrange, not, suppress_prefixlength).
 std::string ipRules(const test::NamedNetns& ns, const char* family) {
-    const std::string cmd = "nsenter --net=/run/netns/" + ns.name() + " ip " + family + " rule show";
+    const std::string cmd =
+        "nsenter --net=/run/netns/" + ns.name() + " ip " + family + " rule show";
     std::string out;
     if (FILE* p = ::popen(cmd.c_str(), "r")) {
         char buf[512];
@@ -75,7 +76,7 @@ size_t count(const std::string& hay, const std::string& needle) {
 }
 
 class VmacRuleTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         if (!test::isRoot()) GTEST_SKIP() << "needs root to create network namespaces";
         pair_.emplace();
@@ -112,8 +113,8 @@ TEST_F(VmacRuleTest, Ipv4VmacMacModeSysctlsAndRestore) {
         EXPECT_EQ(readConfSysctl(Family::V6, "vrrp.51", "disable_ipv6"), 1);
         EXPECT_EQ(v4(base, "arp_ignore"), 1);
         EXPECT_EQ(v4(base, "arp_filter"), 1);
-        EXPECT_EQ(v4("all", "rp_filter"), 0);      // cleared so the VMAC's 0 counts
-        EXPECT_EQ(v4(base, "rp_filter"), 1);       // raised to all's old value first
+        EXPECT_EQ(v4("all", "rp_filter"), 0);  // cleared so the VMAC's 0 counts
+        EXPECT_EQ(v4(base, "rp_filter"), 1);   // raised to all's old value first
         EXPECT_EQ(v4("default", "rp_filter"), 1);
 
         // A second VMAC on the same base: the base keeps its settings until the last goes.
@@ -156,7 +157,8 @@ TEST_F(VmacRuleTest, VmacLeftByACrashIsReusedOrReplaced) {
             nl->createVmac(pair_->ifindex_a, "lo", 9, Family::V4);
             ADD_FAILURE() << "createVmac took over lo";
         } catch (const NetError& e) {
-            EXPECT_NE(std::string(e.what()).find("VMAC lo: an interface of that name exists and is not a macvlan"),
+            EXPECT_NE(std::string(e.what()).find(
+                          "VMAC lo: an interface of that name exists and is not a macvlan"),
                       std::string::npos)
                 << e.what();
         }
@@ -169,7 +171,8 @@ TEST_F(VmacRuleTest, VmacLeftByACrashIsReusedOrReplaced) {
 TEST_F(VmacRuleTest, Ipv6VmacHasOnlyTheBaseLinkLocal) {
     pair_->inA([&] {
         auto nl = Netlink::open();
-        ASSERT_TRUE(test::waitFor([&] { return nl->primaryAddress(pair_->ifindex_a, Family::V6).has_value(); }));
+        ASSERT_TRUE(test::waitFor(
+            [&] { return nl->primaryAddress(pair_->ifindex_a, Family::V6).has_value(); }));
         const IpAddr base_ll = *nl->primaryAddress(pair_->ifindex_a, Family::V6);
         Vmac v = nl->createVmac(pair_->ifindex_a, "vrrp6.51", 51, Family::V6);
         EXPECT_EQ(nl->linkByIndex(v.ifindex)->mac, (MacAddr{0x00, 0x00, 0x5e, 0x00, 0x02, 51}));
@@ -186,7 +189,8 @@ TEST_F(VmacRuleTest, RulesAddRemoveIdempotent) {
     const std::vector<std::string> texts = {
         "from 192.168.28.0/24 to 192.168.29.0/26 table 100 iif xva oif lo tos 0x10 fwmark 24/0xff "
         "preference 39",
-        "not from 10.1.0.0/16 ipproto tcp sport 10-20 dport 80 uidrange 1000-1999 lookup 101 prio 40",
+        "not from 10.1.0.0/16 ipproto tcp sport 10-20 dport 80 uidrange 1000-1999 lookup 101 prio "
+        "40",
         "to 10.2.0.0/16 table 102 suppress_prefixlength 0 prio 41 no_track",
         "from 10.3.0.0/16 prio 42 goto 100",
         "fwmark 7 blackhole prio 43",
@@ -198,16 +202,24 @@ TEST_F(VmacRuleTest, RulesAddRemoveIdempotent) {
             for (const auto& t : texts) nl->addRule(parseRule(words(t)));
     });
     std::string v4 = ipRules(pair_->a, "-4"), v6 = ipRules(pair_->a, "-6");
-    EXPECT_EQ(count(v4, "39:\tfrom 192.168.28.0/24 to 192.168.29.0/26 tos 0x10 fwmark 0x18/0xff iif xva oif lo "
-                        "lookup 100 proto keepalived"),
+    EXPECT_EQ(
+        count(
+            v4,
+            "39:\tfrom 192.168.28.0/24 to 192.168.29.0/26 tos 0x10 fwmark 0x18/0xff iif xva oif lo "
+            "lookup 100 proto keepalived"),
+        1u)
+        << v4;
+    EXPECT_EQ(count(v4,
+                    "40:\tnot from 10.1.0.0/16 uidrange 1000-1999 ipproto tcp sport 10-20 dport 80 "
+                    "lookup 101 "
+                    "proto keepalived"),
               1u)
         << v4;
-    EXPECT_EQ(count(v4, "40:\tnot from 10.1.0.0/16 uidrange 1000-1999 ipproto tcp sport 10-20 dport 80 lookup 101 "
-                        "proto keepalived"),
-              1u)
+    EXPECT_EQ(count(v4, "41:\tfrom all to 10.2.0.0/16 lookup 102 suppress_prefixlength 0"), 1u)
         << v4;
-    EXPECT_EQ(count(v4, "41:\tfrom all to 10.2.0.0/16 lookup 102 suppress_prefixlength 0"), 1u) << v4;
-    EXPECT_EQ(count(v4, "41:\tfrom all to 10.2.0.0/16 lookup 102 suppress_prefixlength 0 proto"), 0u) << v4;
+    EXPECT_EQ(count(v4, "41:\tfrom all to 10.2.0.0/16 lookup 102 suppress_prefixlength 0 proto"),
+              0u)
+        << v4;
     EXPECT_EQ(count(v4, "42:\tfrom 10.3.0.0/16 goto 100 [unresolved] proto keepalived"), 1u) << v4;
     EXPECT_EQ(count(v4, "43:\tfrom all fwmark 0x7 blackhole"), 1u) << v4;
     EXPECT_EQ(count(v6, "44:\tfrom 2001:db8::/32 lookup 103"), 1u) << v6;
@@ -219,7 +231,8 @@ TEST_F(VmacRuleTest, RulesAddRemoveIdempotent) {
     });
     v4 = ipRules(pair_->a, "-4");
     v6 = ipRules(pair_->a, "-6");
-    for (const char* pref : {"39:", "40:", "41:", "42:", "43:"}) EXPECT_EQ(count(v4, pref), 0u) << v4;
+    for (const char* pref : {"39:", "40:", "41:", "42:", "43:"})
+        EXPECT_EQ(count(v4, pref), 0u) << v4;
     EXPECT_EQ(count(v6, "44:"), 0u) << v6;
     EXPECT_EQ(count(v4, "32766:\tfrom all lookup main"), 1u) << v4;  // the kernel's own rules stay
 }
@@ -232,7 +245,8 @@ TEST_F(VmacRuleTest, RuleTheKernelRefusesIsNamed) {
             nl->addRule(parseRule(words("from 10.0.0.0/8 tos 1 table 5 prio 100")));
             ADD_FAILURE() << "kernel accepted tos 1";
         } catch (const NetError& e) {
-            EXPECT_NE(std::string(e.what()).find("rtnl_rule_add rule 'from 10.0.0.0/8 tos 1 table 5 prio 100': "),
+            EXPECT_NE(std::string(e.what()).find(
+                          "rtnl_rule_add rule 'from 10.0.0.0/8 tos 1 table 5 prio 100': "),
                       std::string::npos)
                 << e.what();
         }
@@ -259,7 +273,7 @@ TEST_F(VmacRuleTest, PromoteSecondariesToggleAndEffect) {
 
         EXPECT_TRUE(setPromoteSecondaries(ifn, false));
         EXPECT_EQ(v4(ifn, "promote_secondaries"), 0);
-        nl->addAddress(ifx, a);  // .3 is primary now, .2 secondary
+        nl->addAddress(ifx, a);     // .3 is primary now, .2 secondary
         nl->removeAddress(ifx, b);  // without it the kernel drops the secondary too
         EXPECT_FALSE(nl->hasAddress(ifx, *IpAddr::parse("10.7.0.2")));
 
