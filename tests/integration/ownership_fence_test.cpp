@@ -1,6 +1,10 @@
 // Issue 3, acceptance 2: `xvrrpctl fence` silences a master's VIP within one
 // advert interval (the kernel drops it through xv_fence) and the backup takes
-// over and serves the client; `unfence` lets the master preempt back.
+// over and serves the client; `unfence` lets the master preempt back. An
+// xv_fence entry written while xvrrpd is stopped silences the VIP at once.
+#include <signal.h>
+
+#include <algorithm>
 #include <cstdio>
 
 #include "ownership_fixture.hpp"
@@ -41,9 +45,9 @@ TEST_F(OwnershipFence, FenceSilencesTheMasterWithinOneAdvertAndTheBackupServes) 
     const auto last = watch.lastAnswered();
     ASSERT_TRUE(last.has_value());
     // The first echo after the last answered one went unanswered: silent from then on.
-    const double silentAfter = std::chrono::duration<double>(*last - t0).count() + 0.010;
+    const double silentAfter = std::max(0.0, std::chrono::duration<double>(*last - t0).count()) + 0.010;
     const double cmdTime = std::chrono::duration<double>(returned - t0).count();
-    std::printf("[ fence ] VIP silent %.3f s after `xvrrpctl fence` started (the command took "
+    std::printf("[ fence ] VIP silent within %.3f s of `xvrrpctl fence` started (the command took "
                 "%.3f s); n2 MASTER %.3f s after it (advert_int %.1f s, Master_Down_Interval "
                 "%.3f s); %d echoes sent\n",
                 silentAfter, cmdTime, takeover, v.advertInt, mdi, watch.sent());
@@ -85,6 +89,64 @@ TEST_F(OwnershipFence, FenceSilencesTheMasterWithinOneAdvertAndTheBackupServes) 
     EXPECT_EQ(n1_->instance().value_or(nlohmann::json::object()).value("fenced", true), false);
     EXPECT_TRUE(waitUntil([&] { return wire::echoAnswered(*client_, mac1_, clientIp(), ip, Ms(200)); },
                           seconds(3)));
+}
+
+// The fence outlives the daemon: with xvrrpd stopped (SIGSTOP, heartbeat still
+// fresh) an outside writer (the arbiter, here bpftool) sets xv_fence and the
+// kernel drops the VIP at once (vip_fenced), long before the dead-man switch.
+TEST_F(OwnershipFence, FenceMapEntrySilencesAHungMaster) {
+    Variant v = makeVariant("v3_ipv4_multicast_1s", 3, Family::V4, false);
+    v.advertInt = 1;
+    const IpAddr ip = vip(v);
+    const double mdi1 = masterDownInterval(150, v.advertInt);
+    ASSERT_NO_FATAL_FAILURE(electN1(v, 150, 100));
+    auto i1 = n1_->instance();
+    ASSERT_TRUE(i1.has_value());
+    const int ifindex = (*i1)["ifindex"].get<int>();
+    ASSERT_TRUE(ifindex > 0 && ifindex < 256) << "key below spells ifindex as one byte";
+
+    wire::EchoWatch watch(lab_->node("client"), mac1_, clientIp(), ip, Ms(10));
+    const auto ready = Clock::now();
+    ASSERT_TRUE(waitUntil([&] { return watch.answeredSince(ready); }, seconds(3)));
+
+    const auto t0 = Clock::now();
+    n1_->signal(SIGSTOP);
+    // docs/bpf.md: key {ifindex, family 4, vrid 51, 0, 0}, value {since_ns 0, by 1 (operator)}.
+    auto r = lab::runIn("", {"bpftool", "map", "update", "pinned", n1_->pinRoot() + "/xv_fence",
+                             "key", std::to_string(ifindex), "0", "0", "0", "4", "51", "0", "0",
+                             "value", "0", "0", "0", "0", "0", "0", "0", "0", "1", "0", "0", "0",
+                             "0", "0", "0", "0"});
+    const auto written = Clock::now();
+    ASSERT_TRUE(r.ok()) << "bpftool map update xv_fence: " << r.err;
+    const uint64_t fencedBefore = stat(*n1_, "vip_fenced");
+    const int more = watch.sent() + 30;
+    ASSERT_TRUE(waitUntil([&] { return watch.sent() >= more; }, seconds(3)));
+    const auto last = watch.lastAnswered();
+    ASSERT_TRUE(last.has_value());
+    const double silentAfter = std::max(0.0, std::chrono::duration<double>(*last - t0).count()) + 0.010;
+    std::printf("[ fence map ] hung master's VIP silent within %.3f s of SIGSTOP (map written after "
+                "%.3f s; dead-man switch would need %.3f s)\n",
+                silentAfter, std::chrono::duration<double>(written - t0).count(), mdi1);
+    EXPECT_LT(silentAfter, mdi1 / 2);
+    EXPECT_FALSE(watch.answeredSince(written));
+    watch.stop();
+    EXPECT_GE(stat(*n1_, "vip_fenced") - fencedBefore, 10u) << xvStats(*n1_).dump();
+
+    ASSERT_TRUE(waitState(*n2_, "MASTER", seconds(masterDownInterval(100, v.advertInt) + 2)));
+    // SIGCONT: xvrrpd finds the entry, goes to FAULT and releases the VIP; n2 keeps serving.
+    n1_->signal(SIGCONT);
+    EXPECT_TRUE(waitUntil(
+        [&] {
+            auto i = n1_->instance();
+            return i && (*i)["state"] == "FAULT" && (*i)["fenced"] == true;
+        },
+        seconds(3)))
+        << n1_->instance().value_or(nlohmann::json()).dump();
+    EXPECT_TRUE(waitUntil([&] { return !n1_->holds(ip); }, seconds(3)));
+    EXPECT_TRUE(holdsFor([&] { return n2_->state() == "MASTER"; }, seconds(1), Ms(100)));
+    EXPECT_TRUE(waitUntil([&] { return wire::neighbourMac(lab_->node("client"), ip) == mac2_; },
+                          seconds(3)));
+    EXPECT_TRUE(clientReaches(ip, seconds(3)));
 }
 
 }  // namespace
