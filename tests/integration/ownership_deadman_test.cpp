@@ -60,10 +60,10 @@ class OwnershipDeadman : public OwnershipFixture {
             << "n1 still answers for " << ip.str();
         watch.stop();
         out.silentAfter = std::chrono::duration<double>(*watch.lastAnswered() - t0).count() + 0.010;
-        std::printf("[ %s ] n1's VIP silent %.3f s after the signal (n1 Master_Down_Interval "
-                    "%.3f s), n2 MASTER after %.3f s (its MDI %.3f s)\n",
-                    sig == SIGKILL ? "kill -9" : "SIGSTOP", out.silentAfter, mdi1, out.takeover,
-                    mdi2);
+        std::printf(
+            "[ %s ] n1's VIP silent %.3f s after the signal (n1 Master_Down_Interval "
+            "%.3f s), n2 MASTER after %.3f s (its MDI %.3f s)\n",
+            sig == SIGKILL ? "kill -9" : "SIGSTOP", out.silentAfter, mdi1, out.takeover, mdi2);
         EXPECT_LT(out.silentAfter, mdi1 + kSlackS);
         // The heartbeat was fresh when the signal came, so it is the switch, not something else.
         EXPECT_GT(out.silentAfter, mdi1 - v.advertInt - 0.05);
@@ -82,8 +82,8 @@ class OwnershipDeadman : public OwnershipFixture {
 
         // The backup serves the client.
         EXPECT_TRUE(clientReaches(ip, seconds(3)));
-        EXPECT_TRUE(waitUntil(
-            [&] { return wire::neighbourMac(lab_->node("client"), ip) == mac2_; }, seconds(3)));
+        EXPECT_TRUE(waitUntil([&] { return wire::neighbourMac(lab_->node("client"), ip) == mac2_; },
+                              seconds(3)));
         EXPECT_TRUE(n2_->holds(ip));
     }
 };
@@ -107,27 +107,26 @@ TEST_F(OwnershipDeadman, SigstopSilencesTheVipAndSigcontRecoversToOneMaster) {
     // n2 (100) steps down (RFC 5798 section 6.4.2), and n1 answers again.
     const auto t1 = Clock::now();
     n1_->signal(SIGCONT);
-    ASSERT_TRUE(waitUntil(
-        [&] { return n1_->state() == "MASTER" && n2_->state() == "BACKUP"; }, seconds(5)))
+    ASSERT_TRUE(
+        waitUntil([&] { return n1_->state() == "MASTER" && n2_->state() == "BACKUP"; }, seconds(5)))
         << "n1 " << n1_->state() << ", n2 " << n2_->state();
     const double settled = secondsSince(t1);
     EXPECT_TRUE(waitUntil([&] { return vipHolders(ip) == 1 && n1_->holds(ip); }, seconds(3)));
     // Stable for a few adverts: no flapping after the pause.
-    EXPECT_TRUE(holdsFor(
-        [&] { return n1_->state() == "MASTER" && n2_->state() == "BACKUP"; }, seconds(2), Ms(100)));
-    EXPECT_TRUE(waitUntil([&] { return wire::echoAnswered(*client_, mac1_, clientIp(), ip, Ms(200)); },
-                          seconds(3)))
+    EXPECT_TRUE(holdsFor([&] { return n1_->state() == "MASTER" && n2_->state() == "BACKUP"; },
+                         seconds(2), Ms(100)));
+    EXPECT_TRUE(waitUntil(
+        [&] { return wire::echoAnswered(*client_, mac1_, clientIp(), ip, Ms(200)); }, seconds(3)))
         << "n1 does not answer for its VIP after SIGCONT";
     EXPECT_FALSE(wire::echoAnswered(*client_, mac2_, clientIp(), ip, Ms(300)))
         << "n2 still answers for the VIP after stepping down";
     auto i1 = n1_->instance().value_or(nlohmann::json::object());
     auto i2 = n2_->instance().value_or(nlohmann::json::object());
-    std::printf("[ SIGCONT ] one master (n1) %.3f s after SIGCONT; n1 counters %s; n2 "
-                "became_master %d -> %d, released_master %d\n",
-                settled, i1["counters"].dump().c_str(),
-                (*before)["counters"].value("became_master", -1),
-                i2["counters"].value("became_master", -1),
-                i2["counters"].value("released_master", -1));
+    std::printf(
+        "[ SIGCONT ] one master (n1) %.3f s after SIGCONT; n1 counters %s; n2 "
+        "became_master %d -> %d, released_master %d\n",
+        settled, i1["counters"].dump().c_str(), (*before)["counters"].value("became_master", -1),
+        i2["counters"].value("became_master", -1), i2["counters"].value("released_master", -1));
     EXPECT_EQ(i1.value("fenced", true), false);
 }
 

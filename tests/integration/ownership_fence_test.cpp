@@ -45,12 +45,14 @@ TEST_F(OwnershipFence, FenceSilencesTheMasterWithinOneAdvertAndTheBackupServes) 
     const auto last = watch.lastAnswered();
     ASSERT_TRUE(last.has_value());
     // The first echo after the last answered one went unanswered: silent from then on.
-    const double silentAfter = std::max(0.0, std::chrono::duration<double>(*last - t0).count()) + 0.010;
+    const double silentAfter =
+        std::max(0.0, std::chrono::duration<double>(*last - t0).count()) + 0.010;
     const double cmdTime = std::chrono::duration<double>(returned - t0).count();
-    std::printf("[ fence ] VIP silent within %.3f s of `xvrrpctl fence` started (the command took "
-                "%.3f s); n2 MASTER %.3f s after it (advert_int %.1f s, Master_Down_Interval "
-                "%.3f s); %d echoes sent\n",
-                silentAfter, cmdTime, takeover, v.advertInt, mdi, watch.sent());
+    std::printf(
+        "[ fence ] VIP silent within %.3f s of starting `xvrrpctl fence` (it took "
+        "%.3f s); n2 MASTER %.3f s after it (advert_int %.1f s, Master_Down_Interval "
+        "%.3f s); %d echoes sent\n",
+        silentAfter, cmdTime, takeover, v.advertInt, mdi, watch.sent());
     EXPECT_LT(silentAfter, v.advertInt);
     EXPECT_FALSE(watch.answeredSince(returned)) << "n1 answered after the fence was in place";
     EXPECT_LT(takeover, mdi + 1.0);
@@ -59,8 +61,7 @@ TEST_F(OwnershipFence, FenceSilencesTheMasterWithinOneAdvertAndTheBackupServes) 
     EXPECT_TRUE(clientReaches(ip, seconds(3)));
     EXPECT_TRUE(waitUntil([&] { return wire::neighbourMac(lab_->node("client"), ip) == mac2_; },
                           seconds(3)))
-        << "client's neighbour entry for " << ip.str() << " is not n2 ("
-        << wire::str(mac2_) << ")";
+        << "client's neighbour entry for " << ip.str() << " is not n2 (" << wire::str(mac2_) << ")";
     EXPECT_TRUE(waitUntil([&] { return !n1_->holds(ip); }, seconds(3)));
     EXPECT_TRUE(n2_->holds(ip));
     auto i1 = n1_->instance();
@@ -87,8 +88,8 @@ TEST_F(OwnershipFence, FenceSilencesTheMasterWithinOneAdvertAndTheBackupServes) 
     EXPECT_TRUE(waitState(*n2_, "BACKUP", seconds(3))) << "n2 is " << n2_->state();
     EXPECT_TRUE(waitUntil([&] { return vipHolders(ip) == 1 && n1_->holds(ip); }, seconds(3)));
     EXPECT_EQ(n1_->instance().value_or(nlohmann::json::object()).value("fenced", true), false);
-    EXPECT_TRUE(waitUntil([&] { return wire::echoAnswered(*client_, mac1_, clientIp(), ip, Ms(200)); },
-                          seconds(3)));
+    EXPECT_TRUE(waitUntil(
+        [&] { return wire::echoAnswered(*client_, mac1_, clientIp(), ip, Ms(200)); }, seconds(3)));
 }
 
 // The fence outlives the daemon: with xvrrpd stopped (SIGSTOP, heartbeat still
@@ -112,10 +113,37 @@ TEST_F(OwnershipFence, FenceMapEntrySilencesAHungMaster) {
     const auto t0 = Clock::now();
     n1_->signal(SIGSTOP);
     // docs/bpf.md: key {ifindex, family 4, vrid 51, 0, 0}, value {since_ns 0, by 1 (operator)}.
-    auto r = lab::runIn("", {"bpftool", "map", "update", "pinned", n1_->pinRoot() + "/xv_fence",
-                             "key", std::to_string(ifindex), "0", "0", "0", "4", "51", "0", "0",
-                             "value", "0", "0", "0", "0", "0", "0", "0", "0", "1", "0", "0", "0",
-                             "0", "0", "0", "0"});
+    auto r = lab::runIn("", {"bpftool",
+                             "map",
+                             "update",
+                             "pinned",
+                             n1_->pinRoot() + "/xv_fence",
+                             "key",
+                             std::to_string(ifindex),
+                             "0",
+                             "0",
+                             "0",
+                             "4",
+                             "51",
+                             "0",
+                             "0",
+                             "value",
+                             "0",
+                             "0",
+                             "0",
+                             "0",
+                             "0",
+                             "0",
+                             "0",
+                             "0",
+                             "1",
+                             "0",
+                             "0",
+                             "0",
+                             "0",
+                             "0",
+                             "0",
+                             "0"});
     const auto written = Clock::now();
     ASSERT_TRUE(r.ok()) << "bpftool map update xv_fence: " << r.err;
     const uint64_t fencedBefore = stat(*n1_, "vip_fenced");
@@ -123,10 +151,12 @@ TEST_F(OwnershipFence, FenceMapEntrySilencesAHungMaster) {
     ASSERT_TRUE(waitUntil([&] { return watch.sent() >= more; }, seconds(3)));
     const auto last = watch.lastAnswered();
     ASSERT_TRUE(last.has_value());
-    const double silentAfter = std::max(0.0, std::chrono::duration<double>(*last - t0).count()) + 0.010;
-    std::printf("[ fence map ] hung master's VIP silent within %.3f s of SIGSTOP (map written after "
-                "%.3f s; dead-man switch would need %.3f s)\n",
-                silentAfter, std::chrono::duration<double>(written - t0).count(), mdi1);
+    const double silentAfter =
+        std::max(0.0, std::chrono::duration<double>(*last - t0).count()) + 0.010;
+    std::printf(
+        "[ fence map ] hung master's VIP silent within %.3f s of SIGSTOP (map written after "
+        "%.3f s; dead-man switch would need %.3f s)\n",
+        silentAfter, std::chrono::duration<double>(written - t0).count(), mdi1);
     EXPECT_LT(silentAfter, mdi1 / 2);
     EXPECT_FALSE(watch.answeredSince(written));
     watch.stop();

@@ -57,9 +57,10 @@ class OwnershipFixture : public PairFixture {
 
     // Runs `xvrrpctl --control SOCK CMD [INSTANCE]` for a node.
     lab::RunResult ctl(const XvrrpdNode& n, const std::string& cmd) const {
-        return lab::runIn("", {xvrrpctlBin(), "--control", lab_->logDir() + "/" + n.name() + ".sock",
-                               cmd, "VI_1"},
-                          std::chrono::seconds(5));
+        return lab::runIn(
+            "",
+            {xvrrpctlBin(), "--control", lab_->logDir() + "/" + n.name() + ".sock", cmd, "VI_1"},
+            std::chrono::seconds(5));
     }
 
     std::unique_ptr<wire::RawPort> client_;

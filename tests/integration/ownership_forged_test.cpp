@@ -19,8 +19,8 @@ class OwnershipForged : public OwnershipFixture {
   protected:
     OwnershipForged() : OwnershipFixture("og") {}
 
-    wire::Advert advert(const IpAddr& src, const IpAddr& dst, const wire::Mac& dstMac,
-                        uint8_t ttl, const Variant& v) const {
+    wire::Advert advert(const IpAddr& src, const IpAddr& dst, const wire::Mac& dstMac, uint8_t ttl,
+                        const Variant& v) const {
         wire::Advert a;
         a.src = src;
         a.dst = dst;
@@ -67,13 +67,13 @@ TEST_F(OwnershipForged, Ttl64AdvertWithHigherPriorityChangesNothing) {
     const int released1 = released(*n1_);
     const uint64_t ttl1 = stat(*n1_, "drop_ttl"), ttl2 = stat(*n2_, "drop_ttl");
 
-    const auto forged = wire::vrrpAdvert(client_->mac(),
-                                         advert(clientIp(), group, wire::kVrrpMcastMac, 64, v));
+    const auto forged =
+        wire::vrrpAdvert(client_->mac(), advert(clientIp(), group, wire::kVrrpMcastMac, 64, v));
     for (int i = 0; i < kForged; ++i) client_->send(forged);
     EXPECT_TRUE(countedOnBoth("drop_ttl", ttl1, ttl2))
         << "n1 " << xvStats(*n1_).dump() << "\nn2 " << xvStats(*n2_).dump();
-    EXPECT_TRUE(unchanged(seconds(1))) << "n1 " << n1_->state() << ", n2 "
-                                       << n2_->instance().value_or(nlohmann::json()).dump();
+    EXPECT_TRUE(unchanged(seconds(1)))
+        << "n1 " << n1_->state() << ", n2 " << n2_->instance().value_or(nlohmann::json()).dump();
     EXPECT_EQ(released(*n1_), released1);
     std::printf("[ forged ttl ] drop_ttl n1 +%llu n2 +%llu; n1 %s, n2 %s\n",
                 static_cast<unsigned long long>(stat(*n1_, "drop_ttl") - ttl1),
@@ -81,8 +81,8 @@ TEST_F(OwnershipForged, Ttl64AdvertWithHigherPriorityChangesNothing) {
                 n1_->state().c_str(), n2_->state().c_str());
 
     // Control: the same advert with TTL 255 is valid and outranks n1.
-    client_->send(wire::vrrpAdvert(client_->mac(),
-                                   advert(clientIp(), group, wire::kVrrpMcastMac, 255, v)));
+    client_->send(
+        wire::vrrpAdvert(client_->mac(), advert(clientIp(), group, wire::kVrrpMcastMac, 255, v)));
     EXPECT_TRUE(waitUntil([&] { return released(*n1_) > released1; }, seconds(2)))
         << "control: a TTL 255 advert at priority " << kForgedPriority
         << " did not make n1 step down; n1 " << n1_->instance().value_or(nlohmann::json()).dump();
@@ -103,8 +103,8 @@ TEST_F(OwnershipForged, AdvertFromANonPeerChangesNothing) {
     }
     EXPECT_TRUE(countedOnBoth("drop_peer", peer1, peer2))
         << "n1 " << xvStats(*n1_).dump() << "\nn2 " << xvStats(*n2_).dump();
-    EXPECT_TRUE(unchanged(seconds(1))) << "n1 " << n1_->state() << ", n2 "
-                                       << n2_->instance().value_or(nlohmann::json()).dump();
+    EXPECT_TRUE(unchanged(seconds(1)))
+        << "n1 " << n1_->state() << ", n2 " << n2_->instance().value_or(nlohmann::json()).dump();
     EXPECT_EQ(released(*n1_), released1);
     std::printf("[ forged peer ] drop_peer n1 +%llu n2 +%llu; n1 %s, n2 %s\n",
                 static_cast<unsigned long long>(stat(*n1_, "drop_peer") - peer1),

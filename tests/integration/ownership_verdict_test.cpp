@@ -58,10 +58,14 @@ enum class Connect { kConnected, kRefused, kTimeout, kOther };
 
 const char* name(Connect c) {
     switch (c) {
-        case Connect::kConnected: return "connected";
-        case Connect::kRefused: return "refused";
-        case Connect::kTimeout: return "timed out";
-        default: return "failed";
+        case Connect::kConnected:
+            return "connected";
+        case Connect::kRefused:
+            return "refused";
+        case Connect::kTimeout:
+            return "timed out";
+        default:
+            return "failed";
     }
 }
 
@@ -84,7 +88,9 @@ Connect tcpConnect(const lab::Netns& ns, const IpAddr& ip, uint16_t port, int ti
         int err = 0;
         socklen_t len = sizeof err;
         ::getsockopt(s.fd, SOL_SOCKET, SO_ERROR, &err, &len);
-        out = err == 0 ? Connect::kConnected : err == ECONNREFUSED ? Connect::kRefused : Connect::kOther;
+        out = err == 0              ? Connect::kConnected
+              : err == ECONNREFUSED ? Connect::kRefused
+                                    : Connect::kOther;
     });
     return out;
 }
@@ -140,8 +146,8 @@ TEST_F(OwnershipVerdict, BackupWithTheVipAddedByHandAnswersNeitherArpNorPing) {
     const uint64_t dropsBefore = stat(*n2_, "vip_drop_all");
 
     const auto who = wire::arpRepliers(*client_, clientIp(), ip, Ms(900), 3);
-    EXPECT_EQ(who.count(mac2_), 0u) << "the backup answered ARP for " << ip.str()
-                                    << "; repliers " << macs(who);
+    EXPECT_EQ(who.count(mac2_), 0u)
+        << "the backup answered ARP for " << ip.str() << "; repliers " << macs(who);
     EXPECT_EQ(who.count(mac1_), 1u) << "the master did not answer ARP; repliers " << macs(who);
     // Control: the backup's kernel does answer ARP for its own address.
     const auto own = wire::arpRepliers(*client_, clientIp(), lab_->v4("n2"), Ms(600), 2);
@@ -178,8 +184,8 @@ TEST_F(OwnershipVerdict, StrictMasterAnswersArpButNotIcmpOrTcpAndSendsNothingFro
     EXPECT_EQ((*inst)["accept"], false) << inst->dump();
 
     const auto who = wire::arpRepliers(*client_, clientIp(), ip, Ms(900), 3);
-    EXPECT_EQ(who, std::set<wire::Mac>{mac1_}) << "ARP repliers for " << ip.str() << ": "
-                                              << macs(who);
+    EXPECT_EQ(who, std::set<wire::Mac>{mac1_})
+        << "ARP repliers for " << ip.str() << ": " << macs(who);
 
     const uint64_t dropIpBefore = stat(*n1_, "vip_drop_ip");
     for (int i = 0; i < 3; ++i) {
@@ -191,8 +197,8 @@ TEST_F(OwnershipVerdict, StrictMasterAnswersArpButNotIcmpOrTcpAndSendsNothingFro
 
     Fd listener{listenIn(n1_->ns(), kTcpPort)};
     const Connect control = tcpConnect(lab_->node("client"), n1Ip, kTcpPort, 2000);
-    EXPECT_EQ(control, Connect::kConnected) << "control: connect to " << n1Ip.str() << " "
-                                            << name(control);
+    EXPECT_EQ(control, Connect::kConnected)
+        << "control: connect to " << n1Ip.str() << " " << name(control);
     const Connect toVip = tcpConnect(lab_->node("client"), ip, kTcpPort, 1500);
     EXPECT_EQ(toVip, Connect::kTimeout) << "connect to " << ip.str() << ":" << kTcpPort << " "
                                         << name(toVip) << " (a SYN-ACK or RST came back)";
@@ -201,7 +207,8 @@ TEST_F(OwnershipVerdict, StrictMasterAnswersArpButNotIcmpOrTcpAndSendsNothingFro
 
     // Egress: everything n1 sends crosses its bridge port in the hub.
     wire::RawPort capture(lab_->hub(), lab_->bridgePort("n1"));
-    ASSERT_TRUE(lab::ping(n1_->ns(), clientIp(), Ms(1000)).has_value());  // resolve the client first
+    ASSERT_TRUE(
+        lab::ping(n1_->ns(), clientIp(), Ms(1000)).has_value());  // resolve the client first
     const uint64_t txDropBefore = stat(*n1_, "tx_vip_drop");
     capture.drain();
     sendFrom(n1_->ns(), ip, clientIp(), 10);
@@ -216,10 +223,11 @@ TEST_F(OwnershipVerdict, StrictMasterAnswersArpButNotIcmpOrTcpAndSendsNothingFro
         },
         Ms(700));
     const uint64_t txDrop = stat(*n1_, "tx_vip_drop") - txDropBefore;
-    std::printf("[ strict ] ARP repliers %s; vip_drop_ip +%llu; from the VIP on the wire %d, "
-                "from n1's address %d; tx_vip_drop +%llu\n",
-                macs(who).c_str(), static_cast<unsigned long long>(dropIp), fromVip, fromN1,
-                static_cast<unsigned long long>(txDrop));
+    std::printf(
+        "[ strict ] ARP repliers %s; vip_drop_ip +%llu; from the VIP on the wire %d, "
+        "from n1's address %d; tx_vip_drop +%llu\n",
+        macs(who).c_str(), static_cast<unsigned long long>(dropIp), fromVip, fromN1,
+        static_cast<unsigned long long>(txDrop));
     EXPECT_EQ(fromVip, 0) << "n1 sent IP packets from its VIP " << ip.str();
     EXPECT_GE(fromN1, 4) << "control: n1's own traffic did not show on the hub port";
     EXPECT_GE(txDrop, 20u) << xvStats(*n1_).dump();

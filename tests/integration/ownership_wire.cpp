@@ -129,14 +129,19 @@ Frame icmpEcho(const Mac& src, const Mac& dst, const IpAddr& srcIp, const IpAddr
 
 Frame vrrpAdvert(const Mac& src, const Advert& a) {
     // RFC 5798 section 5.2: version 3, type 1, VRID, priority, count, 12-bit Max Adver Int.
-    Frame msg = {0x31, static_cast<uint8_t>(a.vrid), static_cast<uint8_t>(a.priority),
-                 static_cast<uint8_t>(a.vips.size()), 0, 0, 0, 0};
+    Frame msg = {0x31,
+                 static_cast<uint8_t>(a.vrid),
+                 static_cast<uint8_t>(a.priority),
+                 static_cast<uint8_t>(a.vips.size()),
+                 0,
+                 0,
+                 0,
+                 0};
     put16(msg, 4, static_cast<uint16_t>(a.intervalCs & 0x0fff));
     for (const auto& v : a.vips) msg.insert(msg.end(), v.data(), v.data() + 4);
     // Section 5.2.8: the checksum covers an IPv4 pseudo-header too.
     uint32_t seed = 0;
-    for (const IpAddr* ip : {&a.src, &a.dst})
-        seed += get16(ip->data()) + get16(ip->data() + 2);
+    for (const IpAddr* ip : {&a.src, &a.dst}) seed += get16(ip->data()) + get16(ip->data() + 2);
     seed += kProtoVrrp + static_cast<uint32_t>(msg.size());
     put16(msg, 6, checksum(msg.data(), msg.size(), seed));
 
@@ -183,7 +188,8 @@ RawPort::RawPort(const lab::Netns& ns, const std::string& ifname)
     lab::inNetns(ns.path(), [&] {
         fd_ = ::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_ALL));
         if (fd_ < 0)
-            throw std::system_error(errno, std::generic_category(), "socket(AF_PACKET) for " + where_);
+            throw std::system_error(errno, std::generic_category(),
+                                    "socket(AF_PACKET) for " + where_);
         ifindex_ = static_cast<int>(::if_nametoindex(ifname.c_str()));
         sockaddr_ll sll{};
         sll.sll_family = AF_PACKET;
@@ -213,7 +219,8 @@ void RawPort::send(const Frame& f) {
     std::memcpy(sll.sll_addr, f.data(), 6);
     if (::sendto(fd_, padded.data(), padded.size(), 0, reinterpret_cast<sockaddr*>(&sll),
                  sizeof sll) < 0)
-        throw std::system_error(errno, std::generic_category(), "sendto(AF_PACKET, " + where_ + ")");
+        throw std::system_error(errno, std::generic_category(),
+                                "sendto(AF_PACKET, " + where_ + ")");
 }
 
 bool RawPort::receive(const std::function<bool(const Frame&)>& onFrame, Clock::duration timeout) {
@@ -228,8 +235,8 @@ bool RawPort::receive(const std::function<bool(const Frame&)>& onFrame, Clock::d
         for (;;) {
             sockaddr_ll from{};
             socklen_t fl = sizeof from;
-            ssize_t n = ::recvfrom(fd_, buf.data(), buf.size(), 0,
-                                   reinterpret_cast<sockaddr*>(&from), &fl);
+            ssize_t n =
+                ::recvfrom(fd_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &fl);
             if (n < 0) break;  // EAGAIN: back to poll
             if (from.sll_pkttype == PACKET_OUTGOING) continue;
             if (onFrame(Frame(buf.begin(), buf.begin() + n))) return true;

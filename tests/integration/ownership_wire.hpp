@@ -40,9 +40,9 @@ Frame icmpEcho(const Mac& src, const Mac& dst, const IpAddr& srcIp, const IpAddr
 // A VRRPv3 advertisement over IPv4 (RFC 5798 section 5.2) with a correct checksum.
 struct Advert {
     IpAddr src;
-    IpAddr dst;                 // 224.0.0.18 or a unicast peer
+    IpAddr dst;  // 224.0.0.18 or a unicast peer
     Mac dstMac = kVrrpMcastMac;
-    uint8_t ttl = 255;          // RFC 5798 section 5.1.1.3: a receiver drops anything else
+    uint8_t ttl = 255;  // RFC 5798 section 5.1.1.3: a receiver drops anything else
     int vrid = 51;
     int priority = 100;
     int intervalCs = 10;

@@ -51,9 +51,9 @@ TEST_F(OwnershipXdp, ForeignProgramIsRefusedWithItsNameAndIdAndReplacedOnlyWithF
     EXPECT_TRUE(WIFEXITED(*st) && WEXITSTATUS(*st) != 0) << "wait status " << *st;
     const std::string refused = n1_->log();
     const std::regex named("xv_empty \\(id " + std::to_string(foreign->id) + "\\)");
-    EXPECT_TRUE(std::regex_search(refused, named)) << "the log does not name xv_empty (id "
-                                                   << foreign->id << "):\n"
-                                                   << tail(refused);
+    EXPECT_TRUE(std::regex_search(refused, named))
+        << "the log does not name xv_empty (id " << foreign->id << "):\n"
+        << tail(refused);
     std::smatch line;
     if (std::regex_search(refused, line, std::regex("[^\n]*xv_empty \\(id[^\n]*")))
         std::printf("[ foreign xdp ] refused: %s\n", line.str().c_str());
@@ -64,11 +64,13 @@ TEST_F(OwnershipXdp, ForeignProgramIsRefusedWithItsNameAndIdAndReplacedOnlyWithF
 
     // With --force-xdp: xv_rx replaces it and the node works.
     n1_->start(config, {"--force-xdp"});
-    ASSERT_TRUE(waitState(*n1_, "MASTER", electionLimit(v, 150))) << "n1 is " << n1_->state()
-                                                                  << "\n" << tail(n1_->log());
+    ASSERT_TRUE(waitState(*n1_, "MASTER", electionLimit(v, 150)))
+        << "n1 is " << n1_->state() << "\n"
+        << tail(n1_->log());
     const std::string forced = n1_->log();
-    EXPECT_NE(forced.find("force: detaching XDP program xv_empty (id " + std::to_string(foreign->id)),
-              std::string::npos)
+    EXPECT_NE(
+        forced.find("force: detaching XDP program xv_empty (id " + std::to_string(foreign->id)),
+        std::string::npos)
         << tail(forced);
     auto now = xdpOn(n1_->ns());
     ASSERT_TRUE(now.has_value());
