@@ -18,7 +18,9 @@
 #include "control/server.hpp"
 #include "dataplane/dataplane.hpp"
 #include "daemon/net_effects.hpp"
+#include "daemon/static_config.hpp"
 #include "daemon/tracking.hpp"
+#include "net/sysctl.hpp"
 #include "daemon/validate.hpp"
 #include "net/link_monitor.hpp"
 #include "net/netlink.hpp"
@@ -86,6 +88,8 @@ void Daemon::start() {
     links_ = net::LinkMonitor::open();
     epollAdd(epoll_fd_, links_->fd());
     effects_ = std::make_unique<NetlinkEffects>(*netlink_);
+    static_ = std::make_unique<StaticConfig>(*netlink_);
+    static_->apply(*config_);
 
     dataplane::DataplaneOptions dopt;
     dopt.pin_root = options_.pin_root;
@@ -262,6 +266,13 @@ void Daemon::bindInstance(InstanceRuntime& rt) {
         attached_[link->ifindex] = link->name;
         spdlog::info("XDP receive path on {} ({})", link->name,
                      dataplane_->attachModeOf(link->ifindex));
+    }
+    if (c.promote_secondaries && !promote_saved_.count(link->name)) {
+        try {
+            promote_saved_[link->name] = net::setPromoteSecondaries(link->name, true);
+        } catch (const std::exception& e) {
+            spdlog::warn("({}) promote_secondaries on {}: {}", c.name, link->name, e.what());
+        }
     }
     auto sock = net::VrrpSocket::open(rt.family(), link->ifindex, link->name, *src);
     if (rt.destinations().size() == 1 && rt.destinations()[0].isMulticast())
@@ -545,6 +556,14 @@ void Daemon::shutdown() {
         if (rt->addressesInstalled()) rt->releaseAddresses();
     if (dataplane_) dataplane_->detachAll();
     attached_.clear();
+    if (static_) static_->remove(*config_);
+    for (const auto& [ifname, was] : promote_saved_) {
+        try {
+            net::setPromoteSecondaries(ifname, was);
+        } catch (const std::exception& e) {
+            spdlog::warn("promote_secondaries on {}: {}", ifname, e.what());
+        }
+    }
     // notify_stop scripts get about a second, as in keepalived.
     if (tracking_) {
         auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);

@@ -32,6 +32,7 @@ namespace xvrrp::daemon {
 class NetlinkEffects;
 class DataplaneOwnership;
 class Tracking;
+class StaticConfig;
 
 class Daemon {
 public:
@@ -86,6 +87,8 @@ private:
     std::unique_ptr<net::Netlink> netlink_;
     std::unique_ptr<net::LinkMonitor> links_;
     std::unique_ptr<NetlinkEffects> effects_;
+    std::unique_ptr<StaticConfig> static_;
+    std::map<std::string, bool> promote_saved_;  // ifname -> promote_secondaries before us
     std::unique_ptr<dataplane::Dataplane> dataplane_;
     std::unique_ptr<DataplaneOwnership> ownership_;
     std::unique_ptr<control::Server> control_;

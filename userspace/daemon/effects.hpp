@@ -25,6 +25,8 @@ public:
     virtual void removeAddress(int ifindex, const config::VirtualAddress& vip) = 0;
     virtual void addRoute(const config::Route& route, int default_ifindex) = 0;
     virtual void removeRoute(const config::Route& route, int default_ifindex) = 0;
+    virtual void addRule(const config::Rule& rule) = 0;  // virtual_rules
+    virtual void removeRule(const config::Rule& rule) = 0;
     virtual int ifindexOf(const std::string& ifname) = 0;  // 0 when missing
 };
 

@@ -236,6 +236,14 @@ void InstanceRuntime::addVips() {
             spdlog::error("({}) adding route {}: {}", cfg_->name, r.to.str(), e.what());
         }
     }
+    for (const auto& r : cfg_->rules) {
+        try {
+            addresses_->addRule(r);
+        } catch (const std::exception& e) {
+            ++counters_.address_errors;
+            spdlog::error("({}) adding rule: {}", cfg_->name, e.what());
+        }
+    }
     installed_ = true;
 }
 
@@ -243,6 +251,13 @@ void InstanceRuntime::removeVips() {
     // The kernel stops answering first, then the addresses go.
     setVerdicts(VipVerdict::DropAll);
     if (!addresses_ || !installed_) return;
+    for (const auto& r : cfg_->rules) {
+        try {
+            addresses_->removeRule(r);
+        } catch (const std::exception& e) {
+            spdlog::warn("({}) removing rule: {}", cfg_->name, e.what());
+        }
+    }
     for (const auto& r : cfg_->routes) {
         try {
             addresses_->removeRoute(r, ifindex_);

@@ -32,6 +32,8 @@ public:
     }
     void addRoute(const config::Route& r, int ifindex) override { nl_.addRoute(r, ifindex); }
     void removeRoute(const config::Route& r, int ifindex) override { nl_.removeRoute(r, ifindex); }
+    void addRule(const config::Rule& r) override { nl_.addRule(r); }
+    void removeRule(const config::Rule& r) override { nl_.removeRule(r); }
     int ifindexOf(const std::string& ifname) override {
         auto l = nl_.linkByName(ifname);
         return l ? l->ifindex : 0;

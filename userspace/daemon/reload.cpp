@@ -10,6 +10,7 @@
 #include "config/parser.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/net_effects.hpp"
+#include "daemon/static_config.hpp"
 #include "dataplane/dataplane.hpp"
 
 namespace xvrrp::daemon {
@@ -63,6 +64,7 @@ nlohmann::json Daemon::reload() {
                 {"diagnostics", diags}};
     }
     auto next = std::make_unique<config::Config>(std::move(loaded.config));
+    if (static_) static_->reconcile(*config_, *next);
     auto t = now();
     json kept = json::array(), restarted = json::array(), added = json::array(),
          removed = json::array();

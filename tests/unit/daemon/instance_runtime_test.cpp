@@ -55,6 +55,8 @@ public:
     void removeRoute(const config::Route& r, int) override {
         ops.push_back("route del " + r.to.str());
     }
+    void addRule(const config::Rule& r) override { ops.push_back("rule add " + r.words.at(0)); }
+    void removeRule(const config::Rule& r) override { ops.push_back("rule del " + r.words.at(0)); }
     int ifindexOf(const std::string& name) override { return name == "eth1" ? 3 : 0; }
     void announce(int ifindex, const IpAddr& vip) override {
         ops.push_back("announce " + vip.str() + " if" + std::to_string(ifindex));

@@ -1,0 +1,88 @@
+#include "daemon/static_config.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace xvrrp::daemon {
+namespace {
+
+// keepalived puts static entries without `dev` on its default interface.
+constexpr const char* kDefaultInterface = "eth0";
+
+template <class T>
+bool contains(const std::vector<T>& list, const T& item) {
+    return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+}  // namespace
+
+int StaticConfig::devIndex(const std::string& dev) {
+    return nl_.ifindexForDev(dev.empty() ? kDefaultInterface : dev, "static address");
+}
+
+void StaticConfig::apply(const config::Config& cfg) { addAll(cfg, nullptr); }
+
+void StaticConfig::remove(const config::Config& cfg) { removeAll(cfg, nullptr); }
+
+void StaticConfig::reconcile(const config::Config& current, const config::Config& next) {
+    removeAll(current, &next);
+    addAll(next, &current);
+}
+
+// Items of `cfg` that `except` also has are skipped (already there / still wanted).
+void StaticConfig::addAll(const config::Config& cfg, const config::Config* except) {
+    for (const auto& a : cfg.static_addresses) {
+        if (except && contains(except->static_addresses, a)) continue;
+        try {
+            nl_.addAddress(devIndex(a.dev), a);
+        } catch (const std::exception& e) {
+            spdlog::error("static_ipaddress {}: {}", a.prefix.str(), e.what());
+        }
+    }
+    for (const auto& r : cfg.static_routes) {
+        if (except && contains(except->static_routes, r)) continue;
+        try {
+            nl_.addRoute(r, 0);  // no dev: the kernel picks it from via
+        } catch (const std::exception& e) {
+            spdlog::error("static_routes {}: {}", r.to.str(), e.what());
+        }
+    }
+    for (const auto& r : cfg.static_rules) {
+        if (except && contains(except->static_rules, r)) continue;
+        try {
+            nl_.addRule(r);
+        } catch (const std::exception& e) {
+            spdlog::error("static_rules: {}", e.what());
+        }
+    }
+}
+
+void StaticConfig::removeAll(const config::Config& cfg, const config::Config* except) {
+    for (const auto& r : cfg.static_rules) {
+        if (except && contains(except->static_rules, r)) continue;
+        try {
+            nl_.removeRule(r);
+        } catch (const std::exception& e) {
+            spdlog::warn("static_rules: {}", e.what());
+        }
+    }
+    for (const auto& r : cfg.static_routes) {
+        if (except && contains(except->static_routes, r)) continue;
+        try {
+            nl_.removeRoute(r, 0);
+        } catch (const std::exception& e) {
+            spdlog::warn("static_routes {}: {}", r.to.str(), e.what());
+        }
+    }
+    for (const auto& a : cfg.static_addresses) {
+        if (except && contains(except->static_addresses, a)) continue;
+        try {
+            nl_.removeAddress(devIndex(a.dev), a);
+        } catch (const std::exception& e) {
+            spdlog::warn("static_ipaddress {}: {}", a.prefix.str(), e.what());
+        }
+    }
+}
+
+}  // namespace xvrrp::daemon
