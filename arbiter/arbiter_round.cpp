@@ -1,6 +1,9 @@
 // The end of a round: evidence per instance, decide(), carry out the action, audit, status.
+#include <net/if.h>
 #include <spdlog/spdlog.h>
 #include <time.h>
+
+#include <memory>
 
 #include "arbiter.hpp"
 #include "control/server.hpp"
@@ -33,6 +36,16 @@ Tri Arbiter::kernelHolds(const InstanceState& st) {
     try {
         for (const auto& v : st.vips)
             if (netlink_->hasAddress(st.ref->ifindex, v.addr)) return Tri::Yes;
+        // keepalived's `VIP dev lan0`: VRRP on a dedicated link, the VIP on the LAN. xvrrpd's
+        // status does not name the VIP's device, so any interface of this node counts.
+        std::unique_ptr<struct if_nameindex, decltype(&if_freenameindex)> ifs(if_nameindex(),
+                                                                       &if_freenameindex);
+        if (!ifs) return Tri::Unknown;
+        for (auto* i = ifs.get(); i->if_index != 0; ++i) {
+            if (static_cast<int>(i->if_index) == st.ref->ifindex) continue;
+            for (const auto& v : st.vips)
+                if (netlink_->hasAddress(static_cast<int>(i->if_index), v.addr)) return Tri::Yes;
+        }
         return Tri::No;
     } catch (const std::exception& e) {
         spdlog::warn("netlink check of the VIPs of {}: {}", st.ref->name, e.what());
