@@ -1,0 +1,131 @@
+#pragma once
+// The issue 4 acceptance topology: two xvrrpd nodes with VRRP on a dedicated link (vrrp0,
+// a bridge of its own) and the VIP on the LAN (eth0, `VIP/24 dev eth0`), where the client
+// and the gateway (the arbiters' quorum target) live. Real sshd and an arbiter per node,
+// keys generated per lab. Shared by integration.arbiter_split* and tools/bench/splitbrain;
+// failures throw std::runtime_error so both can use it.
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "lab/lab.hpp"
+#include "xvrrpd_node.hpp"
+
+namespace xvrrp::itest {
+
+struct SplitOptions {
+    std::string tag = "split";
+    int p1 = 150, p2 = 100;        // n1 wins elections
+    double advertInt = 0.1;        // seconds
+    double probeInterval = 0.5;    // arbiter rounds
+    int sshConnectTimeout = 1;     // seconds
+    int sshTimeout = 2;            // seconds
+    int fenceAfter = 2, unfenceAfter = 3;
+    std::string arbiterBin;        // xvrrp-arbiter
+    bool keepLogs = false;
+};
+
+// One client probe: an ARP request and an ICMP echo for the VIP, and who answered.
+struct ProbeSample {
+    double t = 0;                  // seconds since the prober started
+    std::set<std::string> arpMacs; // source MACs of ARP replies for the VIP
+    std::string icmpMac;           // source MAC of the echo reply, "" when none came
+};
+
+// A client that sends an ARP request and an echo to `vip` every `interval` from eth0 of
+// `ns` (a thread joined to the namespace) until stop() or `maxDuration`.
+class ClientProber {
+  public:
+    ClientProber(const lab::Netns& ns, const IpAddr& self, const IpAddr& vip,
+                 std::chrono::milliseconds interval, std::chrono::seconds maxDuration);
+    ~ClientProber();
+    ClientProber(const ClientProber&) = delete;
+    ClientProber& operator=(const ClientProber&) = delete;
+    double now() const;  // the prober's clock, seconds
+    std::vector<ProbeSample> stop();
+
+  private:
+    void run();
+    std::string nsPath_;
+    IpAddr self_, vip_;
+    std::chrono::milliseconds interval_;
+    std::chrono::seconds max_;
+    lab::Clock::time_point t0_;
+    std::atomic<bool> stop_{false};
+    std::vector<ProbeSample> samples_;
+    std::string error_;
+    std::thread thread_;
+};
+
+class SplitLab {
+  public:
+    explicit SplitLab(SplitOptions opts);
+    ~SplitLab();
+    SplitLab(const SplitLab&) = delete;
+    SplitLab& operator=(const SplitLab&) = delete;
+
+    // xvrrpd (n1 MASTER, n2 BACKUP), sshd and the arbiters; waits until both arbiters
+    // have finished a full round (rule R5 on both).
+    void start();
+
+    lab::Lab& lab() { return *lab_; }
+    XvrrpdNode& node(const std::string& n) { return n == "n1" ? *n1_ : *n2_; }
+    const std::string& dir() const { return lab_->logDir(); }
+    IpAddr vip() const { return lab_->vip4(100); }
+    IpAddr clientAddr() const { return lab_->v4("client"); }
+    std::string lanMac(const std::string& n);  // MAC of the node's eth0
+    const SplitOptions& options() const { return opts_; }
+    // The promise of docs/arbiter.md for a responsive peer: 2 rounds + the SSH timeout.
+    double boundSeconds() const { return 2 * opts_.probeInterval + opts_.sshTimeout; }
+
+    // The dedicated VRRP link stops forwarding; carrier stays up on both nodes (a switch
+    // that fails silently), so both become MASTER.
+    void cutVrrp();
+    void healVrrp();
+    // `n` no longer reaches the gateway (echo requests to it dropped on egress).
+    void dropGateway(const std::string& n);
+    void stopSshd(const std::string& n);
+
+    // ARP request from the client; the MACs that answered within `window`.
+    std::set<std::string> arpOwners(std::chrono::milliseconds window);
+    // The rule of the last decision of `n`'s arbiter ("" if it does not answer).
+    std::string rule(const std::string& n);
+    std::string audit(const std::string& n) const;
+    std::string arbiterLog(const std::string& n) const;
+    // "Entering ... STATE" lines in `n`'s xvrrpd log.
+    int transitions(const std::string& n) const;
+    std::string diagnostics() const;  // logs for a failure message
+
+  private:
+    void keygen(const std::string& name);
+    void startSshd(const std::string& n);
+    void startArbiter(const std::string& n, const std::string& peer);
+    std::string config(const std::string& n, int priority) const;
+
+    SplitOptions opts_;
+    int port_ = 0;
+    std::unique_ptr<lab::Lab> lab_;
+    std::unique_ptr<lab::Netns> vhub_;  // the VRRP link's bridge
+    std::unique_ptr<XvrrpdNode> n1_, n2_;
+    lab::Process* sshd_[2] = {nullptr, nullptr};
+};
+
+std::string slurpFile(const std::string& path);
+
+// What the client saw across a cut at `tCut` (prober clock).
+struct SplitMeasure {
+    std::string owner;          // the only MAC of the last answered probe ("" if ambiguous)
+    double singleOwnerS = -1;   // cut -> first probe after which only `owner` answers ARP
+    int bothAnswered = 0;       // probes after the cut answered (ARP) by two MACs
+    int bothAfterBound = 0;     // ... of them sent later than `bound` after the cut
+    int arpUnanswered = 0;      // probes after the cut without an ARP reply
+    int icmpAnswered = 0, icmpSent = 0;
+    std::set<std::string> icmpMacsAfterSingle;  // who answered echoes once single
+};
+SplitMeasure analyse(const std::vector<ProbeSample>& samples, double tCut, double bound);
+
+}  // namespace xvrrp::itest
