@@ -172,6 +172,17 @@ void Daemon::wireInstance(InstanceRuntime& rt) {
     });
 }
 
+void Daemon::releaseVmac(const std::string& instance) {
+    auto it = vmacs_.find(instance);
+    if (it == vmacs_.end()) return;
+    try {
+        netlink_->deleteVmac(it->second);
+    } catch (const std::exception& e) {
+        spdlog::warn("({}) deleting VMAC {}: {}", instance, it->second.name, e.what());
+    }
+    vmacs_.erase(it);
+}
+
 InstanceRuntime* Daemon::findRuntime(const std::string& name) {
     for (auto& rt : instances_)
         if (rt->cfg().name == name) return rt.get();
@@ -274,7 +285,36 @@ void Daemon::bindInstance(InstanceRuntime& rt) {
             spdlog::warn("({}) promote_secondaries on {}: {}", c.name, link->name, e.what());
         }
     }
-    auto sock = net::VrrpSocket::open(rt.family(), link->ifindex, link->name, *src);
+    // use_vmac: a macvlan with the VRRP virtual MAC (RFC 5798 section 7.3) carries the VIPs
+    // and, unless vmac_xmit_base, the adverts, so the virtual MAC is what hosts learn.
+    int tx_ifindex = link->ifindex;
+    std::string tx_name = link->name;
+    if (c.use_vmac) {
+        auto it = vmacs_.find(c.name);
+        if (it == vmacs_.end())
+            it = vmacs_.emplace(c.name, netlink_->createVmac(link->ifindex,
+                                                              net::vmacName(c.vmac_name, c.vrid),
+                                                              c.vrid, rt.family()))
+                     .first;
+        rt.setVmac(it->second.ifindex);
+        // Replies from a VIP leave through the base interface; its ARP requests must not
+        // claim the VIP with the base's MAC, or hosts move off the virtual MAC.
+        if (rt.family() == Family::V4 && !arp_announce_saved_.count(link->name)) {
+            try {
+                arp_announce_saved_[link->name] =
+                    net::readConfSysctl(Family::V4, link->name, "arp_announce").value_or(0);
+                net::writeConfSysctl(Family::V4, link->name, "arp_announce", 2);
+            } catch (const std::exception& e) {
+                spdlog::warn("({}) arp_announce on {}: {}", c.name, link->name, e.what());
+            }
+        }
+        if (!c.vmac_xmit_base) {
+            tx_ifindex = it->second.ifindex;
+            tx_name = it->second.name;
+        }
+        spdlog::info("({}) VMAC {} on {}", c.name, it->second.name, link->name);
+    }
+    auto sock = net::VrrpSocket::open(rt.family(), tx_ifindex, tx_name, *src);
     if (rt.destinations().size() == 1 && rt.destinations()[0].isMulticast())
         sock->joinGroup(rt.destinations()[0]);
     rt.bind(link->ifindex, *src, std::make_unique<SocketTransport>(std::move(sock)));
@@ -556,7 +596,15 @@ void Daemon::shutdown() {
         if (rt->addressesInstalled()) rt->releaseAddresses();
     if (dataplane_) dataplane_->detachAll();
     attached_.clear();
+    for (const auto& rt : instances_) releaseVmac(rt->cfg().name);
     if (static_) static_->remove(*config_);
+    for (const auto& [ifname, was] : arp_announce_saved_) {
+        try {
+            net::writeConfSysctl(Family::V4, ifname, "arp_announce", was);
+        } catch (const std::exception& e) {
+            spdlog::warn("arp_announce on {}: {}", ifname, e.what());
+        }
+    }
     for (const auto& [ifname, was] : promote_saved_) {
         try {
             net::setPromoteSecondaries(ifname, was);

@@ -14,13 +14,13 @@
 #include "config/config.hpp"
 #include "daemon/instance_runtime.hpp"
 #include "daemon/options.hpp"
+#include "net/netlink.hpp"
 #include "xvrrp/abi.h"
 
 namespace xvrrp::dataplane {
 class Dataplane;
 }
 namespace xvrrp::net {
-class Netlink;
 class LinkMonitor;
 }
 namespace xvrrp::control {
@@ -70,6 +70,7 @@ private:
     void propagateGroup(const InstanceRuntime& from, const vrrp::StateChanged& sc);
     InstanceRuntime* findRuntime(const std::string& name);
     void configureKernel(InstanceRuntime& rt);
+    void releaseVmac(const std::string& instance);
     void checkFences(vrrp::TimePoint t);
     void refreshFromKernel(InstanceRuntime& rt, vrrp::TimePoint t);
     nlohmann::json fenceCommand(const nlohmann::json& req, bool fence);
@@ -88,7 +89,9 @@ private:
     std::unique_ptr<net::LinkMonitor> links_;
     std::unique_ptr<NetlinkEffects> effects_;
     std::unique_ptr<StaticConfig> static_;
-    std::map<std::string, bool> promote_saved_;  // ifname -> promote_secondaries before us
+    std::map<std::string, bool> promote_saved_;
+    std::map<std::string, net::Vmac> vmacs_;
+    std::map<std::string, int> arp_announce_saved_;  // base ifname -> value before a VMAC  // instance name -> its VMAC (use_vmac)  // ifname -> promote_secondaries before us
     std::unique_ptr<dataplane::Dataplane> dataplane_;
     std::unique_ptr<DataplaneOwnership> ownership_;
     std::unique_ptr<control::Server> control_;

@@ -79,7 +79,7 @@ void InstanceRuntime::setVerdicts(VipVerdict v) {
     for (const auto* list : {&cfg_->vips, &cfg_->vips_excluded})
         for (const auto& vip : *list) {
             try {
-                ownership_->setVerdict(vipIfindex(vip), vip.prefix.addr, v, id(), max_age);
+                ownership_->setVerdict(verdictIfindex(vip), vip.prefix.addr, v, id(), max_age);
             } catch (const std::exception& e) {
                 ++counters_.address_errors;
                 spdlog::error("({}) ownership map for {}: {}", cfg_->name, vip.prefix.addr.str(),
@@ -93,7 +93,7 @@ void InstanceRuntime::forgetOwnership() {
     for (const auto* list : {&cfg_->vips, &cfg_->vips_excluded})
         for (const auto& vip : *list) {
             try {
-                ownership_->forget(vipIfindex(vip), vip.prefix.addr);
+                ownership_->forget(verdictIfindex(vip), vip.prefix.addr);
             } catch (const std::exception& e) {
                 spdlog::warn("({}) ownership map for {}: {}", cfg_->name, vip.prefix.addr.str(),
                              e.what());
@@ -205,10 +205,19 @@ void InstanceRuntime::sendAdvert(uint8_t priority) {
     }
 }
 
+// Where a VIP is configured: its dev, else the instance's VMAC (use_vmac), else the
+// instance interface.
 int InstanceRuntime::vipIfindex(const config::VirtualAddress& v) {
-    if (v.dev.empty() || v.dev == cfg_->interface || !addresses_) return ifindex_;
+    if (v.dev.empty() || v.dev == cfg_->interface || !addresses_)
+        return vmac_ifindex_ ? vmac_ifindex_ : ifindex_;
     int idx = addresses_->ifindexOf(v.dev);
     return idx ? idx : ifindex_;
+}
+
+// Where XDP sees traffic for a VIP: a VMAC's frames arrive on its base interface first.
+int InstanceRuntime::verdictIfindex(const config::VirtualAddress& v) {
+    int idx = vipIfindex(v);
+    return idx == vmac_ifindex_ ? ifindex_ : idx;
 }
 
 void InstanceRuntime::addVips() {

@@ -86,6 +86,10 @@ public:
         ownership_ = ownership;
     }
     dataplane::InstanceId id() const { return {ifindex_, family_, cfg_->vrid}; }
+    // use_vmac: VIPs and announcements go on the VMAC; adverts are still received on the
+    // base interface, where XDP runs. Set before bind().
+    void setVmac(int ifindex) { vmac_ifindex_ = ifindex; }
+    int vmacIfindex() const { return vmac_ifindex_; }
     // Accept mode (RFC 5798 section 6.1): `accept`, else off under vrrp_strict/strict_mode.
     bool acceptMode() const;
     // Removes this instance's entries from the ownership map (it is going away).
@@ -100,6 +104,7 @@ private:
     void announceAll();
     void announceDue(vrrp::TimePoint now);
     int vipIfindex(const config::VirtualAddress& v);
+    int verdictIfindex(const config::VirtualAddress& v);
     void setVerdicts(VipVerdict v);
 
     const config::Config* config_;
@@ -107,6 +112,7 @@ private:
     Family family_;
     int version_;
     int ifindex_ = 0;
+    int vmac_ifindex_ = 0;
     IpAddr primary_;
     std::vector<IpAddr> advert_addrs_;   // VIPs listed in adverts (virtual_ipaddress)
     std::vector<IpAddr> destinations_;   // multicast group or unicast peers

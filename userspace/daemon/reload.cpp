@@ -88,6 +88,7 @@ nlohmann::json Daemon::reload() {
             rt->forgetOwnership();
             dataplane_->removeInstance(rt->id());
         }
+        releaseVmac(name);
         (fresh ? restarted : removed).push_back(name);
         spdlog::info("({}) {} by reload", name, fresh ? "restarting" : "removed");
     }
