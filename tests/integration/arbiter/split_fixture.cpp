@@ -153,7 +153,7 @@ std::string SplitLab::lanMac(const std::string& n) {
 
 void SplitLab::cutVrrp() {
     vhub_->runOk({"nft", "add", "table", "bridge", "xvsplit"});
-    vhub_->runOk({"nft", "add", "chain", "bridge", "xvsplit", "fwd",
+    vhub_->runOk({"nft", "add", "chain", "bridge", "xvsplit", "cut",
                   "{ type filter hook forward priority 0 ; policy drop ; }"});
 }
 
