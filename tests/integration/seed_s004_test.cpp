@@ -1,0 +1,87 @@
+// Seed s004 node1: vrrp_strict, sync group VG1 {VI_1, VI_2} with group notify scripts,
+// one track script per instance (weight -20, fall 2, rise 1). node2 is the same text one
+// step lower in priority. The group moves as one: VI_1's check failing moves both VIPs.
+#include <csignal>
+
+#include "seed_fixture.hpp"
+
+namespace xvrrp::itest {
+namespace {
+
+class SeedS004 : public SeedFixture {
+  protected:
+    SeedS004() : SeedFixture("s004") {}
+
+    std::string config(const std::string& node) const {
+        const std::string b = "/usr/local/bin/";
+        Subs subs = {{"192.168.1.100/24", "10.77.0.100/24"},
+                     {"192.168.1.200/24", "10.77.0.200/24"},
+                     {b + "check_service_1.sh", check(node, "svc1")},
+                     {b + "check_service_2.sh", check(node, "svc2")},
+                     {b + "notify_master.sh", notify(node, "group", "master")},
+                     {b + "notify_backup.sh", notify(node, "group", "backup")},
+                     {b + "notify_fault.sh", notify(node, "group", "fault")}};
+        if (node != "n1")
+            subs.insert(subs.begin(), {{"state MASTER", "state BACKUP"},
+                                       {"priority 90", "priority 80"},
+                                       {"priority 100", "priority 90"}});
+        return rewrite(seed("s004-node1-dual-master-strict.conf"), subs);
+    }
+
+    // Both instances of `node` in `st`.
+    bool waitGroup(const XvrrpdNode& n, const std::string& st, Clock::duration t) const {
+        return waitUntil([&] { return stateOf(n, "VI_1") == st && stateOf(n, "VI_2") == st; }, t, Ms(50));
+    }
+    std::string states(const XvrrpdNode& n) const {
+        return n.name() + " VI_1=" + stateOf(n, "VI_1") + " VI_2=" + stateOf(n, "VI_2");
+    }
+    bool waitBoth(const std::string& who, Clock::duration t) const {
+        return waitUntil([&] { return holder(vip1_) == who && holder(vip2_) == who; }, t, Ms(50));
+    }
+
+    const IpAddr vip1_ = *IpAddr::parse("10.77.0.100");
+    const IpAddr vip2_ = *IpAddr::parse("10.77.0.200");
+};
+
+TEST_F(SeedS004, SyncGroupMovesBothVipsOnACheckFailureAndOnDeath) {
+    const auto t = std::chrono::seconds(12);
+    const std::string g1 = notifyLog("n1", "group"), g2 = notifyLog("n2", "group");
+    n1_->start(config("n1"));
+    n2_->start(config("n2"));
+    ASSERT_TRUE(waitGroup(*n1_, "MASTER", t)) << states(*n1_);
+    ASSERT_TRUE(waitGroup(*n2_, "BACKUP", t)) << states(*n2_);
+    EXPECT_TRUE(waitBoth("n1", t)) << holder(vip1_) << " " << holder(vip2_);
+
+    // VI_1's check fails on node1 (100 - 20 = 80 < 90): node2 preempts VI_1 and the group
+    // takes VI_2 along, though node1's VI_2 alone would have stayed master (90 > 80).
+    setFlag("n1", "svc1", true);
+    ASSERT_TRUE(waitGroup(*n2_, "MASTER", t)) << states(*n2_);
+    ASSERT_TRUE(waitGroup(*n1_, "BACKUP", t)) << states(*n1_);
+    EXPECT_EQ(effective(*n1_, "VI_1"), 80);
+    EXPECT_EQ(effective(*n1_, "VI_2"), 90);
+    EXPECT_TRUE(waitBoth("n2", t)) << holder(vip1_) << " " << holder(vip2_);
+
+    // Recovers (rise 1): strict mode preempts, both come back.
+    setFlag("n1", "svc1", false);
+    ASSERT_TRUE(waitGroup(*n1_, "MASTER", t)) << states(*n1_);
+    ASSERT_TRUE(waitGroup(*n2_, "BACKUP", t)) << states(*n2_);
+    EXPECT_TRUE(waitBoth("n1", t)) << holder(vip1_) << " " << holder(vip2_);
+
+    // node1 dies: node2 takes both; node1 restarted takes both back.
+    n1_->signal(SIGKILL);
+    ASSERT_TRUE(n1_->waitExit(t).has_value());
+    ASSERT_TRUE(waitGroup(*n2_, "MASTER", t)) << states(*n2_);
+    EXPECT_TRUE(lab::hasAddress(n2_->ns(), "eth0", vip1_) && lab::hasAddress(n2_->ns(), "eth0", vip2_));
+    n1_->start(config("n1"));
+    ASSERT_TRUE(waitGroup(*n1_, "MASTER", t)) << states(*n1_);
+    ASSERT_TRUE(waitGroup(*n2_, "BACKUP", t)) << states(*n2_);
+    EXPECT_TRUE(waitBoth("n1", t)) << holder(vip1_) << " " << holder(vip2_);
+
+    // Group notifies, one per group transition (the killed run's log continues).
+    EXPECT_TRUE(waitLog(g1, {"backup", "master", "backup", "master", "backup", "master"}))
+        << joined(logLines(g1));
+    EXPECT_TRUE(waitLog(g2, {"backup", "master", "backup", "master", "backup"})) << joined(logLines(g2));
+}
+
+}  // namespace
+}  // namespace xvrrp::itest
