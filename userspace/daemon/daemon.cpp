@@ -253,6 +253,15 @@ void Daemon::startInstance(InstanceRuntime& rt, vrrp::TimePoint t) {
     if (!link || !link->running()) applyLinkState(rt, false, rt.cfg().interface, t);
 }
 
+void Daemon::attachXdp(const net::LinkInfo& link) {
+    if (attached_.count(link.ifindex)) return;
+    // Tunnels (WireGuard, GRE, tun) hand XDP the IP header; Ethernet and loopback do not.
+    bool no_eth = link.arptype != ARPHRD_ETHER && link.arptype != ARPHRD_LOOPBACK;
+    dataplane_->attach(link.ifindex, link.name, no_eth);
+    attached_[link.ifindex] = link.name;
+    spdlog::info("XDP on {} ({})", link.name, dataplane_->attachModeOf(link.ifindex));
+}
+
 // Resolves the interface and source address, opens the send socket and attaches XDP.
 // An instance whose interface is missing or has no usable address waits in Init and is
 // retried on link events (keepalived puts such instances in FAULT; we say why in status).
@@ -270,14 +279,14 @@ void Daemon::bindInstance(InstanceRuntime& rt) {
                      c.interface, rt.family() == Family::V4 ? "IPv4" : "IPv6 link-local");
         return;
     }
-    if (!attached_.count(link->ifindex)) {
-        // Tunnels (WireGuard, GRE, tun) hand XDP the IP header; Ethernet and loopback do not.
-        bool no_eth = link->arptype != ARPHRD_ETHER && link->arptype != ARPHRD_LOOPBACK;
-        dataplane_->attach(link->ifindex, link->name, no_eth);
-        attached_[link->ifindex] = link->name;
-        spdlog::info("XDP receive path on {} ({})", link->name,
-                     dataplane_->attachModeOf(link->ifindex));
-    }
+    attachXdp(*link);
+    // A VIP on another interface (`dev`) is enforced there too: the kernel must drop its
+    // traffic on a fenced or hung node whatever interface it arrives on.
+    for (const auto* list : {&c.vips, &c.vips_excluded})
+        for (const auto& v : *list) {
+            if (v.dev.empty() || v.dev == c.interface) continue;
+            if (auto other = netlink_->linkByName(v.dev)) attachXdp(*other);
+        }
     if (c.promote_secondaries && !promote_saved_.count(link->name)) {
         try {
             promote_saved_[link->name] = net::setPromoteSecondaries(link->name, true);
@@ -410,11 +419,15 @@ void Daemon::onTimer() {
         }
         housekeeping_due_ = t + std::chrono::milliseconds(500);
     }
+    // Adverts and master-down timers of every instance first, then announcements: a burst
+    // of GARPs (hundreds of VIPs) must not delay anyone's advert past a peer's timer.
     for (auto& rt : instances_) {
         if (!rt->bound()) continue;
         refreshFromKernel(*rt, t);
-        rt->tick(t);
+        rt->tickTimers(t);
     }
+    for (auto& rt : instances_)
+        if (rt->bound()) rt->announceDue(t);
 }
 
 // The quiet fast path absorbed adverts in XDP: before a master-down timer fires, read when

@@ -70,6 +70,7 @@ private:
     void propagateGroup(const InstanceRuntime& from, const vrrp::StateChanged& sc);
     InstanceRuntime* findRuntime(const std::string& name);
     void configureKernel(InstanceRuntime& rt);
+    void attachXdp(const net::LinkInfo& link);
     void releaseVmac(const std::string& instance);
     void checkFences(vrrp::TimePoint t);
     void refreshFromKernel(InstanceRuntime& rt, vrrp::TimePoint t);

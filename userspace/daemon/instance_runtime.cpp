@@ -124,6 +124,11 @@ void InstanceRuntime::setFault(const std::string& source, bool active, const std
 }
 
 void InstanceRuntime::tick(TimePoint now) {
+    tickTimers(now);
+    announceDue(now);
+}
+
+void InstanceRuntime::tickTimers(TimePoint now) {
     // Coalescing: a master's advert due within a quarter interval (at most 5 ms) goes now,
     // and its schedule continues from now. Masters sharing an interval fall into step, so
     // hundreds of VRIDs cost one wakeup per interval instead of one each. Sending early is
@@ -134,7 +139,6 @@ void InstanceRuntime::tick(TimePoint now) {
         if (*sm_.advert_due - now <= window) sm_.advert_due = now;
     }
     if (auto due = sm_.nextDeadline(); due && *due <= now) handle(vrrp::TimerFired{}, now);
-    announceDue(now);
 }
 
 // One round of GARP/NA per due entry: garp_master_repeat rounds may share a moment.
@@ -308,7 +312,8 @@ void InstanceRuntime::scheduleAnnouncements(TimePoint now) {
             announce_at_.push_back(start + spacing * k);
     }
     std::sort(announce_at_.begin(), announce_at_.end());
-    announceDue(now);
+    // Sent by the next announceDue(): the daemon runs every instance's protocol timers
+    // first, so a burst of announcements never delays another instance's advert.
 }
 
 void InstanceRuntime::announceAll() {

@@ -61,7 +61,11 @@ public:
     }
 
     // Fires everything due at `now`: state machine deadlines and pending announcements.
-    void tick(vrrp::TimePoint now);
+    void tick(vrrp::TimePoint now);  // tickTimers then announceDue
+    // Protocol deadlines only (adverts, master down).
+    void tickTimers(vrrp::TimePoint now);
+    // GARP/NA rounds that are due.
+    void announceDue(vrrp::TimePoint now);
     // Earliest moment tick() has work.
     std::optional<vrrp::TimePoint> nextDeadline() const;
 
@@ -102,7 +106,6 @@ private:
     void removeVips();
     void scheduleAnnouncements(vrrp::TimePoint now);
     void announceAll();
-    void announceDue(vrrp::TimePoint now);
     int vipIfindex(const config::VirtualAddress& v);
     int verdictIfindex(const config::VirtualAddress& v);
     void setVerdicts(VipVerdict v);

@@ -131,7 +131,13 @@ nlohmann::json Daemon::reload() {
 void Daemon::detachUnused() {
     std::set<int> used;
     for (const auto& rt : instances_)
-        if (rt->bound()) used.insert(rt->ifindex());
+        if (rt->bound()) {
+            used.insert(rt->ifindex());
+            for (const auto* list : {&rt->cfg().vips, &rt->cfg().vips_excluded})
+                for (const auto& v : *list)
+                    if (!v.dev.empty())
+                        if (auto l = netlink_->linkByName(v.dev)) used.insert(l->ifindex);
+        }
     for (auto it = attached_.begin(); it != attached_.end();) {
         if (used.count(it->first)) {
             ++it;
