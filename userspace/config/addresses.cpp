@@ -44,6 +44,37 @@ IpAddr maskHost(const IpAddr& a, unsigned len, bool set) {
     return IpAddr::fromBytes(a.family(), b);
 }
 
+// The option words that addresses and routes share. Each reads the value after w[i],
+// stores it and returns false when the line is in error (missing or bad value).
+bool readDev(const std::vector<Token>& w, size_t& i, Context& ctx, std::string& dev) {
+    const Token* v = valueAfter(w, i, ctx, "an interface name");
+    if (!v) return false;
+    dev = v->text;
+    return true;
+}
+
+// An invalid scope is still stored (as before) but fails the line.
+bool readScope(const std::vector<Token>& w, size_t& i, Context& ctx, std::string& scope) {
+    const Token* v = valueAfter(w, i, ctx, "a scope");
+    if (!v) return false;
+    scope = v->text;
+    if (!validScope(v->text)) {
+        ctx.diags.error(v->where, "scope must be global|site|link|host|nowhere or 0..255, got '" + v->text + "'");
+        return false;
+    }
+    return true;
+}
+
+// "KEY VALUE" kept verbatim in extra, not acted on.
+bool readExtraValue(const std::vector<Token>& w, size_t& i, Context& ctx, std::vector<std::string>& extra) {
+    const std::string& k = w[i].text;
+    const Token* v = valueAfter(w, i, ctx, "a value");
+    if (!v) return false;
+    extra.push_back(k);
+    extra.push_back(v->text);
+    return true;
+}
+
 }  // namespace
 
 std::optional<VirtualAddress> parseVirtualAddress(const Node& line, Context& ctx) {
@@ -77,17 +108,9 @@ std::optional<VirtualAddress> parseVirtualAddress(const Node& line, Context& ctx
                 ok = false;
             }
         } else if (k == "dev") {
-            const Token* v = valueAfter(w, i, ctx, "an interface name");
-            if (!v) { ok = false; break; }
-            va.dev = v->text;
+            ok = readDev(w, i, ctx, va.dev);
         } else if (k == "scope") {
-            const Token* v = valueAfter(w, i, ctx, "a scope");
-            if (!v) { ok = false; break; }
-            if (!validScope(v->text)) {
-                ctx.diags.error(v->where, "scope must be global|site|link|host|nowhere or 0..255, got '" + v->text + "'");
-                ok = false;
-            }
-            va.scope = v->text;
+            ok = readScope(w, i, ctx, va.scope);
         } else if (k == "label") {
             const Token* v = valueAfter(w, i, ctx, "a label");
             if (!v) { ok = false; break; }
@@ -118,10 +141,7 @@ std::optional<VirtualAddress> parseVirtualAddress(const Node& line, Context& ctx
         } else if (k == "mngtmpaddr" || k == "use_vmac") {
             va.extra.push_back(k);
         } else if (k == "preferred_lft" || k == "track_group") {
-            const Token* v = valueAfter(w, i, ctx, "a value");
-            if (!v) { ok = false; break; }
-            va.extra.push_back(k);
-            va.extra.push_back(v->text);
+            ok = readExtraValue(w, i, ctx, va.extra);
         } else {
             ctx.diags.warning(w[i].where, "unknown option '" + k + "' for address " + w[0].text + "; kept, not acted on");
             va.extra.push_back(k);
@@ -206,17 +226,9 @@ std::optional<Route> parseRoute(const Node& line, Context& ctx) {
             if (!v) { ok = false; break; }
             setTo(*v);
         } else if (k == "dev" || k == "oif") {
-            const Token* v = valueAfter(w, i, ctx, "an interface name");
-            if (!v) { ok = false; break; }
-            r.dev = v->text;
+            ok = readDev(w, i, ctx, r.dev);
         } else if (k == "scope") {
-            const Token* v = valueAfter(w, i, ctx, "a scope");
-            if (!v) { ok = false; break; }
-            if (!validScope(v->text)) {
-                ctx.diags.error(v->where, "scope must be global|site|link|host|nowhere or 0..255, got '" + v->text + "'");
-                ok = false;
-            }
-            r.scope = v->text;
+            ok = readScope(w, i, ctx, r.scope);
         } else if (k == "table") {
             const Token* v = valueAfter(w, i, ctx, "a table id");
             if (!v) { ok = false; break; }
@@ -261,10 +273,7 @@ std::optional<Route> parseRoute(const Node& line, Context& ctx) {
             // Multipath and encapsulation: kept verbatim to the end of the line.
             for (; i < w.size(); ++i) r.extra.push_back(w[i].text);
         } else if (routeValueOption(k)) {
-            const Token* v = valueAfter(w, i, ctx, "a value");
-            if (!v) { ok = false; break; }
-            r.extra.push_back(k);
-            r.extra.push_back(v->text);
+            ok = readExtraValue(w, i, ctx, r.extra);
         } else if (!haveTo && (k == "default" || IpPrefix::parse(k))) {
             setTo(w[i]);
         } else {
