@@ -9,8 +9,6 @@
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <poll.h>
-#include <signal.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,12 +19,16 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "loop_util.hpp"
+
 namespace {
+
+using xvrrp::bench::clockNs;
+using xvrrp::bench::die;
 
 constexpr uint8_t kProtoVrrp = 112;  // RFC 5798 section 5.1.1.4 / 5.1.2.4
 constexpr size_t kMaxSources = 16;
@@ -56,17 +58,6 @@ struct Source {
                  "object\n",
                  msg);
     std::exit(2);
-}
-
-[[noreturn]] void die(const std::string& what) {
-    std::fprintf(stderr, "xvrrp-advert-watch: %s: %s\n", what.c_str(), std::strerror(errno));
-    std::exit(1);
-}
-
-int64_t clockNs(clockid_t c) {
-    timespec ts;
-    clock_gettime(c, &ts);
-    return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
 
 Options parse(int argc, char** argv) {
@@ -189,6 +180,7 @@ std::string report(const Options& o, const std::vector<Source>& sources,
 }  // namespace
 
 int main(int argc, char** argv) {
+    xvrrp::bench::setProgramName("xvrrp-advert-watch");
     const Options o = parse(argc, argv);
     const unsigned ifindex = if_nametoindex(o.ifname.c_str());
     if (ifindex == 0) die("if_nametoindex(" + o.ifname + ")");
@@ -207,12 +199,7 @@ int main(int argc, char** argv) {
     if (bind(fd, reinterpret_cast<sockaddr*>(&sll), sizeof sll) != 0)
         die("bind(AF_PACKET, " + o.ifname + ")");
 
-    sigset_t mask;
-    sigemptyset(&mask);
-    for (int s : {SIGINT, SIGTERM, SIGUSR1}) sigaddset(&mask, s);
-    if (sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) die("sigprocmask");
-    int sigFd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-    if (sigFd < 0) die("signalfd");
+    const int sigFd = xvrrp::bench::openSignalFd();
 
     std::vector<Source> sources;
     std::optional<int64_t> markNs;
@@ -232,14 +219,9 @@ int main(int argc, char** argv) {
             die("poll");
         }
         if (fds[1].revents & POLLIN) {
-            signalfd_siginfo si;
-            while (read(sigFd, &si, sizeof si) == sizeof si) {
-                if (si.ssi_signo == SIGUSR1) {
-                    if (!markNs) markNs = clockNs(CLOCK_MONOTONIC);
-                } else {
-                    done = true;
-                }
-            }
+            const auto sig = xvrrp::bench::readSignals(sigFd);
+            if (sig.mark && !markNs) markNs = clockNs(CLOCK_MONOTONIC);
+            if (sig.stop) done = true;
         }
         if (!(fds[0].revents & POLLIN)) continue;
         for (;;) {
@@ -303,12 +285,6 @@ int main(int argc, char** argv) {
         die("getsockopt(PACKET_STATISTICS)");
     const std::string json = report(o, sources, markNs, startNs, clockNs(CLOCK_MONOTONIC),
                                     total, dropped, maxLagNs, kernelStamps, st.tp_drops);
-    if (o.out.empty()) {
-        std::printf("%s\n", json.c_str());
-    } else {
-        std::ofstream f(o.out);
-        f << json << "\n";
-        if (!f) die("write(" + o.out + ")");
-    }
+    xvrrp::bench::writeReport(json, o.out);
     return 0;
 }

@@ -8,8 +8,6 @@
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -27,7 +25,13 @@
 #include <string>
 #include <vector>
 
+#include "loop_util.hpp"
+
 namespace {
+
+using xvrrp::bench::die;
+
+int64_t nowNs() { return xvrrp::bench::clockNs(CLOCK_MONOTONIC); }
 
 constexpr uint64_t kMagic = 0x7876727270726f62ULL;  // "xvrrprob"
 constexpr int64_t kMaxDurationS = 3600;
@@ -54,17 +58,6 @@ struct Probe {
                  "  --until-reply: exit 0 at the first reply, 1 if none within --duration-s\n",
                  msg);
     std::exit(2);
-}
-
-[[noreturn]] void die(const std::string& what) {
-    std::fprintf(stderr, "xvrrp-probe: %s: %s\n", what.c_str(), std::strerror(errno));
-    std::exit(1);
-}
-
-int64_t nowNs() {
-    timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
 
 Options parse(int argc, char** argv) {
@@ -182,6 +175,7 @@ std::string report(const Options& o, const std::vector<Probe>& probes,
 }  // namespace
 
 int main(int argc, char** argv) {
+    xvrrp::bench::setProgramName("xvrrp-probe");
     const Options o = parse(argc, argv);
     in6_addr a6{};
     in_addr a4{};
@@ -220,12 +214,7 @@ int main(int argc, char** argv) {
         dstLen = sizeof *d;
     }
 
-    sigset_t mask;
-    sigemptyset(&mask);
-    for (int s : {SIGINT, SIGTERM, SIGUSR1}) sigaddset(&mask, s);
-    if (sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) die("sigprocmask");
-    int sigFd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-    if (sigFd < 0) die("signalfd");
+    const int sigFd = xvrrp::bench::openSignalFd();
     int timerFd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     if (timerFd < 0) die("timerfd_create");
     itimerspec its{};
@@ -257,14 +246,9 @@ int main(int argc, char** argv) {
         const int64_t now = nowNs();
         if (now >= stopNs || probes.size() >= maxCount) break;
         if (fds[2].revents & POLLIN) {
-            signalfd_siginfo si;
-            while (read(sigFd, &si, sizeof si) == sizeof si) {
-                if (si.ssi_signo == SIGUSR1) {
-                    if (!markNs) markNs = now;
-                } else {
-                    done = true;
-                }
-            }
+            const auto sig = xvrrp::bench::readSignals(sigFd);
+            if (sig.mark && !markNs) markNs = now;
+            if (sig.stop) done = true;
         }
         if (fds[0].revents & POLLIN) {
             uint64_t ticks;
@@ -330,12 +314,6 @@ int main(int argc, char** argv) {
     }
     if (o.untilReply) return replies.empty() ? 1 : 0;
     const std::string json = report(o, probes, replies, startNs, nowNs(), markNs, sendErrors);
-    if (o.out.empty()) {
-        std::printf("%s\n", json.c_str());
-    } else {
-        std::ofstream f(o.out);
-        f << json << "\n";
-        if (!f) die("write(" + o.out + ")");
-    }
+    xvrrp::bench::writeReport(json, o.out);
     return 0;
 }
