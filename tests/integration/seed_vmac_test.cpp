@@ -1,6 +1,6 @@
 // Seed s004-vmac (node2): use_vmac + vmac_xmit_base, nopreempt, track_interface eth0 and
 // eth1 at weight 10 each (up adds 10), a notify script. node1 is the same text at
-// priority 100. eth1 is a dummy interface the test adds to each node.
+// priority 100. eth1 is a veth the test adds to each node (no dummy module here).
 #include "seed_fixture.hpp"
 
 namespace xvrrp::itest {
@@ -14,14 +14,15 @@ class SeedVmac : public SeedFixture {
         SeedFixture::SetUp();
         if (IsSkipped() || HasFatalFailure()) return;
         for (const char* n : {"n1", "n2"}) {
-            lab_->node(n).runOk({"ip", "link", "add", "eth1", "type", "dummy"});
+            lab_->node(n).runOk({"ip", "link", "add", "eth1", "type", "veth", "peer", "name", "eth1p"});
+            lab_->node(n).runOk({"ip", "link", "set", "eth1p", "up"});
             lab_->node(n).runOk({"ip", "link", "set", "eth1", "up"});
         }
     }
 
     std::string config(const std::string& node) const {
         Subs subs = {{"192.168.1.100/24", "10.77.0.100/24"},
-                     {"/usr/local/bin/notify_service.sh", notify(node, "notify", "")}};
+                     {"/usr/local/bin/notify_service.sh", "\"" + notify(node, "notify", "") + "\""}};
         if (node == "n1") subs.push_back({"priority 90", "priority 100"});
         return rewrite(seed("s004-vmac-track-interface.conf"), subs);
     }
