@@ -59,14 +59,16 @@ bool readScope(const std::vector<Token>& w, size_t& i, Context& ctx, std::string
     if (!v) return false;
     scope = v->text;
     if (!validScope(v->text)) {
-        ctx.diags.error(v->where, "scope must be global|site|link|host|nowhere or 0..255, got '" + v->text + "'");
+        ctx.diags.error(v->where, "scope must be global|site|link|host|nowhere or 0..255, got '" +
+                                      v->text + "'");
         return false;
     }
     return true;
 }
 
 // "KEY VALUE" kept verbatim in extra, not acted on.
-bool readExtraValue(const std::vector<Token>& w, size_t& i, Context& ctx, std::vector<std::string>& extra) {
+bool readExtraValue(const std::vector<Token>& w, size_t& i, Context& ctx,
+                    std::vector<std::string>& extra) {
     const std::string& k = w[i].text;
     const Token* v = valueAfter(w, i, ctx, "a value");
     if (!v) return false;
