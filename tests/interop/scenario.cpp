@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <fstream>
 #include <iostream>
@@ -300,6 +301,35 @@ void runWrongPasswordControl(const Scenario& s) {
     if (auto st = p.xv->status())
         std::cout << "[interop] control: xvrrpd last_reject "
                   << (*st)["instances"][0].value("last_reject", "") << "\n";
+}
+
+namespace {
+
+// One fixture for every registered scenario test; the body says which run it is.
+class ScenarioTest : public ::testing::Test {
+  public:
+    explicit ScenarioTest(std::function<void()> body) : body_(std::move(body)) {}
+
+  protected:
+    void SetUp() override { requireEnvironment(); }
+    void TestBody() override { body_(); }
+
+  private:
+    std::function<void()> body_;
+};
+
+}  // namespace
+
+bool registerScenarioTests(const Scenario& s, bool wrongPassword, std::source_location where) {
+    auto add = [&](const char* name, std::function<void()> body) {
+        ::testing::RegisterTest("Interop", name, nullptr, nullptr, where.file_name(),
+                                static_cast<int>(where.line()),
+                                [body]() -> ScenarioTest* { return new ScenarioTest(body); });
+    };
+    add("XvrrpdMasterKeepalivedBackup", [s] { runScenario(s, Kind::Xvrrpd); });
+    add("KeepalivedMasterXvrrpdBackup", [s] { runScenario(s, Kind::Keepalived); });
+    if (wrongPassword) add("WrongPasswordIsDetected", [s] { runWrongPasswordControl(s); });
+    return true;
 }
 
 }  // namespace xvrrp::interop

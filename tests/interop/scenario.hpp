@@ -1,6 +1,8 @@
 #pragma once
 // The interop script every scenario runs, once with xvrrpd as the higher
 // priority node and once with keepalived there. Uses gtest assertions.
+#include <source_location>
+
 #include "interop/harness.hpp"
 
 namespace xvrrp::interop {
@@ -22,5 +24,13 @@ void runWrongPasswordControl(const Scenario& s);
 
 // Fails the test when the machine lacks something the suite needs.
 void requireEnvironment();
+
+// Registers Interop.XvrrpdMasterKeepalivedBackup and Interop.KeepalivedMasterXvrrpdBackup
+// for S (runScenario with each daemon as master), and with wrongPassword also
+// Interop.WrongPasswordIsDetected (runWrongPasswordControl); each test first runs
+// requireEnvironment(). Call from a namespace-scope initializer, before gtest_main
+// runs: `[[maybe_unused]] const bool kRegistered = registerScenarioTests(kScenario);`.
+bool registerScenarioTests(const Scenario& s, bool wrongPassword = false,
+                           std::source_location where = std::source_location::current());
 
 }  // namespace xvrrp::interop

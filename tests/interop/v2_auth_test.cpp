@@ -1,6 +1,4 @@
 // Interop with Debian's keepalived 2.2.7: VRRPv2, auth_type PASS, advert_int 1.
-#include <gtest/gtest.h>
-
 #include "interop/scenario.hpp"
 
 namespace xvrrp::interop {
@@ -15,16 +13,7 @@ const Scenario kScenario{.name = "v2_auth",
                          .unicast = false,
                          .vrid = 21};
 
-class Interop : public ::testing::Test {
-  protected:
-    void SetUp() override { requireEnvironment(); }
-};
-
-TEST_F(Interop, XvrrpdMasterKeepalivedBackup) { runScenario(kScenario, Kind::Xvrrpd); }
-
-TEST_F(Interop, KeepalivedMasterXvrrpdBackup) { runScenario(kScenario, Kind::Keepalived); }
-
-TEST_F(Interop, WrongPasswordIsDetected) { runWrongPasswordControl(kScenario); }
+[[maybe_unused]] const bool kRegistered = registerScenarioTests(kScenario, /*wrongPassword=*/true);
 
 }  // namespace
 }  // namespace xvrrp::interop

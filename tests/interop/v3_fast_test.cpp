@@ -1,6 +1,4 @@
 // Interop with Debian's keepalived 2.2.7: VRRPv3 IPv4 multicast at advert_int 0.01.
-#include <gtest/gtest.h>
-
 #include "interop/scenario.hpp"
 
 namespace xvrrp::interop {
@@ -15,14 +13,7 @@ const Scenario kScenario{.name = "v3_fast",
                          .unicast = false,
                          .vrid = 31};
 
-class Interop : public ::testing::Test {
-  protected:
-    void SetUp() override { requireEnvironment(); }
-};
-
-TEST_F(Interop, XvrrpdMasterKeepalivedBackup) { runScenario(kScenario, Kind::Xvrrpd); }
-
-TEST_F(Interop, KeepalivedMasterXvrrpdBackup) { runScenario(kScenario, Kind::Keepalived); }
+[[maybe_unused]] const bool kRegistered = registerScenarioTests(kScenario);
 
 }  // namespace
 }  // namespace xvrrp::interop

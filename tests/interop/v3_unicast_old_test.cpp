@@ -1,7 +1,5 @@
 // Interop with Debian's keepalived 2.2.7: VRRPv3 IPv4 unicast with old_unicast_checksum
 // in both configs (pseudo-header destination 224.0.0.18, keepalived <= 1.3.6 style).
-#include <gtest/gtest.h>
-
 #include "interop/scenario.hpp"
 
 namespace xvrrp::interop {
@@ -17,14 +15,7 @@ const Scenario kScenario{.name = "v3_unicast_old",
                          .vrid = 52,
                          .extra = "old_unicast_checksum"};
 
-class Interop : public ::testing::Test {
-  protected:
-    void SetUp() override { requireEnvironment(); }
-};
-
-TEST_F(Interop, XvrrpdMasterKeepalivedBackup) { runScenario(kScenario, Kind::Xvrrpd); }
-
-TEST_F(Interop, KeepalivedMasterXvrrpdBackup) { runScenario(kScenario, Kind::Keepalived); }
+[[maybe_unused]] const bool kRegistered = registerScenarioTests(kScenario);
 
 }  // namespace
 }  // namespace xvrrp::interop
