@@ -20,6 +20,7 @@
 #include <random>
 #include <set>
 
+#include "arbiter_steps.hpp"
 #include "pair_fixture.hpp"
 
 namespace xvrrp::itest {
@@ -139,20 +140,7 @@ class ArbiterFullStack : public PairFixture {
     }
 
     std::string rule(const std::string& n) {
-        auto r = lab::runIn(
-            "", {XVRRP_ARBITER_BIN, "-s", dir() + "/" + n + "-arbiter.sock", "status", "--json"},
-            std::chrono::seconds(3));
-        auto s = r.ok() ? nlohmann::json::parse(r.out, nullptr, false) : nlohmann::json();
-        if (!s.is_object() || s["instances"].empty()) return "";
-        return s["instances"][0]["decision"].value("rule", "");
-    }
-
-    void cutVrrp(XvrrpdNode& n) {
-        n.ns().runOk({"nft", "add", "table", "inet", "xvtarb"});
-        n.ns().runOk({"nft", "add", "chain", "inet", "xvtarb", "out",
-                      "{ type filter hook output priority 0 ; }"});
-        n.ns().runOk(
-            {"nft", "add", "rule", "inet", "xvtarb", "out", "ip", "protocol", "vrrp", "drop"});
+        return arbiterRuleAt(dir() + "/" + n + "-arbiter.sock");
     }
 
     int port_ = 0;

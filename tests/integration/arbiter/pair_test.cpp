@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "arbiter_steps.hpp"
 #include "pair_fixture.hpp"
 
 namespace xvrrp::itest {
@@ -58,23 +59,8 @@ class ArbiterPair : public PairFixture {
     std::string arbiterLog(const std::string& n) const {
         return slurp(lab_->logDir() + "/" + n + "-arbiter.log");
     }
-    nlohmann::json arbiterStatus(const std::string& n) {
-        auto r = lab::runIn("", {XVRRP_ARBITER_BIN, "-s", sock(n), "status", "--json"},
-                            std::chrono::seconds(3));
-        return r.ok() ? nlohmann::json::parse(r.out, nullptr, false) : nlohmann::json();
-    }
-    std::string rule(const std::string& n) {
-        auto s = arbiterStatus(n);
-        if (!s.is_object() || s["instances"].empty()) return "";
-        return s["instances"][0]["decision"].value("rule", "");
-    }
-    void cutVrrp(XvrrpdNode& n) {
-        n.ns().runOk({"nft", "add", "table", "inet", "xvtarb"});
-        n.ns().runOk({"nft", "add", "chain", "inet", "xvtarb", "out",
-                      "{ type filter hook output priority 0 ; }"});
-        n.ns().runOk(
-            {"nft", "add", "rule", "inet", "xvtarb", "out", "ip", "protocol", "vrrp", "drop"});
-    }
+    nlohmann::json arbiterStatus(const std::string& n) { return arbiterStatusAt(sock(n)); }
+    std::string rule(const std::string& n) { return arbiterRuleAt(sock(n)); }
     void sshDown(const std::string& n, bool down) {
         const std::string flag = lab_->logDir() + "/" + n + "-ssh-down";
         if (down)
@@ -82,7 +68,6 @@ class ArbiterPair : public PairFixture {
         else
             fs::remove(flag);
     }
-    void healVrrp(XvrrpdNode& n) { n.ns().runOk({"nft", "delete", "table", "inet", "xvtarb"}); }
     std::string dump() {
         return "---- n1 arbiter ----\n" + arbiterLog("n1") + "---- n2 arbiter ----\n" +
                arbiterLog("n2") + "---- n2 status ----\n" +

@@ -1,0 +1,39 @@
+#pragma once
+// Steps integration.arbiter_pair and integration.arbiter_fullstack share: read an
+// arbiter's status over its control socket, and cut/heal VRRP on a node with an
+// nftables egress drop (the client network keeps working). The including target
+// defines XVRRP_ARBITER_BIN.
+#include <chrono>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "lab/netns.hpp"
+#include "xvrrpd_node.hpp"
+
+namespace xvrrp::itest {
+
+// `xvrrp-arbiter -s SOCK status --json`; a null json when it does not answer in 3 s.
+inline nlohmann::json arbiterStatusAt(const std::string& sock) {
+    auto r = lab::runIn("", {XVRRP_ARBITER_BIN, "-s", sock, "status", "--json"},
+                        std::chrono::seconds(3));
+    return r.ok() ? nlohmann::json::parse(r.out, nullptr, false) : nlohmann::json();
+}
+
+// The rule (R1..R5) behind the first instance's decision; "" before there is one.
+inline std::string arbiterRuleAt(const std::string& sock) {
+    auto s = arbiterStatusAt(sock);
+    if (!s.is_object() || s["instances"].empty()) return "";
+    return s["instances"][0]["decision"].value("rule", "");
+}
+
+inline void cutVrrp(XvrrpdNode& n) {
+    n.ns().runOk({"nft", "add", "table", "inet", "xvtarb"});
+    n.ns().runOk({"nft", "add", "chain", "inet", "xvtarb", "out",
+                  "{ type filter hook output priority 0 ; }"});
+    n.ns().runOk({"nft", "add", "rule", "inet", "xvtarb", "out", "ip", "protocol", "vrrp", "drop"});
+}
+
+inline void healVrrp(XvrrpdNode& n) { n.ns().runOk({"nft", "delete", "table", "inet", "xvtarb"}); }
+
+}  // namespace xvrrp::itest
