@@ -3,7 +3,6 @@
 // probe must return the peer's status, and UNKNOWN when sshd is stopped or the host key
 // does not match.
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +10,7 @@
 #include <fstream>
 #include <random>
 
+#include "arbiter/ssh_drive.hpp"
 #include "lab/netns.hpp"
 #include "lab/process.hpp"
 #include "lab/wait.hpp"
@@ -28,25 +28,6 @@ const char* kStatus = R"({"schema":1,"instances":[{"name":"VI_1","state":"MASTER
 std::string slurp(const fs::path& p) {
     std::ifstream in(p);
     return {std::istreambuf_iterator<char>(in), {}};
-}
-
-// Runs the query the way the arbiter's loop does: poll pipes and pidfd until done.
-SshOutcome drive(SshQuery& q) {
-    while (!q.done()) {
-        Child& c = q.child();
-        std::vector<pollfd> fds;
-        for (int fd : {c.outFd(), c.errFd(), c.pidFd()})
-            if (fd >= 0) fds.push_back({fd, POLLIN, 0});
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(q.deadline() -
-                                                                          SteadyClock::now());
-        ::poll(fds.data(), fds.size(), static_cast<int>(std::max<int64_t>(0, left.count()) + 1));
-        q.expire(SteadyClock::now());
-        c.readFrom(c.outFd());
-        c.readFrom(c.errFd());
-        c.reap();
-    }
-    if (q.started()) q.child().readFrom(q.child().outFd());
-    return q.outcome();
 }
 
 class SshProbe : public ::testing::Test {
@@ -138,7 +119,7 @@ class SshProbe : public ::testing::Test {
         SshOutcome out;
         xvrrp::lab::inNetns(node_->path(), [&] {
             SshQuery q(sshArgv(c, c.peers[0]), SteadyClock::now() + total);
-            out = drive(q);
+            out = driveToCompletion(q);
         });
         return out;
     }

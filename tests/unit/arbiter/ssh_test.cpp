@@ -3,7 +3,6 @@
 #include "probes/ssh.hpp"
 
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "arbiter/ssh_drive.hpp"
 #include "round.hpp"
 
 namespace xvrrp::arbiter {
@@ -183,25 +183,7 @@ class FakeSsh : public ::testing::Test {
         ::chmod(p.c_str(), 0755);
         return p.string();
     }
-    // Runs the query's child to completion the way the loop does: poll on pipes and pidfd.
-    SshOutcome drive(SshQuery& q) {
-        while (!q.done()) {
-            Child& c = q.child();
-            std::vector<pollfd> fds;
-            for (int fd : {c.outFd(), c.errFd(), c.pidFd()})
-                if (fd >= 0) fds.push_back({fd, POLLIN, 0});
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(q.deadline() -
-                                                                              SteadyClock::now());
-            ::poll(fds.data(), fds.size(),
-                   static_cast<int>(std::max<int64_t>(0, left.count()) + 1));
-            q.expire(SteadyClock::now());
-            c.readFrom(c.outFd());
-            c.readFrom(c.errFd());
-            c.reap();
-        }
-        if (q.started()) q.child().readFrom(q.child().outFd());
-        return q.outcome();
-    }
+    SshOutcome drive(SshQuery& q) { return driveToCompletion(q); }
     fs::path dir_;
 };
 
