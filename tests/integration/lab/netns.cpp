@@ -18,6 +18,7 @@
 #include <system_error>
 #include <thread>
 
+#include "lab/child.hpp"
 #include "lab/wait.hpp"
 
 namespace xvrrp::lab {
@@ -50,29 +51,14 @@ bool nsInode(const std::string& path, ino_t& ino, dev_t& dev) {
 RunResult runIn(const std::string& netnsPath, const std::vector<std::string>& argv,
                 std::chrono::steady_clock::duration timeout) {
     if (argv.empty()) throw std::invalid_argument("runIn: empty argv");
-    std::vector<char*> cargv;
-    for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-    cargv.push_back(nullptr);
-    int nsFd = -1;
-    if (!netnsPath.empty()) {
-        nsFd = ::open(netnsPath.c_str(), O_RDONLY | O_CLOEXEC);
-        if (nsFd < 0) throw sysError("open(" + netnsPath + ")");
-    }
+    const std::vector<char*> cargv = detail::execArgv(argv);
+    int nsFd = detail::openNetnsFd(netnsPath);
     int outPipe[2], errPipe[2];
     if (::pipe2(outPipe, O_CLOEXEC) != 0) throw sysError("pipe2");
     if (::pipe2(errPipe, O_CLOEXEC) != 0) throw sysError("pipe2");
     pid_t pid = ::fork();
     if (pid < 0) throw sysError("fork for " + argv[0]);
-    if (pid == 0) {
-        ::setpgid(0, 0);
-        if (nsFd >= 0 && ::setns(nsFd, CLONE_NEWNET) != 0) _exit(126);
-        int devNull = ::open("/dev/null", O_RDONLY);
-        if (devNull >= 0) ::dup2(devNull, 0);
-        ::dup2(outPipe[1], 1);
-        ::dup2(errPipe[1], 2);
-        ::execvp(cargv[0], cargv.data());
-        _exit(127);
-    }
+    if (pid == 0) detail::execChild(nsFd, cargv, outPipe[1], errPipe[1]);
     if (nsFd >= 0) ::close(nsFd);
     ::close(outPipe[1]);
     ::close(errPipe[1]);

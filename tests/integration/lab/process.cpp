@@ -13,6 +13,8 @@
 #include <system_error>
 #include <thread>
 
+#include "lab/child.hpp"
+
 namespace xvrrp::lab {
 
 namespace {
@@ -21,19 +23,42 @@ std::system_error sysError(const std::string& what) {
 }
 }  // namespace
 
+namespace detail {
+
+std::vector<char*> execArgv(const std::vector<std::string>& argv) {
+    std::vector<char*> cargv;
+    for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+    cargv.push_back(nullptr);
+    return cargv;
+}
+
+int openNetnsFd(const std::string& netnsPath) {
+    if (netnsPath.empty()) return -1;
+    int nsFd = ::open(netnsPath.c_str(), O_RDONLY | O_CLOEXEC);
+    if (nsFd < 0) throw sysError("open(" + netnsPath + ")");
+    return nsFd;
+}
+
+void execChild(int nsFd, const std::vector<char*>& argv, int outFd, int errFd) {
+    ::setpgid(0, 0);
+    if (nsFd >= 0 && ::setns(nsFd, CLONE_NEWNET) != 0) _exit(126);
+    int devNull = ::open("/dev/null", O_RDONLY);
+    if (devNull >= 0) ::dup2(devNull, 0);
+    ::dup2(outFd, 1);
+    ::dup2(errFd, 2);
+    ::execvp(argv[0], argv.data());
+    _exit(127);
+}
+
+}  // namespace detail
+
 Process Process::spawn(const std::string& netnsPath, const std::vector<std::string>& argv,
                        const std::string& logPath) {
     if (argv.empty()) throw std::invalid_argument("Process::spawn: empty argv");
     // Everything the child needs is prepared before fork: after fork only
     // async-signal-safe calls are allowed in a threaded parent.
-    std::vector<char*> cargv;
-    for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-    cargv.push_back(nullptr);
-    int nsFd = -1;
-    if (!netnsPath.empty()) {
-        nsFd = ::open(netnsPath.c_str(), O_RDONLY | O_CLOEXEC);
-        if (nsFd < 0) throw sysError("open(" + netnsPath + ")");
-    }
+    const std::vector<char*> cargv = detail::execArgv(argv);
+    int nsFd = detail::openNetnsFd(netnsPath);
     int logFd = ::open(logPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (logFd < 0) {
         int saved = errno;
@@ -49,16 +74,7 @@ Process Process::spawn(const std::string& netnsPath, const std::vector<std::stri
         errno = saved;
         throw sysError("fork for " + argv[0]);
     }
-    if (pid == 0) {
-        ::setpgid(0, 0);
-        if (nsFd >= 0 && ::setns(nsFd, CLONE_NEWNET) != 0) _exit(126);
-        int devNull = ::open("/dev/null", O_RDONLY);
-        if (devNull >= 0) ::dup2(devNull, 0);
-        ::dup2(logFd, 1);
-        ::dup2(logFd, 2);
-        ::execvp(cargv[0], cargv.data());
-        _exit(127);
-    }
+    if (pid == 0) detail::execChild(nsFd, cargv, logFd, logFd);
     ::setpgid(pid, pid);  // also from the parent, so a signal sent at once reaches the group
     ::close(logFd);
     if (nsFd >= 0) ::close(nsFd);
