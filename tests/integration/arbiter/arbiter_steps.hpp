@@ -1,9 +1,11 @@
 #pragma once
-// Steps integration.arbiter_pair and integration.arbiter_fullstack share: read an
+// Steps integration.arbiter_pair and integration.arbiter_fullstack share: read a file or an
 // arbiter's status over its control socket, and cut/heal VRRP on a node with an
 // nftables egress drop (the client network keeps working). The including target
 // defines XVRRP_ARBITER_BIN.
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -12,6 +14,12 @@
 #include "xvrrpd_node.hpp"
 
 namespace xvrrp::itest {
+
+// A whole file (logs, keys); "" when it cannot be read.
+inline std::string slurp(const std::string& path) {
+    std::ifstream in(path);
+    return {std::istreambuf_iterator<char>(in), {}};
+}
 
 // `xvrrp-arbiter -s SOCK status --json`; a null json when it does not answer in 3 s.
 inline nlohmann::json arbiterStatusAt(const std::string& sock) {

@@ -28,11 +28,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string slurp(const std::string& p) {
-    std::ifstream in(p);
-    return {std::istreambuf_iterator<char>(in), {}};
-}
-
 // One ARP request for `target` from `ns`'s eth0; the distinct MACs that answered in `window`.
 std::set<std::string> arpOwners(const lab::Netns& ns, const IpAddr& self, const IpAddr& target,
                                 std::chrono::milliseconds window) {

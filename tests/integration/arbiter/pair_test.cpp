@@ -18,11 +18,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string slurp(const std::string& p) {
-    std::ifstream in(p);
-    return {std::istreambuf_iterator<char>(in), {}};
-}
-
 class ArbiterPair : public PairFixture {
   protected:
     ArbiterPair() : PairFixture("arbpair") {}
