@@ -87,6 +87,9 @@ class MixedSync : public ::testing::TestWithParam<Kind> {
     // The seed for node1; node2 one step lower. Paths -> test scripts, 192.168.1.0/24 -> lab.
     std::string config(const std::string& n) const {
         std::string c = scriptsFirst(readText(std::string(XVRRP_SEEDS_DIR) + "/s004-node1-dual-master-strict.conf"));
+        // keepalived ignores weighted track scripts on sync-group members unless the group
+        // allows them; this pair exercises the weights, so both daemons are told to.
+        c = replaceAll(c, "vrrp_sync_group VG1 {", "vrrp_sync_group VG1 {\n    sync_group_tracking_weight");
         if (n != "n1") {
             c = replaceAll(c, "state MASTER", "state BACKUP");
             c = replaceAll(c, "priority 90", "priority 80");

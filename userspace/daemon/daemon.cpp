@@ -240,10 +240,11 @@ void Daemon::setupInstances() {
         wireInstance(*rt);
         instances_.push_back(std::move(rt));
     }
-    for (auto& rt : instances_) {
-        bindInstance(*rt);  // may take a while (BPF load, XDP attach)
-        startInstance(*rt, now());  // so timers start from after it, not before
-    }
+    for (auto& rt : instances_) bindInstance(*rt);  // may take a while (BPF, XDP attach)
+    // Trackers' weights count from the first state on, so the first notify already carries
+    // the effective priority (as keepalived's does).
+    recomputePriorities();
+    for (auto& rt : instances_) startInstance(*rt, now());  // timers start after the bind
 }
 
 void Daemon::startInstance(InstanceRuntime& rt, vrrp::TimePoint t) {
@@ -547,6 +548,9 @@ void Daemon::onLinkEvents() {
         }
         if (le.kind == Kind::AddressAdded || le.kind == Kind::Link) retry_unbound = true;
         if (le.kind != Kind::Link && le.kind != Kind::LinkRemoved) return;
+        // Tracked-interface weights first, so a notify sent on leaving FAULT already carries
+        // the priority the link state gives.
+        recomputePriorities();
         for (auto& rt : instances_)
             if (rt->bound() && rt->ifindex() == le.ifindex)
                 applyLinkState(*rt, le.kind == Kind::Link && le.running, le.name, t);

@@ -26,10 +26,31 @@ std::vector<std::string> trackedNames(const config::Config& cfg, Pick pick) {
     return {names.begin(), names.end()};
 }
 
+bool weightsAllowed(const config::SyncGroup& g) {
+    for (const auto& d : g.other)
+        if (d.keyword == "sync_group_tracking_weight") return true;
+    return false;
+}
+
 }  // namespace
 
 Tracking::Tracking(const config::Config& cfg, std::function<void()> on_change)
     : cfg_(cfg), on_change_(std::move(on_change)) {
+    for (const auto& i : cfg.instances) {
+        const auto* g = groupOf(cfg, i.name);
+        if (!g || weightsAllowed(*g)) continue;
+        for (const auto& r : i.track_scripts) {
+            auto it = cfg.scripts.find(r.name);
+            int w = r.weight.value_or(it != cfg.scripts.end() ? it->second.weight : 0);
+            if (w != 0)
+                spdlog::warn("({}) ignoring tracked script {} with weights due to SYNC group",
+                             i.name, r.name);
+        }
+        for (const auto& r : i.track_interfaces)
+            if (r.weight.value_or(0) != 0)
+                spdlog::warn("({}) ignoring tracked interface {} with weights due to SYNC group",
+                             i.name, r.name);
+    }
     runner_ = std::make_unique<track::ScriptRunner>();
     auto scripts = trackedNames(cfg, [](const auto& x) -> const std::vector<config::TrackRef>& {
         return x.track_scripts;
@@ -136,7 +157,15 @@ track::EffectivePriority Tracking::evaluate(
         }
     };
     add(&inst, nullptr);
-    if (const auto* g = groupOf(cfg_, inst.name)) add(nullptr, g);
+    const auto* group = groupOf(cfg_, inst.name);
+    if (group) {
+        add(nullptr, group);
+        // keepalived: members of a sync group move together, so a weight on one member
+        // would split them; such trackers are ignored (weight 0 ones still fault) unless
+        // the group says sync_group_tracking_weight.
+        if (!weightsAllowed(*group))
+            std::erase_if(in, [](const track::TrackerInput& t) { return t.weight != 0; });
+    }
     return track::effectivePriority(inst.priority, in);
 }
 
