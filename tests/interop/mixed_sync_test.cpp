@@ -162,10 +162,18 @@ TEST_P(MixedSync, BehavesLikeTwoKeepalivedNodes) {
     n2.start();
     ASSERT_TRUE(waitRoles("n1", "BACKUP", t)) << picture();
 
-    // VI_1's check fails on node1 (80 < 90): node2 takes VI_1 and the group brings VI_2.
+    // VI_1's check fails on node1 (80 < 90) while VI_2 still hears node1 (90 > 80): a sync
+    // group goes to MASTER only when every member would (keepalived's
+    // vrrp_sync_can_goto_master), so nothing moves.
     std::ofstream(flag("n1", "svc1")) << "x";
+    EXPECT_TRUE(lab::waitUntil([&] { return holder(vip1_) != "n1" || holder(vip2_) != "n1"; },
+                               std::chrono::seconds(4)) == false)
+        << picture();
+    // Both checks fail on node1 (80 < 90, 70 < 80): node2 takes both.
+    std::ofstream(flag("n1", "svc2")) << "x";
     ASSERT_TRUE(waitRoles("n2", "BACKUP", t)) << picture();
     fs::remove(flag("n1", "svc1"));
+    fs::remove(flag("n1", "svc2"));
     ASSERT_TRUE(waitRoles("n1", "BACKUP", t)) << picture();
 
     // VI_2's check fails on node2 while it is backup: nothing moves.

@@ -308,6 +308,10 @@ void Daemon::onTimer() {
     for (auto& rt : instances_) {
         if (!rt->bound()) continue;
         refreshFromKernel(*rt, t);
+        const auto& m = rt->machine();
+        if (m.state == vrrp::State::Backup && m.master_down_due && *m.master_down_due <= t &&
+            !groupMayGoMaster(*rt, t))
+            continue;
         rt->tickTimers(t);
     }
     for (auto& rt : instances_)
@@ -334,6 +338,7 @@ void Daemon::refreshFromKernel(InstanceRuntime& rt, vrrp::TimePoint t) {
     rx.priority = m.master_priority;
     rx.max_advert_int_cs = m.master_advert_int_cs;
     rt.handle(rx, t);
+    rt.setWantsMaster(false);
 }
 
 // Fences set from outside (xvrrpctl on a hung daemon, xvrrp-arbiter) are seen here.
@@ -347,6 +352,7 @@ void Daemon::checkFences(vrrp::TimePoint t) {
             rt->setFault("fence", fenced, "fenced (xv_fence entry)", t);
         }
     }
+    settleGroupFaults(t);
 }
 
 void Daemon::onRing() {
@@ -412,6 +418,9 @@ void Daemon::onAdvert(const xv_advert& ev) {
     // An advert that re-armed our master-down timer is the steady state: let XDP absorb
     // identical ones from now on. Anything else keeps waking us.
     const auto& m = rt->machine();
+    if (m.state == vrrp::State::Backup && m.master_down_due && m.master_down_due != before &&
+        adv->priority != 0)
+        rt->setWantsMaster(false);  // it hears a master it follows again
     if (m.state == vrrp::State::Backup && adv->priority != 0 && m.master_down_due &&
         m.master_down_due != before && m.master_addr == src)
         dataplane_->expectMaster(rt->id(), ev);
@@ -447,6 +456,7 @@ void Daemon::onLinkEvents() {
         }
     }
     recomputePriorities();
+    settleGroupFaults(t);
     if (retry_unbound) {
         for (auto& rt : instances_) {
             if (rt->bound()) continue;

@@ -7,6 +7,7 @@
 #include "daemon/tracking.hpp"
 #include "dataplane/dataplane.hpp"
 #include "net/netlink.hpp"
+#include "vrrp/timers.hpp"
 
 namespace xvrrp::daemon {
 
@@ -43,6 +44,7 @@ void Daemon::recomputePriorities() {
             rt->handle(vrrp::PriorityChanged{ep.priority}, t);
         }
     }
+    settleGroupFaults(t);
 }
 
 // keepalived runs notify scripts for every state an instance enters; STOP on shutdown.
@@ -74,6 +76,56 @@ void Daemon::releaseVmac(const std::string& instance) {
         spdlog::warn("({}) deleting VMAC {}: {}", instance, it->second.name, e.what());
     }
     vmacs_.erase(it);
+}
+
+const config::SyncGroup* Daemon::groupOf(const std::string& instance) const {
+    for (const auto& g : config_->sync_groups)
+        for (const auto& m : g.members)
+            if (m.second == instance) return &g;
+    return nullptr;
+}
+
+// keepalived's vrrp_sync_can_goto_master: a member whose master-down timer ran out goes to
+// MASTER only if the group already is, or every other member wants to as well (its own
+// timer ran out too). Otherwise it keeps BACKUP and looks again one Master_Down_Interval
+// later, so one member's lost master never splits the group (prefer backup to thrashing).
+bool Daemon::groupMayGoMaster(InstanceRuntime& rt, vrrp::TimePoint t) {
+    const auto* group = groupOf(rt.cfg().name);
+    if (!group) return true;
+    rt.setWantsMaster(true);
+    std::vector<InstanceRuntime*> others;
+    for (const auto& m : group->members)
+        if (auto* o = findRuntime(m.second); o && o != &rt && o->bound()) others.push_back(o);
+    for (auto* o : others)
+        if (o->machine().state == vrrp::State::Master) return true;
+    for (auto* o : others) {
+        if (o->wantsMaster()) continue;
+        const auto& m = rt.machine();
+        spdlog::debug("({}) not becoming master yet: sync group {} member {} still has a master",
+                      rt.cfg().name, group->name, o->cfg().name);
+        rt.deferMasterDown(t + vrrp::masterDownInterval(m.effective_priority,
+                                                        m.master_advert_int_cs, rt.version()));
+        return false;
+    }
+    return true;
+}
+
+// A group held in FAULT by one member is released once no member has a fault of its own;
+// run after any fault source changed (link, fence, trackers), since the last member to
+// recover may itself still be held by the group.
+void Daemon::settleGroupFaults(vrrp::TimePoint t) {
+    for (const auto& g : config_->sync_groups) {
+        std::vector<InstanceRuntime*> members;
+        bool any = false;
+        for (const auto& m : g.members)
+            if (auto* rt = findRuntime(m.second); rt && rt->bound()) {
+                members.push_back(rt);
+                any |= rt->faultedBesides("group");
+            }
+        if (!any)
+            for (auto* rt : members)
+                if (rt->faultActive("group")) rt->setFault("group", false, "", t);
+    }
 }
 
 InstanceRuntime* Daemon::findRuntime(const std::string& name) {

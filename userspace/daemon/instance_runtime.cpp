@@ -176,6 +176,7 @@ void InstanceRuntime::execute(const vrrp::Action& a, TimePoint now) {
                     spdlog::info("({}) Entering {} STATE", cfg_->name, vrrp::stateName(act.to));
                 spdlog::debug("({}) {} -> {}: {}", cfg_->name, vrrp::stateName(act.from),
                               vrrp::stateName(act.to), act.reason);
+                wants_master_ = false;  // a new state settles what the group waited for
                 if (state_hook_) state_hook_(*this, act);
             }
         },

@@ -62,6 +62,12 @@ public:
 
     // Fires everything due at `now`: state machine deadlines and pending announcements.
     void tick(vrrp::TimePoint now);  // tickTimers then announceDue
+    // Sync groups (keepalived's wantstate MASTER): set when this member's master-down timer
+    // ran out, cleared when it hears a master again or changes state.
+    bool wantsMaster() const { return wants_master_; }
+    void setWantsMaster(bool w) { wants_master_ = w; }
+    // keepalived vrrp_sync_can_goto_master said no: wait another Master_Down_Interval.
+    void deferMasterDown(vrrp::TimePoint until) { sm_.master_down_due = until; }
     // Protocol deadlines only (adverts, master down).
     void tickTimers(vrrp::TimePoint now);
     // GARP/NA rounds that are due.
@@ -126,6 +132,7 @@ private:
     vrrp::Instance sm_;
     bool installed_ = false;
     bool old_unicast_checksum_ = false;
+    bool wants_master_ = false;
     std::map<std::string, std::string> faults_;  // source -> reason
     StateHook state_hook_;
     nlohmann::json track_report_;
