@@ -257,6 +257,13 @@ struct Config {
             if (i.name == name) return &i;
         return nullptr;
     }
+    // The vrrp_sync_group an instance belongs to (at most one; the parser checks).
+    const SyncGroup* findSyncGroup(const std::string& instance) const {
+        for (const auto& g : sync_groups)
+            for (const auto& m : g.members)
+                if (m.second == instance) return &g;
+        return nullptr;
+    }
 };
 
 // The VRRP version an instance speaks: its own `version`, else the global default.

@@ -69,7 +69,6 @@ private:
     void wireInstance(InstanceRuntime& rt);
     void propagateGroup(const InstanceRuntime& from, const vrrp::StateChanged& sc);
     InstanceRuntime* findRuntime(const std::string& name);
-    const config::SyncGroup* groupOf(const std::string& instance) const;
     bool groupMayGoMaster(InstanceRuntime& rt, vrrp::TimePoint t);
     void settleGroupFaults(vrrp::TimePoint t);
     void configureKernel(InstanceRuntime& rt);

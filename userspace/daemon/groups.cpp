@@ -78,19 +78,12 @@ void Daemon::releaseVmac(const std::string& instance) {
     vmacs_.erase(it);
 }
 
-const config::SyncGroup* Daemon::groupOf(const std::string& instance) const {
-    for (const auto& g : config_->sync_groups)
-        for (const auto& m : g.members)
-            if (m.second == instance) return &g;
-    return nullptr;
-}
-
 // keepalived's vrrp_sync_can_goto_master: a member whose master-down timer ran out goes to
 // MASTER only if the group already is, or every other member wants to as well (its own
 // timer ran out too). Otherwise it keeps BACKUP and looks again one Master_Down_Interval
 // later, so one member's lost master never splits the group (prefer backup to thrashing).
 bool Daemon::groupMayGoMaster(InstanceRuntime& rt, vrrp::TimePoint t) {
-    const auto* group = groupOf(rt.cfg().name);
+    const auto* group = config_->findSyncGroup(rt.cfg().name);
     if (!group) return true;
     rt.setWantsMaster(true);
     std::vector<InstanceRuntime*> others;
@@ -138,10 +131,7 @@ InstanceRuntime* Daemon::findRuntime(const std::string& name) {
 // takes the others to MASTER, one leaving MASTER for BACKUP takes them to BACKUP, a FAULT in
 // one puts all in FAULT until no member has a fault of its own.
 void Daemon::propagateGroup(const InstanceRuntime& from, const vrrp::StateChanged& sc) {
-    const config::SyncGroup* group = nullptr;
-    for (const auto& g : config_->sync_groups)
-        for (const auto& m : g.members)
-            if (m.second == from.cfg().name) group = &g;
+    const auto* group = config_->findSyncGroup(from.cfg().name);
     if (!group) return;
     propagating_ = true;
     auto t = now();

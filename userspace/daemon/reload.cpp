@@ -19,13 +19,7 @@ namespace {
 // Everything outside the instance block that changes how it runs.
 bool sameSurroundings(const config::Config& a, const config::Config& b, const std::string& name) {
     if (!(a.global == b.global)) return false;
-    auto groupOf = [&](const config::Config& c) -> const config::SyncGroup* {
-        for (const auto& g : c.sync_groups)
-            for (const auto& m : g.members)
-                if (m.second == name) return &g;
-        return nullptr;
-    };
-    auto ga = groupOf(a), gb = groupOf(b);
+    auto ga = a.findSyncGroup(name), gb = b.findSyncGroup(name);
     if ((ga == nullptr) != (gb == nullptr) || (ga && !(*ga == *gb))) return false;
     const auto* ia = a.findInstance(name);
     if (!ia) return false;

@@ -7,12 +7,6 @@
 namespace xvrrp::daemon {
 namespace {
 
-const config::SyncGroup* groupOf(const config::Config& cfg, const std::string& name) {
-    for (const auto& g : cfg.sync_groups)
-        for (const auto& m : g.members)
-            if (m.second == name) return &g;
-    return nullptr;
-}
 
 // Scripts and files some instance (or its sync group) tracks; keepalived runs no others.
 template <class Pick>
@@ -20,7 +14,7 @@ std::vector<std::string> trackedNames(const config::Config& cfg, Pick pick) {
     std::set<std::string> names;
     for (const auto& i : cfg.instances) {
         for (const auto& r : pick(i)) names.insert(r.name);
-        if (const auto* g = groupOf(cfg, i.name))
+        if (const auto* g = cfg.findSyncGroup(i.name))
             for (const auto& r : pick(*g)) names.insert(r.name);
     }
     return {names.begin(), names.end()};
@@ -37,7 +31,7 @@ bool weightsAllowed(const config::SyncGroup& g) {
 Tracking::Tracking(const config::Config& cfg, std::function<void()> on_change)
     : cfg_(cfg), on_change_(std::move(on_change)) {
     for (const auto& i : cfg.instances) {
-        const auto* g = groupOf(cfg, i.name);
+        const auto* g = cfg.findSyncGroup(i.name);
         if (!g || weightsAllowed(*g)) continue;
         for (const auto& r : i.track_scripts) {
             auto it = cfg.scripts.find(r.name);
@@ -157,7 +151,7 @@ track::EffectivePriority Tracking::evaluate(
         }
     };
     add(&inst, nullptr);
-    const auto* group = groupOf(cfg_, inst.name);
+    const auto* group = cfg_.findSyncGroup(inst.name);
     if (group) {
         add(nullptr, group);
         // keepalived: members of a sync group move together, so a weight on one member
