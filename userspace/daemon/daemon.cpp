@@ -163,6 +163,12 @@ void Daemon::bindInstance(InstanceRuntime& rt) {
                      c.interface, rt.family() == Family::V4 ? "IPv4" : "IPv6 link-local");
         return;
     }
+    const auto fault = linkFault(c, *link);
+    if (fault) spdlog::error("({}) {} - disabling", c.name, *fault);
+    // keepalived's send_gratuitous_arp/ndisc_send_unsolicited_na skip IFF_NOARP links too.
+    if (link->noArp())
+        spdlog::info("({}) {} is NOARP: no gratuitous ARP or unsolicited NA on it", c.name,
+                     link->name);
     attachXdp(*link);
     // A VIP on another interface (`dev`) is enforced there too: the kernel must drop its
     // traffic on a fenced or hung node whatever interface it arrives on.
@@ -208,10 +214,11 @@ void Daemon::bindInstance(InstanceRuntime& rt) {
         spdlog::info("({}) VMAC {} on {}", c.name, it->second.name, link->name);
     }
     auto sock = net::VrrpSocket::open(rt.family(), tx_ifindex, tx_name, *src);
-    if (rt.destinations().size() == 1 && rt.destinations()[0].isMulticast())
+    if (!fault && rt.destinations().size() == 1 && rt.destinations()[0].isMulticast())
         sock->joinGroup(rt.destinations()[0]);
     rt.bind(link->ifindex, *src, std::make_unique<SocketTransport>(std::move(sock)));
     configureKernel(rt);
+    if (fault) rt.setFault("config", true, *fault, now());
 }
 
 // What the XDP program checks for this instance before an advert reaches us (mirrors

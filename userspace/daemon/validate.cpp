@@ -40,4 +40,10 @@ vrrp::UnicastChecksum unicastChecksumMode(const config::Instance& c) {
     return *c.old_unicast_checksum ? vrrp::UnicastChecksum::Old : vrrp::UnicastChecksum::Standard;
 }
 
+std::optional<std::string> linkFault(const config::Instance& c, const net::LinkInfo& link) {
+    if (c.unicast_peers.empty() && !link.multicast())
+        return "interface " + link.name + " does not support multicast, specify unicast peers";
+    return std::nullopt;
+}
+
 }  // namespace xvrrp::daemon

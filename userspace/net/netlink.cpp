@@ -71,6 +71,7 @@ bool isMissing(int err) {
 bool LinkInfo::up() const { return flags & IFF_UP; }
 bool LinkInfo::running() const { return flags & IFF_RUNNING; }
 bool LinkInfo::noArp() const { return flags & IFF_NOARP; }
+bool LinkInfo::multicast() const { return flags & IFF_MULTICAST; }
 bool LinkInfo::pointToPoint() const { return flags & IFF_POINTOPOINT; }
 
 uint8_t parseScope(const std::string& text) {

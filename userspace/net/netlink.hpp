@@ -35,6 +35,7 @@ struct LinkInfo {
     bool up() const;
     bool running() const;  // up and carrier (operationally up)
     bool noArp() const;
+    bool multicast() const;  // IFF_MULTICAST (WireGuard and ipip/GRE tunnels lack it)
     bool pointToPoint() const;
     bool hasMac() const { return mac != MacAddr{}; }
 };
