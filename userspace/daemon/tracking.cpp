@@ -69,6 +69,17 @@ Tracking::Tracking(const config::Config& cfg, std::function<void()> on_change)
                 on_change_();
             },
             files);
+    auto procs = trackedNames(cfg, [](const auto& x) -> const std::vector<config::TrackRef>& {
+        return x.track_processes;
+    });
+    if (!procs.empty())
+        processes_ = std::make_unique<track::ProcessTrackers>(
+            cfg,
+            [this](const std::string& name, bool up) {
+                spdlog::info("Quorum {} for tracked process {}", up ? "gained" : "lost", name);
+                on_change_();
+            },
+            procs);
     notifier_ = std::make_unique<notify::Notifier>(*runner_, cfg);
     notifier_->openFifos();
     flushMessages();
@@ -82,6 +93,7 @@ std::vector<int> Tracking::fds() const {
     std::vector<int> out{runner_->fd()};
     if (scripts_) out.push_back(scripts_->fd());
     if (files_) out.push_back(files_->fd());
+    if (processes_) out.push_back(processes_->fd());
     return out;
 }
 
@@ -89,6 +101,7 @@ void Tracking::onReadable(int fd) {
     if (fd == runner_->fd()) runner_->onReadable();
     if (scripts_ && fd == scripts_->fd()) scripts_->onReadable();
     if (files_ && fd == files_->fd()) files_->onReadable();
+    if (processes_ && fd == processes_->fd()) processes_->onReadable();
     flushMessages();
 }
 
@@ -103,6 +116,11 @@ void Tracking::flushMessages() {
         for (; file_messages_seen_ < m.size(); ++file_messages_seen_)
             spdlog::warn("{}", m[file_messages_seen_]);
     }
+    if (processes_) {
+        const auto& m = processes_->messages();
+        for (; process_messages_seen_ < m.size(); ++process_messages_seen_)
+            spdlog::warn("{}", m[process_messages_seen_]);
+    }
     auto& n = notifier_->messages();
     for (const auto& s : n) spdlog::warn("{}", s);
     n.clear();
@@ -115,6 +133,7 @@ track::EffectivePriority Tracking::evaluate(
         const auto& scripts = i ? i->track_scripts : g->track_scripts;
         const auto& ifaces = i ? i->track_interfaces : g->track_interfaces;
         const auto& tfiles = i ? i->track_files : g->track_files;
+        const auto& tprocs = i ? i->track_processes : g->track_processes;
         for (const auto& r : scripts) {
             track::TrackerInput t;
             t.kind = track::TrackerKind::Script;
@@ -147,6 +166,19 @@ track::EffectivePriority Tracking::evaluate(
             auto v = files_ ? files_->value(r.name) : std::nullopt;
             t.state = track::TrackState::Up;
             t.file_value = v.value_or(0);
+            in.push_back(t);
+        }
+        for (const auto& r : tprocs) {
+            auto st = processes_ ? processes_->state(r.name) : std::nullopt;
+            if (!st) continue;
+            track::TrackerInput t;
+            t.kind = track::TrackerKind::Process;
+            t.name = r.name;
+            auto it = cfg_.track_processes.find(r.name);
+            // keepalived: the ref's weight, else the vrrp_track_process's (default 0).
+            t.weight = r.weight.value_or(it != cfg_.track_processes.end() ? it->second.weight : 0);
+            t.reverse = r.weight ? r.reverse : (it != cfg_.track_processes.end() && it->second.weight_reverse);
+            t.state = *st;
             in.push_back(t);
         }
     };

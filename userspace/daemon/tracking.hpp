@@ -1,7 +1,8 @@
 #pragma once
 // Trackers and notify scripts of a running configuration: vrrp_script, track_file,
-// track_interface feed each instance's effective priority (or a fault); state changes run
-// notify scripts. Everything is asynchronous: the daemon polls the fds in its epoll loop.
+// track_process, track_interface feed each instance's effective priority (or a fault);
+// state changes run notify scripts. Everything is asynchronous: the daemon polls the fds
+// in its epoll loop.
 
 #include <functional>
 #include <memory>
@@ -13,6 +14,7 @@
 #include "track/script_check.hpp"
 #include "track/script_runner.hpp"
 #include "track/track_file.hpp"
+#include "track/track_process.hpp"
 #include "track/tracker.hpp"
 
 namespace xvrrp::daemon {
@@ -40,9 +42,11 @@ private:
     std::unique_ptr<track::ScriptRunner> runner_;
     std::unique_ptr<track::ScriptTrackers> scripts_;
     std::unique_ptr<track::FileTrackers> files_;
+    std::unique_ptr<track::ProcessTrackers> processes_;
     std::unique_ptr<notify::Notifier> notifier_;
     size_t script_messages_seen_ = 0;
     size_t file_messages_seen_ = 0;
+    size_t process_messages_seen_ = 0;
 };
 
 }  // namespace xvrrp::daemon
