@@ -52,30 +52,47 @@ inline std::string scriptsFirst(const std::string& c) {
     return c.substr(0, i) + c.substr(s) + "\n" + c.substr(i, s - i);
 }
 
-class MixedSync : public ::testing::TestWithParam<Kind> {
+// Which daemon runs on each node. keepalived on both is the reference the mixed pairs are
+// held to (and shows keepalived's own startup race, see the notify assertions).
+struct Pair {
+    Kind n1, n2;
+    std::string name;
+    bool node2First = false;  // node2 is master before node1 starts
+};
+
+class MixedSync : public ::testing::TestWithParam<Pair> {
   protected:
     void SetUp() override {
         if (::geteuid() != 0) GTEST_SKIP() << "needs root for network namespaces";
         ASSERT_FALSE(binaries().keepalived.empty()) << "keepalived is not installed";
         ASSERT_TRUE(fs::is_directory(XVRRP_SEEDS_DIR)) << XVRRP_SEEDS_DIR << " is missing";
+        // XVRRP_KEEP_LOGS=1 keeps the configs, logs and the advert capture for a post-mortem.
         lab_ = std::make_unique<lab::Lab>(std::vector<std::string>{"n1", "n2", "client"},
-                                          lab::LabOptions{.tag = "mixed"});
+                                          lab::LabOptions{.tag = "mixed", .keepLogs = ::getenv("XVRRP_KEEP_LOGS") != nullptr});
         for (const char* s : {"check_flag.sh", "notify_log.sh"}) {
             const std::string to = dir() + "/" + s;
             fs::copy_file(std::string(XVRRP_SEED_SCRIPTS) + "/" + s, to, fs::copy_options::overwrite_existing);
             ::chmod(to.c_str(), 0755);
         }
-        const Kind k1 = GetParam();
-        const Kind k2 = k1 == Kind::Xvrrpd ? Kind::Keepalived : Kind::Xvrrpd;
-        for (const auto& [n, k] : {std::pair{"n1", k1}, std::pair{"n2", k2}}) {
+        // Every advert on the bridge with its time, for comparing the pairs' timelines;
+        // bounded by timeout(1) and -c, stopped with the lab.
+        lab_->hub().spawn({"timeout", "-s", "INT", "170", "tcpdump", "-i", "br0", "-nn", "-l", "-tt", "-c",
+                           "20000", "ip proto 112"},
+                          dir() + "/adverts.txt");
+        for (const auto& [n, k] : {std::pair{"n1", GetParam().n1}, std::pair{"n2", GetParam().n2}}) {
             std::ofstream(dir() + "/" + n + ".conf") << config(n);
             nodes_[n] = std::make_unique<Node>(k, *lab_, n, dir() + "/" + n + ".conf");
         }
     }
 
     void TearDown() override {
-        if (HasFailure())
+        if (HasFailure()) {
             for (auto& [n, node] : nodes_) std::cerr << "---- " << n << " ----\n" << node->logs().substr(0, 20000);
+            std::cerr << "---- adverts (first 80) ----\n";
+            std::ifstream in(dir() + "/adverts.txt");
+            std::string l;
+            for (int i = 0; i < 80 && std::getline(in, l); ++i) std::cerr << l << "\n";
+        }
         nodes_.clear();
         lab_.reset();
     }
@@ -124,6 +141,14 @@ class MixedSync : public ::testing::TestWithParam<Kind> {
         return last;
     }
 
+    // Both instances have entered BACKUP (init): the daemon's protocol timers run. Both
+    // daemons log this line in the same words.
+    static bool initDone(const Node& node) {
+        const std::string log = node.logs();
+        return log.find("(VI_1) Entering BACKUP STATE (init)") != std::string::npos &&
+               log.find("(VI_2) Entering BACKUP STATE (init)") != std::string::npos;
+    }
+
     std::string holder(const IpAddr& vip) {
         const bool a = nodes_.at("n1")->holdsVip(vip), b = nodes_.at("n2")->holdsVip(vip);
         return a && b ? "both" : a ? "n1" : b ? "n2" : "none";
@@ -158,8 +183,23 @@ TEST_P(MixedSync, BehavesLikeTwoKeepalivedNodes) {
     const auto t = std::chrono::seconds(15);
     Node& n1 = *nodes_.at("n1");
     Node& n2 = *nodes_.at("n2");
-    n1.start();
-    n2.start();
+    // Startup is a race keepalived has too: node1's VI_2 (90) wins only if its
+    // Master_Down_Interval (3.648 s) ends before node2's (80: 3.688 s), i.e. if node1's
+    // protocol starts less than 39 ms after node2's. xvrrpd needs ~300 ms more than
+    // keepalived from exec to its first timer (BPF load, XDP attach), so with both spawned
+    // at once node2 became MASTER for a moment and logged one more master/backup pair of
+    // group notifies. Each node's protocol therefore starts in a set order: node1 first as
+    // in a staggered deployment, or (node2First) node2 first, already master.
+    const Pair& p = GetParam();
+    Node& first = p.node2First ? n2 : n1;
+    Node& second = p.node2First ? n1 : n2;
+    first.start();
+    ASSERT_TRUE(waitUntil([&] { return initDone(first); }, t, Ms(20))) << picture();
+    if (p.node2First)
+        ASSERT_TRUE(waitUntil([&] { return state("n2", "VI_1") == "MASTER" && state("n2", "VI_2") == "MASTER"; },
+                              t, Ms(100)))
+            << picture();
+    second.start();
     ASSERT_TRUE(waitRoles("n1", "BACKUP", t)) << picture();
 
     // VI_1's check fails on node1 (80 < 90) while VI_2 still hears node1 (90 > 80): a sync
@@ -206,15 +246,22 @@ TEST_P(MixedSync, BehavesLikeTwoKeepalivedNodes) {
     // Group notifies, as keepalived gives them (node1's log continues across its restart).
     const std::vector<std::string> want1 = {"backup", "master", "backup", "master", "fault",
                                             "backup", "master", "backup", "master"};
-    const std::vector<std::string> want2 = {"backup", "master", "backup", "master", "backup", "master", "backup"};
+    std::vector<std::string> want2 = {"backup", "master", "backup", "master", "backup", "master", "backup"};
+    // node2 master first: node1 preempts it, one more master/backup pair on node2.
+    if (p.node2First) want2.insert(want2.begin() + 1, {"master", "backup"});
     EXPECT_TRUE(waitUntil([&] { return lines(groupLog("n1")) == want1; }, std::chrono::seconds(5)))
         << "n1 group notifies: " << ::testing::PrintToString(lines(groupLog("n1")));
     EXPECT_TRUE(waitUntil([&] { return lines(groupLog("n2")) == want2; }, std::chrono::seconds(5)))
         << "n2 group notifies: " << ::testing::PrintToString(lines(groupLog("n2")));
 }
 
-INSTANTIATE_TEST_SUITE_P(Node1, MixedSync, ::testing::Values(Kind::Keepalived, Kind::Xvrrpd),
-                         [](const auto& i) { return std::string(kindName(i.param)); });
+INSTANTIATE_TEST_SUITE_P(Node1, MixedSync,
+                         ::testing::Values(Pair{Kind::Keepalived, Kind::Xvrrpd, "keepalived"},
+                                           Pair{Kind::Xvrrpd, Kind::Keepalived, "xvrrpd"},
+                                           Pair{Kind::Keepalived, Kind::Keepalived, "keepalived_pair"},
+                                           Pair{Kind::Keepalived, Kind::Keepalived, "keepalived_pair_node2_first", true},
+                                           Pair{Kind::Xvrrpd, Kind::Keepalived, "xvrrpd_node2_first", true}),
+                         [](const auto& i) { return i.param.name; });
 
 }  // namespace
 }  // namespace xvrrp::interop
