@@ -63,7 +63,8 @@ std::vector<State> node2States(Duration late) {
 TEST(StartupRace, MarginIsTheSkewDifference) {
     const Duration margin = masterDownInterval(80, 100, 2) - masterDownInterval(90, 100, 2);
     // (90 - 80) / 256 s; each Skew_Time is kept in whole microseconds
-    EXPECT_NEAR(std::chrono::duration<double, std::micro>(margin).count(), 39062.5, 1.0);
+    const double us = std::chrono::duration<double, std::micro>(margin).count();
+    EXPECT_NEAR(us, 39062.5, 1.0);
 }
 
 TEST(StartupRace, HigherPriorityStartingWithinTheMarginWinsOutright) {
