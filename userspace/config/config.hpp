@@ -107,6 +107,16 @@ struct Garp {
     bool operator==(const Garp&) const = default;
 };
 
+// `notify* SCRIPT [USER [GROUP]]`, `notify_fifo FIFO [USER [GROUP]]`: who runs the script
+// (owns the fifo). Kept only when USER is written; otherwise script_user's default applies.
+struct RunAs {
+    std::string user, group;
+
+    bool operator==(const RunAs&) const = default;
+};
+// Keyword as written ("notify_master", "notify_fifo_script") -> its RunAs.
+using RunAsMap = std::map<std::string, RunAs>;
+
 struct Instance {
     Location where;
     std::string name;
@@ -152,6 +162,7 @@ struct Instance {
     Garp garp;
     std::string notify, notify_master, notify_backup, notify_fault, notify_stop;
     std::string notify_master_rx_lower_pri, notify_deleted;
+    RunAsMap notify_run_as;
     std::vector<Directive> other;           // parsed, kept, not acted on yet
 
     bool operator==(const Instance&) const = default;
@@ -206,6 +217,7 @@ struct SyncGroup {
     std::string name;
     std::vector<std::pair<Location, std::string>> members;
     std::string notify, notify_master, notify_backup, notify_fault, notify_stop;
+    RunAsMap notify_run_as;
     std::vector<TrackRef> track_interfaces, track_scripts, track_files, track_processes;
     bool smtp_alert = false;
     std::vector<Directive> other;
@@ -232,6 +244,7 @@ struct Global {
     uint64_t vrrp_startup_delay_us = 0;
     std::string notify_fifo, notify_fifo_script;
     std::string vrrp_notify_fifo, vrrp_notify_fifo_script;
+    RunAsMap fifo_run_as;  // notify_fifo, notify_fifo_script, vrrp_notify_fifo(_script)
     std::vector<std::string> notification_email;
     std::string notification_email_from, smtp_server;
     std::vector<Directive> other;           // parsed, kept, not acted on yet

@@ -11,6 +11,15 @@ void str(const Node& n, std::string& out, Context& ctx) {
     if (expectArgs(n, 1, 1, ctx)) out = n.args[0].text;
 }
 
+// notify_fifo FIFO [USER [GROUP]]: the fifo is created owned by USER (keepalived's
+// notify_fifo(): set_script_uid_gid, else the default script user).
+void fifo(const Node& n, std::string& out, Global& g, Context& ctx) {
+    if (!expectArgs(n, 1, 3, ctx, "FIFO [USER [GROUP]]")) return;
+    out = n.args[0].text;
+    g.fifo_run_as.erase(n.key.text);
+    if (auto r = runAsArgs(n)) g.fifo_run_as[n.key.text] = *r;
+}
+
 void boolean(const Node& n, bool& out, Context& ctx) {
     if (auto b = parseBoolArg(n, ctx)) out = *b;
 }
@@ -102,18 +111,22 @@ const KeywordTable<Global>& table() {
                  if (auto v = parseSeconds(n.args[0], 0, 3600000000ULL, c, "vrrp_startup_delay"))
                      g.vrrp_startup_delay_us = *v;
              }},
-            {"notify_fifo", [](const Node& n, Global& g, Context& c) { str(n, g.notify_fifo, c); }},
+            {"notify_fifo", [](const Node& n, Global& g, Context& c) { fifo(n, g.notify_fifo, g, c); }},
             {"notify_fifo_script",
              [](const Node& n, Global& g, Context& c) {
                  if (!expectArgs(n, 1, 3, c, "SCRIPT [USER [GROUP]]")) return;
                  g.notify_fifo_script = n.args[0].text;
+                 g.fifo_run_as.erase(n.key.text);
+                 if (auto r = runAsArgs(n)) g.fifo_run_as[n.key.text] = *r;
                  c.notify_scripts.push_back({n.args[0].where, g.notify_fifo_script, "notify_fifo_script"});
              }},
-            {"vrrp_notify_fifo", [](const Node& n, Global& g, Context& c) { str(n, g.vrrp_notify_fifo, c); }},
+            {"vrrp_notify_fifo", [](const Node& n, Global& g, Context& c) { fifo(n, g.vrrp_notify_fifo, g, c); }},
             {"vrrp_notify_fifo_script",
              [](const Node& n, Global& g, Context& c) {
                  if (!expectArgs(n, 1, 3, c, "SCRIPT [USER [GROUP]]")) return;
                  g.vrrp_notify_fifo_script = n.args[0].text;
+                 g.fifo_run_as.erase(n.key.text);
+                 if (auto r = runAsArgs(n)) g.fifo_run_as[n.key.text] = *r;
                  c.notify_scripts.push_back({n.args[0].where, g.vrrp_notify_fifo_script, "vrrp_notify_fifo_script"});
              }},
             {"notification_email",

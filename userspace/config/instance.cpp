@@ -25,6 +25,8 @@ void notify(const Node& n, std::string& out, Instance& i, Context& c, bool optio
     if (!expectArgs(n, optional ? 0 : 1, 3, c, "SCRIPT [USER [GROUP]]")) return;
     if (n.args.empty()) return;
     out = n.args[0].text;
+    i.notify_run_as.erase(n.key.text);  // a repeated keyword replaces the earlier one
+    if (auto r = runAsArgs(n)) i.notify_run_as[n.key.text] = *r;
     c.notify_scripts.push_back({n.args[0].where, out, n.key.text + " of vrrp_instance " + i.name});
 }
 

@@ -159,4 +159,9 @@ void unknownKeyword(const Node& n, std::string_view block, const std::vector<std
     ctx.diags.warning(n.key.where, msg);
 }
 
+std::optional<RunAs> runAsArgs(const Node& n) {
+    if (n.args.size() < 2) return std::nullopt;
+    return RunAs{n.args[1].text, n.args.size() > 2 ? n.args[2].text : ""};
+}
+
 }  // namespace xvrrp::config

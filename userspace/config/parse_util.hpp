@@ -53,6 +53,8 @@ std::optional<uint64_t> secondsToMicros(std::string_view text);
 // <BOOL> is on|off|true|false|yes|no; no argument means true.
 std::optional<bool> parseBoolArg(const Node& n, Context& ctx);
 std::optional<IpAddr> parseAddr(const Token& t, Context& ctx, std::string_view what);
+// `KEYWORD SCRIPT USER [GROUP]`: USER and GROUP after the first argument; nullopt without USER.
+std::optional<RunAs> runAsArgs(const Node& n);
 
 Directive toDirective(const Node& n);
 std::vector<std::string> words(const std::vector<Token>& toks, size_t from = 0);

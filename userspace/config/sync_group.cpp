@@ -7,6 +7,8 @@ namespace {
 void notify(const Node& n, std::string& out, SyncGroup& g, Context& c) {
     if (!expectArgs(n, 1, 3, c, "SCRIPT [USER [GROUP]]")) return;
     out = n.args[0].text;
+    g.notify_run_as.erase(n.key.text);
+    if (auto r = runAsArgs(n)) g.notify_run_as[n.key.text] = *r;
     c.notify_scripts.push_back({n.args[0].where, out, n.key.text + " of vrrp_sync_group " + g.name});
 }
 
