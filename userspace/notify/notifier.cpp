@@ -37,6 +37,22 @@ const std::string& specific(const config::SyncGroup& g, NotifyState s) {
     return none;
 }
 
+config::RunAs runAs(const config::RunAsMap& m, const std::string& keyword) {
+    auto it = m.find(keyword);
+    return it == m.end() ? config::RunAs{} : it->second;
+}
+
+const char* keyword(NotifyState s) {
+    switch (s) {
+    case NotifyState::Master: return "notify_master";
+    case NotifyState::Backup: return "notify_backup";
+    case NotifyState::Fault: return "notify_fault";
+    case NotifyState::Stop: return "notify_stop";
+    case NotifyState::Deleted: return "notify_deleted";
+    }
+    return "";
+}
+
 }  // namespace
 
 const char* notifyStateName(NotifyState s) {
@@ -59,9 +75,11 @@ Plan planInstance(const config::Instance& i, NotifyState state, uint8_t priority
     if (state == NotifyState::Deleted && i.notify_deleted.empty()) state = NotifyState::Fault;
     Plan p;
     const bool stop = state == NotifyState::Stop;
-    if (const auto& s = specific(i, state); !s.empty()) p.scripts.push_back({s, {}, stop});
+    if (const auto& s = specific(i, state); !s.empty())
+        p.scripts.push_back({s, {}, stop, runAs(i.notify_run_as, keyword(state))});
     if (!i.notify.empty())
-        p.scripts.push_back({i.notify, {"INSTANCE", i.name, notifyStateName(state), std::to_string(priority)}, stop});
+        p.scripts.push_back({i.notify, {"INSTANCE", i.name, notifyStateName(state), std::to_string(priority)}, stop,
+                             runAs(i.notify_run_as, "notify")});
     p.fifo_line = fifoLine(false, i.name, notifyStateName(state), priority);
     return p;
 }
@@ -69,8 +87,11 @@ Plan planInstance(const config::Instance& i, NotifyState state, uint8_t priority
 Plan planGroup(const config::SyncGroup& g, NotifyState state) {
     Plan p;
     // keepalived's send_group_notifies() uses notify_exec() (no timeout) even for STOP.
-    if (const auto& s = specific(g, state); !s.empty()) p.scripts.push_back({s, {}, false});
-    if (!g.notify.empty()) p.scripts.push_back({g.notify, {"GROUP", g.name, notifyStateName(state), "0"}, false});
+    if (const auto& s = specific(g, state); !s.empty())
+        p.scripts.push_back({s, {}, false, runAs(g.notify_run_as, keyword(state))});
+    if (!g.notify.empty())
+        p.scripts.push_back({g.notify, {"GROUP", g.name, notifyStateName(state), "0"}, false,
+                             runAs(g.notify_run_as, "notify")});
     p.fifo_line = fifoLine(true, g.name, notifyStateName(state), 0);
     return p;
 }
@@ -86,24 +107,27 @@ Notifier::Notifier(track::ScriptRunner& runner, const config::Config& cfg)
     : runner_(runner), cfg_(cfg), alive_(std::make_shared<bool>(true)) {
     for (const auto& i : cfg_.instances) {
         const std::string of = " of vrrp_instance " + i.name;
-        prepare(i.notify_backup, "notify_backup" + of);
-        prepare(i.notify_master, "notify_master" + of);
-        prepare(i.notify_fault, "notify_fault" + of);
-        prepare(i.notify_stop, "notify_stop" + of);
-        prepare(i.notify_deleted, "notify_deleted" + of);
-        prepare(i.notify, "notify" + of);
-        prepare(i.notify_master_rx_lower_pri, "notify_master_rx_lower_pri" + of);
+        auto prep = [&](const std::string& s, const char* kw) { prepare(s, runAs(i.notify_run_as, kw), kw + of); };
+        prep(i.notify_backup, "notify_backup");
+        prep(i.notify_master, "notify_master");
+        prep(i.notify_fault, "notify_fault");
+        prep(i.notify_stop, "notify_stop");
+        prep(i.notify_deleted, "notify_deleted");
+        prep(i.notify, "notify");
+        prep(i.notify_master_rx_lower_pri, "notify_master_rx_lower_pri");
     }
     for (const auto& g : cfg_.sync_groups) {
         const std::string of = " of vrrp_sync_group " + g.name;
-        prepare(g.notify_backup, "notify_backup" + of);
-        prepare(g.notify_master, "notify_master" + of);
-        prepare(g.notify_fault, "notify_fault" + of);
-        prepare(g.notify_stop, "notify_stop" + of);
-        prepare(g.notify, "notify" + of);
+        auto prep = [&](const std::string& s, const char* kw) { prepare(s, runAs(g.notify_run_as, kw), kw + of); };
+        prep(g.notify_backup, "notify_backup");
+        prep(g.notify_master, "notify_master");
+        prep(g.notify_fault, "notify_fault");
+        prep(g.notify_stop, "notify_stop");
+        prep(g.notify, "notify");
     }
-    prepare(cfg_.global.notify_fifo_script, "notify_fifo");
-    prepare(cfg_.global.vrrp_notify_fifo_script, "vrrp_notify_fifo");
+    const auto& gl = cfg_.global;
+    prepare(gl.notify_fifo_script, runAs(gl.fifo_run_as, "notify_fifo_script"), "notify_fifo");
+    prepare(gl.vrrp_notify_fifo_script, runAs(gl.fifo_run_as, "vrrp_notify_fifo_script"), "vrrp_notify_fifo");
 }
 
 Notifier::~Notifier() {
@@ -111,18 +135,24 @@ Notifier::~Notifier() {
     closeFifos();
 }
 
-void Notifier::prepare(const std::string& script, const std::string& what) {
-    if (script.empty() || prepared_.count(script)) return;
-    auto chk = track::prepareScript(script, "", "", cfg_.global, what);
+void Notifier::prepare(const std::string& script, const config::RunAs& as, const std::string& what) {
+    auto key = std::make_tuple(script, as.user, as.group);
+    if (script.empty() || prepared_.count(key)) return;
+    auto chk = track::prepareScript(script, as.user, as.group, cfg_.global, what);
     flags_ |= chk.flags;
     for (auto& m : chk.messages) messages_.push_back(std::move(m));
-    prepared_[script] = std::move(chk.command);
+    prepared_[key] = std::move(chk.command);
+}
+
+const std::optional<track::Command>* Notifier::prepared(const std::string& script, const config::RunAs& as) const {
+    auto it = prepared_.find(std::make_tuple(script, as.user, as.group));
+    return it == prepared_.end() ? nullptr : &it->second;
 }
 
 void Notifier::run(const Invocation& inv) {
-    auto it = prepared_.find(inv.script);
-    if (it == prepared_.end() || !it->second) return;  // refused at construction
-    track::Command cmd = *it->second;
+    const auto* prep = prepared(inv.script, inv.run_as);
+    if (!prep || !*prep) return;  // refused at construction
+    track::Command cmd = **prep;
     cmd.argv.insert(cmd.argv.end(), inv.extra_args.begin(), inv.extra_args.end());
     track::RunOptions opts;
     if (inv.is_stop) {
@@ -170,7 +200,8 @@ void Notifier::groupChanged(const std::string& name, NotifyState state) {
 void Notifier::masterRxLowerPriority(const std::string& name, uint8_t priority) {
     const auto* i = cfg_.findInstance(name);
     if (!i) return;
-    if (!i->notify_master_rx_lower_pri.empty()) run({i->notify_master_rx_lower_pri, {}, false});
+    if (!i->notify_master_rx_lower_pri.empty())
+        run({i->notify_master_rx_lower_pri, {}, false, runAs(i->notify_run_as, "notify_master_rx_lower_pri")});
     writeFifo(fifoLine(false, name, "MASTER_RX_LOWER_PRI", priority));
 }
 
@@ -180,20 +211,29 @@ void Notifier::priorityChanged(const std::string& name, bool master, uint8_t pri
 
 void Notifier::openFifo(Fifo& f) {
     const std::string& type = f.type;
+    // keepalived notify_fifo(): a fifo whose owner cannot be resolved is ignored.
+    auto u = f.owner.user.empty() ? track::defaultScriptUser(cfg_.global)
+                                  : track::lookupScriptUser(f.owner.user, f.owner.group);
+    if (!u.user) {
+        for (auto& m : u.messages) messages_.push_back(std::move(m));
+        messages_.push_back((f.owner.user.empty() ? "Failed to set default user for " : "Invalid user/group for ") +
+                            type + " fifo " + f.path + " - ignoring");
+        return;
+    }
     if (mkfifo(f.path.c_str(), S_IRUSR | S_IWUSR | S_IRGRP | S_IROTH) == 0) {
         f.created = true;
-        auto u = track::defaultScriptUser(cfg_.global);
-        if (u.user && (u.user->uid != geteuid() || u.user->gid != getegid()) &&
+        if ((u.user->uid != geteuid() || u.user->gid != getegid()) &&
             chown(f.path.c_str(), u.user->uid, u.user->gid) != 0)
-            messages_.push_back("Failed to set uid:gid for fifo " + f.path);
+            messages_.push_back("chown " + f.path + " to " + std::to_string(u.user->uid) + ":" +
+                                std::to_string(u.user->gid) + ": " + strerror(errno));
     } else if (errno != EEXIST) {
         messages_.push_back(std::string("Unable to create ") + type + "notify fifo " + f.path + ": " + strerror(errno));
         return;
     }
     if (!f.script.empty()) {
-        auto it = prepared_.find(f.script);
-        if (it != prepared_.end() && it->second) {
-            track::Command cmd = *it->second;
+        const auto* prep = prepared(f.script, f.script_as);
+        if (prep && *prep) {
+            track::Command cmd = **prep;
             cmd.argv.push_back(f.path);
             std::string err;
             if (!runner_.start(cmd, {}, nullptr, &err)) messages_.push_back(err);
@@ -211,8 +251,13 @@ void Notifier::openFifo(Fifo& f) {
 void Notifier::openFifos() {
     closeFifos();
     const auto& g = cfg_.global;
-    if (!g.notify_fifo.empty()) fifos_.push_back({g.notify_fifo, g.notify_fifo_script, ""});
-    if (!g.vrrp_notify_fifo.empty()) fifos_.push_back({g.vrrp_notify_fifo, g.vrrp_notify_fifo_script, "vrrp_"});
+    const auto& ra = g.fifo_run_as;
+    if (!g.notify_fifo.empty())
+        fifos_.push_back({g.notify_fifo, g.notify_fifo_script, "", runAs(ra, "notify_fifo"),
+                          runAs(ra, "notify_fifo_script")});
+    if (!g.vrrp_notify_fifo.empty())
+        fifos_.push_back({g.vrrp_notify_fifo, g.vrrp_notify_fifo_script, "vrrp_", runAs(ra, "vrrp_notify_fifo"),
+                          runAs(ra, "vrrp_notify_fifo_script")});
     for (auto& f : fifos_) openFifo(f);
 }
 

@@ -18,7 +18,11 @@
 // 1 s, and keepalived waits for it before exiting (stopScriptsRunning()).
 // Every script string goes through track::prepareScript() once, at construction: split,
 // user, enable_script_security. Refused scripts are not run (messages() says why).
-// Fifo: created with mkfifo 0644 (owned by the script user) when absent, then
+// `notify_master "S" USER [GROUP]` runs S as USER (setuid/setgid in the child, as a
+// vrrp_script `user`); without USER, as script_user's default (keepalived
+// notify_script_init()). The security check is made for the user that runs it.
+// Fifo: created with mkfifo 0644 (owned by `notify_fifo F USER [GROUP]`, else the default
+// script user) when absent, then
 // notify_fifo_script is started with the fifo path as last argument, then the fifo is
 // opened O_RDWR|O_NONBLOCK; lines are written non-blocking and dropped when it is full.
 
@@ -27,6 +31,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "config/config.hpp"
@@ -43,6 +48,7 @@ struct Invocation {
     std::string script;
     std::vector<std::string> extra_args;
     bool is_stop = false;  // notify_stop, or notify run for STOP: 1 s timeout
+    config::RunAs run_as;  // USER/GROUP written after the script; empty: the default user
 };
 
 struct Plan {
@@ -100,17 +106,20 @@ private:
         std::string path;
         std::string script;
         std::string type;  // "" or "vrrp_", for messages
+        config::RunAs owner, script_as;
         int fd = -1;
         bool created = false;
     };
-    void prepare(const std::string& script, const std::string& what);
+    void prepare(const std::string& script, const config::RunAs& as, const std::string& what);
+    const std::optional<track::Command>* prepared(const std::string& script, const config::RunAs& as) const;
     void run(const Invocation& inv);
     void writeFifo(const std::string& line);
     void openFifo(Fifo& f);
 
     track::ScriptRunner& runner_;
     config::Config cfg_;  // a copy: the daemon may replace its own on reload
-    std::map<std::string, std::optional<track::Command>> prepared_;  // by script string
+    // By script string and user: one script may be run by several users.
+    std::map<std::tuple<std::string, std::string, std::string>, std::optional<track::Command>> prepared_;
     std::vector<Fifo> fifos_;
     std::vector<std::string> messages_;
     unsigned flags_ = 0;

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -112,6 +114,20 @@ TEST(NotifyPlan, FifoEventLines) {
     EXPECT_EQ(fifoLine(false, "VI_1", "BACKUP_PRIORITY", 80), "INSTANCE \"VI_1\" BACKUP_PRIORITY 80\n");
 }
 
+TEST(NotifyPlan, UserAndGroupGoWithTheirKeyword) {
+    config::Instance i = instance();
+    i.notify_run_as["notify_master"] = {"nobody", "nogroup"};
+    Plan p = planInstance(i, NotifyState::Master, 100);
+    ASSERT_EQ(p.scripts.size(), 2u);
+    EXPECT_EQ(p.scripts[0].run_as, (config::RunAs{"nobody", "nogroup"}));
+    EXPECT_EQ(p.scripts[1].run_as, config::RunAs{});  // notify: the default script user
+    config::SyncGroup g;
+    g.name = "G";
+    g.notify = "/bin/n";
+    g.notify_run_as["notify"] = {"nobody", ""};
+    EXPECT_EQ(planGroup(g, NotifyState::Fault).scripts.at(0).run_as, (config::RunAs{"nobody", ""}));
+}
+
 TEST(NotifyGate, SkipsMemberNotifiesAlreadyCoveredByTheGroup) {
     InstanceNotifyGate g;
     EXPECT_TRUE(g.shouldSend("VI_1", true, true));   // first time always
@@ -201,6 +217,82 @@ TEST_F(NotifierRun, FifoGetsKeepalivedLinesAndItsScriptTheFifoPath) {
     EXPECT_EQ(slurp(log_), "n.sh " + cfg_.global.notify_fifo + "\n");
     n.closeFifos();
     EXPECT_NE(stat(cfg_.global.notify_fifo.c_str(), &st), 0);  // we created it, we remove it
+}
+
+// `notify_master SCRIPT nobody nogroup`: the child runs as that user (setuid/setgid), and
+// enable_script_security judges the script for that user: writable by anyone is refused
+// for root (test above) but allowed for nobody, as keepalived's check_script_secure().
+TEST_F(NotifierRun, ScriptRunsAsItsUserAndGroup) {
+    if (geteuid() != 0) GTEST_SKIP() << "setuid to nobody needs root";
+    const passwd* pw = getpwnam("nobody");
+    const group* gr = getgrnam("nogroup");
+    if (!pw || !gr) GTEST_SKIP() << "no user nobody / group nogroup on this system";
+    chmod(script_.c_str(), 0777);
+    std::ofstream(script_) << "#!/bin/sh\necho \"$(id -u):$(id -g) $*\" >> " << log_ << "\n";
+    std::ofstream(log_).flush();
+    chmod(log_.c_str(), 0666);
+    config::Instance i;
+    i.name = "VI_1";
+    i.notify_master = script_ + " master";
+    i.notify = script_;
+    i.notify_run_as["notify_master"] = {"nobody", "nogroup"};
+    i.notify_run_as["notify"] = {"nobody", ""};
+    cfg_.instances.push_back(i);
+    track::ScriptRunner r;
+    Notifier n(r, cfg_);
+    EXPECT_TRUE(n.messages().empty()) << n.messages().front();
+    n.instanceChanged("VI_1", NotifyState::Master, 100);
+    ASSERT_TRUE(pumpUntil(r, [&] { return r.running() == 0; }));
+    const std::string log = slurp(log_);
+    const std::string ids = std::to_string(pw->pw_uid) + ":";
+    EXPECT_NE(log.find(ids + std::to_string(gr->gr_gid) + " master\n"), std::string::npos) << log;
+    EXPECT_NE(log.find(ids + std::to_string(pw->pw_gid) + " INSTANCE VI_1 MASTER 100\n"), std::string::npos) << log;
+}
+
+TEST_F(NotifierRun, UnknownUserIsRefusedWithKeepalivedsMessage) {
+    if (geteuid() != 0) GTEST_SKIP() << "script_user root needs root";
+    config::Instance i;
+    i.name = "VI_1";
+    i.notify_backup = script_;
+    i.notify_run_as["notify_backup"] = {"xvt-no-such-user", ""};
+    cfg_.instances.push_back(i);
+    track::ScriptRunner r;
+    Notifier n(r, cfg_);
+    ASSERT_FALSE(n.messages().empty());
+    EXPECT_EQ(n.messages().back(),
+              "Invalid user/group for notify_backup of vrrp_instance VI_1 script " + script_ + " - ignoring");
+    n.instanceChanged("VI_1", NotifyState::Backup, 100);
+    EXPECT_EQ(r.running(), 0u);
+}
+
+TEST_F(NotifierRun, FifoIsOwnedByItsUser) {
+    if (geteuid() != 0) GTEST_SKIP() << "chown needs root";
+    const passwd* pw = getpwnam("nobody");
+    if (!pw) GTEST_SKIP() << "no user nobody on this system";
+    cfg_.global.notify_fifo = dir_.path + "/fifo";
+    cfg_.global.fifo_run_as["notify_fifo"] = {"nobody", ""};
+    track::ScriptRunner r;
+    Notifier n(r, cfg_);
+    n.openFifos();
+    EXPECT_TRUE(n.messages().empty()) << n.messages().front();
+    struct stat st {};
+    ASSERT_EQ(stat(cfg_.global.notify_fifo.c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, pw->pw_uid);
+    EXPECT_EQ(st.st_gid, pw->pw_gid);
+    n.closeFifos();
+}
+
+TEST_F(NotifierRun, FifoWithAnUnknownOwnerIsIgnored) {
+    cfg_.global.notify_fifo = dir_.path + "/fifo";
+    cfg_.global.fifo_run_as["notify_fifo"] = {"xvt-no-such-user", ""};
+    track::ScriptRunner r;
+    Notifier n(r, cfg_);
+    n.openFifos();
+    ASSERT_FALSE(n.messages().empty());
+    // keepalived notify_fifo()'s wording, double space (type "") included
+    EXPECT_EQ(n.messages().back(), "Invalid user/group for  fifo " + cfg_.global.notify_fifo + " - ignoring");
+    struct stat st {};
+    EXPECT_NE(stat(cfg_.global.notify_fifo.c_str(), &st), 0);
 }
 
 TEST_F(NotifierRun, StopScriptIsKilledAfterOneSecond) {
