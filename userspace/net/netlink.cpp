@@ -305,9 +305,15 @@ RoutePtr buildRoute(const config::Route& r, int ifindex, const std::string& what
 
 }  // namespace
 
+// keepalived sends no RTA_OIF for a route without `dev` (vrrp_iproute.c): with a gateway the
+// kernel picks the interface that reaches it, which need not be the instance's.
+static int defaultRouteIfindex(const config::Route& r, int default_ifindex) {
+    return r.via ? 0 : default_ifindex;
+}
+
 void Netlink::addRoute(const config::Route& r, int default_ifindex) {
     const std::string what = routeDesc(r);
-    int ifindex = default_ifindex;
+    int ifindex = defaultRouteIfindex(r, default_ifindex);
     if (!r.dev.empty()) {
         auto l = linkByName(r.dev);
         if (!l) throw NetError("rtnl_route_add " + what + ": no interface " + r.dev);
@@ -322,7 +328,7 @@ void Netlink::addRoute(const config::Route& r, int default_ifindex) {
 
 void Netlink::removeRoute(const config::Route& r, int default_ifindex) {
     const std::string what = routeDesc(r);
-    int ifindex = default_ifindex;
+    int ifindex = defaultRouteIfindex(r, default_ifindex);
     if (!r.dev.empty()) {
         auto l = linkByName(r.dev);
         if (!l) return;  // the interface is gone and its routes with it

@@ -90,7 +90,8 @@ public:
     void addAddress(int ifindex, const config::VirtualAddress& va);
     void removeAddress(int ifindex, const config::VirtualAddress& va);
 
-    // route.dev names the interface; otherwise default_ifindex. Routes carry protocol
+    // route.dev names the interface; otherwise the kernel resolves `via` (as keepalived),
+    // and a route without either goes on default_ifindex. Routes carry protocol
     // "keepalived" (RTPROT_KEEPALIVED) unless the config says otherwise. Idempotent.
     void addRoute(const config::Route& r, int default_ifindex);
     void removeRoute(const config::Route& r, int default_ifindex);

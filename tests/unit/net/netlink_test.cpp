@@ -63,6 +63,7 @@ std::optional<KernelAddr> kernelAddr(int ifindex, const IpAddr& a) {
 
 struct KernelRoute {
     int protocol = -1, type = -1, nexthops = 0;
+    int oif = 0;  // the first next hop's interface
 };
 
 std::optional<KernelRoute> kernelRoute(int af, const IpPrefix& dst, uint32_t table) {
@@ -77,8 +78,9 @@ std::optional<KernelRoute> kernelRoute(int af, const IpPrefix& dst, uint32_t tab
         if (rtnl_route_get_table(r) != table || !d || nl_addr_get_prefixlen(d) != dst.len) continue;
         if (dst.len > 0 && std::memcmp(nl_addr_get_binary_addr(d), dst.addr.data(), dst.addr.size()))
             continue;
+        rtnl_nexthop* nh = rtnl_route_get_nnexthops(r) ? rtnl_route_nexthop_n(r, 0) : nullptr;
         out = KernelRoute{rtnl_route_get_protocol(r), rtnl_route_get_type(r),
-                          rtnl_route_get_nnexthops(r)};
+                          rtnl_route_get_nnexthops(r), nh ? rtnl_route_nh_get_ifindex(nh) : 0};
     }
     nl_cache_free(cache);
     nl_socket_free(sk);
@@ -240,6 +242,18 @@ TEST_F(NetlinkTest, RoutesAddRemoveIdempotent) {
         dflt.metric = 5;
         nl->addRoute(dflt, 0);
         EXPECT_TRUE(kernelRoute(AF_INET, dflt.to, 101));
+
+        // No dev, a gateway on xva and the instance's interface elsewhere (lo): the kernel
+        // picks xva from the gateway, as for keepalived; removal finds it the same way.
+        config::Route viaOnly;
+        viaOnly.to = *IpPrefix::parse("203.0.113.0/24");
+        viaOnly.via = ip("10.9.0.254");
+        nl->addRoute(viaOnly, 1);
+        auto kv = kernelRoute(AF_INET, viaOnly.to, RT_TABLE_MAIN);
+        ASSERT_TRUE(kv);
+        EXPECT_EQ(kv->oif, ifx);
+        nl->removeRoute(viaOnly, 1);
+        EXPECT_FALSE(kernelRoute(AF_INET, viaOnly.to, RT_TABLE_MAIN));
 
         config::Route bad = via;
         bad.dev = "xv-no-such";
