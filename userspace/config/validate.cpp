@@ -92,9 +92,13 @@ void checkBehaviour(Instance& i, const InstanceInfo& info, Context& ctx) {
                                                i.name + "'");
         i.auth_type = AuthType::None;
     }
-    if (i.auth_type == AuthType::Pass && i.auth_pass.empty())
+    // keepalived (vrrp_complete_instance): "Authentication specified but no password given.
+    // Ignoring" - the instance runs without authentication. Strict mode reports it below.
+    if (i.auth_type == AuthType::Pass && i.auth_pass.empty() && !i.strict_mode) {
         ctx.diags.warning(info.auth_where, "auth_type PASS without auth_pass in vrrp_instance '" + i.name +
-                                               "'; an empty password is sent");
+                                               "'; authentication ignored as keepalived does");
+        i.auth_type = AuthType::None;
+    }
     if (!i.strict_mode) return;
     Location at = info.strict_where.line ? info.strict_where : i.where;
     if (i.auth_type != AuthType::None) {

@@ -41,6 +41,7 @@ TEST(Seeds, S003TyposAndOddities) {
     const Instance* http = r.config.findInstance("http");
     ASSERT_NE(http, nullptr);
     EXPECT_TRUE(http->auth_pass.empty());  // the typo left it unset
+    EXPECT_EQ(http->auth_type, AuthType::None);  // keepalived ignores PASS without a password
     EXPECT_EQ(http->preempt_delay_us, 0u);
     EXPECT_EQ(http->routes.size(), 4u);
     EXPECT_EQ(http->vips.at(1).label, "eth2:1");
