@@ -118,7 +118,8 @@ const KeywordTable<Global>& table() {
                  g.notify_fifo_script = n.args[0].text;
                  g.fifo_run_as.erase(n.key.text);
                  if (auto r = runAsArgs(n)) g.fifo_run_as[n.key.text] = *r;
-                 c.notify_scripts.push_back({n.args[0].where, g.notify_fifo_script, "notify_fifo_script"});
+                 c.notify_scripts.push_back({n.args[0].where, g.notify_fifo_script, "notify_fifo_script",
+                                            n.args.size() > 1 ? n.args[1].text : ""});
              }},
             {"vrrp_notify_fifo", [](const Node& n, Global& g, Context& c) { fifo(n, g.vrrp_notify_fifo, g, c); }},
             {"vrrp_notify_fifo_script",
@@ -127,7 +128,8 @@ const KeywordTable<Global>& table() {
                  g.vrrp_notify_fifo_script = n.args[0].text;
                  g.fifo_run_as.erase(n.key.text);
                  if (auto r = runAsArgs(n)) g.fifo_run_as[n.key.text] = *r;
-                 c.notify_scripts.push_back({n.args[0].where, g.vrrp_notify_fifo_script, "vrrp_notify_fifo_script"});
+                 c.notify_scripts.push_back({n.args[0].where, g.vrrp_notify_fifo_script, "vrrp_notify_fifo_script",
+                                            n.args.size() > 1 ? n.args[1].text : ""});
              }},
             {"notification_email",
              [](const Node& n, Global& g, Context& c) {

@@ -27,7 +27,7 @@ void notify(const Node& n, std::string& out, Instance& i, Context& c, bool optio
     out = n.args[0].text;
     i.notify_run_as.erase(n.key.text);  // a repeated keyword replaces the earlier one
     if (auto r = runAsArgs(n)) i.notify_run_as[n.key.text] = *r;
-    c.notify_scripts.push_back({n.args[0].where, out, n.key.text + " of vrrp_instance " + i.name});
+    c.notify_scripts.push_back({n.args[0].where, out, n.key.text + " of vrrp_instance " + i.name, n.args.size() > 1 ? n.args[1].text : ""});
 }
 
 void srcIp(const Node& n, Instance& i, Context& c) {

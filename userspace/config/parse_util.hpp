@@ -28,6 +28,7 @@ struct ScriptUse {
     Location where;
     std::string command;
     std::string what;  // "notify_master script of vrrp_instance VI_1"
+    std::string user;  // USER written after the script; "" = the default script user
 };
 
 struct Context {

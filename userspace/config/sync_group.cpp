@@ -9,7 +9,7 @@ void notify(const Node& n, std::string& out, SyncGroup& g, Context& c) {
     out = n.args[0].text;
     g.notify_run_as.erase(n.key.text);
     if (auto r = runAsArgs(n)) g.notify_run_as[n.key.text] = *r;
-    c.notify_scripts.push_back({n.args[0].where, out, n.key.text + " of vrrp_sync_group " + g.name});
+    c.notify_scripts.push_back({n.args[0].where, out, n.key.text + " of vrrp_sync_group " + g.name, n.args.size() > 1 ? n.args[1].text : ""});
 }
 
 const KeywordTable<SyncGroup>& table() {

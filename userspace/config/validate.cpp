@@ -1,6 +1,7 @@
 // Checks that need the whole file: references, address families, VRIDs, version rules,
 // strict mode, and the scripts on disk. Runs after every block is parsed, so order of
 // definitions in the file does not matter.
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -185,7 +186,17 @@ std::string insecurePart(const std::string& file) {
     return {};
 }
 
-void checkScript(const Location& where, const std::string& command, const std::string& what, Context& ctx) {
+// enable_script_security only disables scripts that run as root (keepalived
+// check_script_secure); a script's own USER, else script_user, decides who runs it.
+bool runsAsRoot(const std::string& user, const Global& g) {
+    const std::string& name = user.empty() ? g.script_user : user;
+    if (name.empty()) return true;  // keepalived_script or ourselves; assume the worst
+    const passwd* pw = getpwnam(name.c_str());
+    return !pw || pw->pw_uid == 0;
+}
+
+void checkScript(const Location& where, const std::string& command, const std::string& what, Context& ctx,
+                 const std::string& user = "") {
     std::string prog = programOf(command);
     if (prog.empty()) return;
     std::string path = resolveProgram(prog);
@@ -198,7 +209,7 @@ void checkScript(const Location& where, const std::string& command, const std::s
         ctx.diags.warning(where, what + ": '" + path + "' is not an executable file; keepalived disables it");
         return;
     }
-    if (ctx.cfg.global.enable_script_security) {
+    if (ctx.cfg.global.enable_script_security && runsAsRoot(user, ctx.cfg.global)) {
         std::string bad = insecurePart(path);
         if (!bad.empty())
             ctx.diags.warning(where, what + ": '" + bad + "' is writable by a non-root user (enable_script_security); keepalived disables it");
@@ -235,8 +246,8 @@ void validate(Context& ctx) {
     checkSyncGroups(ctx);
     if (!ctx.options.check_scripts) return;
     for (const auto& [name, s] : ctx.cfg.scripts)
-        checkScript(s.where, s.script, "vrrp_script '" + name + "'", ctx);
-    for (const auto& u : ctx.notify_scripts) checkScript(u.where, u.command, u.what, ctx);
+        checkScript(s.where, s.script, "vrrp_script '" + name + "'", ctx, s.user);
+    for (const auto& u : ctx.notify_scripts) checkScript(u.where, u.command, u.what, ctx, u.user);
 }
 
 }  // namespace xvrrp::config

@@ -1,5 +1,6 @@
 // Each diagnostic with its exact FILE:LINE:COL and wording.
 #include <gtest/gtest.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -214,6 +215,19 @@ TEST_F(ScriptFs, ScriptSecurityFlagsFilesWritableByOthers) {
     auto on = loadConfigText("global_defs {\n enable_script_security\n}\n" + body, "t.conf");
     EXPECT_EQ(test::count(on, Severity::Warning), 1u) << test::dump(on);
     EXPECT_TRUE(has(on, Severity::Warning, 4, 13, "is writable by a non-root user"));
+}
+
+// enable_script_security disables only scripts run as root: a notify script's own USER
+// (or script_user) that is not root keeps a loose script (keepalived check_script_secure).
+TEST_F(ScriptFs, ScriptSecurityJudgesNotifyScriptsForTheirUser) {
+    if (!getpwnam("nobody")) GTEST_SKIP() << "no user nobody on this system";
+    const std::string inst = "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n";
+    auto root = loadConfigText("global_defs {\n enable_script_security\n}\n" + inst + " notify_master " + loose_ + "\n}\n", "t.conf");
+    EXPECT_TRUE(has(root, Severity::Warning, 7, 16, "notify_master of vrrp_instance A: '" + loose_ + "' is writable"));
+    auto own = loadConfigText("global_defs {\n enable_script_security\n}\n" + inst + " notify_master " + loose_ + " nobody\n}\n", "t.conf");
+    EXPECT_EQ(test::count(own, Severity::Warning), 0u) << test::dump(own);
+    auto dflt = loadConfigText("global_defs {\n enable_script_security\n script_user nobody\n}\n" + inst + " notify " + loose_ + "\n}\n", "t.conf");
+    EXPECT_EQ(test::count(dflt, Severity::Warning), 0u) << test::dump(dflt);
 }
 
 TEST(CheckConfig, PrintsDiagnosticsAndSummary) {
