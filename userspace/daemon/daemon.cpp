@@ -213,10 +213,11 @@ void Daemon::bindInstance(InstanceRuntime& rt) {
         }
         spdlog::info("({}) VMAC {} on {}", c.name, it->second.name, link->name);
     }
-    auto sock = net::VrrpSocket::open(rt.family(), tx_ifindex, tx_name, *src);
+    const IpAddr* group = nullptr;
     if (!fault && rt.destinations().size() == 1 && rt.destinations()[0].isMulticast())
-        sock->joinGroup(rt.destinations()[0]);
-    rt.bind(link->ifindex, *src, std::make_unique<SocketTransport>(std::move(sock)));
+        group = &rt.destinations()[0];
+    rt.bind(link->ifindex, *src,
+            adverts_.transport(c.name, rt.family(), tx_ifindex, tx_name, *src, group));
     configureKernel(rt);
     if (fault) rt.setFault("config", true, *fault, now());
 }
@@ -287,6 +288,7 @@ int Daemon::run() {
             else if (tracking_)
                 tracking_->onReadable(fd);
         }
+        adverts_.flush();  // what this pass queued, one sendmmsg per socket
         // The dead-man switch: VIPs stop answering when this goes stale (xv_heartbeat).
         dataplane_->heartbeat(static_cast<uint64_t>(now().since_boot.count()));
         armTimer();
@@ -321,6 +323,7 @@ void Daemon::onTimer() {
             continue;
         rt->tickTimers(t);
     }
+    adverts_.flush();
     for (auto& rt : instances_)
         if (rt->bound()) rt->announceDue(t);
 }
@@ -509,6 +512,7 @@ void Daemon::shutdown() {
     auto t = now();
     for (auto& rt : instances_)
         if (rt->bound()) rt->handle(vrrp::Shutdown{}, t);
+    adverts_.flush();
     for (auto& rt : instances_)
         if (rt->addressesInstalled()) rt->releaseAddresses();
     if (dataplane_) dataplane_->detachAll();

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config.hpp"
+#include "daemon/advert_batch.hpp"
 #include "daemon/instance_runtime.hpp"
 #include "daemon/options.hpp"
 #include "net/netlink.hpp"
@@ -100,6 +101,7 @@ private:
     std::unique_ptr<control::Server> control_;
     std::unique_ptr<Tracking> tracking_;
     std::vector<int> tracking_fds_;
+    AdvertBatch adverts_;  // before instances_: their transports queue into it
     std::vector<std::unique_ptr<InstanceRuntime>> instances_;
     std::map<int, std::string> attached_;  // ifindex -> ifname with our XDP program
     bool propagating_ = false;                      // inside a sync group move

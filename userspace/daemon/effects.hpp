@@ -12,10 +12,15 @@
 
 namespace xvrrp::daemon {
 
+// Sends adverts. send() may only queue (the daemon batches adverts of all instances into
+// one sendmmsg per socket); flush() pushes out what is queued, and errors() counts adverts
+// the kernel refused after send() returned.
 class AdvertTransport {
 public:
     virtual ~AdvertTransport() = default;
     virtual void send(std::span<const uint8_t> vrrp, const IpAddr& dst) = 0;
+    virtual void flush() {}
+    virtual uint64_t errors() const { return 0; }
 };
 
 class AddressTable {

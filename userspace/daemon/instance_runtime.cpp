@@ -162,11 +162,14 @@ void InstanceRuntime::execute(const vrrp::Action& a, TimePoint now) {
             if constexpr (std::is_same_v<T, vrrp::SendAdvert>) {
                 sendAdvert(act.priority);
             } else if constexpr (std::is_same_v<T, vrrp::AddVips>) {
+                flushAdverts();  // the advert that claims mastership goes first
                 addVips();
             } else if constexpr (std::is_same_v<T, vrrp::RemoveVips>) {
+                flushAdverts();  // priority 0 before the addresses go
                 removeVips();
                 announce_at_.clear();
             } else if constexpr (std::is_same_v<T, vrrp::SendGratuitous>) {
+                flushAdverts();
                 scheduleAnnouncements(now);
             } else if constexpr (std::is_same_v<T, vrrp::StateChanged>) {
                 // keepalived's wording, so existing log watchers keep matching.
@@ -185,29 +188,41 @@ void InstanceRuntime::execute(const vrrp::Action& a, TimePoint now) {
 
 void InstanceRuntime::sendAdvert(uint8_t priority) {
     if (!transport_) return;
-    vrrp::Advert adv;
-    adv.version = version_;
-    adv.family = family_;
-    adv.vrid = cfg_->vrid;
-    adv.priority = priority;
-    adv.max_advert_int_cs = static_cast<uint16_t>(cfg_->advert_int_cs);
-    if (version_ == 2 && cfg_->auth_type == config::AuthType::Pass) {
-        adv.auth_type = 1;  // RFC 2338 section 5.3.6.1 simple text password
-        std::copy_n(cfg_->auth_pass.begin(), std::min<size_t>(8, cfg_->auth_pass.size()),
-                    adv.auth_data.begin());
+    // A master repeats the same advert every interval: encode it again only when something
+    // it carries changed (priority, addresses, destinations, checksum flavour).
+    auto& c = advert_cache_;
+    if (!c.valid || c.priority != priority || c.primary != primary_ || c.addrs != advert_addrs_ ||
+        c.dsts != destinations_ || c.old_unicast_checksum != old_unicast_checksum_) {
+        vrrp::Advert adv;
+        adv.version = version_;
+        adv.family = family_;
+        adv.vrid = cfg_->vrid;
+        adv.priority = priority;
+        adv.max_advert_int_cs = static_cast<uint16_t>(cfg_->advert_int_cs);
+        if (version_ == 2 && cfg_->auth_type == config::AuthType::Pass) {
+            adv.auth_type = 1;  // RFC 2338 section 5.3.6.1 simple text password
+            std::copy_n(cfg_->auth_pass.begin(), std::min<size_t>(8, cfg_->auth_pass.size()),
+                        adv.auth_data.begin());
+        }
+        adv.addresses = advert_addrs_;
+        adv.old_unicast_checksum = old_unicast_checksum_;
+        c = AdvertCache{true, priority, primary_, advert_addrs_, destinations_,
+                        old_unicast_checksum_, {}};
+        for (const auto& dst : destinations_) c.bytes.push_back(vrrp::encode(adv, primary_, dst));
     }
-    adv.addresses = advert_addrs_;
-    adv.old_unicast_checksum = old_unicast_checksum_;
-    for (const auto& dst : destinations_) {
+    for (size_t i = 0; i < destinations_.size(); ++i) {
         try {
-            auto bytes = vrrp::encode(adv, primary_, dst);
-            transport_->send(bytes, dst);
+            transport_->send(c.bytes[i], destinations_[i]);
         } catch (const std::exception& e) {
             if (counters_.tx_errors++ == 0 || counters_.tx_errors % 1000 == 0)
-                spdlog::warn("({}) sending advert to {}: {} ({} errors)", cfg_->name, dst.str(),
-                             e.what(), counters_.tx_errors);
+                spdlog::warn("({}) sending advert to {}: {} ({} errors)", cfg_->name,
+                             destinations_[i].str(), e.what(), counters_.tx_errors);
         }
     }
+}
+
+uint64_t InstanceRuntime::txErrors() const {
+    return counters_.tx_errors + (transport_ ? transport_->errors() : 0);
 }
 
 // Where a VIP is configured: its dev, else the instance's VMAC (use_vmac), else the

@@ -41,6 +41,8 @@ public:
     const IpAddr& primary() const { return primary_; }
     const std::vector<IpAddr>& destinations() const { return destinations_; }
     const InstanceCounters& counters() const { return counters_; }
+    // Adverts refused by the kernel, here or after a batched send.
+    uint64_t txErrors() const;
     InstanceCounters& counters() { return counters_; }
 
     // Binds the instance to its interface and source address; the state machine starts from
@@ -108,6 +110,9 @@ public:
 private:
     void execute(const vrrp::Action& a, vrrp::TimePoint now);
     void sendAdvert(uint8_t priority);
+    void flushAdverts() {
+        if (transport_) transport_->flush();
+    }
     void addVips();
     void removeVips();
     void scheduleAnnouncements(vrrp::TimePoint now);
@@ -138,6 +143,14 @@ private:
     nlohmann::json track_report_;
     std::vector<vrrp::TimePoint> announce_at_;  // pending GARP/NA rounds, sorted
     InstanceCounters counters_;
+    struct AdvertCache {
+        bool valid = false;
+        uint8_t priority = 0;
+        IpAddr primary;
+        std::vector<IpAddr> addrs, dsts;
+        bool old_unicast_checksum = false;
+        std::vector<std::vector<uint8_t>> bytes;  // one per destination
+    } advert_cache_;
 };
 
 }  // namespace xvrrp::daemon

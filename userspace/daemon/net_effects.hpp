@@ -1,6 +1,6 @@
 #pragma once
 // The real implementations of the interpreter's interfaces: libnl for addresses and routes,
-// the raw VRRP socket for adverts, GARP / unsolicited NA for announcements.
+// GARP / unsolicited NA for announcements.
 
 #include <memory>
 
@@ -11,15 +11,6 @@
 #include "net/vrrp_socket.hpp"
 
 namespace xvrrp::daemon {
-
-class SocketTransport : public AdvertTransport {
-public:
-    explicit SocketTransport(std::unique_ptr<net::VrrpSocket> sock) : sock_(std::move(sock)) {}
-    void send(std::span<const uint8_t> vrrp, const IpAddr& dst) override { sock_->send(vrrp, dst); }
-
-private:
-    std::unique_ptr<net::VrrpSocket> sock_;
-};
 
 class NetlinkEffects : public AddressTable, public Announcer {
 public:

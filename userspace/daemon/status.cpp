@@ -72,7 +72,7 @@ json instanceStatus(const InstanceRuntime& rt, vrrp::TimePoint now, const datapl
                      {"released_master", k.released_master},
                      {"priority_zero_rx", k.priority_zero_rx},
                      {"priority_zero_tx", k.priority_zero_tx},
-                     {"tx_errors", rc.tx_errors},
+                     {"tx_errors", rt.txErrors()},
                      {"address_errors", rc.address_errors}};
     if (!rc.last_reject.empty()) j["last_reject"] = rc.last_reject;
     j["tracking"] = rt.trackReport().is_null() ? json::object() : rt.trackReport();

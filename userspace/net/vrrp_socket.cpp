@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <utility>
+#include <vector>
 
 namespace xvrrp::net {
 
@@ -107,6 +108,51 @@ void VrrpSocket::send(std::span<const uint8_t> vrrp, const IpAddr& dst) {
     if (n < 0) throwErrno("sendto", "VRRP advert to " + dst.str() + " on " + ifname_);
     if (static_cast<size_t>(n) != vrrp.size())
         throw NetError("sendto VRRP advert to " + dst.str() + " on " + ifname_ + ": short write");
+}
+
+void VrrpSocket::sendMany(std::span<const Outgoing> packets, const SendError& on_error) {
+    // One sockaddr, iovec and header per packet; sockaddr_in6 holds either family.
+    std::vector<sockaddr_in6> addrs(packets.size());
+    std::vector<iovec> iovs(packets.size());
+    std::vector<mmsghdr> msgs(packets.size());
+    for (size_t i = 0; i < packets.size(); ++i) {
+        const auto& p = packets[i];
+        socklen_t len;
+        if (family_ == Family::V4) {
+            auto* sa = reinterpret_cast<sockaddr_in*>(&addrs[i]);
+            sa->sin_family = AF_INET;
+            sa->sin_addr = p.dst.toV4();
+            len = sizeof(sockaddr_in);
+        } else {
+            auto& sa = addrs[i];
+            sa.sin6_family = AF_INET6;
+            sa.sin6_addr = p.dst.toV6();
+            if (p.dst.isLinkLocal() || p.dst.isMulticast()) sa.sin6_scope_id = ifindex_;
+            len = sizeof(sockaddr_in6);
+        }
+        iovs[i] = {const_cast<uint8_t*>(p.vrrp.data()), p.vrrp.size()};
+        msgs[i].msg_hdr.msg_name = &addrs[i];
+        msgs[i].msg_hdr.msg_namelen = len;
+        msgs[i].msg_hdr.msg_iov = &iovs[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    // sendmmsg stops at the first packet that fails and reports how many went before it;
+    // the failing one is retried alone to learn its errno, then the batch goes on.
+    for (size_t i = 0; i < msgs.size();) {
+        int n = ::sendmmsg(fd_, &msgs[i], static_cast<unsigned>(msgs.size() - i), 0);
+        if (n > 0) {
+            for (int k = 0; k < n; ++k)
+                if (msgs[i + k].msg_len != packets[i + k].vrrp.size())
+                    on_error(i + k, "sendmmsg VRRP advert to " + packets[i + k].dst.str() +
+                                        " on " + ifname_ + ": short write");
+            i += static_cast<size_t>(n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        on_error(i, "sendmmsg VRRP advert to " + packets[i].dst.str() + " on " + ifname_ + ": " +
+                        std::strerror(n < 0 ? errno : EIO));
+        ++i;
+    }
 }
 
 void VrrpSocket::joinGroup(const IpAddr& group) { membership(group, true); }

@@ -6,6 +6,7 @@
 // queues received packets: XDP is the receive path.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -30,6 +31,15 @@ public:
 
     // Sends one VRRP packet to dst (the group or a unicast peer). Throws NetError.
     void send(std::span<const uint8_t> vrrp, const IpAddr& dst);
+    // Sends many packets with as few sendmmsg(2) calls as the kernel allows (hundreds of
+    // VRIDs on one interface share one call per interval). A packet the kernel refuses is
+    // reported through on_error with its index and the error text; the rest still go.
+    struct Outgoing {
+        std::span<const uint8_t> vrrp;
+        IpAddr dst;
+    };
+    using SendError = std::function<void(size_t index, const std::string& error)>;
+    void sendMany(std::span<const Outgoing> packets, const SendError& on_error);
     // Joins group on the interface so switches (IGMP/MLD snooping) and the NIC pass it.
     void joinGroup(const IpAddr& group);
     void leaveGroup(const IpAddr& group);

@@ -84,6 +84,41 @@ TEST_F(SocketTest, VrrpV4MulticastAndUnicastLeaveWithTtl255Tos0xc0) {
     });
 }
 
+// Batched sends: every packet leaves in order, and one the kernel refuses (too long) is
+// reported by its index while the ones after it still go.
+TEST_F(SocketTest, SendManyReportsTheRefusedPacketAndSendsTheRest) {
+    pair_->inB([&] { Netlink::open()->addAddress(pair_->ifindex_b, vip("10.9.0.2/24")); });
+    Fd capB{test::packetSocketIn(pair_->b, pair_->ifindex_b)};
+    pair_->inA([&] {
+        auto nl = Netlink::open();
+        const int ifx = pair_->ifindex_a;
+        nl->addAddress(ifx, vip("10.9.0.1/24"));
+        ASSERT_TRUE(test::waitFor([&] { return nl->linkByIndex(ifx)->running(); }));
+        auto sock = VrrpSocket::open(Family::V4, ifx, VethPair::kNameA, ip("10.9.0.1"));
+        std::array<uint8_t, 12> third = kAdvert;
+        third[1] = 9;
+        const std::vector<uint8_t> huge(70000, 0);  // more than an IPv4 packet can carry
+        std::vector<VrrpSocket::Outgoing> out = {{kAdvert, ip("224.0.0.18")},
+                                                 {huge, ip("10.9.0.2")},
+                                                 {third, ip("10.9.0.2")}};
+        std::vector<std::pair<size_t, std::string>> errors;
+        sock->sendMany(out, [&](size_t i, const std::string& e) { errors.emplace_back(i, e); });
+        ASSERT_EQ(errors.size(), 1u);
+        EXPECT_EQ(errors[0].first, 1u);
+        EXPECT_NE(errors[0].second.find(std::strerror(EMSGSIZE)), std::string::npos) << errors[0].second;
+        EXPECT_NE(errors[0].second.find(VethPair::kNameA), std::string::npos) << errors[0].second;
+        std::vector<uint8_t> vrids;
+        while (vrids.size() < 2) {
+            auto f = test::waitFrame(capB.fd, [&](const Frame& f) {
+                return etherType(f) == 0x0800 && f.size() >= 34 + kAdvert.size() && f[23] == kIpProtoVrrp;
+            });
+            ASSERT_TRUE(f) << "only " << vrids.size() << " of 2 VRRP frames on the peer";
+            vrids.push_back((*f)[14 + ((*f)[14] & 0x0f) * 4 + 1]);
+        }
+        EXPECT_EQ(vrids, (std::vector<uint8_t>{7, 9}));
+    });
+}
+
 TEST_F(SocketTest, VrrpSocketNeverQueuesReceivedAdverts) {
     pair_->inB([&] { Netlink::open()->addAddress(pair_->ifindex_b, vip("10.9.0.2/24")); });
     Fd capA{test::packetSocketIn(pair_->a, pair_->ifindex_a)};
