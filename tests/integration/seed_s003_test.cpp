@@ -11,6 +11,11 @@
 //     (notify lines quoted, so keepalived would not read the extra words as user/group).
 //   node2: state BACKUP, priorities one step lower (http 90, mysql 80), static addresses
 //     192.168.1.3 (eth0) and 192.168.1.4 (eth1) - how users deploy the reference config.
+//
+// Two keepalived 2.2.7 nodes on the same rewritten text showed every state, VIP, label,
+// route and notify line asserted here, except that keepalived refuses the text as written:
+// `debug` without a level is a fatal "missing a parameter" (lib/parser.c null_strvec), so
+// they ran with `debug 1`. xvrrpd warns and runs; that difference is asserted below.
 #include <nlohmann/json.hpp>
 #include <set>
 #include <tuple>
@@ -187,6 +192,7 @@ TEST_F(SeedS003, GroupFaultsOnTrackedInterfaceAndReturnsBecauseStateMasterClears
     EXPECT_NE(n1_->log().find(
                   "nopreempt does not work with initial state MASTER in vrrp_instance 'http'"),
               std::string::npos);
+    EXPECT_NE(n1_->log().find("'debug' expects a LEVEL"), std::string::npos);
     setFlag("n1", "running", false);
 
     // On the wire: http (vrid 51) without authentication, mysql (vrid 101) with PASS.
