@@ -1,8 +1,12 @@
 #include "net/vrrp_socket.hpp"
 
 #include <linux/filter.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <netinet/in.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -40,7 +44,79 @@ void attachDropAll(int fd, const std::string& object) {
     setOpt(fd, SOL_SOCKET, SO_ATTACH_FILTER, prog, "SO_ATTACH_FILTER", object);
 }
 
+// ARPHRD_* of the interface, or -1 when the kernel will not say.
+int linkType(int fd, const std::string& ifname) {
+    ifreq ifr{};
+    ifname.copy(ifr.ifr_name, IFNAMSIZ - 1);
+    if (::ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) return -1;
+    return ifr.ifr_hwaddr.sa_family;
+}
+
+// A packet socket that sends on ifindex and receives nothing (protocol 0 matches no frame).
+int openPacketSocket(int ifindex, const std::string& object) {
+    Fd p{::socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)};
+    if (p.fd < 0) throwErrno("socket(AF_PACKET, SOCK_DGRAM)", object);
+    sockaddr_ll sll{};
+    sll.sll_family = AF_PACKET;
+    sll.sll_ifindex = ifindex;
+    if (::bind(p.fd, reinterpret_cast<sockaddr*>(&sll), sizeof(sll)) < 0)
+        throwErrno("bind(AF_PACKET)", object);
+    return p.release();
+}
+
+uint16_t ipv4HeaderChecksum(const uint8_t* h, size_t len) {
+    uint32_t sum = 0;
+    for (size_t i = 0; i + 1 < len; i += 2) sum += static_cast<uint32_t>(h[i] << 8 | h[i + 1]);
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    return static_cast<uint16_t>(~sum);
+}
+
 }  // namespace
+
+std::vector<uint8_t> buildIpPacket(const IpAddr& src, const IpAddr& dst,
+                                   std::span<const uint8_t> vrrp, uint16_t ipv4_id) {
+    if (src.family() != dst.family()) throw NetError("buildIpPacket: source and destination families differ");
+    std::vector<uint8_t> p;
+    if (src.family() == Family::V4) {
+        const size_t total = 20 + vrrp.size();
+        if (total > 0xffff) throw NetError("buildIpPacket: VRRP packet too long for IPv4");
+        p.assign(20, 0);
+        p[0] = 0x45;  // version 4, 5 words of header
+        p[1] = kVrrpTos;
+        p[2] = static_cast<uint8_t>(total >> 8);
+        p[3] = static_cast<uint8_t>(total);
+        p[4] = static_cast<uint8_t>(ipv4_id >> 8);
+        p[5] = static_cast<uint8_t>(ipv4_id);
+        p[6] = 0x40;  // DF
+        p[8] = kVrrpTtl;
+        p[9] = kIpProtoVrrp;
+        std::memcpy(&p[12], src.data(), 4);
+        std::memcpy(&p[16], dst.data(), 4);
+        const uint16_t sum = ipv4HeaderChecksum(p.data(), 20);
+        p[10] = static_cast<uint8_t>(sum >> 8);
+        p[11] = static_cast<uint8_t>(sum);
+    } else {
+        if (vrrp.size() > 0xffff) throw NetError("buildIpPacket: VRRP packet too long for IPv6");
+        p.assign(40, 0);
+        p[0] = static_cast<uint8_t>(0x60 | kVrrpTos >> 4);  // version 6, traffic class 0xc0
+        p[1] = static_cast<uint8_t>((kVrrpTos & 0x0f) << 4);
+        p[4] = static_cast<uint8_t>(vrrp.size() >> 8);
+        p[5] = static_cast<uint8_t>(vrrp.size());
+        p[6] = kIpProtoVrrp;
+        p[7] = kVrrpTtl;
+        std::memcpy(&p[8], src.data(), 16);
+        std::memcpy(&p[24], dst.data(), 16);
+    }
+    p.insert(p.end(), vrrp.begin(), vrrp.end());
+    return p;
+}
+
+std::array<uint8_t, 6> multicastMac(const IpAddr& group) {
+    const uint8_t* a = group.data();
+    if (group.family() == Family::V4)
+        return {0x01, 0x00, 0x5e, static_cast<uint8_t>(a[1] & 0x7f), a[2], a[3]};
+    return {0x33, 0x33, a[12], a[13], a[14], a[15]};
+}
 
 std::unique_ptr<VrrpSocket> VrrpSocket::open(Family f, int ifindex, const std::string& ifname,
                                              const IpAddr& src) {
@@ -86,71 +162,97 @@ std::unique_ptr<VrrpSocket> VrrpSocket::open(Family f, int ifindex, const std::s
         if (::bind(s.fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) < 0)
             throwErrno("bind", object);
     }
-    return std::unique_ptr<VrrpSocket>(new VrrpSocket(s.release(), f, ifindex, ifname));
+    // Group adverts in frames on Ethernet links; elsewhere (tun, WireGuard) the raw socket.
+    Fd pkt{-1};
+    if (linkType(s.fd, ifname) == ARPHRD_ETHER) pkt.fd = openPacketSocket(ifindex, object);
+    return std::unique_ptr<VrrpSocket>(
+        new VrrpSocket(s.release(), pkt.release(), f, ifindex, ifname, src));
 }
 
-VrrpSocket::~VrrpSocket() { ::close(fd_); }
+VrrpSocket::~VrrpSocket() {
+    ::close(fd_);
+    if (packet_fd_ >= 0) ::close(packet_fd_);
+}
 
 void VrrpSocket::send(std::span<const uint8_t> vrrp, const IpAddr& dst) {
-    ssize_t n;
-    if (family_ == Family::V4) {
-        sockaddr_in sa{};
-        sa.sin_family = AF_INET;
-        sa.sin_addr = dst.toV4();
-        n = ::sendto(fd_, vrrp.data(), vrrp.size(), 0, reinterpret_cast<sockaddr*>(&sa), sizeof(sa));
-    } else {
-        sockaddr_in6 sa{};
-        sa.sin6_family = AF_INET6;
-        sa.sin6_addr = dst.toV6();
-        if (dst.isLinkLocal() || dst.isMulticast()) sa.sin6_scope_id = ifindex_;
-        n = ::sendto(fd_, vrrp.data(), vrrp.size(), 0, reinterpret_cast<sockaddr*>(&sa), sizeof(sa));
-    }
-    if (n < 0) throwErrno("sendto", "VRRP advert to " + dst.str() + " on " + ifname_);
-    if (static_cast<size_t>(n) != vrrp.size())
-        throw NetError("sendto VRRP advert to " + dst.str() + " on " + ifname_ + ": short write");
+    const Outgoing one{vrrp, dst};
+    std::string error;
+    sendMany({&one, 1}, [&](size_t, const std::string& e) { error = e; });
+    if (!error.empty()) throw NetError(error);
 }
 
 void VrrpSocket::sendMany(std::span<const Outgoing> packets, const SendError& on_error) {
-    // One sockaddr, iovec and header per packet; sockaddr_in6 holds either family.
-    std::vector<sockaddr_in6> addrs(packets.size());
+    // Per packet: its address, its one iovec and, for frames, the IP packet built here.
+    // sockaddr_in6 and sockaddr_ll both fit in sockaddr_storage.
+    std::vector<sockaddr_storage> addrs(packets.size());
     std::vector<iovec> iovs(packets.size());
-    std::vector<mmsghdr> msgs(packets.size());
+    std::vector<std::vector<uint8_t>> built(packets.size());
+    std::vector<mmsghdr> raw, framed;
+    std::vector<size_t> raw_index, framed_index;
     for (size_t i = 0; i < packets.size(); ++i) {
         const auto& p = packets[i];
-        socklen_t len;
+        mmsghdr m{};
+        m.msg_hdr.msg_name = &addrs[i];
+        m.msg_hdr.msg_iov = &iovs[i];
+        m.msg_hdr.msg_iovlen = 1;
+        if (packet_fd_ >= 0 && p.dst.isMulticast() && p.dst.family() == family_) {
+            try {
+                built[i] = buildIpPacket(src_, p.dst, p.vrrp, next_id_++);
+            } catch (const NetError& e) {
+                on_error(i, std::string(e.what()) + " (to " + p.dst.str() + " on " + ifname_ + ")");
+                continue;
+            }
+            auto* sll = reinterpret_cast<sockaddr_ll*>(&addrs[i]);
+            sll->sll_family = AF_PACKET;
+            sll->sll_protocol = htons(family_ == Family::V4 ? ETH_P_IP : ETH_P_IPV6);
+            sll->sll_ifindex = ifindex_;
+            sll->sll_halen = 6;
+            const auto mac = multicastMac(p.dst);
+            std::memcpy(sll->sll_addr, mac.data(), mac.size());
+            m.msg_hdr.msg_namelen = sizeof(sockaddr_ll);
+            iovs[i] = {built[i].data(), built[i].size()};
+            framed.push_back(m);
+            framed_index.push_back(i);
+            continue;
+        }
         if (family_ == Family::V4) {
             auto* sa = reinterpret_cast<sockaddr_in*>(&addrs[i]);
             sa->sin_family = AF_INET;
             sa->sin_addr = p.dst.toV4();
-            len = sizeof(sockaddr_in);
+            m.msg_hdr.msg_namelen = sizeof(sockaddr_in);
         } else {
-            auto& sa = addrs[i];
-            sa.sin6_family = AF_INET6;
-            sa.sin6_addr = p.dst.toV6();
-            if (p.dst.isLinkLocal() || p.dst.isMulticast()) sa.sin6_scope_id = ifindex_;
-            len = sizeof(sockaddr_in6);
+            auto* sa = reinterpret_cast<sockaddr_in6*>(&addrs[i]);
+            sa->sin6_family = AF_INET6;
+            sa->sin6_addr = p.dst.toV6();
+            if (p.dst.isLinkLocal() || p.dst.isMulticast()) sa->sin6_scope_id = ifindex_;
+            m.msg_hdr.msg_namelen = sizeof(sockaddr_in6);
         }
         iovs[i] = {const_cast<uint8_t*>(p.vrrp.data()), p.vrrp.size()};
-        msgs[i].msg_hdr.msg_name = &addrs[i];
-        msgs[i].msg_hdr.msg_namelen = len;
-        msgs[i].msg_hdr.msg_iov = &iovs[i];
-        msgs[i].msg_hdr.msg_iovlen = 1;
+        raw.push_back(m);
+        raw_index.push_back(i);
     }
+    sendBatch(packet_fd_, framed, framed_index, packets, on_error);
+    sendBatch(fd_, raw, raw_index, packets, on_error);
+}
+
+void VrrpSocket::sendBatch(int fd, std::vector<mmsghdr>& msgs, const std::vector<size_t>& index,
+                           std::span<const Outgoing> packets, const SendError& on_error) {
     // sendmmsg stops at the first packet that fails and reports how many went before it;
-    // the failing one is retried alone to learn its errno, then the batch goes on.
+    // the failing one is tried alone to learn its errno, then the batch goes on.
     for (size_t i = 0; i < msgs.size();) {
-        int n = ::sendmmsg(fd_, &msgs[i], static_cast<unsigned>(msgs.size() - i), 0);
+        int n = ::sendmmsg(fd, &msgs[i], static_cast<unsigned>(msgs.size() - i), 0);
         if (n > 0) {
             for (int k = 0; k < n; ++k)
-                if (msgs[i + k].msg_len != packets[i + k].vrrp.size())
-                    on_error(i + k, "sendmmsg VRRP advert to " + packets[i + k].dst.str() +
-                                        " on " + ifname_ + ": short write");
+                if (msgs[i + k].msg_len != msgs[i + k].msg_hdr.msg_iov->iov_len)
+                    on_error(index[i + k], "sendmmsg VRRP advert to " +
+                                               packets[index[i + k]].dst.str() + " on " +
+                                               ifname_ + ": short write");
             i += static_cast<size_t>(n);
             continue;
         }
         if (n < 0 && errno == EINTR) continue;
-        on_error(i, "sendmmsg VRRP advert to " + packets[i].dst.str() + " on " + ifname_ + ": " +
-                        std::strerror(n < 0 ? errno : EIO));
+        on_error(index[i], "sendmmsg VRRP advert to " + packets[index[i]].dst.str() + " on " +
+                               ifname_ + ": " + std::strerror(n < 0 ? errno : EIO));
         ++i;
     }
 }

@@ -6,6 +6,7 @@
 
 #include "net/gratuitous.hpp"
 #include "net/netlink.hpp"
+#include "net/vrrp_socket.hpp"
 
 namespace xvrrp::net {
 namespace {
@@ -32,6 +33,45 @@ TEST(NetPure, ParseScopeNamesAndNumbers) {
     EXPECT_THROW(parseScope("lnk"), NetError);
     EXPECT_THROW(parseScope("256"), NetError);
     EXPECT_THROW(parseScope(""), NetError);
+}
+
+// What the packet socket sends to the VRRP group must be what the raw socket would.
+TEST(NetPure, IpPacketForGroupAdvertsV4) {
+    const std::vector<uint8_t> vrrp = {0x31, 7, 100, 1, 0x00, 0x64, 0xab, 0xcd, 10, 9, 0, 100};
+    auto p = buildIpPacket(ip("10.9.0.1"), ip("224.0.0.18"), vrrp, 0x1234);
+    ASSERT_EQ(p.size(), 20 + vrrp.size());
+    EXPECT_EQ(p[0], 0x45);
+    EXPECT_EQ(p[1], kVrrpTos);
+    EXPECT_EQ(p[2] << 8 | p[3], 32);
+    EXPECT_EQ(p[4] << 8 | p[5], 0x1234);
+    EXPECT_EQ(p[6] << 8 | p[7], 0x4000);  // DF, no fragment offset
+    EXPECT_EQ(p[8], kVrrpTtl);            // RFC 5798 section 5.1.1.3
+    EXPECT_EQ(p[9], kIpProtoVrrp);
+    uint32_t sum = 0;  // RFC 791: the header sums to 0xffff with its checksum
+    for (size_t i = 0; i < 20; i += 2) sum += static_cast<uint32_t>(p[i] << 8 | p[i + 1]);
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    EXPECT_EQ(sum, 0xffffu);
+    EXPECT_EQ(0, std::memcmp(&p[12], ip("10.9.0.1").data(), 4));
+    EXPECT_EQ(0, std::memcmp(&p[16], ip("224.0.0.18").data(), 4));
+    EXPECT_EQ(0, std::memcmp(&p[20], vrrp.data(), vrrp.size()));
+    EXPECT_EQ(multicastMac(ip("224.0.0.18")), (std::array<uint8_t, 6>{0x01, 0x00, 0x5e, 0x00, 0x00, 0x12}));
+    EXPECT_EQ(multicastMac(ip("239.129.2.3")), (std::array<uint8_t, 6>{0x01, 0x00, 0x5e, 0x01, 0x02, 0x03}));
+    EXPECT_THROW(buildIpPacket(ip("10.9.0.1"), ip("ff02::12"), vrrp), NetError);
+    EXPECT_THROW(buildIpPacket(ip("10.9.0.1"), ip("224.0.0.18"), std::vector<uint8_t>(70000)), NetError);
+}
+
+TEST(NetPure, IpPacketForGroupAdvertsV6) {
+    const std::vector<uint8_t> vrrp(24, 0x5a);
+    auto p = buildIpPacket(ip("fe80::1"), ip("ff02::12"), vrrp);
+    ASSERT_EQ(p.size(), 40 + vrrp.size());
+    EXPECT_EQ(p[0], 0x6c);  // version 6, traffic class 0xc0 ...
+    EXPECT_EQ(p[1], 0x00);  // ... and flow label 0
+    EXPECT_EQ(p[4] << 8 | p[5], 24);
+    EXPECT_EQ(p[6], kIpProtoVrrp);
+    EXPECT_EQ(p[7], kVrrpTtl);  // RFC 5798 section 5.1.2.3
+    EXPECT_EQ(0, std::memcmp(&p[8], ip("fe80::1").data(), 16));
+    EXPECT_EQ(0, std::memcmp(&p[24], ip("ff02::12").data(), 16));
+    EXPECT_EQ(multicastMac(ip("ff02::12")), (std::array<uint8_t, 6>{0x33, 0x33, 0x00, 0x00, 0x00, 0x12}));
 }
 
 TEST(NetPure, GratuitousArpFrame) {

@@ -62,6 +62,10 @@ TEST_F(SocketTest, VrrpV4MulticastAndUnicastLeaveWithTtl255Tos0xc0) {
         sock->joinGroup(ip("224.0.0.18"));
         sock->joinGroup(ip("224.0.0.18"));  // joining twice is fine
 
+        // The group advert is framed by us (packet socket), the unicast one by the kernel
+        // (raw socket): their IP headers must agree on everything but the destination.
+        EXPECT_TRUE(sock->framesGroupAdverts());
+        std::vector<Frame> seen;
         for (const char* dst : {"224.0.0.18", "10.9.0.2"}) {
             SCOPED_TRACE(dst);
             sock->send(kAdvert, ip(dst));
@@ -80,7 +84,14 @@ TEST_F(SocketTest, VrrpV4MulticastAndUnicastLeaveWithTtl255Tos0xc0) {
                 const std::array<uint8_t, 6> mcastMac = {0x01, 0x00, 0x5e, 0x00, 0x00, 0x12};
                 EXPECT_EQ(0, std::memcmp(f->data(), mcastMac.data(), 6));
             }
+            seen.push_back(*f);
         }
+        ASSERT_EQ(seen.size(), 2u);
+        // version/IHL, TOS, length; flags/fragment, TTL, protocol (the ID of a DF packet
+        // is anyone's choice, RFC 6864 section 4.1).
+        EXPECT_EQ(Frame(&seen[0][14], &seen[0][18]), Frame(&seen[1][14], &seen[1][18])) << "IP headers differ";
+        EXPECT_EQ(Frame(&seen[0][20], &seen[0][24]), Frame(&seen[1][20], &seen[1][24])) << "IP headers differ";
+        EXPECT_EQ(0, std::memcmp(&seen[0][6], &seen[1][6], 6)) << "source MACs differ";
     });
 }
 
