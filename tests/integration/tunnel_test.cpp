@@ -117,7 +117,9 @@ class Tunnel : public SeedFixture {
                                   const IpAddr& peer, bool wantAdverts) {
         auto r = classify(cap.drain(), peer);
         EXPECT_TRUE(r.bad.empty()) << node << " sent on tun0:\n" << listed(r.bad);
-        if (wantAdverts) EXPECT_GT(r.adverts, 0) << node << " sent no advert to " << peer.str();
+        if (wantAdverts) {
+            EXPECT_GT(r.adverts, 0) << node << " sent no advert to " << peer.str();
+        }
         std::cout << node << " tun0: " << r.adverts << " adverts to " << peer.str() << ", "
                   << r.kernelV6 << " kernel IPv6 (RS/MLD), " << r.bad.size() << " other\n";
     }

@@ -195,10 +195,11 @@ TEST_P(MixedSync, BehavesLikeTwoKeepalivedNodes) {
     Node& second = p.node2First ? n1 : n2;
     first.start();
     ASSERT_TRUE(waitUntil([&] { return initDone(first); }, t, Ms(20))) << picture();
-    if (p.node2First)
+    if (p.node2First) {
         ASSERT_TRUE(waitUntil([&] { return state("n2", "VI_1") == "MASTER" && state("n2", "VI_2") == "MASTER"; },
                               t, Ms(100)))
             << picture();
+    }
     second.start();
     ASSERT_TRUE(waitRoles("n1", "BACKUP", t)) << picture();
 
