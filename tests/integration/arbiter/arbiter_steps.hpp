@@ -35,13 +35,15 @@ inline std::string arbiterRuleAt(const std::string& sock) {
     return s["instances"][0]["decision"].value("rule", "");
 }
 
+// Drops the node's outgoing VRRP on eth0. A netdev egress hook, not inet output: xvrrpd's
+// group adverts leave through a packet socket, which the IP output hooks never see.
 inline void cutVrrp(XvrrpdNode& n) {
-    n.ns().runOk({"nft", "add", "table", "inet", "xvtarb"});
-    n.ns().runOk({"nft", "add", "chain", "inet", "xvtarb", "out",
-                  "{ type filter hook output priority 0 ; }"});
-    n.ns().runOk({"nft", "add", "rule", "inet", "xvtarb", "out", "ip", "protocol", "vrrp", "drop"});
+    n.ns().runOk({"nft", "add", "table", "netdev", "xvtarb"});
+    n.ns().runOk({"nft", "add", "chain", "netdev", "xvtarb", "out",
+                  "{ type filter hook egress device eth0 priority 0 ; }"});
+    n.ns().runOk({"nft", "add", "rule", "netdev", "xvtarb", "out", "ip", "protocol", "vrrp", "drop"});
 }
 
-inline void healVrrp(XvrrpdNode& n) { n.ns().runOk({"nft", "delete", "table", "inet", "xvtarb"}); }
+inline void healVrrp(XvrrpdNode& n) { n.ns().runOk({"nft", "delete", "table", "netdev", "xvtarb"}); }
 
 }  // namespace xvrrp::itest
