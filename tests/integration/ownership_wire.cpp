@@ -186,7 +186,8 @@ std::optional<std::pair<Mac, uint16_t>> echoReply(const Frame& f, uint16_t id) {
 RawPort::RawPort(const lab::Netns& ns, const std::string& ifname)
     : mac_(macOf(ns, ifname)), where_(ifname + " in " + ns.name()) {
     lab::inNetns(ns.path(), [&] {
-        fd_ = ::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_ALL));
+        // Protocol 0 until bound to the interface: no frame of another one slips in.
+        fd_ = ::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd_ < 0)
             throw std::system_error(errno, std::generic_category(),
                                     "socket(AF_PACKET) for " + where_);

@@ -125,7 +125,9 @@ void TunLink::relay() {
 
 TxCapture::TxCapture(const Netns& ns, const std::string& ifname) : ifname_(ifname) {
     inNetns(ns.path(), [&] {
-        fd_ = ::socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
+        // Protocol 0 until bound: a socket opened with ETH_P_ALL hears every interface
+        // until bind() narrows it, and that window once caught the relay's UDP on eth0.
+        fd_ = ::socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (fd_ < 0) fail("socket(AF_PACKET)", "capture on " + ifname);
         sockaddr_ll sll{};
         sll.sll_family = AF_PACKET;

@@ -49,7 +49,8 @@ VethPair::VethPair() : a(uniqueName('a')), b(uniqueName('b')) {
 int packetSocketIn(const NamedNetns& ns, int ifindex) {
     int fd = -1;
     ns.run([&] {
-        fd = ::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_ALL));
+        // Protocol 0 until bound to ifindex: no frame of another interface slips in.
+        fd = ::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0) throw std::runtime_error(std::string("socket(AF_PACKET): ") + std::strerror(errno));
         sockaddr_ll ll{};
         ll.sll_family = AF_PACKET;
