@@ -3,7 +3,9 @@
  * - VRRP (IP protocol 112): on interfaces with configured instances (XV_IF_FILTER) the
  *   message is validated here, an advert that only confirms the expected master updates
  *   xv_vrid quietly, anything else goes to the daemon through xv_ring with a wakeup.
- *   Elsewhere every message goes to the ring. VRRP never reaches the stack.
+ *   On a shared interface without instances (XV_IF_SHARED: another VRRP speaker, or an
+ *   interface that only carries VIPs) VRRP goes to the stack; elsewhere every message goes
+ *   to the ring.
  * - Traffic to a VIP (IPv4/IPv6 destination, ARP target, ND target) gets the VIP's
  *   effective verdict (xv_verdict.h). Everything else passes. */
 #include "xv_parse.h"
@@ -349,5 +351,10 @@ int xv_rx(struct xdp_md *ctx)
 	flags = xv_if_flags(ifindex, false);
 	if (flags & XV_IF_FILTER)
 		return xv_vrrp_filtered(ctx, st, &m, hdr, off, len, flags, ts);
+	if (flags & XV_IF_SHARED) {
+		/* No instance here and another speaker may use it (or it only carries VIPs). */
+		st->vrid_shared++;
+		return XDP_PASS;
+	}
 	return xv_submit(ctx, st, &m, off, len, ts, NULL, false);
 }

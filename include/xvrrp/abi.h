@@ -87,7 +87,8 @@ struct xv_stats {
 	__u64 drop_auth;     /* v2 auth type or PASS password mismatch */
 	__u64 drop_peer;     /* source not in the unicast peer allow-list */
 	__u64 drop_rate;     /* over the per-source rate limit */
-	__u64 vrid_shared;   /* unknown VRID passed to the stack on an XV_IF_SHARED interface */
+	__u64 vrid_shared;   /* VRRP passed to the stack on an XV_IF_SHARED interface: an unknown
+			      * VRID, or any VRRP where no instance is configured */
 	/* Quiet fast path: */
 	__u64 adv_quiet;     /* adverts that only confirmed the expected master: no ring record */
 	__u64 adv_woken;     /* adverts submitted with a forced wakeup */

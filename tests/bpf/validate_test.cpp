@@ -220,6 +220,18 @@ TEST_F(Validation, UnfilteredInterfaceDeliversEverything) {
     EXPECT_EQ(r.records.size(), 1u);
 }
 
+// An interface with no instance that another speaker uses (or that only carries VIPs):
+// all VRRP goes to the stack, none to the ring.
+TEST_F(Validation, SharedInterfaceWithoutInstancesPassesAllVrrp) {
+    for (const auto& id : {v3_, v2_, uni_, v6_, spare_}) dp_->removeInstance(id);
+    dp_->setInterfaceShared(lo_, true);
+    Result r = run(frame(Advert{.vrid = 99, .ttl = 1}), XDP_PASS, {&xv_stats::vrid_shared},
+                   "shared, no instance");
+    EXPECT_TRUE(r.records.empty());
+    r = run(frame(Advert{}), XDP_PASS, {&xv_stats::vrid_shared}, "shared, no instance, vrid 1");
+    EXPECT_TRUE(r.records.empty());
+}
+
 TEST_F(Validation, PerSourceRateLimit) {
     dp_->configureInstance(v3_, InstanceFilter{.rate_pps = 10, .burst = 3});
     const xv_stats before = dp_->stats();

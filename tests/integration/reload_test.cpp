@@ -1,6 +1,7 @@
 // Issue 5, acceptance 4: a reload that changes one of 100 instances causes no transition
-// in the other 99, on either node.
+// in the other 99, on either node; a kept instance keeps its scripts' state.
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -129,6 +130,77 @@ TEST_F(Reload, ConfigWithErrorsKeepsTheRunningOne) {
         EXPECT_EQ(after[name].state, s.state) << name;
         EXPECT_EQ(after[name].became_master, s.became_master) << name;
     }
+}
+
+// A kept instance keeps its scripts' state. n1 is master only thanks to a script's
+// weight (100 + 60 > 130); the script takes a second to answer, longer than n2's
+// Master_Down_Interval (0.7 s). Had the reload restarted the script from "init", n1 would
+// advertise 100 for that second and n2 would take over.
+std::string scriptedPair(const std::string& router, int priority, const std::string& script,
+                         bool extra) {
+    std::ostringstream c;
+    c << "global_defs {\n  router_id " << router << "\n}\n";
+    if (!script.empty())
+        c << "vrrp_script chk_slow {\n  script \"" << script << "\"\n  interval 2\n  timeout 4\n"
+          << "  weight 60\n}\n";
+    c << "vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  priority " << priority
+      << "\n  version 3\n  advert_int 0.2\n  virtual_ipaddress {\n    10.79.0.51/32\n  }\n";
+    if (!script.empty()) c << "  track_script {\n    chk_slow\n  }\n";
+    c << "}\n";
+    if (extra)
+        c << "vrrp_instance VI_2 {\n  interface eth0\n  virtual_router_id 52\n  priority 100\n"
+          << "  version 3\n  advert_int 0.2\n  virtual_ipaddress {\n    10.79.0.52/32\n  }\n}\n";
+    return c.str();
+}
+
+TEST_F(Reload, KeptInstanceKeepsItsScriptState) {
+    const std::string script =
+        (std::filesystem::path(n1_->configPath()).parent_path() / "slow_ok.sh").string();
+    {
+        std::ofstream f(script, std::ios::trunc);
+        f << "#!/bin/sh\nsleep 1\nexit 0\n";
+    }
+    std::filesystem::permissions(script, std::filesystem::perms::owner_all |
+                                             std::filesystem::perms::group_read |
+                                             std::filesystem::perms::group_exec |
+                                             std::filesystem::perms::others_read |
+                                             std::filesystem::perms::others_exec);
+    n1_->start(scriptedPair("n1", 100, script, false));
+    n2_->start(scriptedPair("n2", 130, "", false));
+    auto state = [](const XvrrpdNode& n) {
+        auto s = snapshot(n);
+        return s.count("VI_1") ? s["VI_1"].state : std::string("?");
+    };
+    ASSERT_TRUE(lab::waitUntil([&] { return state(*n1_) == "MASTER" && state(*n2_) == "BACKUP"; },
+                               Ms(15000)))
+        << state(*n1_) << " / " << state(*n2_);
+    auto before1 = snapshot(*n1_)["VI_1"];
+    auto before2 = snapshot(*n2_)["VI_1"];
+
+    {
+        std::ofstream f(n1_->configPath(), std::ios::trunc);
+        f << scriptedPair("n1", 100, script, true);  // adds VI_2, leaves VI_1 and chk_slow
+    }
+    n1_->signal(SIGHUP);
+    ASSERT_TRUE(lab::waitUntil(
+        [&] { return n1_->log().find("Reload done: 1 kept, 0 restarted, 1 added") != std::string::npos; },
+        Ms(10000)))
+        << n1_->log();
+    // Past the script's first new answer and a few Master_Down_Intervals, n1 never left.
+    const auto until = std::chrono::steady_clock::now() + Ms(2500);
+    bool steady = true;
+    lab::waitUntil(
+        [&] {
+            steady = steady && state(*n1_) == "MASTER" && state(*n2_) == "BACKUP";
+            return !steady || std::chrono::steady_clock::now() >= until;
+        },
+        Ms(4000), Ms(50));
+    EXPECT_TRUE(steady) << "n1 " << state(*n1_) << ", n2 " << state(*n2_);
+    auto after1 = snapshot(*n1_)["VI_1"];
+    auto after2 = snapshot(*n2_)["VI_1"];
+    EXPECT_EQ(after1.became_master, before1.became_master);
+    EXPECT_EQ(after1.released_master, before1.released_master);
+    EXPECT_EQ(after2.became_master, before2.became_master) << "n2 took over during the reload";
 }
 
 }  // namespace

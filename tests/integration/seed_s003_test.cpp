@@ -195,6 +195,16 @@ TEST_F(SeedS003, GroupFaultsOnTrackedInterfaceAndReturnsBecauseStateMasterClears
     EXPECT_NE(n1_->log().find("'debug' expects a LEVEL"), std::string::npos);
     setFlag("n1", "running", false);
 
+    // XDP: eth0 runs the instances (filter); eth1 and eth2 only carry VIPs, so VRRP there
+    // is another speaker's and goes to the stack (shared), not to the daemon.
+    auto bpf = lab::runIn("", {xvrrpctlBin(), "--pin-root", n1_->pinRoot(), "bpf", "--json"});
+    ASSERT_TRUE(bpf.ok()) << bpf.err;
+    auto dump = nlohmann::json::parse(bpf.out, nullptr, false);
+    std::multiset<std::string> flags;
+    for (const auto& i : dump["maps"]["xv_ifcfg"]) flags.insert(i["flags"].dump());
+    EXPECT_EQ(flags, (std::multiset<std::string>{"[\"filter\"]", "[\"shared\"]", "[\"shared\"]"}))
+        << dump["maps"]["xv_ifcfg"].dump();
+
     // On the wire: http (vrid 51) without authentication, mysql (vrid 101) with PASS.
     auto cap = lab_->node("client").run(
         {"tcpdump", "-l", "-nn", "-v", "-i", "eth0", "-c", "5", "ip proto 112"},

@@ -109,10 +109,10 @@ void Daemon::start() {
     armTimer();
 }
 
-void Daemon::startTracking() {
+void Daemon::startTracking(const track::ScriptTrackers::Checks& carried) {
     for (int fd : tracking_fds_) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
     tracking_.reset();
-    tracking_ = std::make_unique<Tracking>(*config_, [this] { recomputePriorities(); });
+    tracking_ = std::make_unique<Tracking>(*config_, [this] { recomputePriorities(); }, carried);
     tracking_fds_ = tracking_->fds();
     for (int fd : tracking_fds_) epollAdd(epoll_fd_, fd);
 }
@@ -146,6 +146,20 @@ void Daemon::attachXdp(const net::LinkInfo& link) {
     spdlog::info("XDP on {} ({})", link.name, dataplane_->attachModeOf(link.ifindex));
 }
 
+// Where XDP lets VRRP it does not validate through to the stack: on an interface named by
+// --shared-interface, and on one that only carries VIPs (no instance runs there, so any
+// VRRP on it belongs to another speaker). An instance on the interface ends the latter.
+void Daemon::markShared(const net::LinkInfo& link, bool vip_only) {
+    const auto& named = options_.shared_interfaces;
+    bool shared = std::find(named.begin(), named.end(), link.name) != named.end();
+    if (vip_only && !shared) {
+        shared = true;
+        for (const auto& rt : instances_)
+            if (rt->bound() && rt->ifindex() == link.ifindex) shared = false;
+    }
+    dataplane_->setInterfaceShared(link.ifindex, shared);
+}
+
 // Resolves the interface and source address, opens the send socket and attaches XDP.
 // An instance whose interface is missing or has no usable address waits in Init and is
 // retried on link events (keepalived puts such instances in FAULT; we say why in status).
@@ -170,12 +184,16 @@ void Daemon::bindInstance(InstanceRuntime& rt) {
         spdlog::info("({}) {} is NOARP: no gratuitous ARP or unsolicited NA on it", c.name,
                      link->name);
     attachXdp(*link);
+    markShared(*link, false);
     // A VIP on another interface (`dev`) is enforced there too: the kernel must drop its
     // traffic on a fenced or hung node whatever interface it arrives on.
     for (const auto* list : {&c.vips, &c.vips_excluded})
         for (const auto& v : *list) {
             if (v.dev.empty() || v.dev == c.interface) continue;
-            if (auto other = netlink_->linkByName(v.dev)) attachXdp(*other);
+            if (auto other = netlink_->linkByName(v.dev)) {
+                attachXdp(*other);
+                markShared(*other, true);
+            }
         }
     if (c.promote_secondaries && !promote_saved_.count(link->name)) {
         try {

@@ -16,6 +16,7 @@
 #include "daemon/instance_runtime.hpp"
 #include "daemon/options.hpp"
 #include "net/netlink.hpp"
+#include "track/script_check.hpp"
 #include "xvrrp/abi.h"
 
 namespace xvrrp::dataplane {
@@ -65,7 +66,8 @@ private:
     nlohmann::json reload();
     void startInstance(InstanceRuntime& rt, vrrp::TimePoint t);
     void detachUnused();
-    void startTracking();
+    // carried: vrrp_script counters kept across a reload (Tracking::scriptChecks()).
+    void startTracking(const track::ScriptTrackers::Checks& carried = {});
     void recomputePriorities();
     void wireInstance(InstanceRuntime& rt);
     void propagateGroup(const InstanceRuntime& from, const vrrp::StateChanged& sc);
@@ -74,6 +76,7 @@ private:
     void settleGroupFaults(vrrp::TimePoint t);
     void configureKernel(InstanceRuntime& rt);
     void attachXdp(const net::LinkInfo& link);
+    void markShared(const net::LinkInfo& link, bool vip_only);
     void releaseVmac(const std::string& instance);
     void checkFences(vrrp::TimePoint t);
     void refreshFromKernel(InstanceRuntime& rt, vrrp::TimePoint t);

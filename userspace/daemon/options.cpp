@@ -23,10 +23,13 @@ constexpr const char* kUsage =
     "      --pin-root DIR      bpffs directory for pinned maps (default /sys/fs/bpf/xvrrp)\n"
     "      --control PATH      control socket (default /run/xvrrp/xvrrpd.sock)\n"
     "      --force-xdp         replace a foreign XDP program on a VRRP interface\n"
+    "      --shared-interface IFNAME\n"
+    "                          another VRRP speaker uses IFNAME: pass VRIDs not configured\n"
+    "                          here to the stack instead of dropping them (repeatable)\n"
     "  -v, --version           print the version\n"
     "  -h, --help              this text\n";
 
-enum LongOnly { kPinRoot = 1000, kControl, kForceXdp };
+enum LongOnly { kPinRoot = 1000, kControl, kForceXdp, kSharedInterface };
 
 }  // namespace
 
@@ -49,6 +52,7 @@ ParsedOptions parseOptions(int argc, char** argv) {
         {"pin-root", required_argument, nullptr, kPinRoot},
         {"control", required_argument, nullptr, kControl},
         {"force-xdp", no_argument, nullptr, kForceXdp},
+        {"shared-interface", required_argument, nullptr, kSharedInterface},
         {"version", no_argument, nullptr, 'v'},
         {"help", no_argument, nullptr, 'h'},
         {nullptr, 0, nullptr, 0}};
@@ -96,6 +100,19 @@ ParsedOptions parseOptions(int argc, char** argv) {
             case kPinRoot: o.pin_root = optarg; break;
             case kControl: o.control = optarg; break;
             case kForceXdp: o.force_xdp = true; break;
+            case kSharedInterface: {
+                std::string_view name(optarg);
+                // IFNAMSIZ is 16 with the NUL; '/' and whitespace never occur in names.
+                if (name.empty() || name.size() > 15 ||
+                    name.find_first_of("/ \t\n") != std::string_view::npos) {
+                    r.exit_code = 2;
+                    r.message = std::string("xvrrpd: --shared-interface '") + optarg +
+                                "' is not an interface name (1-15 characters, no '/' or spaces)\n";
+                    return r;
+                }
+                o.shared_interfaces.emplace_back(name);
+                break;
+            }
             case 'v':
                 r.message = "xvrrpd 0.1.0 (keepalived.conf compatible VRRP, XDP receive path)\n";
                 return r;

@@ -11,6 +11,7 @@
 #include "daemon/daemon.hpp"
 #include "daemon/net_effects.hpp"
 #include "daemon/static_config.hpp"
+#include "daemon/tracking.hpp"
 #include "dataplane/dataplane.hpp"
 
 namespace xvrrp::daemon {
@@ -102,9 +103,12 @@ nlohmann::json Daemon::reload() {
         for (auto& rt : runtimes)
             if (rt && rt->cfg().name == inst.name) ordered.push_back(std::move(rt));
     instances_ = std::move(ordered);
+    // Trackers restart from the new configuration (their objects point into it); scripts
+    // whose definition is unchanged keep their state, so a kept instance's priority does
+    // not fall back to its base while their first new results are due.
+    auto scripts = tracking_ ? tracking_->scriptChecks() : track::ScriptTrackers::Checks{};
     config_ = std::move(next);
-    // Trackers restart from the new configuration (their objects point into it).
-    startTracking();
+    startTracking(scripts);
     for (auto& rt : instances_) {
         if (rt->bound()) continue;
         try {

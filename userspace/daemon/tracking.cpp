@@ -28,7 +28,8 @@ bool weightsAllowed(const config::SyncGroup& g) {
 
 }  // namespace
 
-Tracking::Tracking(const config::Config& cfg, std::function<void()> on_change)
+Tracking::Tracking(const config::Config& cfg, std::function<void()> on_change,
+                   const track::ScriptTrackers::Checks& carried)
     : cfg_(cfg), on_change_(std::move(on_change)) {
     for (const auto& i : cfg.instances) {
         const auto* g = cfg.findSyncGroup(i.name);
@@ -60,7 +61,7 @@ Tracking::Tracking(const config::Config& cfg, std::function<void()> on_change)
                              s == track::TrackState::Up ? "success" : "failure");
                 on_change_();
             },
-            scripts);
+            scripts, carried);
     if (!files.empty())
         files_ = std::make_unique<track::FileTrackers>(
             cfg,

@@ -22,7 +22,10 @@ namespace xvrrp::daemon {
 class Tracking {
 public:
     // on_change runs after any tracker changed; the daemon recomputes priorities then.
-    Tracking(const config::Config& cfg, std::function<void()> on_change);
+    // carried: script counters from before a reload (scriptChecks()); scripts whose
+    // definition is unchanged keep their state instead of starting over from "init".
+    Tracking(const config::Config& cfg, std::function<void()> on_change,
+             const track::ScriptTrackers::Checks& carried = {});
     ~Tracking();
 
     std::vector<int> fds() const;
@@ -33,6 +36,9 @@ public:
     track::EffectivePriority evaluate(const config::Instance& inst,
                                       const std::function<bool(const std::string&)>& link_up) const;
     notify::Notifier& notifier() { return *notifier_; }
+    track::ScriptTrackers::Checks scriptChecks() const {
+        return scripts_ ? scripts_->checks() : track::ScriptTrackers::Checks{};
+    }
     // Logs and clears what the components collected (check results, runtime errors).
     void flushMessages();
 

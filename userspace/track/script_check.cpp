@@ -41,12 +41,12 @@ bool ScriptCheck::onResult(bool ok) {
     return state() != before;
 }
 
-void ScriptSchedule::add(const config::Script& s, TimePoint now) {
+void ScriptSchedule::add(const config::Script& s, TimePoint now, const ScriptCheck* carried) {
     Entry e;
     e.name = s.name;
     e.interval = std::chrono::seconds(s.interval_s ? s.interval_s : 1);
     e.timeout = s.timeout_s ? std::chrono::nanoseconds(std::chrono::seconds(*s.timeout_s)) : e.interval;
-    e.check = ScriptCheck::start(s.rise, s.fall, s.init_fail);
+    e.check = carried ? *carried : ScriptCheck::start(s.rise, s.fall, s.init_fail);
     e.next_run = now;
     entries_[s.name] = std::move(e);
 }
@@ -97,7 +97,8 @@ const ScriptSchedule::Entry* ScriptSchedule::find(const std::string& name) const
 }
 
 ScriptTrackers::ScriptTrackers(ScriptRunner& runner, const config::Config& cfg,
-                               ChangeHandler on_change, const std::vector<std::string>& names)
+                               ChangeHandler on_change, const std::vector<std::string>& names,
+                               const Checks& carried)
     : runner_(runner), on_change_(std::move(on_change)), alive_token_(std::make_shared<bool>(true)) {
     timerfd_ = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
     if (timerfd_ < 0)
@@ -117,11 +118,20 @@ ScriptTrackers::ScriptTrackers(ScriptRunner& runner, const config::Config& cfg,
             continue;
         }
         commands_[name] = std::move(*chk.command);
-        schedule_.add(s, now);
+        defs_[name] = s;
+        auto prev = carried.find(name);
+        schedule_.add(s, now, prev != carried.end() && prev->second.first == s ? &prev->second.second : nullptr);
     }
     std::string summary = securitySummary(flags_, cfg.global.enable_script_security);
     if (!summary.empty()) messages_.push_back(summary);
     runDue();
+}
+
+ScriptTrackers::Checks ScriptTrackers::checks() const {
+    Checks out;
+    for (const auto& [name, e] : schedule_.entries())
+        if (auto d = defs_.find(name); d != defs_.end()) out.emplace(name, std::make_pair(d->second, e.check));
+    return out;
 }
 
 ScriptTrackers::~ScriptTrackers() {

@@ -62,7 +62,9 @@ public:
         std::optional<std::string> last_outcome;  // ScriptExit::describe() of the last run
     };
 
-    void add(const config::Script& s, TimePoint now);
+    // carried: the script's rise/fall counter from before a reload that left its
+    // definition alone, so a good script stays good (no trip through "init").
+    void add(const config::Script& s, TimePoint now, const ScriptCheck* carried = nullptr);
     // Scripts to start now (marked running) and their next run times advanced.
     std::vector<std::string> due(TimePoint now);
     // A run finished; true when the script's state changed.
@@ -93,9 +95,11 @@ public:
     using ChangeHandler = std::function<void(const std::string& name, TrackState state)>;
 
     // Only the scripts in `names` are run (keepalived drops vrrp_scripts nobody tracks);
-    // empty `names` means all of cfg.scripts.
+    // empty `names` means all of cfg.scripts. `carried` (from checks() before a reload)
+    // gives scripts whose definition did not change their previous counter.
+    using Checks = std::map<std::string, std::pair<config::Script, ScriptCheck>>;
     ScriptTrackers(ScriptRunner& runner, const config::Config& cfg, ChangeHandler on_change,
-                   const std::vector<std::string>& names = {});
+                   const std::vector<std::string>& names = {}, const Checks& carried = {});
     ~ScriptTrackers();
     ScriptTrackers(const ScriptTrackers&) = delete;
     ScriptTrackers& operator=(const ScriptTrackers&) = delete;
@@ -104,6 +108,8 @@ public:
     void onReadable();
 
     std::optional<TrackState> state(const std::string& name) const;
+    // Each running script's definition and counter, to carry over a reload.
+    Checks checks() const;
     const ScriptSchedule& schedule() const { return schedule_; }
     const std::vector<std::string>& messages() const { return messages_; }
     const std::vector<std::string>& disabled() const { return disabled_; }
@@ -116,6 +122,7 @@ private:
     ScriptRunner& runner_;
     ChangeHandler on_change_;
     ScriptSchedule schedule_;
+    std::map<std::string, config::Script> defs_;
     std::map<std::string, Command> commands_;
     std::map<std::string, uint64_t> runs_;  // name -> runner id while running
     std::vector<std::string> messages_;

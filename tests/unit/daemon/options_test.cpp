@@ -29,6 +29,9 @@ TEST(Options, OursAndConfigTest) {
     EXPECT_TRUE(r.options->config_test);
     EXPECT_EQ(r.options->pin_root, "/sys/fs/bpf/n1");
     EXPECT_EQ(r.options->control, "/run/n1.sock");
+    r = parse({"--shared-interface", "eth1", "--shared-interface", "bond0.20"});
+    ASSERT_TRUE(r.options) << r.message;
+    EXPECT_EQ(r.options->shared_interfaces, (std::vector<std::string>{"eth1", "bond0.20"}));
 }
 
 TEST(Options, BadInputIsAnErrorNamingTheArgument) {
@@ -43,6 +46,13 @@ TEST(Options, BadInputIsAnErrorNamingTheArgument) {
     EXPECT_FALSE(r.options);
     EXPECT_NE(r.message.find("0..7"), std::string::npos);
     r = parse({"--pin-root", "relative"});
+    EXPECT_FALSE(r.options);
+    r = parse({"--shared-interface", "a-name-longer-than-15"});
+    EXPECT_FALSE(r.options);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.message.find("'a-name-longer-than-15' is not an interface name"), std::string::npos)
+        << r.message;
+    r = parse({"--shared-interface", "eth0/1"});
     EXPECT_FALSE(r.options);
     r = parse({"-C"});
     EXPECT_FALSE(r.options);

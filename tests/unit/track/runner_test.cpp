@@ -361,3 +361,37 @@ TEST(ScriptTrackers, RunsTheScriptAndFollowsItsResult) {
     EXPECT_EQ(seen.back(), TrackState::Up);
     EXPECT_EQ(st.state("chk"), TrackState::Up);
 }
+
+// Reload: a script whose definition did not change keeps its state (no "init" while its
+// first new run is due); a changed one starts over.
+TEST(ScriptTrackers, CarriedStateSurvivesAReloadOnlyForAnUnchangedScript) {
+    TempDir d;
+    chmod(d.path.c_str(), 0755);
+    std::string p = d.write("ok.sh", "#!/bin/sh\nexit 0\n", 0755);
+    xvrrp::config::Config cfg;
+    xvrrp::config::Script s;
+    s.name = "chk";
+    s.script = p;
+    s.interval_s = 1;
+    s.rise = 2;
+    cfg.scripts["chk"] = s;
+    ScriptRunner runner;
+    std::vector<TrackState> seen;
+    ScriptTrackers::Checks carried;
+    {
+        ScriptTrackers st(runner, cfg, [&](const std::string&, TrackState t) { seen.push_back(t); });
+        auto fds = std::vector<std::pair<int, std::function<void()>>>{{runner.fd(), [&] { runner.onReadable(); }},
+                                                                        {st.fd(), [&] { st.onReadable(); }}};
+        ASSERT_TRUE(pump(fds, [&] { return st.state("chk") == TrackState::Up; }, 5s));
+        carried = st.checks();
+    }
+    ASSERT_EQ(carried.count("chk"), 1u);
+    // The same definition: good at once, before any run of the new tracker finished.
+    ScriptTrackers same(runner, cfg, [](const std::string&, TrackState) {}, {}, carried);
+    EXPECT_EQ(same.state("chk"), TrackState::Up);
+    // A changed definition (rise 3): back to init.
+    auto changed = cfg;
+    changed.scripts["chk"].rise = 3;
+    ScriptTrackers other(runner, changed, [](const std::string&, TrackState) {}, {}, carried);
+    EXPECT_EQ(other.state("chk"), TrackState::Init);
+}
