@@ -147,17 +147,24 @@ void Daemon::attachXdp(const net::LinkInfo& link) {
 }
 
 // Where XDP lets VRRP it does not validate through to the stack: on an interface named by
-// --shared-interface, and on one that only carries VIPs (no instance runs there, so any
-// VRRP on it belongs to another speaker). An instance on the interface ends the latter.
-void Daemon::markShared(const net::LinkInfo& link, bool vip_only) {
+// --shared-interface, and on one with our XDP but no bound instance (it only carries VIPs,
+// so any VRRP on it belongs to another speaker). Recomputed whenever instances are bound
+// or removed, for every interface we are attached to.
+void Daemon::refreshSharedFlags() {
     const auto& named = options_.shared_interfaces;
-    bool shared = std::find(named.begin(), named.end(), link.name) != named.end();
-    if (vip_only && !shared) {
-        shared = true;
-        for (const auto& rt : instances_)
-            if (rt->bound() && rt->ifindex() == link.ifindex) shared = false;
+    for (const auto& [ifindex, name] : attached_) {
+        bool shared = std::find(named.begin(), named.end(), name) != named.end();
+        if (!shared) {
+            shared = true;
+            for (const auto& rt : instances_)
+                if (rt->bound() && rt->ifindex() == ifindex) shared = false;
+        }
+        try {
+            dataplane_->setInterfaceShared(ifindex, shared);
+        } catch (const std::exception& e) {
+            spdlog::warn("XDP shared flag on {}: {}", name, e.what());
+        }
     }
-    dataplane_->setInterfaceShared(link.ifindex, shared);
 }
 
 // Resolves the interface and source address, opens the send socket and attaches XDP.
@@ -184,16 +191,12 @@ void Daemon::bindInstance(InstanceRuntime& rt) {
         spdlog::info("({}) {} is NOARP: no gratuitous ARP or unsolicited NA on it", c.name,
                      link->name);
     attachXdp(*link);
-    markShared(*link, false);
     // A VIP on another interface (`dev`) is enforced there too: the kernel must drop its
     // traffic on a fenced or hung node whatever interface it arrives on.
     for (const auto* list : {&c.vips, &c.vips_excluded})
         for (const auto& v : *list) {
             if (v.dev.empty() || v.dev == c.interface) continue;
-            if (auto other = netlink_->linkByName(v.dev)) {
-                attachXdp(*other);
-                markShared(*other, true);
-            }
+            if (auto other = netlink_->linkByName(v.dev)) attachXdp(*other);
         }
     if (c.promote_secondaries && !promote_saved_.count(link->name)) {
         try {
@@ -237,6 +240,7 @@ void Daemon::bindInstance(InstanceRuntime& rt) {
     rt.bind(link->ifindex, *src,
             adverts_.transport(c.name, rt.family(), tx_ifindex, tx_name, *src, group));
     configureKernel(rt);
+    refreshSharedFlags();
     if (fault) rt.setFault("config", true, *fault, now());
 }
 

@@ -76,7 +76,7 @@ private:
     void settleGroupFaults(vrrp::TimePoint t);
     void configureKernel(InstanceRuntime& rt);
     void attachXdp(const net::LinkInfo& link);
-    void markShared(const net::LinkInfo& link, bool vip_only);
+    void refreshSharedFlags();
     void releaseVmac(const std::string& instance);
     void checkFences(vrrp::TimePoint t);
     void refreshFromKernel(InstanceRuntime& rt, vrrp::TimePoint t);

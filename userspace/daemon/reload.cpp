@@ -119,6 +119,7 @@ nlohmann::json Daemon::reload() {
         startInstance(*rt, now());
     }
     detachUnused();
+    refreshSharedFlags();
     recomputePriorities();
     spdlog::info("Reload done: {} kept, {} restarted, {} added, {} removed", kept.size(),
                  restarted.size(), added.size(), removed.size());
