@@ -26,6 +26,20 @@ bool weightsAllowed(const config::SyncGroup& g) {
     return false;
 }
 
+// A tracker input named by a track_* reference: the reference's weight (and reverse) when it
+// has one, else the tracked object's, else `fallback` for a name nothing defines (keepalived).
+template <typename Defs>
+track::TrackerInput weighted(track::TrackerKind kind, const config::TrackRef& r, const Defs& defs,
+                             int fallback) {
+    track::TrackerInput t;
+    t.kind = kind;
+    t.name = r.name;
+    auto it = defs.find(r.name);
+    t.weight = r.weight.value_or(it != defs.end() ? it->second.weight : fallback);
+    t.reverse = r.weight ? r.reverse : (it != defs.end() && it->second.weight_reverse);
+    return t;
+}
+
 }  // namespace
 
 Tracking::Tracking(const config::Config& cfg, std::function<void()> on_change,
@@ -107,21 +121,13 @@ void Tracking::onReadable(int fd) {
 }
 
 void Tracking::flushMessages() {
-    if (scripts_) {
-        const auto& m = scripts_->messages();
-        for (; script_messages_seen_ < m.size(); ++script_messages_seen_)
-            spdlog::warn("{}", m[script_messages_seen_]);
-    }
-    if (files_) {
-        const auto& m = files_->messages();
-        for (; file_messages_seen_ < m.size(); ++file_messages_seen_)
-            spdlog::warn("{}", m[file_messages_seen_]);
-    }
-    if (processes_) {
-        const auto& m = processes_->messages();
-        for (; process_messages_seen_ < m.size(); ++process_messages_seen_)
-            spdlog::warn("{}", m[process_messages_seen_]);
-    }
+    // Each component keeps its messages; log the ones not logged yet.
+    auto drain = [](const std::vector<std::string>& m, size_t& seen) {
+        for (; seen < m.size(); ++seen) spdlog::warn("{}", m[seen]);
+    };
+    if (scripts_) drain(scripts_->messages(), script_messages_seen_);
+    if (files_) drain(files_->messages(), file_messages_seen_);
+    if (processes_) drain(processes_->messages(), process_messages_seen_);
     auto& n = notifier_->messages();
     for (const auto& s : n) spdlog::warn("{}", s);
     n.clear();
@@ -136,15 +142,10 @@ track::EffectivePriority Tracking::evaluate(
         const auto& tfiles = i ? i->track_files : g->track_files;
         const auto& tprocs = i ? i->track_processes : g->track_processes;
         for (const auto& r : scripts) {
-            track::TrackerInput t;
-            t.kind = track::TrackerKind::Script;
-            t.name = r.name;
-            auto it = cfg_.scripts.find(r.name);
-            t.weight = r.weight.value_or(it != cfg_.scripts.end() ? it->second.weight : 0);
-            t.reverse = r.weight ? r.reverse : (it != cfg_.scripts.end() && it->second.weight_reverse);
             auto st = scripts_ ? scripts_->state(r.name) : std::nullopt;
             // keepalived drops scripts it cannot run (missing, insecure) from tracking.
             if (!st) continue;
+            auto t = weighted(track::TrackerKind::Script, r, cfg_.scripts, 0);
             t.state = *st;
             in.push_back(t);
         }
@@ -158,12 +159,7 @@ track::EffectivePriority Tracking::evaluate(
             in.push_back(t);
         }
         for (const auto& r : tfiles) {
-            track::TrackerInput t;
-            t.kind = track::TrackerKind::File;
-            t.name = r.name;
-            auto it = cfg_.track_files.find(r.name);
-            t.weight = r.weight.value_or(it != cfg_.track_files.end() ? it->second.weight : 1);
-            t.reverse = r.weight ? r.reverse : (it != cfg_.track_files.end() && it->second.weight_reverse);
+            auto t = weighted(track::TrackerKind::File, r, cfg_.track_files, 1);
             auto v = files_ ? files_->value(r.name) : std::nullopt;
             t.state = track::TrackState::Up;
             t.file_value = v.value_or(0);
@@ -172,13 +168,7 @@ track::EffectivePriority Tracking::evaluate(
         for (const auto& r : tprocs) {
             auto st = processes_ ? processes_->state(r.name) : std::nullopt;
             if (!st) continue;
-            track::TrackerInput t;
-            t.kind = track::TrackerKind::Process;
-            t.name = r.name;
-            auto it = cfg_.track_processes.find(r.name);
-            // keepalived: the ref's weight, else the vrrp_track_process's (default 0).
-            t.weight = r.weight.value_or(it != cfg_.track_processes.end() ? it->second.weight : 0);
-            t.reverse = r.weight ? r.reverse : (it != cfg_.track_processes.end() && it->second.weight_reverse);
+            auto t = weighted(track::TrackerKind::Process, r, cfg_.track_processes, 0);
             t.state = *st;
             in.push_back(t);
         }

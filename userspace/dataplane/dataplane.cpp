@@ -276,7 +276,8 @@ void Dataplane::updateInterfaceFlags(int ifindex, uint32_t set, uint32_t clear) 
     const uint32_t now = it == if_flags_.end() ? 0 : it->second;
     const uint32_t want = (now | set) & ~clear;
     if (want == 0) {
-        clearInterfaceFlags(ifindex);
+        // Nothing to clear is no map write (the daemon re-asserts flags after every bind).
+        if (it != if_flags_.end()) clearInterfaceFlags(ifindex);
     } else if (want != now || it == if_flags_.end()) {
         setInterfaceFlags(ifindex, want);
     }

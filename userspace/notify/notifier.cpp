@@ -105,26 +105,27 @@ bool InstanceNotifyGate::shouldSend(const std::string& instance, bool in_sync_gr
 
 Notifier::Notifier(track::ScriptRunner& runner, const config::Config& cfg)
     : runner_(runner), cfg_(cfg), alive_(std::make_shared<bool>(true)) {
-    for (const auto& i : cfg_.instances) {
-        const std::string of = " of vrrp_instance " + i.name;
-        auto prep = [&](const std::string& s, const char* kw) { prepare(s, runAs(i.notify_run_as, kw), kw + of); };
-        prep(i.notify_backup, "notify_backup");
-        prep(i.notify_master, "notify_master");
-        prep(i.notify_fault, "notify_fault");
-        prep(i.notify_stop, "notify_stop");
-        prep(i.notify_deleted, "notify_deleted");
-        prep(i.notify, "notify");
-        prep(i.notify_master_rx_lower_pri, "notify_master_rx_lower_pri");
-    }
-    for (const auto& g : cfg_.sync_groups) {
-        const std::string of = " of vrrp_sync_group " + g.name;
-        auto prep = [&](const std::string& s, const char* kw) { prepare(s, runAs(g.notify_run_as, kw), kw + of); };
-        prep(g.notify_backup, "notify_backup");
-        prep(g.notify_master, "notify_master");
-        prep(g.notify_fault, "notify_fault");
-        prep(g.notify_stop, "notify_stop");
-        prep(g.notify, "notify");
-    }
+    // Each notify script once per (command, user, group), named by keyword and owner.
+    using Scripts = std::initializer_list<std::pair<const std::string*, const char*>>;
+    auto prepAll = [&](const config::RunAsMap& run_as, const std::string& of, Scripts scripts) {
+        for (const auto& [script, kw] : scripts) prepare(*script, runAs(run_as, kw), kw + of);
+    };
+    for (const auto& i : cfg_.instances)
+        prepAll(i.notify_run_as, " of vrrp_instance " + i.name,
+                {{&i.notify_backup, "notify_backup"},
+                 {&i.notify_master, "notify_master"},
+                 {&i.notify_fault, "notify_fault"},
+                 {&i.notify_stop, "notify_stop"},
+                 {&i.notify_deleted, "notify_deleted"},
+                 {&i.notify, "notify"},
+                 {&i.notify_master_rx_lower_pri, "notify_master_rx_lower_pri"}});
+    for (const auto& g : cfg_.sync_groups)
+        prepAll(g.notify_run_as, " of vrrp_sync_group " + g.name,
+                {{&g.notify_backup, "notify_backup"},
+                 {&g.notify_master, "notify_master"},
+                 {&g.notify_fault, "notify_fault"},
+                 {&g.notify_stop, "notify_stop"},
+                 {&g.notify, "notify"}});
     const auto& gl = cfg_.global;
     prepare(gl.notify_fifo_script, runAs(gl.fifo_run_as, "notify_fifo_script"), "notify_fifo");
     prepare(gl.vrrp_notify_fifo_script, runAs(gl.fifo_run_as, "vrrp_notify_fifo_script"), "vrrp_notify_fifo");

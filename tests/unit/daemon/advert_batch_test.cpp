@@ -14,24 +14,14 @@
 namespace xvrrp::daemon {
 namespace {
 
+using net::test::Fd;
+using net::test::ip;
+using net::test::vip;
 using net::test::VethPair;
 using Frame = std::vector<uint8_t>;
 
-IpAddr ip(const char* s) { return *IpAddr::parse(s); }
-
-config::VirtualAddress vip(const char* prefix) {
-    config::VirtualAddress va;
-    va.prefix = *IpPrefix::parse(prefix);
-    return va;
-}
-
 // A VRRPv3 advert for vrid; the batch does not look inside.
 std::array<uint8_t, 12> advert(uint8_t vrid) { return {0x31, vrid, 100, 1, 0x00, 0x64, 0, 0, 10, 9, 0, vrid}; }
-
-struct Fd {
-    int fd;
-    ~Fd() { ::close(fd); }
-};
 
 // VRIDs of the next n VRRP frames seen on fd, in arrival order.
 std::vector<uint8_t> vridsSeen(int fd, size_t n) {

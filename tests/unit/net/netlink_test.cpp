@@ -14,15 +14,9 @@
 namespace xvrrp::net {
 namespace {
 
+using test::ip;
+using test::vip;
 using test::VethPair;
-
-IpAddr ip(const char* s) { return *IpAddr::parse(s); }
-
-config::VirtualAddress vip(const char* prefix) {
-    config::VirtualAddress va;
-    va.prefix = *IpPrefix::parse(prefix);
-    return va;
-}
 
 // What the kernel reports about one address, read with libnl directly.
 struct KernelAddr {

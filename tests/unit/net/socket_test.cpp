@@ -15,16 +15,11 @@
 namespace xvrrp::net {
 namespace {
 
+using test::Fd;
+using test::ip;
+using test::vip;
 using test::VethPair;
 using Frame = std::vector<uint8_t>;
-
-IpAddr ip(const char* s) { return *IpAddr::parse(s); }
-
-config::VirtualAddress vip(const char* prefix) {
-    config::VirtualAddress va;
-    va.prefix = *IpPrefix::parse(prefix);
-    return va;
-}
 
 uint16_t etherType(const Frame& f) { return f.size() >= 14 ? (f[12] << 8) | f[13] : 0; }
 bool sameBytes(const Frame& f, size_t off, const IpAddr& a) {
@@ -34,30 +29,29 @@ bool sameBytes(const Frame& f, size_t off, const IpAddr& a) {
 // A fake VRRPv3 advert with a recognisable checksum the kernel must leave alone.
 const std::array<uint8_t, 12> kAdvert = {0x31, 7, 100, 1, 0x00, 0x64, 0xab, 0xcd, 10, 9, 0, 100};
 
-struct Fd {
-    int fd;
-    ~Fd() { ::close(fd); }
-};
-
 class SocketTest : public ::testing::Test {
 protected:
     void SetUp() override {
         if (!test::isRoot()) GTEST_SKIP() << "needs root to create network namespaces";
         pair_.emplace();
     }
+    // B gets 10.9.0.2/24, A 10.9.0.1/24 and A's link is running: IPv4 between the two.
+    void addressBoth() {
+        pair_->inB([&] { Netlink::open()->addAddress(pair_->ifindex_b, vip("10.9.0.2/24")); });
+        pair_->inA([&] {
+            auto nl = Netlink::open();
+            nl->addAddress(pair_->ifindex_a, vip("10.9.0.1/24"));
+            ASSERT_TRUE(test::waitFor([&] { return nl->linkByIndex(pair_->ifindex_a)->running(); }));
+        });
+    }
     std::optional<VethPair> pair_;
 };
 
 TEST_F(SocketTest, VrrpV4MulticastAndUnicastLeaveWithTtl255Tos0xc0) {
-    pair_->inB([&] {
-        Netlink::open()->addAddress(pair_->ifindex_b, vip("10.9.0.2/24"));
-    });
+    addressBoth();
     Fd capB{test::packetSocketIn(pair_->b, pair_->ifindex_b)};
     pair_->inA([&] {
-        auto nl = Netlink::open();
         const int ifx = pair_->ifindex_a;
-        nl->addAddress(ifx, vip("10.9.0.1/24"));
-        ASSERT_TRUE(test::waitFor([&] { return nl->linkByIndex(ifx)->running(); }));
         auto sock = VrrpSocket::open(Family::V4, ifx, VethPair::kNameA, ip("10.9.0.1"));
         sock->joinGroup(ip("224.0.0.18"));
         sock->joinGroup(ip("224.0.0.18"));  // joining twice is fine
@@ -98,13 +92,10 @@ TEST_F(SocketTest, VrrpV4MulticastAndUnicastLeaveWithTtl255Tos0xc0) {
 // Batched sends: every packet leaves in order, and one the kernel refuses (too long) is
 // reported by its index while the ones after it still go.
 TEST_F(SocketTest, SendManyReportsTheRefusedPacketAndSendsTheRest) {
-    pair_->inB([&] { Netlink::open()->addAddress(pair_->ifindex_b, vip("10.9.0.2/24")); });
+    addressBoth();
     Fd capB{test::packetSocketIn(pair_->b, pair_->ifindex_b)};
     pair_->inA([&] {
-        auto nl = Netlink::open();
         const int ifx = pair_->ifindex_a;
-        nl->addAddress(ifx, vip("10.9.0.1/24"));
-        ASSERT_TRUE(test::waitFor([&] { return nl->linkByIndex(ifx)->running(); }));
         auto sock = VrrpSocket::open(Family::V4, ifx, VethPair::kNameA, ip("10.9.0.1"));
         std::array<uint8_t, 12> third = kAdvert;
         third[1] = 9;

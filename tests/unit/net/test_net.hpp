@@ -27,7 +27,24 @@
 #include <thread>
 #include <vector>
 
+#include "common/ip.hpp"
+#include "config/config.hpp"
+
 namespace xvrrp::net::test {
+
+inline IpAddr ip(const char* s) { return *IpAddr::parse(s); }
+
+inline config::VirtualAddress vip(const char* prefix) {
+    config::VirtualAddress va;
+    va.prefix = *IpPrefix::parse(prefix);
+    return va;
+}
+
+// Closes a socket the test opened, also when an assertion returns early.
+struct Fd {
+    int fd;
+    ~Fd() { ::close(fd); }
+};
 
 inline bool isRoot() { return ::geteuid() == 0; }
 
