@@ -204,7 +204,13 @@ int Daemon::run() {
     spdlog::info("xvrrpd started with {} instance(s) from {}", table_.size(),
                  options_.config_file);
     while (running_) {
-        loop_.runOnce(-1);
+        try {
+            loop_.runOnce(-1);
+        } catch (const std::exception& e) {
+            // epoll itself failed: nothing can be waited for any more; stop gracefully.
+            spdlog::critical("{}; stopping", e.what());
+            break;
+        }
         loop_.guarded("advert flush", [this] { adverts_.flush(); });  // one sendmmsg per socket
         // The dead-man switch: VIPs stop answering when this goes stale (xv_heartbeat).
         loop_.guarded("heartbeat", [this] {
