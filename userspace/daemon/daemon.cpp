@@ -47,7 +47,7 @@ Daemon::Daemon(config::Config config, Options options)
 Daemon::~Daemon() {
     // Exit paths that skipped shutdown() (a start that threw) leave nothing behind either.
     ledger_.unwind();
-    for (int fd : {signal_fd_, timer_fd_})
+    for (int fd : {signal_fd_, timer_fd_, watchdog_fd_})
         if (fd >= 0) ::close(fd);
 }
 
@@ -113,6 +113,42 @@ void Daemon::start() {
     recomputePriorities();
     drain();
     armTimer();
+    startWatchdog();
+}
+
+// WATCHDOG=1 at half of WatchdogSec=, from a timer of the loop itself: a loop that hangs
+// (or a SIGSTOPped daemon) stops feeding it and systemd restarts the service.
+void Daemon::startWatchdog() {
+    auto interval = systemd_.watchdogInterval();
+    if (!interval) return;
+    watchdog_fd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (watchdog_fd_ < 0) throw sysError("timerfd_create(watchdog)");
+    itimerspec its{};
+    its.it_interval.tv_sec = interval->count() / 1000000;
+    its.it_interval.tv_nsec = (interval->count() % 1000000) * 1000;
+    its.it_value = its.it_interval;
+    if (::timerfd_settime(watchdog_fd_, 0, &its, nullptr) < 0) throw sysError("timerfd_settime(watchdog)");
+    loop_.add(watchdog_fd_, "watchdog", [this](uint32_t) {
+        uint64_t n;
+        while (::read(watchdog_fd_, &n, sizeof(n)) > 0) {
+        }
+        systemd_.watchdog();
+    });
+    spdlog::info("systemd watchdog: WATCHDOG=1 every {} ms", interval->count() / 1000);
+}
+
+void Daemon::updateStatusLine() {
+    if (!states_changed_ || !systemd_.enabled()) return;
+    states_changed_ = false;
+    size_t count[4] = {};
+    for (const auto& rt : table_) ++count[static_cast<int>(rt->machine().state)];
+    std::string line;
+    for (auto st : {vrrp::State::Master, vrrp::State::Backup, vrrp::State::Fault, vrrp::State::Init}) {
+        if (!count[static_cast<int>(st)]) continue;
+        if (!line.empty()) line += ", ";
+        line += std::to_string(count[static_cast<int>(st)]) + " " + vrrp::stateName(st);
+    }
+    systemd_.status(line.empty() ? "no instances" : line);
 }
 
 std::unique_ptr<InstanceRuntime> Daemon::makeRuntime(const config::Config& cfg,
@@ -149,6 +185,7 @@ void Daemon::startInstance(InstanceRuntime& rt, vrrp::TimePoint t) {
 }
 
 void Daemon::stateChanged(const InstanceRuntime& rt, const vrrp::StateChanged& sc) {
+    states_changed_ = true;
     if (tracking_) {
         notify::NotifyState st;
         switch (sc.to) {
@@ -203,6 +240,8 @@ void Daemon::armTimer() {
 int Daemon::run() {
     spdlog::info("xvrrpd started with {} instance(s) from {}", table_.size(),
                  options_.config_file);
+    updateStatusLine();
+    systemd_.ready();  // every instance is bound (or waits for its interface)
     while (running_) {
         try {
             loop_.runOnce(-1);
@@ -217,6 +256,7 @@ int Daemon::run() {
             dataplane_->heartbeat(static_cast<uint64_t>(now().since_boot.count()));
         });
         loop_.guarded("timer", [this] { armTimer(); });
+        loop_.guarded("systemd status", [this] { updateStatusLine(); });
     }
     shutdown();
     return 0;
@@ -392,6 +432,7 @@ void Daemon::onSignal() {
 // Graceful stop: a priority-0 advert from every master (RFC 5798 section 6.4.3) so the
 // backup takes over after Skew_Time, then the ledger undoes everything xvrrpd changed.
 void Daemon::shutdown() {
+    systemd_.stopping();
     auto t = now();
     for (const auto& rt : table_)
         if (rt->bound()) loop_.guarded("(" + rt->cfg().name + ") stop", [&] {
@@ -401,7 +442,7 @@ void Daemon::shutdown() {
     loop_.guarded("advert flush", [this] { adverts_.flush(); });
     ledger_.unwind();
     // From here only notify_stop scripts are waited for.
-    for (int fd : {signal_fd_, timer_fd_, links_->fd(), dataplane_->epollFd(),
+    for (int fd : {signal_fd_, timer_fd_, watchdog_fd_, links_->fd(), dataplane_->epollFd(),
                    control_->listenFd()})
         loop_.remove(fd);
     loop_.setFallback("", nullptr);

@@ -42,6 +42,11 @@ bool sameSurroundings(const config::Config& a, const config::Config& b, const st
 }  // namespace
 
 nlohmann::json Daemon::reload() {
+    systemd_.reloading();
+    struct Ready {  // READY=1 again however the reload ends
+        SystemdNotify& n;
+        ~Ready() { n.ready(); }
+    } ready{systemd_};
     using nlohmann::json;
     spdlog::info("Reloading configuration from {}", options_.config_file);
     auto loaded = config::loadConfigFile(options_.config_file);
