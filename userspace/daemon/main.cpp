@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -62,15 +63,35 @@ bool writePidFile(const std::string& path) {
     return true;
 }
 
-bool daemonize() {
+// Forks into the background, but the parent stays until the daemon has started or failed:
+// its exit status and stderr tell which (keepalived's parent exits 0 even when the child
+// dies at once). Returns, in the daemon, the pipe to report on (StartReport); -1 on error.
+int daemonize() {
+    int report[2];
+    if (::pipe2(report, O_CLOEXEC) != 0) return -1;
     pid_t pid = ::fork();
-    if (pid < 0) return false;
-    if (pid > 0) ::_exit(0);
+    if (pid < 0) return -1;
+    if (pid > 0) {
+        ::close(report[1]);
+        std::string msg;
+        char buf[512];
+        ssize_t n;
+        while ((n = ::read(report[0], buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+            if (n > 0) msg.append(buf, static_cast<size_t>(n));
+        int st = 0;
+        ::waitpid(pid, &st, 0);  // the intermediate child
+        if (msg == "ok\n") ::_exit(0);
+        std::fputs(msg.empty() ? "xvrrpd: the daemon exited during start-up (see syslog)\n"
+                               : msg.c_str(),
+                   stderr);
+        ::_exit(1);
+    }
+    ::close(report[0]);
     ::setsid();
     pid = ::fork();
-    if (pid < 0) return false;
+    if (pid < 0) ::_exit(1);
     if (pid > 0) ::_exit(0);
-    if (::chdir("/") != 0) return false;
+    if (::chdir("/") != 0) return -1;
     int null = ::open("/dev/null", O_RDWR);
     if (null >= 0) {
         ::dup2(null, 0);
@@ -78,8 +99,26 @@ bool daemonize() {
         ::dup2(null, 2);
         if (null > 2) ::close(null);
     }
-    return true;
+    return report[1];
 }
+
+// Tells a waiting parent (daemonize) how the start went; once.
+class StartReport {
+public:
+    explicit StartReport(int fd) : fd_(fd) {}
+    ~StartReport() { failed("xvrrpd: the daemon stopped during start-up (see syslog)"); }
+    void ok() { send("ok\n"); }
+    void failed(const std::string& why) { send(why + "\n"); }
+
+private:
+    void send(const std::string& text) {
+        if (fd_ < 0) return;
+        (void)!::write(fd_, text.data(), text.size());
+        ::close(fd_);
+        fd_ = -1;
+    }
+    int fd_;
+};
 
 }  // namespace
 
@@ -98,24 +137,32 @@ int main(int argc, char** argv) {
         std::cerr << "xvrrpd: " << opts.config_file << " has errors; not starting\n";
         return 1;
     }
-    if (!opts.foreground && !daemonize()) {
+    int report_fd = -1;
+    if (!opts.foreground && (report_fd = daemonize()) < 0) {
         std::perror("xvrrpd: daemonize");
         return 1;
     }
+    StartReport report(report_fd);
     setupLogging(opts);
     for (const auto& n : opts.notices) spdlog::warn("{}", n);
     if (::geteuid() != 0) {
         spdlog::error("xvrrpd must run as root (XDP, raw sockets, addresses)");
+        report.failed("xvrrpd: must run as root (XDP, raw sockets, addresses)");
         return 1;
     }
-    if (!writePidFile(opts.pid_file) || !writePidFile(opts.vrrp_pid_file)) return 1;
+    if (!writePidFile(opts.pid_file) || !writePidFile(opts.vrrp_pid_file)) {
+        report.failed("xvrrpd: cannot take the pid file (see syslog); is xvrrpd already running?");
+        return 1;
+    }
     int rc = 1;
     try {
         xvrrp::daemon::Daemon d(std::move(loaded.config), opts);
         d.start();
+        report.ok();
         rc = d.run();
     } catch (const std::exception& e) {
         spdlog::critical("{}", e.what());
+        report.failed(std::string("xvrrpd: ") + e.what());
         rc = 1;
     }
     for (const auto& p : {opts.pid_file, opts.vrrp_pid_file})
