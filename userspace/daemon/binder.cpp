@@ -74,7 +74,7 @@ int Binder::useVmac(InstanceRuntime& rt, const net::LinkInfo& link, std::string&
                                     c.vrid, rt.family());
     ledger_.record(key, "VMAC " + vmac.name + " of " + c.name,
                    [this, vmac] { nl_.deleteVmac(vmac); });
-    rt.setVmac(vmac.ifindex);
+    rt.setVmac(vmac.ifindex, vmac.name);
     // Replies from a VIP leave through the base interface; its ARP requests must not claim
     // the VIP with the base's MAC, or hosts move off the virtual MAC.
     if (rt.family() == Family::V4) {

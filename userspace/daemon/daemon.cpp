@@ -242,6 +242,7 @@ int Daemon::run() {
                  options_.config_file);
     updateStatusLine();
     systemd_.ready();  // every instance is bound (or waits for its interface)
+    spdlog::info("Startup complete");
     while (running_) {
         try {
             loop_.runOnce(-1);
@@ -374,6 +375,13 @@ void Daemon::onLinkEvents() {
             return;
         }
         if (le.kind == Kind::AddressAdded || le.kind == Kind::Link) retry_unbound = true;
+        if (options_.address_monitoring && le.address &&
+            (le.kind == Kind::AddressAdded || le.kind == Kind::AddressRemoved)) {
+            auto link = netlink_->linkByIndex(le.ifindex);
+            spdlog::info("Netlink reflector reports IP {} {} {}", le.address->addr.str(),
+                         le.kind == Kind::AddressAdded ? "added to" : "removed from",
+                         link ? link->name : std::to_string(le.ifindex));
+        }
         if (le.kind != Kind::Link && le.kind != Kind::LinkRemoved) return;
         // Tracked-interface weights first, so a notify sent on leaving FAULT already carries
         // the priority the link state gives.
@@ -417,7 +425,8 @@ void Daemon::onSignal() {
         switch (si.ssi_signo) {
             case SIGTERM:
             case SIGINT:
-                spdlog::info("Stopping (signal {})", si.ssi_signo == SIGTERM ? "TERM" : "INT");
+                spdlog::info("Stopping");  // keepalived's line
+                spdlog::debug("signal {}", si.ssi_signo == SIGTERM ? "TERM" : "INT");
                 running_ = false;
                 break;
             case SIGHUP:
@@ -434,10 +443,15 @@ void Daemon::onSignal() {
 void Daemon::shutdown() {
     systemd_.stopping();
     auto t = now();
-    for (const auto& rt : table_)
-        if (rt->bound()) loop_.guarded("(" + rt->cfg().name + ") stop", [&] {
-            rt->handle(vrrp::Shutdown{}, t);
-        });
+    if (options_.dont_release_vrrp) {
+        // -V (keepalived --dont-release-vrrp): VIPs and virtual routes stay, no priority 0.
+        for (const char* kind : {"vip ", "vroute ", "vrule "}) ledger_.forgetPrefix(kind);
+    } else {
+        for (const auto& rt : table_)
+            if (rt->bound()) loop_.guarded("(" + rt->cfg().name + ") stop", [&] {
+                rt->handle(vrrp::Shutdown{}, t);
+            });
+    }
     drain();
     loop_.guarded("advert flush", [this] { adverts_.flush(); });
     ledger_.unwind();

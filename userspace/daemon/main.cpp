@@ -1,11 +1,14 @@
 // xvrrpd: keepalived-compatible VRRP daemon with an XDP receive path.
 #include <fcntl.h>
 #include <signal.h>
+#include <sched.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
 
+#include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/sinks/syslog_sink.h>
 #include <spdlog/spdlog.h>
@@ -24,6 +27,8 @@ namespace {
 
 using xvrrp::daemon::Options;
 
+// keepalived's VRRP child logs as "Keepalived_vrrp" on LOG_DAEMON unless told otherwise,
+// and operators' log watchers and rsyslog rules match on that.
 void setupLogging(const Options& o) {
     std::vector<spdlog::sink_ptr> sinks;
     if (o.log_console) {
@@ -32,15 +37,47 @@ void setupLogging(const Options& o) {
         sinks.push_back(console);
     }
     if (!o.no_syslog) {
-        auto sys = std::make_shared<spdlog::sinks::syslog_sink_mt>(
-            "xvrrpd", LOG_PID, LOG_LOCAL0 + (o.log_facility << 3), false);
+        auto sys = std::make_shared<spdlog::sinks::syslog_sink_mt>(o.syslog_ident, LOG_PID,
+                                                                   o.syslog_facility, false);
         sys->set_pattern("%v");
         sinks.push_back(sys);
     }
+    if (!o.log_file.empty()) {
+        auto file = std::make_shared<spdlog::sinks::basic_file_sink_mt>(o.log_file);
+        file->set_pattern("%a %b %d %H:%M:%S.%e %Y: %v");
+        sinks.push_back(file);
+    }
     auto logger = std::make_shared<spdlog::logger>("xvrrpd", sinks.begin(), sinks.end());
     logger->set_level(o.log_detail ? spdlog::level::debug : spdlog::level::info);
-    logger->flush_on(spdlog::level::info);
+    logger->flush_on(o.flush_log_file ? spdlog::level::trace : spdlog::level::info);
     spdlog::set_default_logger(logger);
+}
+
+// -s/--namespace: everything after this runs in /run/netns/NAME (iproute2's named ones).
+bool enterNamespace(const std::string& name) {
+    const std::string path = "/run/netns/" + name;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) {
+        std::fprintf(stderr, "xvrrpd: -s/--namespace %s: %s: %s\n", name.c_str(), path.c_str(),
+                     std::strerror(errno));
+        if (fd >= 0) ::close(fd);
+        return false;
+    }
+    ::close(fd);
+    return true;
+}
+
+// -m/-M: core dumps for a daemon that ends abnormally; -M also sets the kernel's pattern.
+void enableCoreDumps(const Options& o) {
+    rlimit unlimited{RLIM_INFINITY, RLIM_INFINITY};
+    if (::setrlimit(RLIMIT_CORE, &unlimited) != 0)
+        std::fprintf(stderr, "xvrrpd: -m: setrlimit(RLIMIT_CORE): %s\n", std::strerror(errno));
+    if (!o.core_pattern.empty()) {
+        std::ofstream out("/proc/sys/kernel/core_pattern");
+        out << o.core_pattern << "\n";
+        if (!out)
+            std::fprintf(stderr, "xvrrpd: -M: cannot write /proc/sys/kernel/core_pattern\n");
+    }
 }
 
 // Refuses to start over a live daemon's pid file; a stale one is replaced.
@@ -129,7 +166,19 @@ int main(int argc, char** argv) {
         return parsed.exit_code;
     }
     Options opts = *parsed.options;
-    if (opts.config_test) return xvrrp::config::checkConfig(opts.config_file, std::cerr);
+    if (opts.umask) ::umask(*opts.umask);
+    if (!opts.net_namespace.empty() && !enterNamespace(opts.net_namespace)) return 1;
+    if (opts.config_test) {
+        if (opts.config_test_log.empty()) return xvrrp::config::checkConfig(opts.config_file, std::cerr);
+        std::ofstream log(opts.config_test_log, std::ios::app);
+        if (!log) {
+            std::fprintf(stderr, "xvrrpd: -t: cannot write %s: %s\n", opts.config_test_log.c_str(),
+                         std::strerror(errno));
+            return 1;
+        }
+        return xvrrp::config::checkConfig(opts.config_file, log);
+    }
+    if (opts.core_dump) enableCoreDumps(opts);
 
     auto loaded = xvrrp::config::loadConfigFile(opts.config_file);
     for (const auto& d : loaded.diagnostics) std::cerr << d.str() << "\n";

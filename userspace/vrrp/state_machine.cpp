@@ -78,6 +78,9 @@ struct Stepper {
         in().absorbing = true;
         if (in().master_down_due) armDown(*in().master_down_due);
     }
+    void note(Note::What what, const IpAddr& from = {}, uint8_t prio = 0) {
+        r.actions.emplace_back(std::in_place_type<Note>, what, from, prio, in().effective_priority);
+    }
     void stopAbsorbing() {
         if (!in().absorbing) return;
         r.actions.emplace_back(std::in_place_type<StopAbsorbing>);
@@ -207,6 +210,7 @@ bool Stepper::backupHears(const AdvertReceived& a) {
     Instance& i = in();
     if (a.priority == kPriorityStop) {
         // the master is leaving: take over after Skew_Time only
+        note(Note::What::PriorityZero, a.source);
         armDown(a.received + skew());
         return false;
     }
@@ -223,6 +227,7 @@ bool Stepper::backupHears(const AdvertReceived& a) {
         return true;
     }
     // Lower priority and we may preempt: discard, so the Master_Down_Timer runs out.
+    note(Note::What::LowerPriorityDiscarded, a.source, a.priority);
     i.master_addr = a.source;  // keepalived records it (SNMP); keeps the check_addr logic
     return false;
 }
@@ -243,6 +248,9 @@ void Stepper::onAdvertMaster(const AdvertReceived& a) {
         learnInterval(a);
         i.master_addr = a.source;
         i.master_priority = a.priority;
+        note(a.priority > mine ? Note::What::HigherPriority
+                               : Note::What::EqualPriorityHigherAddress,
+             a.source, a.priority);
         r.actions.emplace_back(std::in_place_type<RemoveVips>);
         ++i.counters.released_master;
         std::string why = a.priority > mine
@@ -283,6 +291,7 @@ void Stepper::onTimer() {
 // first (keepalived vrrp_sync_can_goto_master) and looks again one Master_Down_Interval
 // later if the group says no, so one member's lost master never splits the group.
 void Stepper::masterDownExpired() {
+    note(Note::What::AdvertTimeout);
     if (!p().sync_group) {
         becomeMaster("master down timer expired");
         return;

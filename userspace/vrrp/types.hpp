@@ -93,11 +93,26 @@ struct AbsorbAdverts {
     uint16_t interval_cs = 0;
 };
 struct StopAbsorbing {};       // every advert reaches the machine again
+// Something keepalived reports at a decision; the interpreter words it as keepalived does
+// (log watchers match those lines), before the state change it explains.
+struct Note {
+    enum class What : uint8_t {
+        AdvertTimeout,               // the Master_Down_Timer ran out
+        HigherPriority,              // a master yields to FROM (PRIORITY > OURS)
+        EqualPriorityHigherAddress,  // a master yields to FROM (same priority, higher address)
+        PriorityZero,                // a backup heard its master leave
+        LowerPriorityDiscarded,      // a backup ignores FROM (RFC 5798 6.4.2) to preempt it
+    };
+    What what = What::AdvertTimeout;
+    IpAddr from;
+    uint8_t priority = 0;
+    uint8_t ours = 0;
+};
 struct ReadKernelLastSeen {};  // answer with KernelLastSeen before anything else
 struct AskGroup {};            // answer with GroupAnswer (sync group gate)
 
 using Action = std::variant<SendAdvert, AddVips, RemoveVips, SendGratuitous, StateChanged,
-                            AbsorbAdverts, StopAbsorbing, ReadKernelLastSeen, AskGroup>;
+                            AbsorbAdverts, StopAbsorbing, ReadKernelLastSeen, AskGroup, Note>;
 
 struct Counters {
     uint64_t adverts_rx = 0;
