@@ -98,6 +98,11 @@ struct Stepper {
         // stopped instance must hear every advert (a higher priority comes back).
         if (to != State::Backup) stopAbsorbing();
         in().wants_master = false;  // a new state settles what a sync group waited for
+        // Leaving MASTER other than for a better advert: nobody is known to be master now.
+        if (in().state == State::Master && to != State::Master && in().master_addr == p().primary) {
+            in().master_addr.reset();
+            in().master_priority = 0;
+        }
         r.actions.emplace_back(std::in_place_type<StateChanged>, in().state, to, std::move(reason));
         in().state = to;
     }

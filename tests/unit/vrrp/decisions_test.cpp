@@ -140,6 +140,20 @@ TEST(SyncGroupGate, NotAMemberTakesOverAlone) {
     EXPECT_EQ(r.instance.state, State::Master);
 }
 
+// ---- who is master, as status shows it ----------------------------------------------------
+
+TEST(MasterAddress, AFaultedOrStoppedMasterNoLongerNamesItself) {
+    Instance m = masterOf(params());
+    ASSERT_EQ(m.master_addr, ip("10.0.0.5"));
+    auto f = step(m, FaultRaised{"link"}, at(seconds(5))).instance;
+    EXPECT_FALSE(f.master_addr);
+    EXPECT_EQ(f.master_priority, 0);
+    EXPECT_FALSE(step(m, Shutdown{}, at(seconds(5))).instance.master_addr);
+    // Yielding to a better advert names the new master.
+    auto y = step(m, advert(at(seconds(5)), "10.0.0.9", 200), at(seconds(5))).instance;
+    EXPECT_EQ(y.master_addr, ip("10.0.0.9"));
+}
+
 // ---- kernel absorption -------------------------------------------------------------------
 
 Params absorbing() {
