@@ -58,9 +58,15 @@ vrrp::TimePoint Daemon::now() const {
 }
 
 void Daemon::start() {
+    // Every asynchronous signal whose default would end the process is taken by the loop,
+    // so none can kill the daemon past its graceful stop (keepalived's JSON dump signal,
+    // 36, used to). Faults (SEGV, BUS, ...) keep their default; KILL and STOP cannot be caught.
     sigset_t mask;
     sigemptyset(&mask);
-    for (int s : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2}) sigaddset(&mask, s);
+    for (int s : {SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGTERM, SIGSTKFLT, SIGIO,
+                  SIGPWR, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF})
+        sigaddset(&mask, s);
+    for (int s = SIGRTMIN; s <= SIGRTMAX; ++s) sigaddset(&mask, s);
     if (::sigprocmask(SIG_BLOCK, &mask, nullptr) < 0) throw sysError("sigprocmask");
     signal_fd_ = ::signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
     if (signal_fd_ < 0) throw sysError("signalfd");
@@ -425,14 +431,18 @@ void Daemon::onSignal() {
         switch (si.ssi_signo) {
             case SIGTERM:
             case SIGINT:
+            case SIGQUIT:
                 spdlog::info("Stopping");  // keepalived's line
-                spdlog::debug("signal {}", si.ssi_signo == SIGTERM ? "TERM" : "INT");
+                spdlog::debug("signal {} ({})", si.ssi_signo, ::strsignal(si.ssi_signo));
                 running_ = false;
                 break;
             case SIGHUP:
                 reload();
                 break;
             default:
+                // Nothing of ours: say so, never die of it.
+                spdlog::info("ignoring signal {} ({}) from pid {}", si.ssi_signo,
+                             ::strsignal(static_cast<int>(si.ssi_signo)), si.ssi_pid);
                 break;
         }
     }
