@@ -221,12 +221,17 @@ struct xv_vip_bits {
 XV_CHECK(xv_vip_bits, w, 0);
 XV_ASSERT(sizeof(struct xv_vip_bits) == 8192, "xv_vip_bits size");
 
-/* xv_heartbeat (one entry): the daemon's dead-man switch. */
+/* xv_heartbeat (one entry): the daemon's dead-man switch, and who writes it (a second
+ * daemon finding our xv_rx on an interface names the one that serves it). */
 struct xv_heartbeat {
-	__u64 ts_ns; /* CLOCK_MONOTONIC of the daemon's last loop turn; 0: never */
+	__u64 ts_ns; /* CLOCK_MONOTONIC of the daemon's last loop turn */
+	__u32 pid;   /* the daemon writing it */
+	__u32 pad;   /* zero */
 };
 XV_CHECK(xv_heartbeat, ts_ns, 0);
-XV_ASSERT(sizeof(struct xv_heartbeat) == 8, "xv_heartbeat size");
+XV_CHECK(xv_heartbeat, pid, 8);
+XV_CHECK(xv_heartbeat, pad, 12);
+XV_ASSERT(sizeof(struct xv_heartbeat) == 16, "xv_heartbeat size");
 
 enum xv_inst_flags {
 	XV_INST_UNICAST = 1u << 0, /* unicast_peer: no TTL 255 rule, peers' TTL range instead */

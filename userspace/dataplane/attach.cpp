@@ -13,6 +13,8 @@
 #include <xdp/libxdp.h>
 
 #include <algorithm>
+#include <signal.h>
+
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
@@ -103,6 +105,26 @@ std::vector<uint32_t> progMapIds(uint32_t prog_id) {
     return ids;
 }
 
+// The xv_heartbeat entry of the maps program PROG_ID uses, if it has one.
+std::optional<xv_heartbeat> heartbeatOf(uint32_t prog_id) {
+    for (uint32_t map_id : progMapIds(prog_id)) {
+        int fd = bpf_map_get_fd_by_id(map_id);
+        if (fd < 0) continue;
+        bpf_map_info info{};
+        uint32_t len = sizeof(info);
+        std::optional<xv_heartbeat> hb;
+        if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
+            std::string(info.name) == "xv_heartbeat" && info.value_size == sizeof(xv_heartbeat)) {
+            xv_heartbeat v{};
+            const uint32_t zero = 0;
+            if (bpf_map_lookup_elem(fd, &zero, &v) == 0) hb = v;
+        }
+        ::close(fd);
+        if (hb) return hb;
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 Dataplane::SkelPtr Dataplane::openInstance(const std::string& ifname) {
@@ -148,6 +170,18 @@ void Dataplane::checkExisting(int ifindex, const std::string& ifname) {
     }
     if (ours_stale) {
         spdlog::warn("replacing xv_rx (id {}) left on {} by an earlier run", id, ifname);
+    } else if (name == kProgName && !opts_.force_xdp) {
+        // Another daemon's xv_rx: live (fresh heartbeat) or crashed, never ours to take.
+        const auto hb = heartbeatOf(id);
+        std::string who = "another xvrrpd";
+        if (hb && hb->pid && ::kill(static_cast<pid_t>(hb->pid), 0) == 0)
+            who = "xvrrpd pid " + std::to_string(hb->pid);
+        else if (hb && hb->pid)
+            who = "an xvrrpd that is gone (pid " + std::to_string(hb->pid) +
+                  "; xvrrpd --cleanup removes what it left)";
+        throw DataplaneError("attach XDP to " + ifname + ": " + ifname + " is served by " + who +
+                             " (xv_rx id " + std::to_string(id) +
+                             " with another pin root); one xvrrpd per interface");
     } else if (!opts_.force_xdp) {
         throw DataplaneError("attach XDP to " + ifname + ": program " + name + " (id " +
                              std::to_string(id) +

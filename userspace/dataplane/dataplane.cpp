@@ -76,6 +76,7 @@ std::unique_ptr<Dataplane> Dataplane::open(const DataplaneOptions& opts) {
     }
     if (!dp->pin_root_.empty()) {
         ensureBpffs(dp->pin_root_);
+        dp->pin_lock_fd_ = lockPinRoot(dp->pin_root_);
         dp->reusePinnedFence();
     }
     if (int err = xvrrp_xdp__load(dp->skel_.get()); err) {
@@ -99,6 +100,7 @@ Dataplane::~Dataplane() {
     }
     if (ring_) ring_buffer__free(ring_);
     unpinMaps();
+    if (pin_lock_fd_ >= 0) ::close(pin_lock_fd_);
 }
 
 std::vector<std::string> Dataplane::pinnedPaths() const {

@@ -208,6 +208,7 @@ class Dataplane {
     std::vector<uint32_t> stale_map_ids_;  // maps of a crashed predecessor
     std::map<int, Attachment> attached_;
     std::set<int> clsact_created_;
+    int pin_lock_fd_ = -1;  // lockPinRoot
 };
 
 // Per-CPU xv_vrid_rx values as one: counters summed, the latest last_seen_ns.
@@ -217,6 +218,9 @@ xv_vrid_rx sumVridRx(std::span<const xv_vrid_rx> per_cpu);
 // created because its parent is an unmounted /sys/fs/bpf, mounts bpffs there first.
 // Returns true when it mounted something at DIR.
 bool ensureBpffs(const std::string& dir);
+// Takes the pin root for this process (flock); throws DataplaneError naming the daemon that
+// holds it. Returns the fd that keeps the lock.
+int lockPinRoot(const std::string& dir);
 bool isBpffs(const std::string& path);
 
 }  // namespace xvrrp::dataplane

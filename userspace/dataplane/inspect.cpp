@@ -156,7 +156,7 @@ json inspectMaps(const std::string& pin_root) {
     }
     if (auto m = open("xv_heartbeat"); m->ok()) {
         m->each<uint32_t, xv_heartbeat>([&](const uint32_t&, const xv_heartbeat& v) {
-            maps["xv_heartbeat"] = {{"ts_ns", v.ts_ns},
+            maps["xv_heartbeat"] = {{"ts_ns", v.ts_ns}, {"pid", v.pid},
                                     {"age_ns", v.ts_ns ? int64_t(monoNs() - v.ts_ns) : -1}};
         });
     }

@@ -4,6 +4,8 @@
 #include <bpf/libbpf.h>
 
 #include <algorithm>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -133,7 +135,7 @@ std::optional<xv_vip> Dataplane::vip(int ifindex, const IpAddr& a) const {
 
 void Dataplane::heartbeat(uint64_t now_ns) {
     const uint32_t zero = 0;
-    const xv_heartbeat hb{now_ns};
+    const xv_heartbeat hb{now_ns, static_cast<uint32_t>(::getpid()), 0};
     update(skel_->maps.xv_heartbeat, &zero, sizeof(zero), &hb, sizeof(hb), "entry 0");
 }
 
