@@ -21,7 +21,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "packet_builder.hpp"
+#include "support/packet_builder.hpp"
 
 namespace xvrrp::test {
 namespace {
