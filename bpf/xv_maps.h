@@ -11,6 +11,7 @@
 
 #define XV_MAX_VIPS 4096
 #define XV_MAX_INSTANCES 1024
+#define XV_MAX_VLANS 1024 /* xv_vlans: VLAN sub-interfaces with instances */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
