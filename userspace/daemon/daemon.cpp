@@ -264,6 +264,9 @@ void Daemon::configureKernel(InstanceRuntime& rt) {
         if (p.max_ttl) pf.max_ttl = static_cast<uint8_t>(*p.max_ttl);
         f.peers.push_back(pf);
     }
+    // On a VLAN sub-interface, XDP on the parent lets this VLAN's adverts through.
+    if (auto link = netlink_->linkByIndex(rt.ifindex()); link && link->vlan)
+        f.vlan = dataplane::VlanOf{link->vlan->parent_ifindex, link->vlan->tpid, link->vlan->vid};
     dataplane_->configureInstance(rt.id(), f);
     if (dataplane_->isFenced(rt.id()))
         rt.setFault("fence", true, "fenced (xv_fence entry)", now());
@@ -400,6 +403,12 @@ void Daemon::onAdvert(const xv_advert& ev) {
         return;
     }
     uint8_t vrid = ev.vrrp[1];
+    // A tagged advert belongs to the VLAN sub-interface, never to one of ifindex (XDP
+    // already drops or passes these; kept so no path can count one as untagged).
+    if (ev.has_vlan && ev.vlan_id != 0) {
+        ++rx_unknown_vrid_;
+        return;
+    }
     InstanceRuntime* rt = nullptr;
     for (auto& r : instances_)
         if (r->bound() && r->ifindex() == static_cast<int>(ev.ifindex) && r->family() == fam &&
