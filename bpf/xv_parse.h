@@ -107,6 +107,32 @@ static __always_inline enum xv_parse xv_parse_eth(void **cur, void *end, __be16 
 	return XV_P_NOT_VRRP;
 }
 
+/* RFC 791 3.1 header checksum over the HLEN (20..60) bytes at IP, as ip_rcv checks it: a
+ * VRRP packet the stack would drop is never an advert. The caller checked IP + 1 <= END.
+ * One's complement sums come out the same in either byte order. */
+static __always_inline bool xv_ipv4_csum_ok(struct iphdr *ip, __u32 hlen, void *end)
+{
+	__u16 *w = (__u16 *)ip;
+	__u32 sum = 0;
+
+#pragma unroll
+	for (int i = 0; i < 10; i++)
+		sum += w[i];
+	for (int i = 5; i < 15; i++) {
+		__u32 *o = (__u32 *)ip + i;
+
+		if ((__u32)i * 4 >= hlen)
+			break;
+		barrier_var(o);
+		if ((void *)(o + 1) > end)
+			return false;
+		sum += (*o & 0xffff) + (*o >> 16);
+	}
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
 /* *IPH is set once the fixed header is known to be in the frame, even when the result is
  * not XV_P_VRRP, so the caller can look at the addresses. */
 static __always_inline enum xv_parse xv_parse_ipv4(void **cur, void *end, struct xv_meta *m,
@@ -131,6 +157,8 @@ static __always_inline enum xv_parse xv_parse_ipv4(void **cur, void *end, struct
 		return XV_P_BAD_IP;
 	if (ip->frag_off & bpf_htons(XV_IP_MF | XV_IP_OFFSET))
 		return XV_P_FRAGMENT;
+	if (!xv_ipv4_csum_ok(ip, hlen, end))
+		return XV_P_BAD_IP;
 
 	m->family = XV_FAMILY_V4;
 	m->ttl = ip->ttl;
@@ -149,6 +177,7 @@ static __always_inline enum xv_parse xv_parse_ipv6(void **cur, void *end, struct
 {
 	struct ipv6hdr *ip6 = *cur;
 	void *p = ip6 + 1;
+	bool late_hbh = false;
 	__u32 ext = 0;
 	__u16 plen;
 	__u8 nh;
@@ -168,6 +197,7 @@ static __always_inline enum xv_parse xv_parse_ipv6(void **cur, void *end, struct
 
 		if (nh != IPPROTO_HOPOPTS && nh != IPPROTO_ROUTING && nh != IPPROTO_DSTOPTS)
 			break;
+		late_hbh |= i > 0 && nh == IPPROTO_HOPOPTS; /* RFC 8200 4.3: first only */
 		if ((void *)(eh + 1) > end)
 			return XV_P_TRUNCATED;
 		len = ((__u32)eh->hdrlen + 1) * 8;
@@ -193,8 +223,8 @@ static __always_inline enum xv_parse xv_parse_ipv6(void **cur, void *end, struct
 	if (nh != XV_IPPROTO_VRRP)
 		return XV_P_NOT_VRRP;
 	plen = bpf_ntohs(ip6->payload_len);
-	if (plen < ext)
-		return XV_P_BAD_IP;
+	if (plen < ext || late_hbh)
+		return XV_P_BAD_IP; /* the stack drops it: never an advert */
 
 	m->family = XV_FAMILY_V6;
 	m->ttl = ip6->hop_limit;

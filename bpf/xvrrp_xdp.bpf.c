@@ -249,6 +249,12 @@ static __always_inline int xv_vrrp_filtered(struct xdp_md *ctx, struct xv_stats 
 		st->drop_ttl++;
 		return XDP_DROP;
 	}
+	/* keepalived: a multicast advert for a unicast instance, or the reverse, is an error. */
+	if (!(cfg->flags & XV_INST_UNICAST) !=
+	    (m->family == XV_FAMILY_V4 ? (m->daddr[0] & 0xf0) == 0xe0 : m->daddr[0] == 0xff)) {
+		st->drop_cast++;
+		return XDP_DROP;
+	}
 	version = hdr[0] >> 4;
 	if (version != cfg->version || (hdr[0] & 0x0f) != XV_VRRP_TYPE_ADVERT) {
 		st->drop_version++;
@@ -278,6 +284,11 @@ static __always_inline int xv_vrrp_filtered(struct xdp_md *ctx, struct xv_stats 
 	if (version == 2 && m->family == XV_FAMILY_V4 &&
 	    !xv_auth_ok(cfg, buf->msg, XV_VRRP_HDR_MIN + hdr[3] * 4)) {
 		st->drop_auth++;
+		return XDP_DROP;
+	}
+	/* RFC 3768 7.1: a v2 Adver Int must be ours (v3 learns the master's, RFC 5798 6.4.2). */
+	if (version == 2 && buf->msg[5] * 100 != cfg->interval_cs) {
+		st->drop_interval++;
 		return XDP_DROP;
 	}
 	if (cfg->flags & XV_INST_PEERS) {

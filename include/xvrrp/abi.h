@@ -104,6 +104,8 @@ struct xv_stats {
 	__u64 vlan_passed;   /* tagged VRRP passed to the stack, for a VLAN sub-interface */
 	__u64 ext_too_deep;  /* IPv6 hop limit 255 with more extension headers than the walk
 			      * bound: it may be ND whose target cannot be checked, dropped */
+	__u64 drop_cast;     /* multicast advert to a unicast instance or the reverse */
+	__u64 drop_interval; /* v2 Adver Int not the configured one (RFC 3768 7.1) */
 };
 XV_CHECK(xv_stats, rx_adverts, 0);
 XV_CHECK(xv_stats, rx_passed, 8);
@@ -131,7 +133,9 @@ XV_CHECK(xv_stats, tx_passed, 176);
 XV_CHECK(xv_stats, drop_vlan, 184);
 XV_CHECK(xv_stats, vlan_passed, 192);
 XV_CHECK(xv_stats, ext_too_deep, 200);
-XV_ASSERT(sizeof(struct xv_stats) == 208, "xv_stats size");
+XV_CHECK(xv_stats, drop_cast, 208);
+XV_CHECK(xv_stats, drop_interval, 216);
+XV_ASSERT(sizeof(struct xv_stats) == 224, "xv_stats size");
 
 /* Per-interface receive configuration (xv_ifcfg, key: __u32 ifindex). Interfaces
  * without an entry are treated as Ethernet. */

@@ -107,7 +107,8 @@ json stats(const PinnedMap& m) {
         XV_FIELD(drop_peer),    XV_FIELD(drop_rate),   XV_FIELD(vrid_shared),  XV_FIELD(adv_quiet),
         XV_FIELD(adv_woken),    XV_FIELD(vip_drop_ip), XV_FIELD(vip_drop_all), XV_FIELD(vip_fenced),
         XV_FIELD(vip_stale),    XV_FIELD(tx_vip_drop), XV_FIELD(tx_passed),    XV_FIELD(drop_vlan),
-        XV_FIELD(vlan_passed),  XV_FIELD(ext_too_deep)};
+        XV_FIELD(vlan_passed),  XV_FIELD(ext_too_deep), XV_FIELD(drop_cast),
+        XV_FIELD(drop_interval)};
 #undef XV_FIELD
 }
 
