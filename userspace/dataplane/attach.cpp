@@ -242,7 +242,9 @@ void Dataplane::attach(int ifindex, const std::string& ifname, bool no_eth) {
     LibbpfWarnings warnings;
     int err = attachNative(a, ifindex, ifname);
     if (err) {
-        spdlog::warn("native XDP unavailable on {} ({}), using generic mode", ifname, xdpErr(err));
+        spdlog::warn("native XDP unavailable on {} ({}), using generic mode (a VLAN tag the "
+                     "driver strips is not seen there: docs/bpf.md)",
+                     ifname, xdpErr(err));
         a.info.mode = XdpMode::kGeneric;
         err = xdp_program__attach(a.prog, ifindex, XDP_MODE_SKB, 0);
     }
