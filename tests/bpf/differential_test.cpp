@@ -2,6 +2,8 @@
 // on the regression frames of every disagreement the campaign found and fixed, the seed
 // corpus (tests/fuzz/corpus/xdp_diff) and a short fixed-seed random run. Any disagreement
 // that docs/bpf.md does not document fails. Long campaigns: tools/bench/fuzz.
+#include "support/differential.hpp"
+
 #include <gtest/gtest.h>
 #include <net/if.h>
 #include <unistd.h>
@@ -11,8 +13,6 @@
 #include <functional>
 #include <iterator>
 #include <map>
-
-#include "support/differential.hpp"
 
 namespace xvrrp::test {
 namespace {
@@ -71,8 +71,7 @@ Bytes advert(const ModelInstance& m, std::array<uint8_t, 16> src, std::array<uin
     return buildFrame(s);
 }
 
-const std::array<uint8_t, 16> kPeer{192, 168, 1, 2}, kSelf{192, 168, 1, 1},
-    kGroup{224, 0, 0, 18};
+const std::array<uint8_t, 16> kPeer{192, 168, 1, 2}, kSelf{192, 168, 1, 1}, kGroup{224, 0, 0, 18};
 const auto kPeer6 = v6({0xfe80, 0, 0, 0, 0, 0, 0, 2});
 const auto kGroup6 = v6({0xff02, 0, 0, 0, 0, 0, 0, 0x12});
 
@@ -83,8 +82,7 @@ TEST_F(Differential, FoundDisagreementsStayFixed) {
     expectAgreedOrDocumented(advert(inst[2], kPeer, kGroup), "multicast to unicast instance");
     expectAgreedOrDocumented(advert(inst[0], kPeer, kSelf), "unicast to multicast instance");
     // RFC 3768 7.1: a v2 Adver Int other than ours is discarded (drop_interval).
-    expectAgreedOrDocumented(advert(inst[1], kPeer, kGroup,
-                                    [](FrameSpec&, Bytes& m) { m[5] = 2; }),
+    expectAgreedOrDocumented(advert(inst[1], kPeer, kGroup, [](FrameSpec&, Bytes& m) { m[5] = 2; }),
                              "v2 advert interval 2 s, configured 1 s");
     // ip_rcv drops an IPv4 header with a bad checksum: never an advert (bad_ip).
     Bytes bad_csum = advert(inst[0], kPeer, kGroup);

@@ -31,10 +31,9 @@ const std::array<uint8_t, 16> kGroup4{224, 0, 0, 18};
 const auto kMaster6 = v6({0xfe80, 0, 0, 0, 0, 0, 0, 2});
 const auto kGroup6 = v6({0xff02, 0, 0, 0, 0, 0, 0, 0x12});
 
-constexpr Counter kCounters[] = {&xv_stats::rx_adverts, &xv_stats::adv_woken,
-                                 &xv_stats::drop_vlan,  &xv_stats::vlan_passed,
-                                 &xv_stats::drop_vrid,  &xv_stats::vrid_shared,
-                                 &xv_stats::rx_passed,  &xv_stats::truncated};
+constexpr Counter kCounters[] = {
+    &xv_stats::rx_adverts, &xv_stats::adv_woken,   &xv_stats::drop_vlan, &xv_stats::vlan_passed,
+    &xv_stats::drop_vrid,  &xv_stats::vrid_shared, &xv_stats::rx_passed, &xv_stats::truncated};
 
 using Tags = std::vector<std::pair<uint16_t, uint16_t>>;
 
@@ -140,8 +139,7 @@ TEST_F(Vlan, TaggedAdvertNeverCountsForTheUntaggedInstance) {
         {"qinq_100_200", {{kTpid8021AD, 100}, {kTpid8021Q, 200}}, 4, XDP_DROP, kDropVlan, -1},
         {"vid4095", {{kTpid8021Q, 4095}}, 4, XDP_DROP, kDropVlan, -1},
         {"priority_tag_vid0", {{kTpid8021Q, 0}}, 4, XDP_DROP, kAccepted, 0},
-        {"priority_then_vid200", {{kTpid8021Q, 0}, {kTpid8021Q, 200}}, 4, XDP_DROP, kDropVlan,
-         -1},
+        {"priority_then_vid200", {{kTpid8021Q, 0}, {kTpid8021Q, 200}}, 4, XDP_DROP, kDropVlan, -1},
     };
     for (const Row& r : rows) {
         auto records = run(advert(r.tags, r.family), r.verdict, r.moved, r.name);

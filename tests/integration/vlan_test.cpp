@@ -97,7 +97,8 @@ TEST_F(VlanTakeover, TagTheDriverMovedOutDoesNotMoveTheMaster) {
     // Only the device-bound xv_rx sees such a tag: native XDP on veth must have it.
     for (auto* n : {n1_.get(), n2_.get()})
         ASSERT_NE(n->log().find("device-bound: sees driver VLAN tags"), std::string::npos)
-            << n->name() << " did not attach the device-bound xv_rx:\n" << n->log();
+            << n->name() << " did not attach the device-bound xv_rx:\n"
+            << n->log();
     auto& client = lab_->node("client");
     client.runOk({"tc", "qdisc", "add", "dev", "eth0", "clsact"});
     client.runOk({"tc", "filter", "add", "dev", "eth0", "egress", "bpf", "direct-action", "obj",

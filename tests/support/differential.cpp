@@ -16,15 +16,24 @@ using Counter = __u64 xv_stats::*;
 
 // Counters that name why xv_rx did not hand a frame to the daemon, most specific first.
 const std::pair<const char*, Counter> kReasons[] = {
-    {"drop_vlan", &xv_stats::drop_vlan},     {"vlan_passed", &xv_stats::vlan_passed},
-    {"drop_vrid", &xv_stats::drop_vrid},     {"drop_ttl", &xv_stats::drop_ttl},
-    {"drop_version", &xv_stats::drop_version}, {"drop_length", &xv_stats::drop_length},
-    {"drop_csum", &xv_stats::drop_csum},     {"drop_auth", &xv_stats::drop_auth},
-    {"drop_peer", &xv_stats::drop_peer},     {"drop_rate", &xv_stats::drop_rate},
-    {"vrid_shared", &xv_stats::vrid_shared}, {"too_long", &xv_stats::too_long},
-    {"bad_ip", &xv_stats::bad_ip},           {"ext_too_deep", &xv_stats::ext_too_deep},
-    {"drop_cast", &xv_stats::drop_cast},     {"drop_interval", &xv_stats::drop_interval},
-    {"truncated", &xv_stats::truncated},     {"ring_full", &xv_stats::ring_full},
+    {"drop_vlan", &xv_stats::drop_vlan},
+    {"vlan_passed", &xv_stats::vlan_passed},
+    {"drop_vrid", &xv_stats::drop_vrid},
+    {"drop_ttl", &xv_stats::drop_ttl},
+    {"drop_version", &xv_stats::drop_version},
+    {"drop_length", &xv_stats::drop_length},
+    {"drop_csum", &xv_stats::drop_csum},
+    {"drop_auth", &xv_stats::drop_auth},
+    {"drop_peer", &xv_stats::drop_peer},
+    {"drop_rate", &xv_stats::drop_rate},
+    {"vrid_shared", &xv_stats::vrid_shared},
+    {"too_long", &xv_stats::too_long},
+    {"bad_ip", &xv_stats::bad_ip},
+    {"ext_too_deep", &xv_stats::ext_too_deep},
+    {"drop_cast", &xv_stats::drop_cast},
+    {"drop_interval", &xv_stats::drop_interval},
+    {"truncated", &xv_stats::truncated},
+    {"ring_full", &xv_stats::ring_full},
     {"rx_passed", &xv_stats::rx_passed},
 };
 
@@ -36,8 +45,8 @@ std::string xdpReason(const xv_stats& before, const xv_stats& after) {
 
 bool sameContent(const xv_advert& r, const StackView& v) {
     const size_t alen = v.family == Family::V4 ? 4 : 16;
-    return r.family == (v.family == Family::V4 ? XV_FAMILY_V4 : XV_FAMILY_V6) &&
-           r.ttl == v.ttl && std::memcmp(r.saddr, v.src.data(), alen) == 0 &&
+    return r.family == (v.family == Family::V4 ? XV_FAMILY_V4 : XV_FAMILY_V6) && r.ttl == v.ttl &&
+           std::memcmp(r.saddr, v.src.data(), alen) == 0 &&
            std::memcmp(r.daddr, v.dst.data(), alen) == 0 && r.vrrp_len == v.vrrp.size() &&
            std::memcmp(r.vrrp, v.vrrp.data(), v.vrrp.size()) == 0;
 }
@@ -97,9 +106,12 @@ DiffResult XdpDifferential::run(const Bytes& frame) {
     if (xdp) return {"xdp_accepts:" + m.why, false};
     // Frames past a documented bound or shape are named by it, whatever xv_rx counted.
     std::string why = xdpReason(before, after);
-    if (m.view->tags > kMaxVlanTags) why = "tags_over_bound";
-    else if (m.view->ext_headers > kMaxExtHeaders) why = "ext_over_bound";
-    else if (m.view->atomic_fragment) why = "atomic_fragment";
+    if (m.view->tags > kMaxVlanTags)
+        why = "tags_over_bound";
+    else if (m.view->ext_headers > kMaxExtHeaders)
+        why = "ext_over_bound";
+    else if (m.view->atomic_fragment)
+        why = "atomic_fragment";
     return {"user_accepts:" + why, false};
 }
 
@@ -143,17 +155,37 @@ const char* documentedReason(const std::string& cls) {
 
 std::vector<ModelInstance> standardInstances() {
     std::vector<ModelInstance> v(6);
-    v[0] = {Family::V4, 3, 7, 100, std::nullopt, {ip("10.0.0.1"), ip("10.0.0.2")}, {}, false,
+    v[0] = {Family::V4,       3, 7, 100, std::nullopt, {ip("10.0.0.1"), ip("10.0.0.2")}, {}, false,
             ip("192.168.1.1")};
-    v[1] = {Family::V4, 2, 8, 100, std::array<uint8_t, 8>{'s', 'e', 'c', 'r', 'e', 't', 0, 0},
-            {ip("10.0.0.1")}, {}, false, ip("192.168.1.1")};
-    v[2] = {Family::V4, 3, 9, 100, std::nullopt, {ip("10.0.1.1")},
-            {{ip("192.168.1.2"), 60, 255}}, true, ip("192.168.1.1")};
+    v[1] = {Family::V4,
+            2,
+            8,
+            100,
+            std::array<uint8_t, 8>{'s', 'e', 'c', 'r', 'e', 't', 0, 0},
+            {ip("10.0.0.1")},
+            {},
+            false,
+            ip("192.168.1.1")};
+    v[2] = {Family::V4,
+            3,
+            9,
+            100,
+            std::nullopt,
+            {ip("10.0.1.1")},
+            {{ip("192.168.1.2"), 60, 255}},
+            true,
+            ip("192.168.1.1")};
     v[3] = {Family::V6, 3, 7, 100, std::nullopt, {ip("2001:db8::1")}, {}, false, ip("fe80::1")};
-    v[4] = {Family::V4, 2, 10, 300, std::nullopt, {ip("10.0.2.1")}, {}, false,
-            ip("192.168.1.1")};
-    v[5] = {Family::V6, 3, 11, 100, std::nullopt, {ip("2001:db8::11")},
-            {{ip("fe80::2"), 0, 255}}, false, ip("fe80::1")};
+    v[4] = {Family::V4, 2, 10, 300, std::nullopt, {ip("10.0.2.1")}, {}, false, ip("192.168.1.1")};
+    v[5] = {Family::V6,
+            3,
+            11,
+            100,
+            std::nullopt,
+            {ip("2001:db8::11")},
+            {{ip("fe80::2"), 0, 255}},
+            false,
+            ip("fe80::1")};
     return v;
 }
 

@@ -34,8 +34,8 @@ struct StackView {
     Family family = Family::V4;
     IpAddr src, dst;
     uint8_t ttl = 0;
-    Bytes vrrp;     // the IP payload (total/payload length, minus headers)
-    int vid = 0;    // first non-zero VLAN id of the frame's tags (0: untagged)
+    Bytes vrrp;   // the IP payload (total/payload length, minus headers)
+    int vid = 0;  // first non-zero VLAN id of the frame's tags (0: untagged)
     size_t tags = 0;
     size_t ext_headers = 0;        // IPv6 extension headers walked
     bool atomic_fragment = false;  // IPv6 fragment header with offset 0, M 0 (RFC 6946)

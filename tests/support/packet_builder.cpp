@@ -22,8 +22,7 @@ Bytes vrrpV2(uint8_t vrid, uint8_t prio, const std::vector<std::array<uint8_t, 4
     return b;
 }
 
-Bytes vrrpV3(uint8_t vrid, uint8_t prio, size_t naddr, size_t addr_len,
-             uint16_t max_adver_cs) {
+Bytes vrrpV3(uint8_t vrid, uint8_t prio, size_t naddr, size_t addr_len, uint16_t max_adver_cs) {
     Bytes b{0x31, vrid, prio, static_cast<uint8_t>(naddr)};
     put16(b, max_adver_cs & 0x0fff);
     put16(b, 0);

@@ -54,11 +54,16 @@ int main(int argc, char** argv) {
     std::string corpus, save, write;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i];
-        if (a == "--frames") frames = std::strtoull(argv[i + 1], nullptr, 10);
-        else if (a == "--seed") seed = std::strtoull(argv[i + 1], nullptr, 10);
-        else if (a == "--corpus") corpus = argv[i + 1];
-        else if (a == "--save") save = argv[i + 1];
-        else if (a == "--write") write = argv[i + 1];
+        if (a == "--frames")
+            frames = std::strtoull(argv[i + 1], nullptr, 10);
+        else if (a == "--seed")
+            seed = std::strtoull(argv[i + 1], nullptr, 10);
+        else if (a == "--corpus")
+            corpus = argv[i + 1];
+        else if (a == "--save")
+            save = argv[i + 1];
+        else if (a == "--write")
+            write = argv[i + 1];
         else {
             std::fprintf(stderr, "xvrrp-bench-fuzz: unknown option %s\n", a.c_str());
             return 2;
