@@ -3,6 +3,7 @@
 // them to libnl, raw sockets and BPF maps; tests replace them with fakes.
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -57,6 +58,19 @@ public:
     virtual void setVerdict(int ifindex, const IpAddr& vip, VipVerdict v,
                             const dataplane::InstanceId& inst, uint64_t max_age_ns) = 0;
     virtual void forget(int ifindex, const IpAddr& vip) = 0;
+};
+
+// The kernel's side of the quiet fast path: XDP absorbs repeats of the advert a backup
+// follows (vrrp::AbsorbAdverts) and remembers when it last saw one.
+class KernelAbsorb {
+public:
+    virtual ~KernelAbsorb() = default;
+    // MESSAGE: the accepted VRRP message, byte for byte; repeats must equal it.
+    virtual void expect(const dataplane::InstanceId& inst, const IpAddr& master, uint8_t priority,
+                        uint16_t interval_cs, std::span<const uint8_t> message) = 0;
+    virtual void stop(const dataplane::InstanceId& inst) = 0;
+    // CLOCK_MONOTONIC ns of the last absorbed advert; nullopt when none.
+    virtual std::optional<uint64_t> lastSeen(const dataplane::InstanceId& inst) = 0;
 };
 
 }  // namespace xvrrp::daemon

@@ -60,6 +60,9 @@ void InstanceRuntime::bind(int ifindex, const IpAddr& primary,
         cfg_->lower_prio_no_advert || config_->global.vrrp_lower_prio_no_advert;
     p.higher_prio_send_advert =
         cfg_->higher_prio_send_advert || config_->global.vrrp_higher_prio_send_advert;
+    p.coalesce_window = vrrp::coalesceWindow(p.advert_int_cs);
+    p.kernel_absorb = kernel_ != nullptr;
+    p.sync_group = config_->findSyncGroup(cfg_->name) != nullptr;
     sm_ = vrrp::makeInstance(p);
     // Not master yet: nothing may answer for our VIPs, even an address someone added by hand.
     setVerdicts(VipVerdict::DropAll);
@@ -102,9 +105,29 @@ void InstanceRuntime::forgetOwnership() {
 }
 
 void InstanceRuntime::handle(const vrrp::Event& ev, TimePoint now) {
-    auto result = vrrp::step(sm_, ev, now);
-    sm_ = std::move(result.instance);
-    for (const auto& a : result.actions) execute(a, now);
+    std::optional<vrrp::Event> next = ev;
+    while (next) {
+        auto result = vrrp::step(sm_, *next, now);
+        sm_ = std::move(result.instance);
+        next.reset();
+        for (const auto& a : result.actions) execute(a, now, next);
+    }
+}
+
+template <class F>
+void InstanceRuntime::kernelCall(const char* what, F&& f) {
+    try {
+        f();
+    } catch (const std::exception& e) {
+        spdlog::warn("({}) kernel {} map: {}", cfg_->name, what, e.what());
+    }
+}
+
+void InstanceRuntime::handleAdvert(const vrrp::AdvertReceived& rx,
+                                   std::span<const uint8_t> message, TimePoint now) {
+    message_ = message;
+    handle(rx, now);
+    message_ = {};
 }
 
 void InstanceRuntime::setFault(const std::string& source, bool active, const std::string& reason,
@@ -124,22 +147,15 @@ void InstanceRuntime::setFault(const std::string& source, bool active, const std
 }
 
 void InstanceRuntime::tick(TimePoint now) {
-    tickTimers(now);
+    fireTimers(now);
     announceDue(now);
 }
 
-void InstanceRuntime::tickTimers(TimePoint now) {
-    // Coalescing: a master's advert due within a quarter interval (at most 5 ms) goes now,
-    // and its schedule continues from now. Masters sharing an interval fall into step, so
-    // hundreds of VRIDs cost one wakeup per interval instead of one each. Sending early is
-    // harmless: backups time Master_Down_Interval from the last advert they heard.
-    if (sm_.state == vrrp::State::Master && sm_.advert_due && *sm_.advert_due > now) {
-        auto window = std::min<Duration>(vrrp::centiseconds(cfg_->advert_int_cs) / 4,
-                                         std::chrono::milliseconds(5));
-        if (*sm_.advert_due - now <= window) sm_.advert_due = now;
-    }
-    if (auto due = sm_.nextDeadline(); due && *due <= now) handle(vrrp::TimerFired{}, now);
+void InstanceRuntime::fireTimers(TimePoint now) {
+    if (auto due = sm_.wakeAt(); due && *due <= now) handle(vrrp::TimerFired{}, now);
 }
+
+std::optional<TimePoint> InstanceRuntime::wakeAt() const { return sm_.wakeAt(); }
 
 // One round of GARP/NA per due entry: garp_master_repeat rounds may share a moment.
 void InstanceRuntime::announceDue(TimePoint now) {
@@ -155,7 +171,8 @@ std::optional<TimePoint> InstanceRuntime::nextDeadline() const {
     return due;
 }
 
-void InstanceRuntime::execute(const vrrp::Action& a, TimePoint now) {
+void InstanceRuntime::execute(const vrrp::Action& a, TimePoint now,
+                              std::optional<vrrp::Event>& follow_up) {
     std::visit(
         [&](const auto& act) {
             using T = std::decay_t<decltype(act)>;
@@ -179,8 +196,27 @@ void InstanceRuntime::execute(const vrrp::Action& a, TimePoint now) {
                     spdlog::info("({}) Entering {} STATE", cfg_->name, vrrp::stateName(act.to));
                 spdlog::debug("({}) {} -> {}: {}", cfg_->name, vrrp::stateName(act.from),
                               vrrp::stateName(act.to), act.reason);
-                wants_master_ = false;  // a new state settles what the group waited for
-                if (state_hook_) state_hook_(*this, act);
+                if (host_) host_->stateChanged(*this, act);
+            } else if constexpr (std::is_same_v<T, vrrp::AbsorbAdverts>) {
+                // A failed map write only costs wake-ups: every advert keeps reaching us.
+                if (kernel_ && !message_.empty())
+                    kernelCall("expectation", [&] {
+                        kernel_->expect(id(), act.master, act.priority, act.interval_cs,
+                                        message_);
+                    });
+            } else if constexpr (std::is_same_v<T, vrrp::StopAbsorbing>) {
+                if (kernel_) kernelCall("expectation", [&] { kernel_->stop(id()); });
+            } else if constexpr (std::is_same_v<T, vrrp::ReadKernelLastSeen>) {
+                // Unreadable counts as nothing seen: the Master_Down_Timer decides.
+                std::optional<TimePoint> seen;
+                if (kernel_)
+                    kernelCall("last-seen", [&] {
+                        if (auto ns = kernel_->lastSeen(id()))
+                            seen = TimePoint{std::chrono::nanoseconds(*ns)};
+                    });
+                follow_up = vrrp::KernelLastSeen{seen};
+            } else if constexpr (std::is_same_v<T, vrrp::AskGroup>) {
+                follow_up = vrrp::GroupAnswer{host_ ? host_->groupAllows(*this) : true};
             }
         },
         a);

@@ -114,15 +114,17 @@ std::vector<uint32_t> progMapIds(uint32_t prog_id) {
 
 }  // namespace
 
-// Same source, so the maps come in the same order in both objects.
+// Every map of a per-interface object is the shared one of the same name.
 void Dataplane::reuseMaps(bpf_object* obj, const std::string& ifname) {
     bpf_map* mine = nullptr;
-    bpf_map* shared = nullptr;
-    while ((mine = bpf_object__next_map(obj, mine)) &&
-           (shared = bpf_object__next_map(skel_->obj, shared))) {
+    while ((mine = bpf_object__next_map(obj, mine))) {
+        const char* name = bpf_map__name(mine);
+        bpf_map* shared = bpf_object__find_map_by_name(skel_->obj, name);
+        if (!shared)
+            throw DataplaneError(std::string("xv_rx for ") + ifname + ": no shared map " + name);
         if (int err = bpf_map__reuse_fd(mine, bpf_map__fd(shared)); err) {
-            throw DataplaneError(std::string("bpf_map__reuse_fd(") + bpf_map__name(mine) +
-                                 " for " + ifname + "): " + std::strerror(-err));
+            throw DataplaneError(std::string("bpf_map__reuse_fd(") + name + " for " + ifname +
+                                 "): " + std::strerror(-err));
         }
     }
 }

@@ -1,0 +1,56 @@
+// Requests on the control socket (xvrrpctl, xvrrp-arbiter); see control/protocol.hpp.
+#include <spdlog/spdlog.h>
+
+#include "daemon/daemon.hpp"
+#include "dataplane/fence.hpp"
+
+namespace xvrrp::daemon {
+
+using nlohmann::json;
+
+nlohmann::json Daemon::handleControl(const nlohmann::json& req) {
+    const auto cmd = req["cmd"].get<std::string>();
+    if (cmd == "status") return status();
+    if (cmd == "reload") return reload();
+    if (cmd == "fence") return fenceCommand(req, true);
+    if (cmd == "unfence") return fenceCommand(req, false);
+    throw std::invalid_argument("unknown command '" + cmd + "'");
+}
+
+// {"cmd":"fence","instance":NAME?,"by":"operator"|"arbiter"}: the kernel drops the VIPs
+// (xv_fence) and the instance goes to FAULT until unfenced. No instance: all of them.
+nlohmann::json Daemon::fenceCommand(const nlohmann::json& req, bool fence) {
+    std::string name;
+    if (req.contains("instance")) {
+        if (!req["instance"].is_string()) throw std::invalid_argument("'instance' must be a string");
+        name = req["instance"].get<std::string>();
+    }
+    auto by = XV_FENCE_OPERATOR;
+    if (req.contains("by")) {
+        if (req["by"] == "arbiter")
+            by = XV_FENCE_ARBITER;
+        else if (req["by"] != "operator")
+            throw std::invalid_argument("'by' must be \"operator\" or \"arbiter\"");
+    }
+    std::vector<InstanceRuntime*> targets;
+    for (const auto& rt : table_)
+        if (name.empty() || rt->cfg().name == name) targets.push_back(rt.get());
+    if (targets.empty()) throw std::invalid_argument("no instance named '" + name + "'");
+    dataplane::FenceMap map(options_.pin_root);
+    auto t = now();
+    json done = json::array();
+    for (auto* rt : targets) {
+        if (!rt->bound()) continue;  // its interface is missing: nothing to fence yet
+        if (fence)
+            map.fence(rt->id(), by);
+        else
+            map.unfence(rt->id());
+        spdlog::warn("({}) {} by {}", rt->cfg().name, fence ? "fenced" : "unfenced",
+                     by == XV_FENCE_ARBITER ? "arbiter" : "operator");
+        rt->setFault("fence", fence, "fenced (xv_fence entry)", t);
+        done.push_back(rt->cfg().name);
+    }
+    return {{fence ? "fenced" : "unfenced", done}};
+}
+
+}  // namespace xvrrp::daemon
