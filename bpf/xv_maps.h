@@ -11,6 +11,7 @@
 
 #define XV_MAX_VIPS 4096
 #define XV_MAX_INSTANCES 1024
+#define XV_MAX_VLANS XV_MAX_INSTANCES /* xv_vlans: one VLAN per instance at most */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

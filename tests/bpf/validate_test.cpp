@@ -33,7 +33,8 @@ constexpr Counter kCounters[] = {
     &xv_stats::rx_adverts,  &xv_stats::adv_woken, &xv_stats::adv_quiet,    &xv_stats::rx_passed,
     &xv_stats::drop_vrid,   &xv_stats::drop_ttl,  &xv_stats::drop_version, &xv_stats::drop_length,
     &xv_stats::drop_csum,   &xv_stats::drop_auth, &xv_stats::drop_peer,    &xv_stats::drop_rate,
-    &xv_stats::vrid_shared, &xv_stats::truncated, &xv_stats::ring_full};
+    &xv_stats::vrid_shared, &xv_stats::truncated, &xv_stats::ring_full,    &xv_stats::drop_cast,
+    &xv_stats::drop_interval, &xv_stats::bad_ip};
 
 struct Advert {
     int family = 4;
@@ -183,6 +184,17 @@ TEST_F(Validation, EachDropReasonHasItsCounter) {
     dropped(Advert{.edit = [](Bytes& m) { m.resize(m.size() + 4); }}, &xv_stats::drop_length,
             "trailing bytes");
     dropped(Advert{.mangle = [](Bytes& m) { m[7] ^= 1; }}, &xv_stats::drop_csum, "bad checksum");
+    dropped(Advert{.dst = kSelf}, &xv_stats::drop_cast, "unicast to a multicast instance");
+    dropped(Advert{.vrid = kVridUnicast}, &xv_stats::drop_cast, "multicast to a unicast instance");
+    dropped(Advert{.vrid = kVridV2,
+                   .interval_cs = 200,
+                   .version = 2,
+                   .edit =
+                       [](Bytes& m) {
+                           m[4] = XV_AUTH_PASS;
+                           std::memcpy(&m[12], kPassword.data(), 8);
+                       }},
+            &xv_stats::drop_interval, "v2 Adver Int 2 s, configured 1 s");
     dropped(Advert{.dst = {239, 1, 1, 1}, .old_unicast = true}, &xv_stats::drop_csum,
             "old pseudo-header on multicast");
     dropped(Advert{.family = 6,
@@ -202,6 +214,27 @@ TEST_F(Validation, EachDropReasonHasItsCounter) {
     dropped(Advert{.vrid = kVridV2, .version = 2}, &xv_stats::drop_auth, "v2 auth type none");
     dropped(Advert{.vrid = kVridUnicast, .src = kOther, .dst = kSelf}, &xv_stats::drop_peer,
             "source not a unicast peer");
+}
+
+// What ip_rcv / ipv6_rcv would drop is never an advert: passed, counted in bad_ip.
+TEST_F(Validation, HeadersTheStackDropsAreNotAdverts) {
+    FrameSpec s;
+    s.saddr = kMaster;
+    s.daddr = kGroup4;
+    s.payload = message(Advert{});
+    Bytes f = buildFrame(s);
+    f[14 + 10] ^= 0x01;  // IPv4 header checksum
+    run(f, XDP_PASS, {&xv_stats::bad_ip}, "IPv4 header checksum");
+    s.family = 6;
+    s.saddr = kMaster6;
+    s.daddr = kGroup6;
+    s.ext = {{60, 1}, {0, 1}};  // RFC 8200 4.3: hop-by-hop only first
+    s.payload = message(Advert{.family = 6, .vrid = kVridV6, .src = kMaster6, .dst = kGroup6});
+    run(buildFrame(s), XDP_PASS, {&xv_stats::bad_ip}, "IPv6 hop-by-hop not first");
+    s.ext = {{0, 1}, {60, 1}};
+    Result r = run(buildFrame(s), XDP_DROP, {&xv_stats::rx_adverts, &xv_stats::adv_woken},
+                   "IPv6 hop-by-hop first");
+    EXPECT_EQ(r.records.size(), 1u);
 }
 
 TEST_F(Validation, SharedInterfacePassesUnknownVrids) {

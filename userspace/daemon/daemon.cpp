@@ -327,6 +327,12 @@ void Daemon::onAdvert(const xv_advert& ev) {
         ++rx_undecodable_;
         return;
     }
+    // A tagged advert belongs to the VLAN sub-interface, never to one of ifindex (XDP
+    // already drops or passes these; kept so no path can count one as untagged).
+    if (ev.has_vlan && ev.vlan_id != 0) {
+        ++rx_unknown_vrid_;
+        return;
+    }
     InstanceRuntime* rt = table_.byKey(static_cast<int>(ev.ifindex), fam, ev.vrrp[1]);
     if (!rt) {
         ++rx_unknown_vrid_;

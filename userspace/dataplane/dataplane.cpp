@@ -14,6 +14,7 @@
 
 #include "xvrrp_tc.skel.h"
 #include "xvrrp_xdp.skel.h"
+#include "xvrrp_xdp_meta.skel.h"
 
 namespace xvrrp::dataplane {
 namespace detail {
@@ -62,6 +63,7 @@ std::vector<bpf_map*> objectMaps(bpf_object* obj) {
 
 void Dataplane::SkelDeleter::operator()(xvrrp_xdp* s) const { xvrrp_xdp__destroy(s); }
 void Dataplane::SkelDeleter::operator()(xvrrp_tc* s) const { xvrrp_tc__destroy(s); }
+void Dataplane::SkelDeleter::operator()(xvrrp_xdp_meta* s) const { xvrrp_xdp_meta__destroy(s); }
 
 Dataplane::Dataplane(DataplaneOptions opts)
     : opts_(std::move(opts)), pin_root_(opts_.pin_root), vip_bit_refs_(XV_VIPBITS_WORDS * 64) {}
