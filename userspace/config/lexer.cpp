@@ -1,16 +1,12 @@
 #include "config/lexer.hpp"
 
-#include <glob.h>
-
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
+#include "config/bounds.hpp"
+#include "config/include.hpp"
 
 namespace xvrrp::config {
 namespace {
 
-constexpr int kMaxIncludeDepth = 32;
+using bounds::kMaxIncludeDepth;
 
 bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
 bool isComment(char c) { return c == '#' || c == '!'; }
@@ -117,18 +113,44 @@ std::string dirOf(const std::string& path) {
 
 }  // namespace
 
+Lexer::Lexer(Diagnostics& diags, std::vector<std::string>& files)
+    : diags_(diags), files_(files), glob_entries_left_(bounds::kMaxGlobEntries) {}
+
 std::vector<Token> Lexer::lexFile(const std::string& path, const Location& from) {
     std::vector<Token> out;
-    std::ifstream in(path);
-    if (!in) {
-        Location where = from.file.empty() ? Location{path, 0, 0} : from;
-        diags_.error(where, "open(" + path + "): " + std::strerror(errno));
+    Location where = from.file.empty() ? Location{path, 0, 0} : from;
+    if (files_read_ >= bounds::kMaxFiles) {
+        diags_.error(where, "not reading " + path + ": a configuration reads at most " +
+                                std::to_string(bounds::kMaxFiles) + " files (includes expanded)");
         return out;
     }
-    std::stringstream ss;
-    ss << in.rdbuf();
+    const size_t left = bounds::kMaxTotalBytes - bytes_read_;
+    const bool fileBound = bounds::kMaxFileBytes <= left;
+    std::string why;
+    auto file = readConfigFile(
+        path, fileBound ? bounds::kMaxFileBytes : left,
+        fileBound ? "a configuration file may have at most " + std::to_string(bounds::kMaxFileBytes) + " bytes"
+                  : "all configuration files together may have at most " +
+                        std::to_string(bounds::kMaxTotalBytes) + " bytes (includes expanded); " +
+                        std::to_string(left) + " are left",
+        why);
+    if (!file) {
+        diags_.error(where, why);
+        return out;
+    }
+    for (const auto& r : reading_) {
+        if (r.dev != file->dev || r.ino != file->ino) continue;
+        std::string chain;
+        for (const auto& c : reading_) chain += c.path + " -> ";
+        diags_.error(where, "include loop: " + chain + path);
+        return out;
+    }
+    ++files_read_;
+    bytes_read_ += file->text.size();
     files_.push_back(path);
-    lexInto(ss.str(), path, dirOf(path), out);
+    reading_.push_back({path, file->dev, file->ino});
+    lexInto(file->text, path, dirOf(path), out);
+    reading_.pop_back();
     return out;
 }
 
@@ -148,6 +170,12 @@ void Lexer::lexInto(std::string_view text, const std::string& name, const std::s
         if (end == std::string_view::npos) end = text.size();
         std::string_view line = text.substr(start, end - start);
         ++lineNo;
+        if (!lineReadable(line, name, lineNo)) {
+            out.push_back({TokenKind::Eol, "", {name, lineNo, 1}});
+            if (end == text.size()) break;
+            start = end + 1;
+            continue;
+        }
         size_t i = 0;
         bool statementStart = true;  // include is only recognised as a statement's first word
         bool sawInclude = false;
@@ -158,7 +186,8 @@ void Lexer::lexInto(std::string_view text, const std::string& name, const std::s
             if (isSpace(c)) { ++i; continue; }
             if (isComment(c)) break;
             Location at{name, lineNo, static_cast<int>(i) + 1};
-            if (c == '{' || c == '}') {
+            // After include, `{` starts a csh brace pattern ("include {a,b}.conf").
+            if ((c == '{' && !sawInclude) || c == '}') {
                 out.push_back({c == '{' ? TokenKind::Open : TokenKind::Close, std::string(1, c), at});
                 ++i;
                 statementStart = true;
@@ -185,6 +214,23 @@ void Lexer::lexInto(std::string_view text, const std::string& name, const std::s
     }
 }
 
+bool Lexer::lineReadable(std::string_view line, const std::string& name, int lineNo) {
+    // keepalived ignores trailing blanks past its buffer; anything else there it misreads.
+    size_t last = line.find_last_not_of(" \t\r\v\f");
+    size_t len = last == std::string_view::npos ? 0 : last + 1;
+    if (len > bounds::kMaxLineBytes) {
+        diags_.error({name, lineNo, static_cast<int>(bounds::kMaxLineBytes) + 1},
+                     "line is " + std::to_string(len) + " bytes long; keepalived reads at most " +
+                         std::to_string(bounds::kMaxLineBytes) + " bytes of a line");
+        return false;
+    }
+    if (size_t nul = line.find('\0'); nul != std::string_view::npos) {
+        diags_.error({name, lineNo, static_cast<int>(nul) + 1}, "NUL byte in a line (a binary file?)");
+        return false;
+    }
+    return true;
+}
+
 void Lexer::include(const Token& keyword, const std::vector<Token>& patterns,
                     const std::string& dir, std::vector<Token>& out) {
     if (patterns.empty()) {
@@ -193,29 +239,41 @@ void Lexer::include(const Token& keyword, const std::vector<Token>& patterns,
     }
     if (depth_ >= kMaxIncludeDepth) {
         diags_.error(keyword.where, "includes nested deeper than " +
-                                        std::to_string(kMaxIncludeDepth) + " levels (a loop?)");
+                                        std::to_string(kMaxIncludeDepth) + " levels");
         return;
     }
-    for (const auto& p : patterns) {
-        std::string pattern = p.text;
-        if (!pattern.empty() && pattern[0] != '/' && !dir.empty()) pattern = dir + "/" + pattern;
-        glob_t g{};
-        int rc = glob(pattern.c_str(), GLOB_BRACE | GLOB_TILDE, nullptr, &g);
-        if (rc == GLOB_NOMATCH || (rc == 0 && g.gl_pathc == 0)) {
-            diags_.warning(p.where, "include '" + p.text + "' matched no files");
-        } else if (rc != 0) {
-            diags_.error(p.where, "glob(" + pattern + ") failed: " +
-                                      (rc == GLOB_NOSPACE ? "out of memory" : "read error"));
-        } else {
-            for (size_t k = 0; k < g.gl_pathc; ++k) {
-                ++depth_;
-                auto toks = lexFile(g.gl_pathv[k], p.where);
-                --depth_;
-                out.insert(out.end(), std::make_move_iterator(toks.begin()),
-                           std::make_move_iterator(toks.end()));
-            }
-        }
-        globfree(&g);
+    for (const auto& p : patterns) includePattern(p, dir, out);
+}
+
+void Lexer::includePattern(const Token& p, const std::string& dir, std::vector<Token>& out) {
+    std::string pattern = p.text;
+    if (!pattern.empty() && pattern[0] != '/' && !dir.empty()) pattern = dir + "/" + pattern;
+    if (braceExpansions(pattern, bounds::kMaxBraceExpansions) > bounds::kMaxBraceExpansions) {
+        diags_.error(p.where, "include '" + p.text + "' expands to more than " +
+                                  std::to_string(bounds::kMaxBraceExpansions) + " patterns");
+        return;
+    }
+    auto g = boundedGlob(pattern, glob_entries_left_);
+    if (g.over_budget) {
+        diags_.error(p.where, "include '" + p.text + "': include globs may read at most " +
+                                  std::to_string(bounds::kMaxGlobEntries) +
+                                  " directory entries in all");
+        return;
+    }
+    if (!g.error.empty()) {
+        diags_.error(p.where, g.error);
+        return;
+    }
+    if (g.paths.empty()) {
+        diags_.warning(p.where, "include '" + p.text + "' matched no files");
+        return;
+    }
+    for (const auto& path : g.paths) {
+        ++depth_;
+        auto toks = lexFile(path, p.where);
+        --depth_;
+        out.insert(out.end(), std::make_move_iterator(toks.begin()),
+                   std::make_move_iterator(toks.end()));
     }
 }
 
@@ -267,15 +325,36 @@ private:
         return n;
     }
 
+    // DEPTH blocks enclose this one.
     void block(Node& n, const Token& open, int depth) {
         n.has_block = true;
+        std::string what = n.key.text.empty() ? "block" : "'" + n.key.text + "' block";
+        if (depth >= bounds::kMaxBlockDepth) {
+            diags_.error(open.where, what + " is nested more than " +
+                                         std::to_string(bounds::kMaxBlockDepth) +
+                                         " blocks deep; skipped");
+            if (!skipBlock()) diags_.error(open.where, what + " opened here is never closed (missing '}')");
+            return;
+        }
         n.children = statements(depth + 1);
         if (pos_ < toks_.size() && toks_[pos_].kind == TokenKind::Close) {
             ++pos_;
         } else {
-            std::string what = n.key.text.empty() ? "block" : "'" + n.key.text + "' block";
             diags_.error(open.where, what + " opened here is never closed (missing '}')");
         }
+    }
+
+    // Past the '}' that closes the block just opened, by counting: no recursion, however
+    // deep the braces go. False when the input ends first.
+    bool skipBlock() {
+        for (size_t level = 1; pos_ < toks_.size(); ++pos_) {
+            if (toks_[pos_].kind == TokenKind::Open) ++level;
+            if (toks_[pos_].kind == TokenKind::Close && --level == 0) {
+                ++pos_;
+                return true;
+            }
+        }
+        return false;
     }
 
     const std::vector<Token>& toks_;

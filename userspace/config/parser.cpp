@@ -97,13 +97,15 @@ LoadResult finish(std::vector<Token> tokens, Config cfg, Diagnostics& diags, con
     validate(ctx);
     // Validation runs last; sort so the report reads top to bottom, file by file.
     auto list = diags.take();
-    auto rank = [&cfg](const std::string& f) {
-        auto it = std::find(cfg.files.begin(), cfg.files.end(), f);
+    auto rank = [&cfg](const Location& w) {
+        // One without a place (the count of those left out) comes last.
+        if (w.file.empty() && w.line == 0) return std::ptrdiff_t{PTRDIFF_MAX};
+        auto it = std::find(cfg.files.begin(), cfg.files.end(), w.file);
         return it - cfg.files.begin();
     };
     std::stable_sort(list.begin(), list.end(), [&](const Diagnostic& a, const Diagnostic& b) {
-        return std::make_tuple(rank(a.where.file), a.where.line, a.where.column) <
-               std::make_tuple(rank(b.where.file), b.where.line, b.where.column);
+        return std::make_tuple(rank(a.where), a.where.line, a.where.column) <
+               std::make_tuple(rank(b.where), b.where.line, b.where.column);
     });
     return LoadResult{std::move(cfg), std::move(list)};
 }
