@@ -14,14 +14,14 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
+	__uint(max_entries, XV_MAX_PEERS);
 	__type(key, struct xv_src_key);
 	__type(value, struct xv_peer);
 } xv_peers SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 8192);
+	__uint(max_entries, XV_MAX_RATELIM);
 	__type(key, struct xv_src_key);
 	__type(value, struct xv_ratelim);
 } xv_ratelim SEC(".maps");

@@ -25,6 +25,15 @@
  * Covers 126 IPv4 or 31 IPv6 addresses. */
 #define XV_VRRP_MAX 512
 
+/* Capacities of the kernel maps, all derived from the instance count. `xvrrpd -t` checks a
+ * configuration against them (what it accepts, start accepts), so raising the instance
+ * count is this one change. */
+#define XV_MAX_INSTANCES 1024                  /* xv_inst, xv_vrid, xv_vrid_msg, xv_fence */
+#define XV_MAX_VIPS (4 * XV_MAX_INSTANCES)     /* xv_vips: (interface, address) of all VIPs */
+#define XV_MAX_PEERS (4 * XV_MAX_INSTANCES)    /* xv_peers: unicast peers of all instances */
+#define XV_MAX_IFACES XV_MAX_INSTANCES         /* xv_ifcfg: interfaces with xv_rx attached */
+#define XV_MAX_RATELIM (8 * XV_MAX_INSTANCES)  /* xv_ratelim: sources seen (LRU) */
+
 /* Ring buffer size in bytes (a power of two, a multiple of the page size). */
 #define XV_RING_BYTES (1u << 22)
 

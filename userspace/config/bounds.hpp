@@ -4,6 +4,8 @@
 
 #include <cstddef>
 
+#include "xvrrp/abi.h"
+
 namespace xvrrp::config::bounds {
 
 // keepalived 2.2.7 reads a line into a 1024-byte buffer and parses the rest as a new line;
@@ -13,9 +15,13 @@ inline constexpr size_t kMaxLineBytes = 1023;
 inline constexpr int kMaxIncludeDepth = 32;
 // Files read for one configuration, the main file included.
 inline constexpr size_t kMaxFiles = 4096;
-// Bytes of one file and of all files together (includes expanded).
-inline constexpr size_t kMaxFileBytes = size_t{16} << 20;
-inline constexpr size_t kMaxTotalBytes = size_t{16} << 20;
+// Bytes of one file and of all files together (includes expanded), and the words and
+// braces in them: 16 KiB and 1024 words per instance the kernel maps hold (a real
+// instance takes about 300 bytes and 40 words). The words bound the memory: about 150 MB
+// and 0.4 s at the bound.
+inline constexpr size_t kMaxTotalBytes = size_t{XV_MAX_INSTANCES} << 14;
+inline constexpr size_t kMaxFileBytes = kMaxTotalBytes;
+inline constexpr size_t kMaxWords = size_t{XV_MAX_INSTANCES} << 10;
 // Patterns one include word expands to by csh braces ({a,b}{c,d} is 4).
 inline constexpr size_t kMaxBraceExpansions = 256;
 // Directory entries one include word may make glob(3) read.

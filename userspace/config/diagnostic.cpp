@@ -16,7 +16,7 @@ std::string_view severityName(Severity s) {
 }
 
 std::string locationStr(const Location& where) {
-    std::string out = where.file.empty() ? "<unknown>" : where.file;
+    std::string out = where.file.empty() ? "<unknown>" : where.file.str();
     if (where.line > 0) {
         out += ':' + std::to_string(where.line);
         if (where.column > 0) out += ':' + std::to_string(where.column);
@@ -38,6 +38,8 @@ void Diagnostics::add(const Location& where, Severity s, std::string message) {
     ++dropped_;
     dropped_errors_ += s == Severity::Error;
 }
+
+bool Diagnostics::full() const { return list_.size() >= bounds::kMaxDiagnostics; }
 
 void Diagnostics::error(const Location& where, std::string message) {
     add(where, Severity::Error, std::move(message));
@@ -84,15 +86,17 @@ std::string nearestWord(std::string_view word, const std::vector<std::string_vie
     if (word.size() > bounds::kMaxSuggestLength) return {};
     std::string_view best;
     size_t bestDist = SIZE_MAX;
+    // A third of the word (at least 2 edits) keeps suggestions to plausible typos.
+    size_t limit = std::max<size_t>(2, word.size() / 3);
     for (auto c : candidates) {
+        // The distance is at least the difference in length.
+        if (std::max(word.size(), c.size()) - std::min(word.size(), c.size()) > limit) continue;
         size_t dist = editDistance(word, c);
         if (dist < bestDist) {
             bestDist = dist;
             best = c;
         }
     }
-    // A third of the word (at least 2 edits) keeps suggestions to plausible typos.
-    size_t limit = std::max<size_t>(2, word.size() / 3);
     if (best.empty() || bestDist > limit) return {};
     return std::string(best);
 }

@@ -28,6 +28,8 @@ public:
     void warning(const Location& where, std::string message);
     void notice(const Location& where, std::string message);
     bool hasErrors() const { return errors_ > 0; }
+    // Past the bound: what is added now is only counted.
+    bool full() const;
     const std::vector<Diagnostic>& all() const { return list_; }
     // The list, and one last diagnostic counting those left out (an error if any was).
     std::vector<Diagnostic> take();

@@ -118,6 +118,7 @@ Lexer::Lexer(Diagnostics& diags, std::vector<std::string>& files)
 
 std::vector<Token> Lexer::lexFile(const std::string& path, const Location& from) {
     std::vector<Token> out;
+    if (over_words_) return out;
     Location where = from.file.empty() ? Location{path, 0, 0} : from;
     if (files_read_ >= bounds::kMaxFiles) {
         diags_.error(where, "not reading " + path + ": a configuration reads at most " +
@@ -161,60 +162,69 @@ std::vector<Token> Lexer::lexText(std::string_view text, const std::string& name
     return out;
 }
 
-void Lexer::lexInto(std::string_view text, const std::string& name, const std::string& dir,
+void Lexer::lexInto(std::string_view text, const std::string& path, const std::string& dir,
                     std::vector<Token>& out) {
+    const FileName name(path);  // shared by every token of the file
     int lineNo = 0;
-    size_t start = 0;
-    while (start <= text.size()) {
+    for (size_t start = 0; start <= text.size() && !over_words_;) {
         size_t end = text.find('\n', start);
         if (end == std::string_view::npos) end = text.size();
         std::string_view line = text.substr(start, end - start);
         ++lineNo;
-        if (!lineReadable(line, name, lineNo)) {
+        if (lineReadable(line, name, lineNo))
+            lexLine(line, name, lineNo, dir, out);
+        else
             out.push_back({TokenKind::Eol, "", {name, lineNo, 1}});
-            if (end == text.size()) break;
-            start = end + 1;
-            continue;
-        }
-        size_t i = 0;
-        bool statementStart = true;  // include is only recognised as a statement's first word
-        bool sawInclude = false;
-        Token includeKw;
-        std::vector<Token> patterns;
-        while (i < line.size()) {
-            char c = line[i];
-            if (isSpace(c)) { ++i; continue; }
-            if (isComment(c)) break;
-            Location at{name, lineNo, static_cast<int>(i) + 1};
-            // After include, `{` starts a csh brace pattern ("include {a,b}.conf").
-            if ((c == '{' && !sawInclude) || c == '}') {
-                out.push_back({c == '{' ? TokenKind::Open : TokenKind::Close, std::string(1, c), at});
-                ++i;
-                statementStart = true;
-                continue;
-            }
-            Token w = scanWord(line, i, sawInclude, at, diags_);
-            if (sawInclude) {
-                patterns.push_back(std::move(w));
-            } else if (statementStart && !w.quoted && isIncludeKeyword(w.text)) {
-                sawInclude = true;
-                includeKw = std::move(w);
-            } else {
-                out.push_back(std::move(w));
-                statementStart = false;
-            }
-        }
-        if (sawInclude) {
-            include(includeKw, patterns, dir, out);
-        } else {
-            out.push_back({TokenKind::Eol, "", {name, lineNo, static_cast<int>(line.size()) + 1}});
+        if (words_ > bounds::kMaxWords) {
+            diags_.error({name, lineNo, 1}, "more than " + std::to_string(bounds::kMaxWords) +
+                                                " words and braces in the configuration "
+                                                "(includes expanded); the rest is not read");
+            over_words_ = true;
         }
         if (end == text.size()) break;
         start = end + 1;
     }
 }
 
-bool Lexer::lineReadable(std::string_view line, const std::string& name, int lineNo) {
+void Lexer::lexLine(std::string_view line, const FileName& name, int lineNo,
+                    const std::string& dir, std::vector<Token>& out) {
+    size_t i = 0;
+    bool statementStart = true;  // include is only recognised as a statement's first word
+    bool sawInclude = false;
+    Token includeKw;
+    std::vector<Token> patterns;
+    while (i < line.size()) {
+        char c = line[i];
+        if (isSpace(c)) { ++i; continue; }
+        if (isComment(c)) break;
+        Location at{name, lineNo, static_cast<int>(i) + 1};
+        // After include, `{` starts a csh brace pattern ("include {a,b}.conf").
+        if ((c == '{' && !sawInclude) || c == '}') {
+            out.push_back({c == '{' ? TokenKind::Open : TokenKind::Close, std::string(1, c), at});
+            ++words_;
+            ++i;
+            statementStart = true;
+            continue;
+        }
+        Token w = scanWord(line, i, sawInclude, at, diags_);
+        if (sawInclude) {
+            patterns.push_back(std::move(w));
+        } else if (statementStart && !w.quoted && isIncludeKeyword(w.text)) {
+            sawInclude = true;
+            includeKw = std::move(w);
+        } else {
+            out.push_back(std::move(w));
+            ++words_;
+            statementStart = false;
+        }
+    }
+    if (sawInclude)
+        include(includeKw, patterns, dir, out);
+    else
+        out.push_back({TokenKind::Eol, "", {name, lineNo, static_cast<int>(line.size()) + 1}});
+}
+
+bool Lexer::lineReadable(std::string_view line, const FileName& name, int lineNo) {
     // keepalived ignores trailing blanks past its buffer; anything else there it misreads.
     size_t last = line.find_last_not_of(" \t\r\v\f");
     size_t len = last == std::string_view::npos ? 0 : last + 1;
@@ -281,7 +291,7 @@ namespace {
 
 class TreeBuilder {
 public:
-    TreeBuilder(const std::vector<Token>& t, Diagnostics& d) : toks_(t), diags_(d) {}
+    TreeBuilder(std::vector<Token> t, Diagnostics& d) : toks_(std::move(t)), diags_(d) {}
 
     // Statements until a '}' (consumed by the caller) or the end of input.
     std::vector<Node> statements(int depth) {
@@ -310,8 +320,9 @@ public:
 private:
     Node statement(int depth) {
         Node n;
-        n.key = toks_[pos_++];
-        while (pos_ < toks_.size() && toks_[pos_].kind == TokenKind::Word) n.args.push_back(toks_[pos_++]);
+        n.key = std::move(toks_[pos_++]);
+        while (pos_ < toks_.size() && toks_[pos_].kind == TokenKind::Word)
+            n.args.push_back(std::move(toks_[pos_++]));
         // A block may open on the same line or at the start of the next one (Allman style).
         size_t look = pos_;
         if (look < toks_.size() && toks_[look].kind == TokenKind::Eol) {
@@ -357,15 +368,15 @@ private:
         return false;
     }
 
-    const std::vector<Token>& toks_;
+    std::vector<Token> toks_;  // words are moved into the tree
     Diagnostics& diags_;
     size_t pos_ = 0;
 };
 
 }  // namespace
 
-std::vector<Node> buildTree(const std::vector<Token>& tokens, Diagnostics& diags) {
-    TreeBuilder b(tokens, diags);
+std::vector<Node> buildTree(std::vector<Token> tokens, Diagnostics& diags) {
+    TreeBuilder b(std::move(tokens), diags);
     return b.statements(0);
 }
 

@@ -32,7 +32,7 @@ struct Node {
 // Tokenizes files, splicing `include` (and includer/includem/includew/includeb/includea)
 // globs in place. Relative include paths are taken from the including file's directory.
 // Everything it reads is bounded (bounds.hpp): line length, include depth and loops, files,
-// bytes and directory entries read, so a hostile file costs little and always ends.
+// bytes, words and directory entries read, so a hostile file costs little and always ends.
 class Lexer {
 public:
     Lexer(Diagnostics& diags, std::vector<std::string>& files);
@@ -49,8 +49,10 @@ private:
     void include(const Token& keyword, const std::vector<Token>& patterns,
                  const std::string& dir, std::vector<Token>& out);
     void includePattern(const Token& pattern, const std::string& dir, std::vector<Token>& out);
+    void lexLine(std::string_view line, const FileName& name, int lineNo, const std::string& dir,
+                 std::vector<Token>& out);
     // Checks a line's length and bytes; false (with an error) when it is not read.
-    bool lineReadable(std::string_view line, const std::string& name, int lineNo);
+    bool lineReadable(std::string_view line, const FileName& name, int lineNo);
 
     struct Reading {
         std::string path;
@@ -63,12 +65,14 @@ private:
     std::vector<Reading> reading_;  // the include chain being read, main file first
     size_t files_read_ = 0;
     size_t bytes_read_ = 0;
+    size_t words_ = 0;  // words and braces, includes expanded
+    bool over_words_ = false;
     size_t glob_entries_left_;
     int depth_ = 0;  // includes being expanded
 };
 
 // Groups tokens into statements and blocks; reports stray and unclosed braces, and blocks
 // nested deeper than bounds::kMaxBlockDepth (skipped whole, without recursion).
-std::vector<Node> buildTree(const std::vector<Token>& tokens, Diagnostics& diags);
+std::vector<Node> buildTree(std::vector<Token> tokens, Diagnostics& diags);
 
 }  // namespace xvrrp::config

@@ -92,7 +92,7 @@ void parseTop(const std::vector<Node>& nodes, Context& ctx) {
 
 LoadResult finish(std::vector<Token> tokens, Config cfg, Diagnostics& diags, const LoadOptions& options) {
     Context ctx{cfg, diags, options, {}, false, {}};
-    auto tree = buildTree(tokens, diags);
+    auto tree = buildTree(std::move(tokens), diags);
     parseTop(tree, ctx);
     validate(ctx);
     // Validation runs last; sort so the report reads top to bottom, file by file.

@@ -223,6 +223,29 @@ TEST_F(FileBounds, TotalBytesAtTheBoundAndOnePast) {
         << test::dump(bad);
 }
 
+// N words: lines of 500 one-letter words in a skipped block.
+std::string words(size_t n) {
+    std::string s = "virtual_server x {\n";
+    size_t left = n - 4;  // the block's own words and braces
+    while (left > 0) {
+        size_t k = std::min<size_t>(left, 500);
+        for (size_t i = 0; i < k; ++i) s += i ? " w" : "w";
+        s += "\n";
+        left -= k;
+    }
+    return s + "}\n";
+}
+
+TEST(Words, AtTheBoundAndOnePast) {
+    auto ok = load(words(bounds::kMaxWords));
+    EXPECT_TRUE(ok.ok()) << test::dump(ok);
+    auto bad = load(words(bounds::kMaxWords + 1));
+    EXPECT_FALSE(bad.ok());
+    // The excess is the closing brace: line 1, 2097 lines of 500 words, one of 73, '}'.
+    EXPECT_TRUE(has(bad, Severity::Error, 2100, 1, "more than 1048576 words and braces"))
+        << test::dump(bad);
+}
+
 TEST_F(FileBounds, DevicesAndFifosAreRefusedWithoutReadingOrBlocking) {
     write("main.conf", "include /dev/zero\n");
     EXPECT_TRUE(has(loadMain(), Severity::Error, 1, 9, "/dev/zero is not a regular file"));
