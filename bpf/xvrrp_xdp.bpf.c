@@ -35,6 +35,9 @@ struct {
 	__type(value, struct xv_vrid_msg);
 } xv_vrid_msg SEC(".maps");
 
+#define XV_ADVERT_HALF (sizeof(struct xv_advert) / 16 * 8)
+_Static_assert(sizeof(struct xv_advert) - XV_ADVERT_HALF <= 1024, "xv_submit zeroes in two memsets");
+
 #define XV_ARPOP_REQUEST 1
 #define XV_ND_FIRST 133 /* router solicitation .. redirect (RFC 4861 section 4) */
 #define XV_ND_LAST 137
@@ -124,8 +127,12 @@ static __always_inline int xv_submit(struct xdp_md *ctx, struct xv_stats *st,
 			vs->flags &= ~XV_VRID_EXPECT;
 		return XDP_DROP;
 	}
-	/* Zeroed so a record never carries bytes of an older one past vrrp_len. */
-	__builtin_memset(ev, 0, sizeof(*ev));
+	/* Zeroed so a record never carries bytes of an older one past vrrp_len. In two halves
+	 * (clang inlines a BPF memset of at most 1024 bytes), kept apart by a barrier so the
+	 * optimiser does not merge them again. */
+	__builtin_memset(ev, 0, XV_ADVERT_HALF);
+	barrier();
+	__builtin_memset((__u64 *)ev + XV_ADVERT_HALF / 8, 0, sizeof(*ev) - XV_ADVERT_HALF);
 	ev->ts_ns = ts;
 	ev->abi_version = XV_ABI_VERSION;
 	ev->ifindex = ctx->ingress_ifindex;

@@ -127,5 +127,9 @@ void parseTrackList(const Node& n, std::vector<TrackRef>& out, int weight_lo, in
 
 // Cross-block checks after everything is read: references, families, VRIDs, scripts.
 void validate(Context& ctx);
+// VIPs one advert carries on the instance's interface (sets advert_vips); capacity.cpp.
+void checkAdvertCapacity(Instance& i, Context& ctx);
+// What the kernel maps hold: instances, VIPs, unicast peers, interfaces.
+void checkMapCapacities(Context& ctx);
 
 }  // namespace xvrrp::config

@@ -233,6 +233,7 @@ void validate(Context& ctx) {
         checkRefs(i.track_scripts, ctx.cfg.scripts, "vrrp_script", owner, ctx);
         checkRefs(i.track_files, ctx.cfg.track_files, "track_file", owner, ctx);
         checkRefs(i.track_processes, ctx.cfg.track_processes, "track_process", owner, ctx);
+        if (!i.interface.empty()) checkAdvertCapacity(i, ctx);
         if (i.interface.empty() || !i.vrid_given) continue;
         // RFC 5798 section 5.2.3: a VRID identifies one router per LAN and address family.
         auto [it, fresh] = vrids.emplace(std::make_tuple(i.interface, instanceFamily(i), i.vrid), k);
@@ -244,6 +245,7 @@ void validate(Context& ctx) {
         }
     }
     checkSyncGroups(ctx);
+    checkMapCapacities(ctx);
     if (!ctx.options.check_scripts) return;
     for (const auto& [name, s] : ctx.cfg.scripts)
         checkScript(s.where, s.script, "vrrp_script '" + name + "'", ctx, s.user);
