@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/utf8.hpp"
 #include "config/bounds.hpp"
 
 namespace xvrrp::config {
@@ -16,7 +17,7 @@ std::string_view severityName(Severity s) {
 }
 
 std::string locationStr(const Location& where) {
-    std::string out = where.file.empty() ? "<unknown>" : where.file.str();
+    std::string out = where.file.empty() ? "<unknown>" : escapeInvalidUtf8(where.file.str());
     if (where.line > 0) {
         out += ':' + std::to_string(where.line);
         if (where.column > 0) out += ':' + std::to_string(where.column);
@@ -32,7 +33,8 @@ std::string Diagnostic::str() const {
 void Diagnostics::add(const Location& where, Severity s, std::string message) {
     errors_ += s == Severity::Error;
     if (list_.size() < bounds::kMaxDiagnostics) {
-        list_.push_back({where, s, std::move(message)});
+        // Words of the file are echoed; reload reports go out as JSON, which needs UTF-8.
+        list_.push_back({where, s, escapeInvalidUtf8(message)});
         return;
     }
     ++dropped_;

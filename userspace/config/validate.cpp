@@ -10,6 +10,7 @@
 #include <set>
 #include <tuple>
 
+#include "common/utf8.hpp"
 #include "config/parse_util.hpp"
 
 namespace xvrrp::config {
@@ -227,6 +228,9 @@ void validate(Context& ctx) {
         std::string owner = "vrrp_instance '" + i.name + "'";
         if (i.interface.empty()) ctx.diags.error(i.where, owner + " has no 'interface'");
         if (!i.vrid_given) ctx.diags.error(i.where, owner + " has no 'virtual_router_id'");
+        if (!isValidUtf8(i.name))
+            ctx.diags.warning(i.where, "vrrp_instance name is not valid UTF-8; xvrrpctl status and "
+                                       "xvrrp-arbiter show it as '" + escapeInvalidUtf8(i.name) + "'");
         checkFamilyAndVersion(i, info, ctx);
         roundAdvertInt(i, info, ctx);
         checkBehaviour(i, info, ctx);

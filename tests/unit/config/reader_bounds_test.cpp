@@ -78,6 +78,20 @@ TEST(LineLength, NulByteIsAnError) {
     EXPECT_TRUE(has(r, Severity::Error, 2, 13, "NUL byte"));
 }
 
+// keepalived 2.2.7 takes a name that is not UTF-8 (`keepalived -t` exits 0); so do we, and
+// say how status will show it. Diagnostics echoing such bytes stay UTF-8 (reload reports
+// them as JSON).
+TEST(Utf8, NameThatIsNotUtf8IsAcceptedWithAWarning) {
+    auto r = load("vrrp_instance VI_\xff\xfe {\n interface eth0\n virtual_router_id 51\n"
+                  " virtual_ipaddress {\n  10.0.0.1\n }\n frob\xc0\n}\n");
+    EXPECT_TRUE(r.ok()) << test::dump(r);
+    EXPECT_EQ(r.config.instances.at(0).name, "VI_\xff\xfe");
+    EXPECT_TRUE(has(r, Severity::Warning, 1, 15,
+                    "vrrp_instance name is not valid UTF-8; xvrrpctl status and xvrrp-arbiter "
+                    "show it as 'VI_\\xff\\xfe'"));
+    EXPECT_TRUE(has(r, Severity::Warning, 7, 2, "unknown keyword 'frob\\xc0'"));
+}
+
 TEST(Suggest, WordsUpToTheBoundGetASuggestionLongerOnesNone) {
     const std::string at(bounds::kMaxSuggestLength, 'k'), past(bounds::kMaxSuggestLength + 1, 'k');
     EXPECT_EQ(nearestWord(at + "x", {at}), "");  // 65 bytes: past the bound
