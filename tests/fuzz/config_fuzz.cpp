@@ -50,9 +50,13 @@ struct Sandbox {
     fs::path dir;
     Sandbox() {
         hideDestructiveFiles();
-        char tmpl[] = "/tmp/xvrrp-fuzz-config-XXXXXX";
-        if (!::mkdtemp(tmpl)) std::abort();
-        dir = tmpl;
+        // tmpfs when there is one: a run writes and removes a directory per input.
+        char shm[] = "/dev/shm/xvrrp-fuzz-config-XXXXXX";
+        char tmp[] = "/tmp/xvrrp-fuzz-config-XXXXXX";
+        const char* made = ::mkdtemp(shm);
+        if (!made) made = ::mkdtemp(tmp);
+        if (!made) std::abort();
+        dir = made;
     }
     ~Sandbox() {
         std::error_code ec;

@@ -16,12 +16,12 @@ inline constexpr int kMaxIncludeDepth = 32;
 // Files read for one configuration, the main file included.
 inline constexpr size_t kMaxFiles = 4096;
 // Bytes of one file and of all files together (includes expanded), and the words and
-// braces in them: 16 KiB and 1024 words per instance the kernel maps hold (a real
-// instance takes about 300 bytes and 40 words). The words bound the memory: about 150 MB
-// and 0.4 s at the bound.
-inline constexpr size_t kMaxTotalBytes = size_t{XV_MAX_INSTANCES} << 14;
+// braces in them: 4 KiB and 256 words per instance the kernel maps hold. A real instance
+// takes about 250 bytes and 40 words; all the VIPs and peers the maps hold add some 70000
+// words. The words bound the time and memory of a hostile file (xvrrp-bench-config).
+inline constexpr size_t kMaxTotalBytes = size_t{XV_MAX_INSTANCES} << 12;
 inline constexpr size_t kMaxFileBytes = kMaxTotalBytes;
-inline constexpr size_t kMaxWords = size_t{XV_MAX_INSTANCES} << 10;
+inline constexpr size_t kMaxWords = size_t{XV_MAX_INSTANCES} << 8;
 // Patterns one include word expands to by csh braces ({a,b}{c,d} is 4).
 inline constexpr size_t kMaxBraceExpansions = 256;
 // Directory entries one include word may make glob(3) read.

@@ -153,7 +153,6 @@ std::string programOf(const std::string& command) {
 
 void unknownKeyword(const Node& n, std::string_view block, const std::vector<std::string_view>& known,
                     Context& ctx) {
-    if (ctx.diags.full()) return ctx.diags.warning(n.key.where, {});  // only counted: no search
     std::string msg = "unknown keyword '" + n.key.text + "' in " + std::string(block);
     std::string near = nearestWord(n.key.text, known);
     if (!near.empty()) msg += "; did you mean '" + near + "'?";

@@ -100,6 +100,10 @@ void dispatch(const std::vector<Node>& children, T& obj, std::vector<Directive>*
             other->push_back(toDirective(n));
             continue;
         }
+        if (ctx.diags.full()) {  // only counted now: no suggestion search
+            ctx.diags.warning(n.key.where, {});
+            continue;
+        }
         std::vector<std::string_view> known = table.kept;
         for (const auto& h : table.handlers) known.push_back(h.first);
         unknownKeyword(n, table.block, known, ctx);

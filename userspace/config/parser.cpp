@@ -82,6 +82,10 @@ void parseTop(const std::vector<Node>& nodes, Context& ctx) {
             }
         }
         if (done) continue;
+        if (ctx.diags.full()) {  // only counted now: no suggestion search
+            ctx.diags.warning(n.key.where, {});
+            continue;
+        }
         std::vector<std::string_view> known;
         for (const auto& h : topHandlers()) known.push_back(h.first);
         for (const auto& s : kSkipped) known.push_back(s.keyword);

@@ -218,10 +218,11 @@ TEST_F(FileBounds, FileSizeAtTheBoundAndOnePast) {
     write("main.conf", comments(bounds::kMaxFileBytes + 1));
     auto bad = loadMain();
     EXPECT_EQ(bad.diagnostics.size(), 1u);
-    EXPECT_EQ(bad.diagnostics.at(0).str(), (dir_ / "main.conf").string() + ": error: " +
-                                               (dir_ / "main.conf").string() +
-                                               " is 16777217 bytes; a configuration file may have "
-                                               "at most 16777216 bytes");
+    const std::string max = std::to_string(bounds::kMaxFileBytes);
+    EXPECT_EQ(bad.diagnostics.at(0).str(),
+              (dir_ / "main.conf").string() + ": error: " + (dir_ / "main.conf").string() + " is " +
+                  std::to_string(bounds::kMaxFileBytes + 1) +
+                  " bytes; a configuration file may have at most " + max + " bytes");
 }
 
 TEST_F(FileBounds, TotalBytesAtTheBoundAndOnePast) {
@@ -233,7 +234,9 @@ TEST_F(FileBounds, TotalBytesAtTheBoundAndOnePast) {
     write("b.conf", comments(half + 1));
     auto bad = loadMain();
     EXPECT_FALSE(bad.ok());
-    EXPECT_TRUE(has(bad, Severity::Error, 1, 9, "all configuration files together may have at most 16777216 bytes"))
+    EXPECT_TRUE(has(bad, Severity::Error, 1, 9,
+                    "all configuration files together may have at most " +
+                        std::to_string(bounds::kMaxTotalBytes) + " bytes"))
         << test::dump(bad);
 }
 
@@ -255,8 +258,10 @@ TEST(Words, AtTheBoundAndOnePast) {
     EXPECT_TRUE(ok.ok()) << test::dump(ok);
     auto bad = load(words(bounds::kMaxWords + 1));
     EXPECT_FALSE(bad.ok());
-    // The excess is the closing brace: line 1, 2097 lines of 500 words, one of 73, '}'.
-    EXPECT_TRUE(has(bad, Severity::Error, 2100, 1, "more than 1048576 words and braces"))
+    // The excess is the closing brace, on the line after those of words.
+    const int last = 2 + int((bounds::kMaxWords + 1 - 4 + 499) / 500);
+    EXPECT_TRUE(has(bad, Severity::Error, last, 1,
+                    "more than " + std::to_string(bounds::kMaxWords) + " words and braces"))
         << test::dump(bad);
 }
 
