@@ -110,6 +110,11 @@ std::string hugeKeyword(const std::string& good, const std::string&) {
     return good + "global_defs {\n " + std::string(10 << 20, 'x') + "\n}\n";
 }
 
+// Within the file bound, so the line bound refuses it.
+std::string longKeyword(const std::string& good, const std::string&) {
+    return good + "global_defs {\n " + std::string(3 << 20, 'x') + "\n}\n";
+}
+
 // 1,030 instances: eth0's free VRIDs, then interfaces this node does not have.
 std::string manyInstances(const std::string& good, const std::string&) {
     std::string s = good;
@@ -187,7 +192,8 @@ INSTANTIATE_TEST_SUITE_P(Hostile, ReloadBounds,
                          ::testing::Values(
                              BadFile{"deep_braces", deepBraces, "nested more than 32 blocks deep"},
                              BadFile{"self_include_twice", selfTwice, "include loop"},
-                             BadFile{"ten_megabyte_keyword", hugeKeyword, "bytes long"},
+                             BadFile{"ten_megabyte_keyword", hugeKeyword, "a configuration file may have at most"},
+                             BadFile{"three_megabyte_keyword", longKeyword, "bytes long"},
                              BadFile{"instances_1030", manyInstances, "(XV_MAX_INSTANCES)"},
                              BadFile{"fifo_include", fifoInclude, "is not a regular file"}),
                          [](const auto& i) { return i.param.name; });
