@@ -4,7 +4,7 @@
 
 #include <linux/types.h>
 
-#define XV_ABI_VERSION 4
+#define XV_ABI_VERSION 5
 
 #ifdef __cplusplus
 #include <cstddef>
@@ -21,9 +21,21 @@
 /* IP protocol number of VRRP (RFC 5798 section 5.1.1.4). */
 #define XV_IPPROTO_VRRP 112
 
-/* Largest VRRP message the ring carries; longer ones are counted and dropped.
- * Covers 126 IPv4 or 31 IPv6 addresses. */
-#define XV_VRRP_MAX 512
+/* Largest VRRP message the ring carries; longer ones are counted (too_long) and dropped.
+ * The longest advert keepalived 2.2.7 sends on a 1500-byte MTU: 8 + 89 IPv6 addresses.
+ * IPv4 adverts never need more (255 addresses, 1036 bytes with v2 authentication);
+ * `xvrrpd -t` refuses an instance that would advertise more than fits here. */
+#define XV_VRRP_MAX 1432
+
+/* Capacities of the kernel maps, all derived from the instance count. `xvrrpd -t` checks a
+ * configuration against them (what it accepts, start accepts), so raising the instance
+ * count is this one change. */
+#define XV_MAX_INSTANCES 1024                  /* xv_inst, xv_expect, xv_vrid_rx, xv_fence */
+#define XV_MAX_VIPS (4 * XV_MAX_INSTANCES)     /* xv_vips: (interface, address) of all VIPs */
+#define XV_MAX_PEERS (4 * XV_MAX_INSTANCES)    /* xv_peers: unicast peers of all instances */
+#define XV_MAX_IFACES XV_MAX_INSTANCES         /* xv_ifcfg: interfaces with xv_rx attached */
+#define XV_MAX_VLANS XV_MAX_INSTANCES          /* xv_vlans: one VLAN per instance at most */
+#define XV_MAX_RATELIM (8 * XV_MAX_INSTANCES)  /* xv_ratelim: sources seen (LRU) */
 
 /* Ring buffer size in bytes (a power of two, a multiple of the page size). */
 #define XV_RING_BYTES (1u << 22)

@@ -237,6 +237,45 @@ TEST_F(Validation, HeadersTheStackDropsAreNotAdverts) {
     EXPECT_EQ(r.records.size(), 1u);
 }
 
+// The longest adverts keepalived 2.2.7 sends at MTU 1500 (docs/bounds.md): 255 IPv4
+// addresses with v2 authentication (1036 bytes) and 89 IPv6 addresses (XV_VRRP_MAX, 1432
+// bytes). Their checksums span bpf_csum_diff's 512-byte chunks; a byte wrong in the last
+// chunk is caught. One address more than XV_VRRP_MAX holds counts as too_long.
+TEST_F(Validation, LongestKeepalivedAdvertsAreAccepted) {
+    auto v2Long = [](Bytes& m) {
+        std::vector<std::array<uint8_t, 4>> addrs;
+        for (int i = 0; i < 255; ++i) addrs.push_back({10, 90, uint8_t(i / 250), uint8_t(i % 250 + 1)});
+        m = vrrpV2(kVridV2, 100, addrs, 1);
+        m[4] = XV_AUTH_PASS;
+        std::memcpy(&m[8 + 255 * 4], kPassword.data(), 8);
+    };
+    Result r = accepted(Advert{.vrid = kVridV2, .version = 2, .edit = v2Long}, "v2, 255 addresses");
+    ASSERT_EQ(r.records.size(), 1u);
+    EXPECT_EQ(r.records[0].vrrp_len, 1036);
+    EXPECT_EQ(r.records[0].vrrp[3], 255);
+    dropped(Advert{.vrid = kVridV2, .version = 2, .mangle = [](Bytes& m) { m[1030] ^= 1; }, .edit = v2Long},
+            &xv_stats::drop_csum, "v2, 255 addresses, bad byte past 1024");
+
+    auto v6Long = [](size_t n) {
+        return [n](Bytes& m) { m = vrrpV3(kVridV6, 100, n, 16); };
+    };
+    const Advert v6{.family = 6, .vrid = kVridV6, .src = kMaster6, .dst = kGroup6, .edit = v6Long(89)};
+    r = accepted(v6, "ipv6, 89 addresses");
+    ASSERT_EQ(r.records.size(), 1u);
+    EXPECT_EQ(r.records[0].vrrp_len, XV_VRRP_MAX);
+    EXPECT_EQ(message(v6), Bytes(r.records[0].vrrp, r.records[0].vrrp + XV_VRRP_MAX));
+    Advert bad = v6;
+    bad.mangle = [](Bytes& m) { m[XV_VRRP_MAX - 1] ^= 1; };
+    dropped(bad, &xv_stats::drop_csum, "ipv6, 89 addresses, last byte wrong");
+
+    Advert longer = v6;
+    longer.edit = v6Long(90);
+    const uint64_t tooLong = dp_->stats().too_long;
+    Result t = run(frame(longer), XDP_DROP, {}, "ipv6, 90 addresses");
+    EXPECT_TRUE(t.records.empty());
+    EXPECT_EQ(dp_->stats().too_long, tooLong + 1);
+}
+
 TEST_F(Validation, SharedInterfacePassesUnknownVrids) {
     dp_->setInterfaceShared(lo_, true);
     Result r = run(frame(Advert{.vrid = 99}), XDP_PASS, {&xv_stats::vrid_shared}, "shared");

@@ -185,8 +185,8 @@ std::vector<Case> cases() {
          Counter::kAdverts, 4},
         {"no_eth_ipv6", with(v6Spec(vrrpV3(4, 1, 1, 16)), [](FrameSpec& s) { s.eth = false; }),
          true, XDP_DROP, Counter::kAdverts, 6},
-        {"vrrp_max_len_accepted", v4(vrrpV3(5, 100, (XV_VRRP_MAX - 8) / 4, 4)), false, XDP_DROP,
-         Counter::kAdverts, 4},
+        {"vrrp_max_len_accepted", v6Spec(vrrpV3(5, 100, (XV_VRRP_MAX - 8) / 16, 16)), false,
+         XDP_DROP, Counter::kAdverts, 6},
         {"arp",
          with(FrameSpec{},
               [](FrameSpec& s) {
@@ -208,7 +208,7 @@ std::vector<Case> cases() {
                   s.proto = 6;
               }),
          true, XDP_PASS, Counter::kPassed},
-        {"too_long", v4(vrrpV3(5, 100, (XV_VRRP_MAX - 8) / 4 + 1, 4)), false, XDP_DROP,
+        {"too_long", v6Spec(vrrpV3(5, 100, (XV_VRRP_MAX - 8) / 16 + 1, 16)), false, XDP_DROP,
          Counter::kTooLong},
         {"ipv4_more_fragments", with(v4(v2Payload()), [](FrameSpec& s) { s.frag = 0x2000; }), false,
          XDP_DROP, Counter::kBadIp},

@@ -87,8 +87,7 @@ void expectSingleMaster(Pair& p, const Scenario& s, Node& master, Clock::duratio
     auto wire = std::async(std::launch::async, [&] {
         std::string file = phase;
         std::replace(file.begin(), file.end(), ' ', '_');
-        return captureAdvertPriorities(p.lab, s.vrid, d - Ms(200),
-                                       p.lab.logDir() + "/wire." + file + ".txt");
+        return captureAdverts(p.lab, s.vrid, d - Ms(200), p.lab.logDir() + "/wire." + file + ".txt");
     });
     int samples = 0, both = 0, none = 0, wrong = 0;
     const auto end = Clock::now() + d;
@@ -109,10 +108,15 @@ void expectSingleMaster(Pair& p, const Scenario& s, Node& master, Clock::duratio
                         << samples << " samples";
     const auto prios = wire.get();
     const int want = &master == p.high ? kHighPriority : kLowPriority;
-    int others = 0;
-    for (int pr : prios) others += pr != want;
+    int others = 0, lengths = 0;
+    for (const auto& a : prios) {
+        others += a.priority != want;
+        lengths += s.advertLength && a.length != s.advertLength;
+    }
     EXPECT_EQ(others, 0) << phase << ": " << others << " of " << prios.size()
                          << " adverts on the wire did not carry the master's priority " << want;
+    EXPECT_EQ(lengths, 0) << phase << ": " << lengths << " of " << prios.size()
+                          << " adverts on the wire were not " << s.advertLength << " bytes long";
     // The capture starts late and stops early; half the nominal count is plenty.
     const long nominal = std::chrono::duration_cast<Ms>(d - Ms(200)).count() / s.advert.count();
     EXPECT_GE(static_cast<long>(prios.size()), std::max(1L, nominal / 2))

@@ -31,7 +31,7 @@ InstanceRuntime::InstanceRuntime(const config::Config& config, const config::Ins
       family_(config::instanceFamily(inst)),
       version_(config::effectiveVersion(config, inst)) {
     old_unicast_checksum_ = inst.old_unicast_checksum.value_or(false);
-    for (const auto& v : inst.vips) advert_addrs_.push_back(v.prefix.addr);
+    for (const auto& v : config::advertisedVips(inst)) advert_addrs_.push_back(v.prefix.addr);
     if (!inst.unicast_peers.empty()) {
         for (const auto& p : inst.unicast_peers) destinations_.push_back(p.addr);
     } else {
