@@ -407,25 +407,28 @@ void InstanceRuntime::scheduleAnnouncements(TimePoint now) {
     // first, so a burst of announcements never delays another instance's advert.
 }
 
-// keepalived logs each round's start per VIP, then each packet (its wording).
+// keepalived logs each round's start per VIP, then each packet (its wording). Excluded VIPs
+// are announced too, as keepalived does (they are held, only not advertised).
 void InstanceRuntime::announceAll(bool first_of_burst) {
     if (!announcer_) return;
-    const bool v4 = family_ == Family::V4;
-    for (const auto& v : cfg_->vips) {
-        const std::string ifname = vipIfname(v);
-        if (first_of_burst)
-            spdlog::info("({}) Sending/queueing {} on {} for {}", cfg_->name,
-                         v4 ? "gratuitous ARPs" : "Unsolicited Neighbour Adverts", ifname,
-                         v.prefix.addr.str());
-        try {
-            if (announcer_->announce(vipIfindex(v), v.prefix.addr))
-                spdlog::info("Sending {} on {} for {}",
-                             v4 ? "gratuitous ARP" : "unsolicited Neighbour Advert", ifname,
+    for (const auto* list : {&cfg_->vips, &cfg_->vips_excluded})
+        for (const auto& v : *list) {
+            // An excluded VIP of the other family gets its own kind of announcement.
+            const bool arp = v.prefix.addr.isV4();
+            const std::string ifname = vipIfname(v);
+            if (first_of_burst)
+                spdlog::info("({}) Sending/queueing {} on {} for {}", cfg_->name,
+                             arp ? "gratuitous ARPs" : "Unsolicited Neighbour Adverts", ifname,
                              v.prefix.addr.str());
-        } catch (const std::exception& e) {
-            spdlog::warn("({}) announcing {}: {}", cfg_->name, v.prefix.addr.str(), e.what());
+            try {
+                if (announcer_->announce(vipIfindex(v), v.prefix.addr))
+                    spdlog::info("Sending {} on {} for {}",
+                                 arp ? "gratuitous ARP" : "unsolicited Neighbour Advert", ifname,
+                                 v.prefix.addr.str());
+            } catch (const std::exception& e) {
+                spdlog::warn("({}) announcing {}: {}", cfg_->name, v.prefix.addr.str(), e.what());
+            }
         }
-    }
 }
 
 std::string InstanceRuntime::vipIfname(const config::VirtualAddress& v) const {

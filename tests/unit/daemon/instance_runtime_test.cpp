@@ -89,6 +89,33 @@ TEST(InstanceRuntime, BecomingMasterAdvertisesAddsVipsAndAnnounces) {
     EXPECT_EQ(r.sent.size(), 51u);
 }
 
+// keepalived announces virtual_ipaddress_excluded too: held by the master, only not listed
+// in its adverts.
+TEST(InstanceRuntime, ExcludedVipsAreAnnouncedToo) {
+    Rig r(R"(
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 51
+    priority 100
+    version 3
+    advert_int 0.1
+    virtual_ipaddress {
+        192.0.2.100/24
+    }
+    virtual_ipaddress_excluded {
+        192.0.2.200/24
+        2001:db8::200/64
+    }
+}
+)");
+    r.rt->handle(vrrp::Startup{}, at(0s));
+    r.runUntil(at(vrrp::masterDownInterval(100, 10, 3)));
+    ASSERT_EQ(r.rt->machine().state, vrrp::State::Master);
+    EXPECT_EQ(r.sys.count("add 192.0.2.200/24"), 1u);
+    EXPECT_EQ(r.sys.count("announce 192.0.2.200"), 5u);
+    EXPECT_EQ(r.sys.count("announce 2001:db8::200"), 5u);
+}
+
 TEST(InstanceRuntime, ShutdownSendsPriorityZeroAndRemovesEverything) {
     Rig r(kV3);
     r.rt->handle(vrrp::Startup{}, at(0s));
