@@ -45,6 +45,10 @@ void InstanceRuntime::bind(int ifindex, const IpAddr& primary,
     ifindex_ = ifindex;
     primary_ = primary;
     transport_ = std::move(transport);
+    sm_ = vrrp::makeInstance(params());
+}
+
+vrrp::Params InstanceRuntime::params() const {
     vrrp::Params p;
     p.name = cfg_->name;
     p.vrid = cfg_->vrid;
@@ -55,7 +59,7 @@ void InstanceRuntime::bind(int ifindex, const IpAddr& primary,
     p.preempt = cfg_->preempt;
     p.preempt_delay = std::chrono::microseconds(cfg_->preempt_delay_us);
     p.start_as_master = cfg_->state == config::InitialState::Master;
-    p.primary = primary;
+    p.primary = primary_;
     p.lower_prio_no_advert =
         cfg_->lower_prio_no_advert || config_->global.vrrp_lower_prio_no_advert;
     p.higher_prio_send_advert =
@@ -63,9 +67,38 @@ void InstanceRuntime::bind(int ifindex, const IpAddr& primary,
     p.coalesce_window = vrrp::coalesceWindow(p.advert_int_cs);
     p.kernel_absorb = kernel_ != nullptr;
     p.sync_group = config_->findSyncGroup(cfg_->name) != nullptr;
-    sm_ = vrrp::makeInstance(p);
-    // Not master yet: nothing may answer for our VIPs, even an address someone added by hand.
-    setVerdicts(VipVerdict::DropAll);
+    return p;
+}
+
+void InstanceRuntime::reconfigure(const config::Config& config, const config::Instance& inst,
+                                  TimePoint now) {
+    adopt(config, inst);
+    handle(vrrp::Reconfigured{params()}, now);
+    // Accept mode (vrrp_strict, accept) may have changed: a master's verdicts follow it.
+    if (sm_.state == vrrp::State::Master && installed_)
+        setVerdicts(acceptMode() ? VipVerdict::Pass : VipVerdict::DropIp);
+}
+
+// Drops the VIPs, virtual routes and rules NEXT does not have (a reload that changed the
+// list); the others stay where they are for the instance that takes over.
+void InstanceRuntime::releaseExcept(const config::Instance& next) {
+    if (!installed_ || !addresses_) return;
+    auto has = [](const auto& list, const auto& x) {
+        return std::find(list.begin(), list.end(), x) != list.end();
+    };
+    for (const auto& r : cfg_->rules)
+        if (!has(next.rules, r)) addresses_->removeRule(r);
+    for (const auto& r : cfg_->routes)
+        if (!has(next.routes, r)) addresses_->removeRoute(r, ifindex_);
+    for (const auto* list : {&cfg_->vips, &cfg_->vips_excluded})
+        for (const auto& v : *list) {
+            if (has(next.vips, v) || has(next.vips_excluded, v)) continue;
+            if (ownership_) ownership_->setVerdict(verdictIfindex(v), v.prefix.addr,
+                                                   VipVerdict::DropAll, id(), 0);
+            addresses_->removeAddress(vipIfindex(v), v);
+            if (ownership_) ownership_->forget(verdictIfindex(v), v.prefix.addr);
+        }
+    installed_ = false;  // what remains belongs to the instance that takes over
 }
 
 bool InstanceRuntime::acceptMode() const {
@@ -105,6 +138,10 @@ void InstanceRuntime::forgetOwnership() {
 }
 
 void InstanceRuntime::handle(const vrrp::Event& ev, TimePoint now) {
+    // Starting afresh, nothing may answer for our VIPs yet, even an address someone added by
+    // hand. (Adopt keeps what the instance it takes over from had.)
+    if (std::holds_alternative<vrrp::Startup>(ev) && sm_.state == vrrp::State::Init)
+        setVerdicts(VipVerdict::DropAll);
     std::optional<vrrp::Event> next = ev;
     while (next) {
         auto result = vrrp::step(sm_, *next, now);

@@ -64,6 +64,16 @@ public:
     void bind(int ifindex, const IpAddr& primary, std::unique_ptr<AdvertTransport> transport);
     bool bound() const { return transport_ != nullptr; }
 
+    // The machine's parameters from the configuration and the bound source address.
+    vrrp::Params params() const;
+    // A reload that changed nothing on the wire: the new configuration applies in place,
+    // without a transition (vrrp::Reconfigured).
+    void reconfigure(const config::Config& config, const config::Instance& inst,
+                     vrrp::TimePoint now);
+    // A reload that changed the advert: removes only what NEXT no longer has, so the new
+    // runtime of the same instance adopts the rest (vrrp::Adopt).
+    void releaseExcept(const config::Instance& next);
+
     // Feeds one event through vrrp::step and carries out the actions it returns. Actions
     // that ask a question (ReadKernelLastSeen, AskGroup) are answered with a follow-up event
     // once the step's actions are done: no step ever runs inside another.

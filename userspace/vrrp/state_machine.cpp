@@ -163,6 +163,8 @@ struct Stepper {
     void onFaultCleared();
     void onPriority(const PriorityChanged& c);
     void onGroup(const GroupTransition& g);
+    void onReconfigured(const Reconfigured& c);
+    void onAdopt(const Adopt& a);
 };
 
 void Stepper::onStartup() {
@@ -381,6 +383,36 @@ void Stepper::onGroup(const GroupTransition& g) {
     }
 }
 
+// A reload that left the wire alone: new knobs, same state, same timers (a changed
+// priority arrives as PriorityChanged from the trackers' sum).
+void Stepper::onReconfigured(const Reconfigured& c) {
+    const Params old = p();
+    in().params = c.params;
+    in().params.primary = old.primary;  // bound to the interface, not the configuration
+    if (!p().preempt_delay.count()) in().preempt_allowed_at.reset();
+    if (in().absorbing && !p().kernel_absorb) stopAbsorbing();
+}
+
+void Stepper::onAdopt(const Adopt& a) {
+    Instance& i = in();
+    if (i.state != State::Init) return;
+    i.counters = a.counters;
+    i.master_advert_int_cs = p().advert_int_cs;
+    if (a.state == State::Master) {
+        // Speak at once (the peer's Master_Down_Timer runs) and make sure every VIP is
+        // there; the addresses it already holds stay.
+        i.state = State::Master;
+        sendAdvert(i.effective_priority);
+        r.actions.emplace_back(AddVips{});
+        i.advert_due = now + adverInterval();
+        i.master_addr = p().primary;
+        i.master_priority = i.effective_priority;
+    } else {
+        i.state = State::Backup;
+        armDown(now + masterDown());
+    }
+}
+
 }  // namespace
 
 StepResult step(const Instance& in, const Event& ev, TimePoint now) {
@@ -399,6 +431,8 @@ StepResult step(const Instance& in, const Event& ev, TimePoint now) {
             else if constexpr (std::is_same_v<E, GroupAnswer>) s.onGroupAnswer(e);
             else if constexpr (std::is_same_v<E, KernelLastSeen>) s.onKernelLastSeen(e);
             else if constexpr (std::is_same_v<E, AbsorbLost>) s.stopAbsorbing();
+            else if constexpr (std::is_same_v<E, Reconfigured>) s.onReconfigured(e);
+            else if constexpr (std::is_same_v<E, Adopt>) s.onAdopt(e);
         },
         ev);
     return std::move(s.r);

@@ -203,10 +203,10 @@ TEST(InstanceRuntime, LeavingMasterForFaultStopsAnnouncing) {
 // non-owner answers: addresses before the pass verdict, drop verdict before removal.
 TEST(InstanceRuntime, OwnershipVerdictsFollowStateInASafeOrder) {
     Rig r(kV3);
-    // Bound, not master: every VIP dropped even if someone adds it by hand.
+    // Started, not master: every VIP dropped even if someone adds it by hand.
+    r.rt->handle(vrrp::Startup{}, at(0s));
     EXPECT_EQ(r.sys.count("verdict drop_all 192.0.2.100 vrid51"), 1u);
     EXPECT_EQ(r.sys.count("verdict drop_all 192.0.2.101 vrid51"), 1u);
-    r.rt->handle(vrrp::Startup{}, at(0s));
     r.sys.ops.clear();
     r.runUntil(at(1s));
     ASSERT_EQ(r.rt->machine().state, vrrp::State::Master);
