@@ -44,6 +44,10 @@ std::string answer(std::string_view line, const Handler& handler) {
     }
     if (!resp.is_object()) return failure("internal error: the handler's answer is not an object");
     if (!resp.contains("ok")) resp["ok"] = true;
+    if (!resp["ok"].is_boolean())
+        return failure("internal error: the handler's \"ok\" is not a boolean");
+    if (!resp["ok"].get<bool>() && !(resp.contains("error") && resp["error"].is_string()))
+        resp["error"] = "failed (the handler gave no reason)";
     return dumpLine(resp);
 }
 

@@ -59,6 +59,11 @@ TEST(RespondLine, EveryHandlerFailureIsAnError) {
     json j = answer([](const json&) -> json { throw std::runtime_error("bad \xfe byte"); });
     EXPECT_EQ(j["error"], "bad \xef\xbf\xbd byte");  // U+FFFD
     EXPECT_FALSE(answer([](const json&) { return json("a string"); })["ok"].get<bool>());
+    // A failure always says why, and "ok" is always a boolean (found by fuzz_control).
+    j = answer([](const json&) { return json{{"ok", false}}; });
+    EXPECT_FALSE(j["ok"].get<bool>());
+    EXPECT_TRUE(j["error"].is_string());
+    EXPECT_FALSE(answer([](const json&) { return json{{"ok", "yes"}}; })["ok"].get<bool>());
     j = answer([](const json&) { return json{{"name", "VI_\xff"}}; });
     EXPECT_TRUE(j["ok"].get<bool>());
     EXPECT_EQ(j["name"], "VI_\xef\xbf\xbd");
@@ -220,7 +225,7 @@ TEST_F(ServerLoop, ClientsAtAndOverTheBound) {
 TEST_F(ServerLoop, EverySlotAnsweringRefusesTheNext) {
     Limits l;
     l.max_clients = 2;
-    l.write_timeout = 300ms;
+    l.write_timeout = 1500ms;  // longer than making two 4 MiB answers under ASan
     start(l, [](const json&) { return json{{"p", std::string(4 << 20, 'c')}}; });
     // Two clients that ask for a large answer and never read it.
     std::vector<pollfd> slow;
