@@ -150,7 +150,6 @@ private:
     Options opts_;
     std::vector<Tracked> tracked_;
     size_t cmdline_max_ = 0;  // 0: no tracker needs cmdline
-    bool need_comm_ = false;
     int epoll_fd_ = -1, nl_fd_ = -1, timer_fd_ = -1;
     std::optional<ProcClock::time_point> next_rescan_;
     Messages messages_;

@@ -50,12 +50,12 @@ struct Stepper {
     }
 
     void sendAdvert(uint8_t prio) {
-        r.actions.emplace_back(std::in_place_type<SendAdvert>, prio);
+        r.actions.emplace_back(SendAdvert{prio});  // clang 14: no paren-init of aggregates
         ++in().counters.adverts_tx;
         if (prio == kPriorityStop) ++in().counters.priority_zero_tx;
     }
     void changeState(State to, std::string reason) {
-        r.actions.emplace_back(std::in_place_type<StateChanged>, in().state, to, std::move(reason));
+        r.actions.emplace_back(StateChanged{in().state, to, std::move(reason)});
         in().state = to;
     }
     void clearTimers() {
