@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* xv_rx: the ingress side of xvrrp.
  * - VRRP (IP protocol 112): on interfaces with configured instances (XV_IF_FILTER) the
- *   message is validated here, an advert that only confirms the expected master updates
- *   xv_vrid quietly, anything else goes to the daemon through xv_ring with a wakeup.
+ *   message is validated here, an advert that repeats the one the daemon follows
+ *   (xv_expect) is absorbed and counted in xv_vrid_rx, anything else goes to the daemon
+ *   through xv_ring with a wakeup.
  *   On a shared interface without instances (XV_IF_SHARED: another VRRP speaker, or an
  *   interface that only carries VIPs) VRRP goes to the stack; elsewhere every message goes
  *   to the ring.
@@ -21,31 +22,90 @@ struct {
 	__uint(max_entries, XV_RING_BYTES);
 } xv_ring SEC(".maps");
 
+/* Written only by xvrrpd: the advert each backup follows. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, XV_MAX_INSTANCES);
 	__type(key, struct xv_inst_key);
-	__type(value, struct xv_vrid);
-} xv_vrid SEC(".maps");
+	__type(value, struct xv_expect);
+} xv_expect SEC(".maps");
+
+/* Written only here, per CPU: no read-modify-write shared with userspace. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, XV_MAX_INSTANCES);
+	__type(key, struct xv_inst_key);
+	__type(value, struct xv_vrid_rx);
+} xv_vrid_rx SEC(".maps");
+
+/* This CPU's counters of an instance, created on its first valid advert. */
+static __always_inline struct xv_vrid_rx *xv_rx_counters(const struct xv_inst_key *k)
+{
+	struct xv_vrid_rx *rx = bpf_map_lookup_elem(&xv_vrid_rx, k);
+	struct xv_vrid_rx zero = {};
+
+	if (rx)
+		return rx;
+	bpf_map_update_elem(&xv_vrid_rx, k, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&xv_vrid_rx, k);
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, XV_MAX_INSTANCES);
-	__type(key, struct xv_inst_key);
-	__type(value, struct xv_vrid_msg);
-} xv_vrid_msg SEC(".maps");
+	__uint(max_entries, XV_MAX_VLANS);
+	__type(key, struct xv_vlan_key);
+	__type(value, struct xv_vlan);
+} xv_vlans SEC(".maps");
 
-#define XV_ARPOP_REQUEST 1
-#define XV_ND_FIRST 133 /* router solicitation .. redirect (RFC 4861 section 4) */
-#define XV_ND_LAST 137
-#define XV_ND_NS 135
+#define XV_ADVERT_HALF (sizeof(struct xv_advert) / 16 * 8)
+_Static_assert(sizeof(struct xv_advert) - XV_ADVERT_HALF <= 1024, "xv_submit zeroes in two memsets");
 
-struct xv_arp_eth4 {
-	__be16 htype, ptype;
-	__u8 hlen, plen;
-	__be16 op;
-	__u8 sha[ETH_ALEN], spa[4], tha[ETH_ALEN], tpa[4];
-} __attribute__((packed));
+#ifdef XV_RX_META
+/* Device-bound build (xvrrp_xdp_meta): a tag the driver took out of the frame (veth: the
+ * sender's hardware VLAN insertion; NICs: rx-vlan-offload) is only in the metadata. */
+extern int bpf_xdp_metadata_rx_vlan_tag(const struct xdp_md *ctx, __be16 *vlan_proto,
+					__u16 *vlan_tci) __ksym;
+
+/* That tag is the outermost: its VID, when not 0, wins over the frame's tags. */
+static __always_inline void xv_driver_vlan(struct xdp_md *ctx, struct xv_meta *m)
+{
+	__be16 proto = 0;
+	__u16 tci = 0;
+
+	if (bpf_xdp_metadata_rx_vlan_tag(ctx, &proto, &tci))
+		return; /* -ENODATA: no tag; -EOPNOTSUPP: the driver cannot tell */
+	m->has_vlan = 1;
+	if (tci & XV_VID_MASK) {
+		m->vlan_id = tci & XV_VID_MASK;
+		m->vlan_proto = proto;
+	}
+}
+#else
+static __always_inline void xv_driver_vlan(struct xdp_md *ctx, struct xv_meta *m)
+{
+}
+#endif
+
+/* Tagged VRRP on IFINDEX: the stack would hand it to the VLAN sub-interface (or drop it
+ * when there is none), never to an instance of IFINDEX (RFC 5798 7.1 takes an advert on
+ * the instance's interface). Passed for a VLAN with an instance of ours or on a shared
+ * interface, dropped otherwise. */
+static __always_inline int xv_vrrp_tagged(struct xv_stats *st, const struct xv_meta *m,
+					  __u32 ifindex, __u32 ifflags)
+{
+	struct xv_vlan_key k = {
+		.ifindex = ifindex,
+		.tpid = m->vlan_proto,
+		.vid = m->vlan_id,
+	};
+
+	if ((ifflags & XV_IF_SHARED) || bpf_map_lookup_elem(&xv_vlans, &k)) {
+		st->vlan_passed++;
+		return XDP_PASS;
+	}
+	st->drop_vlan++;
+	return XDP_DROP;
+}
 
 /* ARP for a VIP we must not own: drop requests and replies aimed at it. A gratuitous ARP
  * (sender == target) announces someone else's ownership and passes. */
@@ -85,10 +145,16 @@ static __always_inline int xv_ip_in(struct xv_stats *st, __u32 ifindex, __u8 fam
 }
 
 static __always_inline int xv_ipv6_in(struct xv_stats *st, __u32 ifindex, struct ipv6hdr *ip6,
-				      __u8 nh, void *l4, void *end, bool counted)
+				      __u8 nh, void *l4, void *end, bool counted, bool deep)
 {
 	bool nd = false;
 
+	/* Past the walk bound the upper layer is unknown. With hop limit 255 it may be ND
+	 * (RFC 4861 7.1.1 needs 255) for a VIP whose target cannot be checked. */
+	if (deep && ip6->hop_limit == 255) {
+		st->ext_too_deep++;
+		return XDP_DROP;
+	}
 	if (nh == IPPROTO_ICMPV6) {
 		struct icmp6hdr *ic = l4;
 		__u8 *target = l4 + sizeof(struct icmp6hdr);
@@ -113,19 +179,23 @@ dst:
 /* Hands the message to the daemon. WAKE: force a wakeup (the picture changed). */
 static __always_inline int xv_submit(struct xdp_md *ctx, struct xv_stats *st,
 				     const struct xv_meta *m, __u32 off, __u32 len, __u64 ts,
-				     struct xv_vrid *vs, bool wake)
+				     struct xv_vrid_rx *rx, bool wake)
 {
 	struct xv_advert *ev = bpf_ringbuf_reserve(&xv_ring, sizeof(*ev), 0);
 
 	if (!ev) {
+		/* The daemon sees ring_full grow and stops every instance's absorbing. */
 		st->ring_full++;
-		/* Never absorb the next advert quietly: the daemon missed this one. */
-		if (vs)
-			vs->flags &= ~XV_VRID_EXPECT;
+		if (rx)
+			rx->missed++;
 		return XDP_DROP;
 	}
-	/* Zeroed so a record never carries bytes of an older one past vrrp_len. */
-	__builtin_memset(ev, 0, sizeof(*ev));
+	/* Zeroed so a record never carries bytes of an older one past vrrp_len. In two halves
+	 * (clang inlines a BPF memset of at most 1024 bytes), kept apart by a barrier so the
+	 * optimiser does not merge them again. */
+	__builtin_memset(ev, 0, XV_ADVERT_HALF);
+	barrier();
+	__builtin_memset((__u64 *)ev + XV_ADVERT_HALF / 8, 0, sizeof(*ev) - XV_ADVERT_HALF);
 	ev->ts_ns = ts;
 	ev->abi_version = XV_ABI_VERSION;
 	ev->ifindex = ctx->ingress_ifindex;
@@ -151,8 +221,8 @@ static __always_inline int xv_submit(struct xdp_md *ctx, struct xv_stats *st,
 	if (wake) {
 		bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);
 		st->adv_woken++;
-		if (vs)
-			__sync_fetch_and_add(&vs->woken, 1);
+		if (rx)
+			rx->woken++;
 	} else {
 		/* Unfiltered interface: the kernel signals only when the consumer has caught
 		 * up, so a busy daemon is not woken per advert. */
@@ -171,8 +241,8 @@ static __always_inline int xv_vrrp_filtered(struct xdp_md *ctx, struct xv_stats 
 	struct xv_src_key src = {};
 	struct xv_inst_cfg *cfg;
 	struct xv_scratch *buf;
-	struct xv_vrid_msg *em;
-	struct xv_vrid *vs;
+	struct xv_vrid_rx *rx;
+	struct xv_expect *ex;
 	struct xv_peer *peer;
 	__u16 interval;
 	__u8 version;
@@ -199,6 +269,12 @@ static __always_inline int xv_vrrp_filtered(struct xdp_md *ctx, struct xv_stats 
 	/* RFC 5798 7.1: TTL 255; keepalived (and vrrp::validate) skip it for unicast. */
 	if (!(cfg->flags & XV_INST_UNICAST) && m->ttl != 255) {
 		st->drop_ttl++;
+		return XDP_DROP;
+	}
+	/* keepalived: a multicast advert for a unicast instance, or the reverse, is an error. */
+	if (!(cfg->flags & XV_INST_UNICAST) !=
+	    (m->family == XV_FAMILY_V4 ? (m->daddr[0] & 0xf0) == 0xe0 : m->daddr[0] == 0xff)) {
+		st->drop_cast++;
 		return XDP_DROP;
 	}
 	version = hdr[0] >> 4;
@@ -232,6 +308,11 @@ static __always_inline int xv_vrrp_filtered(struct xdp_md *ctx, struct xv_stats 
 		st->drop_auth++;
 		return XDP_DROP;
 	}
+	/* RFC 3768 7.1: a v2 Adver Int must be ours (v3 learns the master's, RFC 5798 6.4.2). */
+	if (version == 2 && buf->msg[5] * 100 != cfg->interval_cs) {
+		st->drop_interval++;
+		return XDP_DROP;
+	}
 	if (cfg->flags & XV_INST_PEERS) {
 		peer = bpf_map_lookup_elem(&xv_peers, &src);
 		if (!peer) {
@@ -246,20 +327,20 @@ static __always_inline int xv_vrrp_filtered(struct xdp_md *ctx, struct xv_stats 
 	}
 
 	/* The quiet fast path: same master, priority (not 0), interval and message. */
-	vs = bpf_map_lookup_elem(&xv_vrid, &src.inst);
-	if (!vs)
-		return xv_submit(ctx, st, m, off, len, ts, vs, true);
-	__sync_fetch_and_add(&vs->adverts, 1);
+	rx = xv_rx_counters(&src.inst);
+	if (rx)
+		rx->adverts++;
+	ex = bpf_map_lookup_elem(&xv_expect, &src.inst);
+	/* Without counters nothing would tell the daemon its master is alive: never absorb. */
+	if (!ex || !rx)
+		return xv_submit(ctx, st, m, off, len, ts, rx, true);
 	interval = version == 2 ? buf->msg[5] * 100 : ((buf->msg[4] << 8 | buf->msg[5]) & 0x0fff);
-	if (!(vs->flags & XV_VRID_EXPECT) || hdr[2] == 0 || hdr[2] != vs->priority ||
-	    interval != vs->interval_cs || len != vs->msg_len ||
-	    !xv_msg_equal(vs->master, m->saddr, 16))
-		return xv_submit(ctx, st, m, off, len, ts, vs, true);
-	em = bpf_map_lookup_elem(&xv_vrid_msg, &src.inst);
-	if (!em || em->len != len || !xv_msg_equal(em->msg, buf->msg, len))
-		return xv_submit(ctx, st, m, off, len, ts, vs, true);
-	vs->last_seen_ns = ts;
-	__sync_fetch_and_add(&vs->quiet, 1);
+	if (hdr[2] == 0 || hdr[2] != ex->priority || interval != ex->interval_cs ||
+	    len != ex->len || !xv_msg_equal(ex->master, m->saddr, 16) ||
+	    !xv_msg_equal(ex->msg, buf->msg, len))
+		return xv_submit(ctx, st, m, off, len, ts, rx, true);
+	rx->last_seen_ns = ts;
+	rx->quiet++;
 	st->adv_quiet++;
 	return XDP_DROP;
 }
@@ -328,7 +409,8 @@ int xv_rx(struct xdp_md *ctx)
 			return xv_ip_in(st, ifindex, XV_FAMILY_V4, (__u8 *)&ip4->daddr, false,
 					r == XV_P_TRUNCATED);
 		if (ip6 && (void *)(ip6 + 1) <= end)
-			return xv_ipv6_in(st, ifindex, ip6, nh, l4, end, r == XV_P_TRUNCATED);
+			return xv_ipv6_in(st, ifindex, ip6, nh, l4, end, r == XV_P_TRUNCATED,
+					  m.ext_deep);
 		if (r != XV_P_TRUNCATED)
 			st->rx_passed++;
 		return XDP_PASS;
@@ -349,6 +431,9 @@ int xv_rx(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 	flags = xv_if_flags(ifindex, false);
+	xv_driver_vlan(ctx, &m);
+	if (m.vlan_id)
+		return xv_vrrp_tagged(st, &m, ifindex, flags);
 	if (flags & XV_IF_FILTER)
 		return xv_vrrp_filtered(ctx, st, &m, hdr, off, len, flags, ts);
 	if (flags & XV_IF_SHARED) {

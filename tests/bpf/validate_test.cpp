@@ -33,7 +33,8 @@ constexpr Counter kCounters[] = {
     &xv_stats::rx_adverts,  &xv_stats::adv_woken, &xv_stats::adv_quiet,    &xv_stats::rx_passed,
     &xv_stats::drop_vrid,   &xv_stats::drop_ttl,  &xv_stats::drop_version, &xv_stats::drop_length,
     &xv_stats::drop_csum,   &xv_stats::drop_auth, &xv_stats::drop_peer,    &xv_stats::drop_rate,
-    &xv_stats::vrid_shared, &xv_stats::truncated, &xv_stats::ring_full};
+    &xv_stats::vrid_shared, &xv_stats::truncated, &xv_stats::ring_full,    &xv_stats::drop_cast,
+    &xv_stats::drop_interval, &xv_stats::bad_ip};
 
 struct Advert {
     int family = 4;
@@ -183,6 +184,17 @@ TEST_F(Validation, EachDropReasonHasItsCounter) {
     dropped(Advert{.edit = [](Bytes& m) { m.resize(m.size() + 4); }}, &xv_stats::drop_length,
             "trailing bytes");
     dropped(Advert{.mangle = [](Bytes& m) { m[7] ^= 1; }}, &xv_stats::drop_csum, "bad checksum");
+    dropped(Advert{.dst = kSelf}, &xv_stats::drop_cast, "unicast to a multicast instance");
+    dropped(Advert{.vrid = kVridUnicast}, &xv_stats::drop_cast, "multicast to a unicast instance");
+    dropped(Advert{.vrid = kVridV2,
+                   .interval_cs = 200,
+                   .version = 2,
+                   .edit =
+                       [](Bytes& m) {
+                           m[4] = XV_AUTH_PASS;
+                           std::memcpy(&m[12], kPassword.data(), 8);
+                       }},
+            &xv_stats::drop_interval, "v2 Adver Int 2 s, configured 1 s");
     dropped(Advert{.dst = {239, 1, 1, 1}, .old_unicast = true}, &xv_stats::drop_csum,
             "old pseudo-header on multicast");
     dropped(Advert{.family = 6,
@@ -202,6 +214,66 @@ TEST_F(Validation, EachDropReasonHasItsCounter) {
     dropped(Advert{.vrid = kVridV2, .version = 2}, &xv_stats::drop_auth, "v2 auth type none");
     dropped(Advert{.vrid = kVridUnicast, .src = kOther, .dst = kSelf}, &xv_stats::drop_peer,
             "source not a unicast peer");
+}
+
+// What ip_rcv / ipv6_rcv would drop is never an advert: passed, counted in bad_ip.
+TEST_F(Validation, HeadersTheStackDropsAreNotAdverts) {
+    FrameSpec s;
+    s.saddr = kMaster;
+    s.daddr = kGroup4;
+    s.payload = message(Advert{});
+    Bytes f = buildFrame(s);
+    f[14 + 10] ^= 0x01;  // IPv4 header checksum
+    run(f, XDP_PASS, {&xv_stats::bad_ip}, "IPv4 header checksum");
+    s.family = 6;
+    s.saddr = kMaster6;
+    s.daddr = kGroup6;
+    s.ext = {{60, 1}, {0, 1}};  // RFC 8200 4.3: hop-by-hop only first
+    s.payload = message(Advert{.family = 6, .vrid = kVridV6, .src = kMaster6, .dst = kGroup6});
+    run(buildFrame(s), XDP_PASS, {&xv_stats::bad_ip}, "IPv6 hop-by-hop not first");
+    s.ext = {{0, 1}, {60, 1}};
+    Result r = run(buildFrame(s), XDP_DROP, {&xv_stats::rx_adverts, &xv_stats::adv_woken},
+                   "IPv6 hop-by-hop first");
+    EXPECT_EQ(r.records.size(), 1u);
+}
+
+// The longest adverts keepalived 2.2.7 sends at MTU 1500 (docs/bounds.md): 255 IPv4
+// addresses with v2 authentication (1036 bytes) and 89 IPv6 addresses (XV_VRRP_MAX, 1432
+// bytes). Their checksums span bpf_csum_diff's 512-byte chunks; a byte wrong in the last
+// chunk is caught. One address more than XV_VRRP_MAX holds counts as too_long.
+TEST_F(Validation, LongestKeepalivedAdvertsAreAccepted) {
+    auto v2Long = [](Bytes& m) {
+        std::vector<std::array<uint8_t, 4>> addrs;
+        for (int i = 0; i < 255; ++i) addrs.push_back({10, 90, uint8_t(i / 250), uint8_t(i % 250 + 1)});
+        m = vrrpV2(kVridV2, 100, addrs, 1);
+        m[4] = XV_AUTH_PASS;
+        std::memcpy(&m[8 + 255 * 4], kPassword.data(), 8);
+    };
+    Result r = accepted(Advert{.vrid = kVridV2, .version = 2, .edit = v2Long}, "v2, 255 addresses");
+    ASSERT_EQ(r.records.size(), 1u);
+    EXPECT_EQ(r.records[0].vrrp_len, 1036);
+    EXPECT_EQ(r.records[0].vrrp[3], 255);
+    dropped(Advert{.vrid = kVridV2, .version = 2, .mangle = [](Bytes& m) { m[1030] ^= 1; }, .edit = v2Long},
+            &xv_stats::drop_csum, "v2, 255 addresses, bad byte past 1024");
+
+    auto v6Long = [](size_t n) {
+        return [n](Bytes& m) { m = vrrpV3(kVridV6, 100, n, 16); };
+    };
+    const Advert v6{.family = 6, .vrid = kVridV6, .src = kMaster6, .dst = kGroup6, .edit = v6Long(89)};
+    r = accepted(v6, "ipv6, 89 addresses");
+    ASSERT_EQ(r.records.size(), 1u);
+    EXPECT_EQ(r.records[0].vrrp_len, XV_VRRP_MAX);
+    EXPECT_EQ(message(v6), Bytes(r.records[0].vrrp, r.records[0].vrrp + XV_VRRP_MAX));
+    Advert bad = v6;
+    bad.mangle = [](Bytes& m) { m[XV_VRRP_MAX - 1] ^= 1; };
+    dropped(bad, &xv_stats::drop_csum, "ipv6, 89 addresses, last byte wrong");
+
+    Advert longer = v6;
+    longer.edit = v6Long(90);
+    const uint64_t tooLong = dp_->stats().too_long;
+    Result t = run(frame(longer), XDP_DROP, {}, "ipv6, 90 addresses");
+    EXPECT_TRUE(t.records.empty());
+    EXPECT_EQ(dp_->stats().too_long, tooLong + 1);
 }
 
 TEST_F(Validation, SharedInterfacePassesUnknownVrids) {
@@ -245,11 +317,17 @@ TEST_F(Validation, PerSourceRateLimit) {
     accepted(Advert{.src = kOther}, "second source");
 }
 
+// What the daemon does when its machine says AbsorbAdverts for advert A (IPv4, v3_).
+void expectAdvert(Dataplane& dp, const InstanceId& id, const Advert& a) {
+    dp.expectMaster(id, IpAddr::fromBytes(Family::V4, a.src.data()), a.prio, a.interval_cs,
+                    message(a));
+}
+
 TEST_F(Validation, QuietFastPath) {
     const Advert steady{};
     Result first = accepted(steady, "first advert");
     ASSERT_EQ(first.records.size(), 1u);
-    dp_->expectMaster(v3_, first.records[0]);
+    expectAdvert(*dp_, v3_, steady);
     EXPECT_EQ(dp_->lastSeen(v3_), 0u);
 
     Result q = run(frame(steady), XDP_DROP, {&xv_stats::adv_quiet}, "repeat");
@@ -281,17 +359,20 @@ TEST_F(Validation, QuietFastPath) {
     run(frame(steady), XDP_DROP, {&xv_stats::adv_quiet}, "expectation unchanged");
 
     dp_->forgetMaster(v3_);
+    EXPECT_FALSE(dp_->expectation(v3_));
     accepted(steady, "after forgetMaster");
-    dp_->expectMaster(v3_, first.records[0]);
+    expectAdvert(*dp_, v3_, steady);
     dp_->expectMaster(v3_, IpAddr::fromBytes(Family::V4, kMaster.data()), 0, 100,
                       message(Advert{.prio = 0}));
     accepted(Advert{.prio = 0}, "priority 0 is never expected");
 }
 
-TEST_F(Validation, RingOverflowForcesResync) {
+// The kernel never edits what the daemon expects (one writer per map): it counts the lost
+// advert on the instance and in ring_full, and the daemon stops absorbing (vrrp::AbsorbLost).
+TEST_F(Validation, RingOverflowIsCountedNotActedOn) {
     Result first = accepted(Advert{}, "first advert");
     ASSERT_EQ(first.records.size(), 1u);
-    dp_->expectMaster(v3_, first.records[0]);
+    expectAdvert(*dp_, v3_, Advert{});
     run(frame(Advert{}), XDP_DROP, {&xv_stats::adv_quiet}, "quiet before overflow");
 
     // Fill the ring with another instance's adverts, leaving no room.
@@ -301,10 +382,23 @@ TEST_F(Validation, RingOverflowForcesResync) {
     const uint64_t overflows = dp_->ringOverflows();
     run(frame(Advert{.prio = 150}), XDP_DROP, {&xv_stats::ring_full}, "change lost");
     EXPECT_EQ(dp_->ringOverflows(), overflows + 1);
-    EXPECT_FALSE(dp_->vridState(v3_)->flags & XV_VRID_EXPECT);
+    EXPECT_EQ(dp_->vridState(v3_)->missed, 1u);
+    ASSERT_TRUE(dp_->expectation(v3_));
+    EXPECT_EQ(dp_->expectation(v3_)->priority, 100);
     drain();
-    // The steady advert is no longer absorbed: the daemon hears the master again.
+    dp_->forgetMaster(v3_);  // what the daemon does on AbsorbLost
     accepted(Advert{}, "after the overflow");
+}
+
+// Two CPUs' counters are one instance's: summed, with the latest last-seen time.
+TEST(VridRx, PerCpuValuesSum) {
+    const xv_vrid_rx per[2] = {{100, 3, 2, 1, 0}, {250, 4, 3, 1, 1}};
+    const xv_vrid_rx s = dataplane::sumVridRx(per);
+    EXPECT_EQ(s.last_seen_ns, 250u);
+    EXPECT_EQ(s.adverts, 7u);
+    EXPECT_EQ(s.quiet, 5u);
+    EXPECT_EQ(s.woken, 2u);
+    EXPECT_EQ(s.missed, 1u);
 }
 
 }  // namespace

@@ -4,9 +4,9 @@
 #include <spdlog/spdlog.h>
 
 #include "control/protocol.hpp"
+#include "daemon/binder.hpp"
 #include "daemon/daemon.hpp"
 #include "dataplane/dataplane.hpp"
-#include "dataplane/fence.hpp"
 #include "vrrp/timers.hpp"
 
 namespace xvrrp::daemon {
@@ -49,15 +49,22 @@ json instanceStatus(const InstanceRuntime& rt, vrrp::TimePoint now, const datapl
     j["vips_installed"] = rt.addressesInstalled();
     j["fenced"] = rt.bound() && dp.isFenced(rt.id());
     j["accept"] = rt.acceptMode();
+    // The kernel absorbs a followed master's repeats: they count as heard, and the last one
+    // is the last advert (the machine itself only hears what changed).
+    uint64_t absorbed = 0;
+    std::optional<vrrp::TimePoint> last = m.last_advert;
     if (rt.bound()) {
-        if (auto v = dp.vridState(rt.id()))
+        if (auto v = dp.vridState(rt.id())) {
             j["kernel"] = {{"last_seen_ns", v->last_seen_ns},
                            {"absorbed", v->quiet},
                            {"woken", v->woken}};
+            absorbed = v->quiet;
+            vrrp::TimePoint seen{std::chrono::nanoseconds(v->last_seen_ns)};
+            if (v->last_seen_ns && (!last || seen > *last)) last = seen;
+        }
     }
-    if (m.last_advert)
-        j["last_advert"] = {{"ts_ns", m.last_advert->since_boot.count()},
-                            {"age_ms", ms(now - *m.last_advert)}};
+    if (last)
+        j["last_advert"] = {{"ts_ns", last->since_boot.count()}, {"age_ms", ms(now - *last)}};
     else
         j["last_advert"] = nullptr;
     j["fault_reason"] = m.state == vrrp::State::Fault ? m.fault_reason
@@ -65,7 +72,7 @@ json instanceStatus(const InstanceRuntime& rt, vrrp::TimePoint now, const datapl
                                                       : std::string("interface not ready");
     const auto& k = m.counters;
     const auto& rc = rt.counters();
-    j["counters"] = {{"adverts_rx", k.adverts_rx},
+    j["counters"] = {{"adverts_rx", k.adverts_rx + absorbed},
                      {"adverts_tx", k.adverts_tx},
                      {"adverts_rejected", rc.rx_rejected},
                      {"became_master", k.became_master},
@@ -90,8 +97,9 @@ nlohmann::json Daemon::status() const {
                    {"uptime_s", std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                                               started_).count()},
                    {"pin_root", options_.pin_root}};
+    s["daemon"]["loop_errors"] = loop_.errors();
     json inst = json::array();
-    for (const auto& rt : instances_) inst.push_back(instanceStatus(*rt, t, *dataplane_));
+    for (const auto& rt : table_) inst.push_back(instanceStatus(*rt, t, *dataplane_));
     s["instances"] = inst;
     auto st = dataplane_->stats();
     s["xdp"] = {{"rx_adverts", st.rx_adverts}, {"rx_passed", st.rx_passed},
@@ -99,55 +107,10 @@ nlohmann::json Daemon::status() const {
                 {"truncated", st.truncated},   {"bad_ip", st.bad_ip},
                 {"unknown_vrid", rx_unknown_vrid_}, {"undecodable", rx_undecodable_}};
     json ifs = json::array();
-    for (const auto& [idx, name] : attached_)
+    for (const auto& [idx, name] : binder_->attached())
         ifs.push_back({{"ifindex", idx}, {"name", name}, {"mode", dataplane_->attachModeOf(idx)}});
     s["xdp"]["interfaces"] = ifs;
     return s;
-}
-
-nlohmann::json Daemon::handleControl(const nlohmann::json& req) {
-    const auto cmd = req["cmd"].get<std::string>();
-    if (cmd == "status") return status();
-    if (cmd == "reload") return reload();
-    if (cmd == "fence") return fenceCommand(req, true);
-    if (cmd == "unfence") return fenceCommand(req, false);
-    throw std::invalid_argument("unknown command '" + cmd + "'");
-}
-
-// {"cmd":"fence","instance":NAME?,"by":"operator"|"arbiter"}: the kernel drops the VIPs
-// (xv_fence) and the instance goes to FAULT until unfenced. No instance: all of them.
-nlohmann::json Daemon::fenceCommand(const nlohmann::json& req, bool fence) {
-    std::string name;
-    if (req.contains("instance")) {
-        if (!req["instance"].is_string()) throw std::invalid_argument("'instance' must be a string");
-        name = req["instance"].get<std::string>();
-    }
-    auto by = XV_FENCE_OPERATOR;
-    if (req.contains("by")) {
-        if (req["by"] == "arbiter")
-            by = XV_FENCE_ARBITER;
-        else if (req["by"] != "operator")
-            throw std::invalid_argument("'by' must be \"operator\" or \"arbiter\"");
-    }
-    std::vector<InstanceRuntime*> targets;
-    for (auto& rt : instances_)
-        if (name.empty() || rt->cfg().name == name) targets.push_back(rt.get());
-    if (targets.empty()) throw std::invalid_argument("no instance named '" + name + "'");
-    dataplane::FenceMap map(options_.pin_root);
-    auto t = now();
-    json done = json::array();
-    for (auto* rt : targets) {
-        if (!rt->bound()) continue;  // its interface is missing: nothing to fence yet
-        if (fence)
-            map.fence(rt->id(), by);
-        else
-            map.unfence(rt->id());
-        spdlog::warn("({}) {} by {}", rt->cfg().name, fence ? "fenced" : "unfenced",
-                     by == XV_FENCE_ARBITER ? "arbiter" : "operator");
-        rt->setFault("fence", fence, "fenced (xv_fence entry)", t);
-        done.push_back(rt->cfg().name);
-    }
-    return {{fence ? "fenced" : "unfenced", done}};
 }
 
 }  // namespace xvrrp::daemon

@@ -1,6 +1,7 @@
 // inspectMaps: decode every pinned xv_* map.
 #include "dataplane/inspect.hpp"
 
+#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <time.h>
@@ -105,7 +106,9 @@ json stats(const PinnedMap& m) {
         XV_FIELD(drop_version), XV_FIELD(drop_length), XV_FIELD(drop_csum),    XV_FIELD(drop_auth),
         XV_FIELD(drop_peer),    XV_FIELD(drop_rate),   XV_FIELD(vrid_shared),  XV_FIELD(adv_quiet),
         XV_FIELD(adv_woken),    XV_FIELD(vip_drop_ip), XV_FIELD(vip_drop_all), XV_FIELD(vip_fenced),
-        XV_FIELD(vip_stale),    XV_FIELD(tx_vip_drop), XV_FIELD(tx_passed)};
+        XV_FIELD(vip_stale),    XV_FIELD(tx_vip_drop), XV_FIELD(tx_passed),    XV_FIELD(drop_vlan),
+        XV_FIELD(vlan_passed),  XV_FIELD(ext_too_deep), XV_FIELD(drop_cast),
+        XV_FIELD(drop_interval)};
 #undef XV_FIELD
 }
 
@@ -156,7 +159,7 @@ json inspectMaps(const std::string& pin_root) {
     }
     if (auto m = open("xv_heartbeat"); m->ok()) {
         m->each<uint32_t, xv_heartbeat>([&](const uint32_t&, const xv_heartbeat& v) {
-            maps["xv_heartbeat"] = {{"ts_ns", v.ts_ns},
+            maps["xv_heartbeat"] = {{"ts_ns", v.ts_ns}, {"pid", v.pid},
                                     {"age_ns", v.ts_ns ? int64_t(monoNs() - v.ts_ns) : -1}};
         });
     }
@@ -195,23 +198,49 @@ json inspectMaps(const std::string& pin_root) {
         }
         maps[name] = a;
     }
-    if (auto m = open("xv_vrid"); m->ok()) {
+    if (auto m = open("xv_vlans"); m->ok()) {
         json a = json::array();
-        m->each<xv_inst_key, xv_vrid>([&](const xv_inst_key& k, const xv_vrid& v) {
+        m->each<xv_vlan_key, xv_vlan>([&](const xv_vlan_key& k, const xv_vlan& v) {
+            a.push_back({{"ifindex", k.ifindex},
+                         {"tpid", ntohs(k.tpid)},
+                         {"vid", k.vid},
+                         {"instances", v.instances}});
+        });
+        maps["xv_vlans"] = a;
+    }
+    if (auto m = open("xv_expect"); m->ok()) {
+        json a = json::array();
+        m->each<xv_inst_key, xv_expect>([&](const xv_inst_key& k, const xv_expect& v) {
             a.push_back({{"instance", inst(k)},
-                         {"expect", bool(v.flags & XV_VRID_EXPECT)},
                          {"master", addrText(k.family, v.master)},
                          {"priority", v.priority},
                          {"interval_cs", v.interval_cs},
-                         {"msg_len", v.msg_len},
-                         {"last_seen_ns", v.last_seen_ns},
-                         {"adverts", v.adverts},
-                         {"quiet", v.quiet},
-                         {"woken", v.woken}});
+                         {"len", v.len}});
         });
-        maps["xv_vrid"] = a;
+        maps["xv_expect"] = a;
     }
-    for (const char* name : {"xv_ring", "xv_vrid_msg", "xv_scratch"}) {
+    if (auto m = open("xv_vrid_rx"); m->ok()) {
+        json a = json::array();
+        const int ncpu = libbpf_num_possible_cpus();
+        std::vector<xv_vrid_rx> per(ncpu > 0 ? ncpu : 1);
+        xv_inst_key k{}, next{};
+        const xv_inst_key* prev = nullptr;
+        while (bpf_map_get_next_key(m->fd(), prev, &next) == 0) {
+            if (bpf_map_lookup_elem(m->fd(), &next, per.data()) == 0) {
+                const xv_vrid_rx v = sumVridRx(per);
+                a.push_back({{"instance", inst(next)},
+                             {"last_seen_ns", v.last_seen_ns},
+                             {"adverts", v.adverts},
+                             {"quiet", v.quiet},
+                             {"woken", v.woken},
+                             {"missed", v.missed}});
+            }
+            k = next;
+            prev = &k;
+        }
+        maps["xv_vrid_rx"] = a;
+    }
+    for (const char* name : {"xv_ring", "xv_scratch"}) {
         if (auto m = open(name); m->ok()) maps[name] = {{"pinned", true}};
     }
     return {{"pin_root", pin_root}, {"maps", maps}, {"missing", missing}};
