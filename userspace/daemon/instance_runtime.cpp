@@ -102,9 +102,24 @@ void InstanceRuntime::forgetOwnership() {
 }
 
 void InstanceRuntime::handle(const vrrp::Event& ev, TimePoint now) {
+    if (const auto* a = std::get_if<vrrp::AdvertReceived>(&ev)) noteHeard(*a);
     auto result = vrrp::step(sm_, ev, now);
     sm_ = std::move(result.instance);
     for (const auto& a : result.actions) execute(a, now);
+}
+
+void InstanceRuntime::noteHeard(const vrrp::AdvertReceived& a) {
+    auto it = std::find_if(heard_.begin(), heard_.end(),
+                           [&](const HeardSource& h) { return h.source == a.source; });
+    if (it != heard_.end()) {
+        if (a.received >= it->at) *it = {a.source, a.received, a.priority};
+    } else if (heard_.size() < kMaxHeardSources) {
+        heard_.push_back({a.source, a.received, a.priority});
+    } else {  // full: the source heard longest ago makes room
+        *std::min_element(heard_.begin(), heard_.end(), [](const auto& x, const auto& y) {
+            return x.at < y.at;
+        }) = {a.source, a.received, a.priority};
+    }
 }
 
 void InstanceRuntime::setFault(const std::string& source, bool active, const std::string& reason,

@@ -24,6 +24,16 @@ struct InstanceCounters {
     std::string last_reject;      // reason of the last rejected advert
 };
 
+// The last advert heard from one source (status `adverts_from`): the arbiter asks whether a
+// given peer's adverts reach this node, not whether anybody's do (issue 9 item 7).
+struct HeardSource {
+    IpAddr source;
+    vrrp::TimePoint at;
+    uint8_t priority = 0;
+};
+// Sources remembered per instance; the oldest is forgotten past this.
+inline constexpr size_t kMaxHeardSources = 16;
+
 class InstanceRuntime {
 public:
     InstanceRuntime(const config::Config& config, const config::Instance& inst);
@@ -41,6 +51,7 @@ public:
     const IpAddr& primary() const { return primary_; }
     const std::vector<IpAddr>& destinations() const { return destinations_; }
     const InstanceCounters& counters() const { return counters_; }
+    const std::vector<HeardSource>& heard() const { return heard_; }
     // Adverts refused by the kernel, here or after a batched send.
     uint64_t txErrors() const;
     InstanceCounters& counters() { return counters_; }
@@ -109,6 +120,7 @@ public:
 
 private:
     void execute(const vrrp::Action& a, vrrp::TimePoint now);
+    void noteHeard(const vrrp::AdvertReceived& a);
     void sendAdvert(uint8_t priority);
     void flushAdverts() {
         if (transport_) transport_->flush();
@@ -138,6 +150,7 @@ private:
     bool installed_ = false;
     bool old_unicast_checksum_ = false;
     bool wants_master_ = false;
+    std::vector<HeardSource> heard_;  // at most kMaxHeardSources, any order
     std::map<std::string, std::string> faults_;  // source -> reason
     StateHook state_hook_;
     nlohmann::json track_report_;
