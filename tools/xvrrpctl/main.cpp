@@ -19,7 +19,8 @@ constexpr const char* kUsage =
     "  status [--json]     instances, states, priorities, masters, VIPs, counters\n"
     "  reload              re-read the configuration (like SIGHUP) and show what changed\n"
     "  fence [INSTANCE]    the kernel stops answering for the VIPs; the instance goes to FAULT\n"
-    "  unfence [INSTANCE]  undo fence (no INSTANCE: every instance)\n"
+    "  unfence [INSTANCE]  lift the operator's and the arbiter's fence (no INSTANCE: every one)\n"
+    "  check-fences        make xvrrpd re-read xv_fence now (after a bpftool write)\n"
     "  bpf [--json]        the pinned BPF maps, decoded (like bpftool map dump)\n"
     "options:\n"
     "  -c, --control PATH  control socket (default /run/xvrrp/xvrrpd.sock)\n"
@@ -133,6 +134,21 @@ int main(int argc, char** argv) {
             for (const auto& n : resp.value(cmd == "fence" ? "fenced" : "unfenced", json::array()))
                 std::printf("%s %s\n", n.get<std::string>().c_str(),
                             cmd == "fence" ? "fenced" : "unfenced");
+            return 0;
+        }
+        if (cmd == "check-fences") {
+            if (optind < argc) {
+                std::fprintf(stderr, "xvrrpctl check-fences: unexpected argument '%s'\n",
+                             argv[optind]);
+                return 2;
+            }
+            json resp = xvrrp::control::request(control, {{"cmd", "check_fences"}});
+            if (!resp.value("ok", false)) {
+                std::fprintf(stderr, "xvrrpctl: %s\n", resp.value("error", "error").c_str());
+                return 1;
+            }
+            for (const auto& n : resp.value("fenced", json::array()))
+                std::printf("%s fenced\n", n.get<std::string>().c_str());
             return 0;
         }
         if (cmd == "bpf") {

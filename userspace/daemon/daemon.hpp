@@ -81,6 +81,7 @@ private:
     void checkFences(vrrp::TimePoint t);
     void refreshFromKernel(InstanceRuntime& rt, vrrp::TimePoint t);
     nlohmann::json fenceCommand(const nlohmann::json& req, bool fence);
+    nlohmann::json checkFencesCommand();
     nlohmann::json status() const;
     nlohmann::json handleControl(const nlohmann::json& req);
     vrrp::TimePoint now() const;

@@ -30,15 +30,24 @@ InstanceEvidence healthy() {
     ev.local.view = view("MASTER", 100, {10, 0, 0, 1}, true);
     ev.local.kernel_holds_vip = Tri::Yes;
     ev.local.fence = FenceOwner::None;
-    ev.local.hears_adverts = Tri::No;
     PeerEvidence p;
     p.name = "b";
     p.pings = Tri::Yes;
     p.known = true;
     p.has_instance = true;
     p.view = view("BACKUP", 90, {10, 0, 0, 2}, false);
+    p.adverts_reach_us = Tri::No;
     ev.peers.push_back(p);
     return ev;
+}
+
+// A second peer "c" (10.0.0.3), known, a backup with priority 80.
+void addPeer(InstanceEvidence& ev) {
+    PeerEvidence p = ev.peers[0];
+    p.name = "c";
+    p.view = view("BACKUP", 80, {10, 0, 0, 3}, false);
+    p.adverts_reach_us = Tri::No;
+    ev.peers.push_back(p);
 }
 
 void peerMaster(InstanceEvidence& ev, int prio) {
@@ -193,6 +202,12 @@ const std::vector<Case>& cases() {
              e.quorum.reachable = 0;
          },
          Verdict::Hold, "O"},
+        {"fenced_by_both_may_lift_ours", true,
+         [](auto& e) {
+             e.local.fence = FenceOwner::Both;
+             e.local.kernel_holds_vip = Tri::No;
+         },
+         Verdict::WantUnfence, "U1"},
         {"fenced_flag_from_daemon", false,
          [](auto& e) {
              peerMaster(e, 150);
@@ -230,7 +245,7 @@ const std::vector<Case>& cases() {
         {"fenced_peer_holds_adverts_arrive", true,
          [](auto& e) {
              peerMaster(e, 150);
-             e.local.hears_adverts = Tri::Yes;
+             e.peers[0].adverts_reach_us = Tri::Yes;
          },
          Verdict::WantUnfence, "U2"},
         {"fenced_peer_holds_no_adverts", true, [](auto& e) { peerMaster(e, 150); }, Verdict::Hold,
@@ -238,9 +253,38 @@ const std::vector<Case>& cases() {
         {"fenced_peer_holds_adverts_unknown", true,
          [](auto& e) {
              peerMaster(e, 150);
-             e.local.hears_adverts = Tri::Unknown;
+             e.peers[0].adverts_reach_us = Tri::Unknown;
          },
          Verdict::Hold, "U0p"},
+        // Issue 9 item 7, three nodes: the top node b (cut from VRRP) holds the VIP and c, which
+        // took over after us, holds it too; we hear c's adverts but not b's. Unfencing now put
+        // a second node beside b.
+        {"fenced_third_node_heard_holder_not", true,
+         [](auto& e) {
+             peerMaster(e, 150);
+             addPeer(e);
+             e.peers[1].view->state = "MASTER";
+             e.peers[1].view->vips_installed = true;
+             e.peers[1].adverts_reach_us = Tri::Yes;
+         },
+         Verdict::Hold, "U0p"},
+        {"fenced_third_node_heard_holder_fenced", true,
+         [](auto& e) {
+             peerMaster(e, 150);
+             e.peers[0].view->fenced = true;
+             addPeer(e);
+             e.peers[1].adverts_reach_us = Tri::Yes;
+         },
+         Verdict::WantUnfence, "U1"},
+        {"fenced_both_holders_heard", true,
+         [](auto& e) {
+             peerMaster(e, 150);
+             e.peers[0].adverts_reach_us = Tri::Yes;
+             addPeer(e);
+             e.peers[1].view->vips_installed = true;
+             e.peers[1].adverts_reach_us = Tri::Yes;
+         },
+         Verdict::WantUnfence, "U2"},
         {"fenced_peer_fenced_too", true,
          [](auto& e) {
              peerMaster(e, 150);
@@ -290,94 +334,124 @@ TEST(Election, Rfc5798Order) {
     EXPECT_FALSE(winsElection(b, a));
 }
 
-// Every combination of one peer's and our evidence, checked against the promises of the docs.
+// Every combination of our evidence and two peers' (b with every dimension, c with those
+// that matter to the fence rules), checked against the promises of the docs.
+struct Combo {
+    bool fenced, quorum, answered, local_installed;
+    Tri kernel;
+    struct PeerDims {
+        Tri pings, quorum, reaches;
+        bool known, holds, fenced, wins;
+    } p[2];
+};
+
+InstanceEvidence evidenceOf(const Combo& c) {
+    InstanceEvidence ev = healthy();
+    addPeer(ev);
+    ev.quorum.reachable = c.quorum ? 2 : 1;
+    ev.local.daemon_answered = c.answered;
+    if (!c.answered)
+        ev.local.view.reset();
+    else
+        ev.local.view->vips_installed = c.local_installed;
+    ev.local.kernel_holds_vip = c.kernel;
+    ev.local.fence = c.fenced ? FenceOwner::Arbiter : FenceOwner::None;
+    for (int i = 0; i < 2; ++i) {
+        auto& p = ev.peers[i];
+        const auto& d = c.p[i];
+        p.pings = d.pings;
+        p.quorum = d.quorum;
+        if (!d.known) {
+            p.known = false;
+            p.has_instance = false;
+            p.view.reset();
+            p.unknown_reason = "ssh timed out";
+            continue;
+        }
+        p.view->vips_installed = d.holds;
+        p.view->fenced = d.fenced;
+        p.view->priority = d.wins ? 150 : 50;
+        p.adverts_reach_us = d.reaches;
+    }
+    return ev;
+}
+
+void checkInvariants(const Combo& c, const Judgement& j) {
+    bool serving[2], all_known = true, any_serving = false, serving_heard = true;
+    bool peer_wins = false;
+    for (int i = 0; i < 2; ++i) {
+        const auto& d = c.p[i];
+        serving[i] = d.known && d.holds && !d.fenced;
+        all_known = all_known && d.known;
+        any_serving = any_serving || serving[i];
+        if (serving[i] && d.reaches != Tri::Yes) serving_heard = false;
+        if (serving[i] && d.wins && d.quorum != Tri::No) peer_wins = true;
+    }
+    bool local_holds = c.kernel == Tri::Yes ||
+                       (c.kernel == Tri::Unknown && c.answered && c.local_installed);
+    if (j.verdict == Verdict::WantUnfence) {
+        EXPECT_TRUE(c.fenced && c.quorum && c.answered);
+        EXPECT_TRUE(all_known) << "UNKNOWN must never unfence";
+        // Per peer: every node that holds the VIP must be heard, not just somebody.
+        EXPECT_TRUE(serving_heard) << "unfenced beside a holder whose adverts do not reach us";
+    }
+    if (!c.fenced && !c.quorum) {
+        EXPECT_EQ(j.verdict, Verdict::WantFence) << "R1";
+    }
+    if (!c.fenced && c.quorum && c.answered) {
+        EXPECT_EQ(j.verdict == Verdict::WantFence, local_holds && peer_wins)
+            << j.rule << ": " << j.reason;
+    }
+    if (!c.fenced && c.quorum && !c.answered) {
+        EXPECT_EQ(j.verdict == Verdict::WantFence, c.kernel != Tri::No) << j.rule;
+    }
+    if (c.fenced) {
+        EXPECT_NE(j.verdict, Verdict::WantFence);
+    }
+    if (c.fenced && c.quorum && c.answered && all_known && serving_heard) {
+        EXPECT_EQ(j.verdict, Verdict::WantUnfence) << j.rule << ": " << j.reason;
+    }
+    if (c.fenced && c.quorum && c.answered && all_known && any_serving && serving_heard) {
+        EXPECT_EQ(j.rule, "U2");
+    }
+    EXPECT_FALSE(j.rule.empty());
+}
+
 TEST(RuleInvariants, EveryCombination) {
     const Tri tris[] = {Tri::No, Tri::Yes, Tri::Unknown};
-    int combos = 0;
-    for (bool fenced : {false, true})
-        for (bool quorum : {false, true})
-            for (bool answered : {false, true})
-                for (Tri kernel : tris)
-                    for (bool local_installed : {false, true})
-                        for (Tri hears : tris)
-                            for (Tri pings : tris)
-                                for (bool known : {false, true})
-                                    for (bool peer_holds : {false, true})
-                                        for (bool peer_fenced : {false, true})
-                                            for (bool peer_wins : {false, true})
-                                                for (Tri peer_quorum : tris) {
-                                                    InstanceEvidence ev = healthy();
-                                                    ev.quorum.reachable = quorum ? 2 : 1;
-                                                    ev.local.daemon_answered = answered;
-                                                    if (!answered)
-                                                        ev.local.view.reset();
-                                                    else
-                                                        ev.local.view->vips_installed =
-                                                            local_installed;
-                                                    ev.local.kernel_holds_vip = kernel;
-                                                    ev.local.hears_adverts = hears;
-                                                    ev.local.fence = fenced ? FenceOwner::Arbiter
-                                                                            : FenceOwner::None;
-                                                    auto& p = ev.peers[0];
-                                                    p.pings = pings;
-                                                    p.quorum = peer_quorum;
-                                                    if (!known)
-                                                        peerUnknown(ev);
-                                                    else {
-                                                        p.view->vips_installed = peer_holds;
-                                                        p.view->fenced = peer_fenced;
-                                                        p.view->priority = peer_wins ? 150 : 50;
-                                                    }
-                                                    ++combos;
-                                                    SCOPED_TRACE(testing::Message()
-                                                                 << "combo " << combos);
-                                                    Judgement j = judge(ev, fenced);
-                                                    bool peer_serving =
-                                                        known && peer_holds && !peer_fenced;
-                                                    bool local_holds =
-                                                        kernel == Tri::Yes ||
-                                                        (kernel == Tri::Unknown && answered &&
-                                                         local_installed);
-                                                    if (j.verdict == Verdict::WantUnfence) {
-                                                        EXPECT_TRUE(fenced);
-                                                        EXPECT_TRUE(quorum);
-                                                        EXPECT_TRUE(answered);
-                                                        EXPECT_TRUE(known)
-                                                            << "UNKNOWN must never unfence";
-                                                        if (peer_serving) {
-                                                            EXPECT_EQ(hears, Tri::Yes);
-                                                        }
-                                                    }
-                                                    if (!fenced && !quorum) {
-                                                        EXPECT_EQ(j.verdict, Verdict::WantFence)
-                                                            << "R1";
-                                                    }
-                                                    if (!fenced && quorum && answered) {
-                                                        bool expect_fence =
-                                                            local_holds && peer_serving &&
-                                                            peer_wins && peer_quorum != Tri::No;
-                                                        EXPECT_EQ(j.verdict == Verdict::WantFence,
-                                                                  expect_fence)
-                                                            << j.rule << ": " << j.reason;
-                                                    }
-                                                    if (!fenced && quorum && !answered) {
-                                                        EXPECT_EQ(j.verdict == Verdict::WantFence,
-                                                                  kernel != Tri::No)
-                                                            << j.rule;
-                                                    }
-                                                    if (fenced) {
-                                                        EXPECT_NE(j.verdict, Verdict::WantFence);
-                                                    }
-                                                    if (fenced && quorum && answered && known &&
-                                                        !peer_serving) {
-                                                        EXPECT_EQ(j.verdict, Verdict::WantUnfence)
-                                                            << j.rule << ": " << j.reason;
-                                                    }
-                                                    // The peer's ICMP answer alone never changes
-                                                    // the verdict.
-                                                    EXPECT_FALSE(j.rule.empty());
-                                                }
-    EXPECT_EQ(combos, 2 * 2 * 2 * 3 * 2 * 3 * 3 * 2 * 2 * 2 * 2 * 3);
+    const bool bools[] = {false, true};
+    // Sizes of the dimensions, walked like an odometer.
+    const int dims[] = {2, 2, 2, 2, 3,           // fenced, quorum, answered, installed, kernel
+                        3, 3, 3, 2, 2, 2, 2,     // b: pings, quorum, reaches, known..wins
+                        3, 2, 2, 2, 2};          // c: reaches, known, holds, fenced, wins
+    constexpr int kDims = sizeof(dims) / sizeof(dims[0]);
+    int at[kDims] = {};
+    long combos = 0;
+    for (;;) {
+        Combo c{};
+        c.fenced = bools[at[0]];
+        c.quorum = bools[at[1]];
+        c.answered = bools[at[2]];
+        c.local_installed = bools[at[3]];
+        c.kernel = tris[at[4]];
+        c.p[0] = {tris[at[5]],   tris[at[6]],   tris[at[7]],   bools[at[8]],
+                  bools[at[9]], bools[at[10]], bools[at[11]]};
+        c.p[1] = {Tri::Yes,       Tri::Unknown,  tris[at[12]],  bools[at[13]],
+                  bools[at[14]], bools[at[15]], bools[at[16]]};
+        ++combos;
+        {
+            SCOPED_TRACE(testing::Message() << "combo " << combos);
+            checkInvariants(c, judge(evidenceOf(c), c.fenced));
+        }
+        if (HasFailure()) FAIL() << "stopped at the first failing combination";
+        int d = 0;
+        while (d < kDims && ++at[d] == dims[d]) at[d++] = 0;
+        if (d == kDims) break;
+    }
+    long want = 1;
+    for (int d : dims) want *= d;
+    EXPECT_EQ(combos, want);
+    EXPECT_EQ(want, 2L * 2 * 2 * 2 * 3 * 3 * 3 * 3 * 2 * 2 * 2 * 2 * 3 * 2 * 2 * 2 * 2);
 }
 
 // --- hysteresis -------------------------------------------------------------------------
@@ -394,7 +468,8 @@ struct Rounds {
         Decision d = decide(ev, h, policy);
         h = d.next;
         if (d.action == Action::FenceSelf) map = FenceOwner::Arbiter;
-        if (d.action == Action::UnfenceSelf) map = FenceOwner::None;
+        if (d.action == Action::UnfenceSelf)
+            map = map == FenceOwner::Both ? FenceOwner::Operator : FenceOwner::None;
         actions.push_back(d.action);
         return d.action;
     }
@@ -476,7 +551,7 @@ TEST(Hysteresis, SplitBrainLoserFencesThenRejoinsWhenAdvertsReturn) {
     cut.local.view->state = "FAULT";
     for (int i = 0; i < 5; ++i) EXPECT_EQ(r.step(cut), Action::NoChange);
     auto healed = cut;
-    healed.local.hears_adverts = Tri::Yes;
+    healed.peers[0].adverts_reach_us = Tri::Yes;
     EXPECT_EQ(r.step(healed), Action::NoChange);
     EXPECT_EQ(r.step(healed), Action::UnfenceSelf);
 }
@@ -516,17 +591,41 @@ TEST(Hysteresis, OperatorLiftingOurFenceStartsOver) {
     EXPECT_FALSE(d.next.fenced_by_us);
 }
 
-TEST(Hysteresis, OperatorTakingOverOurFenceIsNeverLifted) {
+// Each owner has its own entry: an operator's fence on top of ours stays when we lift ours.
+TEST(Hysteresis, OperatorFenceOnTopOfOursStaysWhenWeLiftOurs) {
     Rounds r{{1, 1}};
     EXPECT_EQ(r.step(lostQuorum()), Action::FenceSelf);
-    r.map = FenceOwner::Operator;  // xvrrpctl fence on top of ours
+    r.map = FenceOwner::Both;  // xvrrpctl fence on top of ours
     auto ev = clear();
     ev.local.fence = r.map;
     Decision d = decide(ev, r.h, r.policy);
-    EXPECT_EQ(d.rule, "X2");
-    EXPECT_EQ(d.action, Action::NoChange);
+    EXPECT_EQ(d.action, Action::UnfenceSelf) << d.rule;  // our entry; the operator's is a key
+    EXPECT_FALSE(d.next.fenced_by_us);
+    // Left with the operator's entry: never ours to lift, not adopted.
     r.h = d.next;
+    r.map = FenceOwner::Operator;
     for (int i = 0; i < 5; ++i) EXPECT_EQ(r.step(clear()), Action::NoChange);
+    EXPECT_FALSE(r.h.fenced_by_us);
+}
+
+TEST(Hysteresis, OperatorReplacingOurFenceStartsOver) {
+    Rounds r{{1, 1}};
+    EXPECT_EQ(r.step(lostQuorum()), Action::FenceSelf);
+    r.map = FenceOwner::Operator;  // xvrrpctl unfence (lifts ours), then xvrrpctl fence
+    auto ev = clear();
+    ev.local.fence = r.map;
+    Decision d = decide(ev, r.h, r.policy);
+    EXPECT_EQ(d.rule, "X1");
+    EXPECT_EQ(d.action, Action::NoChange);
+    EXPECT_FALSE(d.next.fenced_by_us);
+}
+
+TEST(Hysteresis, UnreadableMapKeepsOurFence) {
+    Rounds r{{1, 1}};
+    EXPECT_EQ(r.step(lostQuorum()), Action::FenceSelf);
+    r.map = FenceOwner::Unknown;
+    EXPECT_EQ(r.step(lostQuorum()), Action::NoChange);
+    EXPECT_TRUE(r.h.fenced_by_us);
 }
 
 TEST(Hysteresis, OperatorFenceIsNeverLifted) {
