@@ -41,6 +41,9 @@ class ArbiterSplit3 : public ::testing::Test {
         SplitOptions o;
         o.tag = "sp3";
         o.priorities = {150, 120, 100};
+        // Six ssh queries a round on two shared cores: room for a slow handshake.
+        o.sshConnectTimeout = 2;
+        o.sshTimeout = 3;
         o.arbiterBin = arbiterBin();
         try {
             lab_ = std::make_unique<SplitLab>(o);
@@ -112,7 +115,8 @@ class ArbiterSplit3 : public ::testing::Test {
         for (const auto& n : losers) {
             EXPECT_TRUE(waitUntil(
                 [&] { return count(lab_->audit(n), "\"unfence_self\"") > 0; },
-                secs(o.unfenceAfter * o.probeInterval + lab_->boundSeconds() + 5)))
+                // unfence_after consecutive rounds; a round is as long as its slowest ssh.
+                secs(lab_->boundSeconds() + (o.unfenceAfter + 2) * (o.probeInterval + o.sshTimeout))))
                 << n << ":\n"
                 << lab_->audit(n);
             EXPECT_TRUE(waitState(lab_->node(n), "BACKUP", seconds(5))) << n;
