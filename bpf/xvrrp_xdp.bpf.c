@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* xv_rx: the ingress side of xvrrp.
  * - VRRP (IP protocol 112): on interfaces with configured instances (XV_IF_FILTER) the
- *   message is validated here, an advert that only confirms the expected master updates
- *   xv_vrid quietly, anything else goes to the daemon through xv_ring with a wakeup.
+ *   message is validated here, an advert that repeats the one the daemon follows
+ *   (xv_expect) is absorbed and counted in xv_vrid_rx, anything else goes to the daemon
+ *   through xv_ring with a wakeup.
  *   On a shared interface without instances (XV_IF_SHARED: another VRRP speaker, or an
  *   interface that only carries VIPs) VRRP goes to the stack; elsewhere every message goes
  *   to the ring.
@@ -21,19 +22,33 @@ struct {
 	__uint(max_entries, XV_RING_BYTES);
 } xv_ring SEC(".maps");
 
+/* Written only by xvrrpd: the advert each backup follows. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, XV_MAX_INSTANCES);
 	__type(key, struct xv_inst_key);
-	__type(value, struct xv_vrid);
-} xv_vrid SEC(".maps");
+	__type(value, struct xv_expect);
+} xv_expect SEC(".maps");
 
+/* Written only here, per CPU: no read-modify-write shared with userspace. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, XV_MAX_INSTANCES);
 	__type(key, struct xv_inst_key);
-	__type(value, struct xv_vrid_msg);
-} xv_vrid_msg SEC(".maps");
+	__type(value, struct xv_vrid_rx);
+} xv_vrid_rx SEC(".maps");
+
+/* This CPU's counters of an instance, created on its first valid advert. */
+static __always_inline struct xv_vrid_rx *xv_rx_counters(const struct xv_inst_key *k)
+{
+	struct xv_vrid_rx *rx = bpf_map_lookup_elem(&xv_vrid_rx, k);
+	struct xv_vrid_rx zero = {};
+
+	if (rx)
+		return rx;
+	bpf_map_update_elem(&xv_vrid_rx, k, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&xv_vrid_rx, k);
+}
 
 #define XV_ARPOP_REQUEST 1
 #define XV_ND_FIRST 133 /* router solicitation .. redirect (RFC 4861 section 4) */
@@ -113,15 +128,15 @@ dst:
 /* Hands the message to the daemon. WAKE: force a wakeup (the picture changed). */
 static __always_inline int xv_submit(struct xdp_md *ctx, struct xv_stats *st,
 				     const struct xv_meta *m, __u32 off, __u32 len, __u64 ts,
-				     struct xv_vrid *vs, bool wake)
+				     struct xv_vrid_rx *rx, bool wake)
 {
 	struct xv_advert *ev = bpf_ringbuf_reserve(&xv_ring, sizeof(*ev), 0);
 
 	if (!ev) {
+		/* The daemon sees ring_full grow and stops every instance's absorbing. */
 		st->ring_full++;
-		/* Never absorb the next advert quietly: the daemon missed this one. */
-		if (vs)
-			vs->flags &= ~XV_VRID_EXPECT;
+		if (rx)
+			rx->missed++;
 		return XDP_DROP;
 	}
 	/* Zeroed so a record never carries bytes of an older one past vrrp_len. */
@@ -151,8 +166,8 @@ static __always_inline int xv_submit(struct xdp_md *ctx, struct xv_stats *st,
 	if (wake) {
 		bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);
 		st->adv_woken++;
-		if (vs)
-			__sync_fetch_and_add(&vs->woken, 1);
+		if (rx)
+			rx->woken++;
 	} else {
 		/* Unfiltered interface: the kernel signals only when the consumer has caught
 		 * up, so a busy daemon is not woken per advert. */
@@ -171,8 +186,8 @@ static __always_inline int xv_vrrp_filtered(struct xdp_md *ctx, struct xv_stats 
 	struct xv_src_key src = {};
 	struct xv_inst_cfg *cfg;
 	struct xv_scratch *buf;
-	struct xv_vrid_msg *em;
-	struct xv_vrid *vs;
+	struct xv_vrid_rx *rx;
+	struct xv_expect *ex;
 	struct xv_peer *peer;
 	__u16 interval;
 	__u8 version;
@@ -246,20 +261,20 @@ static __always_inline int xv_vrrp_filtered(struct xdp_md *ctx, struct xv_stats 
 	}
 
 	/* The quiet fast path: same master, priority (not 0), interval and message. */
-	vs = bpf_map_lookup_elem(&xv_vrid, &src.inst);
-	if (!vs)
-		return xv_submit(ctx, st, m, off, len, ts, vs, true);
-	__sync_fetch_and_add(&vs->adverts, 1);
+	rx = xv_rx_counters(&src.inst);
+	if (rx)
+		rx->adverts++;
+	ex = bpf_map_lookup_elem(&xv_expect, &src.inst);
+	/* Without counters nothing would tell the daemon its master is alive: never absorb. */
+	if (!ex || !rx)
+		return xv_submit(ctx, st, m, off, len, ts, rx, true);
 	interval = version == 2 ? buf->msg[5] * 100 : ((buf->msg[4] << 8 | buf->msg[5]) & 0x0fff);
-	if (!(vs->flags & XV_VRID_EXPECT) || hdr[2] == 0 || hdr[2] != vs->priority ||
-	    interval != vs->interval_cs || len != vs->msg_len ||
-	    !xv_msg_equal(vs->master, m->saddr, 16))
-		return xv_submit(ctx, st, m, off, len, ts, vs, true);
-	em = bpf_map_lookup_elem(&xv_vrid_msg, &src.inst);
-	if (!em || em->len != len || !xv_msg_equal(em->msg, buf->msg, len))
-		return xv_submit(ctx, st, m, off, len, ts, vs, true);
-	vs->last_seen_ns = ts;
-	__sync_fetch_and_add(&vs->quiet, 1);
+	if (hdr[2] == 0 || hdr[2] != ex->priority || interval != ex->interval_cs ||
+	    len != ex->len || !xv_msg_equal(ex->master, m->saddr, 16) ||
+	    !xv_msg_equal(ex->msg, buf->msg, len))
+		return xv_submit(ctx, st, m, off, len, ts, rx, true);
+	rx->last_seen_ns = ts;
+	rx->quiet++;
 	st->adv_quiet++;
 	return XDP_DROP;
 }

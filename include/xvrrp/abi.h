@@ -4,7 +4,7 @@
 
 #include <linux/types.h>
 
-#define XV_ABI_VERSION 2
+#define XV_ABI_VERSION 3
 
 #ifdef __cplusplus
 #include <cstddef>
@@ -308,47 +308,44 @@ XV_CHECK(xv_ratelim, tat_ns, 0);
 XV_CHECK(xv_ratelim, dropped, 8);
 XV_ASSERT(sizeof(struct xv_ratelim) == 16, "xv_ratelim size");
 
-enum xv_vrid_flags {
-	XV_VRID_EXPECT = 1u << 0, /* master, priority, interval and message are known */
-};
-
-/* Value of xv_vrid (key xv_inst_key): the quiet fast path. The daemon writes the
- * expectation after accepting an advert; XDP updates the rest. */
-struct xv_vrid {
-	__u8 master[16];     /* expected source, network order */
-	__u64 last_seen_ns;  /* last advert absorbed by the fast path (bpf_ktime_get_ns) */
-	__u64 adverts;       /* valid adverts for this instance */
-	__u64 quiet;         /* of which absorbed without a ring record */
-	__u64 woken;         /* of which submitted with a wakeup */
-	__u16 interval_cs;   /* expected */
-	__u8 priority;       /* expected, never 0 */
-	__u8 flags;          /* enum xv_vrid_flags; XDP clears EXPECT when the ring is full */
-	__u16 msg_len;       /* length of the expected message in xv_vrid_msg */
-	__u16 pad;           /* zero */
-};
-XV_CHECK(xv_vrid, master, 0);
-XV_CHECK(xv_vrid, last_seen_ns, 16);
-XV_CHECK(xv_vrid, adverts, 24);
-XV_CHECK(xv_vrid, quiet, 32);
-XV_CHECK(xv_vrid, woken, 40);
-XV_CHECK(xv_vrid, interval_cs, 48);
-XV_CHECK(xv_vrid, priority, 50);
-XV_CHECK(xv_vrid, flags, 51);
-XV_CHECK(xv_vrid, msg_len, 52);
-XV_CHECK(xv_vrid, pad, 54);
-XV_ASSERT(sizeof(struct xv_vrid) == 56, "xv_vrid size");
-
-/* Value of xv_vrid_msg (key xv_inst_key): the last accepted message, byte for byte, so a
- * changed address list is never absorbed. */
-struct xv_vrid_msg {
-	__u16 len;
-	__u8 pad[6]; /* zero */
+/* Value of xv_expect (key xv_inst_key): the advert a backup follows, written only by
+ * xvrrpd (vrrp::AbsorbAdverts). XDP absorbs repeats of it: same source, priority (never 0),
+ * interval and message bytes, so a changed address list is never absorbed. No entry: every
+ * advert goes to the daemon. */
+struct xv_expect {
+	__u8 master[16];    /* source, network order */
+	__u16 interval_cs;  /* Max Adver Int (v2: Adver Int * 100) */
+	__u8 priority;      /* never 0 */
+	__u8 pad0;          /* zero */
+	__u16 len;          /* bytes of msg */
+	__u8 pad[10];       /* zero */
 	__u8 msg[XV_VRRP_MAX];
 };
-XV_CHECK(xv_vrid_msg, len, 0);
-XV_CHECK(xv_vrid_msg, pad, 2);
-XV_CHECK(xv_vrid_msg, msg, 8);
-XV_ASSERT(sizeof(struct xv_vrid_msg) == 8 + XV_VRRP_MAX, "xv_vrid_msg size");
+XV_CHECK(xv_expect, master, 0);
+XV_CHECK(xv_expect, interval_cs, 16);
+XV_CHECK(xv_expect, priority, 18);
+XV_CHECK(xv_expect, pad0, 19);
+XV_CHECK(xv_expect, len, 20);
+XV_CHECK(xv_expect, pad, 22);
+XV_CHECK(xv_expect, msg, 32);
+XV_ASSERT(sizeof(struct xv_expect) == 32 + XV_VRRP_MAX, "xv_expect size");
+
+/* Value of the per-CPU xv_vrid_rx (key xv_inst_key): what XDP saw of an instance's valid
+ * adverts, written only by the kernel (userspace deletes the entry with the instance).
+ * Sum the counters over CPUs; the largest last_seen_ns is the latest. */
+struct xv_vrid_rx {
+	__u64 last_seen_ns; /* last advert absorbed (bpf_ktime_get_ns) */
+	__u64 adverts;      /* valid adverts */
+	__u64 quiet;        /* of which absorbed without a ring record */
+	__u64 woken;        /* of which submitted with a wakeup */
+	__u64 missed;       /* of which lost because the ring was full */
+};
+XV_CHECK(xv_vrid_rx, last_seen_ns, 0);
+XV_CHECK(xv_vrid_rx, adverts, 8);
+XV_CHECK(xv_vrid_rx, quiet, 16);
+XV_CHECK(xv_vrid_rx, woken, 24);
+XV_CHECK(xv_vrid_rx, missed, 32);
+XV_ASSERT(sizeof(struct xv_vrid_rx) == 40, "xv_vrid_rx size");
 
 #ifdef __cplusplus
 static_assert(std::is_trivially_copyable_v<xv_advert>);
@@ -381,8 +378,8 @@ static_assert(std::is_trivially_copyable_v<xv_peer>);
 static_assert(std::has_unique_object_representations_v<xv_peer>);
 static_assert(std::is_trivially_copyable_v<xv_ratelim>);
 static_assert(std::has_unique_object_representations_v<xv_ratelim>);
-static_assert(std::is_trivially_copyable_v<xv_vrid>);
-static_assert(std::has_unique_object_representations_v<xv_vrid>);
-static_assert(std::is_trivially_copyable_v<xv_vrid_msg>);
-static_assert(std::has_unique_object_representations_v<xv_vrid_msg>);
+static_assert(std::is_trivially_copyable_v<xv_expect>);
+static_assert(std::has_unique_object_representations_v<xv_expect>);
+static_assert(std::is_trivially_copyable_v<xv_vrid_rx>);
+static_assert(std::has_unique_object_representations_v<xv_vrid_rx>);
 #endif

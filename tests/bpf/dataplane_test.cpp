@@ -125,7 +125,7 @@ TEST_F(DataplaneKernel, FreshPinRootGetsBpffsAndPinnedMaps) {
         ASSERT_EQ(paths.size(), 14u);
         for (const char* name : {"xv_ring", "xv_stats", "xv_ifcfg", "xv_global", "xv_vips",
                                  "xv_vipbits", "xv_fence", "xv_heartbeat", "xv_inst", "xv_peers",
-                                 "xv_ratelim", "xv_scratch", "xv_vrid", "xv_vrid_msg"}) {
+                                 "xv_ratelim", "xv_scratch", "xv_expect", "xv_vrid_rx"}) {
             const std::string p = root.path() + "/" + name;
             int fd = bpf_obj_get(p.c_str());
             ASSERT_GE(fd, 0) << "bpf_obj_get(" << p << "): " << std::strerror(errno);

@@ -245,11 +245,17 @@ TEST_F(Validation, PerSourceRateLimit) {
     accepted(Advert{.src = kOther}, "second source");
 }
 
+// What the daemon does when its machine says AbsorbAdverts for advert A (IPv4, v3_).
+void expectAdvert(Dataplane& dp, const InstanceId& id, const Advert& a) {
+    dp.expectMaster(id, IpAddr::fromBytes(Family::V4, a.src.data()), a.prio, a.interval_cs,
+                    message(a));
+}
+
 TEST_F(Validation, QuietFastPath) {
     const Advert steady{};
     Result first = accepted(steady, "first advert");
     ASSERT_EQ(first.records.size(), 1u);
-    dp_->expectMaster(v3_, first.records[0]);
+    expectAdvert(*dp_, v3_, steady);
     EXPECT_EQ(dp_->lastSeen(v3_), 0u);
 
     Result q = run(frame(steady), XDP_DROP, {&xv_stats::adv_quiet}, "repeat");
@@ -281,17 +287,20 @@ TEST_F(Validation, QuietFastPath) {
     run(frame(steady), XDP_DROP, {&xv_stats::adv_quiet}, "expectation unchanged");
 
     dp_->forgetMaster(v3_);
+    EXPECT_FALSE(dp_->expectation(v3_));
     accepted(steady, "after forgetMaster");
-    dp_->expectMaster(v3_, first.records[0]);
+    expectAdvert(*dp_, v3_, steady);
     dp_->expectMaster(v3_, IpAddr::fromBytes(Family::V4, kMaster.data()), 0, 100,
                       message(Advert{.prio = 0}));
     accepted(Advert{.prio = 0}, "priority 0 is never expected");
 }
 
-TEST_F(Validation, RingOverflowForcesResync) {
+// The kernel never edits what the daemon expects (one writer per map): it counts the lost
+// advert on the instance and in ring_full, and the daemon stops absorbing (vrrp::AbsorbLost).
+TEST_F(Validation, RingOverflowIsCountedNotActedOn) {
     Result first = accepted(Advert{}, "first advert");
     ASSERT_EQ(first.records.size(), 1u);
-    dp_->expectMaster(v3_, first.records[0]);
+    expectAdvert(*dp_, v3_, Advert{});
     run(frame(Advert{}), XDP_DROP, {&xv_stats::adv_quiet}, "quiet before overflow");
 
     // Fill the ring with another instance's adverts, leaving no room.
@@ -301,10 +310,23 @@ TEST_F(Validation, RingOverflowForcesResync) {
     const uint64_t overflows = dp_->ringOverflows();
     run(frame(Advert{.prio = 150}), XDP_DROP, {&xv_stats::ring_full}, "change lost");
     EXPECT_EQ(dp_->ringOverflows(), overflows + 1);
-    EXPECT_FALSE(dp_->vridState(v3_)->flags & XV_VRID_EXPECT);
+    EXPECT_EQ(dp_->vridState(v3_)->missed, 1u);
+    ASSERT_TRUE(dp_->expectation(v3_));
+    EXPECT_EQ(dp_->expectation(v3_)->priority, 100);
     drain();
-    // The steady advert is no longer absorbed: the daemon hears the master again.
+    dp_->forgetMaster(v3_);  // what the daemon does on AbsorbLost
     accepted(Advert{}, "after the overflow");
+}
+
+// Two CPUs' counters are one instance's: summed, with the latest last-seen time.
+TEST(VridRx, PerCpuValuesSum) {
+    const xv_vrid_rx per[2] = {{100, 3, 2, 1, 0}, {250, 4, 3, 1, 1}};
+    const xv_vrid_rx s = dataplane::sumVridRx(per);
+    EXPECT_EQ(s.last_seen_ns, 250u);
+    EXPECT_EQ(s.adverts, 7u);
+    EXPECT_EQ(s.quiet, 5u);
+    EXPECT_EQ(s.woken, 2u);
+    EXPECT_EQ(s.missed, 1u);
 }
 
 }  // namespace

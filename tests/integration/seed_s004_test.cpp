@@ -57,6 +57,10 @@ TEST_F(SeedS004, SyncGroupIgnoresWeightedChecksAndMovesBothVipsOnDeath) {
     const auto t = std::chrono::seconds(12);
     const std::string g1 = notifyLog("n1", "group"), g2 = notifyLog("n2", "group");
     n1_->start(config("n1"));
+    // node1's timers first (it answers status once started): started together, a slower
+    // BPF load on node1 lets node2's longer Master_Down_Interval run out first, and node2's
+    // group would log one more master/backup pair (the start-up race of RFC 5798 6.1).
+    ASSERT_TRUE(waitUntil([&] { return n1_->status().has_value(); }, t, Ms(20)));
     n2_->start(config("n2"));
     ASSERT_TRUE(waitGroup(*n1_, "MASTER", t)) << states(*n1_);
     ASSERT_TRUE(waitGroup(*n2_, "BACKUP", t)) << states(*n2_);

@@ -160,6 +160,15 @@ vrrp_instance VI_1 {
 CONF
 }
 
+# lab_daemon_bin: where $DAEMON's binaries are. "xvrrpd-base" is xvrrpd built from another
+# commit (XVRRP_BASE_BIN=DIR), so benches compare two builds in interleaved trials.
+lab_daemon_bin() {
+  case $DAEMON in
+    xvrrpd-base) echo "${XVRRP_BASE_BIN:?xvrrpd-base needs XVRRP_BASE_BIN=DIR of another build}" ;;
+    *) echo "$LAB_BIN" ;;
+  esac
+}
+
 # lab_daemon_start NODE CONF: starts $DAEMON on NODE in the background.
 lab_daemon_start() {
   local node=$1 conf=$2 ns=${LAB_NS[$1]:?no node $1} log="$LAB_DIR/$1.$DAEMON.log"
@@ -168,14 +177,15 @@ lab_daemon_start() {
       nsenter --net="/run/netns/$ns" -- keepalived -n -l -D --vrrp -f "$conf" \
         -p "$LAB_DIR/$node.ka.pid" -r "$LAB_DIR/$node.vrrp.pid" -i "$node" >"$log" 2>&1 &
       ;;
-    xvrrpd)
-      local bin="$LAB_BIN/xvrrpd"
+    xvrrpd | xvrrpd-base)
+      local bin
+      bin="$(lab_daemon_bin)/xvrrpd"
       [[ -x $bin ]] || lab_die "$bin not built"
       nsenter --net="/run/netns/$ns" -- "$bin" -f "$conf" -n -l \
         --pin-root "/sys/fs/bpf/xvt-$LAB_TAG-$node-$$" --control "$LAB_DIR/$node.sock" \
         -p "$LAB_DIR/$node.xvrrpd.pid" >"$log" 2>&1 &
       ;;
-    *) lab_die "DAEMON must be xvrrpd or keepalived, not '$DAEMON'" ;;
+    *) lab_die "DAEMON must be xvrrpd, xvrrpd-base or keepalived, not '$DAEMON'" ;;
   esac
   LAB_PID[$node]=$!
 }
@@ -202,9 +212,9 @@ lab_daemon_gone() {
 # loss means FAULT).
 lab_state() {
   local node=$1 vip=$2
-  if [[ $DAEMON == xvrrpd && -S $LAB_DIR/$node.sock ]]; then
+  if [[ $DAEMON == xvrrpd* && -S $LAB_DIR/$node.sock ]]; then
     local s
-    s=$("$LAB_BIN/xvrrpctl" --control "$LAB_DIR/$node.sock" status --json 2>/dev/null |
+    s=$("$(lab_daemon_bin)/xvrrpctl" --control "$LAB_DIR/$node.sock" status --json 2>/dev/null |
       python3 -c 'import json,sys
 def find(o):
     if isinstance(o, dict):

@@ -159,6 +159,14 @@ int main(int argc, char** argv) {
                 return 2;
             }
             json dump = xvrrp::dataplane::inspectMaps(pin_root);
+            if (dump.value("maps", json::object()).empty()) {
+                // Nothing of ours there: a wrong --pin-root, or xvrrpd is not running.
+                std::fprintf(stderr,
+                             "xvrrpctl bpf: no xvrrp map is pinned under %s (wrong --pin-root, "
+                             "or xvrrpd is not running)\n",
+                             pin_root.c_str());
+                return 1;
+            }
             if (as_json) {
                 std::cout << dump.dump(2) << "\n";
                 return 0;

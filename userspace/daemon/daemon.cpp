@@ -1,8 +1,6 @@
 #include "daemon/daemon.hpp"
 
-#include <net/if_arp.h>
 #include <signal.h>
-#include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -11,22 +9,19 @@
 
 #include <cerrno>
 #include <cstring>
-#include <algorithm>
-#include <set>
 #include <stdexcept>
 
 #include "control/server.hpp"
-#include "dataplane/dataplane.hpp"
+#include "daemon/binder.hpp"
 #include "daemon/net_effects.hpp"
 #include "daemon/static_config.hpp"
+#include "daemon/sync_groups.hpp"
 #include "daemon/tracking.hpp"
-#include "net/sysctl.hpp"
 #include "daemon/validate.hpp"
+#include "dataplane/dataplane.hpp"
 #include "net/link_monitor.hpp"
 #include "net/netlink.hpp"
 #include "vrrp/packet.hpp"
-#include "vrrp/state_machine.hpp"
-#include "vrrp/timers.hpp"
 
 namespace xvrrp::daemon {
 namespace {
@@ -35,16 +30,13 @@ std::runtime_error sysError(const std::string& call) {
     return std::runtime_error(call + ": " + std::strerror(errno));
 }
 
-void epollAdd(int epfd, int fd) {
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.fd = fd;
-    if (::epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) throw sysError("epoll_ctl(ADD)");
-}
-
 vrrp::TimePoint fromTimespec(const timespec& ts) {
     return vrrp::TimePoint{std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec)};
 }
+
+// A runaway ping-pong of queued work (a bug) must not hang the loop.
+constexpr size_t kMaxQueuedPerDrain = 100000;
+constexpr auto kHousekeeping = std::chrono::milliseconds(500);
 
 }  // namespace
 
@@ -53,11 +45,9 @@ Daemon::Daemon(config::Config config, Options options)
       started_(std::chrono::steady_clock::now()) {}
 
 Daemon::~Daemon() {
-    // Exit paths that skipped shutdown() (exceptions during start) still leave no addresses.
-    for (auto& rt : instances_)
-        if (rt->addressesInstalled()) rt->releaseAddresses();
-    if (dataplane_) dataplane_->detachAll();
-    for (int fd : {epoll_fd_, signal_fd_, timer_fd_})
+    // Exit paths that skipped shutdown() (a start that threw) leave nothing behind either.
+    ledger_.unwind();
+    for (int fd : {signal_fd_, timer_fd_, watchdog_fd_})
         if (fd >= 0) ::close(fd);
 }
 
@@ -68,28 +58,23 @@ vrrp::TimePoint Daemon::now() const {
 }
 
 void Daemon::start() {
-    epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
-    if (epoll_fd_ < 0) throw sysError("epoll_create1");
-
     sigset_t mask;
     sigemptyset(&mask);
     for (int s : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2}) sigaddset(&mask, s);
     if (::sigprocmask(SIG_BLOCK, &mask, nullptr) < 0) throw sysError("sigprocmask");
     signal_fd_ = ::signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
     if (signal_fd_ < 0) throw sysError("signalfd");
-    epollAdd(epoll_fd_, signal_fd_);
+    loop_.add(signal_fd_, "signal", [this](uint32_t) { onSignal(); });
     ::signal(SIGPIPE, SIG_IGN);
 
     timer_fd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     if (timer_fd_ < 0) throw sysError("timerfd_create(CLOCK_MONOTONIC)");
-    epollAdd(epoll_fd_, timer_fd_);
+    loop_.add(timer_fd_, "timers", [this](uint32_t) { onTimer(); });
 
     netlink_ = net::Netlink::open();
     links_ = net::LinkMonitor::open();
-    epollAdd(epoll_fd_, links_->fd());
-    effects_ = std::make_unique<NetlinkEffects>(*netlink_);
-    static_ = std::make_unique<StaticConfig>(*netlink_);
-    static_->apply(*config_);
+    loop_.add(links_->fd(), "link events", [this](uint32_t) { onLinkEvents(); });
+    effects_ = std::make_unique<NetlinkEffects>(*netlink_, ledger_);
 
     dataplane::DataplaneOptions dopt;
     dopt.pin_root = options_.pin_root;
@@ -97,37 +82,99 @@ void Daemon::start() {
     dataplane_ = dataplane::Dataplane::open(dopt);
     ownership_ = std::make_unique<DataplaneOwnership>(*dataplane_);
     dataplane_->heartbeat(static_cast<uint64_t>(now().since_boot.count()));
-    epollAdd(epoll_fd_, dataplane_->epollFd());
+    loop_.add(dataplane_->epollFd(), "adverts", [this](uint32_t) { onRing(); });
+    binder_ = std::make_unique<Binder>(options_, *netlink_, *dataplane_, adverts_, ledger_);
 
     control_ = std::make_unique<control::Server>(
         options_.control, [this](const nlohmann::json& req) { return handleControl(req); });
-    epollAdd(epoll_fd_, control_->listenFd());
+    loop_.add(control_->listenFd(), "control", [this](uint32_t ev) {
+        control_->handle(loop_.epollFd(), control_->listenFd(), ev);
+    });
+    loop_.setFallback("control client", [this](int fd, uint32_t ev) {
+        if (control_->owns(fd)) control_->handle(loop_.epollFd(), fd, ev);
+    });
+    loop_.setAfterEach([this] { drain(); });
 
+    static_ = std::make_unique<StaticConfig>(*netlink_, ledger_);
+    static_->apply(*config_);
+    groups_ = std::make_unique<SyncGroups>(
+        *config_, table_, [this](std::function<void()> w) { post(std::move(w)); },
+        [this](const std::string& group, vrrp::State to) {
+            if (!tracking_) return;
+            tracking_->notifier().groupChanged(group, to == vrrp::State::Master
+                                                          ? notify::NotifyState::Master
+                                                      : to == vrrp::State::Backup
+                                                          ? notify::NotifyState::Backup
+                                                          : notify::NotifyState::Fault);
+        },
+        [this] { return now(); });
     startTracking();  // before the first transitions, so their notify scripts run
     setupInstances();
     recomputePriorities();
+    drain();
     armTimer();
+    startWatchdog();
 }
 
-void Daemon::startTracking(const track::ScriptTrackers::Checks& carried) {
-    for (int fd : tracking_fds_) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
-    tracking_.reset();
-    tracking_ = std::make_unique<Tracking>(*config_, [this] { recomputePriorities(); }, carried);
-    tracking_fds_ = tracking_->fds();
-    for (int fd : tracking_fds_) epollAdd(epoll_fd_, fd);
+// WATCHDOG=1 at half of WatchdogSec=, from a timer of the loop itself: a loop that hangs
+// (or a SIGSTOPped daemon) stops feeding it and systemd restarts the service.
+void Daemon::startWatchdog() {
+    auto interval = systemd_.watchdogInterval();
+    if (!interval) return;
+    watchdog_fd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (watchdog_fd_ < 0) throw sysError("timerfd_create(watchdog)");
+    itimerspec its{};
+    its.it_interval.tv_sec = interval->count() / 1000000;
+    its.it_interval.tv_nsec = (interval->count() % 1000000) * 1000;
+    its.it_value = its.it_interval;
+    if (::timerfd_settime(watchdog_fd_, 0, &its, nullptr) < 0) throw sysError("timerfd_settime(watchdog)");
+    loop_.add(watchdog_fd_, "watchdog", [this](uint32_t) {
+        uint64_t n;
+        while (::read(watchdog_fd_, &n, sizeof(n)) > 0) {
+        }
+        systemd_.watchdog();
+    });
+    spdlog::info("systemd watchdog: WATCHDOG=1 every {} ms", interval->count() / 1000);
+}
+
+void Daemon::updateStatusLine() {
+    if (!states_changed_ || !systemd_.enabled()) return;
+    states_changed_ = false;
+    size_t count[4] = {};
+    for (const auto& rt : table_) ++count[static_cast<int>(rt->machine().state)];
+    std::string line;
+    for (auto st : {vrrp::State::Master, vrrp::State::Backup, vrrp::State::Fault, vrrp::State::Init}) {
+        if (!count[static_cast<int>(st)]) continue;
+        if (!line.empty()) line += ", ";
+        line += std::to_string(count[static_cast<int>(st)]) + " " + vrrp::stateName(st);
+    }
+    systemd_.status(line.empty() ? "no instances" : line);
+}
+
+std::unique_ptr<InstanceRuntime> Daemon::makeRuntime(const config::Config& cfg,
+                                                     const config::Instance& inst) {
+    auto rt = std::make_unique<InstanceRuntime>(cfg, inst);
+    rt->setEffects(effects_.get(), effects_.get(), ownership_.get(), ownership_.get());
+    rt->setHost(this);
+    return rt;
 }
 
 void Daemon::setupInstances() {
-    for (const auto& inst : config_->instances) {
-        auto rt = std::make_unique<InstanceRuntime>(*config_, inst);
-        wireInstance(*rt);
-        instances_.push_back(std::move(rt));
-    }
-    for (auto& rt : instances_) bindInstance(*rt);  // may take a while (BPF, XDP attach)
+    for (const auto& inst : config_->instances) table_.add(makeRuntime(*config_, inst));
+    for (const auto& rt : table_) bindInstance(*rt);  // may take a while (BPF, XDP attach)
+    binder_->refreshSharedFlags(table_);
     // Trackers' weights count from the first state on, so the first notify already carries
     // the effective priority (as keepalived's does).
     recomputePriorities();
-    for (auto& rt : instances_) startInstance(*rt, now());  // timers start after the bind
+    for (const auto& rt : table_) startInstance(*rt, now());  // timers start after the bind
+}
+
+void Daemon::bindInstance(InstanceRuntime& rt) {
+    auto res = binder_->bind(rt);
+    if (!res.bound) return;
+    table_.indexBound(rt);
+    if (res.fenced) rt.setFault("fence", true, "fenced (xv_fence entry)", now());
+    if (res.fault) rt.setFault("config", true, *res.fault, now());
 }
 
 void Daemon::startInstance(InstanceRuntime& rt, vrrp::TimePoint t) {
@@ -137,141 +184,47 @@ void Daemon::startInstance(InstanceRuntime& rt, vrrp::TimePoint t) {
     if (!link || !link->running()) applyLinkState(rt, false, rt.cfg().interface, t);
 }
 
-void Daemon::attachXdp(const net::LinkInfo& link) {
-    if (attached_.count(link.ifindex)) return;
-    // Tunnels (WireGuard, GRE, tun) hand XDP the IP header; Ethernet and loopback do not.
-    bool no_eth = link.arptype != ARPHRD_ETHER && link.arptype != ARPHRD_LOOPBACK;
-    dataplane_->attach(link.ifindex, link.name, no_eth);
-    attached_[link.ifindex] = link.name;
-    spdlog::info("XDP on {} ({})", link.name, dataplane_->attachModeOf(link.ifindex));
+void Daemon::stateChanged(const InstanceRuntime& rt, const vrrp::StateChanged& sc) {
+    states_changed_ = true;
+    if (tracking_) {
+        notify::NotifyState st;
+        switch (sc.to) {
+            case vrrp::State::Master: st = notify::NotifyState::Master; break;
+            case vrrp::State::Backup: st = notify::NotifyState::Backup; break;
+            case vrrp::State::Fault: st = notify::NotifyState::Fault; break;
+            default: st = notify::NotifyState::Stop; break;
+        }
+        tracking_->notifier().instanceChanged(rt.cfg().name, st, rt.machine().effective_priority);
+    }
+    groups_->memberChanged(rt, sc);
 }
 
-// Where XDP lets VRRP it does not validate through to the stack: on an interface named by
-// --shared-interface, and on one with our XDP but no bound instance (it only carries VIPs,
-// so any VRRP on it belongs to another speaker). Recomputed whenever instances are bound
-// or removed, for every interface we are attached to.
-void Daemon::refreshSharedFlags() {
-    const auto& named = options_.shared_interfaces;
-    for (const auto& [ifindex, name] : attached_) {
-        bool shared = std::find(named.begin(), named.end(), name) != named.end();
-        if (!shared) {
-            shared = true;
-            for (const auto& rt : instances_)
-                if (rt->bound() && rt->ifindex() == ifindex) shared = false;
-        }
-        try {
-            dataplane_->setInterfaceShared(ifindex, shared);
-        } catch (const std::exception& e) {
-            spdlog::warn("XDP shared flag on {}: {}", name, e.what());
-        }
-    }
+bool Daemon::groupAllows(const InstanceRuntime& rt) {
+    const bool ok = groups_->allows(rt);
+    if (!ok)
+        spdlog::debug("({}) not becoming master yet: a sync group member still has a master",
+                      rt.cfg().name);
+    return ok;
 }
 
-// Resolves the interface and source address, opens the send socket and attaches XDP.
-// An instance whose interface is missing or has no usable address waits in Init and is
-// retried on link events (keepalived puts such instances in FAULT; we say why in status).
-void Daemon::bindInstance(InstanceRuntime& rt) {
-    const auto& c = rt.cfg();
-    auto link = netlink_->linkByName(c.interface);
-    if (!link) {
-        spdlog::warn("({}) interface {} does not exist; waiting for it", c.name, c.interface);
-        return;
-    }
-    std::optional<IpAddr> src = c.src_ip;
-    if (!src) src = netlink_->primaryAddress(link->ifindex, rt.family());
-    if (!src) {
-        spdlog::warn("({}) interface {} has no {} address to send from; waiting", c.name,
-                     c.interface, rt.family() == Family::V4 ? "IPv4" : "IPv6 link-local");
-        return;
-    }
-    const auto fault = linkFault(c, *link);
-    if (fault) spdlog::error("({}) {} - disabling", c.name, *fault);
-    // keepalived's send_gratuitous_arp/ndisc_send_unsolicited_na skip IFF_NOARP links too.
-    if (link->noArp())
-        spdlog::info("({}) {} is NOARP: no gratuitous ARP or unsolicited NA on it", c.name,
-                     link->name);
-    attachXdp(*link);
-    // A VIP on another interface (`dev`) is enforced there too: the kernel must drop its
-    // traffic on a fenced or hung node whatever interface it arrives on.
-    for (const auto* list : {&c.vips, &c.vips_excluded})
-        for (const auto& v : *list) {
-            if (v.dev.empty() || v.dev == c.interface) continue;
-            if (auto other = netlink_->linkByName(v.dev)) attachXdp(*other);
+void Daemon::drain() {
+    size_t n = 0;
+    while (!queue_.empty()) {
+        if (++n > kMaxQueuedPerDrain) {
+            spdlog::error("{} queued sync-group moves did not settle; dropping the rest",
+                          queue_.size());
+            queue_.clear();
+            return;
         }
-    if (c.promote_secondaries && !promote_saved_.count(link->name)) {
-        try {
-            promote_saved_[link->name] = net::setPromoteSecondaries(link->name, true);
-        } catch (const std::exception& e) {
-            spdlog::warn("({}) promote_secondaries on {}: {}", c.name, link->name, e.what());
-        }
+        auto work = std::move(queue_.front());
+        queue_.pop_front();
+        loop_.guarded("queued work", work);
     }
-    // use_vmac: a macvlan with the VRRP virtual MAC (RFC 5798 section 7.3) carries the VIPs
-    // and, unless vmac_xmit_base, the adverts, so the virtual MAC is what hosts learn.
-    int tx_ifindex = link->ifindex;
-    std::string tx_name = link->name;
-    if (c.use_vmac) {
-        auto it = vmacs_.find(c.name);
-        if (it == vmacs_.end())
-            it = vmacs_.emplace(c.name, netlink_->createVmac(link->ifindex,
-                                                              net::vmacName(c.vmac_name, c.vrid),
-                                                              c.vrid, rt.family()))
-                     .first;
-        rt.setVmac(it->second.ifindex);
-        // Replies from a VIP leave through the base interface; its ARP requests must not
-        // claim the VIP with the base's MAC, or hosts move off the virtual MAC.
-        if (rt.family() == Family::V4 && !arp_announce_saved_.count(link->name)) {
-            try {
-                arp_announce_saved_[link->name] =
-                    net::readConfSysctl(Family::V4, link->name, "arp_announce").value_or(0);
-                net::writeConfSysctl(Family::V4, link->name, "arp_announce", 2);
-            } catch (const std::exception& e) {
-                spdlog::warn("({}) arp_announce on {}: {}", c.name, link->name, e.what());
-            }
-        }
-        if (!c.vmac_xmit_base) {
-            tx_ifindex = it->second.ifindex;
-            tx_name = it->second.name;
-        }
-        spdlog::info("({}) VMAC {} on {}", c.name, it->second.name, link->name);
-    }
-    const IpAddr* group = nullptr;
-    if (!fault && rt.destinations().size() == 1 && rt.destinations()[0].isMulticast())
-        group = &rt.destinations()[0];
-    rt.bind(link->ifindex, *src,
-            adverts_.transport(c.name, rt.family(), tx_ifindex, tx_name, *src, group));
-    configureKernel(rt);
-    refreshSharedFlags();
-    if (fault) rt.setFault("config", true, *fault, now());
-}
-
-// What the XDP program checks for this instance before an advert reaches us (mirrors
-// vrrp::validate), and the fence that may already be set from a previous run.
-void Daemon::configureKernel(InstanceRuntime& rt) {
-    const auto& c = rt.cfg();
-    dataplane::InstanceFilter f;
-    f.version = rt.version();
-    f.interval_cs = static_cast<uint16_t>(c.advert_int_cs);
-    if (rt.version() == 2 && c.auth_type == config::AuthType::Pass) {
-        std::array<uint8_t, 8> pass{};
-        std::copy_n(c.auth_pass.begin(), std::min<size_t>(8, c.auth_pass.size()), pass.begin());
-        f.auth_pass = pass;
-    }
-    f.unicast = !c.unicast_peers.empty();
-    for (const auto& p : c.unicast_peers) {
-        dataplane::PeerFilter pf;
-        pf.addr = p.addr;
-        if (p.min_ttl) pf.min_ttl = static_cast<uint8_t>(*p.min_ttl);
-        if (p.max_ttl) pf.max_ttl = static_cast<uint8_t>(*p.max_ttl);
-        f.peers.push_back(pf);
-    }
-    dataplane_->configureInstance(rt.id(), f);
-    if (dataplane_->isFenced(rt.id()))
-        rt.setFault("fence", true, "fenced (xv_fence entry)", now());
 }
 
 void Daemon::armTimer() {
     std::optional<vrrp::TimePoint> next = housekeeping_due_;
-    for (const auto& rt : instances_)
+    for (const auto& rt : table_)
         if (auto d = rt->nextDeadline(); d && (!next || *d < *next)) next = d;
     itimerspec its{};
     if (next) {
@@ -281,39 +234,30 @@ void Daemon::armTimer() {
         its.it_value.tv_nsec = ns % 1'000'000'000;
     }
     if (::timerfd_settime(timer_fd_, TFD_TIMER_ABSTIME, &its, nullptr) < 0)
-        spdlog::error("timerfd_settime: {}", std::strerror(errno));
+        throw sysError("timerfd_settime");
 }
 
 int Daemon::run() {
-    spdlog::info("xvrrpd started with {} instance(s) from {}", instances_.size(),
+    spdlog::info("xvrrpd started with {} instance(s) from {}", table_.size(),
                  options_.config_file);
-    epoll_event events[32];
+    updateStatusLine();
+    systemd_.ready();  // every instance is bound (or waits for its interface)
+    spdlog::info("Startup complete");
     while (running_) {
-        int n = ::epoll_wait(epoll_fd_, events, 32, -1);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            spdlog::critical("epoll_wait: {}", std::strerror(errno));
+        try {
+            loop_.runOnce(-1);
+        } catch (const std::exception& e) {
+            // epoll itself failed: nothing can be waited for any more; stop gracefully.
+            spdlog::critical("{}; stopping", e.what());
             break;
         }
-        for (int i = 0; i < n && running_; ++i) {
-            int fd = events[i].data.fd;
-            if (fd == signal_fd_)
-                onSignal();
-            else if (fd == timer_fd_)
-                onTimer();
-            else if (fd == dataplane_->epollFd())
-                onRing();
-            else if (fd == links_->fd())
-                onLinkEvents();
-            else if (control_->owns(fd))
-                control_->handle(epoll_fd_, fd, events[i].events);
-            else if (tracking_)
-                tracking_->onReadable(fd);
-        }
-        adverts_.flush();  // what this pass queued, one sendmmsg per socket
+        loop_.guarded("advert flush", [this] { adverts_.flush(); });  // one sendmmsg per socket
         // The dead-man switch: VIPs stop answering when this goes stale (xv_heartbeat).
-        dataplane_->heartbeat(static_cast<uint64_t>(now().since_boot.count()));
-        armTimer();
+        loop_.guarded("heartbeat", [this] {
+            dataplane_->heartbeat(static_cast<uint64_t>(now().since_boot.count()));
+        });
+        loop_.guarded("timer", [this] { armTimer(); });
+        loop_.guarded("systemd status", [this] { updateStatusLine(); });
     }
     shutdown();
     return 0;
@@ -325,59 +269,37 @@ void Daemon::onTimer() {
     }
     auto t = now();
     if (!housekeeping_due_ || *housekeeping_due_ <= t) {
-        checkFences(t);
-        auto full = dataplane_->ringOverflows();
-        if (full != ring_full_seen_) {
-            spdlog::warn("XDP ring overflowed ({} adverts lost); the kernel stopped absorbing "
-                         "adverts until each instance hears its master again", full - ring_full_seen_);
-            ring_full_seen_ = full;
-        }
-        housekeeping_due_ = t + std::chrono::milliseconds(500);
+        housekeeping_due_ = t + kHousekeeping;
+        housekeeping(t);
     }
     // Adverts and master-down timers of every instance first, then announcements: a burst
     // of GARPs (hundreds of VIPs) must not delay anyone's advert past a peer's timer.
-    for (auto& rt : instances_) {
-        if (!rt->bound()) continue;
-        refreshFromKernel(*rt, t);
-        const auto& m = rt->machine();
-        if (m.state == vrrp::State::Backup && m.master_down_due && *m.master_down_due <= t &&
-            !groupMayGoMaster(*rt, t))
-            continue;
-        rt->tickTimers(t);
-    }
+    for (const auto& rt : table_)
+        if (rt->bound()) rt->fireTimers(t);
+    drain();
     adverts_.flush();
-    for (auto& rt : instances_)
+    for (const auto& rt : table_)
         if (rt->bound()) rt->announceDue(t);
 }
 
-// The quiet fast path absorbed adverts in XDP: before a master-down timer fires, read when
-// the kernel last saw the master and re-arm from that timestamp instead.
-void Daemon::refreshFromKernel(InstanceRuntime& rt, vrrp::TimePoint t) {
-    const auto& m = rt.machine();
-    // Refresh a little ahead of the deadline so backups whose timers are close together
-    // are re-armed in one wakeup (a refresh never fires a transition early).
-    if (m.state != vrrp::State::Backup || !m.master_down_due) return;
-    auto window = std::min<vrrp::Duration>(vrrp::centiseconds(rt.cfg().advert_int_cs),
-                                           std::chrono::milliseconds(20));
-    if (*m.master_down_due > t + window) return;
-    if (!m.master_addr || m.master_priority == 0) return;
-    uint64_t seen = dataplane_->lastSeen(rt.id());
-    if (!seen || (m.last_advert && static_cast<int64_t>(seen) <= m.last_advert->since_boot.count()))
-        return;
-    vrrp::AdvertReceived rx;
-    rx.received = vrrp::TimePoint{std::chrono::nanoseconds(seen)};
-    rx.source = *m.master_addr;
-    rx.priority = m.master_priority;
-    rx.max_advert_int_cs = m.master_advert_int_cs;
-    rt.handle(rx, t);
-    rt.setWantsMaster(false);
+void Daemon::housekeeping(vrrp::TimePoint t) {
+    checkFences(t);
+    auto full = dataplane_->ringOverflows();
+    if (full != ring_full_seen_) {
+        spdlog::warn("XDP ring overflowed ({} adverts lost); every instance hears its master "
+                     "in userspace again until it accepts a new advert",
+                     full - ring_full_seen_);
+        ring_full_seen_ = full;
+        for (const auto& rt : table_)
+            if (rt->bound()) rt->handle(vrrp::AbsorbLost{}, t);
+    }
 }
 
 // xv_fence decides: the arbiter's entries (written while we may be hung), the operator's
 // (our fenceCommand, or bpftool by hand). Called by fence/unfence/check_fences requests and
 // every housekeeping turn (500 ms), which bounds a fence written without telling us.
 void Daemon::checkFences(vrrp::TimePoint t) {
-    for (auto& rt : instances_) {
+    for (const auto& rt : table_) {
         if (!rt->bound()) continue;
         bool fenced = dataplane_->isFenced(rt->id());
         if (fenced != rt->faultActive("fence")) {
@@ -386,7 +308,7 @@ void Daemon::checkFences(vrrp::TimePoint t) {
             rt->setFault("fence", fenced, "fenced (xv_fence entry)", t);
         }
     }
-    settleGroupFaults(t);
+    groups_->settleFaults(t);
 }
 
 void Daemon::onRing() {
@@ -401,12 +323,7 @@ void Daemon::onAdvert(const xv_advert& ev) {
         ++rx_undecodable_;
         return;
     }
-    uint8_t vrid = ev.vrrp[1];
-    InstanceRuntime* rt = nullptr;
-    for (auto& r : instances_)
-        if (r->bound() && r->ifindex() == static_cast<int>(ev.ifindex) && r->family() == fam &&
-            r->cfg().vrid == vrid)
-            rt = r.get();
+    InstanceRuntime* rt = table_.byKey(static_cast<int>(ev.ifindex), fam, ev.vrrp[1]);
     if (!rt) {
         ++rx_unknown_vrid_;
         return;
@@ -435,8 +352,7 @@ void Daemon::onAdvert(const xv_advert& ev) {
         reject(vrrp::name(verdict), vrrp::isError(verdict));
         return;
     }
-    const auto* adv = &*decoded;
-    if (adv->old_unicast_checksum && !rt->oldUnicastChecksum() &&
+    if (decoded->old_unicast_checksum && !rt->oldUnicastChecksum() &&
         !rt->cfg().old_unicast_checksum) {
         spdlog::warn("({}) {} uses the old unicast checksum; switching to it (old_unicast_checksum)",
                      rt->cfg().name, src.str());
@@ -445,21 +361,9 @@ void Daemon::onAdvert(const xv_advert& ev) {
     vrrp::AdvertReceived rx;
     rx.received = vrrp::TimePoint{std::chrono::nanoseconds(ev.ts_ns)};
     rx.source = src;
-    rx.priority = adv->priority;
-    rx.max_advert_int_cs = adv->max_advert_int_cs;
-    auto before = rt->machine().master_down_due;
-    rt->handle(rx, now());
-    // An advert that re-armed our master-down timer is the steady state: let XDP absorb
-    // identical ones from now on. Anything else keeps waking us.
-    const auto& m = rt->machine();
-    if (m.state == vrrp::State::Backup && m.master_down_due && m.master_down_due != before &&
-        adv->priority != 0)
-        rt->setWantsMaster(false);  // it hears a master it follows again
-    if (m.state == vrrp::State::Backup && adv->priority != 0 && m.master_down_due &&
-        m.master_down_due != before && m.master_addr == src)
-        dataplane_->expectMaster(rt->id(), ev);
-    else
-        dataplane_->forgetMaster(rt->id());
+    rx.priority = decoded->priority;
+    rx.max_advert_int_cs = decoded->max_advert_int_cs;
+    rt->handleAdvert(rx, bytes, now());
 }
 
 void Daemon::onLinkEvents() {
@@ -473,35 +377,40 @@ void Daemon::onLinkEvents() {
             return;
         }
         if (le.kind == Kind::AddressAdded || le.kind == Kind::Link) retry_unbound = true;
+        if (options_.address_monitoring && le.address &&
+            (le.kind == Kind::AddressAdded || le.kind == Kind::AddressRemoved)) {
+            auto link = netlink_->linkByIndex(le.ifindex);
+            spdlog::info("Netlink reflector reports IP {} {} {}", le.address->addr.str(),
+                         le.kind == Kind::AddressAdded ? "added to" : "removed from",
+                         link ? link->name : std::to_string(le.ifindex));
+        }
         if (le.kind != Kind::Link && le.kind != Kind::LinkRemoved) return;
         // Tracked-interface weights first, so a notify sent on leaving FAULT already carries
         // the priority the link state gives.
         recomputePriorities();
-        for (auto& rt : instances_)
+        for (const auto& rt : table_)
             if (rt->bound() && rt->ifindex() == le.ifindex)
                 applyLinkState(*rt, le.kind == Kind::Link && le.running, le.name, t);
     });
     if (resync) {
         spdlog::warn("netlink events were lost; re-reading link states");
-        for (auto& rt : instances_) {
+        for (const auto& rt : table_) {
             if (!rt->bound()) continue;
             auto link = netlink_->linkByIndex(rt->ifindex());
             applyLinkState(*rt, link && link->running(), rt->cfg().interface, t);
         }
     }
     recomputePriorities();
-    settleGroupFaults(t);
-    if (retry_unbound) {
-        for (auto& rt : instances_) {
-            if (rt->bound()) continue;
-            try {
-                bindInstance(*rt);
-            } catch (const std::exception& e) {
-                spdlog::error("({}) {}", rt->cfg().name, e.what());
-            }
-            startInstance(*rt, now());
-        }
+    groups_->settleFaults(t);
+    if (!retry_unbound) return;
+    bool bound_any = false;
+    for (const auto& rt : table_) {
+        if (rt->bound()) continue;
+        loop_.guarded("(" + rt->cfg().name + ") bind", [&] { bindInstance(*rt); });
+        bound_any |= rt->bound();
+        startInstance(*rt, now());
     }
+    if (bound_any) binder_->refreshSharedFlags(table_);
 }
 
 // Link down moves an instance to Fault (keepalived does the same); link up brings it back.
@@ -518,7 +427,8 @@ void Daemon::onSignal() {
         switch (si.ssi_signo) {
             case SIGTERM:
             case SIGINT:
-                spdlog::info("Stopping (signal {})", si.ssi_signo == SIGTERM ? "TERM" : "INT");
+                spdlog::info("Stopping");  // keepalived's line
+                spdlog::debug("signal {}", si.ssi_signo == SIGTERM ? "TERM" : "INT");
                 running_ = false;
                 break;
             case SIGHUP:
@@ -531,44 +441,33 @@ void Daemon::onSignal() {
 }
 
 // Graceful stop: a priority-0 advert from every master (RFC 5798 section 6.4.3) so the
-// backup takes over after Skew_Time, then everything we added is removed.
+// backup takes over after Skew_Time, then the ledger undoes everything xvrrpd changed.
 void Daemon::shutdown() {
+    systemd_.stopping();
     auto t = now();
-    for (auto& rt : instances_)
-        if (rt->bound()) rt->handle(vrrp::Shutdown{}, t);
-    adverts_.flush();
-    for (auto& rt : instances_)
-        if (rt->addressesInstalled()) rt->releaseAddresses();
-    if (dataplane_) dataplane_->detachAll();
-    attached_.clear();
-    for (const auto& rt : instances_) releaseVmac(rt->cfg().name);
-    if (static_) static_->remove(*config_);
-    for (const auto& [ifname, was] : arp_announce_saved_) {
-        try {
-            net::writeConfSysctl(Family::V4, ifname, "arp_announce", was);
-        } catch (const std::exception& e) {
-            spdlog::warn("arp_announce on {}: {}", ifname, e.what());
-        }
+    if (options_.dont_release_vrrp) {
+        // -V (keepalived --dont-release-vrrp): VIPs and virtual routes stay, no priority 0.
+        for (const char* kind : {"vip ", "vroute ", "vrule "}) ledger_.forgetPrefix(kind);
+    } else {
+        for (const auto& rt : table_)
+            if (rt->bound()) loop_.guarded("(" + rt->cfg().name + ") stop", [&] {
+                rt->handle(vrrp::Shutdown{}, t);
+            });
     }
-    for (const auto& [ifname, was] : promote_saved_) {
-        try {
-            net::setPromoteSecondaries(ifname, was);
-        } catch (const std::exception& e) {
-            spdlog::warn("promote_secondaries on {}: {}", ifname, e.what());
-        }
-    }
+    drain();
+    loop_.guarded("advert flush", [this] { adverts_.flush(); });
+    ledger_.unwind();
+    // From here only notify_stop scripts are waited for.
+    for (int fd : {signal_fd_, timer_fd_, watchdog_fd_, links_->fd(), dataplane_->epollFd(),
+                   control_->listenFd()})
+        loop_.remove(fd);
+    loop_.setFallback("", nullptr);
     // notify_stop scripts get about a second, as in keepalived.
     if (tracking_) {
         auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
-        epoll_event ev[8];
         while (tracking_->notifier().stopScriptsRunning() > 0 &&
-               std::chrono::steady_clock::now() < deadline) {
-            int n = ::epoll_wait(epoll_fd_, ev, 8, 100);
-            for (int i = 0; i < n; ++i)
-                if (std::find(tracking_fds_.begin(), tracking_fds_.end(), ev[i].data.fd) !=
-                    tracking_fds_.end())
-                    tracking_->onReadable(ev[i].data.fd);
-        }
+               std::chrono::steady_clock::now() < deadline)
+            loop_.runOnce(100);
         tracking_.reset();
     }
     spdlog::info("Stopped");

@@ -1,21 +1,32 @@
 #pragma once
-// xvrrpd's single epoll loop: the XDP ring, the netlink link monitor, one timerfd, a signalfd
-// and the control socket. No polling, no sleeps.
+// xvrrpd: one epoll loop (the XDP ring, the netlink link monitor, one timerfd, a signalfd,
+// the control socket, the trackers) around a table of instances, each a pure state machine
+// with its interpreter. The pieces:
+//   daemon.cpp          start, the loop's handlers, stop
+//   instance_table.*    instances by name and by (ifindex, family, VRID)
+//   sync_groups.*       vrrp_sync_group moves, queued until the current step is done
+//   binder.*            what an instance puts on the system, recorded in the ledger
+//   ledger.*            every system change and its undo
+//   tracking.*, priorities.cpp   trackers -> effective priorities and faults
+//   reload.cpp          SIGHUP / xvrrpctl reload
+//   control.cpp, status.cpp      control socket requests and the status document
 
 #include <chrono>
-#include <map>
-#include <optional>
+#include <deque>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
-#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "config/config.hpp"
 #include "daemon/advert_batch.hpp"
-#include "daemon/instance_runtime.hpp"
+#include "daemon/event_loop.hpp"
+#include "daemon/instance_table.hpp"
+#include "daemon/ledger.hpp"
 #include "daemon/options.hpp"
-#include "net/netlink.hpp"
+#include "daemon/systemd.hpp"
 #include "track/script_check.hpp"
 #include "xvrrp/abi.h"
 
@@ -24,6 +35,7 @@ class Dataplane;
 }
 namespace xvrrp::net {
 class LinkMonitor;
+class Netlink;
 }
 namespace xvrrp::control {
 class Server;
@@ -35,81 +47,92 @@ class NetlinkEffects;
 class DataplaneOwnership;
 class Tracking;
 class StaticConfig;
+class SyncGroups;
+class Binder;
 
-class Daemon {
+class Daemon : private InstanceHost {
 public:
     Daemon(config::Config config, Options options);
-    ~Daemon();
+    ~Daemon() override;
     Daemon(const Daemon&) = delete;
     Daemon& operator=(const Daemon&) = delete;
 
-    // Sets everything up; throws std::runtime_error naming what failed (nothing is left
-    // changed on the system when it does).
+    // Sets everything up; throws std::runtime_error naming what failed. Whatever it changed
+    // on the system before that is undone (the ledger unwinds in the destructor).
     void start();
     // Runs until SIGTERM/SIGINT; returns the process exit code.
     int run();
 
 private:
+    // InstanceHost: called while an instance carries out a step's actions.
+    void stateChanged(const InstanceRuntime& rt, const vrrp::StateChanged& sc) override;
+    bool groupAllows(const InstanceRuntime& rt) override;
+
     void setupInstances();
+    std::unique_ptr<InstanceRuntime> makeRuntime(const config::Config& cfg,
+                                                 const config::Instance& inst);
     void bindInstance(InstanceRuntime& rt);
+    void startInstance(InstanceRuntime& rt, vrrp::TimePoint t);
+    void shutdown();
+
+    // The loop's handlers.
+    void onSignal();
+    void onTimer();
     void onRing();
     void onAdvert(const xv_advert& ev);
-    void onSignal();
     void onLinkEvents();
     void applyLinkState(InstanceRuntime& rt, bool running, const std::string& ifname,
                         vrrp::TimePoint t);
-    void onTimer();
+    void housekeeping(vrrp::TimePoint t);
+    void checkFences(vrrp::TimePoint t);
     void armTimer();
-    void shutdown();
+    void startWatchdog();
+    // STATUS= for systemd: "2 MASTER, 1 BACKUP", sent when a state changed.
+    void updateStatusLine();
+
+    // Work queued by steps for after them (sync group moves); drained after every handler.
+    void post(std::function<void()> work) { queue_.push_back(std::move(work)); }
+    void drain();
+
+    // Trackers -> effective priorities and faults (priorities.cpp).
+    void startTracking(const track::ScriptTrackers::Checks& carried = {});
+    void recomputePriorities();
+
     // SIGHUP / xvrrpctl reload: unchanged instances keep state and VIPs; a config with errors
     // changes nothing. Returns the report sent to xvrrpctl.
     nlohmann::json reload();
-    void startInstance(InstanceRuntime& rt, vrrp::TimePoint t);
-    void detachUnused();
-    // carried: vrrp_script counters kept across a reload (Tracking::scriptChecks()).
-    void startTracking(const track::ScriptTrackers::Checks& carried = {});
-    void recomputePriorities();
-    void wireInstance(InstanceRuntime& rt);
-    void propagateGroup(const InstanceRuntime& from, const vrrp::StateChanged& sc);
-    InstanceRuntime* findRuntime(const std::string& name);
-    bool groupMayGoMaster(InstanceRuntime& rt, vrrp::TimePoint t);
-    void settleGroupFaults(vrrp::TimePoint t);
-    void configureKernel(InstanceRuntime& rt);
-    void attachXdp(const net::LinkInfo& link);
-    void refreshSharedFlags();
-    void releaseVmac(const std::string& instance);
-    void checkFences(vrrp::TimePoint t);
-    void refreshFromKernel(InstanceRuntime& rt, vrrp::TimePoint t);
+    nlohmann::json handleControl(const nlohmann::json& req);
     nlohmann::json fenceCommand(const nlohmann::json& req, bool fence);
     nlohmann::json checkFencesCommand();
     nlohmann::json status() const;
-    nlohmann::json handleControl(const nlohmann::json& req);
     vrrp::TimePoint now() const;
 
     std::unique_ptr<config::Config> config_;  // runtimes point into it; replaced on reload
     Options options_;
     std::chrono::steady_clock::time_point started_;
-    int epoll_fd_ = -1;
+    EventLoop loop_;
     int signal_fd_ = -1;
     int timer_fd_ = -1;
+    int watchdog_fd_ = -1;
     bool running_ = true;
+    SystemdNotify systemd_;
+    bool states_changed_ = true;  // STATUS= line due
     std::unique_ptr<net::Netlink> netlink_;
     std::unique_ptr<net::LinkMonitor> links_;
-    std::unique_ptr<NetlinkEffects> effects_;
-    std::unique_ptr<StaticConfig> static_;
-    std::map<std::string, bool> promote_saved_;
-    std::map<std::string, net::Vmac> vmacs_;
-    std::map<std::string, int> arp_announce_saved_;  // base ifname -> value before a VMAC  // instance name -> its VMAC (use_vmac)  // ifname -> promote_secondaries before us
     std::unique_ptr<dataplane::Dataplane> dataplane_;
-    std::unique_ptr<DataplaneOwnership> ownership_;
     std::unique_ptr<control::Server> control_;
     std::unique_ptr<Tracking> tracking_;
     std::vector<int> tracking_fds_;
-    AdvertBatch adverts_;  // before instances_: their transports queue into it
-    std::vector<std::unique_ptr<InstanceRuntime>> instances_;
-    std::map<int, std::string> attached_;  // ifindex -> ifname with our XDP program
-    bool propagating_ = false;                      // inside a sync group move
-    std::map<std::string, vrrp::State> group_state_;  // last state notified per sync group
+    // Undone first in the destructor: its entries use netlink_ and dataplane_.
+    Ledger ledger_;
+    std::unique_ptr<NetlinkEffects> effects_;
+    std::unique_ptr<DataplaneOwnership> ownership_;
+    std::unique_ptr<StaticConfig> static_;
+    AdvertBatch adverts_;  // before the table: instances' transports queue into it
+    std::unique_ptr<Binder> binder_;
+    InstanceTable table_;
+    std::unique_ptr<SyncGroups> groups_;
+    std::deque<std::function<void()>> queue_;
     std::optional<vrrp::TimePoint> housekeeping_due_;  // fence checks, ring overflow
     uint64_t ring_full_seen_ = 0;
     uint64_t rx_unknown_vrid_ = 0;

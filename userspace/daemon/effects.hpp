@@ -3,6 +3,7 @@
 // them to libnl, raw sockets and BPF maps; tests replace them with fakes.
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -38,8 +39,9 @@ public:
 class Announcer {
 public:
     virtual ~Announcer() = default;
-    // Gratuitous ARP (IPv4) or unsolicited NA (IPv6) for vip on ifindex.
-    virtual void announce(int ifindex, const IpAddr& vip) = 0;
+    // Gratuitous ARP (IPv4) or unsolicited NA (IPv6) for vip on ifindex; false when the
+    // link takes none (NOARP, no link-layer address).
+    virtual bool announce(int ifindex, const IpAddr& vip) = 0;
 };
 
 // Who may answer for a VIP, enforced by the XDP program (xv_vips) and TC egress.
@@ -57,6 +59,19 @@ public:
     virtual void setVerdict(int ifindex, const IpAddr& vip, VipVerdict v,
                             const dataplane::InstanceId& inst, uint64_t max_age_ns) = 0;
     virtual void forget(int ifindex, const IpAddr& vip) = 0;
+};
+
+// The kernel's side of the quiet fast path: XDP absorbs repeats of the advert a backup
+// follows (vrrp::AbsorbAdverts) and remembers when it last saw one.
+class KernelAbsorb {
+public:
+    virtual ~KernelAbsorb() = default;
+    // MESSAGE: the accepted VRRP message, byte for byte; repeats must equal it.
+    virtual void expect(const dataplane::InstanceId& inst, const IpAddr& master, uint8_t priority,
+                        uint16_t interval_cs, std::span<const uint8_t> message) = 0;
+    virtual void stop(const dataplane::InstanceId& inst) = 0;
+    // CLOCK_MONOTONIC ns of the last absorbed advert; nullopt when none.
+    virtual std::optional<uint64_t> lastSeen(const dataplane::InstanceId& inst) = 0;
 };
 
 }  // namespace xvrrp::daemon

@@ -60,6 +60,9 @@ void InstanceRuntime::bind(int ifindex, const IpAddr& primary,
         cfg_->lower_prio_no_advert || config_->global.vrrp_lower_prio_no_advert;
     p.higher_prio_send_advert =
         cfg_->higher_prio_send_advert || config_->global.vrrp_higher_prio_send_advert;
+    p.coalesce_window = vrrp::coalesceWindow(p.advert_int_cs);
+    p.kernel_absorb = kernel_ != nullptr;
+    p.sync_group = config_->findSyncGroup(cfg_->name) != nullptr;
     sm_ = vrrp::makeInstance(p);
     // Not master yet: nothing may answer for our VIPs, even an address someone added by hand.
     setVerdicts(VipVerdict::DropAll);
@@ -103,9 +106,69 @@ void InstanceRuntime::forgetOwnership() {
 
 void InstanceRuntime::handle(const vrrp::Event& ev, TimePoint now) {
     if (const auto* a = std::get_if<vrrp::AdvertReceived>(&ev)) noteHeard(*a);
-    auto result = vrrp::step(sm_, ev, now);
-    sm_ = std::move(result.instance);
-    for (const auto& a : result.actions) execute(a, now);
+    std::optional<vrrp::Event> next = ev;
+    while (next) {
+        auto result = vrrp::step(sm_, *next, now);
+        sm_ = std::move(result.instance);
+        next.reset();
+        logDecision(result.actions);
+        for (const auto& a : result.actions) execute(a, now, next);
+    }
+}
+
+// keepalived logs why, then the new state, then what it does (setting VIPs, GARPs, sent 0
+// priority); the notify scripts run after all of it. Its wording, for the log watchers.
+void InstanceRuntime::logDecision(const std::vector<vrrp::Action>& actions) {
+    const std::string& n = cfg_->name;
+    for (const auto& a : actions) {
+        if (const auto* note = std::get_if<vrrp::Note>(&a)) {
+            using W = vrrp::Note::What;
+            switch (note->what) {
+                case W::AdvertTimeout:
+                    spdlog::info("({}) Receive advertisement timeout", n);
+                    break;
+                case W::HigherPriority:
+                    spdlog::info("({}) Master received advert from {} with higher priority {}, "
+                                 "ours {}", n, note->from.str(), note->priority, note->ours);
+                    break;
+                case W::EqualPriorityHigherAddress:
+                    spdlog::info("({}) Master received advert from {} with same priority {} but "
+                                 "higher IP address than ours", n, note->from.str(), note->priority);
+                    break;
+                case W::PriorityZero:
+                    spdlog::info("({}) Backup received priority 0 advertisement", n);
+                    break;
+                case W::LowerPriorityDiscarded:
+                    spdlog::info("({}) received lower priority ({}) advert from {} - discarding", n,
+                                 note->priority, note->from.str());
+                    break;
+            }
+        } else if (const auto* sc = std::get_if<vrrp::StateChanged>(&a)) {
+            if (sc->to == vrrp::State::Init) continue;  // keepalived says "Stopping" only
+            if (sc->from == vrrp::State::Init && sc->to == vrrp::State::Backup)
+                spdlog::info("({}) Entering BACKUP STATE (init)", n);
+            else
+                spdlog::info("({}) Entering {} STATE", n, vrrp::stateName(sc->to));
+            spdlog::debug("({}) {} -> {}: {}", n, vrrp::stateName(sc->from),
+                          vrrp::stateName(sc->to), sc->reason);
+        }
+    }
+}
+
+template <class F>
+void InstanceRuntime::kernelCall(const char* what, F&& f) {
+    try {
+        f();
+    } catch (const std::exception& e) {
+        spdlog::warn("({}) kernel {} map: {}", cfg_->name, what, e.what());
+    }
+}
+
+void InstanceRuntime::handleAdvert(const vrrp::AdvertReceived& rx,
+                                   std::span<const uint8_t> message, TimePoint now) {
+    message_ = message;
+    handle(rx, now);
+    message_ = {};
 }
 
 void InstanceRuntime::noteHeard(const vrrp::AdvertReceived& a) {
@@ -139,38 +202,34 @@ void InstanceRuntime::setFault(const std::string& source, bool active, const std
 }
 
 void InstanceRuntime::tick(TimePoint now) {
-    tickTimers(now);
+    fireTimers(now);
     announceDue(now);
 }
 
-void InstanceRuntime::tickTimers(TimePoint now) {
-    // Coalescing: a master's advert due within a quarter interval (at most 5 ms) goes now,
-    // and its schedule continues from now. Masters sharing an interval fall into step, so
-    // hundreds of VRIDs cost one wakeup per interval instead of one each. Sending early is
-    // harmless: backups time Master_Down_Interval from the last advert they heard.
-    if (sm_.state == vrrp::State::Master && sm_.advert_due && *sm_.advert_due > now) {
-        auto window = std::min<Duration>(vrrp::centiseconds(cfg_->advert_int_cs) / 4,
-                                         std::chrono::milliseconds(5));
-        if (*sm_.advert_due - now <= window) sm_.advert_due = now;
-    }
-    if (auto due = sm_.nextDeadline(); due && *due <= now) handle(vrrp::TimerFired{}, now);
+void InstanceRuntime::fireTimers(TimePoint now) {
+    if (auto due = sm_.wakeAt(); due && *due <= now) handle(vrrp::TimerFired{}, now);
 }
+
+std::optional<TimePoint> InstanceRuntime::wakeAt() const { return sm_.wakeAt(); }
 
 // One round of GARP/NA per due entry: garp_master_repeat rounds may share a moment.
 void InstanceRuntime::announceDue(TimePoint now) {
-    while (!announce_at_.empty() && announce_at_.front() <= now) {
+    while (!announce_at_.empty() && announce_at_.front().at <= now) {
+        const bool first = announce_at_.front().first;
         announce_at_.erase(announce_at_.begin());
-        if (sm_.state == vrrp::State::Master) announceAll();
+        if (sm_.state == vrrp::State::Master) announceAll(first);
     }
 }
 
 std::optional<TimePoint> InstanceRuntime::nextDeadline() const {
     auto due = sm_.nextDeadline();
-    if (!announce_at_.empty() && (!due || announce_at_.front() < *due)) due = announce_at_.front();
+    if (!announce_at_.empty() && (!due || announce_at_.front().at < *due))
+        due = announce_at_.front().at;
     return due;
 }
 
-void InstanceRuntime::execute(const vrrp::Action& a, TimePoint now) {
+void InstanceRuntime::execute(const vrrp::Action& a, TimePoint now,
+                              std::optional<vrrp::Event>& follow_up) {
     std::visit(
         [&](const auto& act) {
             using T = std::decay_t<decltype(act)>;
@@ -187,15 +246,27 @@ void InstanceRuntime::execute(const vrrp::Action& a, TimePoint now) {
                 flushAdverts();
                 scheduleAnnouncements(now);
             } else if constexpr (std::is_same_v<T, vrrp::StateChanged>) {
-                // keepalived's wording, so existing log watchers keep matching.
-                if (act.from == vrrp::State::Init && act.to == vrrp::State::Backup)
-                    spdlog::info("({}) Entering BACKUP STATE (init)", cfg_->name);
-                else
-                    spdlog::info("({}) Entering {} STATE", cfg_->name, vrrp::stateName(act.to));
-                spdlog::debug("({}) {} -> {}: {}", cfg_->name, vrrp::stateName(act.from),
-                              vrrp::stateName(act.to), act.reason);
-                wants_master_ = false;  // a new state settles what the group waited for
-                if (state_hook_) state_hook_(*this, act);
+                if (host_) host_->stateChanged(*this, act);  // logged by logDecision
+            } else if constexpr (std::is_same_v<T, vrrp::AbsorbAdverts>) {
+                // A failed map write only costs wake-ups: every advert keeps reaching us.
+                if (kernel_ && !message_.empty())
+                    kernelCall("expectation", [&] {
+                        kernel_->expect(id(), act.master, act.priority, act.interval_cs,
+                                        message_);
+                    });
+            } else if constexpr (std::is_same_v<T, vrrp::StopAbsorbing>) {
+                if (kernel_) kernelCall("expectation", [&] { kernel_->stop(id()); });
+            } else if constexpr (std::is_same_v<T, vrrp::ReadKernelLastSeen>) {
+                // Unreadable counts as nothing seen: the Master_Down_Timer decides.
+                std::optional<TimePoint> seen;
+                if (kernel_)
+                    kernelCall("last-seen", [&] {
+                        if (auto ns = kernel_->lastSeen(id()))
+                            seen = TimePoint{std::chrono::nanoseconds(*ns)};
+                    });
+                follow_up = vrrp::KernelLastSeen{seen};
+            } else if constexpr (std::is_same_v<T, vrrp::AskGroup>) {
+                follow_up = vrrp::GroupAnswer{host_ ? host_->groupAllows(*this) : true};
             }
         },
         a);
@@ -203,6 +274,7 @@ void InstanceRuntime::execute(const vrrp::Action& a, TimePoint now) {
 
 void InstanceRuntime::sendAdvert(uint8_t priority) {
     if (!transport_) return;
+    if (priority == vrrp::kPriorityStop) spdlog::info("({}) sent 0 priority", cfg_->name);
     // A master repeats the same advert every interval: encode it again only when something
     // it carries changed (priority, addresses, destinations, checksum flavour).
     auto& c = advert_cache_;
@@ -257,6 +329,7 @@ int InstanceRuntime::verdictIfindex(const config::VirtualAddress& v) {
 
 void InstanceRuntime::addVips() {
     if (!addresses_) return;
+    spdlog::info("({}) setting VIPs.", cfg_->name);
     auto each = [&](const std::vector<config::VirtualAddress>& list) {
         for (const auto& v : list) {
             try {
@@ -295,6 +368,7 @@ void InstanceRuntime::removeVips() {
     // The kernel stops answering first, then the addresses go.
     setVerdicts(VipVerdict::DropAll);
     if (!addresses_ || !installed_) return;
+    spdlog::info("({}) removing VIPs.", cfg_->name);
     for (const auto& r : cfg_->rules) {
         try {
             addresses_->removeRule(r);
@@ -340,22 +414,38 @@ void InstanceRuntime::scheduleAnnouncements(TimePoint now) {
     for (uint32_t burst = 0; burst < (delay ? 2u : 1u); ++burst) {
         TimePoint start = now + std::chrono::seconds(burst * delay);
         for (uint32_t k = 0; k < std::max<uint32_t>(repeat, 1); ++k)
-            announce_at_.push_back(start + spacing * k);
+            announce_at_.push_back({start + spacing * k, k == 0});
     }
-    std::sort(announce_at_.begin(), announce_at_.end());
+    std::stable_sort(announce_at_.begin(), announce_at_.end(),
+                     [](const Round& a, const Round& b) { return a.at < b.at; });
     // Sent by the next announceDue(): the daemon runs every instance's protocol timers
     // first, so a burst of announcements never delays another instance's advert.
 }
 
-void InstanceRuntime::announceAll() {
+// keepalived logs each round's start per VIP, then each packet (its wording).
+void InstanceRuntime::announceAll(bool first_of_burst) {
     if (!announcer_) return;
+    const bool v4 = family_ == Family::V4;
     for (const auto& v : cfg_->vips) {
+        const std::string ifname = vipIfname(v);
+        if (first_of_burst)
+            spdlog::info("({}) Sending/queueing {} on {} for {}", cfg_->name,
+                         v4 ? "gratuitous ARPs" : "Unsolicited Neighbour Adverts", ifname,
+                         v.prefix.addr.str());
         try {
-            announcer_->announce(vipIfindex(v), v.prefix.addr);
+            if (announcer_->announce(vipIfindex(v), v.prefix.addr))
+                spdlog::info("Sending {} on {} for {}",
+                             v4 ? "gratuitous ARP" : "unsolicited Neighbour Advert", ifname,
+                             v.prefix.addr.str());
         } catch (const std::exception& e) {
             spdlog::warn("({}) announcing {}: {}", cfg_->name, v.prefix.addr.str(), e.what());
         }
     }
+}
+
+std::string InstanceRuntime::vipIfname(const config::VirtualAddress& v) const {
+    if (!v.dev.empty()) return v.dev;
+    return vmac_name_.empty() ? cfg_->interface : vmac_name_;
 }
 
 }  // namespace xvrrp::daemon

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,19 @@
 #include "vrrp/types.hpp"
 
 namespace xvrrp::daemon {
+
+class InstanceRuntime;
+
+// What an instance needs from the daemon around it, besides the system effects.
+class InstanceHost {
+public:
+    virtual ~InstanceHost() = default;
+    // A state change, after the step's other actions (notify scripts, sync group). It may
+    // queue events for other instances but never steps one itself.
+    virtual void stateChanged(const InstanceRuntime& rt, const vrrp::StateChanged& sc) = 0;
+    // The sync group gate (vrrp::AskGroup): may this member go MASTER now? Reads only.
+    virtual bool groupAllows(const InstanceRuntime& rt) = 0;
+};
 
 struct InstanceCounters {
     uint64_t rx_rejected = 0;     // failed decode or RFC 5798 section 7.1 checks
@@ -61,8 +75,14 @@ public:
     void bind(int ifindex, const IpAddr& primary, std::unique_ptr<AdvertTransport> transport);
     bool bound() const { return transport_ != nullptr; }
 
-    // Feeds one event through vrrp::step and carries out the actions it returns.
+    // Feeds one event through vrrp::step and carries out the actions it returns. Actions
+    // that ask a question (ReadKernelLastSeen, AskGroup) are answered with a follow-up event
+    // once the step's actions are done: no step ever runs inside another.
     void handle(const vrrp::Event& ev, vrrp::TimePoint now);
+    // An advert that passed the receive checks; MESSAGE is the VRRP message as received (what
+    // the kernel compares repeats with if the machine lets it absorb them).
+    void handleAdvert(const vrrp::AdvertReceived& rx, std::span<const uint8_t> message,
+                      vrrp::TimePoint now);
     // Fault sources ("link", "fence", trackers later) combine: the instance is in FAULT while
     // any is active and leaves it when the last one clears.
     void setFault(const std::string& source, bool active, const std::string& reason,
@@ -74,19 +94,15 @@ public:
     }
 
     // Fires everything due at `now`: state machine deadlines and pending announcements.
-    void tick(vrrp::TimePoint now);  // tickTimers then announceDue
-    // Sync groups (keepalived's wantstate MASTER): set when this member's master-down timer
-    // ran out, cleared when it hears a master again or changes state.
-    bool wantsMaster() const { return wants_master_; }
-    void setWantsMaster(bool w) { wants_master_ = w; }
-    // keepalived vrrp_sync_can_goto_master said no: wait another Master_Down_Interval.
-    void deferMasterDown(vrrp::TimePoint until) { sm_.master_down_due = until; }
-    // Protocol deadlines only (adverts, master down).
-    void tickTimers(vrrp::TimePoint now);
+    void tick(vrrp::TimePoint now);  // fireTimers then announceDue
+    // Protocol deadlines only (adverts, master down, kernel checks).
+    void fireTimers(vrrp::TimePoint now);
     // GARP/NA rounds that are due.
     void announceDue(vrrp::TimePoint now);
-    // Earliest moment tick() has work.
+    // Earliest moment tick() has work, for the event loop's timer.
     std::optional<vrrp::TimePoint> nextDeadline() const;
+    // Earliest moment fireTimers() has work (a coalesced advert counts a little early).
+    std::optional<vrrp::TimePoint> wakeAt() const;
 
     // Removes what this instance added, without sending anything (used on exit paths).
     void releaseAddresses();
@@ -97,21 +113,26 @@ public:
     void useOldUnicastChecksum() { old_unicast_checksum_ = true; }
     bool oldUnicastChecksum() const { return old_unicast_checksum_; }
 
-    using StateHook = std::function<void(const InstanceRuntime&, const vrrp::StateChanged&)>;
-    void onStateChange(StateHook hook) { state_hook_ = std::move(hook); }
+    void setHost(InstanceHost* host) { host_ = host; }
     // Tracker sum behind the effective priority, for status.
     void setTrackReport(nlohmann::json report) { track_report_ = std::move(report); }
     const nlohmann::json& trackReport() const { return track_report_; }
 
-    void setEffects(AddressTable* addresses, Announcer* announcer, Ownership* ownership) {
+    // kernel: null runs without the kernel's quiet fast path (every advert reaches us).
+    void setEffects(AddressTable* addresses, Announcer* announcer, Ownership* ownership,
+                    KernelAbsorb* kernel = nullptr) {
         addresses_ = addresses;
         announcer_ = announcer;
         ownership_ = ownership;
+        kernel_ = kernel;
     }
     dataplane::InstanceId id() const { return {ifindex_, family_, cfg_->vrid}; }
     // use_vmac: VIPs and announcements go on the VMAC; adverts are still received on the
     // base interface, where XDP runs. Set before bind().
-    void setVmac(int ifindex) { vmac_ifindex_ = ifindex; }
+    void setVmac(int ifindex, std::string name) {
+        vmac_ifindex_ = ifindex;
+        vmac_name_ = std::move(name);
+    }
     int vmacIfindex() const { return vmac_ifindex_; }
     // Accept mode (RFC 5798 section 6.1): `accept`, else off under vrrp_strict/strict_mode.
     bool acceptMode() const;
@@ -119,16 +140,22 @@ public:
     void forgetOwnership();
 
 private:
-    void execute(const vrrp::Action& a, vrrp::TimePoint now);
+    void logDecision(const std::vector<vrrp::Action>& actions);
+    // Carries out one action; a question's answer goes to FOLLOW_UP.
+    void execute(const vrrp::Action& a, vrrp::TimePoint now,
+                 std::optional<vrrp::Event>& follow_up);
     void noteHeard(const vrrp::AdvertReceived& a);
     void sendAdvert(uint8_t priority);
+    template <class F>
+    void kernelCall(const char* what, F&& f);
     void flushAdverts() {
         if (transport_) transport_->flush();
     }
     void addVips();
     void removeVips();
     void scheduleAnnouncements(vrrp::TimePoint now);
-    void announceAll();
+    void announceAll(bool first_of_burst);
+    std::string vipIfname(const config::VirtualAddress& v) const;
     int vipIfindex(const config::VirtualAddress& v);
     int verdictIfindex(const config::VirtualAddress& v);
     void setVerdicts(VipVerdict v);
@@ -139,6 +166,7 @@ private:
     int version_;
     int ifindex_ = 0;
     int vmac_ifindex_ = 0;
+    std::string vmac_name_;
     IpAddr primary_;
     std::vector<IpAddr> advert_addrs_;   // VIPs listed in adverts (virtual_ipaddress)
     std::vector<IpAddr> destinations_;   // multicast group or unicast peers
@@ -146,15 +174,20 @@ private:
     AddressTable* addresses_ = nullptr;
     Announcer* announcer_ = nullptr;
     Ownership* ownership_ = nullptr;
+    KernelAbsorb* kernel_ = nullptr;
+    InstanceHost* host_ = nullptr;
     vrrp::Instance sm_;
     bool installed_ = false;
     bool old_unicast_checksum_ = false;
-    bool wants_master_ = false;
+    std::span<const uint8_t> message_;  // the advert being handled, for AbsorbAdverts
     std::vector<HeardSource> heard_;  // at most kMaxHeardSources, any order
     std::map<std::string, std::string> faults_;  // source -> reason
-    StateHook state_hook_;
     nlohmann::json track_report_;
-    std::vector<vrrp::TimePoint> announce_at_;  // pending GARP/NA rounds, sorted
+    struct Round {
+        vrrp::TimePoint at;
+        bool first = false;  // the first round of a burst (keepalived logs it)
+    };
+    std::vector<Round> announce_at_;  // pending GARP/NA rounds, sorted
     InstanceCounters counters_;
     struct AdvertCache {
         bool valid = false;

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "daemon/effects.hpp"
+#include "daemon/ledger.hpp"
 #include "dataplane/dataplane.hpp"
 #include "net/gratuitous.hpp"
 #include "net/netlink.hpp"
@@ -12,41 +13,74 @@
 
 namespace xvrrp::daemon {
 
+// Keys of the ledger entries for addresses, routes and rules, shared with static config.
+std::string addressKey(const char* kind, int ifindex, const config::VirtualAddress& a);
+std::string routeKey(const char* kind, const config::Route& r, int default_ifindex);
+std::string ruleKey(const char* kind, const config::Rule& r);
+
+// VIPs, virtual_routes and virtual_rules: each change is recorded in the ledger until the
+// instance undoes it itself, so a stop removes whatever a master left.
 class NetlinkEffects : public AddressTable, public Announcer {
 public:
-    explicit NetlinkEffects(net::Netlink& nl) : nl_(nl) {}
+    NetlinkEffects(net::Netlink& nl, Ledger& ledger) : nl_(nl), ledger_(ledger) {}
     void addAddress(int ifindex, const config::VirtualAddress& vip) override {
         nl_.addAddress(ifindex, vip);
+        ledger_.record(addressKey("vip", ifindex, vip), "VIP " + vip.prefix.str(),
+                       [this, ifindex, vip] { nl_.removeAddress(ifindex, vip); });
     }
     void removeAddress(int ifindex, const config::VirtualAddress& vip) override {
-        nl_.removeAddress(ifindex, vip);
+        nl_.removeAddress(ifindex, vip);  // a failure keeps the entry for the stop
+        ledger_.forget(addressKey("vip", ifindex, vip));
     }
-    void addRoute(const config::Route& r, int ifindex) override { nl_.addRoute(r, ifindex); }
-    void removeRoute(const config::Route& r, int ifindex) override { nl_.removeRoute(r, ifindex); }
-    void addRule(const config::Rule& r) override { nl_.addRule(r); }
-    void removeRule(const config::Rule& r) override { nl_.removeRule(r); }
+    void addRoute(const config::Route& r, int ifindex) override {
+        nl_.addRoute(r, ifindex);
+        ledger_.record(routeKey("vroute", r, ifindex), "virtual route " + r.to.str(),
+                       [this, r, ifindex] { nl_.removeRoute(r, ifindex); });
+    }
+    void removeRoute(const config::Route& r, int ifindex) override {
+        nl_.removeRoute(r, ifindex);
+        ledger_.forget(routeKey("vroute", r, ifindex));
+    }
+    void addRule(const config::Rule& r) override {
+        nl_.addRule(r);
+        ledger_.record(ruleKey("vrule", r), "virtual rule", [this, r] { nl_.removeRule(r); });
+    }
+    void removeRule(const config::Rule& r) override {
+        nl_.removeRule(r);
+        ledger_.forget(ruleKey("vrule", r));
+    }
     int ifindexOf(const std::string& ifname) override {
         auto l = nl_.linkByName(ifname);
         return l ? l->ifindex : 0;
     }
-    void announce(int ifindex, const IpAddr& vip) override {
+    bool announce(int ifindex, const IpAddr& vip) override {
         auto link = nl_.linkByIndex(ifindex);
-        if (!link) return;
+        if (!link) return false;
         // Both calls skip links without ARP or an Ethernet address (tunnels).
-        if (vip.isV4())
-            announcer_.sendGratuitousArp(*link, vip);
-        else
-            announcer_.sendUnsolicitedNa(*link, vip);
+        return vip.isV4() ? announcer_.sendGratuitousArp(*link, vip)
+                          : announcer_.sendUnsolicitedNa(*link, vip);
     }
 
 private:
     net::Netlink& nl_;
+    Ledger& ledger_;
     net::Announcer announcer_;
 };
 
-class DataplaneOwnership : public Ownership {
+// VIP verdicts (xv_vips) and the quiet fast path (xv_expect) in the BPF maps. Maps are not
+// system state: they go with the daemon's pins.
+class DataplaneOwnership : public Ownership, public KernelAbsorb {
 public:
     explicit DataplaneOwnership(dataplane::Dataplane& dp) : dp_(dp) {}
+    void expect(const dataplane::InstanceId& inst, const IpAddr& master, uint8_t priority,
+                uint16_t interval_cs, std::span<const uint8_t> message) override {
+        dp_.expectMaster(inst, master, priority, interval_cs, message);
+    }
+    void stop(const dataplane::InstanceId& inst) override { dp_.forgetMaster(inst); }
+    std::optional<uint64_t> lastSeen(const dataplane::InstanceId& inst) override {
+        uint64_t ns = dp_.lastSeen(inst);
+        return ns ? std::optional<uint64_t>(ns) : std::nullopt;
+    }
     void setVerdict(int ifindex, const IpAddr& vip, VipVerdict v, const dataplane::InstanceId& inst,
                     uint64_t max_age_ns) override {
         auto dv = v == VipVerdict::Pass     ? dataplane::Verdict::kPass

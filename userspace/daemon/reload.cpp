@@ -5,12 +5,14 @@
 // with errors changes nothing.
 #include <spdlog/spdlog.h>
 
-#include <set>
+#include <algorithm>
 
 #include "config/parser.hpp"
 #include "daemon/daemon.hpp"
+#include "daemon/binder.hpp"
 #include "daemon/net_effects.hpp"
 #include "daemon/static_config.hpp"
+#include "daemon/sync_groups.hpp"
 #include "daemon/tracking.hpp"
 #include "dataplane/dataplane.hpp"
 
@@ -40,6 +42,11 @@ bool sameSurroundings(const config::Config& a, const config::Config& b, const st
 }  // namespace
 
 nlohmann::json Daemon::reload() {
+    systemd_.reloading();
+    struct Ready {  // READY=1 again however the reload ends
+        SystemdNotify& n;
+        ~Ready() { n.ready(); }
+    } ready{systemd_};
     using nlohmann::json;
     spdlog::info("Reloading configuration from {}", options_.config_file);
     auto loaded = config::loadConfigFile(options_.config_file);
@@ -58,20 +65,19 @@ nlohmann::json Daemon::reload() {
                 {"error", options_.config_file + " has errors; running configuration kept"},
                 {"diagnostics", diags}};
     }
+    drain();  // nothing queued may outlive the runtimes it names
     auto next = std::make_unique<config::Config>(std::move(loaded.config));
-    if (static_) static_->reconcile(*config_, *next);
+    static_->reconcile(*config_, *next);
     auto t = now();
     json kept = json::array(), restarted = json::array(), added = json::array(),
          removed = json::array();
 
     std::vector<std::unique_ptr<InstanceRuntime>> runtimes;
-    std::set<std::string> carried;
-    for (auto& rt : instances_) {
+    for (auto& rt : table_.takeAll()) {
         const std::string name = rt->cfg().name;
         const auto* fresh = next->findInstance(name);
         if (fresh && *fresh == rt->cfg() && sameSurroundings(*config_, *next, name)) {
             rt->adopt(*next, *fresh);
-            carried.insert(name);
             kept.push_back(name);
             runtimes.push_back(std::move(rt));
             continue;
@@ -79,73 +85,41 @@ nlohmann::json Daemon::reload() {
         // Changed or gone: leave as on shutdown so peers take over quickly.
         if (rt->bound()) rt->handle(vrrp::Shutdown{}, t);
         if (rt->addressesInstalled()) rt->releaseAddresses();
-        if (rt->bound()) {
-            rt->forgetOwnership();
-            dataplane_->removeInstance(rt->id());
-        }
-        releaseVmac(name);
+        binder_->unbind(*rt);
         (fresh ? restarted : removed).push_back(name);
         spdlog::info("({}) {} by reload", name, fresh ? "restarting" : "removed");
     }
-    instances_.clear();
+    // Configuration file order, for status output.
     for (const auto& inst : next->instances) {
-        if (carried.count(inst.name)) continue;
-        auto rt = std::make_unique<InstanceRuntime>(*next, inst);
-        wireInstance(*rt);
-        runtimes.push_back(std::move(rt));
-        bool is_restart = false;
-        for (const auto& r : restarted) is_restart |= r == inst.name;
-        if (!is_restart) added.push_back(inst.name);
+        std::unique_ptr<InstanceRuntime> rt;
+        for (auto& r : runtimes)
+            if (r && r->cfg().name == inst.name) rt = std::move(r);
+        if (!rt) {
+            rt = makeRuntime(*next, inst);
+            if (std::find(restarted.begin(), restarted.end(), inst.name) == restarted.end())
+                added.push_back(inst.name);
+        }
+        table_.add(std::move(rt));
     }
-    // Keep configuration file order for status output.
-    std::vector<std::unique_ptr<InstanceRuntime>> ordered;
-    for (const auto& inst : next->instances)
-        for (auto& rt : runtimes)
-            if (rt && rt->cfg().name == inst.name) ordered.push_back(std::move(rt));
-    instances_ = std::move(ordered);
     // Trackers restart from the new configuration (their objects point into it); scripts
     // whose definition is unchanged keep their state, so a kept instance's priority does
     // not fall back to its base while their first new results are due.
     auto scripts = tracking_ ? tracking_->scriptChecks() : track::ScriptTrackers::Checks{};
     config_ = std::move(next);
+    groups_->reset(*config_);
     startTracking(scripts);
-    for (auto& rt : instances_) {
+    for (const auto& rt : table_) {
         if (rt->bound()) continue;
-        try {
-            bindInstance(*rt);
-        } catch (const std::exception& e) {
-            spdlog::error("({}) {}", rt->cfg().name, e.what());
-        }
+        loop_.guarded("(" + rt->cfg().name + ") bind", [&] { bindInstance(*rt); });
         startInstance(*rt, now());
     }
-    detachUnused();
-    refreshSharedFlags();
+    binder_->detachUnused(table_);
+    binder_->refreshSharedFlags(table_);
     recomputePriorities();
     spdlog::info("Reload done: {} kept, {} restarted, {} added, {} removed", kept.size(),
                  restarted.size(), added.size(), removed.size());
     return {{"kept", kept}, {"restarted", restarted}, {"added", added}, {"removed", removed},
             {"diagnostics", diags}};
-}
-
-void Daemon::detachUnused() {
-    std::set<int> used;
-    for (const auto& rt : instances_)
-        if (rt->bound()) {
-            used.insert(rt->ifindex());
-            for (const auto* list : {&rt->cfg().vips, &rt->cfg().vips_excluded})
-                for (const auto& v : *list)
-                    if (!v.dev.empty())
-                        if (auto l = netlink_->linkByName(v.dev)) used.insert(l->ifindex);
-        }
-    for (auto it = attached_.begin(); it != attached_.end();) {
-        if (used.count(it->first)) {
-            ++it;
-            continue;
-        }
-        dataplane_->detach(it->first);
-        spdlog::info("XDP receive path removed from {}", it->second);
-        it = attached_.erase(it);
-    }
 }
 
 }  // namespace xvrrp::daemon

@@ -4,11 +4,18 @@
 
 #include <algorithm>
 
+#include "daemon/net_effects.hpp"
+
 namespace xvrrp::daemon {
 namespace {
 
 // keepalived puts static entries without `dev` on its default interface.
 constexpr const char* kDefaultInterface = "eth0";
+
+std::string staticAddressKey(const config::VirtualAddress& a) {
+    return "static " + (a.dev.empty() ? std::string(kDefaultInterface) : a.dev) + " " +
+           a.prefix.str();
+}
 
 template <class T>
 bool contains(const std::vector<T>& list, const T& item) {
@@ -23,8 +30,6 @@ int StaticConfig::devIndex(const std::string& dev) {
 
 void StaticConfig::apply(const config::Config& cfg) { addAll(cfg, nullptr); }
 
-void StaticConfig::remove(const config::Config& cfg) { removeAll(cfg, nullptr); }
-
 void StaticConfig::reconcile(const config::Config& current, const config::Config& next) {
     removeAll(current, &next);
     addAll(next, &current);
@@ -35,7 +40,10 @@ void StaticConfig::addAll(const config::Config& cfg, const config::Config* excep
     for (const auto& a : cfg.static_addresses) {
         if (except && contains(except->static_addresses, a)) continue;
         try {
-            nl_.addAddress(devIndex(a.dev), a);
+            const int ifindex = devIndex(a.dev);
+            nl_.addAddress(ifindex, a);
+            ledger_.record(staticAddressKey(a), "static_ipaddress " + a.prefix.str(),
+                           [this, ifindex, a] { nl_.removeAddress(ifindex, a); });
         } catch (const std::exception& e) {
             spdlog::error("static_ipaddress {}: {}", a.prefix.str(), e.what());
         }
@@ -44,6 +52,8 @@ void StaticConfig::addAll(const config::Config& cfg, const config::Config* excep
         if (except && contains(except->static_routes, r)) continue;
         try {
             nl_.addRoute(r, 0);  // no dev: the kernel picks it from via
+            ledger_.record(routeKey("static", r, 0), "static_routes " + r.to.str(),
+                           [this, r] { nl_.removeRoute(r, 0); });
         } catch (const std::exception& e) {
             spdlog::error("static_routes {}: {}", r.to.str(), e.what());
         }
@@ -52,37 +62,21 @@ void StaticConfig::addAll(const config::Config& cfg, const config::Config* excep
         if (except && contains(except->static_rules, r)) continue;
         try {
             nl_.addRule(r);
+            ledger_.record(ruleKey("static", r), "static_rules", [this, r] { nl_.removeRule(r); });
         } catch (const std::exception& e) {
             spdlog::error("static_rules: {}", e.what());
         }
     }
 }
 
+// What `except` no longer has goes (rules, routes, addresses: reverse order of adding).
 void StaticConfig::removeAll(const config::Config& cfg, const config::Config* except) {
-    for (const auto& r : cfg.static_rules) {
-        if (except && contains(except->static_rules, r)) continue;
-        try {
-            nl_.removeRule(r);
-        } catch (const std::exception& e) {
-            spdlog::warn("static_rules: {}", e.what());
-        }
-    }
-    for (const auto& r : cfg.static_routes) {
-        if (except && contains(except->static_routes, r)) continue;
-        try {
-            nl_.removeRoute(r, 0);
-        } catch (const std::exception& e) {
-            spdlog::warn("static_routes {}: {}", r.to.str(), e.what());
-        }
-    }
-    for (const auto& a : cfg.static_addresses) {
-        if (except && contains(except->static_addresses, a)) continue;
-        try {
-            nl_.removeAddress(devIndex(a.dev), a);
-        } catch (const std::exception& e) {
-            spdlog::warn("static_ipaddress {}: {}", a.prefix.str(), e.what());
-        }
-    }
+    for (const auto& r : cfg.static_rules)
+        if (!except || !contains(except->static_rules, r)) ledger_.undo(ruleKey("static", r));
+    for (const auto& r : cfg.static_routes)
+        if (!except || !contains(except->static_routes, r)) ledger_.undo(routeKey("static", r, 0));
+    for (const auto& a : cfg.static_addresses)
+        if (!except || !contains(except->static_addresses, a)) ledger_.undo(staticAddressKey(a));
 }
 
 }  // namespace xvrrp::daemon

@@ -5,9 +5,9 @@
 #include <spdlog/spdlog.h>
 
 #include "control/protocol.hpp"
+#include "daemon/binder.hpp"
 #include "daemon/daemon.hpp"
 #include "dataplane/dataplane.hpp"
-#include "dataplane/fence.hpp"
 #include "vrrp/timers.hpp"
 
 namespace xvrrp::daemon {
@@ -89,21 +89,28 @@ json instanceStatus(const InstanceRuntime& rt, vrrp::TimePoint now, const datapl
     j["vips_installed"] = rt.addressesInstalled();
     j["fenced"] = rt.bound() && dp.isFenced(rt.id());
     j["accept"] = rt.acceptMode();
+    // The kernel absorbs a followed master's repeats: they count as heard, and the last one
+    // is the last advert (the machine itself only hears what changed).
+    uint64_t absorbed = 0;
+    std::optional<vrrp::TimePoint> last = m.last_advert;
     if (rt.bound()) {
         if (auto v = dp.vridState(rt.id())) {
             j["kernel"] = {{"last_seen_ns", v->last_seen_ns},
                            {"absorbed", v->quiet},
                            {"woken", v->woken}};
-            // Whose adverts last_seen_ns counts (the master XDP absorbs for us).
+            // Whose adverts XDP absorbs (and so whose last_seen_ns it is), or null.
+            auto e = dp.expectation(rt.id());
             const size_t alen = rt.family() == Family::V4 ? 4 : 16;
-            j["kernel"]["master"] = anyByte(v->master, alen)
-                                        ? json(IpAddr::fromBytes(rt.family(), v->master).str())
+            j["kernel"]["master"] = e && anyByte(e->master, alen)
+                                        ? json(IpAddr::fromBytes(rt.family(), e->master).str())
                                         : json(nullptr);
+            absorbed = v->quiet;
+            vrrp::TimePoint seen{std::chrono::nanoseconds(v->last_seen_ns)};
+            if (v->last_seen_ns && (!last || seen > *last)) last = seen;
         }
     }
-    if (m.last_advert)
-        j["last_advert"] = {{"ts_ns", m.last_advert->since_boot.count()},
-                            {"age_ms", ms(now - *m.last_advert)}};
+    if (last)
+        j["last_advert"] = {{"ts_ns", last->since_boot.count()}, {"age_ms", ms(now - *last)}};
     else
         j["last_advert"] = nullptr;
     j["adverts_from"] = advertsFrom(rt, now);
@@ -112,7 +119,7 @@ json instanceStatus(const InstanceRuntime& rt, vrrp::TimePoint now, const datapl
                                                       : std::string("interface not ready");
     const auto& k = m.counters;
     const auto& rc = rt.counters();
-    j["counters"] = {{"adverts_rx", k.adverts_rx},
+    j["counters"] = {{"adverts_rx", k.adverts_rx + absorbed},
                      {"adverts_tx", k.adverts_tx},
                      {"adverts_rejected", rc.rx_rejected},
                      {"became_master", k.became_master},
@@ -137,8 +144,9 @@ nlohmann::json Daemon::status() const {
                    {"uptime_s", std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                                               started_).count()},
                    {"pin_root", options_.pin_root}};
+    s["daemon"]["loop_errors"] = loop_.errors();
     json inst = json::array();
-    for (const auto& rt : instances_) inst.push_back(instanceStatus(*rt, t, *dataplane_));
+    for (const auto& rt : table_) inst.push_back(instanceStatus(*rt, t, *dataplane_));
     s["instances"] = inst;
     auto st = dataplane_->stats();
     s["xdp"] = {{"rx_adverts", st.rx_adverts}, {"rx_passed", st.rx_passed},
@@ -146,66 +154,10 @@ nlohmann::json Daemon::status() const {
                 {"truncated", st.truncated},   {"bad_ip", st.bad_ip},
                 {"unknown_vrid", rx_unknown_vrid_}, {"undecodable", rx_undecodable_}};
     json ifs = json::array();
-    for (const auto& [idx, name] : attached_)
+    for (const auto& [idx, name] : binder_->attached())
         ifs.push_back({{"ifindex", idx}, {"name", name}, {"mode", dataplane_->attachModeOf(idx)}});
     s["xdp"]["interfaces"] = ifs;
     return s;
-}
-
-nlohmann::json Daemon::handleControl(const nlohmann::json& req) {
-    const auto cmd = req["cmd"].get<std::string>();
-    if (cmd == "status") return status();
-    if (cmd == "reload") return reload();
-    if (cmd == "fence") return fenceCommand(req, true);
-    if (cmd == "unfence") return fenceCommand(req, false);
-    if (cmd == "check_fences") return checkFencesCommand();
-    throw std::invalid_argument("unknown command '" + cmd + "'");
-}
-
-// {"cmd":"fence"|"unfence","instance":NAME?}: the operator's fence (xvrrpctl), written
-// through the one fence writer (dataplane::FenceMap on our skeleton's xv_fence); unfence
-// lifts whatever the operator may lift (the arbiter's entry too). No instance: all of them.
-// The instance goes to FAULT, or leaves it, as soon as the map says so (checkFences).
-nlohmann::json Daemon::fenceCommand(const nlohmann::json& req, bool fence) {
-    std::string name;
-    if (req.contains("instance")) {
-        if (!req["instance"].is_string()) throw std::invalid_argument("'instance' must be a string");
-        name = req["instance"].get<std::string>();
-    }
-    if (req.contains("by") && req["by"] != "operator")
-        throw std::invalid_argument(
-            "'by' may only be \"operator\": xvrrp-arbiter writes xv_fence itself and sends "
-            "{\"cmd\":\"check_fences\"}");
-    std::vector<InstanceRuntime*> targets;
-    for (auto& rt : instances_)
-        if (name.empty() || rt->cfg().name == name) targets.push_back(rt.get());
-    if (targets.empty()) throw std::invalid_argument("no instance named '" + name + "'");
-    auto& map = dataplane_->fences();
-    json done = json::array();
-    for (auto* rt : targets) {
-        if (!rt->bound()) continue;  // its interface is missing: nothing to fence yet
-        if (fence) {
-            map.fence(rt->id(), XV_FENCE_OPERATOR);
-            spdlog::warn("({}) fenced by the operator", rt->cfg().name);
-        } else {
-            for (auto owner : map.unfence(rt->id(), XV_FENCE_OPERATOR))
-                spdlog::warn("({}) the operator lifted the {}'s fence", rt->cfg().name,
-                             owner == XV_FENCE_ARBITER ? "arbiter" : "operator");
-        }
-        done.push_back(rt->cfg().name);
-    }
-    checkFences(now());
-    return {{fence ? "fenced" : "unfenced", done}};
-}
-
-// {"cmd":"check_fences"}: someone wrote xv_fence without us (xvrrp-arbiter, bpftool): look
-// now rather than at the next housekeeping turn. Answers the instances fenced after it.
-nlohmann::json Daemon::checkFencesCommand() {
-    checkFences(now());
-    json fenced = json::array();
-    for (const auto& rt : instances_)
-        if (rt->faultActive("fence")) fenced.push_back(rt->cfg().name);
-    return {{"fenced", fenced}};
 }
 
 }  // namespace xvrrp::daemon

@@ -110,13 +110,14 @@ Dataplane::SkelPtr Dataplane::openInstance(const std::string& ifname) {
     if (!inst) {
         throw DataplaneError("xvrrp_xdp__open(xv_rx for " + ifname + "): " + std::strerror(errno));
     }
-    // Same ELF, so the maps come in the same order in both objects.
+    // Every map of the new object is the shared one of the same name.
     bpf_map* mine = nullptr;
-    bpf_map* shared = nullptr;
-    while ((mine = bpf_object__next_map(inst->obj, mine)) &&
-           (shared = bpf_object__next_map(skel_->obj, shared))) {
+    while ((mine = bpf_object__next_map(inst->obj, mine))) {
+        const char* name = bpf_map__name(mine);
+        bpf_map* shared = bpf_object__find_map_by_name(skel_->obj, name);
+        if (!shared) throw DataplaneError(std::string("xv_rx for ") + ifname + ": no shared map " + name);
         if (int err = bpf_map__reuse_fd(mine, bpf_map__fd(shared)); err) {
-            throw DataplaneError(std::string("bpf_map__reuse_fd(") + bpf_map__name(mine) +
+            throw DataplaneError(std::string("bpf_map__reuse_fd(") + name +
                                  "): " + std::strerror(-err));
         }
     }

@@ -9,8 +9,9 @@
 //    xvrrpd writes the operator's entries there; xvrrp-arbiter writes its own by pin path;
 //  - configureInstance: in-kernel validation of adverts (xv_inst, xv_peers). Once an
 //    interface has a configured instance, adverts for other VRIDs are dropped there;
-//  - expectMaster: the quiet fast path (xv_vrid): adverts that repeat the accepted one are
-//    absorbed in XDP; lastSeen() tells when the master was last heard.
+//  - expectMaster: the quiet fast path (xv_expect, written only here): adverts that repeat
+//    the followed one are absorbed in XDP; the kernel's per-CPU xv_vrid_rx tells when the
+//    master was last heard (lastSeen) and what was counted (vridState).
 // Order on a transition (no moment where a non-owner answers): becoming master, add the
 // addresses first and then set PASS/DROP_IP; leaving master, set DROP_ALL first and then
 // remove the addresses.
@@ -104,6 +105,10 @@ class Dataplane {
     void attach(int ifindex, const std::string& ifname, bool no_eth);
     void detach(int ifindex);
     void detachAll();
+    // attach() created the clsact qdisc on IFINDEX (there was none): destroyClsact removes
+    // it again, unless someone else's filter hangs on it by then.
+    bool createdClsact(int ifindex) const;
+    void destroyClsact(int ifindex, const std::string& ifname);
 
     // ---- VIP ownership (xv_vips) ----
     // max_age_ns: the instance's Master_Down_Interval; 0 disables the dead-man switch.
@@ -119,23 +124,25 @@ class Dataplane {
 
     // ---- in-kernel validation (xv_inst, xv_peers) ----
     void configureInstance(const InstanceId& id, const InstanceFilter& f);
-    void removeInstance(const InstanceId& id);  // also forgets xv_vrid state
+    void removeInstance(const InstanceId& id);  // also its xv_expect and xv_vrid_rx
     // Another VRRP speaker (e.g. keepalived) runs on IFINDEX: pass unknown VRIDs to it.
     void setInterfaceShared(int ifindex, bool shared);
 
-    // ---- quiet fast path (xv_vrid) ----
-    // After accepting an advert from SRC: later identical ones (same source, priority,
-    // interval and MESSAGE bytes) are absorbed in XDP. priority 0 forgets instead.
+    // ---- quiet fast path (xv_expect, xv_vrid_rx) ----
+    // The advert a backup follows (already decoded by the daemon): later identical ones
+    // (same source, priority, interval and MESSAGE bytes) are absorbed in XDP. Priority 0
+    // or a message XDP cannot compare forgets instead.
     void expectMaster(const InstanceId& id, const IpAddr& src, uint8_t priority,
                       uint16_t interval_cs, std::span<const uint8_t> message);
-    void expectMaster(const InstanceId& id, const xv_advert& accepted);
     void forgetMaster(const InstanceId& id);  // every advert wakes the daemon again
-    // bpf_ktime_get_ns of the last absorbed advert (0: none). Master-down timers re-arm
-    // from max(their own last advert, lastSeen).
+    std::optional<xv_expect> expectation(const InstanceId& id) const;
+    // bpf_ktime_get_ns of the last absorbed advert (0: none).
     uint64_t lastSeen(const InstanceId& id) const;
-    std::optional<xv_vrid> vridState(const InstanceId& id) const;
-    // Adverts lost because the ring was full. When it grows, resync: the kernel already
-    // stopped absorbing adverts of the affected instances (EXPECT cleared).
+    // What the kernel counted for the instance, summed over CPUs; nullopt before its first
+    // valid advert.
+    std::optional<xv_vrid_rx> vridState(const InstanceId& id) const;
+    // Adverts lost because the ring was full: the daemon then stops every instance's
+    // absorbing until it accepts an advert again.
     uint64_t ringOverflows() const { return stats().ring_full; }
 
     // Readable when ring records are pending (ring_buffer__epoll_fd).
@@ -206,7 +213,11 @@ class Dataplane {
     bool pinned_ = false;
     std::vector<uint32_t> stale_map_ids_;  // maps of a crashed predecessor
     std::map<int, Attachment> attached_;
+    std::set<int> clsact_created_;
 };
+
+// Per-CPU xv_vrid_rx values as one: counters summed, the latest last_seen_ns.
+xv_vrid_rx sumVridRx(std::span<const xv_vrid_rx> per_cpu);
 
 // Makes DIR a bpffs: mounts one there unless DIR already is on a bpffs. If DIR cannot be
 // created because its parent is an unmounted /sys/fs/bpf, mounts bpffs there first.

@@ -6,8 +6,13 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <linux/pkt_sched.h>
+#include <netlink/route/classifier.h>
+#include <netlink/socket.h>
+
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "dataplane/dataplane.hpp"
@@ -41,6 +46,7 @@ void Dataplane::attachEgress(int ifindex, const std::string& ifname) {
         throw DataplaneError("bpf_tc_hook_create(clsact on " + ifname +
                              "): " + std::strerror(-err));
     }
+    if (err == 0) clsact_created_.insert(ifindex);  // ours to remove again
     LIBBPF_OPTS(bpf_tc_opts, query, .handle = kTcHandle, .priority = kTcPriority);
     // No filter yet is the usual case; keep libbpf's "cannot find filter chain" quiet.
     std::vector<std::string> quiet;
@@ -68,7 +74,7 @@ void Dataplane::attachEgress(int ifindex, const std::string& ifname) {
     spdlog::info("xv_tx attached to the egress of {} (clsact, prog id {})", ifname, opts.prog_id);
 }
 
-// The clsact qdisc stays: other filters may hang on it, and an empty one costs nothing.
+// Removes only our filter; the qdisc is destroyClsact's (the daemon's ledger calls it).
 void Dataplane::detachEgress(int ifindex, const std::string& ifname) {
     LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
     LIBBPF_OPTS(bpf_tc_opts, opts, .handle = kTcHandle, .priority = kTcPriority);
@@ -77,6 +83,47 @@ void Dataplane::detachEgress(int ifindex, const std::string& ifname) {
         throw DataplaneError("bpf_tc_detach(xv_tx, egress of " + ifname +
                              "): " + std::strerror(-err));
     }
+}
+
+}  // namespace xvrrp::dataplane
+
+namespace xvrrp::dataplane {
+namespace {
+
+// Filters on the clsact hooks of IFINDEX (any owner), counted by a netlink dump.
+size_t clsactFilters(int ifindex, const std::string& ifname) {
+    std::unique_ptr<nl_sock, void (*)(nl_sock*)> sk(nl_socket_alloc(), nl_socket_free);
+    if (!sk || nl_connect(sk.get(), NETLINK_ROUTE) < 0)
+        throw DataplaneError("netlink socket to list TC filters on " + ifname);
+    size_t n = 0;
+    for (uint32_t parent : {TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS),
+                            TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS)}) {
+        nl_cache* cache = nullptr;
+        if (int err = rtnl_cls_alloc_cache(sk.get(), ifindex, parent, &cache); err < 0)
+            throw DataplaneError("rtnl_cls_alloc_cache(" + ifname + "): " + nl_geterror(err));
+        n += static_cast<size_t>(nl_cache_nitems(cache));
+        nl_cache_free(cache);
+    }
+    return n;
+}
+
+}  // namespace
+
+bool Dataplane::createdClsact(int ifindex) const { return clsact_created_.count(ifindex) != 0; }
+
+// The clsact qdisc goes only if we created it and nobody else hung a filter on it since.
+void Dataplane::destroyClsact(int ifindex, const std::string& ifname) {
+    if (!clsact_created_.erase(ifindex)) return;
+    if (size_t left = clsactFilters(ifindex, ifname); left > 0) {
+        spdlog::info("keeping the clsact qdisc on {}: {} filter(s) of others use it", ifname, left);
+        return;
+    }
+    LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+                .attach_point = static_cast<bpf_tc_attach_point>(BPF_TC_INGRESS | BPF_TC_EGRESS));
+    int err = bpf_tc_hook_destroy(&hook);
+    if (err && err != -ENOENT && err != -ENODEV && err != -EINVAL)
+        throw DataplaneError("bpf_tc_hook_destroy(clsact on " + ifname +
+                             "): " + std::strerror(-err));
 }
 
 }  // namespace xvrrp::dataplane

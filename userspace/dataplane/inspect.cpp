@@ -200,23 +200,39 @@ json inspectMaps(const std::string& pin_root) {
         }
         maps[name] = a;
     }
-    if (auto m = open("xv_vrid"); m->ok()) {
+    if (auto m = open("xv_expect"); m->ok()) {
         json a = json::array();
-        m->each<xv_inst_key, xv_vrid>([&](const xv_inst_key& k, const xv_vrid& v) {
+        m->each<xv_inst_key, xv_expect>([&](const xv_inst_key& k, const xv_expect& v) {
             a.push_back({{"instance", inst(k)},
-                         {"expect", bool(v.flags & XV_VRID_EXPECT)},
                          {"master", addrText(k.family, v.master)},
                          {"priority", v.priority},
                          {"interval_cs", v.interval_cs},
-                         {"msg_len", v.msg_len},
-                         {"last_seen_ns", v.last_seen_ns},
-                         {"adverts", v.adverts},
-                         {"quiet", v.quiet},
-                         {"woken", v.woken}});
+                         {"len", v.len}});
         });
-        maps["xv_vrid"] = a;
+        maps["xv_expect"] = a;
     }
-    for (const char* name : {"xv_ring", "xv_vrid_msg", "xv_scratch"}) {
+    if (auto m = open("xv_vrid_rx"); m->ok()) {
+        json a = json::array();
+        const int ncpu = libbpf_num_possible_cpus();
+        std::vector<xv_vrid_rx> per(ncpu > 0 ? ncpu : 1);
+        xv_inst_key k{}, next{};
+        const xv_inst_key* prev = nullptr;
+        while (bpf_map_get_next_key(m->fd(), prev, &next) == 0) {
+            if (bpf_map_lookup_elem(m->fd(), &next, per.data()) == 0) {
+                const xv_vrid_rx v = sumVridRx(per);
+                a.push_back({{"instance", inst(next)},
+                             {"last_seen_ns", v.last_seen_ns},
+                             {"adverts", v.adverts},
+                             {"quiet", v.quiet},
+                             {"woken", v.woken},
+                             {"missed", v.missed}});
+            }
+            k = next;
+            prev = &k;
+        }
+        maps["xv_vrid_rx"] = a;
+    }
+    for (const char* name : {"xv_ring", "xv_scratch"}) {
         if (auto m = open(name); m->ok()) maps[name] = {{"pinned", true}};
     }
     return {{"pin_root", pin_root}, {"maps", maps}, {"missing", missing}};

@@ -3,8 +3,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 #include "dataplane/dataplane.hpp"
 #include "xvrrp_xdp.skel.h"
@@ -172,10 +174,6 @@ void Dataplane::configureInstance(const InstanceId& id, const InstanceFilter& f)
     const bool fresh = !lookup<xv_inst_key, xv_inst_cfg>(skel_->maps.xv_inst, k, describe(k));
     update(skel_->maps.xv_inst, &k, sizeof(k), &cfg, sizeof(cfg), describe(k));
     purgeRateState(skel_->maps.xv_ratelim, k);
-    if (!lookup<xv_inst_key, xv_vrid>(skel_->maps.xv_vrid, k, describe(k))) {
-        const xv_vrid vs{};
-        update(skel_->maps.xv_vrid, &k, sizeof(k), &vs, sizeof(vs), describe(k));
-    }
     if (fresh && filtered_instances_[id.ifindex]++ == 0) {
         updateInterfaceFlags(id.ifindex, XV_IF_FILTER, 0);
     }
@@ -192,8 +190,9 @@ void Dataplane::removeInstance(const InstanceId& id) {
         }
         peers_.erase(it);
     }
-    remove(skel_->maps.xv_vrid, &k, sizeof(k), describe(k));
-    remove(skel_->maps.xv_vrid_msg, &k, sizeof(k), describe(k));
+    remove(skel_->maps.xv_expect, &k, sizeof(k), describe(k));
+    // The kernel's counters go with the instance (the one write of ours to xv_vrid_rx).
+    remove(skel_->maps.xv_vrid_rx, &k, sizeof(k), describe(k));
     purgeRateState(skel_->maps.xv_ratelim, k);
     if (existed && --filtered_instances_[id.ifindex] == 0) {
         filtered_instances_.erase(id.ifindex);
@@ -207,58 +206,61 @@ void Dataplane::setInterfaceShared(int ifindex, bool shared) {
 
 void Dataplane::expectMaster(const InstanceId& id, const IpAddr& src, uint8_t priority,
                              uint16_t interval_cs, std::span<const uint8_t> message) {
-    const xv_inst_key k = toKey(id);
     if (priority == 0 || message.size() > XV_VRRP_MAX || message.size() < 8 ||
         (message.size() & 3)) {
         forgetMaster(id);
         return;
     }
-    xv_vrid_msg msg{};
-    msg.len = static_cast<uint16_t>(message.size());
-    std::memcpy(msg.msg, message.data(), message.size());
-    // The message before the expectation: XDP only compares it once EXPECT is set.
-    update(skel_->maps.xv_vrid_msg, &k, sizeof(k), &msg, sizeof(msg), describe(k));
-    // Read-modify-write keeps XDP's counters; increments racing with it may be lost.
-    xv_vrid vs =
-        lookup<xv_inst_key, xv_vrid>(skel_->maps.xv_vrid, k, describe(k)).value_or(xv_vrid{});
-    std::memset(vs.master, 0, sizeof(vs.master));
-    std::memcpy(vs.master, src.data(), src.size());
-    vs.priority = priority;
-    vs.interval_cs = interval_cs;
-    vs.msg_len = msg.len;
-    vs.flags |= XV_VRID_EXPECT;
-    update(skel_->maps.xv_vrid, &k, sizeof(k), &vs, sizeof(vs), describe(k));
-}
-
-void Dataplane::expectMaster(const InstanceId& id, const xv_advert& a) {
-    const Family f = a.family == XV_FAMILY_V4 ? Family::V4 : Family::V6;
-    if (a.vrrp_len < 8) {
-        forgetMaster(id);
-        return;
-    }
-    const int version = a.vrrp[0] >> 4;
-    const uint16_t interval =
-        version == 2 ? uint16_t(a.vrrp[5] * 100) : uint16_t((a.vrrp[4] << 8 | a.vrrp[5]) & 0x0fff);
-    expectMaster(id, IpAddr::fromBytes(f, a.saddr), a.vrrp[2], interval,
-                 std::span<const uint8_t>(a.vrrp, a.vrrp_len));
+    const xv_inst_key k = toKey(id);
+    xv_expect e{};
+    std::memcpy(e.master, src.data(), src.size());
+    e.interval_cs = interval_cs;
+    e.priority = priority;
+    e.len = static_cast<uint16_t>(message.size());
+    std::memcpy(e.msg, message.data(), message.size());
+    // One element, replaced whole: XDP never sees half an expectation.
+    update(skel_->maps.xv_expect, &k, sizeof(k), &e, sizeof(e), describe(k));
 }
 
 void Dataplane::forgetMaster(const InstanceId& id) {
     const xv_inst_key k = toKey(id);
-    auto vs = lookup<xv_inst_key, xv_vrid>(skel_->maps.xv_vrid, k, describe(k));
-    if (!vs || !(vs->flags & XV_VRID_EXPECT)) return;
-    vs->flags &= ~XV_VRID_EXPECT;
-    update(skel_->maps.xv_vrid, &k, sizeof(k), &*vs, sizeof(*vs), describe(k));
+    remove(skel_->maps.xv_expect, &k, sizeof(k), describe(k));
 }
 
 uint64_t Dataplane::lastSeen(const InstanceId& id) const {
-    auto vs = vridState(id);
-    return vs ? vs->last_seen_ns : 0;
+    auto rx = vridState(id);
+    return rx ? rx->last_seen_ns : 0;
 }
 
-std::optional<xv_vrid> Dataplane::vridState(const InstanceId& id) const {
+std::optional<xv_vrid_rx> Dataplane::vridState(const InstanceId& id) const {
     const xv_inst_key k = toKey(id);
-    return lookup<xv_inst_key, xv_vrid>(skel_->maps.xv_vrid, k, describe(k));
+    const int ncpu = libbpf_num_possible_cpus();
+    if (ncpu <= 0) throw DataplaneError("libbpf_num_possible_cpus: " + errText(ncpu));
+    std::vector<xv_vrid_rx> per(static_cast<size_t>(ncpu));
+    int err = bpf_map__lookup_elem(skel_->maps.xv_vrid_rx, &k, sizeof(k), per.data(),
+                                   per.size() * sizeof(xv_vrid_rx), 0);
+    if (err == -ENOENT) return std::nullopt;
+    if (err)
+        throw DataplaneError("bpf_map_lookup_elem(xv_vrid_rx, " + describe(k) + "): " +
+                             errText(err));
+    return sumVridRx(per);
+}
+
+std::optional<xv_expect> Dataplane::expectation(const InstanceId& id) const {
+    const xv_inst_key k = toKey(id);
+    return lookup<xv_inst_key, xv_expect>(skel_->maps.xv_expect, k, describe(k));
+}
+
+xv_vrid_rx sumVridRx(std::span<const xv_vrid_rx> per_cpu) {
+    xv_vrid_rx sum{};
+    for (const auto& r : per_cpu) {
+        sum.last_seen_ns = std::max(sum.last_seen_ns, r.last_seen_ns);
+        sum.adverts += r.adverts;
+        sum.quiet += r.quiet;
+        sum.woken += r.woken;
+        sum.missed += r.missed;
+    }
+    return sum;
 }
 
 }  // namespace xvrrp::dataplane

@@ -16,10 +16,26 @@ const char* stateName(State s) {
     return "UNKNOWN";
 }
 
+namespace {
+
+std::optional<TimePoint> earliest(std::initializer_list<std::optional<TimePoint>> ts) {
+    std::optional<TimePoint> out;
+    for (const auto& t : ts)
+        if (t && (!out || *t < *out)) out = t;
+    return out;
+}
+
+}  // namespace
+
 std::optional<TimePoint> Instance::nextDeadline() const {
     // preempt_allowed_at is no timer: it is only consulted when an advert arrives.
-    if (advert_due && master_down_due) return std::min(*advert_due, *master_down_due);
-    return advert_due ? advert_due : master_down_due;
+    return earliest({advert_due, master_down_due, kernel_check_due});
+}
+
+std::optional<TimePoint> Instance::wakeAt() const {
+    std::optional<TimePoint> adv;
+    if (advert_due) adv = *advert_due + (-params.coalesce_window);
+    return earliest({adv, master_down_due, kernel_check_due});
 }
 
 Instance makeInstance(const Params& p) {
@@ -49,18 +65,51 @@ struct Stepper {
         return skewTime(in().effective_priority, in().master_advert_int_cs, p().version);
     }
 
+    // The Master_Down_Timer, and the kernel check that precedes it while absorbing.
+    void armDown(TimePoint due) {
+        in().master_down_due = due;
+        in().kernel_check_due.reset();
+        if (in().absorbing) in().kernel_check_due = due + (-kernelCheckLead(in().master_advert_int_cs));
+    }
+    void absorb(const AdvertReceived& a) {
+        if (!p().kernel_absorb || a.priority == kPriorityStop) return;
+        r.actions.emplace_back(std::in_place_type<AbsorbAdverts>, a.source, a.priority,
+                               in().master_advert_int_cs);
+        in().absorbing = true;
+        if (in().master_down_due) armDown(*in().master_down_due);
+    }
+    void note(Note::What what, const IpAddr& from = {}, uint8_t prio = 0) {
+        r.actions.emplace_back(std::in_place_type<Note>, what, from, prio, in().effective_priority);
+    }
+    void stopAbsorbing() {
+        if (!in().absorbing) return;
+        r.actions.emplace_back(std::in_place_type<StopAbsorbing>);
+        in().absorbing = false;
+        in().kernel_check_due.reset();
+    }
+
     void sendAdvert(uint8_t prio) {
         r.actions.emplace_back(std::in_place_type<SendAdvert>, prio);
         ++in().counters.adverts_tx;
         if (prio == kPriorityStop) ++in().counters.priority_zero_tx;
     }
     void changeState(State to, std::string reason) {
+        // Only a backup lets the kernel absorb its master's adverts: a master, a faulted or
+        // stopped instance must hear every advert (a higher priority comes back).
+        if (to != State::Backup) stopAbsorbing();
+        in().wants_master = false;  // a new state settles what a sync group waited for
+        // Leaving MASTER other than for a better advert: nobody is known to be master now.
+        if (in().state == State::Master && to != State::Master && in().master_addr == p().primary) {
+            in().master_addr.reset();
+            in().master_priority = 0;
+        }
         r.actions.emplace_back(std::in_place_type<StateChanged>, in().state, to, std::move(reason));
         in().state = to;
     }
     void clearTimers() {
         in().advert_due.reset();
         in().master_down_due.reset();
+        in().kernel_check_due.reset();
     }
 
     // RFC 5798 6.4.1 / 6.4.2 "transition to the Master state".
@@ -83,9 +132,9 @@ struct Stepper {
     // Backup with a fresh Master_Down_Timer from `base`.
     void becomeBackup(TimePoint base, Duration wait, std::string reason) {
         in().advert_due.reset();
-        in().master_down_due = base + wait;
         in().preempt_allowed_at.reset();
         changeState(State::Backup, std::move(reason));
+        armDown(base + wait);
     }
 
     void learnInterval(const AdvertReceived& a) {
@@ -97,9 +146,19 @@ struct Stepper {
     void onStartup();
     void onShutdown();
     void onAdvert(const AdvertReceived& a);
-    void onAdvertBackup(const AdvertReceived& a);
+    // Returns true when the advert re-armed the Master_Down_Timer (the master is followed).
+    bool backupHears(const AdvertReceived& a);
+    bool steady(const AdvertReceived& a);
+    // keepalived preempt_delay: lower-priority adverts are still followed until it ends.
+    bool delaying() {
+        return p().preempt_delay > Duration::zero() &&
+               (!in().preempt_allowed_at || *in().preempt_allowed_at > now);
+    }
     void onAdvertMaster(const AdvertReceived& a);
     void onTimer();
+    void masterDownExpired();
+    void onGroupAnswer(const GroupAnswer& g);
+    void onKernelLastSeen(const KernelLastSeen& k);
     void onFault(const FaultRaised& f);
     void onFaultCleared();
     void onPriority(const PriorityChanged& c);
@@ -135,34 +194,47 @@ void Stepper::onAdvert(const AdvertReceived& a) {
     ++in().counters.adverts_rx;
     if (a.priority == kPriorityStop) ++in().counters.priority_zero_rx;
     in().last_advert = a.received;
-    if (in().state == State::Backup) onAdvertBackup(a);
-    else if (in().state == State::Master) onAdvertMaster(a);
+    if (in().state == State::Backup) {
+        if (steady(a)) absorb(a);
+        else stopAbsorbing();
+    } else if (in().state == State::Master) {
+        onAdvertMaster(a);
+    }
     // Init and Fault do not take part in the election.
 }
 
+// The steady state: a master this backup follows for good (not only while preempt_delay
+// holds it back) may be absorbed by the kernel.
+bool Stepper::steady(const AdvertReceived& a) {
+    const bool held = delaying();
+    return backupHears(a) && (!held || a.priority >= in().effective_priority);
+}
+
 // RFC 5798 section 6.4.2 with keepalived's preempt_delay (vrrp_state_backup).
-void Stepper::onAdvertBackup(const AdvertReceived& a) {
+bool Stepper::backupHears(const AdvertReceived& a) {
     Instance& i = in();
     if (a.priority == kPriorityStop) {
         // the master is leaving: take over after Skew_Time only
-        i.master_down_due = a.received + skew();
-        return;
+        note(Note::What::PriorityZero, a.source);
+        armDown(a.received + skew());
+        return false;
     }
-    const bool delaying = p().preempt_delay > Duration::zero() &&
-                          (!i.preempt_allowed_at || *i.preempt_allowed_at > now);
-    if (!p().preempt || a.priority >= i.effective_priority || delaying) {
+    if (!p().preempt || a.priority >= i.effective_priority || delaying()) {
         learnInterval(a);
-        i.master_down_due = a.received + masterDown();
+        armDown(a.received + masterDown());
         i.master_addr = a.source;
         i.master_priority = a.priority;
+        i.wants_master = false;  // it hears a master it follows again
         if (p().preempt_delay > Duration::zero()) {
             if (a.priority >= i.effective_priority) i.preempt_allowed_at.reset();
             else if (!i.preempt_allowed_at) i.preempt_allowed_at = now + p().preempt_delay;
         }
-        return;
+        return true;
     }
     // Lower priority and we may preempt: discard, so the Master_Down_Timer runs out.
+    note(Note::What::LowerPriorityDiscarded, a.source, a.priority);
     i.master_addr = a.source;  // keepalived records it (SNMP); keeps the check_addr logic
+    return false;
 }
 
 // RFC 5798 section 6.4.3.
@@ -181,12 +253,16 @@ void Stepper::onAdvertMaster(const AdvertReceived& a) {
         learnInterval(a);
         i.master_addr = a.source;
         i.master_priority = a.priority;
+        note(a.priority > mine ? Note::What::HigherPriority
+                               : Note::What::EqualPriorityHigherAddress,
+             a.source, a.priority);
         r.actions.emplace_back(std::in_place_type<RemoveVips>);
         ++i.counters.released_master;
         std::string why = a.priority > mine
                               ? "higher priority advert from " + a.source.str()
                               : "equal priority advert from higher address " + a.source.str();
         becomeBackup(a.received, masterDown(), std::move(why));
+        absorb(a);
         return;
     }
     if (lower && !p().lower_prio_no_advert) {
@@ -199,11 +275,59 @@ void Stepper::onAdvertMaster(const AdvertReceived& a) {
 
 void Stepper::onTimer() {
     Instance& i = in();
-    if (i.state == State::Backup && i.master_down_due && *i.master_down_due <= now) {
-        becomeMaster("master down timer expired");  // RFC 5798 6.4.2
-    } else if (i.state == State::Master && i.advert_due && *i.advert_due <= now) {
+    if (i.state == State::Backup) {
+        const bool check = i.kernel_check_due && *i.kernel_check_due <= now;
+        const bool down = i.master_down_due && *i.master_down_due <= now;
+        if (i.absorbing && (check || down)) {
+            // The kernel may have absorbed the master's adverts: ask it before deciding.
+            i.kernel_check_due.reset();
+            r.actions.emplace_back(std::in_place_type<ReadKernelLastSeen>);
+        } else if (down) {
+            masterDownExpired();
+        }
+    } else if (i.state == State::Master && i.advert_due &&
+               *i.advert_due <= now + p().coalesce_window) {
         sendAdvert(i.effective_priority);  // RFC 5798 6.4.3 Adver_Timer fires
         i.advert_due = now + adverInterval();
+    }
+}
+
+// RFC 5798 6.4.2 "If the Master_Down_Timer fires"; a sync group member asks its group
+// first (keepalived vrrp_sync_can_goto_master) and looks again one Master_Down_Interval
+// later if the group says no, so one member's lost master never splits the group.
+void Stepper::masterDownExpired() {
+    note(Note::What::AdvertTimeout);
+    if (!p().sync_group) {
+        becomeMaster("master down timer expired");
+        return;
+    }
+    in().wants_master = true;
+    armDown(now + masterDown());
+    r.actions.emplace_back(std::in_place_type<AskGroup>);
+}
+
+void Stepper::onGroupAnswer(const GroupAnswer& g) {
+    if (g.allow && in().state == State::Backup && in().wants_master)
+        becomeMaster("master down timer expired");
+}
+
+// What the kernel absorbed counts as heard from the master we follow: the same decision as
+// for an advert that reached us (preempt_delay may have run out since).
+void Stepper::onKernelLastSeen(const KernelLastSeen& k) {
+    Instance& i = in();
+    if (i.state != State::Backup || !i.absorbing) return;
+    const bool newer = k.last_seen && i.master_addr && i.master_priority != kPriorityStop &&
+                       (!i.last_advert || *k.last_seen > *i.last_advert);
+    if (newer) {
+        i.last_advert = *k.last_seen;
+        if (!steady({*k.last_seen, *i.master_addr, i.master_priority, i.master_advert_int_cs}))
+            stopAbsorbing();
+    }
+    if (i.master_down_due && *i.master_down_due <= now) {
+        if (i.absorbing) i.kernel_check_due.reset();
+        masterDownExpired();
+    } else if (!newer) {
+        i.kernel_check_due.reset();  // nothing new: the Master_Down_Timer decides
     }
 }
 
@@ -239,7 +363,7 @@ void Stepper::onPriority(const PriorityChanged& c) {
     const Duration before = masterDown();
     i.effective_priority = prio;
     if (i.state == State::Backup && i.master_down_due)
-        i.master_down_due = *i.master_down_due + (masterDown() - before);
+        armDown(*i.master_down_due + (masterDown() - before));
     // A Master keeps the role: its next advert carries the new priority and a better
     // Backup preempts (RFC 5798 6.4.2), as keepalived does.
 }
@@ -272,6 +396,9 @@ StepResult step(const Instance& in, const Event& ev, TimePoint now) {
             else if constexpr (std::is_same_v<E, FaultCleared>) s.onFaultCleared();
             else if constexpr (std::is_same_v<E, PriorityChanged>) s.onPriority(e);
             else if constexpr (std::is_same_v<E, GroupTransition>) s.onGroup(e);
+            else if constexpr (std::is_same_v<E, GroupAnswer>) s.onGroupAnswer(e);
+            else if constexpr (std::is_same_v<E, KernelLastSeen>) s.onKernelLastSeen(e);
+            else if constexpr (std::is_same_v<E, AbsorbLost>) s.stopAbsorbing();
         },
         ev);
     return std::move(s.r);

@@ -42,6 +42,25 @@ constexpr Duration startAsMasterWait(uint16_t adv_int_cs, int version) {
     return centiseconds(adv_int_cs) + skewTime(kPriorityOwner, adv_int_cs, version);
 }
 
+// Advert coalescing (Params::coalesce_window): a quarter interval, at most 5 ms. Sending a
+// master's advert that much early is harmless: backups time Master_Down_Interval from the
+// last advert they heard, and RFC 5798 6.4.3 only bounds the interval from above.
+constexpr Duration coalesceWindow(uint16_t adv_int_cs) {
+    const Duration quarter = centiseconds(adv_int_cs) / 4;
+    return quarter < std::chrono::milliseconds(5) ? quarter : std::chrono::milliseconds(5);
+}
+
+// A backup whose master's repeats the kernel absorbs reads the kernel's last-seen stamp this
+// long before its Master_Down_Timer (one interval, at most 20 ms), so backups whose timers
+// are close together re-arm in one wake-up.
+constexpr Duration kernelCheckLead(uint16_t master_adv_int_cs) {
+    const Duration interval = centiseconds(master_adv_int_cs);
+    return interval < std::chrono::milliseconds(20) ? interval : std::chrono::milliseconds(20);
+}
+
+static_assert(coalesceWindow(1) == std::chrono::microseconds(2500));
+static_assert(coalesceWindow(100) == std::chrono::milliseconds(5));
+static_assert(kernelCheckLead(1) == std::chrono::milliseconds(10));
 static_assert(skewTime(100, 100, 3) == std::chrono::microseconds(609375));
 static_assert(skewTime(100, 100, 2) == std::chrono::microseconds(609375));
 static_assert(skewTime(1, 1, 3) == std::chrono::microseconds(9960));  // 255*625/16 = 9960.9

@@ -40,6 +40,15 @@ struct Params {
     bool lower_prio_no_advert = false;     // Master: no advert back to a lower-priority master
     bool higher_prio_send_advert = false;  // Master: advert before yielding to a higher one
     uint8_t down_timer_adverts = 3;        // the "3 *" of Master_Down_Interval
+    // Master: an advert due within this window of a wake-up is sent at once, so masters
+    // sharing an interval fall into step and cost one wake-up per interval (0: exact).
+    Duration coalesce_window{0};
+    // Backup: let the kernel absorb repeats of the master's advert (AbsorbAdverts) and
+    // consult its last-seen timestamp before the Master_Down_Timer decides anything.
+    bool kernel_absorb = false;
+    // keepalived vrrp_sync_group member: an expired Master_Down_Timer asks the group
+    // (AskGroup) instead of taking over alone (vrrp_sync_can_goto_master).
+    bool sync_group = false;
 };
 
 // ---- events -------------------------------------------------------------
@@ -57,9 +66,18 @@ struct FaultCleared {};
 struct PriorityChanged { uint8_t effective = 0; };  // trackers changed the sum
 // keepalived vrrp_sync_group: another member moved; follow it (Master or Backup only).
 struct GroupTransition { State to = State::Backup; std::string reason; };
+// The group's answer to AskGroup: allow means every other member wants MASTER too, or the
+// group already is MASTER.
+struct GroupAnswer { bool allow = false; };
+// The answer to ReadKernelLastSeen: when the kernel last absorbed the expected advert.
+struct KernelLastSeen { std::optional<TimePoint> last_seen; };
+// The kernel may have dropped an advert this instance needed (its ring was full): stop
+// absorbing until an advert is accepted again.
+struct AbsorbLost {};
 
 using Event = std::variant<Startup, Shutdown, AdvertReceived, TimerFired, FaultRaised,
-                           FaultCleared, PriorityChanged, GroupTransition>;
+                           FaultCleared, PriorityChanged, GroupTransition, GroupAnswer,
+                           KernelLastSeen, AbsorbLost>;
 
 // ---- actions ------------------------------------------------------------
 struct SendAdvert { uint8_t priority = 0; };
@@ -67,8 +85,34 @@ struct AddVips {};                     // add VIPs and virtual routes
 struct RemoveVips {};
 struct SendGratuitous {};              // GARP / unsolicited NA per garp_* settings
 struct StateChanged { State from = State::Init; State to = State::Init; std::string reason; };
+// The advert being handled is the steady state: the kernel may absorb identical ones
+// (same source, priority, interval and bytes) from now on.
+struct AbsorbAdverts {
+    IpAddr master;
+    uint8_t priority = 0;
+    uint16_t interval_cs = 0;
+};
+struct StopAbsorbing {};       // every advert reaches the machine again
+// Something keepalived reports at a decision; the interpreter words it as keepalived does
+// (log watchers match those lines), before the state change it explains.
+struct Note {
+    enum class What : uint8_t {
+        AdvertTimeout,               // the Master_Down_Timer ran out
+        HigherPriority,              // a master yields to FROM (PRIORITY > OURS)
+        EqualPriorityHigherAddress,  // a master yields to FROM (same priority, higher address)
+        PriorityZero,                // a backup heard its master leave
+        LowerPriorityDiscarded,      // a backup ignores FROM (RFC 5798 6.4.2) to preempt it
+    };
+    What what = What::AdvertTimeout;
+    IpAddr from;
+    uint8_t priority = 0;
+    uint8_t ours = 0;
+};
+struct ReadKernelLastSeen {};  // answer with KernelLastSeen before anything else
+struct AskGroup {};            // answer with GroupAnswer (sync group gate)
 
-using Action = std::variant<SendAdvert, AddVips, RemoveVips, SendGratuitous, StateChanged>;
+using Action = std::variant<SendAdvert, AddVips, RemoveVips, SendGratuitous, StateChanged,
+                            AbsorbAdverts, StopAbsorbing, ReadKernelLastSeen, AskGroup, Note>;
 
 struct Counters {
     uint64_t adverts_rx = 0;
@@ -88,14 +132,22 @@ struct Instance {
     std::optional<TimePoint> advert_due;       // Adver_Timer (Master)
     std::optional<TimePoint> master_down_due;  // Master_Down_Timer (Backup)
     std::optional<TimePoint> preempt_allowed_at;  // preempt_delay window end
+    std::optional<TimePoint> kernel_check_due;    // Backup absorbing: read the kernel first
     std::optional<IpAddr> master_addr;         // master as last seen (ourselves when Master)
     std::optional<TimePoint> last_advert;      // last advert received
     uint8_t master_priority = 0;               // priority in the last advert received
     std::string fault_reason;
+    bool absorbing = false;      // the kernel absorbs the master's repeats (Backup only)
+    // Sync group: this member's Master_Down_Timer ran out and it waits for the group
+    // (keepalived's wantstate MASTER); cleared when it hears a master or changes state.
+    bool wants_master = false;
     Counters counters;
 
     // Earliest pending deadline, for the event loop's timer.
     std::optional<TimePoint> nextDeadline() const;
+    // Earliest moment a TimerFired does something: nextDeadline(), but a master's advert
+    // counts from coalesce_window before it is due.
+    std::optional<TimePoint> wakeAt() const;
 };
 
 struct StepResult {

@@ -1,0 +1,307 @@
+// Decisions the machine owns besides RFC 5798's election: advert coalescing, the sync-group
+// gate, and when the kernel may absorb a master's adverts. All on a fake clock.
+#include <gtest/gtest.h>
+
+#include "vrrp/state_machine.hpp"
+#include "vrrp/timers.hpp"
+
+namespace xvrrp::vrrp {
+namespace {
+
+using std::chrono::microseconds;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+IpAddr ip(const char* s) { return IpAddr::parse(s).value(); }
+TimePoint at(Duration d) { return TimePoint{d}; }
+
+Params params(uint8_t prio = 100) {
+    Params p;
+    p.name = "vi";
+    p.vrid = 51;
+    p.priority = prio;
+    p.advert_int_cs = 100;
+    p.primary = ip("10.0.0.5");
+    return p;
+}
+
+template <class A>
+int count(const StepResult& r) {
+    int n = 0;
+    for (const auto& a : r.actions) n += std::holds_alternative<A>(a);
+    return n;
+}
+template <class A>
+const A* find(const StepResult& r) {
+    for (const auto& a : r.actions)
+        if (auto* x = std::get_if<A>(&a)) return x;
+    return nullptr;
+}
+AdvertReceived advert(TimePoint t, const char* src, uint8_t prio) {
+    return AdvertReceived{t, ip(src), prio, 100};
+}
+Instance started(Params p) { return step(makeInstance(p), Startup{}, at({})).instance; }
+Instance masterOf(Params p) {
+    Instance b = started(p);
+    return step(b, TimerFired{}, *b.master_down_due).instance;
+}
+
+// ---- advert coalescing ------------------------------------------------------------------
+
+TEST(Coalescing, AdvertWithinWindowGoesNowAndScheduleContinuesFromNow) {
+    Params p = params();
+    p.coalesce_window = coalesceWindow(p.advert_int_cs);  // 5 ms
+    Instance m = masterOf(p);
+    const TimePoint due = *m.advert_due;
+    EXPECT_EQ(m.wakeAt(), due + (-milliseconds(5)));
+    EXPECT_EQ(m.nextDeadline(), due);  // the timer itself stays exact
+
+    auto early = step(m, TimerFired{}, due + (-milliseconds(6)));
+    EXPECT_EQ(count<SendAdvert>(early), 0);
+    EXPECT_EQ(early.instance.advert_due, due);
+
+    auto r = step(m, TimerFired{}, due + (-milliseconds(4)));
+    EXPECT_EQ(count<SendAdvert>(r), 1);
+    EXPECT_EQ(r.instance.advert_due, due + (-milliseconds(4)) + seconds(1));
+}
+
+TEST(Coalescing, OffMeansExact) {
+    Instance m = masterOf(params());
+    const TimePoint due = *m.advert_due;
+    EXPECT_EQ(m.wakeAt(), due);
+    EXPECT_EQ(count<SendAdvert>(step(m, TimerFired{}, due + Duration(-1))), 0);
+    EXPECT_EQ(count<SendAdvert>(step(m, TimerFired{}, due)), 1);
+}
+
+TEST(Coalescing, WindowIsAQuarterIntervalAtMostFiveMs) {
+    EXPECT_EQ(coalesceWindow(1), microseconds(2500));
+    EXPECT_EQ(coalesceWindow(2), milliseconds(5));
+    EXPECT_EQ(coalesceWindow(100), milliseconds(5));
+}
+
+// ---- sync group gate ----------------------------------------------------------------------
+
+TEST(SyncGroupGate, ExpiryAsksTheGroupInsteadOfTakingOver) {
+    Params p = params();
+    p.sync_group = true;
+    Instance b = started(p);
+    const TimePoint due = *b.master_down_due;
+    auto r = step(b, TimerFired{}, due);
+    EXPECT_EQ(r.instance.state, State::Backup);
+    EXPECT_EQ(count<AskGroup>(r), 1);
+    EXPECT_EQ(count<StateChanged>(r), 0);
+    EXPECT_TRUE(r.instance.wants_master);
+    // Deferred by default: it looks again one Master_Down_Interval later.
+    EXPECT_EQ(r.instance.master_down_due, due + masterDownInterval(100, 100, 3));
+
+    auto allowed = step(r.instance, GroupAnswer{true}, due);
+    EXPECT_EQ(allowed.instance.state, State::Master);
+    EXPECT_FALSE(allowed.instance.wants_master);
+
+    auto denied = step(r.instance, GroupAnswer{false}, due);
+    EXPECT_EQ(denied.instance.state, State::Backup);
+    EXPECT_TRUE(denied.instance.wants_master);
+    EXPECT_TRUE(denied.actions.empty());
+}
+
+TEST(SyncGroupGate, HearingAMasterAgainWithdrawsTheWish) {
+    Params p = params();
+    p.sync_group = true;
+    Instance b = started(p);
+    auto asked = step(b, TimerFired{}, *b.master_down_due).instance;
+    ASSERT_TRUE(asked.wants_master);
+    auto heard = step(asked, advert(at(seconds(4)), "10.0.0.9", 150), at(seconds(4))).instance;
+    EXPECT_FALSE(heard.wants_master);
+    // A late "allow" no longer moves it.
+    EXPECT_EQ(step(heard, GroupAnswer{true}, at(seconds(4))).instance.state, State::Backup);
+}
+
+TEST(SyncGroupGate, LeavingBackupClearsTheWish) {
+    Params p = params();
+    p.sync_group = true;
+    Instance b = started(p);
+    auto asked = step(b, TimerFired{}, *b.master_down_due).instance;
+    auto faulted = step(asked, FaultRaised{"link"}, at(seconds(4))).instance;
+    EXPECT_FALSE(faulted.wants_master);
+}
+
+TEST(SyncGroupGate, GroupTransitionStillMovesAMember) {
+    Params p = params();
+    p.sync_group = true;
+    Instance b = started(p);
+    auto r = step(b, GroupTransition{State::Master, "sync group G: VI_2 MASTER"}, at(seconds(1)));
+    EXPECT_EQ(r.instance.state, State::Master);
+}
+
+TEST(SyncGroupGate, NotAMemberTakesOverAlone) {
+    Instance b = started(params());
+    auto r = step(b, TimerFired{}, *b.master_down_due);
+    EXPECT_EQ(count<AskGroup>(r), 0);
+    EXPECT_EQ(r.instance.state, State::Master);
+}
+
+// ---- who is master, as status shows it ----------------------------------------------------
+
+TEST(MasterAddress, AFaultedOrStoppedMasterNoLongerNamesItself) {
+    Instance m = masterOf(params());
+    ASSERT_EQ(m.master_addr, ip("10.0.0.5"));
+    auto f = step(m, FaultRaised{"link"}, at(seconds(5))).instance;
+    EXPECT_FALSE(f.master_addr);
+    EXPECT_EQ(f.master_priority, 0);
+    EXPECT_FALSE(step(m, Shutdown{}, at(seconds(5))).instance.master_addr);
+    // Yielding to a better advert names the new master.
+    auto y = step(m, advert(at(seconds(5)), "10.0.0.9", 200), at(seconds(5))).instance;
+    EXPECT_EQ(y.master_addr, ip("10.0.0.9"));
+}
+
+// ---- kernel absorption -------------------------------------------------------------------
+
+Params absorbing() {
+    Params p = params();
+    p.kernel_absorb = true;
+    return p;
+}
+
+TEST(KernelAbsorb, FollowingAMasterLetsTheKernelAbsorbIt) {
+    Instance b = started(absorbing());
+    const TimePoint t = at(seconds(1));
+    auto r = step(b, advert(t, "10.0.0.9", 150), t);
+    const auto* a = find<AbsorbAdverts>(r);
+    ASSERT_NE(a, nullptr);
+    EXPECT_EQ(a->master, ip("10.0.0.9"));
+    EXPECT_EQ(a->priority, 150);
+    EXPECT_EQ(a->interval_cs, 100);
+    EXPECT_TRUE(r.instance.absorbing);
+    // The kernel is read 20 ms before the Master_Down_Timer would decide.
+    EXPECT_EQ(r.instance.kernel_check_due, *r.instance.master_down_due + (-milliseconds(20)));
+    EXPECT_EQ(r.instance.nextDeadline(), r.instance.kernel_check_due);
+}
+
+TEST(KernelAbsorb, OffByDefault) {
+    Instance b = started(params());
+    auto r = step(b, advert(at(seconds(1)), "10.0.0.9", 150), at(seconds(1)));
+    EXPECT_EQ(count<AbsorbAdverts>(r), 0);
+    EXPECT_FALSE(r.instance.absorbing);
+}
+
+TEST(KernelAbsorb, ALowerPriorityToPreemptOrAPriorityZeroStopsIt) {
+    Instance b = started(absorbing());
+    auto following = step(b, advert(at(seconds(1)), "10.0.0.9", 150), at(seconds(1))).instance;
+    auto lower = step(following, advert(at(seconds(2)), "10.0.0.9", 50), at(seconds(2)));
+    EXPECT_EQ(count<StopAbsorbing>(lower), 1);
+    EXPECT_FALSE(lower.instance.absorbing);
+    EXPECT_FALSE(lower.instance.kernel_check_due);
+    auto zero = step(following, advert(at(seconds(2)), "10.0.0.9", 0), at(seconds(2)));
+    EXPECT_EQ(count<StopAbsorbing>(zero), 1);
+    EXPECT_EQ(count<AbsorbAdverts>(zero), 0);
+    // Nothing to stop twice.
+    EXPECT_EQ(count<StopAbsorbing>(step(zero.instance, AbsorbLost{}, at(seconds(2)))), 0);
+}
+
+TEST(KernelAbsorb, LeavingBackupStopsIt) {
+    Instance b = started(absorbing());
+    auto following = step(b, advert(at(seconds(1)), "10.0.0.9", 150), at(seconds(1))).instance;
+    auto fault = step(following, FaultRaised{"link"}, at(seconds(2)));
+    EXPECT_EQ(count<StopAbsorbing>(fault), 1);
+    // The stop comes before the state change is announced.
+    EXPECT_TRUE(std::holds_alternative<StateChanged>(fault.actions.back()));
+    auto stop = step(following, Shutdown{}, at(seconds(2)));
+    EXPECT_EQ(count<StopAbsorbing>(stop), 1);
+}
+
+TEST(KernelAbsorb, AMasterThatYieldsAbsorbsItsNewMaster) {
+    Instance m = masterOf(absorbing());
+    auto r = step(m, advert(at(seconds(5)), "10.0.0.9", 150), at(seconds(5)));
+    EXPECT_EQ(r.instance.state, State::Backup);
+    ASSERT_NE(find<AbsorbAdverts>(r), nullptr);
+    EXPECT_TRUE(r.instance.absorbing);
+}
+
+TEST(KernelAbsorb, KernelIsReadBeforeTheTimerDecides) {
+    Instance b = started(absorbing());
+    const TimePoint t = at(seconds(1));
+    auto following = step(b, advert(t, "10.0.0.9", 150), t).instance;
+    const TimePoint check = *following.kernel_check_due;
+    auto r = step(following, TimerFired{}, check);
+    EXPECT_EQ(count<ReadKernelLastSeen>(r), 1);
+    EXPECT_EQ(r.instance.state, State::Backup);
+    // The kernel absorbed an advert 3 s later: the timer re-arms from it.
+    const TimePoint seen = t + seconds(3);
+    auto re = step(r.instance, KernelLastSeen{seen}, check);
+    EXPECT_EQ(re.instance.master_down_due, seen + masterDownInterval(100, 100, 3));
+    EXPECT_EQ(re.instance.last_advert, seen);
+    EXPECT_TRUE(re.instance.absorbing);
+    EXPECT_EQ(re.instance.kernel_check_due, *re.instance.master_down_due + (-milliseconds(20)));
+    EXPECT_TRUE(re.actions.empty());
+}
+
+TEST(KernelAbsorb, NothingNewFromTheKernelLetsTheTimerRunOut) {
+    Instance b = started(absorbing());
+    const TimePoint t = at(seconds(1));
+    auto following = step(b, advert(t, "10.0.0.9", 150), t).instance;
+    const TimePoint down = *following.master_down_due;
+    auto read = step(following, TimerFired{}, *following.kernel_check_due).instance;
+    auto stale = step(read, KernelLastSeen{t}, *following.kernel_check_due).instance;
+    EXPECT_FALSE(stale.kernel_check_due);
+    EXPECT_EQ(stale.nextDeadline(), down);
+    // At the deadline the kernel is asked once more, and then the timer decides.
+    auto last = step(stale, TimerFired{}, down);
+    EXPECT_EQ(count<ReadKernelLastSeen>(last), 1);
+    EXPECT_EQ(last.instance.state, State::Backup);
+    auto over = step(last.instance, KernelLastSeen{std::nullopt}, down);
+    EXPECT_EQ(over.instance.state, State::Master);
+    EXPECT_EQ(count<StopAbsorbing>(over), 1);
+}
+
+TEST(KernelAbsorb, PreemptDelayOnlyAbsorbsAMasterFollowedForGood) {
+    Params p = absorbing();
+    p.preempt_delay = seconds(10);
+    Instance b = started(p);
+    // A lower-priority master is followed while preempt_delay runs, but not absorbed: the
+    // machine must see its adverts to preempt when the delay ends.
+    auto lower = step(b, advert(at(seconds(1)), "10.0.0.9", 50), at(seconds(1)));
+    EXPECT_EQ(count<AbsorbAdverts>(lower), 0);
+    auto higher = step(lower.instance, advert(at(seconds(2)), "10.0.0.9", 150), at(seconds(2)));
+    EXPECT_EQ(count<AbsorbAdverts>(higher), 1);
+}
+
+TEST(KernelAbsorb, NopreemptAbsorbsALowerMaster) {
+    Params p = absorbing();
+    p.preempt = false;
+    Instance b = started(p);
+    auto r = step(b, advert(at(seconds(1)), "10.0.0.9", 50), at(seconds(1)));
+    EXPECT_EQ(count<AbsorbAdverts>(r), 1);
+}
+
+TEST(KernelAbsorb, LostAdvertsStopIt) {
+    Instance b = started(absorbing());
+    auto following = step(b, advert(at(seconds(1)), "10.0.0.9", 150), at(seconds(1))).instance;
+    auto r = step(following, AbsorbLost{}, at(seconds(1)));
+    EXPECT_EQ(count<StopAbsorbing>(r), 1);
+    EXPECT_FALSE(r.instance.absorbing);
+    EXPECT_EQ(r.instance.nextDeadline(), following.master_down_due);
+}
+
+TEST(KernelAbsorb, PriorityChangeMovesTheCheckWithTheTimer) {
+    Instance b = started(absorbing());
+    auto following = step(b, advert(at(seconds(1)), "10.0.0.9", 150), at(seconds(1))).instance;
+    auto r = step(following, PriorityChanged{50}, at(seconds(1)));
+    EXPECT_EQ(r.instance.kernel_check_due, *r.instance.master_down_due + (-milliseconds(20)));
+}
+
+TEST(KernelAbsorb, SyncGroupMemberAsksItsGroupAfterTheKernel) {
+    Params p = absorbing();
+    p.sync_group = true;
+    Instance b = started(p);
+    auto following = step(b, advert(at(seconds(1)), "10.0.0.9", 150), at(seconds(1))).instance;
+    const TimePoint down = *following.master_down_due;
+    auto read = step(following, TimerFired{}, down).instance;
+    auto r = step(read, KernelLastSeen{std::nullopt}, down);
+    EXPECT_EQ(count<AskGroup>(r), 1);
+    EXPECT_EQ(r.instance.state, State::Backup);
+    EXPECT_TRUE(r.instance.wants_master);
+    EXPECT_EQ(r.instance.kernel_check_due, *r.instance.master_down_due + (-milliseconds(20)));
+}
+
+}  // namespace
+}  // namespace xvrrp::vrrp

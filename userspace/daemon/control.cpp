@@ -1,0 +1,68 @@
+// Requests on the control socket (xvrrpctl, xvrrp-arbiter); see control/protocol.hpp.
+#include <spdlog/spdlog.h>
+
+#include "daemon/daemon.hpp"
+#include "dataplane/dataplane.hpp"
+#include "dataplane/fence.hpp"
+
+namespace xvrrp::daemon {
+
+using nlohmann::json;
+
+nlohmann::json Daemon::handleControl(const nlohmann::json& req) {
+    const auto cmd = req["cmd"].get<std::string>();
+    if (cmd == "status") return status();
+    if (cmd == "reload") return reload();
+    if (cmd == "fence") return fenceCommand(req, true);
+    if (cmd == "unfence") return fenceCommand(req, false);
+    if (cmd == "check_fences") return checkFencesCommand();
+    throw std::invalid_argument("unknown command '" + cmd + "'");
+}
+
+// {"cmd":"fence"|"unfence","instance":NAME?}: the operator's fence (xvrrpctl), written
+// through the one fence writer (dataplane::FenceMap on our skeleton's xv_fence); unfence
+// lifts whatever the operator may lift (the arbiter's entry too). No instance: all of them.
+// The instance goes to FAULT, or leaves it, as soon as the map says so (checkFences).
+nlohmann::json Daemon::fenceCommand(const nlohmann::json& req, bool fence) {
+    std::string name;
+    if (req.contains("instance")) {
+        if (!req["instance"].is_string()) throw std::invalid_argument("'instance' must be a string");
+        name = req["instance"].get<std::string>();
+    }
+    if (req.contains("by") && req["by"] != "operator")
+        throw std::invalid_argument(
+            "'by' may only be \"operator\": xvrrp-arbiter writes xv_fence itself and sends "
+            "{\"cmd\":\"check_fences\"}");
+    std::vector<InstanceRuntime*> targets;
+    for (const auto& rt : table_)
+        if (name.empty() || rt->cfg().name == name) targets.push_back(rt.get());
+    if (targets.empty()) throw std::invalid_argument("no instance named '" + name + "'");
+    auto& map = dataplane_->fences();
+    json done = json::array();
+    for (auto* rt : targets) {
+        if (!rt->bound()) continue;  // its interface is missing: nothing to fence yet
+        if (fence) {
+            map.fence(rt->id(), XV_FENCE_OPERATOR);
+            spdlog::warn("({}) fenced by the operator", rt->cfg().name);
+        } else {
+            for (auto owner : map.unfence(rt->id(), XV_FENCE_OPERATOR))
+                spdlog::warn("({}) the operator lifted the {}'s fence", rt->cfg().name,
+                             owner == XV_FENCE_ARBITER ? "arbiter" : "operator");
+        }
+        done.push_back(rt->cfg().name);
+    }
+    checkFences(now());
+    return {{fence ? "fenced" : "unfenced", done}};
+}
+
+// {"cmd":"check_fences"}: someone wrote xv_fence without us (xvrrp-arbiter, bpftool): look
+// now rather than at the next housekeeping turn. Answers the instances fenced after it.
+nlohmann::json Daemon::checkFencesCommand() {
+    checkFences(now());
+    json fenced = json::array();
+    for (const auto& rt : table_)
+        if (rt->faultActive("fence")) fenced.push_back(rt->cfg().name);
+    return {{"fenced", fenced}};
+}
+
+}  // namespace xvrrp::daemon

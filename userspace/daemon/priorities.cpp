@@ -1,0 +1,56 @@
+// Trackers of the running configuration: how a tracker change becomes an instance's
+// effective priority or a fault (weight-0 failures), as in keepalived.
+#include <spdlog/spdlog.h>
+
+#include "daemon/daemon.hpp"
+#include "daemon/sync_groups.hpp"
+#include "daemon/tracking.hpp"
+#include "net/netlink.hpp"
+
+namespace xvrrp::daemon {
+
+void Daemon::startTracking(const track::ScriptTrackers::Checks& carried) {
+    for (int fd : tracking_fds_) loop_.remove(fd);
+    tracking_.reset();
+    tracking_ = std::make_unique<Tracking>(*config_, [this] { recomputePriorities(); }, carried);
+    tracking_fds_ = tracking_->fds();
+    for (int fd : tracking_fds_)
+        loop_.add(fd, "trackers", [this, fd](uint32_t) { tracking_->onReadable(fd); });
+}
+
+void Daemon::recomputePriorities() {
+    if (!tracking_) return;
+    auto t = now();
+    auto link_up = [this](const std::string& name) {
+        auto l = netlink_->linkByName(name);
+        return l && l->running();
+    };
+    for (const auto& rt : table_) {
+        auto ep = tracking_->evaluate(rt->cfg(), link_up);
+        nlohmann::json rep = {{"base", ep.base}, {"total", ep.total}, {"effective", ep.priority}};
+        nlohmann::json items = nlohmann::json::array();
+        for (const auto& c : ep.breakdown) {
+            static const char* kKinds[] = {"script", "interface", "file", "process"};
+            static const char* kStates[] = {"INIT", "UP", "DOWN"};
+            items.push_back({{"kind", kKinds[static_cast<int>(c.kind)]},
+                             {"name", c.name},
+                             {"state", kStates[static_cast<int>(c.state)]},
+                             {"weight", c.weight},
+                             {"reverse", c.reverse},
+                             {"delta", c.delta},
+                             {"fault", c.fault}});
+        }
+        rep["trackers"] = items;
+        rt->setTrackReport(rep);
+        if (!rt->bound()) continue;
+        rt->setFault("track", ep.fault, ep.fault_reason, t);
+        if (!ep.fault && ep.priority != rt->machine().effective_priority) {
+            spdlog::info("({}) Changing effective priority from {} to {}", rt->cfg().name,
+                         rt->machine().effective_priority, ep.priority);
+            rt->handle(vrrp::PriorityChanged{ep.priority}, t);
+        }
+    }
+    groups_->settleFaults(t);
+}
+
+}  // namespace xvrrp::daemon
