@@ -17,15 +17,16 @@ constexpr const char* kUsage =
     "usage: xvrrpctl [--control PATH] COMMAND [ARGS]\n"
     "commands:\n"
     "  status [--json]     instances, states, priorities, masters, VIPs, counters\n"
-    "  reload              re-read the configuration (like SIGHUP) and show what changed\n"
-    "  fence [INSTANCE]    the kernel stops answering for the VIPs; the instance goes to FAULT\n"
-    "  unfence [INSTANCE]  lift the operator's and the arbiter's fence (no INSTANCE: every one)\n"
+    "  reload              re-read the configuration (as SIGHUP), show what changed\n"
+    "  fence [INSTANCE]    drop the VIPs' traffic in the kernel and go to FAULT\n"
+    "  unfence [INSTANCE]  lift the operator's and the arbiter's fence (none: all)\n"
     "  check-fences        make xvrrpd re-read xv_fence now (after a bpftool write)\n"
     "  bpf [--json]        the pinned BPF maps, decoded (like bpftool map dump)\n"
     "options:\n"
     "  -c, --control PATH  control socket (default /run/xvrrp/xvrrpd.sock)\n"
-    "  -b, --pin-root DIR  bpffs directory of xvrrpd's maps, for bpf (default /sys/fs/bpf/xvrrp)\n"
-    "  -h, --help          this text\n";
+    "  -b, --pin-root DIR  xvrrpd's pinned maps, for bpf (default /sys/fs/bpf/xvrrp)\n"
+    "  -h, --help          this text;  -v, --version  the version\n"
+    "See xvrrpctl(8).\n";
 
 std::string ageText(const json& inst) {
     const auto& la = inst.value("last_advert", json());
@@ -78,14 +79,16 @@ int main(int argc, char** argv) {
     static option longopts[] = {{"control", required_argument, nullptr, 'c'},
                                 {"pin-root", required_argument, nullptr, 'b'},
                                 {"help", no_argument, nullptr, 'h'},
+                                {"version", no_argument, nullptr, 'v'},
                                 {nullptr, 0, nullptr, 0}};
     int opt;
     // '+' stops at the first non-option so each command parses its own flags.
-    while ((opt = getopt_long(argc, argv, "+c:b:h", longopts, nullptr)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+c:b:hv", longopts, nullptr)) != -1) {
         switch (opt) {
             case 'c': control = optarg; break;
             case 'b': pin_root = optarg; break;
             case 'h': std::fputs(kUsage, stdout); return 0;
+            case 'v': std::puts("xvrrpctl " XVRRP_VERSION); return 0;
             default: std::fputs(kUsage, stderr); return 2;
         }
     }

@@ -145,6 +145,9 @@ void Binder::configureKernel(const InstanceRuntime& rt) {
         if (p.max_ttl) pf.max_ttl = static_cast<uint8_t>(*p.max_ttl);
         f.peers.push_back(pf);
     }
+    // On a VLAN sub-interface, XDP on the parent lets this VLAN's adverts through.
+    if (auto link = nl_.linkByIndex(rt.ifindex()); link && link->vlan)
+        f.vlan = dataplane::VlanOf{link->vlan->parent_ifindex, link->vlan->tpid, link->vlan->vid};
     dp_.configureInstance(rt.id(), f);
 }
 

@@ -31,7 +31,7 @@ InstanceRuntime::InstanceRuntime(const config::Config& config, const config::Ins
       family_(config::instanceFamily(inst)),
       version_(config::effectiveVersion(config, inst)) {
     old_unicast_checksum_ = inst.old_unicast_checksum.value_or(false);
-    for (const auto& v : inst.vips) advert_addrs_.push_back(v.prefix.addr);
+    for (const auto& v : config::advertisedVips(inst)) advert_addrs_.push_back(v.prefix.addr);
     if (!inst.unicast_peers.empty()) {
         for (const auto& p : inst.unicast_peers) destinations_.push_back(p.addr);
     } else {
@@ -45,6 +45,10 @@ void InstanceRuntime::bind(int ifindex, const IpAddr& primary,
     ifindex_ = ifindex;
     primary_ = primary;
     transport_ = std::move(transport);
+    sm_ = vrrp::makeInstance(params());
+}
+
+vrrp::Params InstanceRuntime::params() const {
     vrrp::Params p;
     p.name = cfg_->name;
     p.vrid = cfg_->vrid;
@@ -55,7 +59,7 @@ void InstanceRuntime::bind(int ifindex, const IpAddr& primary,
     p.preempt = cfg_->preempt;
     p.preempt_delay = std::chrono::microseconds(cfg_->preempt_delay_us);
     p.start_as_master = cfg_->state == config::InitialState::Master;
-    p.primary = primary;
+    p.primary = primary_;
     p.lower_prio_no_advert =
         cfg_->lower_prio_no_advert || config_->global.vrrp_lower_prio_no_advert;
     p.higher_prio_send_advert =
@@ -63,9 +67,38 @@ void InstanceRuntime::bind(int ifindex, const IpAddr& primary,
     p.coalesce_window = vrrp::coalesceWindow(p.advert_int_cs);
     p.kernel_absorb = kernel_ != nullptr;
     p.sync_group = config_->findSyncGroup(cfg_->name) != nullptr;
-    sm_ = vrrp::makeInstance(p);
-    // Not master yet: nothing may answer for our VIPs, even an address someone added by hand.
-    setVerdicts(VipVerdict::DropAll);
+    return p;
+}
+
+void InstanceRuntime::reconfigure(const config::Config& config, const config::Instance& inst,
+                                  TimePoint now) {
+    adopt(config, inst);
+    handle(vrrp::Reconfigured{params()}, now);
+    // Accept mode (vrrp_strict, accept) may have changed: a master's verdicts follow it.
+    if (sm_.state == vrrp::State::Master && installed_)
+        setVerdicts(acceptMode() ? VipVerdict::Pass : VipVerdict::DropIp);
+}
+
+// Drops the VIPs, virtual routes and rules NEXT does not have (a reload that changed the
+// list); the others stay where they are for the instance that takes over.
+void InstanceRuntime::releaseExcept(const config::Instance& next) {
+    if (!installed_ || !addresses_) return;
+    auto has = [](const auto& list, const auto& x) {
+        return std::find(list.begin(), list.end(), x) != list.end();
+    };
+    for (const auto& r : cfg_->rules)
+        if (!has(next.rules, r)) addresses_->removeRule(r);
+    for (const auto& r : cfg_->routes)
+        if (!has(next.routes, r)) addresses_->removeRoute(r, ifindex_);
+    for (const auto* list : {&cfg_->vips, &cfg_->vips_excluded})
+        for (const auto& v : *list) {
+            if (has(next.vips, v) || has(next.vips_excluded, v)) continue;
+            if (ownership_) ownership_->setVerdict(verdictIfindex(v), v.prefix.addr,
+                                                   VipVerdict::DropAll, id(), 0);
+            addresses_->removeAddress(vipIfindex(v), v);
+            if (ownership_) ownership_->forget(verdictIfindex(v), v.prefix.addr);
+        }
+    installed_ = false;  // what remains belongs to the instance that takes over
 }
 
 bool InstanceRuntime::acceptMode() const {
@@ -106,6 +139,10 @@ void InstanceRuntime::forgetOwnership() {
 
 void InstanceRuntime::handle(const vrrp::Event& ev, TimePoint now) {
     if (const auto* a = std::get_if<vrrp::AdvertReceived>(&ev)) noteHeard(*a);
+    // Starting afresh, nothing may answer for our VIPs yet, even an address someone added by
+    // hand. (Adopt keeps what the instance it takes over from had.)
+    if (std::holds_alternative<vrrp::Startup>(ev) && sm_.state == vrrp::State::Init)
+        setVerdicts(VipVerdict::DropAll);
     std::optional<vrrp::Event> next = ev;
     while (next) {
         auto result = vrrp::step(sm_, *next, now);
@@ -422,25 +459,28 @@ void InstanceRuntime::scheduleAnnouncements(TimePoint now) {
     // first, so a burst of announcements never delays another instance's advert.
 }
 
-// keepalived logs each round's start per VIP, then each packet (its wording).
+// keepalived logs each round's start per VIP, then each packet (its wording). Excluded VIPs
+// are announced too, as keepalived does (they are held, only not advertised).
 void InstanceRuntime::announceAll(bool first_of_burst) {
     if (!announcer_) return;
-    const bool v4 = family_ == Family::V4;
-    for (const auto& v : cfg_->vips) {
-        const std::string ifname = vipIfname(v);
-        if (first_of_burst)
-            spdlog::info("({}) Sending/queueing {} on {} for {}", cfg_->name,
-                         v4 ? "gratuitous ARPs" : "Unsolicited Neighbour Adverts", ifname,
-                         v.prefix.addr.str());
-        try {
-            if (announcer_->announce(vipIfindex(v), v.prefix.addr))
-                spdlog::info("Sending {} on {} for {}",
-                             v4 ? "gratuitous ARP" : "unsolicited Neighbour Advert", ifname,
+    for (const auto* list : {&cfg_->vips, &cfg_->vips_excluded})
+        for (const auto& v : *list) {
+            // An excluded VIP of the other family gets its own kind of announcement.
+            const bool arp = v.prefix.addr.isV4();
+            const std::string ifname = vipIfname(v);
+            if (first_of_burst)
+                spdlog::info("({}) Sending/queueing {} on {} for {}", cfg_->name,
+                             arp ? "gratuitous ARPs" : "Unsolicited Neighbour Adverts", ifname,
                              v.prefix.addr.str());
-        } catch (const std::exception& e) {
-            spdlog::warn("({}) announcing {}: {}", cfg_->name, v.prefix.addr.str(), e.what());
+            try {
+                if (announcer_->announce(vipIfindex(v), v.prefix.addr))
+                    spdlog::info("Sending {} on {} for {}",
+                                 arp ? "gratuitous ARP" : "unsolicited Neighbour Advert", ifname,
+                                 v.prefix.addr.str());
+            } catch (const std::exception& e) {
+                spdlog::warn("({}) announcing {}: {}", cfg_->name, v.prefix.addr.str(), e.what());
+            }
         }
-    }
 }
 
 std::string InstanceRuntime::vipIfname(const config::VirtualAddress& v) const {

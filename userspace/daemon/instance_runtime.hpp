@@ -2,6 +2,7 @@
 // One configured VRRP instance at run time: its state machine value plus what the interpreter
 // needs to carry out actions (addresses, destinations, pending announcements).
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -36,6 +37,9 @@ struct InstanceCounters {
     uint64_t tx_errors = 0;
     uint64_t address_errors = 0;
     std::string last_reject;      // reason of the last rejected advert
+    uint64_t reject_lines = 0;    // rejects logged in keepalived's words
+    uint64_t reject_unlogged = 0; // rejects over the log rate, not logged
+    std::chrono::steady_clock::time_point reject_window{};  // start of the log window
 };
 
 // The last advert heard from one source (status `adverts_from`): the arbiter asks whether a
@@ -74,6 +78,16 @@ public:
     // these (RFC 5798 section 6.1 Primary_IP_Address).
     void bind(int ifindex, const IpAddr& primary, std::unique_ptr<AdvertTransport> transport);
     bool bound() const { return transport_ != nullptr; }
+
+    // The machine's parameters from the configuration and the bound source address.
+    vrrp::Params params() const;
+    // A reload that changed nothing on the wire: the new configuration applies in place,
+    // without a transition (vrrp::Reconfigured).
+    void reconfigure(const config::Config& config, const config::Instance& inst,
+                     vrrp::TimePoint now);
+    // A reload that changed the advert: removes only what NEXT no longer has, so the new
+    // runtime of the same instance adopts the rest (vrrp::Adopt).
+    void releaseExcept(const config::Instance& next);
 
     // Feeds one event through vrrp::step and carries out the actions it returns. Actions
     // that ask a question (ReadKernelLastSeen, AskGroup) are answered with a follow-up event

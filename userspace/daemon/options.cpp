@@ -13,32 +13,32 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: xvrrpd [OPTION]...   VRRP daemon for keepalived.conf, XDP receive path\n"
-    "  -f, --use-file=FILE     configuration (default /etc/keepalived/keepalived.conf)\n"
+    "  -f, --use-file=FILE     configuration file (/etc/keepalived/keepalived.conf)\n"
     "  -t, --config-test[=LOG] check the configuration, report to LOG or stderr, exit\n"
     "  -n, --dont-fork         stay in the foreground\n"
     "  -l, --log-console       log to the console too\n"
     "  -D, --log-detail        detailed log messages\n"
-    "  -S, --log-facility=F    syslog facility 0-7 (LOCALn), localN, user, daemon (default)\n"
+    "  -S, --log-facility=F    syslog facility: daemon (default), user, local0-7, 0-7\n"
     "  -G, --no-syslog         do not log via syslog\n"
     "  -g, --log-file[=FILE]   also log to FILE (default /tmp/keepalived.log)\n"
-    "      --syslog-ident=NAME syslog ident (default Keepalived_vrrp, as keepalived's)\n"
+    "      --syslog-ident=NAME syslog ident (default Keepalived_vrrp, keepalived's)\n"
     "  -p, --pid=FILE          pid file (default /run/xvrrpd.pid)\n"
     "  -r, --vrrp_pid=FILE     VRRP pid file (written with the same pid)\n"
     "  -u, --umask=MASK        umask for the files it creates\n"
     "  -V, --dont-release-vrrp keep VIPs and virtual routes at stop\n"
     "  -a, --address-monitoring  log every address change netlink reports\n"
     "  -s, --namespace=NAME    run in network namespace NAME (/run/netns/NAME)\n"
-    "  -m, --core-dump         allow core dumps; -M, --core-dump-pattern[=P] also sets\n"
-    "                          kernel.core_pattern\n"
+    "  -m, --core-dump         allow core dumps\n"
+    "  -M, --core-dump-pattern[=P]  also set kernel.core_pattern\n"
     "  -e, --all-config        a missing configuration file is an error\n"
-    "      --pin-root=DIR      bpffs directory for the BPF maps (default /sys/fs/bpf/xvrrp)\n"
+    "      --pin-root=DIR      bpffs directory of the maps (/sys/fs/bpf/xvrrp)\n"
     "      --control=PATH      control socket (default /run/xvrrp/xvrrpd.sock)\n"
     "      --force-xdp         replace a foreign XDP program on a VRRP interface\n"
     "      --shared-interface=IFNAME  another VRRP speaker runs there (repeatable)\n"
-    "      --signum=FUNC       the signal of STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON\n"
+    "      --signum=FUNC       signal of STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON\n"
     "  -v, --version           print the version;  -h, --help  this text\n"
-    "Every other keepalived 2.2.7 option is accepted (-P -B -C -R -I -X -x -A -c -b -d -i\n"
-    "--all --flush-log-file): what it does here is in the manual, xvrrpd(8).\n";
+    "Every other option of keepalived 2.2.7 is known (-P -B -C -R -I -X -x -A -c -b\n"
+    "-d -i --all --flush-log-file): what it does here is in the manual, xvrrpd(8).\n";
 
 enum LongOnly {
     kPinRoot = 1000,
