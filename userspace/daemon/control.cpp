@@ -54,16 +54,24 @@ nlohmann::json Daemon::handleControl(const nlohmann::json& req) {
     return out;
 }
 
-// {"cmd":"fence"|"unfence","instance":NAME?}: the operator's fence (xvrrpctl), written
-// through the one fence writer (dataplane::FenceMap on our skeleton's xv_fence); unfence
-// lifts whatever the operator may lift (the arbiter's entry too). No instance: all of them.
-// The instance goes to FAULT, or leaves it, as soon as the map says so (checkFences).
+// {"cmd":"fence"|"unfence","instance":NAME} or {..,"all":true}: the operator's fence
+// (xvrrpctl), written through the one fence writer (dataplane::FenceMap on our skeleton's
+// xv_fence); unfence lifts whatever the operator may lift (the arbiter's entry too). Every
+// instance only when asked by name: a request without either is refused. The instance goes
+// to FAULT, or leaves it, as soon as the map says so (checkFences).
 nlohmann::json Daemon::fenceCommand(const nlohmann::json& req, bool fence) {
     std::string name;
     if (req.contains("instance")) {
         if (!req["instance"].is_string()) throw std::invalid_argument("'instance' must be a string");
         name = req["instance"].get<std::string>();
+        if (name.empty()) throw std::invalid_argument("'instance' is empty");
     }
+    const bool all = req.contains("all") && req["all"] == true;
+    const std::string what = fence ? "fence" : "unfence";
+    if (!all && name.empty())
+        throw std::invalid_argument(what + " needs \"instance\" or \"all\": true");
+    if (all && !name.empty())
+        throw std::invalid_argument(what + ": \"instance\" and \"all\" together");
     if (req.contains("by") && req["by"] != "operator")
         throw std::invalid_argument(
             "'by' may only be \"operator\": xvrrp-arbiter writes xv_fence itself and sends "
