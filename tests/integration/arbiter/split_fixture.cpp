@@ -235,14 +235,25 @@ std::set<std::string> SplitLab::arpOwners(std::chrono::milliseconds window) {
     return all;
 }
 
-std::string SplitLab::rule(const std::string& n) {
+nlohmann::json SplitLab::arbiterStatus(const std::string& n) {
     auto r = lab::runIn("", {opts_.arbiterBin, "-s", dir() + "/" + n + "-arbiter.sock", "status",
                              "--json"},
                         std::chrono::seconds(3));
     auto s = r.ok() ? nlohmann::json::parse(r.out, nullptr, false) : nlohmann::json();
-    if (!s.is_object() || !s.contains("instances") || s["instances"].empty()) return "";
+    return s.is_object() ? s : nlohmann::json::object();
+}
+
+std::string SplitLab::rule(const std::string& n) {
+    auto s = arbiterStatus(n);
+    if (!s.contains("instances") || !s["instances"].is_array() || s["instances"].empty()) return "";
     const auto& d = s["instances"][0]["decision"];
     return d.is_object() ? d.value("rule", "") : "";
+}
+
+int SplitLab::round(const std::string& n) {
+    auto s = arbiterStatus(n);
+    auto r = s.find("round");
+    return r != s.end() && r->is_object() ? r->value("number", 0) : 0;
 }
 
 std::string SplitLab::audit(const std::string& n) const {

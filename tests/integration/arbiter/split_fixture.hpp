@@ -5,6 +5,7 @@
 // an arbiter per node, each arbiter with every other node as a peer, keys generated per lab.
 // Shared by integration.arbiter_split* and tools/bench/splitbrain; failures throw
 // std::runtime_error so both can use it.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -88,6 +89,14 @@ class SplitLab {
         return static_cast<double>(names_.size() - 1) *
                (opts_.fenceAfter * opts_.probeInterval + opts_.sshTimeout);
     }
+    // The promise of docs/arbiter.md "Timing" whatever the load, as long as each peer answers
+    // within the SSH timeout: the first loser takes over after Master_Down_Interval (at most
+    // 4 advert intervals), each later one after Skew_Time (at most one), and each fences
+    // after at most fence_after + 1 rounds of at most max(probe_interval, ssh_timeout).
+    double worstCaseSeconds(int losers) const {
+        const double round = std::max(opts_.probeInterval, static_cast<double>(opts_.sshTimeout));
+        return 3 * opts_.advertInt + losers * ((opts_.fenceAfter + 1) * round + opts_.advertInt);
+    }
 
     // The dedicated VRRP link stops forwarding; carrier stays up on every node (a switch
     // that fails silently), so all become MASTER.
@@ -104,6 +113,8 @@ class SplitLab {
     std::set<std::string> arpOwners(std::chrono::milliseconds window);
     // The rule of the last decision of `n`'s arbiter ("" if it does not answer).
     std::string rule(const std::string& n);
+    // The number of the last round `n`'s arbiter finished (0 if it does not answer).
+    int round(const std::string& n);
     std::string audit(const std::string& n) const;
     std::string arbiterLog(const std::string& n) const;
     // "Entering ... STATE" lines in `n`'s xvrrpd log.
@@ -116,6 +127,7 @@ class SplitLab {
     void setKeyOptions(const std::string& options);
 
   private:
+    nlohmann::json arbiterStatus(const std::string& n);
     size_t idx(const std::string& n) const;
     void keygen(const std::string& name);
     void startSshd(const std::string& n);
