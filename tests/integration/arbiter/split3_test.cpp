@@ -44,6 +44,7 @@ class ArbiterSplit3 : public ::testing::Test {
         // Six ssh queries a round on two shared cores: room for a slow handshake.
         o.sshConnectTimeout = 2;
         o.sshTimeout = 3;
+        o.unfenceAfter = 1;  // the setting that made the old rule U2 alternate fastest
         o.arbiterBin = arbiterBin();
         try {
             lab_ = std::make_unique<SplitLab>(o);
