@@ -1,8 +1,11 @@
 #include "split_fixture.hpp"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -30,6 +33,11 @@ SplitLab::SplitLab(SplitOptions opts) : opts_(std::move(opts)) {
     if (opts_.priorities.size() < 2) throw std::invalid_argument("SplitLab: two nodes at least");
     for (size_t i = 0; i < opts_.priorities.size(); ++i)
         names_.push_back("n" + std::to_string(i + 1));
+    if (opts_.nice != 0) {
+        oldNice_ = ::getpriority(PRIO_PROCESS, 0);  // this thread: children inherit it
+        if (::setpriority(PRIO_PROCESS, 0, opts_.nice) != 0)
+            throw std::runtime_error(std::string("setpriority: ") + std::strerror(errno));
+    }
     auto all = names_;
     all.insert(all.end(), {"client", "gw"});
     lab_ = std::make_unique<lab::Lab>(all, lab::LabOptions{.tag = opts_.tag, .keepLogs = opts_.keepLogs});
@@ -55,6 +63,7 @@ SplitLab::SplitLab(SplitOptions opts) : opts_(std::move(opts)) {
 SplitLab::~SplitLab() {
     // Arbiters first (they would fence a node whose xvrrpd is stopping), then xvrrpd.
     while (!nodes_.empty()) nodes_.pop_back();
+    if (opts_.nice != 0) ::setpriority(PRIO_PROCESS, 0, oldNice_);
 }
 
 size_t SplitLab::idx(const std::string& n) const {

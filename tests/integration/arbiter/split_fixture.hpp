@@ -29,6 +29,9 @@ struct SplitOptions {
     int fenceAfter = 2, unfenceAfter = 3;
     std::string arbiterBin;        // xvrrp-arbiter
     bool keepLogs = false;
+    // Nice value of the test thread while the lab lives, so of everything it starts (xvrrpd,
+    // sshd, ssh, the arbiters); 0 leaves it alone.
+    int nice = 0;
 };
 
 // One client probe: an ARP request and an ICMP echo for the VIP, and who answered.
@@ -135,6 +138,7 @@ class SplitLab {
     std::string config(const std::string& n, int priority) const;
 
     SplitOptions opts_;
+    int oldNice_ = 0;
     int port_ = 0;
     std::vector<std::string> names_;  // n1, n2, ...
     std::unique_ptr<lab::Lab> lab_;
