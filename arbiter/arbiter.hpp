@@ -53,20 +53,31 @@ class Arbiter {
         History history;
         std::optional<InstanceRef> ref;  // from the last status that named it
         std::vector<IpPrefix> vips;
+        std::vector<VipDevice> vip_devices;
         std::optional<Decision> last;
         std::optional<InstanceEvidence> evidence;
     };
 
-    void watch(int fd, std::function<void(uint32_t)> fn);
+    struct Handler {
+        std::string what;  // context for a failure ("ssh of peer b", "round timer")
+        std::function<void(uint32_t)> fn;
+    };
+    void watch(int fd, std::string what, std::function<void(uint32_t)> fn);
     void unwatch(int fd);
+    void dispatch(int fd, uint32_t events);
+    // A handler threw: logged with its context and counted; the loop keeps serving.
+    void failed(const std::string& what, const char* error);
+    void dropRoundQueries();
     void onSignal();
     void onTick();
     void onDeadline();
     void armDeadline();
     void startRound();
+    void beginRound();
     bool roundComplete() const;
     void maybeFinish();
     void finishRound();
+    void judgeInstance(const std::string& name, const RoundResult& r, const Policy& policy);
     void watchChild(SshQuery& q);
     void unwatchChild(SshQuery& q);
     void act(const std::string& name, InstanceState& st, const Decision& d);
@@ -88,8 +99,10 @@ class Arbiter {
     AuditLog audit_;
     IcmpProber icmp_;
     int epfd_ = -1, tick_fd_ = -1, deadline_fd_ = -1, sig_fd_ = -1;
-    std::unordered_map<int, std::function<void(uint32_t)>> handlers_;
+    std::unordered_map<int, Handler> handlers_;
     bool stop_ = false;
+    uint64_t handler_errors_ = 0;  // exceptions caught in the loop (status: errors)
+    std::string last_error_;
 
     // The round in flight.
     bool in_round_ = false;

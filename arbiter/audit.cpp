@@ -30,7 +30,6 @@ json toJson(const InstanceEvidence& ev) {
     json local = {{"daemon_answered", ev.local.daemon_answered},
                   {"kernel_holds_vip", triName(ev.local.kernel_holds_vip)},
                   {"fence", fenceOwnerName(ev.local.fence)},
-                  {"hears_adverts", triName(ev.local.hears_adverts)},
                   {"view", ev.local.view ? viewJson(*ev.local.view) : json(nullptr)}};
     json peers = json::array();
     for (const auto& p : ev.peers) {
@@ -39,6 +38,7 @@ json toJson(const InstanceEvidence& ev) {
             j["has_instance"] = p.has_instance;
             j["view"] = p.view ? viewJson(*p.view) : json(nullptr);
             j["quorum"] = triName(p.quorum);
+            j["adverts_reach_us"] = triName(p.adverts_reach_us);
         } else {
             j["unknown_reason"] = p.unknown_reason;
         }
@@ -84,9 +84,15 @@ void AuditLog::reopen(const std::string& path) {
     path_ = path;
 }
 
+std::string dumpLine(const json& line) {
+    // Evidence is made printable where it enters; should a byte slip through anyway, the
+    // line is still written (U+FFFD in its place) rather than the arbiter stopping.
+    return line.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 bool AuditLog::write(const json& line) {
     if (fd_ < 0) return false;
-    std::string s = line.dump() + "\n";
+    std::string s = dumpLine(line) + "\n";
     // One write() per line: O_APPEND keeps lines whole even with a second writer.
     return ::write(fd_, s.data(), s.size()) == static_cast<ssize_t>(s.size());
 }

@@ -16,6 +16,11 @@ namespace xvrrp::arbiter {
 inline constexpr std::string_view kDefaultConfig = "/etc/xvrrp/arbiter.conf";
 inline constexpr std::string_view kDefaultControlSocket = "/run/xvrrp/arbiter.sock";
 
+// Every peer costs an ssh child per round and every gateway an echo; a round must fit in its
+// interval (docs/bounds.md).
+inline constexpr size_t kMaxPeers = 32;
+inline constexpr size_t kMaxGateways = 64;
+
 struct SshTarget {
     std::string user;
     std::string host;

@@ -14,6 +14,19 @@ enum xv_eff {
 	XV_E_STALE,
 };
 
+/* Fenced by the operator or by the arbiter: each owns an entry of its own. */
+static __always_inline bool xv_fenced(const struct xv_inst_key *inst)
+{
+	struct xv_fence_key k = {
+		.ifindex = inst->ifindex, .family = inst->family, .vrid = inst->vrid,
+	};
+
+	if (bpf_map_lookup_elem(&xv_fence, &k))
+		return true;
+	k.arbiter = 1;
+	return bpf_map_lookup_elem(&xv_fence, &k) != NULL;
+}
+
 /* ADDR points at 4 (IPv4) or 16 (IPv6) bytes, in the packet or on the stack. */
 static __always_inline enum xv_eff xv_vip_verdict(__u32 ifindex, __u8 family, const __u8 *addr)
 {
@@ -45,7 +58,7 @@ static __always_inline enum xv_eff xv_vip_verdict(__u32 ifindex, __u8 family, co
 		return XV_E_NONE;
 	if (vip->verdict != XV_VERDICT_PASS && vip->verdict != XV_VERDICT_DROP_IP)
 		return XV_E_DROP_ALL;
-	if (bpf_map_lookup_elem(&xv_fence, &vip->inst))
+	if (xv_fenced(&vip->inst))
 		return XV_E_FENCED;
 	if (vip->max_age_ns) {
 		hb = bpf_map_lookup_elem(&xv_heartbeat, &zero);

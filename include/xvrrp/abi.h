@@ -4,7 +4,7 @@
 
 #include <linux/types.h>
 
-#define XV_ABI_VERSION 6
+#define XV_ABI_VERSION 7
 
 #ifdef __cplusplus
 #include <cstddef>
@@ -30,7 +30,7 @@
 /* Capacities of the kernel maps, all derived from the instance count. `xvrrpd -t` checks a
  * configuration against them (what it accepts, start accepts), so raising the instance
  * count is this one change. */
-#define XV_MAX_INSTANCES 1024                  /* xv_inst, xv_expect, xv_vrid_rx, xv_fence */
+#define XV_MAX_INSTANCES 1024                  /* xv_inst, xv_expect, xv_vrid_rx; xv_fence x2 */
 #define XV_MAX_VIPS (4 * XV_MAX_INSTANCES)     /* xv_vips: (interface, address) of all VIPs */
 #define XV_MAX_PEERS (4 * XV_MAX_INSTANCES)    /* xv_peers: unicast peers of all instances */
 #define XV_MAX_IFACES XV_MAX_INSTANCES         /* xv_ifcfg: interfaces with xv_rx attached */
@@ -197,7 +197,7 @@ struct xv_vlan {
 XV_CHECK(xv_vlan, instances, 0);
 XV_ASSERT(sizeof(struct xv_vlan) == 4, "xv_vlan size");
 
-/* Identifies one VRRP instance: key of xv_fence (and of per-instance maps). */
+/* Identifies one VRRP instance: key of the per-instance maps. */
 struct xv_inst_key {
 	__u32 ifindex;
 	__u8 family; /* enum xv_family */
@@ -211,12 +211,32 @@ XV_CHECK(xv_inst_key, pad, 6);
 XV_ASSERT(sizeof(struct xv_inst_key) == 8, "xv_inst_key size");
 
 enum xv_fence_by {
-	XV_FENCE_OPERATOR = 1, /* xvrrpctl fence */
+	XV_FENCE_OPERATOR = 1, /* xvrrpctl fence (through xvrrpd), or bpftool by hand */
 	XV_FENCE_ARBITER = 2,  /* xvrrp-arbiter */
 };
 
-/* Value of the pinned xv_fence map: the instance must not serve its VIPs. Set and cleared
- * by processes other than xvrrpd; the kernel applies it even when xvrrpd is hung. */
+/* Key of the pinned xv_fence map: one entry per instance and owner, so each writer only
+ * ever sets and deletes its own entry (no read-then-delete between the arbiter and the
+ * operator) and the kernel drops the VIPs while either exists. Same layout as xv_inst_key
+ * with its first pad byte naming the owner: a key written by hand with zero padding is the
+ * operator's. */
+struct xv_fence_key {
+	__u32 ifindex;
+	__u8 family;  /* enum xv_family */
+	__u8 vrid;
+	__u8 arbiter; /* 1: xvrrp-arbiter's entry, 0: the operator's */
+	__u8 pad;     /* zero */
+};
+XV_CHECK(xv_fence_key, ifindex, 0);
+XV_CHECK(xv_fence_key, family, 4);
+XV_CHECK(xv_fence_key, vrid, 5);
+XV_CHECK(xv_fence_key, arbiter, 6);
+XV_CHECK(xv_fence_key, pad, 7);
+XV_ASSERT(sizeof(struct xv_fence_key) == 8, "xv_fence_key size");
+
+/* Value of the pinned xv_fence map: the instance must not serve its VIPs. Written by
+ * dataplane::FenceMap (xvrrpd for the operator, xvrrp-arbiter for itself) or by hand; the
+ * kernel applies it even when xvrrpd is hung. `by` repeats the key's owner for readers. */
 struct xv_fence {
 	__u64 since_ns; /* CLOCK_MONOTONIC when set */
 	__u32 by;       /* enum xv_fence_by */
@@ -396,6 +416,8 @@ static_assert(std::is_trivially_copyable_v<xv_vlan>);
 static_assert(std::has_unique_object_representations_v<xv_vlan>);
 static_assert(std::is_trivially_copyable_v<xv_inst_key>);
 static_assert(std::has_unique_object_representations_v<xv_inst_key>);
+static_assert(std::is_trivially_copyable_v<xv_fence_key>);
+static_assert(std::has_unique_object_representations_v<xv_fence_key>);
 static_assert(std::is_trivially_copyable_v<xv_fence>);
 static_assert(std::has_unique_object_representations_v<xv_fence>);
 static_assert(std::is_trivially_copyable_v<xv_global>);

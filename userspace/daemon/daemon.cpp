@@ -302,7 +302,9 @@ void Daemon::housekeeping(vrrp::TimePoint t) {
     }
 }
 
-// Fences set from outside (xvrrpctl on a hung daemon, xvrrp-arbiter) are seen here.
+// xv_fence decides: the arbiter's entries (written while we may be hung), the operator's
+// (our fenceCommand, or bpftool by hand). Called by fence/unfence/check_fences requests and
+// every housekeeping turn (500 ms), which bounds a fence written without telling us.
 void Daemon::checkFences(vrrp::TimePoint t) {
     for (const auto& rt : table_) {
         if (!rt->bound()) continue;

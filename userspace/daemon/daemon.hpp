@@ -105,6 +105,7 @@ private:
     nlohmann::json reload();
     nlohmann::json handleControl(const nlohmann::json& req);
     nlohmann::json fenceCommand(const nlohmann::json& req, bool fence);
+    nlohmann::json checkFencesCommand();
     nlohmann::json status() const;
     vrrp::TimePoint now() const;
 

@@ -138,6 +138,7 @@ void InstanceRuntime::forgetOwnership() {
 }
 
 void InstanceRuntime::handle(const vrrp::Event& ev, TimePoint now) {
+    if (const auto* a = std::get_if<vrrp::AdvertReceived>(&ev)) noteHeard(*a);
     // Starting afresh, nothing may answer for our VIPs yet, even an address someone added by
     // hand. (Adopt keeps what the instance it takes over from had.)
     if (std::holds_alternative<vrrp::Startup>(ev) && sm_.state == vrrp::State::Init)
@@ -205,6 +206,20 @@ void InstanceRuntime::handleAdvert(const vrrp::AdvertReceived& rx,
     message_ = message;
     handle(rx, now);
     message_ = {};
+}
+
+void InstanceRuntime::noteHeard(const vrrp::AdvertReceived& a) {
+    auto it = std::find_if(heard_.begin(), heard_.end(),
+                           [&](const HeardSource& h) { return h.source == a.source; });
+    if (it != heard_.end()) {
+        if (a.received >= it->at) *it = {a.source, a.received, a.priority};
+    } else if (heard_.size() < kMaxHeardSources) {
+        heard_.push_back({a.source, a.received, a.priority});
+    } else {  // full: the source heard longest ago makes room
+        *std::min_element(heard_.begin(), heard_.end(), [](const auto& x, const auto& y) {
+            return x.at < y.at;
+        }) = {a.source, a.received, a.priority};
+    }
 }
 
 void InstanceRuntime::setFault(const std::string& source, bool active, const std::string& reason,

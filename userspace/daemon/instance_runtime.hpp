@@ -42,6 +42,16 @@ struct InstanceCounters {
     std::chrono::steady_clock::time_point reject_window{};  // start of the log window
 };
 
+// The last advert heard from one source (status `adverts_from`): the arbiter asks whether a
+// given peer's adverts reach this node, not whether anybody's do (issue 9 item 7).
+struct HeardSource {
+    IpAddr source;
+    vrrp::TimePoint at;
+    uint8_t priority = 0;
+};
+// Sources remembered per instance; the oldest is forgotten past this.
+inline constexpr size_t kMaxHeardSources = 16;
+
 class InstanceRuntime {
 public:
     InstanceRuntime(const config::Config& config, const config::Instance& inst);
@@ -59,6 +69,7 @@ public:
     const IpAddr& primary() const { return primary_; }
     const std::vector<IpAddr>& destinations() const { return destinations_; }
     const InstanceCounters& counters() const { return counters_; }
+    const std::vector<HeardSource>& heard() const { return heard_; }
     // Adverts refused by the kernel, here or after a batched send.
     uint64_t txErrors() const;
     InstanceCounters& counters() { return counters_; }
@@ -147,6 +158,7 @@ private:
     // Carries out one action; a question's answer goes to FOLLOW_UP.
     void execute(const vrrp::Action& a, vrrp::TimePoint now,
                  std::optional<vrrp::Event>& follow_up);
+    void noteHeard(const vrrp::AdvertReceived& a);
     void sendAdvert(uint8_t priority);
     template <class F>
     void kernelCall(const char* what, F&& f);
@@ -182,6 +194,7 @@ private:
     bool installed_ = false;
     bool old_unicast_checksum_ = false;
     std::span<const uint8_t> message_;  // the advert being handled, for AbsorbAdverts
+    std::vector<HeardSource> heard_;  // at most kMaxHeardSources, any order
     std::map<std::string, std::string> faults_;  // source -> reason
     nlohmann::json track_report_;
     struct Round {

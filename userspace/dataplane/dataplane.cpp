@@ -84,6 +84,12 @@ std::unique_ptr<Dataplane> Dataplane::open(const DataplaneOptions& opts) {
     if (int err = xvrrp_xdp__load(dp->skel_.get()); err) {
         throw DataplaneError("xvrrp_xdp__load(xv_rx): " + errText(err));
     }
+    dp->fences_ = std::make_unique<FenceMap>(bpf_map__fd(dp->skel_->maps.xv_fence), "xv_fence");
+    if (!dp->fence_carried_.empty()) {
+        dp->fences_->restore(dp->fence_carried_);
+        spdlog::info("kept {} fence(s) of the replaced xv_fence", dp->fence_carried_.size());
+        dp->fence_carried_.clear();
+    }
     dp->loadEgress();
     if (!dp->pin_root_.empty()) dp->pinMaps();
     dp->ring_ = ring_buffer__new(bpf_map__fd(dp->skel_->maps.xv_ring), &Dataplane::onRecord,
@@ -115,7 +121,8 @@ std::vector<std::string> Dataplane::pinnedPaths() const {
 }
 
 // A fence set while no daemon ran (or by the arbiter across a restart) must survive: keep
-// using the pinned xv_fence when it has our layout. It is never unpinned.
+// using the pinned xv_fence when it has our layout, else carry its entries over. It is
+// never unpinned.
 void Dataplane::reusePinnedFence() {
     const std::string path = pin_root_ + "/xv_fence";
     int fd = bpf_obj_get(path.c_str());
@@ -135,7 +142,20 @@ void Dataplane::reusePinnedFence() {
         fence_reused_ = true;
         spdlog::info("keeping pinned {} (fences survive restarts)", path);
     } else {
-        spdlog::warn("replacing pinned {}: layout differs from this build", path);
+        // An older layout (before the owner was part of the key, or another size): its
+        // fences must not be lost, so they are carried into the new map after load.
+        if (info.key_size == sizeof(xv_fence_key) && info.value_size == sizeof(xv_fence)) {
+            xv_fence_key k{}, next{};
+            const xv_fence_key* prev = nullptr;
+            while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+                xv_fence v{};
+                if (bpf_map_lookup_elem(fd, &next, &v) == 0) fence_carried_.emplace_back(next, v);
+                k = next;
+                prev = &k;
+            }
+        }
+        spdlog::warn("replacing pinned {}: layout differs from this build ({} fence(s) kept)",
+                     path, fence_carried_.size());
         if (::unlink(path.c_str()) != 0) {
             ::close(fd);
             throw DataplaneError("unlink(" + path + "): " + errText(errno));

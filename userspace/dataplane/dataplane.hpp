@@ -5,7 +5,8 @@
 //  - heartbeat: the dead-man switch (xv_heartbeat); a VIP whose max_age_ns has passed since
 //    the last heartbeat is treated as DROP_ALL by the kernel, so a hung daemon stops
 //    answering for its VIPs;
-//  - the fence map (xv_fence) is set from outside (FenceMap); isFenced() reads it;
+//  - fences() is the fence map (xv_fence) through the one owner-aware writer, FenceMap:
+//    xvrrpd writes the operator's entries there; xvrrp-arbiter writes its own by pin path;
 //  - configureInstance: in-kernel validation of adverts (xv_inst, xv_peers). Once an
 //    interface has a configured instance, adverts for other VRIDs are dropped there;
 //  - expectMaster: the quiet fast path (xv_expect, written only here): adverts that repeat
@@ -133,7 +134,9 @@ class Dataplane {
     std::optional<xv_vip> vip(int ifindex, const IpAddr& vip) const;
     // Dead-man switch: CLOCK_MONOTONIC now, written every loop turn.
     void heartbeat(uint64_t now_ns);
-    bool isFenced(const InstanceId& id) const;
+    // xv_fence of this skeleton (shared with the pinned map a restart kept).
+    FenceMap& fences() { return *fences_; }
+    bool isFenced(const InstanceId& id) const { return fences_->fenced(id); }
 
     // ---- in-kernel validation (xv_inst, xv_peers) ----
     void configureInstance(const InstanceId& id, const InstanceFilter& f);
@@ -223,6 +226,9 @@ class Dataplane {
     TcSkelPtr tc_;
     ring_buffer* ring_ = nullptr;
     bool fence_reused_ = false;
+    // Entries of a pinned xv_fence of another layout, written into ours after load.
+    std::vector<std::pair<xv_fence_key, xv_fence>> fence_carried_;
+    std::unique_ptr<FenceMap> fences_;
     std::map<int, uint32_t> if_flags_;
     std::map<int, int> filtered_instances_;  // ifindex -> configured instances
     std::map<std::array<uint8_t, 8>, std::vector<xv_src_key>> peers_;  // by xv_inst_key

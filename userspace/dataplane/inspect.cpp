@@ -150,10 +150,15 @@ json inspectMaps(const std::string& pin_root) {
     }
     if (auto m = open("xv_fence"); m->ok()) {
         json a = json::array();
-        m->each<xv_inst_key, xv_fence>([&](const xv_inst_key& k, const xv_fence& v) {
-            a.push_back({{"instance", inst(k)},
+        m->each<xv_fence_key, xv_fence>([&](const xv_fence_key& k, const xv_fence& v) {
+            xv_inst_key ik{};
+            ik.ifindex = k.ifindex;
+            ik.family = k.family;
+            ik.vrid = k.vrid;
+            // The key names the owner (the value's `by` only repeats it).
+            a.push_back({{"instance", inst(ik)},
                          {"since_ns", v.since_ns},
-                         {"by", v.by == XV_FENCE_ARBITER ? "arbiter" : "operator"}});
+                         {"by", k.arbiter ? "arbiter" : "operator"}});
         });
         maps["xv_fence"] = a;
     }

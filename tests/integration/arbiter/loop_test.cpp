@@ -17,7 +17,12 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include <bpf/bpf.h>
+#include <sys/mount.h>
+
 #include "control/server.hpp"
+#include "dataplane/dataplane.hpp"
+#include "dataplane/fence.hpp"
 #include "lab/netns.hpp"
 #include "lab/process.hpp"
 #include "lab/wait.hpp"
@@ -43,6 +48,11 @@ json instanceStatus(const std::string& state, int prio, const std::string& src, 
               {"advert_int_ms", 200},
               {"master_advert_int_ms", 200}};
     j["last_advert"] = advert_age ? json{{"ts_ns", 1}, {"age_ms", *advert_age}} : json(nullptr);
+    // Whose adverts: the peer's (10.0.0.2), the one the stand-in ssh reports.
+    j["adverts_from"] = advert_age ? json::array({{{"address", "10.0.0.2"},
+                                                    {"priority", 150},
+                                                    {"age_ms", *advert_age}}})
+                                   : json::array();
     return j;
 }
 
@@ -150,6 +160,13 @@ class ArbiterLoop : public ::testing::Test {
         if (::geteuid() != 0) GTEST_SKIP() << "namespaces and raw ICMP need root";
         dir_ = fs::temp_directory_path() / ("xvt-arbloop-" + std::to_string(::getpid()));
         fs::create_directories(dir_ / "pins");
+        // The pinned xv_fence xvrrpd would have made: the arbiter's fences go there.
+        ASSERT_TRUE(xvrrp::dataplane::ensureBpffs(pins()));
+        int fd = bpf_map_create(BPF_MAP_TYPE_HASH, "xv_fence", sizeof(xv_fence_key),
+                                sizeof(xv_fence), 64, nullptr);
+        ASSERT_GE(fd, 0) << std::strerror(errno);
+        ASSERT_EQ(bpf_obj_pin(fd, (pins() + "/xv_fence").c_str()), 0) << std::strerror(errno);
+        ::close(fd);
         ns_ = std::make_unique<xvrrp::lab::Netns>("arbloop");
         ns_->runOk({"ip", "link", "set", "lo", "up"});
         // The stand-in ssh: fails like ssh when told to, else prints the peer's status.
@@ -170,7 +187,11 @@ class ArbiterLoop : public ::testing::Test {
         arbiter_.reset();
         xvrrpd_.reset();
         ns_.reset();
-        if (!dir_.empty()) fs::remove_all(dir_);
+        if (!dir_.empty()) {
+            while (xvrrp::dataplane::isBpffs(pins()) && ::umount2(pins().c_str(), MNT_DETACH) == 0) {
+            }
+            fs::remove_all(dir_);
+        }
     }
     void writeConfig(const fs::path& p, const std::string& interval, bool start_fenced = false) {
         std::ofstream(p) << "arbiter {\n"
@@ -209,6 +230,11 @@ class ArbiterLoop : public ::testing::Test {
                             "gateways {\n  quorum 1\n  127.0.0.1\n}\n";
     }
     std::string sock() const { return (dir_ / "arbiter.sock").string(); }
+    std::string pins() const { return (dir_ / "pins").string(); }
+    // The instance of the stand-in status: lo, IPv4, VRID 51.
+    xvrrp::dataplane::FenceState fence() {
+        return xvrrp::dataplane::FenceMap(pins()).state({1, xvrrp::Family::V4, 51});
+    }
     void setPeer(json inst) {
         writeAtomically(dir_ / "peer.json", statusDoc(std::move(inst)).dump());
     }
@@ -251,19 +277,16 @@ TEST_F(ArbiterLoop, SplitBrainFenceUnknownHoldsThenUnfence) {
     EXPECT_EQ(s["instances"][0]["evidence"]["local"]["kernel_holds_vip"], "yes") << s.dump();
     EXPECT_FALSE(xvrrpd_->got("fence"));
 
-    // Split brain, the peer wins the election: the arbiter fences this node.
+    // Split brain, the peer wins the election: the arbiter writes its fence entry and asks
+    // xvrrpd to look now.
     setPeer(instanceStatus("MASTER", 150, "10.0.0.2", true, false));
-    ASSERT_TRUE(waitUntil([&] { return xvrrpd_->got("fence"); }, kWait)) << log();
-    for (const auto& r : xvrrpd_->requests())
-        if (r["cmd"] == "fence") {
-            EXPECT_EQ(r["instance"], "VI_1");
-            EXPECT_EQ(r["by"], "arbiter");
-        }
+    ASSERT_TRUE(waitUntil([&] { return fence().by_arbiter; }, kWait)) << log();
+    EXPECT_FALSE(fence().by_operator);
+    ASSERT_TRUE(waitUntil([&] { return xvrrpd_->got("check_fences"); }, kWait)) << log();
+    EXPECT_FALSE(xvrrpd_->got("fence")) << "the arbiter writes the map itself";
     std::string audit = slurp(dir_ / "audit.log");
     EXPECT_NE(audit.find("\"action\":\"fence_self\""), std::string::npos) << audit;
     EXPECT_NE(audit.find("\"rule\":\"R3\""), std::string::npos) << audit;
-    // The map is not there (no xvrrpd pinned it): that failure is logged, the request still went.
-    EXPECT_NE(log().find("bpf_obj_get"), std::string::npos) << log();
 
     // Fenced now; the peer's sshd goes away while it still pings: UNKNOWN keeps the fence.
     xvrrpd_->setStatus(statusDoc(instanceStatus("FAULT", 100, "10.0.0.1", false, true)));
@@ -274,12 +297,15 @@ TEST_F(ArbiterLoop, SplitBrainFenceUnknownHoldsThenUnfence) {
     EXPECT_EQ(held["round"]["peers"][0]["ssh"], "unknown") << held.dump();
     EXPECT_NE(held["round"]["peers"][0].value("unknown_reason", "").find("Connection refused"),
               std::string::npos);
-    EXPECT_FALSE(xvrrpd_->got("unfence"));
+    EXPECT_TRUE(fence().by_arbiter);
 
-    // sshd is back and the peer has stepped down: after the hold-down the fence is lifted.
+    // An operator fences on top (its own entry). sshd is back and the peer has stepped down:
+    // after the hold-down the arbiter lifts its own fence and leaves the operator's.
+    xvrrp::dataplane::FenceMap(pins()).fence({1, xvrrp::Family::V4, 51}, XV_FENCE_OPERATOR);
     fs::remove(dir_ / "ssh-down");
     setPeer(instanceStatus("BACKUP", 150, "10.0.0.2", false, false));
-    ASSERT_TRUE(waitUntil([&] { return xvrrpd_->got("unfence"); }, kWait)) << log();
+    ASSERT_TRUE(waitUntil([&] { return !fence().by_arbiter; }, kWait)) << log();
+    EXPECT_TRUE(fence().by_operator) << "the arbiter lifted the operator's fence";
     audit = slurp(dir_ / "audit.log");
     EXPECT_NE(audit.find("\"action\":\"unfence_self\""), std::string::npos) << audit;
 
@@ -330,14 +356,13 @@ TEST_F(ArbiterLoop, StartFencedUntilTheFirstFullRound) {
     // The peer's sshd is down at first: the start fence must stay (UNKNOWN never unfences).
     std::ofstream(dir_ / "ssh-down") << "down\n";
     start();
-    ASSERT_TRUE(waitUntil([&] { return xvrrpd_->got("fence"); }, kWait)) << log();
+    ASSERT_TRUE(waitUntil([&] { return fence().by_arbiter; }, kWait)) << log();
     ASSERT_TRUE(waitUntil([&] { return lastRule() == "U0u"; }, kWait)) << log();
-    EXPECT_FALSE(xvrrpd_->got("unfence"));
     // The peer is known and holds the VIP, but it is a plain backup here: U1 needs no
     // peer holding it, U2 needs its adverts. Give the adverts; one full round lifts it.
     xvrrpd_->setStatus(statusDoc(instanceStatus("FAULT", 100, "10.0.0.1", false, true, 50.0)));
     fs::remove(dir_ / "ssh-down");
-    ASSERT_TRUE(waitUntil([&] { return xvrrpd_->got("unfence"); }, kWait)) << log();
+    ASSERT_TRUE(waitUntil([&] { return !fence().any(); }, kWait)) << log();
     std::string audit = slurp(dir_ / "audit.log");
     EXPECT_NE(audit.find("\"rule\":\"S\""), std::string::npos) << audit;
     EXPECT_NE(audit.find("\"rule\":\"U2\""), std::string::npos) << audit;

@@ -253,6 +253,39 @@ TEST(InstanceRuntime, FaultSourcesCombine) {
     EXPECT_EQ(r.rt->machine().state, vrrp::State::Backup);
 }
 
+// Status `adverts_from`: the last accepted advert per source, also in FAULT (the arbiter asks
+// whether one given peer's adverts reach this node), at most kMaxHeardSources of them.
+TEST(HeardSources, AtAndPastTheBound) {
+    Rig r(kV3);
+    r.rt->handle(vrrp::Startup{}, at(0s));
+    r.rt->setFault("fence", true, "fenced", at(1ms));
+    auto advert = [&](int host, std::chrono::milliseconds t) {
+        vrrp::AdvertReceived a;
+        a.received = at(t);
+        a.source = *IpAddr::parse("192.0.2." + std::to_string(100 + host));
+        a.priority = static_cast<uint8_t>(host);
+        r.rt->handle(a, at(t));
+    };
+    for (int i = 1; i <= static_cast<int>(kMaxHeardSources); ++i)
+        advert(i, std::chrono::milliseconds(10 * i));
+    advert(1, 500ms);  // source 1 heard again: updated, not added
+    ASSERT_EQ(r.rt->heard().size(), kMaxHeardSources);
+    auto find = [&](const std::string& a) -> const HeardSource* {
+        for (const auto& h : r.rt->heard())
+            if (h.source.str() == a) return &h;
+        return nullptr;
+    };
+    ASSERT_TRUE(find("192.0.2.101"));
+    EXPECT_EQ(find("192.0.2.101")->at, at(500ms));
+    // One more source: the one heard longest ago (192.0.2.102, at 20 ms) makes room.
+    advert(99, 600ms);
+    EXPECT_EQ(r.rt->heard().size(), kMaxHeardSources);
+    EXPECT_FALSE(find("192.0.2.102"));
+    ASSERT_TRUE(find("192.0.2.199"));
+    EXPECT_EQ(find("192.0.2.199")->priority, 99);
+    EXPECT_EQ(r.rt->machine().state, vrrp::State::Fault);  // heard, not followed
+}
+
 // More VIPs than one advert holds (255 IPv4 on MTU 1500): keepalived advertises the first
 // 255 and holds the others; so do we, and the receive check expects the same 255. Before,
 // the count byte wrapped to 44 and the advert did not decode.
