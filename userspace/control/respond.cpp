@@ -9,6 +9,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "common/utf8.hpp"
 #include "control/server.hpp"
 
 namespace xvrrp::control {
@@ -16,9 +17,31 @@ namespace {
 
 using nlohmann::json;
 
-// Request text and handler answers may hold any bytes; U+FFFD keeps dump() from throwing.
-std::string dumpLine(const json& j) {
-    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+// Every string and key of `j` through escapeInvalidUtf8 (common/utf8.hpp): request text,
+// parse errors and handler answers may hold any bytes (names from keepalived.conf, a peer's
+// output), and dump() throws on bytes that are not UTF-8.
+void escapeStrings(json& j) {
+    if (j.is_string()) {
+        const auto& s = j.get_ref<const std::string&>();
+        if (!isValidUtf8(s)) j = escapeInvalidUtf8(s);
+    } else if (j.is_array()) {
+        for (auto& e : j) escapeStrings(e);
+    } else if (j.is_object()) {
+        bool keys = true;
+        for (auto& [k, v] : j.items()) {
+            escapeStrings(v);
+            keys = keys && isValidUtf8(k);
+        }
+        if (keys) return;
+        json fixed = json::object();
+        for (auto& [k, v] : j.items()) fixed[escapeInvalidUtf8(k)] = std::move(v);
+        j = std::move(fixed);
+    }
+}
+
+std::string dumpLine(json j) {
+    escapeStrings(j);
+    return j.dump();
 }
 
 std::string failure(const std::string& error) {
@@ -48,7 +71,7 @@ std::string answer(std::string_view line, const Handler& handler) {
         return failure("internal error: the handler's \"ok\" is not a boolean");
     if (!resp["ok"].get<bool>() && !(resp.contains("error") && resp["error"].is_string()))
         resp["error"] = "failed (the handler gave no reason)";
-    return dumpLine(resp);
+    return dumpLine(std::move(resp));
 }
 
 std::runtime_error sysError(const std::string& what, const std::string& object) {

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <string>
 #include <vector>
 
@@ -56,17 +57,19 @@ TEST(RespondLine, EveryHandlerFailureIsAnError) {
     EXPECT_EQ(answer([](const json&) -> json { throw std::invalid_argument("nope"); })["error"],
               "nope");
     EXPECT_FALSE(answer([](const json&) -> json { throw 42; })["ok"].get<bool>());
+    // Bytes that are not UTF-8 show as \xHH (common/utf8.hpp), as status shows names.
     json j = answer([](const json&) -> json { throw std::runtime_error("bad \xfe byte"); });
-    EXPECT_EQ(j["error"], "bad \xef\xbf\xbd byte");  // U+FFFD
+    EXPECT_EQ(j["error"], "bad \\xfe byte");
     EXPECT_FALSE(answer([](const json&) { return json("a string"); })["ok"].get<bool>());
     // A failure always says why, and "ok" is always a boolean (found by fuzz_control).
     j = answer([](const json&) { return json{{"ok", false}}; });
     EXPECT_FALSE(j["ok"].get<bool>());
     EXPECT_TRUE(j["error"].is_string());
     EXPECT_FALSE(answer([](const json&) { return json{{"ok", "yes"}}; })["ok"].get<bool>());
-    j = answer([](const json&) { return json{{"name", "VI_\xff"}}; });
+    j = answer([](const json&) { return json{{"name", "VI_\xff"}, {"VI_\xfe", {"\xc0"}}}; });
     EXPECT_TRUE(j["ok"].get<bool>());
-    EXPECT_EQ(j["name"], "VI_\xef\xbf\xbd");
+    EXPECT_EQ(j["name"], "VI_\\xff");
+    EXPECT_EQ(j["VI_\\xfe"], json::array({"\\xc0"}));
 }
 
 TEST(RespondLine, ShapeOfTheRequest) {
@@ -176,6 +179,17 @@ TEST_F(ServerLoop, HostileBytesGetAnErrorAndTheServerGoesOn) {
         EXPECT_FALSE(json::parse(got)["ok"].get<bool>()) << got;
     }
     EXPECT_TRUE(status());
+}
+
+// xvrrpctl fence NAME with a name that is not UTF-8 (as keepalived.conf may hold it): the
+// request carries it as \xHH, the form status shows and fence matches, not as U+FFFD.
+TEST_F(ServerLoop, ClientSendsBytesThatAreNotUtf8Escaped) {
+    start({}, [](const json& req) { return json{{"instance", req["instance"]}}; });
+    auto reply = std::async(std::launch::async, [&] {
+        return xvrrp::control::request(path_, json{{"cmd", "fence"}, {"instance", "VI_\xff"}});
+    });
+    ASSERT_TRUE(runUntil([&] { return reply.wait_for(0s) == std::future_status::ready; }));
+    EXPECT_EQ(reply.get()["instance"], "VI_\\xff");
 }
 
 TEST_F(ServerLoop, RequestSizeAtAndOverTheBound) {
