@@ -1,5 +1,7 @@
 #include "audit.hpp"
 
+#include "common/utf8.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -85,9 +87,11 @@ void AuditLog::reopen(const std::string& path) {
 }
 
 std::string dumpLine(const json& line) {
-    // Evidence is made printable where it enters; should a byte slip through anyway, the
-    // line is still written (U+FFFD in its place) rather than the arbiter stopping.
-    return line.dump(-1, ' ', false, json::error_handler_t::replace);
+    // Evidence is made printable where it enters; should a byte slip through anyway, it is
+    // escaped as everywhere else (common/utf8.hpp) rather than the arbiter stopping.
+    json escaped = line;
+    escapeInvalidUtf8(escaped);
+    return escaped.dump();
 }
 
 bool AuditLog::write(const json& line) {

@@ -1,44 +1,27 @@
 #include "common/printable.hpp"
 
-#include <utf8cpp/utf8.h>
-
-#include <cstdio>
+#include "common/utf8.hpp"
 
 namespace xvrrp {
 
-namespace {
-
-void escape(std::string& out, unsigned char c) {
-    char buf[5];
-    std::snprintf(buf, sizeof(buf), "\\x%02x", c);
-    out += buf;
-}
-
-// Valid UTF-8 that may still hold C0 controls or DEL (ESC would drive a terminal).
-void appendValid(std::string& out, std::string_view s) {
-    for (char ch : s) {
-        auto c = static_cast<unsigned char>(ch);
-        if ((c < 0x20 && c != '\t') || c == 0x7f)
-            escape(out, c);
-        else
-            out += ch;
-    }
-}
-
-}  // namespace
-
 std::string printable(std::string_view raw, size_t max_bytes) {
-    bool cut = raw.size() > max_bytes;
+    const bool cut = raw.size() > max_bytes;
     if (cut) raw = raw.substr(0, max_bytes);
+    // Bytes that are not UTF-8 are escaped as everywhere else (common/utf8.hpp); what is
+    // left is valid text that may still hold C0 controls or DEL (ESC would drive a terminal).
+    const std::string text = escapeInvalidUtf8(raw);
+    static constexpr char kHex[] = "0123456789abcdef";
     std::string out;
-    out.reserve(raw.size());
-    auto it = raw.begin();
-    while (it != raw.end()) {
-        auto bad = utf8::find_invalid(it, raw.end());
-        appendValid(out, std::string_view(&*it, static_cast<size_t>(bad - it)));
-        if (bad == raw.end()) break;
-        escape(out, static_cast<unsigned char>(*bad));
-        it = bad + 1;
+    out.reserve(text.size() + (cut ? 3 : 0));
+    for (char ch : text) {
+        const auto c = static_cast<unsigned char>(ch);
+        if ((c < 0x20 && c != '\t') || c == 0x7f) {
+            out += "\\x";
+            out += kHex[c >> 4];
+            out += kHex[c & 0xf];
+        } else {
+            out += ch;
+        }
     }
     if (cut) out += "...";
     return out;

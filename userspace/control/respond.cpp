@@ -9,6 +9,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "common/utf8.hpp"
 #include "control/server.hpp"
 
 namespace xvrrp::control {
@@ -16,9 +17,9 @@ namespace {
 
 using nlohmann::json;
 
-// Request text and handler answers may hold any bytes; U+FFFD keeps dump() from throwing.
-std::string dumpLine(const json& j) {
-    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+std::string dumpLine(json j) {
+    escapeInvalidUtf8(j);  // dump() throws on bytes that are not UTF-8
+    return j.dump();
 }
 
 std::string failure(const std::string& error) {
@@ -48,7 +49,7 @@ std::string answer(std::string_view line, const Handler& handler) {
         return failure("internal error: the handler's \"ok\" is not a boolean");
     if (!resp["ok"].get<bool>() && !(resp.contains("error") && resp["error"].is_string()))
         resp["error"] = "failed (the handler gave no reason)";
-    return dumpLine(resp);
+    return dumpLine(std::move(resp));
 }
 
 std::runtime_error sysError(const std::string& what, const std::string& object) {

@@ -25,7 +25,8 @@ using Handler = std::function<nlohmann::json(const nlohmann::json& request)>;
 // One request line (without its newline) to one response line (without it). Never throws:
 // bad JSON, a request that is not {"cmd": "..."}, a handler exception or an answer that does
 // not serialize all become {"ok": false, "error": ...}. Bytes that are not UTF-8 (in the
-// request or the answer) are written as U+FFFD.
+// request, a parse error or the answer, keys included) are written as \xHH
+// (escapeInvalidUtf8, common/utf8.hpp), so every answer of both daemons is valid UTF-8.
 std::string respondLine(std::string_view line, const Handler& handler) noexcept;
 
 struct Limits {

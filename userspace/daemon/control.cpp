@@ -10,30 +10,6 @@ namespace xvrrp::daemon {
 
 using nlohmann::json;
 
-namespace {
-
-// Every string and key of `j` with bytes that are not UTF-8 written as \xHH.
-void escapeStrings(json& j) {
-    if (j.is_string()) {
-        const auto& s = j.get_ref<const std::string&>();
-        if (!isValidUtf8(s)) j = escapeInvalidUtf8(s);
-    } else if (j.is_array()) {
-        for (auto& e : j) escapeStrings(e);
-    } else if (j.is_object()) {
-        bool keys = true;
-        for (auto& [k, v] : j.items()) {
-            escapeStrings(v);
-            keys = keys && isValidUtf8(k);
-        }
-        if (keys) return;
-        json fixed = json::object();
-        for (auto& [k, v] : j.items()) fixed[escapeInvalidUtf8(k)] = std::move(v);
-        j = std::move(fixed);
-    }
-}
-
-}  // namespace
-
 nlohmann::json Daemon::handleControl(const nlohmann::json& req) {
     const auto cmd = req["cmd"].get<std::string>();
     json out;
@@ -49,8 +25,8 @@ nlohmann::json Daemon::handleControl(const nlohmann::json& req) {
         out = checkFencesCommand();
     else
         throw std::invalid_argument("unknown command '" + cmd + "'");
-    // Names from keepalived.conf may be any bytes (keepalived takes them); JSON needs UTF-8.
-    escapeStrings(out);
+    // Names from keepalived.conf may be any bytes (keepalived takes them): the control
+    // server escapes every answer's strings (control::respondLine).
     return out;
 }
 
