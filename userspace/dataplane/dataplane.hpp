@@ -150,6 +150,14 @@ class Dataplane {
     uint64_t badRecords() const { return bad_records_; }
 
     xv_stats stats() const;  // summed over CPUs
+
+    // ---- whole-map reads for metrics and dumps (readout.cpp) ----
+    // Every xv_vrid_rx entry, summed over CPUs; every fence; every VIP verdict.
+    std::vector<std::pair<xv_inst_key, xv_vrid_rx>> vridStates() const;
+    std::vector<std::pair<xv_inst_key, xv_fence>> fences() const;
+    std::vector<std::pair<xv_addr_key, xv_vip>> vips() const;
+    // CLOCK_MONOTONIC ns of the last heartbeat written (0: never).
+    uint64_t lastHeartbeat() const;
     // "native", "generic" or "" when IFINDEX is not attached.
     std::string attachModeOf(int ifindex) const;
     const AttachInfo* attachment(int ifindex) const;
