@@ -19,6 +19,7 @@
 #include "daemon/tracking.hpp"
 #include "daemon/validate.hpp"
 #include "dataplane/dataplane.hpp"
+#include "metrics/http_server.hpp"
 #include "net/link_monitor.hpp"
 #include "net/netlink.hpp"
 #include "vrrp/packet.hpp"
@@ -94,6 +95,7 @@ void Daemon::start() {
         if (control_->owns(fd)) control_->handle(loop_.epollFd(), fd, ev);
     });
     loop_.setAfterEach([this] { drain(); });
+    startMetrics();
 
     static_ = std::make_unique<StaticConfig>(*netlink_, ledger_);
     static_->apply(*config_);
@@ -159,6 +161,7 @@ void Daemon::stateChanged(const InstanceRuntime& rt, const vrrp::StateChanged& s
         }
         tracking_->notifier().instanceChanged(rt.cfg().name, st, rt.machine().effective_priority);
     }
+    noteTransition(rt, sc);
     groups_->memberChanged(rt, sc);
 }
 
@@ -269,7 +272,7 @@ void Daemon::checkFences(vrrp::TimePoint t) {
 }
 
 void Daemon::onRing() {
-    dataplane_->consume([this](const xv_advert& ev) { onAdvert(ev); });
+    telemetry_.ringPass(dataplane_->consume([this](const xv_advert& ev) { onAdvert(ev); }));
 }
 
 void Daemon::onAdvert(const xv_advert& ev) {
@@ -291,6 +294,7 @@ void Daemon::onAdvert(const xv_advert& ev) {
     auto reject = [&](const char* why, bool error) {
         auto& c = rt->counters();
         ++c.rx_rejected;
+        ++c.rejected_by[why];
         c.last_reject = why;
         // keepalived logs protocol errors; say it once per burst, details at debug level.
         if (error && (c.rx_rejected == 1 || c.rx_rejected % 1000 == 0))

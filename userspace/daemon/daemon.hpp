@@ -10,6 +10,7 @@
 //   tracking.*, priorities.cpp   trackers -> effective priorities and faults
 //   reload.cpp          SIGHUP / xvrrpctl reload
 //   control.cpp, status.cpp      control socket requests and the status document
+//   snapshot.cpp, telemetry.*, metrics*.cpp   --metrics: the Prometheus endpoint
 
 #include <chrono>
 #include <deque>
@@ -26,6 +27,8 @@
 #include "daemon/instance_table.hpp"
 #include "daemon/ledger.hpp"
 #include "daemon/options.hpp"
+#include "daemon/snapshot.hpp"
+#include "daemon/telemetry.hpp"
 #include "track/script_check.hpp"
 #include "xvrrp/abi.h"
 
@@ -38,6 +41,9 @@ class Netlink;
 }
 namespace xvrrp::control {
 class Server;
+}
+namespace xvrrp::metrics {
+class HttpServer;
 }
 
 namespace xvrrp::daemon {
@@ -102,6 +108,13 @@ private:
     nlohmann::json status() const;
     vrrp::TimePoint now() const;
 
+    // Operators' views (snapshot.cpp, metrics.cpp): a picture of the daemon and the
+    // /metrics body.
+    DaemonSnapshot snapshot() const;
+    void startMetrics();
+    std::string metricsText() const;
+    void noteTransition(const InstanceRuntime& rt, const vrrp::StateChanged& sc);
+
     std::unique_ptr<config::Config> config_;  // runtimes point into it; replaced on reload
     Options options_;
     std::chrono::steady_clock::time_point started_;
@@ -113,6 +126,8 @@ private:
     std::unique_ptr<net::LinkMonitor> links_;
     std::unique_ptr<dataplane::Dataplane> dataplane_;
     std::unique_ptr<control::Server> control_;
+    std::unique_ptr<metrics::HttpServer> metrics_;
+    Telemetry telemetry_;
     std::unique_ptr<Tracking> tracking_;
     std::vector<int> tracking_fds_;
     // Undone first in the destructor: its entries use netlink_ and dataplane_.

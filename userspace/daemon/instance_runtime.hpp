@@ -36,6 +36,7 @@ struct InstanceCounters {
     uint64_t tx_errors = 0;
     uint64_t address_errors = 0;
     std::string last_reject;      // reason of the last rejected advert
+    std::map<std::string, uint64_t> rejected_by;  // vrrp::name() of the reason -> count
 };
 
 class InstanceRuntime {
@@ -63,6 +64,8 @@ public:
     // these (RFC 5798 section 6.1 Primary_IP_Address).
     void bind(int ifindex, const IpAddr& primary, std::unique_ptr<AdvertTransport> transport);
     bool bound() const { return transport_ != nullptr; }
+    // The socket adverts leave by (-1 when unbound or unknown), for keepalived's dumps.
+    int txFd() const { return transport_ ? transport_->fd() : -1; }
 
     // Feeds one event through vrrp::step and carries out the actions it returns. Actions
     // that ask a question (ReadKernelLastSeen, AskGroup) are answered with a follow-up event
@@ -77,6 +80,7 @@ public:
     void setFault(const std::string& source, bool active, const std::string& reason,
                   vrrp::TimePoint now);
     bool faultActive(const std::string& source) const { return faults_.count(source) != 0; }
+    const std::map<std::string, std::string>& faults() const { return faults_; }
     // In FAULT for a reason of its own (not only because of `source`).
     bool faultedBesides(const std::string& source) const {
         return faults_.size() > faults_.count(source);

@@ -56,9 +56,11 @@ nlohmann::json Daemon::reload() {
     if (!loaded.ok()) {
         spdlog::error("Reload: {} has errors; the running configuration stays in place",
                       options_.config_file);
-        return {{"ok", false},
-                {"error", options_.config_file + " has errors; running configuration kept"},
-                {"diagnostics", diags}};
+        json failed = {{"ok", false},
+                       {"error", options_.config_file + " has errors; running configuration kept"},
+                       {"diagnostics", diags}};
+        telemetry_.reloaded(failed);
+        return failed;
     }
     drain();  // nothing queued may outlive the runtimes it names
     auto next = std::make_unique<config::Config>(std::move(loaded.config));
@@ -113,8 +115,10 @@ nlohmann::json Daemon::reload() {
     recomputePriorities();
     spdlog::info("Reload done: {} kept, {} restarted, {} added, {} removed", kept.size(),
                  restarted.size(), added.size(), removed.size());
-    return {{"kept", kept}, {"restarted", restarted}, {"added", added}, {"removed", removed},
-            {"diagnostics", diags}};
+    json report = {{"kept", kept},       {"restarted", restarted}, {"added", added},
+                   {"removed", removed}, {"diagnostics", diags}};
+    telemetry_.reloaded(report);
+    return report;
 }
 
 }  // namespace xvrrp::daemon
