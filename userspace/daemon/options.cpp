@@ -5,6 +5,8 @@
 #include <charconv>
 #include <string_view>
 
+#include "metrics/http_server.hpp"
+
 namespace xvrrp::daemon {
 namespace {
 
@@ -23,13 +25,16 @@ constexpr const char* kUsage =
     "      --pin-root DIR      bpffs directory for pinned maps (default /sys/fs/bpf/xvrrp)\n"
     "      --control PATH      control socket (default /run/xvrrp/xvrrpd.sock)\n"
     "      --force-xdp         replace a foreign XDP program on a VRRP interface\n"
+    "      --metrics [ADDR:]PORT\n"
+    "                          serve Prometheus metrics on http://ADDR:PORT/metrics (off by\n"
+    "                          default; no ADDR: every address)\n"
     "      --shared-interface IFNAME\n"
     "                          another VRRP speaker uses IFNAME: pass VRIDs not configured\n"
     "                          here to the stack instead of dropping them (repeatable)\n"
     "  -v, --version           print the version\n"
     "  -h, --help              this text\n";
 
-enum LongOnly { kPinRoot = 1000, kControl, kForceXdp, kSharedInterface };
+enum LongOnly { kPinRoot = 1000, kControl, kForceXdp, kSharedInterface, kMetrics };
 
 }  // namespace
 
@@ -53,6 +58,7 @@ ParsedOptions parseOptions(int argc, char** argv) {
         {"control", required_argument, nullptr, kControl},
         {"force-xdp", no_argument, nullptr, kForceXdp},
         {"shared-interface", required_argument, nullptr, kSharedInterface},
+        {"metrics", required_argument, nullptr, kMetrics},
         {"version", no_argument, nullptr, 'v'},
         {"help", no_argument, nullptr, 'h'},
         {nullptr, 0, nullptr, 0}};
@@ -113,6 +119,16 @@ ParsedOptions parseOptions(int argc, char** argv) {
                 o.shared_interfaces.emplace_back(name);
                 break;
             }
+            case kMetrics:
+                try {
+                    metrics::parseListen(optarg);
+                } catch (const std::invalid_argument& e) {
+                    r.exit_code = 2;
+                    r.message = std::string("xvrrpd: --metrics ") + e.what() + "\n";
+                    return r;
+                }
+                o.metrics_listen = optarg;
+                break;
             case 'v':
                 r.message = "xvrrpd 0.1.0 (keepalived.conf compatible VRRP, XDP receive path)\n";
                 return r;

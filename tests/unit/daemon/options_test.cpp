@@ -34,6 +34,23 @@ TEST(Options, OursAndConfigTest) {
     EXPECT_EQ(r.options->shared_interfaces, (std::vector<std::string>{"eth1", "bond0.20"}));
 }
 
+TEST(Options, MetricsListenAddress) {
+    auto r = parse({});
+    ASSERT_TRUE(r.options);
+    EXPECT_EQ(r.options->metrics_listen, "");  // off unless asked for
+    for (const char* ok : {"9650", "127.0.0.1:9650", "[::1]:9650", ":9650"}) {
+        r = parse({"--metrics", ok});
+        ASSERT_TRUE(r.options) << ok << ": " << r.message;
+        EXPECT_EQ(r.options->metrics_listen, ok);
+    }
+    for (const char* bad : {"x", "1.2.3.4:99999", "::1:80"}) {
+        r = parse({std::string("--metrics=") + bad});
+        EXPECT_FALSE(r.options) << bad;
+        EXPECT_EQ(r.exit_code, 2);
+        EXPECT_NE(r.message.find(std::string("'") + bad + "'"), std::string::npos) << r.message;
+    }
+}
+
 TEST(Options, BadInputIsAnErrorNamingTheArgument) {
     auto r = parse({"--bogus"});
     EXPECT_FALSE(r.options);
