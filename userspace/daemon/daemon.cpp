@@ -13,6 +13,7 @@
 
 #include "control/server.hpp"
 #include "daemon/binder.hpp"
+#include "daemon/signum.hpp"
 #include "daemon/net_effects.hpp"
 #include "daemon/static_config.hpp"
 #include "daemon/sync_groups.hpp"
@@ -62,6 +63,8 @@ void Daemon::start() {
     sigset_t mask;
     sigemptyset(&mask);
     for (int s : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2}) sigaddset(&mask, s);
+    for (auto k : {DumpKind::Data, DumpKind::Stats, DumpKind::StatsClear, DumpKind::Json})
+        sigaddset(&mask, dumpSignal(k));  // keepalived's dumps (dump.cpp)
     if (::sigprocmask(SIG_BLOCK, &mask, nullptr) < 0) throw sysError("sigprocmask");
     signal_fd_ = ::signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
     if (signal_fd_ < 0) throw sysError("signalfd");
@@ -378,6 +381,7 @@ void Daemon::applyLinkState(InstanceRuntime& rt, bool running, const std::string
 void Daemon::onSignal() {
     signalfd_siginfo si{};
     while (::read(signal_fd_, &si, sizeof(si)) == sizeof(si)) {
+        if (onDumpSignal(static_cast<int>(si.ssi_signo))) continue;
         switch (si.ssi_signo) {
             case SIGTERM:
             case SIGINT:

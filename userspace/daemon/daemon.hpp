@@ -11,6 +11,7 @@
 //   reload.cpp          SIGHUP / xvrrpctl reload
 //   control.cpp, status.cpp      control socket requests and the status document
 //   snapshot.cpp, telemetry.*, metrics*.cpp   --metrics: the Prometheus endpoint
+//   dump*.cpp, signum.cpp        keepalived's dump files on its signals
 
 #include <chrono>
 #include <deque>
@@ -25,6 +26,7 @@
 #include "daemon/advert_batch.hpp"
 #include "daemon/event_loop.hpp"
 #include "daemon/instance_table.hpp"
+#include "daemon/keepalived_stats.hpp"
 #include "daemon/ledger.hpp"
 #include "daemon/options.hpp"
 #include "daemon/snapshot.hpp"
@@ -108,11 +110,13 @@ private:
     nlohmann::json status() const;
     vrrp::TimePoint now() const;
 
-    // Operators' views (snapshot.cpp, metrics.cpp): a picture of the daemon and the
-    // /metrics body.
+    // Operators' views (snapshot.cpp, metrics.cpp, dump.cpp): a picture of the daemon, the
+    // /metrics body, keepalived's dump files on SIGUSR1/SIGUSR2/SIGRTMIN+2.
     DaemonSnapshot snapshot() const;
     void startMetrics();
     std::string metricsText() const;
+    // Handles the dump signals; false when SIGNO is none of them.
+    bool onDumpSignal(int signo);
     void noteTransition(const InstanceRuntime& rt, const vrrp::StateChanged& sc);
 
     std::unique_ptr<config::Config> config_;  // runtimes point into it; replaced on reload
@@ -128,6 +132,7 @@ private:
     std::unique_ptr<control::Server> control_;
     std::unique_ptr<metrics::HttpServer> metrics_;
     Telemetry telemetry_;
+    std::map<std::string, KeepalivedStats> stats_baseline_;  // STATS_CLEAR (dump.cpp)
     std::unique_ptr<Tracking> tracking_;
     std::vector<int> tracking_fds_;
     // Undone first in the destructor: its entries use netlink_ and dataplane_.
