@@ -5,6 +5,7 @@
 #include <charconv>
 #include <string_view>
 
+#include "daemon/signum.hpp"
 #include "metrics/http_server.hpp"
 
 namespace xvrrp::daemon {
@@ -25,6 +26,8 @@ constexpr const char* kUsage =
     "      --pin-root DIR      bpffs directory for pinned maps (default /sys/fs/bpf/xvrrp)\n"
     "      --control PATH      control socket (default /run/xvrrp/xvrrpd.sock)\n"
     "      --force-xdp         replace a foreign XDP program on a VRRP interface\n"
+    "      --signum NAME       print the signal for STOP, RELOAD, DATA, STATS, STATS_CLEAR\n"
+    "                          or JSON (keepalived's numbers) and exit\n"
     "      --metrics [ADDR:]PORT\n"
     "                          serve Prometheus metrics on http://ADDR:PORT/metrics (off by\n"
     "                          default; no ADDR: every address)\n"
@@ -34,7 +37,7 @@ constexpr const char* kUsage =
     "  -v, --version           print the version\n"
     "  -h, --help              this text\n";
 
-enum LongOnly { kPinRoot = 1000, kControl, kForceXdp, kSharedInterface, kMetrics };
+enum LongOnly { kPinRoot = 1000, kControl, kForceXdp, kSharedInterface, kMetrics, kSignum };
 
 }  // namespace
 
@@ -59,6 +62,7 @@ ParsedOptions parseOptions(int argc, char** argv) {
         {"force-xdp", no_argument, nullptr, kForceXdp},
         {"shared-interface", required_argument, nullptr, kSharedInterface},
         {"metrics", required_argument, nullptr, kMetrics},
+        {"signum", required_argument, nullptr, kSignum},
         {"version", no_argument, nullptr, 'v'},
         {"help", no_argument, nullptr, 'h'},
         {nullptr, 0, nullptr, 0}};
@@ -119,6 +123,15 @@ ParsedOptions parseOptions(int argc, char** argv) {
                 o.shared_interfaces.emplace_back(name);
                 break;
             }
+            case kSignum:
+                // keepalived --signum=NAME: the number on stdout, exit 0; else its message, 1.
+                if (auto n = keepalivedSignum(optarg)) {
+                    r.message = std::to_string(*n) + "\n";
+                } else {
+                    r.exit_code = 1;
+                    r.message = std::string("Unknown sigfunc ") + optarg + "\n";
+                }
+                return r;
             case kMetrics:
                 try {
                     metrics::parseListen(optarg);

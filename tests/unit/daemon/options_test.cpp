@@ -51,6 +51,25 @@ TEST(Options, MetricsListenAddress) {
     }
 }
 
+// keepalived --signum prints the number and exits 0; an unknown name exits 1 (measured).
+TEST(Options, SignumPrintsKeepalivedsNumbers) {
+    for (auto [name, num] : {std::pair{"STOP", "15"}, {"RELOAD", "1"}, {"DATA", "10"},
+                             {"STATS", "12"}, {"STATS_CLEAR", "63"}, {"JSON", "36"}}) {
+        auto r = parse({std::string("--signum=") + name});
+        EXPECT_FALSE(r.options);
+        EXPECT_EQ(r.exit_code, 0) << name;
+        EXPECT_EQ(r.message, std::string(num) + "\n") << name;
+    }
+    auto r = parse({"--signum", "DATA"});
+    EXPECT_EQ(r.message, "10\n");
+    r = parse({"--signum=TDATA"});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.message, "Unknown sigfunc TDATA\n");
+    r = parse({"--signum"});
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_NE(r.message.find("--signum"), std::string::npos) << r.message;
+}
+
 TEST(Options, BadInputIsAnErrorNamingTheArgument) {
     auto r = parse({"--bogus"});
     EXPECT_FALSE(r.options);
