@@ -330,6 +330,8 @@ void daemonFamilies(const DaemonSnapshot& s, Exposition& out) {
     out.family("xvrrp_dump_seconds", Type::Histogram,
                "Time the event loop spent writing one of keepalived's dump files.");
     out.histogram(Labels(), t.dumps());
+    out.family("xvrrp_dump_max_seconds", Type::Gauge, "The slowest dump file written since start.");
+    out.sample("", t.dumpMax());
     out.family("xvrrp_loop_errors_total", Type::Counter,
                "Exceptions caught in event-loop handlers, by handler (the daemon carried on).");
     for (const auto& [h, n] : s.loop_errors) out.sample(Labels().add("handler", h).str(), n);

@@ -3,6 +3,7 @@
 // instance last changed state, how long its transitions took, ring wake-ups, reload
 // results, notify-script outcomes carried over reloads. No decision reads it.
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -54,8 +55,12 @@ public:
     notify::NotifyCounts notifyTotal(const notify::NotifyCounts& current) const;
 
     // A dump file written (keepalived's signals), taking SECONDS of the loop.
-    void dumped(double seconds) { dumps_.observe(seconds); }
+    void dumped(double seconds) {
+        dumps_.observe(seconds);
+        dump_max_s_ = std::max(dump_max_s_, seconds);
+    }
     const metrics::Histogram& dumps() const { return dumps_; }
+    double dumpMax() const { return dump_max_s_; }
 
     const std::map<Edge, uint64_t>& transitions() const { return transitions_; }
     const std::map<Edge, metrics::Histogram>& latencies() const { return latency_; }
@@ -70,6 +75,7 @@ private:
     std::map<std::string, uint64_t> reload_instances_;  // kept/restarted/added/removed
     notify::NotifyCounts notify_carried_;
     metrics::Histogram dumps_{{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1}};
+    double dump_max_s_ = 0;
 };
 
 }  // namespace xvrrp::daemon

@@ -178,6 +178,7 @@ TEST_F(MetricsRender, KernelAndDaemonFamilies) {
     expectSample(R"(xvrrp_reload_instances_total{action="added"})", "1");
     expectSample(R"(xvrrp_reload_instances_total{action="removed"})", "0");
     expectSample("xvrrp_dump_seconds_count", "1");
+    expectSample("xvrrp_dump_max_seconds", "0.002");
     expectSample(R"(xvrrp_loop_errors_total{handler="adverts"})", "54");
     expectSample("xvrrp_instances", "2");
     expectSample("xvrrp_uptime_seconds", "99.5");
