@@ -21,7 +21,10 @@ void usage(std::FILE* to) {
                  "  -f FILE    configuration (default %s)\n"
                  "  -t         check the configuration and exit (0 usable, 1 not)\n"
                  "  -D         debug logging (every round)\n"
-                 "  -s SOCKET  the arbiter's control socket (default: from FILE, else %s)\n",
+                 "  -s SOCKET  the arbiter's control socket (default: from FILE,\n"
+                 "             else %s)\n"
+                 "  -h, --help  this text;  -v, --version  the version\n"
+                 "See xvrrp-arbiter(8) and xvrrp-arbiter.conf(5).\n",
                  std::string(kDefaultConfig).c_str(), std::string(kDefaultControlSocket).c_str());
 }
 
@@ -86,9 +89,10 @@ int main(int argc, char** argv) {
     std::string path(kDefaultConfig), socket;
     bool check = false, debug = false;
     static const option longopts[] = {{"help", no_argument, nullptr, 'h'},
+                                      {"version", no_argument, nullptr, 'v'},
                                       {nullptr, 0, nullptr, 0}};
     int c;
-    while ((c = ::getopt_long(argc, argv, "+f:s:tDh", longopts, nullptr)) != -1) {
+    while ((c = ::getopt_long(argc, argv, "+f:s:tDhv", longopts, nullptr)) != -1) {
         switch (c) {
             case 'f':
                 path = optarg;
@@ -104,6 +108,9 @@ int main(int argc, char** argv) {
                 break;
             case 'h':
                 usage(stdout);
+                return 0;
+            case 'v':
+                std::puts("xvrrp-arbiter " XVRRP_VERSION);
                 return 0;
             default:
                 usage(stderr);

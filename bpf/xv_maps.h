@@ -9,9 +9,6 @@
 
 #include "xvrrp/abi.h"
 
-#define XV_MAX_VIPS 4096
-#define XV_MAX_INSTANCES 1024
-
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -21,7 +18,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
+	__uint(max_entries, XV_MAX_IFACES);
 	__type(key, __u32); /* ifindex */
 	__type(value, struct xv_if_cfg);
 } xv_ifcfg SEC(".maps");

@@ -16,8 +16,8 @@
 
 #include "xvrrp/abi.h"
 
-#define XV_MAX_VLAN 2	  /* 802.1Q / 802.1ad tags we look through */
-#define XV_MAX_EXTHDR 4	  /* IPv6 extension headers we walk */
+#define XV_MAX_VLAN 2	  /* 802.1Q / 802.1ad tags we look through (docs/bounds.md) */
+#define XV_MAX_EXTHDR 4	  /* IPv6 extension headers we walk (docs/bounds.md) */
 #define XV_VRRP_HDR_MIN 8 /* fixed VRRP header, RFC 5798 section 5.1 */
 
 #ifndef ETH_P_8021AD
@@ -44,14 +44,29 @@ struct xv_ext_hdr {
 	__u8 hdrlen; /* in 8-octet units, not counting the first 8 (RFC 8200 section 4.3) */
 };
 
+#define XV_ARPOP_REQUEST 1
+#define XV_ND_FIRST 133 /* router solicitation .. redirect (RFC 4861 section 4) */
+#define XV_ND_LAST 137
+#define XV_ND_NS 135
+#define XV_ND_NA 136
+#define XV_VID_MASK 0x0fff
+
+struct xv_arp_eth4 {
+	__be16 htype, ptype;
+	__u8 hlen, plen;
+	__be16 op;
+	__u8 sha[ETH_ALEN], spa[4], tha[ETH_ALEN], tpa[4];
+} __attribute__((packed));
+
 /* What the parser learnt before the ring record is reserved. */
 struct xv_meta {
-	__u16 vlan_id;
+	__u16 vlan_id; /* first non-zero VID (frame or driver); 0: untagged */
 	__u16 payload_len;
-	__u8 has_vlan;
+	__u8 has_vlan; /* any tag, priority-only (VID 0) included */
 	__u8 family;
 	__u8 ttl;
-	__u8 pad;
+	__u8 ext_deep; /* IPv6: more extension headers than XV_MAX_EXTHDR */
+	__be16 vlan_proto; /* TPID of the tag vlan_id came from */
 	__u8 src_mac[ETH_ALEN];
 	__u8 saddr[16];
 	__u8 daddr[16];
@@ -77,16 +92,45 @@ static __always_inline enum xv_parse xv_parse_eth(void **cur, void *end, __be16 
 			break;
 		if ((void *)(vh + 1) > end)
 			return XV_P_TRUNCATED;
-		/* The outer tag names the VLAN sub-interface on the attached device. */
-		if (!m->has_vlan) {
-			m->has_vlan = 1;
-			m->vlan_id = bpf_ntohs(vh->tci) & 0x0fff;
+		/* The first tag with a VID names the sub-interface the stack would hand the
+		 * frame to; VID 0 only carries a priority and counts as untagged (IEEE
+		 * 802.1Q 9.6, as the kernel's __netif_receive_skb_core treats it). */
+		m->has_vlan = 1;
+		if (!m->vlan_id) {
+			m->vlan_id = bpf_ntohs(vh->tci) & XV_VID_MASK;
+			m->vlan_proto = p;
 		}
 		p = vh->proto;
 		*cur = vh + 1;
 	}
 	*proto = p;
 	return XV_P_NOT_VRRP;
+}
+
+/* RFC 791 3.1 header checksum over the HLEN (20..60) bytes at IP, as ip_rcv checks it: a
+ * VRRP packet the stack would drop is never an advert. The caller checked IP + 1 <= END.
+ * One's complement sums come out the same in either byte order. */
+static __always_inline bool xv_ipv4_csum_ok(struct iphdr *ip, __u32 hlen, void *end)
+{
+	__u16 *w = (__u16 *)ip;
+	__u32 sum = 0;
+
+#pragma unroll
+	for (int i = 0; i < 10; i++)
+		sum += w[i];
+	for (int i = 5; i < 15; i++) {
+		__u32 *o = (__u32 *)ip + i;
+
+		if ((__u32)i * 4 >= hlen)
+			break;
+		barrier_var(o);
+		if ((void *)(o + 1) > end)
+			return false;
+		sum += (*o & 0xffff) + (*o >> 16);
+	}
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
 }
 
 /* *IPH is set once the fixed header is known to be in the frame, even when the result is
@@ -113,6 +157,8 @@ static __always_inline enum xv_parse xv_parse_ipv4(void **cur, void *end, struct
 		return XV_P_BAD_IP;
 	if (ip->frag_off & bpf_htons(XV_IP_MF | XV_IP_OFFSET))
 		return XV_P_FRAGMENT;
+	if (!xv_ipv4_csum_ok(ip, hlen, end))
+		return XV_P_BAD_IP;
 
 	m->family = XV_FAMILY_V4;
 	m->ttl = ip->ttl;
@@ -131,6 +177,7 @@ static __always_inline enum xv_parse xv_parse_ipv6(void **cur, void *end, struct
 {
 	struct ipv6hdr *ip6 = *cur;
 	void *p = ip6 + 1;
+	bool late_hbh = false;
 	__u32 ext = 0;
 	__u16 plen;
 	__u8 nh;
@@ -150,6 +197,7 @@ static __always_inline enum xv_parse xv_parse_ipv6(void **cur, void *end, struct
 
 		if (nh != IPPROTO_HOPOPTS && nh != IPPROTO_ROUTING && nh != IPPROTO_DSTOPTS)
 			break;
+		late_hbh |= i > 0 && nh == IPPROTO_HOPOPTS; /* RFC 8200 4.3: first only */
 		if ((void *)(eh + 1) > end)
 			return XV_P_TRUNCATED;
 		len = ((__u32)eh->hdrlen + 1) * 8;
@@ -169,12 +217,14 @@ static __always_inline enum xv_parse xv_parse_ipv6(void **cur, void *end, struct
 	if (nh != IPPROTO_HOPOPTS && nh != IPPROTO_ROUTING && nh != IPPROTO_DSTOPTS) {
 		*nhp = nh;
 		*l4 = p;
+	} else {
+		m->ext_deep = 1; /* the chain goes on past the bound: upper layer unknown */
 	}
 	if (nh != XV_IPPROTO_VRRP)
 		return XV_P_NOT_VRRP;
 	plen = bpf_ntohs(ip6->payload_len);
-	if (plen < ext)
-		return XV_P_BAD_IP;
+	if (plen < ext || late_hbh)
+		return XV_P_BAD_IP; /* the stack drops it: never an advert */
 
 	m->family = XV_FAMILY_V6;
 	m->ttl = ip6->hop_limit;

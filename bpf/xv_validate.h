@@ -14,14 +14,14 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
+	__uint(max_entries, XV_MAX_PEERS);
 	__type(key, struct xv_src_key);
 	__type(value, struct xv_peer);
 } xv_peers SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 8192);
+	__uint(max_entries, XV_MAX_RATELIM);
 	__type(key, struct xv_src_key);
 	__type(value, struct xv_ratelim);
 } xv_ratelim SEC(".maps");
@@ -80,6 +80,37 @@ static __always_inline __u16 xv_csum_fold(__u32 s)
 	return (__u16)s;
 }
 
+/* bpf_csum_diff sums at most 512 bytes a call (its scratch buffer). */
+#define XV_CSUM_CHUNK 512
+_Static_assert(XV_VRRP_MAX <= 3 * XV_CSUM_CHUNK, "xv_csum_msg sums three chunks");
+
+/* Adds the chunk at OFF of the LEN bytes at MSG to SUM (OFF a constant). */
+static __always_inline __s64 xv_csum_chunk(const __u8 *msg, __u32 len, __u32 off, __s64 sum)
+{
+	__u64 n;
+
+	if (sum < 0 || off >= len)
+		return sum;
+	/* 64-bit and kept in one register, so the clamps below are on what the helper gets. */
+	n = (__u64)len - off;
+	barrier_var(n);
+	if (n > XV_CSUM_CHUNK)
+		n = XV_CSUM_CHUNK;
+	if (n > XV_VRRP_MAX - off)
+		n = XV_VRRP_MAX - off;
+	return bpf_csum_diff(0, 0, (__be32 *)(msg + off), n, (__u32)sum);
+}
+
+/* Unfolded sum of the LEN bytes at MSG (LEN a multiple of 4, <= XV_VRRP_MAX); negative on
+ * a helper error. Chunks start at multiples of 512, so the 16-bit words line up. */
+static __always_inline __s64 xv_csum_msg(const __u8 *msg, __u32 len)
+{
+	__s64 sum = xv_csum_chunk(msg, len, 0, 0);
+
+	sum = xv_csum_chunk(msg, len, XV_CSUM_CHUNK, sum);
+	return xv_csum_chunk(msg, len, 2 * XV_CSUM_CHUNK, sum);
+}
+
 /* RFC 5798 section 5.2.8: v3 sums a pseudo-header (IPv4 as RFC 768, IPv6 as RFC 8200
  * 8.1); v2 over IPv4 sums the message alone (RFC 3768 5.3.8). keepalived's unicast v3
  * over IPv4 may use 224.0.0.18 as the pseudo destination: accepted as well. MSG holds LEN
@@ -90,7 +121,7 @@ static __always_inline bool xv_csum_ok(const struct xv_meta *m, const __u8 *msg,
 	__u8 ph[40] = {};
 	__s64 body, pseudo;
 
-	body = bpf_csum_diff(0, 0, (__be32 *)msg, len, 0);
+	body = xv_csum_msg(msg, len);
 	if (body < 0)
 		return false;
 	if (m->family == XV_FAMILY_V6) {

@@ -50,17 +50,62 @@ static __always_inline struct xv_vrid_rx *xv_rx_counters(const struct xv_inst_ke
 	return bpf_map_lookup_elem(&xv_vrid_rx, k);
 }
 
-#define XV_ARPOP_REQUEST 1
-#define XV_ND_FIRST 133 /* router solicitation .. redirect (RFC 4861 section 4) */
-#define XV_ND_LAST 137
-#define XV_ND_NS 135
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XV_MAX_VLANS);
+	__type(key, struct xv_vlan_key);
+	__type(value, struct xv_vlan);
+} xv_vlans SEC(".maps");
 
-struct xv_arp_eth4 {
-	__be16 htype, ptype;
-	__u8 hlen, plen;
-	__be16 op;
-	__u8 sha[ETH_ALEN], spa[4], tha[ETH_ALEN], tpa[4];
-} __attribute__((packed));
+#define XV_ADVERT_HALF (sizeof(struct xv_advert) / 16 * 8)
+_Static_assert(sizeof(struct xv_advert) - XV_ADVERT_HALF <= 1024, "xv_submit zeroes in two memsets");
+
+#ifdef XV_RX_META
+/* Device-bound build (xvrrp_xdp_meta): a tag the driver took out of the frame (veth: the
+ * sender's hardware VLAN insertion; NICs: rx-vlan-offload) is only in the metadata. */
+extern int bpf_xdp_metadata_rx_vlan_tag(const struct xdp_md *ctx, __be16 *vlan_proto,
+					__u16 *vlan_tci) __ksym;
+
+/* That tag is the outermost: its VID, when not 0, wins over the frame's tags. */
+static __always_inline void xv_driver_vlan(struct xdp_md *ctx, struct xv_meta *m)
+{
+	__be16 proto = 0;
+	__u16 tci = 0;
+
+	if (bpf_xdp_metadata_rx_vlan_tag(ctx, &proto, &tci))
+		return; /* -ENODATA: no tag; -EOPNOTSUPP: the driver cannot tell */
+	m->has_vlan = 1;
+	if (tci & XV_VID_MASK) {
+		m->vlan_id = tci & XV_VID_MASK;
+		m->vlan_proto = proto;
+	}
+}
+#else
+static __always_inline void xv_driver_vlan(struct xdp_md *ctx, struct xv_meta *m)
+{
+}
+#endif
+
+/* Tagged VRRP on IFINDEX: the stack would hand it to the VLAN sub-interface (or drop it
+ * when there is none), never to an instance of IFINDEX (RFC 5798 7.1 takes an advert on
+ * the instance's interface). Passed for a VLAN with an instance of ours or on a shared
+ * interface, dropped otherwise. */
+static __always_inline int xv_vrrp_tagged(struct xv_stats *st, const struct xv_meta *m,
+					  __u32 ifindex, __u32 ifflags)
+{
+	struct xv_vlan_key k = {
+		.ifindex = ifindex,
+		.tpid = m->vlan_proto,
+		.vid = m->vlan_id,
+	};
+
+	if ((ifflags & XV_IF_SHARED) || bpf_map_lookup_elem(&xv_vlans, &k)) {
+		st->vlan_passed++;
+		return XDP_PASS;
+	}
+	st->drop_vlan++;
+	return XDP_DROP;
+}
 
 /* ARP for a VIP we must not own: drop requests and replies aimed at it. A gratuitous ARP
  * (sender == target) announces someone else's ownership and passes. */
@@ -100,10 +145,16 @@ static __always_inline int xv_ip_in(struct xv_stats *st, __u32 ifindex, __u8 fam
 }
 
 static __always_inline int xv_ipv6_in(struct xv_stats *st, __u32 ifindex, struct ipv6hdr *ip6,
-				      __u8 nh, void *l4, void *end, bool counted)
+				      __u8 nh, void *l4, void *end, bool counted, bool deep)
 {
 	bool nd = false;
 
+	/* Past the walk bound the upper layer is unknown. With hop limit 255 it may be ND
+	 * (RFC 4861 7.1.1 needs 255) for a VIP whose target cannot be checked. */
+	if (deep && ip6->hop_limit == 255) {
+		st->ext_too_deep++;
+		return XDP_DROP;
+	}
 	if (nh == IPPROTO_ICMPV6) {
 		struct icmp6hdr *ic = l4;
 		__u8 *target = l4 + sizeof(struct icmp6hdr);
@@ -139,8 +190,12 @@ static __always_inline int xv_submit(struct xdp_md *ctx, struct xv_stats *st,
 			rx->missed++;
 		return XDP_DROP;
 	}
-	/* Zeroed so a record never carries bytes of an older one past vrrp_len. */
-	__builtin_memset(ev, 0, sizeof(*ev));
+	/* Zeroed so a record never carries bytes of an older one past vrrp_len. In two halves
+	 * (clang inlines a BPF memset of at most 1024 bytes), kept apart by a barrier so the
+	 * optimiser does not merge them again. */
+	__builtin_memset(ev, 0, XV_ADVERT_HALF);
+	barrier();
+	__builtin_memset((__u64 *)ev + XV_ADVERT_HALF / 8, 0, sizeof(*ev) - XV_ADVERT_HALF);
 	ev->ts_ns = ts;
 	ev->abi_version = XV_ABI_VERSION;
 	ev->ifindex = ctx->ingress_ifindex;
@@ -216,6 +271,12 @@ static __always_inline int xv_vrrp_filtered(struct xdp_md *ctx, struct xv_stats 
 		st->drop_ttl++;
 		return XDP_DROP;
 	}
+	/* keepalived: a multicast advert for a unicast instance, or the reverse, is an error. */
+	if (!(cfg->flags & XV_INST_UNICAST) !=
+	    (m->family == XV_FAMILY_V4 ? (m->daddr[0] & 0xf0) == 0xe0 : m->daddr[0] == 0xff)) {
+		st->drop_cast++;
+		return XDP_DROP;
+	}
 	version = hdr[0] >> 4;
 	if (version != cfg->version || (hdr[0] & 0x0f) != XV_VRRP_TYPE_ADVERT) {
 		st->drop_version++;
@@ -245,6 +306,11 @@ static __always_inline int xv_vrrp_filtered(struct xdp_md *ctx, struct xv_stats 
 	if (version == 2 && m->family == XV_FAMILY_V4 &&
 	    !xv_auth_ok(cfg, buf->msg, XV_VRRP_HDR_MIN + hdr[3] * 4)) {
 		st->drop_auth++;
+		return XDP_DROP;
+	}
+	/* RFC 3768 7.1: a v2 Adver Int must be ours (v3 learns the master's, RFC 5798 6.4.2). */
+	if (version == 2 && buf->msg[5] * 100 != cfg->interval_cs) {
+		st->drop_interval++;
 		return XDP_DROP;
 	}
 	if (cfg->flags & XV_INST_PEERS) {
@@ -343,7 +409,8 @@ int xv_rx(struct xdp_md *ctx)
 			return xv_ip_in(st, ifindex, XV_FAMILY_V4, (__u8 *)&ip4->daddr, false,
 					r == XV_P_TRUNCATED);
 		if (ip6 && (void *)(ip6 + 1) <= end)
-			return xv_ipv6_in(st, ifindex, ip6, nh, l4, end, r == XV_P_TRUNCATED);
+			return xv_ipv6_in(st, ifindex, ip6, nh, l4, end, r == XV_P_TRUNCATED,
+					  m.ext_deep);
 		if (r != XV_P_TRUNCATED)
 			st->rx_passed++;
 		return XDP_PASS;
@@ -364,6 +431,9 @@ int xv_rx(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 	flags = xv_if_flags(ifindex, false);
+	xv_driver_vlan(ctx, &m);
+	if (m.vlan_id)
+		return xv_vrrp_tagged(st, &m, ifindex, flags);
 	if (flags & XV_IF_FILTER)
 		return xv_vrrp_filtered(ctx, st, &m, hdr, off, len, flags, ts);
 	if (flags & XV_IF_SHARED) {

@@ -4,7 +4,7 @@
 
 #include <linux/types.h>
 
-#define XV_ABI_VERSION 3
+#define XV_ABI_VERSION 5
 
 #ifdef __cplusplus
 #include <cstddef>
@@ -21,9 +21,21 @@
 /* IP protocol number of VRRP (RFC 5798 section 5.1.1.4). */
 #define XV_IPPROTO_VRRP 112
 
-/* Largest VRRP message the ring carries; longer ones are counted and dropped.
- * Covers 126 IPv4 or 31 IPv6 addresses. */
-#define XV_VRRP_MAX 512
+/* Largest VRRP message the ring carries; longer ones are counted (too_long) and dropped.
+ * The longest advert keepalived 2.2.7 sends on a 1500-byte MTU: 8 + 89 IPv6 addresses.
+ * IPv4 adverts never need more (255 addresses, 1036 bytes with v2 authentication);
+ * `xvrrpd -t` refuses an instance that would advertise more than fits here. */
+#define XV_VRRP_MAX 1432
+
+/* Capacities of the kernel maps, all derived from the instance count. `xvrrpd -t` checks a
+ * configuration against them (what it accepts, start accepts), so raising the instance
+ * count is this one change. */
+#define XV_MAX_INSTANCES 1024                  /* xv_inst, xv_expect, xv_vrid_rx, xv_fence */
+#define XV_MAX_VIPS (4 * XV_MAX_INSTANCES)     /* xv_vips: (interface, address) of all VIPs */
+#define XV_MAX_PEERS (4 * XV_MAX_INSTANCES)    /* xv_peers: unicast peers of all instances */
+#define XV_MAX_IFACES XV_MAX_INSTANCES         /* xv_ifcfg: interfaces with xv_rx attached */
+#define XV_MAX_VLANS XV_MAX_INSTANCES          /* xv_vlans: one VLAN per instance at most */
+#define XV_MAX_RATELIM (8 * XV_MAX_INSTANCES)  /* xv_ratelim: sources seen (LRU) */
 
 /* Ring buffer size in bytes (a power of two, a multiple of the page size). */
 #define XV_RING_BYTES (1u << 22)
@@ -45,8 +57,8 @@ struct xv_advert {
 	__u8 kind;            /* enum xv_event_kind */
 	__u8 family;          /* enum xv_family */
 	__u8 ttl;             /* IPv4 TTL or IPv6 hop limit */
-	__u8 has_vlan;        /* 1 when an 802.1Q tag was present */
-	__u16 vlan_id;        /* host order, valid when has_vlan */
+	__u8 has_vlan;        /* 1 when an 802.1Q/802.1ad tag was present (frame or driver) */
+	__u16 vlan_id;        /* host order: first non-zero VID; 0: untagged or priority only */
 	__u16 vrrp_len;       /* bytes of VRRP message copied to vrrp[] */
 	__u16 ip_payload_len; /* VRRP message length as the IP header states it */
 	__u8 src_mac[6];      /* zero on interfaces without an Ethernet header */
@@ -99,6 +111,13 @@ struct xv_stats {
 	__u64 vip_stale;     /* dropped because the daemon heartbeat is too old */
 	__u64 tx_vip_drop;   /* egress packets from a VIP we must not speak for */
 	__u64 tx_passed;     /* egress packets passed */
+	/* VLAN (an advert counts only on the VLAN of its instance) and IPv6 header chains: */
+	__u64 drop_vlan;     /* VRRP tagged with a VLAN that has no instance of ours here */
+	__u64 vlan_passed;   /* tagged VRRP passed to the stack, for a VLAN sub-interface */
+	__u64 ext_too_deep;  /* IPv6 hop limit 255 with more extension headers than the walk
+			      * bound: it may be ND whose target cannot be checked, dropped */
+	__u64 drop_cast;     /* multicast advert to a unicast instance or the reverse */
+	__u64 drop_interval; /* v2 Adver Int not the configured one (RFC 3768 7.1) */
 };
 XV_CHECK(xv_stats, rx_adverts, 0);
 XV_CHECK(xv_stats, rx_passed, 8);
@@ -123,7 +142,12 @@ XV_CHECK(xv_stats, vip_fenced, 152);
 XV_CHECK(xv_stats, vip_stale, 160);
 XV_CHECK(xv_stats, tx_vip_drop, 168);
 XV_CHECK(xv_stats, tx_passed, 176);
-XV_ASSERT(sizeof(struct xv_stats) == 184, "xv_stats size");
+XV_CHECK(xv_stats, drop_vlan, 184);
+XV_CHECK(xv_stats, vlan_passed, 192);
+XV_CHECK(xv_stats, ext_too_deep, 200);
+XV_CHECK(xv_stats, drop_cast, 208);
+XV_CHECK(xv_stats, drop_interval, 216);
+XV_ASSERT(sizeof(struct xv_stats) == 224, "xv_stats size");
 
 /* Per-interface receive configuration (xv_ifcfg, key: __u32 ifindex). Interfaces
  * without an entry are treated as Ethernet. */
@@ -147,6 +171,26 @@ struct xv_global {
 XV_CHECK(xv_global, no_eth_ifaces, 0);
 XV_CHECK(xv_global, pad, 4);
 XV_ASSERT(sizeof(struct xv_global) == 8, "xv_global size");
+
+/* Key of xv_vlans: a VLAN of the XDP interface IFINDEX that carries one of our instances on
+ * a sub-interface (or that the daemon otherwise lets through). Tagged VRRP for other VLANs
+ * is dropped (drop_vlan): the stack would not deliver it to an instance of IFINDEX. */
+struct xv_vlan_key {
+	__u32 ifindex; /* the interface XDP sees the tagged frame on (the VLAN's parent) */
+	__be16 tpid;   /* 0x8100 (802.1Q) or 0x88a8 (802.1ad), network order */
+	__u16 vid;     /* 1..4094, host order */
+};
+XV_CHECK(xv_vlan_key, ifindex, 0);
+XV_CHECK(xv_vlan_key, tpid, 4);
+XV_CHECK(xv_vlan_key, vid, 6);
+XV_ASSERT(sizeof(struct xv_vlan_key) == 8, "xv_vlan_key size");
+
+/* Value of xv_vlans. */
+struct xv_vlan {
+	__u32 instances; /* instances of ours on that sub-interface */
+};
+XV_CHECK(xv_vlan, instances, 0);
+XV_ASSERT(sizeof(struct xv_vlan) == 4, "xv_vlan size");
 
 /* Identifies one VRRP instance: key of xv_fence (and of per-instance maps). */
 struct xv_inst_key {
@@ -221,12 +265,17 @@ struct xv_vip_bits {
 XV_CHECK(xv_vip_bits, w, 0);
 XV_ASSERT(sizeof(struct xv_vip_bits) == 8192, "xv_vip_bits size");
 
-/* xv_heartbeat (one entry): the daemon's dead-man switch. */
+/* xv_heartbeat (one entry): the daemon's dead-man switch, and who writes it (a second
+ * daemon finding our xv_rx on an interface names the one that serves it). */
 struct xv_heartbeat {
-	__u64 ts_ns; /* CLOCK_MONOTONIC of the daemon's last loop turn; 0: never */
+	__u64 ts_ns; /* CLOCK_MONOTONIC of the daemon's last loop turn */
+	__u32 pid;   /* the daemon writing it */
+	__u32 pad;   /* zero */
 };
 XV_CHECK(xv_heartbeat, ts_ns, 0);
-XV_ASSERT(sizeof(struct xv_heartbeat) == 8, "xv_heartbeat size");
+XV_CHECK(xv_heartbeat, pid, 8);
+XV_CHECK(xv_heartbeat, pad, 12);
+XV_ASSERT(sizeof(struct xv_heartbeat) == 16, "xv_heartbeat size");
 
 enum xv_inst_flags {
 	XV_INST_UNICAST = 1u << 0, /* unicast_peer: no TTL 255 rule, peers' TTL range instead */
@@ -334,6 +383,10 @@ static_assert(std::is_trivially_copyable_v<xv_stats>);
 static_assert(std::has_unique_object_representations_v<xv_stats>);
 static_assert(std::is_trivially_copyable_v<xv_if_cfg>);
 static_assert(std::has_unique_object_representations_v<xv_if_cfg>);
+static_assert(std::is_trivially_copyable_v<xv_vlan_key>);
+static_assert(std::has_unique_object_representations_v<xv_vlan_key>);
+static_assert(std::is_trivially_copyable_v<xv_vlan>);
+static_assert(std::has_unique_object_representations_v<xv_vlan>);
 static_assert(std::is_trivially_copyable_v<xv_inst_key>);
 static_assert(std::has_unique_object_representations_v<xv_inst_key>);
 static_assert(std::is_trivially_copyable_v<xv_fence>);

@@ -16,7 +16,7 @@
 #include <string>
 
 #include "dataplane/dataplane.hpp"
-#include "packet_builder.hpp"
+#include "support/packet_builder.hpp"
 
 namespace xvrrp::test {
 

@@ -33,7 +33,8 @@ constexpr Counter kCounters[] = {
     &xv_stats::rx_adverts,  &xv_stats::adv_woken, &xv_stats::adv_quiet,    &xv_stats::rx_passed,
     &xv_stats::drop_vrid,   &xv_stats::drop_ttl,  &xv_stats::drop_version, &xv_stats::drop_length,
     &xv_stats::drop_csum,   &xv_stats::drop_auth, &xv_stats::drop_peer,    &xv_stats::drop_rate,
-    &xv_stats::vrid_shared, &xv_stats::truncated, &xv_stats::ring_full};
+    &xv_stats::vrid_shared, &xv_stats::truncated, &xv_stats::ring_full,    &xv_stats::drop_cast,
+    &xv_stats::drop_interval, &xv_stats::bad_ip};
 
 struct Advert {
     int family = 4;
@@ -183,6 +184,17 @@ TEST_F(Validation, EachDropReasonHasItsCounter) {
     dropped(Advert{.edit = [](Bytes& m) { m.resize(m.size() + 4); }}, &xv_stats::drop_length,
             "trailing bytes");
     dropped(Advert{.mangle = [](Bytes& m) { m[7] ^= 1; }}, &xv_stats::drop_csum, "bad checksum");
+    dropped(Advert{.dst = kSelf}, &xv_stats::drop_cast, "unicast to a multicast instance");
+    dropped(Advert{.vrid = kVridUnicast}, &xv_stats::drop_cast, "multicast to a unicast instance");
+    dropped(Advert{.vrid = kVridV2,
+                   .interval_cs = 200,
+                   .version = 2,
+                   .edit =
+                       [](Bytes& m) {
+                           m[4] = XV_AUTH_PASS;
+                           std::memcpy(&m[12], kPassword.data(), 8);
+                       }},
+            &xv_stats::drop_interval, "v2 Adver Int 2 s, configured 1 s");
     dropped(Advert{.dst = {239, 1, 1, 1}, .old_unicast = true}, &xv_stats::drop_csum,
             "old pseudo-header on multicast");
     dropped(Advert{.family = 6,
@@ -202,6 +214,66 @@ TEST_F(Validation, EachDropReasonHasItsCounter) {
     dropped(Advert{.vrid = kVridV2, .version = 2}, &xv_stats::drop_auth, "v2 auth type none");
     dropped(Advert{.vrid = kVridUnicast, .src = kOther, .dst = kSelf}, &xv_stats::drop_peer,
             "source not a unicast peer");
+}
+
+// What ip_rcv / ipv6_rcv would drop is never an advert: passed, counted in bad_ip.
+TEST_F(Validation, HeadersTheStackDropsAreNotAdverts) {
+    FrameSpec s;
+    s.saddr = kMaster;
+    s.daddr = kGroup4;
+    s.payload = message(Advert{});
+    Bytes f = buildFrame(s);
+    f[14 + 10] ^= 0x01;  // IPv4 header checksum
+    run(f, XDP_PASS, {&xv_stats::bad_ip}, "IPv4 header checksum");
+    s.family = 6;
+    s.saddr = kMaster6;
+    s.daddr = kGroup6;
+    s.ext = {{60, 1}, {0, 1}};  // RFC 8200 4.3: hop-by-hop only first
+    s.payload = message(Advert{.family = 6, .vrid = kVridV6, .src = kMaster6, .dst = kGroup6});
+    run(buildFrame(s), XDP_PASS, {&xv_stats::bad_ip}, "IPv6 hop-by-hop not first");
+    s.ext = {{0, 1}, {60, 1}};
+    Result r = run(buildFrame(s), XDP_DROP, {&xv_stats::rx_adverts, &xv_stats::adv_woken},
+                   "IPv6 hop-by-hop first");
+    EXPECT_EQ(r.records.size(), 1u);
+}
+
+// The longest adverts keepalived 2.2.7 sends at MTU 1500 (docs/bounds.md): 255 IPv4
+// addresses with v2 authentication (1036 bytes) and 89 IPv6 addresses (XV_VRRP_MAX, 1432
+// bytes). Their checksums span bpf_csum_diff's 512-byte chunks; a byte wrong in the last
+// chunk is caught. One address more than XV_VRRP_MAX holds counts as too_long.
+TEST_F(Validation, LongestKeepalivedAdvertsAreAccepted) {
+    auto v2Long = [](Bytes& m) {
+        std::vector<std::array<uint8_t, 4>> addrs;
+        for (int i = 0; i < 255; ++i) addrs.push_back({10, 90, uint8_t(i / 250), uint8_t(i % 250 + 1)});
+        m = vrrpV2(kVridV2, 100, addrs, 1);
+        m[4] = XV_AUTH_PASS;
+        std::memcpy(&m[8 + 255 * 4], kPassword.data(), 8);
+    };
+    Result r = accepted(Advert{.vrid = kVridV2, .version = 2, .edit = v2Long}, "v2, 255 addresses");
+    ASSERT_EQ(r.records.size(), 1u);
+    EXPECT_EQ(r.records[0].vrrp_len, 1036);
+    EXPECT_EQ(r.records[0].vrrp[3], 255);
+    dropped(Advert{.vrid = kVridV2, .version = 2, .mangle = [](Bytes& m) { m[1030] ^= 1; }, .edit = v2Long},
+            &xv_stats::drop_csum, "v2, 255 addresses, bad byte past 1024");
+
+    auto v6Long = [](size_t n) {
+        return [n](Bytes& m) { m = vrrpV3(kVridV6, 100, n, 16); };
+    };
+    const Advert v6{.family = 6, .vrid = kVridV6, .src = kMaster6, .dst = kGroup6, .edit = v6Long(89)};
+    r = accepted(v6, "ipv6, 89 addresses");
+    ASSERT_EQ(r.records.size(), 1u);
+    EXPECT_EQ(r.records[0].vrrp_len, XV_VRRP_MAX);
+    EXPECT_EQ(message(v6), Bytes(r.records[0].vrrp, r.records[0].vrrp + XV_VRRP_MAX));
+    Advert bad = v6;
+    bad.mangle = [](Bytes& m) { m[XV_VRRP_MAX - 1] ^= 1; };
+    dropped(bad, &xv_stats::drop_csum, "ipv6, 89 addresses, last byte wrong");
+
+    Advert longer = v6;
+    longer.edit = v6Long(90);
+    const uint64_t tooLong = dp_->stats().too_long;
+    Result t = run(frame(longer), XDP_DROP, {}, "ipv6, 90 addresses");
+    EXPECT_TRUE(t.records.empty());
+    EXPECT_EQ(dp_->stats().too_long, tooLong + 1);
 }
 
 TEST_F(Validation, SharedInterfacePassesUnknownVrids) {

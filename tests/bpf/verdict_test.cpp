@@ -46,11 +46,14 @@ const Outcome kDropIp{true, &xv_stats::vip_drop_ip};
 const Outcome kDropAll{true, &xv_stats::vip_drop_all};
 const Outcome kFenced{true, &xv_stats::vip_fenced};
 const Outcome kStale{true, &xv_stats::vip_stale};
+const Outcome kTooDeep{true, &xv_stats::ext_too_deep};
+const Outcome kDropVlan{true, &xv_stats::drop_vlan};
 
 constexpr Counter kCounters[] = {
     &xv_stats::rx_passed,   &xv_stats::vip_drop_ip, &xv_stats::vip_drop_all,
     &xv_stats::vip_fenced,  &xv_stats::vip_stale,   &xv_stats::rx_adverts,
-    &xv_stats::tx_vip_drop, &xv_stats::tx_passed,   &xv_stats::truncated};
+    &xv_stats::tx_vip_drop, &xv_stats::tx_passed,   &xv_stats::truncated,
+    &xv_stats::ext_too_deep, &xv_stats::drop_vlan,  &xv_stats::vlan_passed};
 
 FrameSpec ip4(std::array<uint8_t, 16> src, std::array<uint8_t, 16> dst, uint8_t proto) {
     FrameSpec s;
@@ -147,6 +150,8 @@ std::vector<IngressCase> ingressCases() {
     const Outcome ip[] = {kPassed, kDropIp, kDropAll, kFenced, kStale, kPassed};
     const Outcome nd[] = {kPassed, kPassed, kDropAll, kFenced, kStale, kPassed};
     const Outcome never[] = {kPassed, kPassed, kPassed, kPassed, kPassed, kPassed};
+    const Outcome deep[] = {kTooDeep, kTooDeep, kTooDeep, kTooDeep, kTooDeep, kTooDeep};
+    const Outcome vlan[] = {kDropVlan, kDropVlan, kDropVlan, kDropVlan, kDropVlan, kDropVlan};
     auto c = [](std::string n, Bytes f, const Outcome(&o)[6]) {
         IngressCase k{std::move(n), std::move(f), {}};
         std::copy(std::begin(o), std::end(o), k.outcome);
@@ -158,6 +163,26 @@ std::vector<IngressCase> ingressCases() {
     FrameSpec ns_other = ip6(kClient6, kSolicited6, kProtoIcmp6, ndBody(135, kOther6));
     FrameSpec tcp_vlan = ip4(kClient4, kVip4, kProtoTcp);
     tcp_vlan.vlans = {{kTpid8021Q, 10}};
+    // Tagged frames to a VIP of the XDP interface: the host serves a local address on any
+    // interface (VLAN sub-interfaces included), so the VIP's verdict applies to them too.
+    FrameSpec tcp_qinq = tcp_vlan;
+    tcp_qinq.vlans = {{kTpid8021AD, 10}, {kTpid8021Q, 20}};
+    FrameSpec ns_vlan = ns_mcast;
+    ns_vlan.vlans = {{kTpid8021AD, 10}};
+    Bytes arp_vlan = arpFrame(1, {10, 0, 0, 2}, {10, 0, 0, 100});
+    const uint8_t tag[] = {0x81, 0x00, 0x00, 0x0a};
+    arp_vlan.insert(arp_vlan.begin() + 12, std::begin(tag), std::end(tag));
+    // VRRP for the VIP on a VLAN without an instance of ours: drop_vlan before any verdict.
+    FrameSpec vrrp_vlan = ip4(kClient4, kVip4, kProtoVrrp);
+    vrrp_vlan.ttl = 255;
+    vrrp_vlan.vlans = {{kTpid8021Q, 10}};
+    vrrp_vlan.payload = vrrpV2(51, 200, {{{10, 0, 0, 100}}});
+    // An NS behind more extension headers than XV_MAX_EXTHDR: its target cannot be seen.
+    FrameSpec ns_deep = ns_mcast, ns_bound = ns_mcast;
+    ns_deep.ext = std::vector<Ext6>(5, Ext6{60});
+    ns_bound.ext = std::vector<Ext6>(4, Ext6{60});
+    FrameSpec deep_hop64 = ns_deep;
+    deep_hop64.ttl = 64;  // not ND (RFC 4861 7.1.1 needs 255): left to the stack
     return {
         c("tcp4_to_vip", buildFrame(ip4(kClient4, kVip4, kProtoTcp)), ip),
         c("icmp4_to_vip", buildFrame(ip4(kClient4, kVip4, 1)), ip),
@@ -174,6 +199,13 @@ std::vector<IngressCase> ingressCases() {
         c("tcp4_same_low_bytes", buildFrame(ip4(kClient4, kSameLow4, kProtoTcp)), never),
         c("tcp6_to_other", buildFrame(ip6(kClient6, kOther6, kProtoTcp)), never),
         c("tcp4_from_vip_inbound", buildFrame(ip4(kVip4, kClient4, kProtoTcp)), never),
+        c("tcp4_qinq_to_vip", buildFrame(tcp_qinq), ip),
+        c("ns_8021ad_for_vip", buildFrame(ns_vlan), nd),
+        c("arp_vlan_for_vip", arp_vlan, nd),
+        c("vrrp_vlan_to_vip", buildFrame(vrrp_vlan), vlan),
+        c("ns_for_vip_4_dstopts", buildFrame(ns_bound), nd),
+        c("ns_for_vip_5_dstopts", buildFrame(ns_deep), deep),
+        c("deep_chain_hop64", buildFrame(deep_hop64), never),
     };
 }
 
@@ -197,17 +229,39 @@ TEST_F(Verdicts, EgressTable) {
     FrameSpec na = ip6(kVip6, v6({0xff02, 0, 0, 0, 0, 0, 0, 1}), kProtoIcmp6, ndBody(136, kVip6));
     const Bytes other = buildFrame(ip4(kOther4, kClient4, kProtoTcp));
     const Bytes arp = arpFrame(2, {10, 0, 0, 100}, {10, 0, 0, 2});
+    const Bytes garp = arpFrame(1, {10, 0, 0, 100}, {10, 0, 0, 100});
+    const Bytes arp_for_vip = arpFrame(1, {10, 0, 0, 5}, {10, 0, 0, 100});
+    Bytes arp_vlan = arp;
+    const uint8_t tag[] = {0x81, 0x00, 0x00, 0x0a};
+    arp_vlan.insert(arp_vlan.begin() + 12, std::begin(tag), std::end(tag));
+    const auto ll = v6({0xfe80, 0, 0, 0, 0, 0, 0, 7});
+    FrameSpec na_ll = ip6(ll, v6({0xff02, 0, 0, 0, 0, 0, 0, 1}), kProtoIcmp6, ndBody(136, kVip6));
+    FrameSpec ns_vip = ip6(kVip6, kSolicited6, kProtoIcmp6, ndBody(135, kClient6));
+    FrameSpec ns_ll = ip6(ll, kSolicited6, kProtoIcmp6, ndBody(135, kVip6));
+    // Claims of a VIP (ARP sender, ND source, NA target) leave only while it is served:
+    // a master, with or without accept mode (RFC 5798 6.4.3), announces and answers; a
+    // backup, a fenced node and a hung daemon must not point neighbours at themselves.
+    using Drops = std::array<bool, 6>;  // per Scenario
+    const Drops ip{false, true, true, true, true, false};
+    const Drops claim{false, false, true, true, true, false};
+    const Drops never{};
     struct Row {
         std::string name;
         Bytes frame;
-        bool drop[6];
+        Drops drop;
     } rows[] = {
-        {"tcp4_from_vip", tcp4, {false, true, true, true, true, false}},
-        {"tcp6_from_vip", tcp6, {false, true, true, true, true, false}},
-        {"vrrp_from_vip", buildFrame(vrrp), {}},
-        {"na_from_vip", buildFrame(na), {}},
-        {"arp_from_vip", arp, {}},
-        {"tcp4_from_other", other, {}},
+        {"tcp4_from_vip", tcp4, ip},
+        {"tcp6_from_vip", tcp6, ip},
+        {"vrrp_from_vip", buildFrame(vrrp), never},
+        {"na_from_vip", buildFrame(na), claim},
+        {"arp_reply_from_vip", arp, claim},
+        {"garp_for_vip", garp, claim},
+        {"arp_vlan_from_vip", arp_vlan, claim},
+        {"na_for_vip_from_link_local", buildFrame(na_ll), claim},
+        {"ns_from_vip", buildFrame(ns_vip), claim},
+        {"ns_asking_for_vip", buildFrame(ns_ll), never},
+        {"arp_asking_for_vip", arp_for_vip, never},
+        {"tcp4_from_other", other, never},
     };
     for (const Row& r : rows) {
         for (Scenario s : kScenarios) {

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "dataplane/dataplane.hpp"
-#include "packet_builder.hpp"
+#include "support/packet_builder.hpp"
 
 namespace xvrrp::test {
 namespace {
@@ -17,7 +17,9 @@ namespace {
 using dataplane::Dataplane;
 using dataplane::DataplaneOptions;
 
-enum class Counter { kAdverts, kPassed, kRingFull, kTooLong, kTruncated, kBadIp };
+enum class Counter {
+    kAdverts, kPassed, kRingFull, kTooLong, kTruncated, kBadIp, kDropVlan, kTooDeep
+};
 
 uint64_t counter(const xv_stats& s, Counter c) {
     switch (c) {
@@ -33,12 +35,17 @@ uint64_t counter(const xv_stats& s, Counter c) {
             return s.truncated;
         case Counter::kBadIp:
             return s.bad_ip;
+        case Counter::kDropVlan:
+            return s.drop_vlan;
+        case Counter::kTooDeep:
+            return s.ext_too_deep;
     }
     return 0;
 }
 
-constexpr Counter kAllCounters[] = {Counter::kAdverts, Counter::kPassed,    Counter::kRingFull,
-                                    Counter::kTooLong, Counter::kTruncated, Counter::kBadIp};
+constexpr Counter kAllCounters[] = {Counter::kAdverts,   Counter::kPassed, Counter::kRingFull,
+                                    Counter::kTooLong,   Counter::kTruncated, Counter::kBadIp,
+                                    Counter::kDropVlan, Counter::kTooDeep};
 
 uint64_t monoNs() {
     timespec ts{};
@@ -139,13 +146,19 @@ std::vector<Case> cases() {
               [](FrameSpec& s) {
                   s.vlans = {{kTpid8021Q, 100}};
               }),
-         false, XDP_DROP, Counter::kAdverts, 4, 100},
-        {"qinq_outer_tag_reported",
+         false, XDP_DROP, Counter::kDropVlan},
+        {"qinq_not_for_lo",
          with(v6Spec(vrrpV3(1, 50, 1, 16)),
               [](FrameSpec& s) {
                   s.vlans = {{kTpid8021AD, 0xabc}, {kTpid8021Q, 30}};
               }),
-         false, XDP_DROP, Counter::kAdverts, 6, 0xabc},
+         false, XDP_DROP, Counter::kDropVlan},
+        {"priority_tags_reported",
+         with(v6Spec(vrrpV3(1, 50, 1, 16)),
+              [](FrameSpec& s) {
+                  s.vlans = {{kTpid8021AD, 0}, {kTpid8021Q, 0}};
+              }),
+         false, XDP_DROP, Counter::kAdverts, 6, 0},
         {"three_tags_not_parsed",
          with(v4(v2Payload()),
               [](FrameSpec& s) {
@@ -156,17 +169,24 @@ std::vector<Case> cases() {
          Counter::kAdverts, 6},
         {"ipv6_three_ext_headers", v6Spec(vrrpV3(3, 100, 1, 16), {{0, 1}, {43, 3}, {60, 2}}), false,
          XDP_DROP, Counter::kAdverts, 6},
-        {"ipv6_five_ext_headers_not_walked",
+        {"ipv6_four_ext_headers_at_bound",
+         v6Spec(vrrpV3(3, 100, 1, 16), {{0, 1}, {60, 1}, {43, 1}, {60, 1}}), false, XDP_DROP,
+         Counter::kAdverts, 6},
+        {"ipv6_five_ext_headers_too_deep",
          v6Spec(vrrpV3(3, 100, 1, 16), {{0, 1}, {60, 1}, {60, 1}, {60, 1}, {60, 1}}), false,
-         XDP_PASS, Counter::kPassed},
+         XDP_DROP, Counter::kTooDeep},
+        {"ipv6_five_ext_headers_hop64_passes",
+         with(v6Spec(vrrpV3(3, 100, 1, 16), {{0, 1}, {60, 1}, {60, 1}, {60, 1}, {60, 1}}),
+              [](FrameSpec& s) { s.ttl = 64; }),
+         false, XDP_PASS, Counter::kPassed},
         {"ipv4_options", with(v4(v2Payload()), [](FrameSpec& s) { s.ihl = 7; }), false, XDP_DROP,
          Counter::kAdverts, 4},
         {"no_eth_ipv4", with(v4(v2Payload()), [](FrameSpec& s) { s.eth = false; }), true, XDP_DROP,
          Counter::kAdverts, 4},
         {"no_eth_ipv6", with(v6Spec(vrrpV3(4, 1, 1, 16)), [](FrameSpec& s) { s.eth = false; }),
          true, XDP_DROP, Counter::kAdverts, 6},
-        {"vrrp_max_len_accepted", v4(vrrpV3(5, 100, (XV_VRRP_MAX - 8) / 4, 4)), false, XDP_DROP,
-         Counter::kAdverts, 4},
+        {"vrrp_max_len_accepted", v6Spec(vrrpV3(5, 100, (XV_VRRP_MAX - 8) / 16, 16)), false,
+         XDP_DROP, Counter::kAdverts, 6},
         {"arp",
          with(FrameSpec{},
               [](FrameSpec& s) {
@@ -188,7 +208,7 @@ std::vector<Case> cases() {
                   s.proto = 6;
               }),
          true, XDP_PASS, Counter::kPassed},
-        {"too_long", v4(vrrpV3(5, 100, (XV_VRRP_MAX - 8) / 4 + 1, 4)), false, XDP_DROP,
+        {"too_long", v6Spec(vrrpV3(5, 100, (XV_VRRP_MAX - 8) / 16 + 1, 16)), false, XDP_DROP,
          Counter::kTooLong},
         {"ipv4_more_fragments", with(v4(v2Payload()), [](FrameSpec& s) { s.frag = 0x2000; }), false,
          XDP_DROP, Counter::kBadIp},
@@ -297,9 +317,9 @@ TEST_P(XdpRxTruncated, EveryPrefixPassesAndCounts) {
 INSTANTIATE_TEST_SUITE_P(
     Prefixes, XdpRxTruncated,
     ::testing::Values(
-        TruncCase{"qinq_ipv4_options", with(v4(v2Payload()),
+        TruncCase{"priority_tags_ipv4_options", with(v4(v2Payload()),
                                             [](FrameSpec& s) {
-                                                s.vlans = {{kTpid8021AD, 5}, {kTpid8021Q, 6}};
+                                                s.vlans = {{kTpid8021AD, 0}, {kTpid8021Q, 0}};
                                                 s.ihl = 6;
                                             })},
         TruncCase{"ipv6_ext_headers", v6Spec(vrrpV3(3, 100, 1, 16), {{0, 1}, {43, 2}, {60, 1}})},

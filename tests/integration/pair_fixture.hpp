@@ -106,6 +106,17 @@ class PairFixture : public ::testing::Test {
         const auto limit = electionLimit(v, p1);
         ASSERT_TRUE(waitState(*n1_, "MASTER", limit)) << "n1 is " << n1_->state();
         ASSERT_TRUE(waitState(*n2_, "BACKUP", limit)) << "n2 is " << n2_->state();
+        // Elected means n2 follows n1 too: under load n2 may enter BACKUP (init) before
+        // n1's first advert reaches it.
+        const std::string n1Ip = v.family == Family::V4 ? lab_->v4("n1").str() : "";
+        ASSERT_TRUE(waitUntil(
+            [&] {
+                auto b = n2_->instance();
+                return b && (*b)["master"].is_object() &&
+                       (n1Ip.empty() || (*b)["master"]["address"] == n1Ip);
+            },
+            limit))
+            << "n2 never heard n1: " << n2_->instance().value_or(nlohmann::json()).dump();
     }
 
     // Start-up: both begin as BACKUP, so the first master appears after its

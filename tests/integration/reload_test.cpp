@@ -107,7 +107,7 @@ TEST_F(Reload, ChangingOneOfHundredLeavesTheOthersAlone) {
                      after2[name].became_master == before2[name].became_master;
     }
     EXPECT_EQ(untouched, kInstances - 1);
-    EXPECT_NE(n1_->log().find("Reload done: 99 kept, 1 restarted"), std::string::npos)
+    EXPECT_NE(n1_->log().find("Reload done: 99 kept, 0 updated in place, 1 restarted"), std::string::npos)
         << n1_->log();
 }
 
@@ -183,7 +183,7 @@ TEST_F(Reload, KeptInstanceKeepsItsScriptState) {
     }
     n1_->signal(SIGHUP);
     ASSERT_TRUE(lab::waitUntil(
-        [&] { return n1_->log().find("Reload done: 1 kept, 0 restarted, 1 added") != std::string::npos; },
+        [&] { return n1_->log().find("Reload done: 1 kept, 0 updated in place, 0 restarted, 1 added") != std::string::npos; },
         Ms(10000)))
         << n1_->log();
     // Past the script's first new answer and a few Master_Down_Intervals, n1 never left.

@@ -233,7 +233,7 @@ TEST_F(SeedS003, GroupFaultsOnTrackedInterfaceAndReturnsBecauseStateMasterClears
     // check_running has run again (interval 10) and passes now: still no weight.
     EXPECT_TRUE(waitUntil(
         [&] {
-            return n1_->log().find("`check_running` now returning success") != std::string::npos;
+            return n1_->log().find("VRRP_Script(check_running) succeeded") != std::string::npos;
         },
         std::chrono::seconds(12), Ms(200)));
     EXPECT_EQ(effective(*n1_, "mysql"), 90);

@@ -42,8 +42,14 @@ std::string renderConfig(const Scenario& s, int priority, const IpAddr& self, co
           << "  }\n";
     if (!s.extra.empty()) c << "  " << s.extra << "\n";
     c << "  virtual_ipaddress {\n"
-      << "    " << vip.str() << (vip.isV4() ? "/24" : "/64") << " dev eth0\n"
-      << "  }\n"
+      << "    " << vip.str() << (vip.isV4() ? "/24" : "/64") << " dev eth0\n";
+    for (int k = 1; k <= s.moreVips; ++k) {
+        if (vip.isV4())
+            c << "    10.79." << k / 250 << "." << k % 250 + 1 << "/32\n";
+        else
+            c << "    fd00:79::" << std::hex << k << std::dec << "/128\n";
+    }
+    c << "  }\n"
       << "}\n";
     return c.str();
 }
@@ -81,8 +87,8 @@ std::vector<std::string> keepalivedComplaints(const std::string& log) {
     return out;
 }
 
-std::vector<int> captureAdvertPriorities(lab::Lab& lab, int vrid, Clock::duration d,
-                                         const std::string& savePath) {
+std::vector<WireAdvert> captureAdverts(lab::Lab& lab, int vrid, Clock::duration d,
+                                       const std::string& savePath) {
     const auto ms = std::chrono::duration_cast<Ms>(d).count();
     const std::string secs = std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 / 100);
     // SIGINT so tcpdump flushes; -c bounds it even if timeout(1) misbehaves.
@@ -90,11 +96,19 @@ std::vector<int> captureAdvertPriorities(lab::Lab& lab, int vrid, Clock::duratio
                             "-c", "20000", "ip proto 112 or ip6 proto 112"},
                            d + std::chrono::seconds(5));
     std::ofstream(savePath) << r.out;
-    static const std::regex kAdvert(R"(Advertisement, vrid (\d+), prio (\d+))");
-    std::vector<int> prios;
+    static const std::regex kAdvert(R"(Advertisement, vrid (\d+), prio (\d+)[^\n]*length (\d+))");
+    std::vector<WireAdvert> out;
     for (auto it = std::sregex_iterator(r.out.begin(), r.out.end(), kAdvert);
          it != std::sregex_iterator(); ++it)
-        if (std::stoi((*it)[1].str()) == vrid) prios.push_back(std::stoi((*it)[2].str()));
+        if (std::stoi((*it)[1].str()) == vrid)
+            out.push_back({std::stoi((*it)[2].str()), std::stoi((*it)[3].str())});
+    return out;
+}
+
+std::vector<int> captureAdvertPriorities(lab::Lab& lab, int vrid, Clock::duration d,
+                                         const std::string& savePath) {
+    std::vector<int> prios;
+    for (const auto& a : captureAdverts(lab, vrid, d, savePath)) prios.push_back(a.priority);
     return prios;
 }
 

@@ -30,6 +30,8 @@ struct Scenario {
     int vrid = 51;
     std::string authPass = "xvInt3r0";
     std::string extra;             // more vrrp_instance lines, verbatim
+    int moreVips = 0;              // VIPs after the lab one: 10.79.x.y/32 or fd00:79::N/128
+    int advertLength = 0;          // VRRP message length every advert must have (0: any)
 };
 
 enum class Kind { Xvrrpd, Keepalived };
@@ -50,8 +52,14 @@ Ms masterDownInterval(const Scenario& s, int priority);
 std::vector<std::string> keepalivedComplaints(const std::string& log);
 
 // VRRP adverts seen on the lab bridge (tcpdump in the hub, br0 promiscuous, so
-// unicast adverts between ports are seen too) for `d`: the priority of each.
-// tcpdump's text goes to `savePath` for post-mortems.
+// unicast adverts between ports are seen too) for `d`: the priority and VRRP message
+// length of each. tcpdump's text goes to `savePath` for post-mortems.
+struct WireAdvert {
+    int priority = 0;
+    int length = 0;
+};
+std::vector<WireAdvert> captureAdverts(lab::Lab& lab, int vrid, Clock::duration d,
+                                       const std::string& savePath);
 std::vector<int> captureAdvertPriorities(lab::Lab& lab, int vrid, Clock::duration d,
                                          const std::string& savePath);
 

@@ -17,14 +17,15 @@ constexpr const char* kUsage =
     "usage: xvrrpctl [--control PATH] COMMAND [ARGS]\n"
     "commands:\n"
     "  status [--json]     instances, states, priorities, masters, VIPs, counters\n"
-    "  reload              re-read the configuration (like SIGHUP) and show what changed\n"
-    "  fence [INSTANCE]    the kernel stops answering for the VIPs; the instance goes to FAULT\n"
+    "  reload              re-read the configuration (as SIGHUP), show what changed\n"
+    "  fence [INSTANCE]    drop the VIPs' traffic in the kernel and go to FAULT\n"
     "  unfence [INSTANCE]  undo fence (no INSTANCE: every instance)\n"
     "  bpf [--json]        the pinned BPF maps, decoded (like bpftool map dump)\n"
     "options:\n"
     "  -c, --control PATH  control socket (default /run/xvrrp/xvrrpd.sock)\n"
-    "  -b, --pin-root DIR  bpffs directory of xvrrpd's maps, for bpf (default /sys/fs/bpf/xvrrp)\n"
-    "  -h, --help          this text\n";
+    "  -b, --pin-root DIR  xvrrpd's pinned maps, for bpf (default /sys/fs/bpf/xvrrp)\n"
+    "  -h, --help          this text;  -v, --version  the version\n"
+    "See xvrrpctl(8).\n";
 
 std::string ageText(const json& inst) {
     const auto& la = inst.value("last_advert", json());
@@ -77,14 +78,16 @@ int main(int argc, char** argv) {
     static option longopts[] = {{"control", required_argument, nullptr, 'c'},
                                 {"pin-root", required_argument, nullptr, 'b'},
                                 {"help", no_argument, nullptr, 'h'},
+                                {"version", no_argument, nullptr, 'v'},
                                 {nullptr, 0, nullptr, 0}};
     int opt;
     // '+' stops at the first non-option so each command parses its own flags.
-    while ((opt = getopt_long(argc, argv, "+c:b:h", longopts, nullptr)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+c:b:hv", longopts, nullptr)) != -1) {
         switch (opt) {
             case 'c': control = optarg; break;
             case 'b': pin_root = optarg; break;
             case 'h': std::fputs(kUsage, stdout); return 0;
+            case 'v': std::puts("xvrrpctl " XVRRP_VERSION); return 0;
             default: std::fputs(kUsage, stderr); return 2;
         }
     }
@@ -143,6 +146,14 @@ int main(int argc, char** argv) {
                 return 2;
             }
             json dump = xvrrp::dataplane::inspectMaps(pin_root);
+            if (dump.value("maps", json::object()).empty()) {
+                // Nothing of ours there: a wrong --pin-root, or xvrrpd is not running.
+                std::fprintf(stderr,
+                             "xvrrpctl bpf: no xvrrp map is pinned under %s (wrong --pin-root, "
+                             "or xvrrpd is not running)\n",
+                             pin_root.c_str());
+                return 1;
+            }
             if (as_json) {
                 std::cout << dump.dump(2) << "\n";
                 return 0;

@@ -3,9 +3,14 @@
 // the daemon, trackers and notifiers read it. Durations are in microseconds like
 // keepalived's timers; advert intervals in centiseconds (RFC 5798 section 5.2.7).
 
+#include <algorithm>
 #include <cstdint>
+#include <cstddef>
 #include <map>
+#include <memory>
+#include <ostream>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -13,9 +18,29 @@
 
 namespace xvrrp::config {
 
+// A file's name, shared by every Location in that file: copying one costs no allocation
+// (a file at the reader's bounds has millions of words).
+class FileName {
+public:
+    FileName() = default;
+    FileName(std::string name) : p_(std::make_shared<const std::string>(std::move(name))) {}
+    FileName(const char* name) : FileName(std::string(name)) {}
+    const std::string& str() const { return p_ ? *p_ : empty_; }
+    operator const std::string&() const { return str(); }
+    bool empty() const { return str().empty(); }
+    friend bool operator==(const FileName& a, const FileName& b) { return a.str() == b.str(); }
+    friend bool operator==(const FileName& a, const std::string& b) { return a.str() == b; }
+    friend bool operator==(const FileName& a, const char* b) { return a.str() == b; }
+    friend std::ostream& operator<<(std::ostream& o, const FileName& f) { return o << f.str(); }
+
+private:
+    std::shared_ptr<const std::string> p_;
+    static inline const std::string empty_;
+};
+
 // Where something was written, for diagnostics after parsing (dangling references etc.).
 struct Location {
-    std::string file;
+    FileName file;
     int line = 0;
     int column = 0;
     // Where a value was written never makes two values differ: a reload that only moves
@@ -152,6 +177,9 @@ struct Instance {
     AuthType auth_type = AuthType::None;
     std::string auth_pass;                  // truncated to 8 bytes as keepalived does
     std::vector<VirtualAddress> vips;
+    // How many of `vips`, from the front, adverts carry: the validator lowers it to what one
+    // advert holds on the interface, as keepalived does (the rest are held, not advertised).
+    size_t advert_vips = SIZE_MAX;
     std::vector<VirtualAddress> vips_excluded;
     std::vector<Route> routes;
     std::vector<Rule> rules;
@@ -282,6 +310,11 @@ struct Config {
 // The VRRP version an instance speaks: its own `version`, else the global default.
 inline int effectiveVersion(const Config& c, const Instance& i) {
     return i.version.value_or(c.global.vrrp_version);
+}
+
+// The VIPs an advert of the instance lists (RFC 5798 section 5.2.9), in configuration order.
+inline std::span<const VirtualAddress> advertisedVips(const Instance& i) {
+    return {i.vips.data(), std::min(i.vips.size(), i.advert_vips)};
 }
 
 // IPv6 when any VIP (or native_ipv6) says so; mixing families is a config error.

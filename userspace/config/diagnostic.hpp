@@ -15,32 +15,42 @@ struct Diagnostic {
     Location where;
     Severity severity = Severity::Error;
     std::string message;
-    // "FILE:LINE:COL: error: message" (line 0 means "the file as a whole": "FILE: error: ...").
+    // "FILE:LINE:COL: error: message" (line 0 means "the file as a whole": "FILE: error: ...";
+    // no file and no line: "error: message").
     std::string str() const;
 };
 
-// Collects diagnostics in the order they are found.
+// Collects diagnostics in the order they are found, at most bounds::kMaxDiagnostics: past
+// them only counts are kept, so a file of a million bad lines costs no memory.
 class Diagnostics {
 public:
     void error(const Location& where, std::string message);
     void warning(const Location& where, std::string message);
     void notice(const Location& where, std::string message);
-    bool hasErrors() const;
+    bool hasErrors() const { return errors_ > 0; }
+    // Past the bound: what is added now is only counted.
+    bool full() const;
     const std::vector<Diagnostic>& all() const { return list_; }
-    std::vector<Diagnostic> take() { return std::move(list_); }
+    // The list, and one last diagnostic counting those left out (an error if any was).
+    std::vector<Diagnostic> take();
 
 private:
+    void add(const Location& where, Severity s, std::string message);
+
     std::vector<Diagnostic> list_;
+    size_t errors_ = 0;
+    size_t dropped_ = 0, dropped_errors_ = 0;
 };
 
 std::string_view severityName(Severity s);
 std::string locationStr(const Location& where);
 
 // Damerau (optimal string alignment) distance: a swapped pair of letters counts once,
-// so `preemtp_delay` is one edit from `preempt_delay`.
+// so `preemtp_delay` is one edit from `preempt_delay`. O(|a|*|b|) time, O(|b|) memory.
 size_t editDistance(std::string_view a, std::string_view b);
 
-// The closest candidate if it is close enough to be a plausible typo, else empty.
+// The closest candidate if it is close enough to be a plausible typo, else empty. Words
+// longer than bounds::kMaxSuggestLength get none, so the search stays cheap.
 std::string nearestWord(std::string_view word, const std::vector<std::string_view>& candidates);
 
 }  // namespace xvrrp::config

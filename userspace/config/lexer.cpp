@@ -1,16 +1,12 @@
 #include "config/lexer.hpp"
 
-#include <glob.h>
-
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
+#include "config/bounds.hpp"
+#include "config/include.hpp"
 
 namespace xvrrp::config {
 namespace {
 
-constexpr int kMaxIncludeDepth = 32;
+using bounds::kMaxIncludeDepth;
 
 bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
 bool isComment(char c) { return c == '#' || c == '!'; }
@@ -117,18 +113,45 @@ std::string dirOf(const std::string& path) {
 
 }  // namespace
 
+Lexer::Lexer(Diagnostics& diags, std::vector<std::string>& files)
+    : diags_(diags), files_(files), glob_entries_left_(bounds::kMaxGlobEntries) {}
+
 std::vector<Token> Lexer::lexFile(const std::string& path, const Location& from) {
     std::vector<Token> out;
-    std::ifstream in(path);
-    if (!in) {
-        Location where = from.file.empty() ? Location{path, 0, 0} : from;
-        diags_.error(where, "open(" + path + "): " + std::strerror(errno));
+    if (over_words_) return out;
+    Location where = from.file.empty() ? Location{path, 0, 0} : from;
+    if (files_read_ >= bounds::kMaxFiles) {
+        diags_.error(where, "not reading " + path + ": a configuration reads at most " +
+                                std::to_string(bounds::kMaxFiles) + " files (includes expanded)");
         return out;
     }
-    std::stringstream ss;
-    ss << in.rdbuf();
+    const size_t left = bounds::kMaxTotalBytes - bytes_read_;
+    const bool fileBound = bounds::kMaxFileBytes <= left;
+    std::string why;
+    auto file = readConfigFile(
+        path, fileBound ? bounds::kMaxFileBytes : left,
+        fileBound ? "a configuration file may have at most " + std::to_string(bounds::kMaxFileBytes) + " bytes"
+                  : "all configuration files together may have at most " +
+                        std::to_string(bounds::kMaxTotalBytes) + " bytes (includes expanded); " +
+                        std::to_string(left) + " are left",
+        why);
+    if (!file) {
+        diags_.error(where, why);
+        return out;
+    }
+    for (const auto& r : reading_) {
+        if (r.dev != file->dev || r.ino != file->ino) continue;
+        std::string chain;
+        for (const auto& c : reading_) chain += c.path + " -> ";
+        diags_.error(where, "include loop: " + chain + path);
+        return out;
+    }
+    ++files_read_;
+    bytes_read_ += file->text.size();
     files_.push_back(path);
-    lexInto(ss.str(), path, dirOf(path), out);
+    reading_.push_back({path, file->dev, file->ino});
+    lexInto(file->text, path, dirOf(path), out);
+    reading_.pop_back();
     return out;
 }
 
@@ -139,50 +162,83 @@ std::vector<Token> Lexer::lexText(std::string_view text, const std::string& name
     return out;
 }
 
-void Lexer::lexInto(std::string_view text, const std::string& name, const std::string& dir,
+void Lexer::lexInto(std::string_view text, const std::string& path, const std::string& dir,
                     std::vector<Token>& out) {
+    const FileName name(path);  // shared by every token of the file
     int lineNo = 0;
-    size_t start = 0;
-    while (start <= text.size()) {
+    for (size_t start = 0; start <= text.size() && !over_words_;) {
         size_t end = text.find('\n', start);
         if (end == std::string_view::npos) end = text.size();
         std::string_view line = text.substr(start, end - start);
         ++lineNo;
-        size_t i = 0;
-        bool statementStart = true;  // include is only recognised as a statement's first word
-        bool sawInclude = false;
-        Token includeKw;
-        std::vector<Token> patterns;
-        while (i < line.size()) {
-            char c = line[i];
-            if (isSpace(c)) { ++i; continue; }
-            if (isComment(c)) break;
-            Location at{name, lineNo, static_cast<int>(i) + 1};
-            if (c == '{' || c == '}') {
-                out.push_back({c == '{' ? TokenKind::Open : TokenKind::Close, std::string(1, c), at});
-                ++i;
-                statementStart = true;
-                continue;
-            }
-            Token w = scanWord(line, i, sawInclude, at, diags_);
-            if (sawInclude) {
-                patterns.push_back(std::move(w));
-            } else if (statementStart && !w.quoted && isIncludeKeyword(w.text)) {
-                sawInclude = true;
-                includeKw = std::move(w);
-            } else {
-                out.push_back(std::move(w));
-                statementStart = false;
-            }
-        }
-        if (sawInclude) {
-            include(includeKw, patterns, dir, out);
-        } else {
-            out.push_back({TokenKind::Eol, "", {name, lineNo, static_cast<int>(line.size()) + 1}});
+        if (lineReadable(line, name, lineNo))
+            lexLine(line, name, lineNo, dir, out);
+        else
+            out.push_back({TokenKind::Eol, "", {name, lineNo, 1}});
+        if (words_ > bounds::kMaxWords) {
+            diags_.error({name, lineNo, 1}, "more than " + std::to_string(bounds::kMaxWords) +
+                                                " words and braces in the configuration "
+                                                "(includes expanded); the rest is not read");
+            over_words_ = true;
         }
         if (end == text.size()) break;
         start = end + 1;
     }
+}
+
+void Lexer::lexLine(std::string_view line, const FileName& name, int lineNo,
+                    const std::string& dir, std::vector<Token>& out) {
+    size_t i = 0;
+    bool statementStart = true;  // include is only recognised as a statement's first word
+    bool sawInclude = false;
+    Token includeKw;
+    std::vector<Token> patterns;
+    while (i < line.size()) {
+        char c = line[i];
+        if (isSpace(c)) { ++i; continue; }
+        if (isComment(c)) break;
+        Location at{name, lineNo, static_cast<int>(i) + 1};
+        // After include, `{` starts a csh brace pattern ("include {a,b}.conf").
+        if ((c == '{' && !sawInclude) || c == '}') {
+            out.push_back({c == '{' ? TokenKind::Open : TokenKind::Close, std::string(1, c), at});
+            ++words_;
+            ++i;
+            statementStart = true;
+            continue;
+        }
+        Token w = scanWord(line, i, sawInclude, at, diags_);
+        if (sawInclude) {
+            patterns.push_back(std::move(w));
+        } else if (statementStart && !w.quoted && isIncludeKeyword(w.text)) {
+            sawInclude = true;
+            includeKw = std::move(w);
+        } else {
+            out.push_back(std::move(w));
+            ++words_;
+            statementStart = false;
+        }
+    }
+    if (sawInclude)
+        include(includeKw, patterns, dir, out);
+    else
+        out.push_back({TokenKind::Eol, "", {name, lineNo, static_cast<int>(line.size()) + 1}});
+}
+
+bool Lexer::lineReadable(std::string_view line, const FileName& name, int lineNo) {
+    // keepalived ignores trailing blanks past its buffer; anything else there it misreads.
+    size_t last = line.find_last_not_of(" \t\r\v\f");
+    size_t len = last == std::string_view::npos ? 0 : last + 1;
+    if (len > bounds::kMaxLineBytes) {
+        diags_.error({name, lineNo, static_cast<int>(bounds::kMaxLineBytes) + 1},
+                     "line is " + std::to_string(len) + " bytes long; keepalived reads at most " +
+                         std::to_string(bounds::kMaxLineBytes) + " bytes of a line");
+        return false;
+    }
+    if (size_t nul = line.find('\0'); nul != std::string_view::npos) {
+        diags_.error({name, lineNo, static_cast<int>(nul) + 1}, "NUL byte in a line (a binary file?)");
+        return false;
+    }
+    return true;
 }
 
 void Lexer::include(const Token& keyword, const std::vector<Token>& patterns,
@@ -193,29 +249,41 @@ void Lexer::include(const Token& keyword, const std::vector<Token>& patterns,
     }
     if (depth_ >= kMaxIncludeDepth) {
         diags_.error(keyword.where, "includes nested deeper than " +
-                                        std::to_string(kMaxIncludeDepth) + " levels (a loop?)");
+                                        std::to_string(kMaxIncludeDepth) + " levels");
         return;
     }
-    for (const auto& p : patterns) {
-        std::string pattern = p.text;
-        if (!pattern.empty() && pattern[0] != '/' && !dir.empty()) pattern = dir + "/" + pattern;
-        glob_t g{};
-        int rc = glob(pattern.c_str(), GLOB_BRACE | GLOB_TILDE, nullptr, &g);
-        if (rc == GLOB_NOMATCH || (rc == 0 && g.gl_pathc == 0)) {
-            diags_.warning(p.where, "include '" + p.text + "' matched no files");
-        } else if (rc != 0) {
-            diags_.error(p.where, "glob(" + pattern + ") failed: " +
-                                      (rc == GLOB_NOSPACE ? "out of memory" : "read error"));
-        } else {
-            for (size_t k = 0; k < g.gl_pathc; ++k) {
-                ++depth_;
-                auto toks = lexFile(g.gl_pathv[k], p.where);
-                --depth_;
-                out.insert(out.end(), std::make_move_iterator(toks.begin()),
-                           std::make_move_iterator(toks.end()));
-            }
-        }
-        globfree(&g);
+    for (const auto& p : patterns) includePattern(p, dir, out);
+}
+
+void Lexer::includePattern(const Token& p, const std::string& dir, std::vector<Token>& out) {
+    std::string pattern = p.text;
+    if (!pattern.empty() && pattern[0] != '/' && !dir.empty()) pattern = dir + "/" + pattern;
+    if (braceExpansions(pattern, bounds::kMaxBraceExpansions) > bounds::kMaxBraceExpansions) {
+        diags_.error(p.where, "include '" + p.text + "' expands to more than " +
+                                  std::to_string(bounds::kMaxBraceExpansions) + " patterns");
+        return;
+    }
+    auto g = boundedGlob(pattern, glob_entries_left_);
+    if (g.over_budget) {
+        diags_.error(p.where, "include '" + p.text + "': include globs may read at most " +
+                                  std::to_string(bounds::kMaxGlobEntries) +
+                                  " directory entries in all");
+        return;
+    }
+    if (!g.error.empty()) {
+        diags_.error(p.where, g.error);
+        return;
+    }
+    if (g.paths.empty()) {
+        diags_.warning(p.where, "include '" + p.text + "' matched no files");
+        return;
+    }
+    for (const auto& path : g.paths) {
+        ++depth_;
+        auto toks = lexFile(path, p.where);
+        --depth_;
+        out.insert(out.end(), std::make_move_iterator(toks.begin()),
+                   std::make_move_iterator(toks.end()));
     }
 }
 
@@ -223,7 +291,7 @@ namespace {
 
 class TreeBuilder {
 public:
-    TreeBuilder(const std::vector<Token>& t, Diagnostics& d) : toks_(t), diags_(d) {}
+    TreeBuilder(std::vector<Token> t, Diagnostics& d) : toks_(std::move(t)), diags_(d) {}
 
     // Statements until a '}' (consumed by the caller) or the end of input.
     std::vector<Node> statements(int depth) {
@@ -252,8 +320,9 @@ public:
 private:
     Node statement(int depth) {
         Node n;
-        n.key = toks_[pos_++];
-        while (pos_ < toks_.size() && toks_[pos_].kind == TokenKind::Word) n.args.push_back(toks_[pos_++]);
+        n.key = std::move(toks_[pos_++]);
+        while (pos_ < toks_.size() && toks_[pos_].kind == TokenKind::Word)
+            n.args.push_back(std::move(toks_[pos_++]));
         // A block may open on the same line or at the start of the next one (Allman style).
         size_t look = pos_;
         if (look < toks_.size() && toks_[look].kind == TokenKind::Eol) {
@@ -267,26 +336,47 @@ private:
         return n;
     }
 
+    // DEPTH blocks enclose this one.
     void block(Node& n, const Token& open, int depth) {
         n.has_block = true;
+        std::string what = n.key.text.empty() ? "block" : "'" + n.key.text + "' block";
+        if (depth >= bounds::kMaxBlockDepth) {
+            diags_.error(open.where, what + " is nested more than " +
+                                         std::to_string(bounds::kMaxBlockDepth) +
+                                         " blocks deep; skipped");
+            if (!skipBlock()) diags_.error(open.where, what + " opened here is never closed (missing '}')");
+            return;
+        }
         n.children = statements(depth + 1);
         if (pos_ < toks_.size() && toks_[pos_].kind == TokenKind::Close) {
             ++pos_;
         } else {
-            std::string what = n.key.text.empty() ? "block" : "'" + n.key.text + "' block";
             diags_.error(open.where, what + " opened here is never closed (missing '}')");
         }
     }
 
-    const std::vector<Token>& toks_;
+    // Past the '}' that closes the block just opened, by counting: no recursion, however
+    // deep the braces go. False when the input ends first.
+    bool skipBlock() {
+        for (size_t level = 1; pos_ < toks_.size(); ++pos_) {
+            if (toks_[pos_].kind == TokenKind::Open) ++level;
+            if (toks_[pos_].kind == TokenKind::Close && --level == 0) {
+                ++pos_;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    std::vector<Token> toks_;  // words are moved into the tree
     Diagnostics& diags_;
     size_t pos_ = 0;
 };
 
 }  // namespace
 
-std::vector<Node> buildTree(const std::vector<Token>& tokens, Diagnostics& diags) {
-    TreeBuilder b(tokens, diags);
+std::vector<Node> buildTree(std::vector<Token> tokens, Diagnostics& diags) {
+    TreeBuilder b(std::move(tokens), diags);
     return b.statements(0);
 }
 

@@ -2,6 +2,8 @@
 // keepalived.conf reader: words, quoted strings, braces, comments and `include` globs,
 // then a tree of statements (`keyword args... [{ children }]`).
 
+#include <sys/types.h>
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,9 +31,11 @@ struct Node {
 
 // Tokenizes files, splicing `include` (and includer/includem/includew/includeb/includea)
 // globs in place. Relative include paths are taken from the including file's directory.
+// Everything it reads is bounded (bounds.hpp): line length, include depth and loops, files,
+// bytes, words and directory entries read, so a hostile file costs little and always ends.
 class Lexer {
 public:
-    Lexer(Diagnostics& diags, std::vector<std::string>& files) : diags_(diags), files_(files) {}
+    Lexer(Diagnostics& diags, std::vector<std::string>& files);
 
     // `from` is where the file was requested (empty for the main file).
     std::vector<Token> lexFile(const std::string& path, const Location& from = {});
@@ -44,13 +48,31 @@ private:
                  std::vector<Token>& out);
     void include(const Token& keyword, const std::vector<Token>& patterns,
                  const std::string& dir, std::vector<Token>& out);
+    void includePattern(const Token& pattern, const std::string& dir, std::vector<Token>& out);
+    void lexLine(std::string_view line, const FileName& name, int lineNo, const std::string& dir,
+                 std::vector<Token>& out);
+    // Checks a line's length and bytes; false (with an error) when it is not read.
+    bool lineReadable(std::string_view line, const FileName& name, int lineNo);
+
+    struct Reading {
+        std::string path;
+        dev_t dev;
+        ino_t ino;
+    };
 
     Diagnostics& diags_;
     std::vector<std::string>& files_;
-    int depth_ = 0;
+    std::vector<Reading> reading_;  // the include chain being read, main file first
+    size_t files_read_ = 0;
+    size_t bytes_read_ = 0;
+    size_t words_ = 0;  // words and braces, includes expanded
+    bool over_words_ = false;
+    size_t glob_entries_left_;
+    int depth_ = 0;  // includes being expanded
 };
 
-// Groups tokens into statements and blocks; reports stray and unclosed braces.
-std::vector<Node> buildTree(const std::vector<Token>& tokens, Diagnostics& diags);
+// Groups tokens into statements and blocks; reports stray and unclosed braces, and blocks
+// nested deeper than bounds::kMaxBlockDepth (skipped whole, without recursion).
+std::vector<Node> buildTree(std::vector<Token> tokens, Diagnostics& diags);
 
 }  // namespace xvrrp::config

@@ -100,6 +100,10 @@ void dispatch(const std::vector<Node>& children, T& obj, std::vector<Directive>*
             other->push_back(toDirective(n));
             continue;
         }
+        if (ctx.diags.full()) {  // only counted now: no suggestion search
+            ctx.diags.warning(n.key.where, {});
+            continue;
+        }
         std::vector<std::string_view> known = table.kept;
         for (const auto& h : table.handlers) known.push_back(h.first);
         unknownKeyword(n, table.block, known, ctx);
@@ -127,5 +131,9 @@ void parseTrackList(const Node& n, std::vector<TrackRef>& out, int weight_lo, in
 
 // Cross-block checks after everything is read: references, families, VRIDs, scripts.
 void validate(Context& ctx);
+// VIPs one advert carries on the instance's interface (sets advert_vips); capacity.cpp.
+void checkAdvertCapacity(Instance& i, Context& ctx);
+// What the kernel maps hold: instances, VIPs, unicast peers, interfaces.
+void checkMapCapacities(Context& ctx);
 
 }  // namespace xvrrp::config

@@ -82,6 +82,10 @@ void parseTop(const std::vector<Node>& nodes, Context& ctx) {
             }
         }
         if (done) continue;
+        if (ctx.diags.full()) {  // only counted now: no suggestion search
+            ctx.diags.warning(n.key.where, {});
+            continue;
+        }
         std::vector<std::string_view> known;
         for (const auto& h : topHandlers()) known.push_back(h.first);
         for (const auto& s : kSkipped) known.push_back(s.keyword);
@@ -92,18 +96,20 @@ void parseTop(const std::vector<Node>& nodes, Context& ctx) {
 
 LoadResult finish(std::vector<Token> tokens, Config cfg, Diagnostics& diags, const LoadOptions& options) {
     Context ctx{cfg, diags, options, {}, false, {}};
-    auto tree = buildTree(tokens, diags);
+    auto tree = buildTree(std::move(tokens), diags);
     parseTop(tree, ctx);
     validate(ctx);
     // Validation runs last; sort so the report reads top to bottom, file by file.
     auto list = diags.take();
-    auto rank = [&cfg](const std::string& f) {
-        auto it = std::find(cfg.files.begin(), cfg.files.end(), f);
+    auto rank = [&cfg](const Location& w) {
+        // One without a place (the count of those left out) comes last.
+        if (w.file.empty() && w.line == 0) return std::ptrdiff_t{PTRDIFF_MAX};
+        auto it = std::find(cfg.files.begin(), cfg.files.end(), w.file);
         return it - cfg.files.begin();
     };
     std::stable_sort(list.begin(), list.end(), [&](const Diagnostic& a, const Diagnostic& b) {
-        return std::make_tuple(rank(a.where.file), a.where.line, a.where.column) <
-               std::make_tuple(rank(b.where.file), b.where.line, b.where.column);
+        return std::make_tuple(rank(a.where), a.where.line, a.where.column) <
+               std::make_tuple(rank(b.where), b.where.line, b.where.column);
     });
     return LoadResult{std::move(cfg), std::move(list)};
 }

@@ -1,11 +1,14 @@
 #pragma once
 // keepalived.conf (2.2.7 grammar) -> Config, with FILE:LINE:COL diagnostics.
 
+#include <functional>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "config/capacity.hpp"
 #include "config/config.hpp"
 #include "config/diagnostic.hpp"
 
@@ -15,6 +18,9 @@ struct LoadOptions {
     // Check that vrrp_script and notify programs exist and are executable (and, with
     // enable_script_security, not writable by non-root). Unit tests turn this off.
     bool check_scripts = true;
+    // An interface's MTU, for the VIPs one advert carries (nullopt: no such interface;
+    // kDefaultMtu is assumed). Unit tests give a fixed one.
+    std::function<std::optional<uint32_t>(const std::string&)> interface_mtu = systemInterfaceMtu;
 };
 
 struct LoadResult {

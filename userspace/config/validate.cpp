@@ -10,6 +10,7 @@
 #include <set>
 #include <tuple>
 
+#include "common/utf8.hpp"
 #include "config/parse_util.hpp"
 
 namespace xvrrp::config {
@@ -227,12 +228,16 @@ void validate(Context& ctx) {
         std::string owner = "vrrp_instance '" + i.name + "'";
         if (i.interface.empty()) ctx.diags.error(i.where, owner + " has no 'interface'");
         if (!i.vrid_given) ctx.diags.error(i.where, owner + " has no 'virtual_router_id'");
+        if (!isValidUtf8(i.name))
+            ctx.diags.warning(i.where, "vrrp_instance name is not valid UTF-8; xvrrpctl status and "
+                                       "xvrrp-arbiter show it as '" + escapeInvalidUtf8(i.name) + "'");
         checkFamilyAndVersion(i, info, ctx);
         roundAdvertInt(i, info, ctx);
         checkBehaviour(i, info, ctx);
         checkRefs(i.track_scripts, ctx.cfg.scripts, "vrrp_script", owner, ctx);
         checkRefs(i.track_files, ctx.cfg.track_files, "track_file", owner, ctx);
         checkRefs(i.track_processes, ctx.cfg.track_processes, "track_process", owner, ctx);
+        if (!i.interface.empty()) checkAdvertCapacity(i, ctx);
         if (i.interface.empty() || !i.vrid_given) continue;
         // RFC 5798 section 5.2.3: a VRID identifies one router per LAN and address family.
         auto [it, fresh] = vrids.emplace(std::make_tuple(i.interface, instanceFamily(i), i.vrid), k);
@@ -244,6 +249,7 @@ void validate(Context& ctx) {
         }
     }
     checkSyncGroups(ctx);
+    checkMapCapacities(ctx);
     if (!ctx.options.check_scripts) return;
     for (const auto& [name, s] : ctx.cfg.scripts)
         checkScript(s.where, s.script, "vrrp_script '" + name + "'", ctx, s.user);

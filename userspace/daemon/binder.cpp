@@ -74,7 +74,7 @@ int Binder::useVmac(InstanceRuntime& rt, const net::LinkInfo& link, std::string&
                                     c.vrid, rt.family());
     ledger_.record(key, "VMAC " + vmac.name + " of " + c.name,
                    [this, vmac] { nl_.deleteVmac(vmac); });
-    rt.setVmac(vmac.ifindex);
+    rt.setVmac(vmac.ifindex, vmac.name);
     // Replies from a VIP leave through the base interface; its ARP requests must not claim
     // the VIP with the base's MAC, or hosts move off the virtual MAC.
     if (rt.family() == Family::V4) {
@@ -145,6 +145,9 @@ void Binder::configureKernel(const InstanceRuntime& rt) {
         if (p.max_ttl) pf.max_ttl = static_cast<uint8_t>(*p.max_ttl);
         f.peers.push_back(pf);
     }
+    // On a VLAN sub-interface, XDP on the parent lets this VLAN's adverts through.
+    if (auto link = nl_.linkByIndex(rt.ifindex()); link && link->vlan)
+        f.vlan = dataplane::VlanOf{link->vlan->parent_ifindex, link->vlan->tpid, link->vlan->vid};
     dp_.configureInstance(rt.id(), f);
 }
 

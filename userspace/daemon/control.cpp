@@ -1,6 +1,7 @@
 // Requests on the control socket (xvrrpctl, xvrrp-arbiter); see control/protocol.hpp.
 #include <spdlog/spdlog.h>
 
+#include "common/utf8.hpp"
 #include "daemon/daemon.hpp"
 #include "dataplane/fence.hpp"
 
@@ -8,13 +9,46 @@ namespace xvrrp::daemon {
 
 using nlohmann::json;
 
+namespace {
+
+// Every string and key of `j` with bytes that are not UTF-8 written as \xHH.
+void escapeStrings(json& j) {
+    if (j.is_string()) {
+        const auto& s = j.get_ref<const std::string&>();
+        if (!isValidUtf8(s)) j = escapeInvalidUtf8(s);
+    } else if (j.is_array()) {
+        for (auto& e : j) escapeStrings(e);
+    } else if (j.is_object()) {
+        bool keys = true;
+        for (auto& [k, v] : j.items()) {
+            escapeStrings(v);
+            keys = keys && isValidUtf8(k);
+        }
+        if (keys) return;
+        json fixed = json::object();
+        for (auto& [k, v] : j.items()) fixed[escapeInvalidUtf8(k)] = std::move(v);
+        j = std::move(fixed);
+    }
+}
+
+}  // namespace
+
 nlohmann::json Daemon::handleControl(const nlohmann::json& req) {
     const auto cmd = req["cmd"].get<std::string>();
-    if (cmd == "status") return status();
-    if (cmd == "reload") return reload();
-    if (cmd == "fence") return fenceCommand(req, true);
-    if (cmd == "unfence") return fenceCommand(req, false);
-    throw std::invalid_argument("unknown command '" + cmd + "'");
+    json out;
+    if (cmd == "status")
+        out = status();
+    else if (cmd == "reload")
+        out = reload();
+    else if (cmd == "fence")
+        out = fenceCommand(req, true);
+    else if (cmd == "unfence")
+        out = fenceCommand(req, false);
+    else
+        throw std::invalid_argument("unknown command '" + cmd + "'");
+    // Names from keepalived.conf may be any bytes (keepalived takes them); JSON needs UTF-8.
+    escapeStrings(out);
+    return out;
 }
 
 // {"cmd":"fence","instance":NAME?,"by":"operator"|"arbiter"}: the kernel drops the VIPs
@@ -34,7 +68,8 @@ nlohmann::json Daemon::fenceCommand(const nlohmann::json& req, bool fence) {
     }
     std::vector<InstanceRuntime*> targets;
     for (const auto& rt : table_)
-        if (name.empty() || rt->cfg().name == name) targets.push_back(rt.get());
+        if (name.empty() || rt->cfg().name == name || escapeInvalidUtf8(rt->cfg().name) == name)
+            targets.push_back(rt.get());  // a name that is not UTF-8 as status shows it
     if (targets.empty()) throw std::invalid_argument("no instance named '" + name + "'");
     dataplane::FenceMap map(options_.pin_root);
     auto t = now();

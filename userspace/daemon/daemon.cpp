@@ -49,7 +49,7 @@ Daemon::Daemon(config::Config config, Options options)
 Daemon::~Daemon() {
     // Exit paths that skipped shutdown() (a start that threw) leave nothing behind either.
     ledger_.unwind();
-    for (int fd : {signal_fd_, timer_fd_})
+    for (int fd : {signal_fd_, timer_fd_, watchdog_fd_})
         if (fd >= 0) ::close(fd);
 }
 
@@ -60,11 +60,16 @@ vrrp::TimePoint Daemon::now() const {
 }
 
 void Daemon::start() {
+    // Every asynchronous signal whose default would end the process is taken by the loop,
+    // so none can kill the daemon past its graceful stop (keepalived's JSON dump signal,
+    // 36, used to). Faults (SEGV, BUS, ...) keep their default; KILL and STOP cannot be caught.
     sigset_t mask;
     sigemptyset(&mask);
-    for (int s : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2}) sigaddset(&mask, s);
-    for (auto k : {DumpKind::Data, DumpKind::Stats, DumpKind::StatsClear, DumpKind::Json})
-        sigaddset(&mask, dumpSignal(k));  // keepalived's dumps (dump.cpp)
+    for (int s : {SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGTERM, SIGSTKFLT, SIGIO,
+                  SIGPWR, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF})
+        sigaddset(&mask, s);
+    for (int s = SIGRTMIN; s <= SIGRTMAX; ++s) sigaddset(&mask, s);
+    // keepalived's dump signals (dump.cpp: USR1, USR2, RTMAX-1, RTMIN+2) are among these.
     if (::sigprocmask(SIG_BLOCK, &mask, nullptr) < 0) throw sysError("sigprocmask");
     signal_fd_ = ::signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
     if (signal_fd_ < 0) throw sysError("signalfd");
@@ -118,6 +123,42 @@ void Daemon::start() {
     recomputePriorities();
     drain();
     armTimer();
+    startWatchdog();
+}
+
+// WATCHDOG=1 at half of WatchdogSec=, from a timer of the loop itself: a loop that hangs
+// (or a SIGSTOPped daemon) stops feeding it and systemd restarts the service.
+void Daemon::startWatchdog() {
+    auto interval = systemd_.watchdogInterval();
+    if (!interval) return;
+    watchdog_fd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (watchdog_fd_ < 0) throw sysError("timerfd_create(watchdog)");
+    itimerspec its{};
+    its.it_interval.tv_sec = interval->count() / 1000000;
+    its.it_interval.tv_nsec = (interval->count() % 1000000) * 1000;
+    its.it_value = its.it_interval;
+    if (::timerfd_settime(watchdog_fd_, 0, &its, nullptr) < 0) throw sysError("timerfd_settime(watchdog)");
+    loop_.add(watchdog_fd_, "watchdog", [this](uint32_t) {
+        uint64_t n;
+        while (::read(watchdog_fd_, &n, sizeof(n)) > 0) {
+        }
+        systemd_.watchdog();
+    });
+    spdlog::info("systemd watchdog: WATCHDOG=1 every {} ms", interval->count() / 1000);
+}
+
+void Daemon::updateStatusLine() {
+    if (!states_changed_ || !systemd_.enabled()) return;
+    states_changed_ = false;
+    size_t count[4] = {};
+    for (const auto& rt : table_) ++count[static_cast<int>(rt->machine().state)];
+    std::string line;
+    for (auto st : {vrrp::State::Master, vrrp::State::Backup, vrrp::State::Fault, vrrp::State::Init}) {
+        if (!count[static_cast<int>(st)]) continue;
+        if (!line.empty()) line += ", ";
+        line += std::to_string(count[static_cast<int>(st)]) + " " + vrrp::stateName(st);
+    }
+    systemd_.status(line.empty() ? "no instances" : line);
 }
 
 std::unique_ptr<InstanceRuntime> Daemon::makeRuntime(const config::Config& cfg,
@@ -154,6 +195,7 @@ void Daemon::startInstance(InstanceRuntime& rt, vrrp::TimePoint t) {
 }
 
 void Daemon::stateChanged(const InstanceRuntime& rt, const vrrp::StateChanged& sc) {
+    states_changed_ = true;
     if (tracking_) {
         notify::NotifyState st;
         switch (sc.to) {
@@ -209,6 +251,9 @@ void Daemon::armTimer() {
 int Daemon::run() {
     spdlog::info("xvrrpd started with {} instance(s) from {}", table_.size(),
                  options_.config_file);
+    updateStatusLine();
+    systemd_.ready();  // every instance is bound (or waits for its interface)
+    spdlog::info("Startup complete");
     while (running_) {
         try {
             loop_.runOnce(-1);
@@ -223,6 +268,7 @@ int Daemon::run() {
             dataplane_->heartbeat(static_cast<uint64_t>(now().since_boot.count()));
         });
         loop_.guarded("timer", [this] { armTimer(); });
+        loop_.guarded("systemd status", [this] { updateStatusLine(); });
     }
     shutdown();
     return 0;
@@ -286,6 +332,12 @@ void Daemon::onAdvert(const xv_advert& ev) {
         ++rx_undecodable_;
         return;
     }
+    // A tagged advert belongs to the VLAN sub-interface, never to one of ifindex (XDP
+    // already drops or passes these; kept so no path can count one as untagged).
+    if (ev.has_vlan && ev.vlan_id != 0) {
+        ++rx_unknown_vrid_;
+        return;
+    }
     InstanceRuntime* rt = table_.byKey(static_cast<int>(ev.ifindex), fam, ev.vrrp[1]);
     if (!rt) {
         ++rx_unknown_vrid_;
@@ -341,6 +393,13 @@ void Daemon::onLinkEvents() {
             return;
         }
         if (le.kind == Kind::AddressAdded || le.kind == Kind::Link) retry_unbound = true;
+        if (options_.address_monitoring && le.address &&
+            (le.kind == Kind::AddressAdded || le.kind == Kind::AddressRemoved)) {
+            auto link = netlink_->linkByIndex(le.ifindex);
+            spdlog::info("Netlink reflector reports IP {} {} {}", le.address->addr.str(),
+                         le.kind == Kind::AddressAdded ? "added to" : "removed from",
+                         link ? link->name : std::to_string(le.ifindex));
+        }
         if (le.kind != Kind::Link && le.kind != Kind::LinkRemoved) return;
         // Tracked-interface weights first, so a notify sent on leaving FAULT already carries
         // the priority the link state gives.
@@ -385,13 +444,18 @@ void Daemon::onSignal() {
         switch (si.ssi_signo) {
             case SIGTERM:
             case SIGINT:
-                spdlog::info("Stopping (signal {})", si.ssi_signo == SIGTERM ? "TERM" : "INT");
+            case SIGQUIT:
+                spdlog::info("Stopping");  // keepalived's line
+                spdlog::debug("signal {} ({})", si.ssi_signo, ::strsignal(si.ssi_signo));
                 running_ = false;
                 break;
             case SIGHUP:
                 reload();
                 break;
             default:
+                // Nothing of ours: say so, never die of it.
+                spdlog::info("ignoring signal {} ({}) from pid {}", si.ssi_signo,
+                             ::strsignal(static_cast<int>(si.ssi_signo)), si.ssi_pid);
                 break;
         }
     }
@@ -400,16 +464,22 @@ void Daemon::onSignal() {
 // Graceful stop: a priority-0 advert from every master (RFC 5798 section 6.4.3) so the
 // backup takes over after Skew_Time, then the ledger undoes everything xvrrpd changed.
 void Daemon::shutdown() {
+    systemd_.stopping();
     auto t = now();
-    for (const auto& rt : table_)
-        if (rt->bound()) loop_.guarded("(" + rt->cfg().name + ") stop", [&] {
-            rt->handle(vrrp::Shutdown{}, t);
-        });
+    if (options_.dont_release_vrrp) {
+        // -V (keepalived --dont-release-vrrp): VIPs and virtual routes stay, no priority 0.
+        for (const char* kind : {"vip ", "vroute ", "vrule "}) ledger_.forgetPrefix(kind);
+    } else {
+        for (const auto& rt : table_)
+            if (rt->bound()) loop_.guarded("(" + rt->cfg().name + ") stop", [&] {
+                rt->handle(vrrp::Shutdown{}, t);
+            });
+    }
     drain();
     loop_.guarded("advert flush", [this] { adverts_.flush(); });
     ledger_.unwind();
     // From here only notify_stop scripts are waited for.
-    for (int fd : {signal_fd_, timer_fd_, links_->fd(), dataplane_->epollFd(),
+    for (int fd : {signal_fd_, timer_fd_, watchdog_fd_, links_->fd(), dataplane_->epollFd(),
                    control_->listenFd()})
         loop_.remove(fd);
     loop_.setFallback("", nullptr);

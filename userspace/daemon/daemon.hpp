@@ -30,6 +30,7 @@
 #include "daemon/ledger.hpp"
 #include "daemon/options.hpp"
 #include "daemon/snapshot.hpp"
+#include "daemon/systemd.hpp"
 #include "daemon/telemetry.hpp"
 #include "track/script_check.hpp"
 #include "xvrrp/abi.h"
@@ -93,6 +94,9 @@ private:
     void housekeeping(vrrp::TimePoint t);
     void checkFences(vrrp::TimePoint t);
     void armTimer();
+    void startWatchdog();
+    // STATUS= for systemd: "2 MASTER, 1 BACKUP", sent when a state changed.
+    void updateStatusLine();
 
     // Work queued by steps for after them (sync group moves); drained after every handler.
     void post(std::function<void()> work) { queue_.push_back(std::move(work)); }
@@ -125,7 +129,10 @@ private:
     EventLoop loop_;
     int signal_fd_ = -1;
     int timer_fd_ = -1;
+    int watchdog_fd_ = -1;
     bool running_ = true;
+    SystemdNotify systemd_;
+    bool states_changed_ = true;  // STATUS= line due
     std::unique_ptr<net::Netlink> netlink_;
     std::unique_ptr<net::LinkMonitor> links_;
     std::unique_ptr<dataplane::Dataplane> dataplane_;

@@ -40,8 +40,9 @@ public:
 class Announcer {
 public:
     virtual ~Announcer() = default;
-    // Gratuitous ARP (IPv4) or unsolicited NA (IPv6) for vip on ifindex.
-    virtual void announce(int ifindex, const IpAddr& vip) = 0;
+    // Gratuitous ARP (IPv4) or unsolicited NA (IPv6) for vip on ifindex; false when the
+    // link takes none (NOARP, no link-layer address).
+    virtual bool announce(int ifindex, const IpAddr& vip) = 0;
 };
 
 // Who may answer for a VIP, enforced by the XDP program (xv_vips) and TC egress.

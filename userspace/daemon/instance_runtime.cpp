@@ -31,7 +31,7 @@ InstanceRuntime::InstanceRuntime(const config::Config& config, const config::Ins
       family_(config::instanceFamily(inst)),
       version_(config::effectiveVersion(config, inst)) {
     old_unicast_checksum_ = inst.old_unicast_checksum.value_or(false);
-    for (const auto& v : inst.vips) advert_addrs_.push_back(v.prefix.addr);
+    for (const auto& v : config::advertisedVips(inst)) advert_addrs_.push_back(v.prefix.addr);
     if (!inst.unicast_peers.empty()) {
         for (const auto& p : inst.unicast_peers) destinations_.push_back(p.addr);
     } else {
@@ -45,6 +45,10 @@ void InstanceRuntime::bind(int ifindex, const IpAddr& primary,
     ifindex_ = ifindex;
     primary_ = primary;
     transport_ = std::move(transport);
+    sm_ = vrrp::makeInstance(params());
+}
+
+vrrp::Params InstanceRuntime::params() const {
     vrrp::Params p;
     p.name = cfg_->name;
     p.vrid = cfg_->vrid;
@@ -55,7 +59,7 @@ void InstanceRuntime::bind(int ifindex, const IpAddr& primary,
     p.preempt = cfg_->preempt;
     p.preempt_delay = std::chrono::microseconds(cfg_->preempt_delay_us);
     p.start_as_master = cfg_->state == config::InitialState::Master;
-    p.primary = primary;
+    p.primary = primary_;
     p.lower_prio_no_advert =
         cfg_->lower_prio_no_advert || config_->global.vrrp_lower_prio_no_advert;
     p.higher_prio_send_advert =
@@ -63,9 +67,38 @@ void InstanceRuntime::bind(int ifindex, const IpAddr& primary,
     p.coalesce_window = vrrp::coalesceWindow(p.advert_int_cs);
     p.kernel_absorb = kernel_ != nullptr;
     p.sync_group = config_->findSyncGroup(cfg_->name) != nullptr;
-    sm_ = vrrp::makeInstance(p);
-    // Not master yet: nothing may answer for our VIPs, even an address someone added by hand.
-    setVerdicts(VipVerdict::DropAll);
+    return p;
+}
+
+void InstanceRuntime::reconfigure(const config::Config& config, const config::Instance& inst,
+                                  TimePoint now) {
+    adopt(config, inst);
+    handle(vrrp::Reconfigured{params()}, now);
+    // Accept mode (vrrp_strict, accept) may have changed: a master's verdicts follow it.
+    if (sm_.state == vrrp::State::Master && installed_)
+        setVerdicts(acceptMode() ? VipVerdict::Pass : VipVerdict::DropIp);
+}
+
+// Drops the VIPs, virtual routes and rules NEXT does not have (a reload that changed the
+// list); the others stay where they are for the instance that takes over.
+void InstanceRuntime::releaseExcept(const config::Instance& next) {
+    if (!installed_ || !addresses_) return;
+    auto has = [](const auto& list, const auto& x) {
+        return std::find(list.begin(), list.end(), x) != list.end();
+    };
+    for (const auto& r : cfg_->rules)
+        if (!has(next.rules, r)) addresses_->removeRule(r);
+    for (const auto& r : cfg_->routes)
+        if (!has(next.routes, r)) addresses_->removeRoute(r, ifindex_);
+    for (const auto* list : {&cfg_->vips, &cfg_->vips_excluded})
+        for (const auto& v : *list) {
+            if (has(next.vips, v) || has(next.vips_excluded, v)) continue;
+            if (ownership_) ownership_->setVerdict(verdictIfindex(v), v.prefix.addr,
+                                                   VipVerdict::DropAll, id(), 0);
+            addresses_->removeAddress(vipIfindex(v), v);
+            if (ownership_) ownership_->forget(verdictIfindex(v), v.prefix.addr);
+        }
+    installed_ = false;  // what remains belongs to the instance that takes over
 }
 
 bool InstanceRuntime::acceptMode() const {
@@ -105,12 +138,56 @@ void InstanceRuntime::forgetOwnership() {
 }
 
 void InstanceRuntime::handle(const vrrp::Event& ev, TimePoint now) {
+    // Starting afresh, nothing may answer for our VIPs yet, even an address someone added by
+    // hand. (Adopt keeps what the instance it takes over from had.)
+    if (std::holds_alternative<vrrp::Startup>(ev) && sm_.state == vrrp::State::Init)
+        setVerdicts(VipVerdict::DropAll);
     std::optional<vrrp::Event> next = ev;
     while (next) {
         auto result = vrrp::step(sm_, *next, now);
         sm_ = std::move(result.instance);
         next.reset();
+        logDecision(result.actions);
         for (const auto& a : result.actions) execute(a, now, next);
+    }
+}
+
+// keepalived logs why, then the new state, then what it does (setting VIPs, GARPs, sent 0
+// priority); the notify scripts run after all of it. Its wording, for the log watchers.
+void InstanceRuntime::logDecision(const std::vector<vrrp::Action>& actions) {
+    const std::string& n = cfg_->name;
+    for (const auto& a : actions) {
+        if (const auto* note = std::get_if<vrrp::Note>(&a)) {
+            using W = vrrp::Note::What;
+            switch (note->what) {
+                case W::AdvertTimeout:
+                    spdlog::info("({}) Receive advertisement timeout", n);
+                    break;
+                case W::HigherPriority:
+                    spdlog::info("({}) Master received advert from {} with higher priority {}, "
+                                 "ours {}", n, note->from.str(), note->priority, note->ours);
+                    break;
+                case W::EqualPriorityHigherAddress:
+                    spdlog::info("({}) Master received advert from {} with same priority {} but "
+                                 "higher IP address than ours", n, note->from.str(), note->priority);
+                    break;
+                case W::PriorityZero:
+                    spdlog::info("({}) Backup received priority 0 advertisement", n);
+                    break;
+                case W::LowerPriorityDiscarded:
+                    spdlog::info("({}) received lower priority ({}) advert from {} - discarding", n,
+                                 note->priority, note->from.str());
+                    break;
+            }
+        } else if (const auto* sc = std::get_if<vrrp::StateChanged>(&a)) {
+            if (sc->to == vrrp::State::Init) continue;  // keepalived says "Stopping" only
+            if (sc->from == vrrp::State::Init && sc->to == vrrp::State::Backup)
+                spdlog::info("({}) Entering BACKUP STATE (init)", n);
+            else
+                spdlog::info("({}) Entering {} STATE", n, vrrp::stateName(sc->to));
+            spdlog::debug("({}) {} -> {}: {}", n, vrrp::stateName(sc->from),
+                          vrrp::stateName(sc->to), sc->reason);
+        }
     }
 }
 
@@ -159,15 +236,17 @@ std::optional<TimePoint> InstanceRuntime::wakeAt() const { return sm_.wakeAt(); 
 
 // One round of GARP/NA per due entry: garp_master_repeat rounds may share a moment.
 void InstanceRuntime::announceDue(TimePoint now) {
-    while (!announce_at_.empty() && announce_at_.front() <= now) {
+    while (!announce_at_.empty() && announce_at_.front().at <= now) {
+        const bool first = announce_at_.front().first;
         announce_at_.erase(announce_at_.begin());
-        if (sm_.state == vrrp::State::Master) announceAll();
+        if (sm_.state == vrrp::State::Master) announceAll(first);
     }
 }
 
 std::optional<TimePoint> InstanceRuntime::nextDeadline() const {
     auto due = sm_.nextDeadline();
-    if (!announce_at_.empty() && (!due || announce_at_.front() < *due)) due = announce_at_.front();
+    if (!announce_at_.empty() && (!due || announce_at_.front().at < *due))
+        due = announce_at_.front().at;
     return due;
 }
 
@@ -189,14 +268,7 @@ void InstanceRuntime::execute(const vrrp::Action& a, TimePoint now,
                 flushAdverts();
                 scheduleAnnouncements(now);
             } else if constexpr (std::is_same_v<T, vrrp::StateChanged>) {
-                // keepalived's wording, so existing log watchers keep matching.
-                if (act.from == vrrp::State::Init && act.to == vrrp::State::Backup)
-                    spdlog::info("({}) Entering BACKUP STATE (init)", cfg_->name);
-                else
-                    spdlog::info("({}) Entering {} STATE", cfg_->name, vrrp::stateName(act.to));
-                spdlog::debug("({}) {} -> {}: {}", cfg_->name, vrrp::stateName(act.from),
-                              vrrp::stateName(act.to), act.reason);
-                if (host_) host_->stateChanged(*this, act);
+                if (host_) host_->stateChanged(*this, act);  // logged by logDecision
             } else if constexpr (std::is_same_v<T, vrrp::AbsorbAdverts>) {
                 // A failed map write only costs wake-ups: every advert keeps reaching us.
                 if (kernel_ && !message_.empty())
@@ -224,6 +296,7 @@ void InstanceRuntime::execute(const vrrp::Action& a, TimePoint now,
 
 void InstanceRuntime::sendAdvert(uint8_t priority) {
     if (!transport_) return;
+    if (priority == vrrp::kPriorityStop) spdlog::info("({}) sent 0 priority", cfg_->name);
     // A master repeats the same advert every interval: encode it again only when something
     // it carries changed (priority, addresses, destinations, checksum flavour).
     auto& c = advert_cache_;
@@ -278,6 +351,7 @@ int InstanceRuntime::verdictIfindex(const config::VirtualAddress& v) {
 
 void InstanceRuntime::addVips() {
     if (!addresses_) return;
+    spdlog::info("({}) setting VIPs.", cfg_->name);
     auto each = [&](const std::vector<config::VirtualAddress>& list) {
         for (const auto& v : list) {
             try {
@@ -316,6 +390,7 @@ void InstanceRuntime::removeVips() {
     // The kernel stops answering first, then the addresses go.
     setVerdicts(VipVerdict::DropAll);
     if (!addresses_ || !installed_) return;
+    spdlog::info("({}) removing VIPs.", cfg_->name);
     for (const auto& r : cfg_->rules) {
         try {
             addresses_->removeRule(r);
@@ -361,22 +436,41 @@ void InstanceRuntime::scheduleAnnouncements(TimePoint now) {
     for (uint32_t burst = 0; burst < (delay ? 2u : 1u); ++burst) {
         TimePoint start = now + std::chrono::seconds(burst * delay);
         for (uint32_t k = 0; k < std::max<uint32_t>(repeat, 1); ++k)
-            announce_at_.push_back(start + spacing * k);
+            announce_at_.push_back({start + spacing * k, k == 0});
     }
-    std::sort(announce_at_.begin(), announce_at_.end());
+    std::stable_sort(announce_at_.begin(), announce_at_.end(),
+                     [](const Round& a, const Round& b) { return a.at < b.at; });
     // Sent by the next announceDue(): the daemon runs every instance's protocol timers
     // first, so a burst of announcements never delays another instance's advert.
 }
 
-void InstanceRuntime::announceAll() {
+// keepalived logs each round's start per VIP, then each packet (its wording). Excluded VIPs
+// are announced too, as keepalived does (they are held, only not advertised).
+void InstanceRuntime::announceAll(bool first_of_burst) {
     if (!announcer_) return;
-    for (const auto& v : cfg_->vips) {
-        try {
-            announcer_->announce(vipIfindex(v), v.prefix.addr);
-        } catch (const std::exception& e) {
-            spdlog::warn("({}) announcing {}: {}", cfg_->name, v.prefix.addr.str(), e.what());
+    for (const auto* list : {&cfg_->vips, &cfg_->vips_excluded})
+        for (const auto& v : *list) {
+            // An excluded VIP of the other family gets its own kind of announcement.
+            const bool arp = v.prefix.addr.isV4();
+            const std::string ifname = vipIfname(v);
+            if (first_of_burst)
+                spdlog::info("({}) Sending/queueing {} on {} for {}", cfg_->name,
+                             arp ? "gratuitous ARPs" : "Unsolicited Neighbour Adverts", ifname,
+                             v.prefix.addr.str());
+            try {
+                if (announcer_->announce(vipIfindex(v), v.prefix.addr))
+                    spdlog::info("Sending {} on {} for {}",
+                                 arp ? "gratuitous ARP" : "unsolicited Neighbour Advert", ifname,
+                                 v.prefix.addr.str());
+            } catch (const std::exception& e) {
+                spdlog::warn("({}) announcing {}: {}", cfg_->name, v.prefix.addr.str(), e.what());
+            }
         }
-    }
+}
+
+std::string InstanceRuntime::vipIfname(const config::VirtualAddress& v) const {
+    if (!v.dev.empty()) return v.dev;
+    return vmac_name_.empty() ? cfg_->interface : vmac_name_;
 }
 
 }  // namespace xvrrp::daemon

@@ -67,6 +67,16 @@ public:
     // The socket adverts leave by (-1 when unbound or unknown), for keepalived's dumps.
     int txFd() const { return transport_ ? transport_->fd() : -1; }
 
+    // The machine's parameters from the configuration and the bound source address.
+    vrrp::Params params() const;
+    // A reload that changed nothing on the wire: the new configuration applies in place,
+    // without a transition (vrrp::Reconfigured).
+    void reconfigure(const config::Config& config, const config::Instance& inst,
+                     vrrp::TimePoint now);
+    // A reload that changed the advert: removes only what NEXT no longer has, so the new
+    // runtime of the same instance adopts the rest (vrrp::Adopt).
+    void releaseExcept(const config::Instance& next);
+
     // Feeds one event through vrrp::step and carries out the actions it returns. Actions
     // that ask a question (ReadKernelLastSeen, AskGroup) are answered with a follow-up event
     // once the step's actions are done: no step ever runs inside another.
@@ -122,7 +132,10 @@ public:
     dataplane::InstanceId id() const { return {ifindex_, family_, cfg_->vrid}; }
     // use_vmac: VIPs and announcements go on the VMAC; adverts are still received on the
     // base interface, where XDP runs. Set before bind().
-    void setVmac(int ifindex) { vmac_ifindex_ = ifindex; }
+    void setVmac(int ifindex, std::string name) {
+        vmac_ifindex_ = ifindex;
+        vmac_name_ = std::move(name);
+    }
     int vmacIfindex() const { return vmac_ifindex_; }
     // Accept mode (RFC 5798 section 6.1): `accept`, else off under vrrp_strict/strict_mode.
     bool acceptMode() const;
@@ -130,6 +143,7 @@ public:
     void forgetOwnership();
 
 private:
+    void logDecision(const std::vector<vrrp::Action>& actions);
     // Carries out one action; a question's answer goes to FOLLOW_UP.
     void execute(const vrrp::Action& a, vrrp::TimePoint now,
                  std::optional<vrrp::Event>& follow_up);
@@ -142,7 +156,8 @@ private:
     void addVips();
     void removeVips();
     void scheduleAnnouncements(vrrp::TimePoint now);
-    void announceAll();
+    void announceAll(bool first_of_burst);
+    std::string vipIfname(const config::VirtualAddress& v) const;
     int vipIfindex(const config::VirtualAddress& v);
     int verdictIfindex(const config::VirtualAddress& v);
     void setVerdicts(VipVerdict v);
@@ -153,6 +168,7 @@ private:
     int version_;
     int ifindex_ = 0;
     int vmac_ifindex_ = 0;
+    std::string vmac_name_;
     IpAddr primary_;
     std::vector<IpAddr> advert_addrs_;   // VIPs listed in adverts (virtual_ipaddress)
     std::vector<IpAddr> destinations_;   // multicast group or unicast peers
@@ -168,7 +184,11 @@ private:
     std::span<const uint8_t> message_;  // the advert being handled, for AbsorbAdverts
     std::map<std::string, std::string> faults_;  // source -> reason
     nlohmann::json track_report_;
-    std::vector<vrrp::TimePoint> announce_at_;  // pending GARP/NA rounds, sorted
+    struct Round {
+        vrrp::TimePoint at;
+        bool first = false;  // the first round of a burst (keepalived logs it)
+    };
+    std::vector<Round> announce_at_;  // pending GARP/NA rounds, sorted
     InstanceCounters counters_;
     struct AdvertCache {
         bool valid = false;

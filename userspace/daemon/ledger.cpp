@@ -12,6 +12,10 @@ bool Ledger::record(const std::string& key, std::string what, Undo undo) {
     return true;
 }
 
+void Ledger::forgetPrefix(const std::string& prefix) {
+    std::erase_if(entries_, [&](const Entry& e) { return e.key.compare(0, prefix.size(), prefix) == 0; });
+}
+
 bool Ledger::has(const std::string& key) const {
     return std::any_of(entries_.begin(), entries_.end(),
                        [&](const Entry& e) { return e.key == key; });

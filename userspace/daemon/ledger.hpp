@@ -25,6 +25,8 @@ public:
     bool record(const std::string& key, std::string what, Undo undo);
     // The change was undone by the caller: drop its entry. Unknown keys are fine.
     void forget(const std::string& key);
+    // Forgets every entry whose key starts with PREFIX (what must outlive the daemon).
+    void forgetPrefix(const std::string& prefix);
     bool has(const std::string& key) const;
     // Undoes one entry now (e.g. a reload removed what it was for).
     void undo(const std::string& key);

@@ -321,8 +321,8 @@ void daemonFamilies(const DaemonSnapshot& s, Exposition& out) {
         out.sample(Labels().add("result", r).str(), it == t.reloads().end() ? uint64_t{0} : it->second);
     }
     out.family("xvrrp_reload_instances_total", Type::Counter,
-               "Instances handled by successful reloads: kept, restarted, added, removed.");
-    for (const char* a : {"kept", "restarted", "added", "removed"}) {
+               "Instances handled by successful reloads: kept, updated, restarted, added, removed.");
+    for (const char* a : {"kept", "updated", "restarted", "added", "removed"}) {
         auto it = t.reloadInstances().find(a);
         out.sample(Labels().add("action", a).str(),
                    it == t.reloadInstances().end() ? uint64_t{0} : it->second);

@@ -53,14 +53,12 @@ public:
         auto l = nl_.linkByName(ifname);
         return l ? l->ifindex : 0;
     }
-    void announce(int ifindex, const IpAddr& vip) override {
+    bool announce(int ifindex, const IpAddr& vip) override {
         auto link = nl_.linkByIndex(ifindex);
-        if (!link) return;
+        if (!link) return false;
         // Both calls skip links without ARP or an Ethernet address (tunnels).
-        if (vip.isV4())
-            announcer_.sendGratuitousArp(*link, vip);
-        else
-            announcer_.sendUnsolicitedNa(*link, vip);
+        return vip.isV4() ? announcer_.sendGratuitousArp(*link, vip)
+                          : announcer_.sendUnsolicitedNa(*link, vip);
     }
 
 private:

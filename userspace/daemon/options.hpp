@@ -1,8 +1,11 @@
 #pragma once
-// xvrrpd command line: keepalived's flags where they mean something for VRRP, plus ours.
+// xvrrpd command line: every option of keepalived 2.2.7 (so DAEMON_ARGS files and unit
+// files carry over), each with its meaning where it has one for the VRRP daemon and a
+// one-line notice where it cannot apply, plus our own long options.
 
 #include <optional>
 #include <string>
+#include <sys/types.h>
 #include <vector>
 
 namespace xvrrp::daemon {
@@ -12,9 +15,21 @@ struct Options {
     bool foreground = false;      // -n, --dont-fork
     bool log_console = false;     // -l, --log-console
     bool log_detail = false;      // -D, --log-detail
-    bool config_test = false;     // -t, --config-test
+    bool config_test = false;     // -t, --config-test[=LOG_FILE]
+    std::string config_test_log;  // where -t writes its report (stderr when empty)
     bool no_syslog = false;       // -G, --no-syslog
-    int log_facility = 0;         // -S, --log-facility 0..7 (LOG_LOCALn)
+    int syslog_facility = 3 << 3;  // -S: LOG_DAEMON by default, as keepalived
+    std::string syslog_ident = "Keepalived_vrrp";  // keepalived's VRRP child; --syslog-ident
+    std::string log_file;         // -g, --log-file[=FILE]: also log to FILE
+    bool flush_log_file = false;  // --flush-log-file
+    std::optional<mode_t> umask;  // -u, --umask
+    bool dont_release_vrrp = false;  // -V: VIPs and virtual routes stay at stop
+    bool address_monitoring = false;  // -a: log every address change netlink reports
+    std::string net_namespace;    // -s, --namespace: run in /run/netns/NAME
+    bool core_dump = false;       // -m: unlimited core size
+    std::string core_pattern;     // -M[PATTERN]: also set kernel.core_pattern
+    bool all_config = false;      // -e: a missing include file is an error
+    std::string config_id;        // -i (conditional configuration is not read yet)
     std::string pid_file = "/run/xvrrpd.pid";  // -p, --pid (keepalived's main pid file)
     std::string vrrp_pid_file;    // -r, --vrrp_pid (accepted; written too when given)
     std::string pin_root = "/sys/fs/bpf/xvrrp";
@@ -34,5 +49,8 @@ struct ParsedOptions {
 };
 
 ParsedOptions parseOptions(int argc, char** argv);
+
+// -S/--log-facility as keepalived reads it: 0..7 (LOG_LOCALn), local0..local7, user, daemon.
+std::optional<int> parseFacility(const std::string& text);
 
 }  // namespace xvrrp::daemon

@@ -1,11 +1,20 @@
-// Configuration reload (SIGHUP, xvrrpctl reload). keepalived semantics where they are sane:
-// an instance whose configuration (and the global settings it depends on) did not change
-// keeps its state, VIPs and timers without a transition; a changed one is stopped as on
-// shutdown (priority-0 advert, VIPs removed) and started from the new configuration; a file
-// with errors changes nothing.
+// Configuration reload (SIGHUP, xvrrpctl reload). A reload changes only what changed, down
+// to what each instance depends on:
+// - nothing of the instance's: it runs on untouched;
+// - what does not go on the wire (priority, preempt, notify scripts, trackers and their
+//   weights, sync group membership, garp and strict settings, unrelated global_defs): the
+//   running instance takes the new configuration in place, with no transition, no GARP;
+// - what its adverts carry (interval, version, authentication, unicast peers or source,
+//   VIPs, routes, rules): a new runtime takes over from the old one, a master keeping the
+//   VIPs it still has (vrrp::Adopt);
+// - its identity (VRID, interface, family, VMAC): it stops as on shutdown (priority 0,
+//   VIPs removed) and starts afresh.
+// A file with errors changes nothing.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <map>
+#include <tuple>
 
 #include "config/parser.hpp"
 #include "daemon/daemon.hpp"
@@ -19,29 +28,53 @@
 namespace xvrrp::daemon {
 namespace {
 
-// Everything outside the instance block that changes how it runs.
-bool sameSurroundings(const config::Config& a, const config::Config& b, const std::string& name) {
-    if (!(a.global == b.global)) return false;
-    auto ga = a.findSyncGroup(name), gb = b.findSyncGroup(name);
-    if ((ga == nullptr) != (gb == nullptr) || (ga && !(*ga == *gb))) return false;
-    const auto* ia = a.findInstance(name);
-    if (!ia) return false;
-    for (const auto& t : ia->track_scripts) {
-        auto sa = a.scripts.find(t.name), sb = b.scripts.find(t.name);
-        if ((sa == a.scripts.end()) != (sb == b.scripts.end())) return false;
-        if (sa != a.scripts.end() && !(sa->second == sb->second)) return false;
-    }
-    for (const auto& t : ia->track_files) {
-        auto fa = a.track_files.find(t.name), fb = b.track_files.find(t.name);
-        if ((fa == a.track_files.end()) != (fb == b.track_files.end())) return false;
-        if (fa != a.track_files.end() && !(fa->second == fb->second)) return false;
-    }
-    return true;
+enum class Change { None, InPlace, Advert, Identity };
+// Who the instance is on the wire: another value is another VRRP router.
+auto identity(const config::Instance& i) {
+    return std::tie(i.vrid, i.interface, i.use_vmac, i.vmac_name);
+}
+
+// What its adverts carry, and the addresses it holds as master.
+bool sameAdvert(const config::Config& a, const config::Instance& ia, const config::Config& b,
+                const config::Instance& ib) {
+    const bool multicast = ia.unicast_peers.empty();
+    auto adv = [](const config::Instance& i) {
+        auto v = config::advertisedVips(i);
+        return std::vector<config::VirtualAddress>(v.begin(), v.end());
+    };
+    return config::instanceFamily(ia) == config::instanceFamily(ib) &&
+           config::effectiveVersion(a, ia) == config::effectiveVersion(b, ib) &&
+           ia.advert_int_cs == ib.advert_int_cs && ia.auth_type == ib.auth_type &&
+           ia.auth_pass == ib.auth_pass && ia.src_ip == ib.src_ip &&
+           ia.unicast_peers == ib.unicast_peers && ia.old_unicast_checksum == ib.old_unicast_checksum &&
+           ia.vmac_xmit_base == ib.vmac_xmit_base && adv(ia) == adv(ib) &&
+           ia.vips == ib.vips && ia.vips_excluded == ib.vips_excluded && ia.routes == ib.routes &&
+           ia.rules == ib.rules && (ia.priority == 255) == (ib.priority == 255) &&
+           (!multicast || (a.global.mcast_group4 == b.global.mcast_group4 &&
+                           a.global.mcast_group6 == b.global.mcast_group6));
+}
+
+Change classify(const config::Config& a, const config::Instance& ia, const config::Config& b,
+                const config::Instance& ib) {
+    if (identity(ia) != identity(ib)) return Change::Identity;
+    if (!sameAdvert(a, ia, b, ib)) return Change::Advert;
+    // Everything else is applied in place; telling "nothing" apart only keeps the log honest.
+    const auto* ga = a.findSyncGroup(ia.name);
+    const auto* gb = b.findSyncGroup(ib.name);
+    const bool same = ia == ib && a.global == b.global && (ga == nullptr) == (gb == nullptr) &&
+                      (!ga || *ga == *gb) && a.scripts == b.scripts &&
+                      a.track_files == b.track_files;
+    return same ? Change::None : Change::InPlace;
 }
 
 }  // namespace
 
 nlohmann::json Daemon::reload() {
+    systemd_.reloading();
+    struct Ready {  // READY=1 again however the reload ends
+        SystemdNotify& n;
+        ~Ready() { n.ready(); }
+    } ready{systemd_};
     using nlohmann::json;
     spdlog::info("Reloading configuration from {}", options_.config_file);
     auto loaded = config::loadConfigFile(options_.config_file);
@@ -66,20 +99,37 @@ nlohmann::json Daemon::reload() {
     auto next = std::make_unique<config::Config>(std::move(loaded.config));
     static_->reconcile(*config_, *next);
     auto t = now();
-    json kept = json::array(), restarted = json::array(), added = json::array(),
-         removed = json::array();
+    json kept = json::array(), updated = json::array(), restarted = json::array(),
+         added = json::array(), removed = json::array();
 
-    std::vector<std::unique_ptr<InstanceRuntime>> runtimes;
+    std::vector<std::unique_ptr<InstanceRuntime>> runtimes;  // kept or updated in place
+    struct Takeover {
+        std::unique_ptr<InstanceRuntime> from;  // the old runtime, released but not stopped
+    };
+    std::map<std::string, Takeover> takeovers;
     for (auto& rt : table_.takeAll()) {
         const std::string name = rt->cfg().name;
         const auto* fresh = next->findInstance(name);
-        if (fresh && *fresh == rt->cfg() && sameSurroundings(*config_, *next, name)) {
-            rt->adopt(*next, *fresh);
-            kept.push_back(name);
+        const Change c = fresh ? classify(*config_, rt->cfg(), *next, *fresh) : Change::Identity;
+        if (c == Change::None || c == Change::InPlace) {
+            if (c == Change::None) rt->adopt(*next, *fresh);
+            else rt->reconfigure(*next, *fresh, t);
+            (c == Change::None ? kept : updated).push_back(name);
             runtimes.push_back(std::move(rt));
             continue;
         }
-        // Changed or gone: leave as on shutdown so peers take over quickly.
+        const auto st = rt->machine().state;
+        if (c == Change::Advert && rt->bound() &&
+            (st == vrrp::State::Master || st == vrrp::State::Backup)) {
+            // The same router with a new advert: the new runtime takes over in its state.
+            rt->releaseExcept(*fresh);
+            takeovers[name] = Takeover{std::move(rt)};
+            restarted.push_back(name);
+            spdlog::info("({}) advert changed by reload; taking over as {}", name,
+                         vrrp::stateName(st));
+            continue;
+        }
+        // Another router, or gone: leave as on shutdown so peers take over quickly.
         if (rt->bound()) rt->handle(vrrp::Shutdown{}, t);
         if (rt->addressesInstalled()) rt->releaseAddresses();
         binder_->unbind(*rt);
@@ -102,21 +152,29 @@ nlohmann::json Daemon::reload() {
     // whose definition is unchanged keep their state, so a kept instance's priority does
     // not fall back to its base while their first new results are due.
     auto scripts = tracking_ ? tracking_->scriptChecks() : track::ScriptTrackers::Checks{};
+    auto old = std::move(config_);  // the taken-over runtimes point into it until the end
     config_ = std::move(next);
     groups_->reset(*config_);
     startTracking(scripts);
     for (const auto& rt : table_) {
         if (rt->bound()) continue;
         loop_.guarded("(" + rt->cfg().name + ") bind", [&] { bindInstance(*rt); });
-        startInstance(*rt, now());
+        auto it = takeovers.find(rt->cfg().name);
+        if (it != takeovers.end() && rt->bound()) {
+            const auto& from = it->second.from->machine();
+            rt->handle(vrrp::Adopt{from.state, from.counters}, now());
+        } else {
+            startInstance(*rt, now());
+        }
     }
+    takeovers.clear();
     binder_->detachUnused(table_);
     binder_->refreshSharedFlags(table_);
     recomputePriorities();
-    spdlog::info("Reload done: {} kept, {} restarted, {} added, {} removed", kept.size(),
-                 restarted.size(), added.size(), removed.size());
-    json report = {{"kept", kept},       {"restarted", restarted}, {"added", added},
-                   {"removed", removed}, {"diagnostics", diags}};
+    spdlog::info("Reload done: {} kept, {} updated in place, {} restarted, {} added, {} removed",
+                 kept.size(), updated.size(), restarted.size(), added.size(), removed.size());
+    json report = {{"kept", kept},   {"updated", updated}, {"restarted", restarted},
+                   {"added", added}, {"removed", removed}, {"diagnostics", diags}};
     telemetry_.reloaded(report);
     return report;
 }

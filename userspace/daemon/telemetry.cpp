@@ -43,7 +43,7 @@ void Telemetry::reloaded(const nlohmann::json& report) {
     const bool ok = !(report.contains("ok") && report["ok"] == false);
     ++reloads_[ok ? "ok" : "error"];
     if (!ok) return;
-    for (const char* k : {"kept", "restarted", "added", "removed"})
+    for (const char* k : {"kept", "updated", "restarted", "added", "removed"})
         if (report.contains(k)) reload_instances_[k] += report[k].size();
 }
 

@@ -71,11 +71,26 @@ Tracking::Tracking(const config::Config& cfg, std::function<void()> on_change,
         scripts_ = std::make_unique<track::ScriptTrackers>(
             *runner_, cfg,
             [this](const std::string& name, track::TrackState s) {
-                spdlog::info("Script `{}` now returning {}", name,
-                             s == track::TrackState::Up ? "success" : "failure");
+                // keepalived's wording (vrrp_script_child_thread): what log watchers match.
+                if (s == track::TrackState::Up) {
+                    spdlog::info("VRRP_Script({}) succeeded", name);
+                } else {
+                    const auto* e = scripts_->schedule().find(name);
+                    spdlog::info("VRRP_Script({}) failed ({})", name,
+                                 e && e->last_outcome ? *e->last_outcome : "failed");
+                }
                 on_change_();
             },
             scripts, carried);
+    if (scripts_)
+        scripts_->onResult([this](const std::string& name, const track::ScriptExit& x) {
+            const std::string now = x.exited() && !x.timed_out ? std::to_string(x.exitCode())
+                                                               : x.describe();
+            auto [it, fresh] = script_results_.try_emplace(name, now);
+            if (!fresh && it->second == now) return;
+            it->second = now;
+            if (!fresh || now != "0") spdlog::info("Script `{}` now returning {}", name, now);
+        });
     if (!files.empty())
         files_ = std::make_unique<track::FileTrackers>(
             cfg,

@@ -5,6 +5,7 @@
 // in its epoll loop.
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -54,6 +55,7 @@ private:
     std::unique_ptr<track::FileTrackers> files_;
     std::unique_ptr<track::ProcessTrackers> processes_;
     std::unique_ptr<notify::Notifier> notifier_;
+    std::map<std::string, std::string> script_results_;  // last raw result per script
     size_t script_messages_seen_ = 0;
     size_t file_messages_seen_ = 0;
     size_t process_messages_seen_ = 0;

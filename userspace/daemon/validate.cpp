@@ -20,7 +20,7 @@ vrrp::RxContext rxContext(const config::Config& config, const InstanceRuntime& r
     } else if (rt.version() == 2 && c.auth_type == config::AuthType::Ah) {
         ctx.auth_type = vrrp::AuthType::Ah;
     }
-    for (const auto& v : c.vips) ctx.vips.push_back(v.prefix.addr);
+    for (const auto& v : config::advertisedVips(c)) ctx.vips.push_back(v.prefix.addr);
     ctx.skip_check_adv_addr = c.skip_check_adv_addr || config.global.vrrp_skip_check_adv_addr;
     ctx.current_master = rt.machine().master_addr;
     ctx.unicast = !c.unicast_peers.empty();

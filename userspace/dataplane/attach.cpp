@@ -7,12 +7,18 @@
 // XDP cannot join a dispatcher, so every interface gets its own, not yet loaded,
 // instance of the object whose maps reuse the fds of the main skeleton: libxdp then
 // loads it as EXT or XDP as the kernel allows.
+//
+// Native XDP first tries the device-bound build (xvrrp_xdp_meta), which reads a VLAN tag
+// the driver moved out of the frame with bpf_xdp_metadata_rx_vlan_tag; a kernel or driver
+// that refuses it (or libxdp's dispatcher) gets the plain build.
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <spdlog/spdlog.h>
 #include <xdp/libxdp.h>
 
 #include <algorithm>
+#include <signal.h>
+
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
@@ -20,6 +26,11 @@
 
 #include "dataplane/dataplane.hpp"
 #include "xvrrp_xdp.skel.h"
+#include "xvrrp_xdp_meta.skel.h"
+
+#ifndef BPF_F_XDP_DEV_BOUND_ONLY
+#define BPF_F_XDP_DEV_BOUND_ONLY (1U << 6)
+#endif
 
 namespace xvrrp::dataplane {
 namespace detail {
@@ -103,25 +114,102 @@ std::vector<uint32_t> progMapIds(uint32_t prog_id) {
     return ids;
 }
 
+// The xv_heartbeat entry of the maps program PROG_ID uses, if it has one.
+std::optional<xv_heartbeat> heartbeatOf(uint32_t prog_id) {
+    for (uint32_t map_id : progMapIds(prog_id)) {
+        int fd = bpf_map_get_fd_by_id(map_id);
+        if (fd < 0) continue;
+        bpf_map_info info{};
+        uint32_t len = sizeof(info);
+        std::optional<xv_heartbeat> hb;
+        if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
+            std::string(info.name) == "xv_heartbeat" && info.value_size == sizeof(xv_heartbeat)) {
+            xv_heartbeat v{};
+            const uint32_t zero = 0;
+            if (bpf_map_lookup_elem(fd, &zero, &v) == 0) hb = v;
+        }
+        ::close(fd);
+        if (hb) return hb;
+    }
+    return std::nullopt;
+}
+
 }  // namespace
+
+// Every map of a per-interface object is the shared one of the same name.
+void Dataplane::reuseMaps(bpf_object* obj, const std::string& ifname) {
+    bpf_map* mine = nullptr;
+    while ((mine = bpf_object__next_map(obj, mine))) {
+        const char* name = bpf_map__name(mine);
+        bpf_map* shared = bpf_object__find_map_by_name(skel_->obj, name);
+        if (!shared)
+            throw DataplaneError(std::string("xv_rx for ") + ifname + ": no shared map " + name);
+        if (int err = bpf_map__reuse_fd(mine, bpf_map__fd(shared)); err) {
+            throw DataplaneError(std::string("bpf_map__reuse_fd(") + name + " for " + ifname +
+                                 "): " + std::strerror(-err));
+        }
+    }
+}
 
 Dataplane::SkelPtr Dataplane::openInstance(const std::string& ifname) {
     SkelPtr inst(xvrrp_xdp__open());
     if (!inst) {
         throw DataplaneError("xvrrp_xdp__open(xv_rx for " + ifname + "): " + std::strerror(errno));
     }
-    // Every map of the new object is the shared one of the same name.
-    bpf_map* mine = nullptr;
-    while ((mine = bpf_object__next_map(inst->obj, mine))) {
-        const char* name = bpf_map__name(mine);
-        bpf_map* shared = bpf_object__find_map_by_name(skel_->obj, name);
-        if (!shared) throw DataplaneError(std::string("xv_rx for ") + ifname + ": no shared map " + name);
-        if (int err = bpf_map__reuse_fd(mine, bpf_map__fd(shared)); err) {
-            throw DataplaneError(std::string("bpf_map__reuse_fd(") + name +
-                                 "): " + std::strerror(-err));
-        }
-    }
+    reuseMaps(inst->obj, ifname);
     return inst;
+}
+
+Dataplane::MetaSkelPtr Dataplane::openMetaInstance(int ifindex, const std::string& ifname) {
+    MetaSkelPtr inst(xvrrp_xdp_meta__open());
+    if (!inst) {
+        throw DataplaneError("xvrrp_xdp_meta__open(xv_rx for " + ifname +
+                             "): " + std::strerror(errno));
+    }
+    reuseMaps(inst->obj, ifname);
+    bpf_program* p = inst->progs.xv_rx;
+    bpf_program__set_ifindex(p, static_cast<uint32_t>(ifindex));
+    bpf_program__set_flags(p, bpf_program__flags(p) | BPF_F_XDP_DEV_BOUND_ONLY);
+    return inst;
+}
+
+namespace {
+
+xdp_program* createProgram(bpf_object* obj, const std::string& ifname) {
+    xdp_program_opts popts{};
+    popts.sz = sizeof(popts);
+    popts.obj = obj;
+    popts.prog_name = kProgName;
+    xdp_program* prog = xdp_program__create(&popts);
+    if (long err = libxdp_get_error(prog); err || !prog) {
+        throw DataplaneError("xdp_program__create(xv_rx for " + ifname +
+                             "): " + xdpErr(static_cast<int>(err)));
+    }
+    return prog;
+}
+
+}  // namespace
+
+// The device-bound build first; any failure there falls back to the plain build.
+int Dataplane::attachNative(Attachment& a, int ifindex, const std::string& ifname) {
+    try {
+        a.meta = openMetaInstance(ifindex, ifname);
+        a.prog = createProgram(a.meta->obj, ifname);
+        if (xdp_program__attach(a.prog, ifindex, XDP_MODE_NATIVE, 0) == 0) {
+            a.info.vlan_meta = true;
+            return 0;
+        }
+    } catch (const DataplaneError& e) {
+        spdlog::debug("device-bound xv_rx on {}: {}", ifname, e.what());
+    }
+    if (a.prog) xdp_program__close(a.prog);
+    a.prog = nullptr;
+    a.meta.reset();
+    spdlog::info("device-bound xv_rx refused on {}: VLAN tags the driver strips are not seen",
+                 ifname);
+    a.instance = openInstance(ifname);
+    a.prog = createProgram(a.instance->obj, ifname);
+    return xdp_program__attach(a.prog, ifindex, XDP_MODE_NATIVE, 0);
 }
 
 void Dataplane::checkExisting(int ifindex, const std::string& ifname) {
@@ -148,6 +236,18 @@ void Dataplane::checkExisting(int ifindex, const std::string& ifname) {
     }
     if (ours_stale) {
         spdlog::warn("replacing xv_rx (id {}) left on {} by an earlier run", id, ifname);
+    } else if (name == kProgName && !opts_.force_xdp) {
+        // Another daemon's xv_rx: live (fresh heartbeat) or crashed, never ours to take.
+        const auto hb = heartbeatOf(id);
+        std::string who = "another xvrrpd";
+        if (hb && hb->pid && ::kill(static_cast<pid_t>(hb->pid), 0) == 0)
+            who = "xvrrpd pid " + std::to_string(hb->pid);
+        else if (hb && hb->pid)
+            who = "an xvrrpd that is gone (pid " + std::to_string(hb->pid) +
+                  "; xvrrpd --cleanup removes what it left)";
+        throw DataplaneError("attach XDP to " + ifname + ": " + ifname + " is served by " + who +
+                             " (xv_rx id " + std::to_string(id) +
+                             " with another pin root); one xvrrpd per interface");
     } else if (!opts_.force_xdp) {
         throw DataplaneError("attach XDP to " + ifname + ": program " + name + " (id " +
                              std::to_string(id) +
@@ -175,22 +275,12 @@ void Dataplane::attach(int ifindex, const std::string& ifname, bool no_eth) {
 
     Attachment a;
     a.info.ifname = ifname;
-    a.instance = openInstance(ifname);
-    xdp_program_opts popts{};
-    popts.sz = sizeof(popts);
-    popts.obj = a.instance->obj;
-    popts.prog_name = kProgName;
-    a.prog = xdp_program__create(&popts);
-    if (long err = libxdp_get_error(a.prog); err || !a.prog) {
-        a.prog = nullptr;
-        throw DataplaneError("xdp_program__create(xv_rx for " + ifname +
-                             "): " + xdpErr(static_cast<int>(err)));
-    }
-
     LibbpfWarnings warnings;
-    int err = xdp_program__attach(a.prog, ifindex, XDP_MODE_NATIVE, 0);
+    int err = attachNative(a, ifindex, ifname);
     if (err) {
-        spdlog::warn("native XDP unavailable on {} ({}), using generic mode", ifname, xdpErr(err));
+        spdlog::warn("native XDP unavailable on {} ({}), using generic mode (a VLAN tag the "
+                     "driver strips is not seen there: docs/bpf.md)",
+                     ifname, xdpErr(err));
         a.info.mode = XdpMode::kGeneric;
         err = xdp_program__attach(a.prog, ifindex, XDP_MODE_SKB, 0);
     }
@@ -202,8 +292,9 @@ void Dataplane::attach(int ifindex, const std::string& ifname, bool no_eth) {
     if (MultiprogPtr mp = currentXdp(ifindex)) {
         a.info.dispatcher = !xdp_multiprog__is_legacy(mp.get());
     }
-    spdlog::info("xv_rx attached to {} (ifindex {}) in {} mode, {}", ifname, ifindex,
+    spdlog::info("xv_rx attached to {} (ifindex {}) in {} mode{}, {}", ifname, ifindex,
                  a.info.mode == XdpMode::kNative ? "native" : "generic",
+                 a.info.vlan_meta ? " (device-bound: sees driver VLAN tags)" : "",
                  a.info.dispatcher ? "through the libxdp dispatcher"
                                    : "as a single program (no libxdp dispatcher)");
     attached_.emplace(ifindex, std::move(a));

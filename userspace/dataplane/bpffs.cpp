@@ -1,13 +1,19 @@
 // Pin root preparation: the maps must live on a bpffs to be pinned.
 #include <linux/magic.h>
 #include <spdlog/spdlog.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mount.h>
+#include <sys/sysmacros.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
 
 #include "dataplane/dataplane.hpp"
 
@@ -23,7 +29,48 @@ void mountBpffs(const std::string& dir) {
     spdlog::info("mounted bpffs on {}", dir);
 }
 
+// Who holds a flock on the file with this device and inode (/proc/locks), 0 when unknown.
+pid_t lockHolder(dev_t dev, ino_t ino) {
+    std::ifstream locks("/proc/locks");
+    std::string line;
+    char want[64];
+    std::snprintf(want, sizeof want, "%02x:%02x:%llu", major(dev), minor(dev),
+                  static_cast<unsigned long long>(ino));
+    while (std::getline(locks, line)) {
+        // "1: FLOCK  ADVISORY  WRITE 4242 00:1f:2345 0 EOF"
+        std::istringstream in(line);
+        std::string n, kind, mode, rw, id;
+        pid_t pid = 0;
+        if (in >> n >> kind >> mode >> rw >> pid >> id && kind == "FLOCK" && id == want)
+            return pid;
+    }
+    return 0;
+}
+
 }  // namespace
+
+// One daemon per pin root: an exclusive flock on the directory itself (bpffs allows it),
+// held for the daemon's lifetime. A second daemon there would call the first one's maps
+// stale and replace its programs.
+int lockPinRoot(const std::string& dir) {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) throw DataplaneError("open " + dir + ": " + std::strerror(errno));
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return fd;
+    const int err = errno;
+    struct stat st {};
+    pid_t holder = ::fstat(fd, &st) == 0 ? lockHolder(st.st_dev, st.st_ino) : 0;
+    ::close(fd);
+    if (err != EWOULDBLOCK) throw DataplaneError("flock " + dir + ": " + std::strerror(err));
+    std::string who = holder ? "xvrrpd pid " + std::to_string(holder) : "another xvrrpd";
+    if (holder) {
+        std::ifstream cmd("/proc/" + std::to_string(holder) + "/cmdline");
+        std::string exe;
+        std::getline(cmd, exe, '\0');
+        if (!exe.empty()) who += " (" + exe + ")";
+    }
+    throw DataplaneError("pin root " + dir + " is in use by " + who +
+                         "; one xvrrpd per pin root (use --pin-root for another)");
+}
 
 bool isBpffs(const std::string& path) {
     struct statfs st {};

@@ -14,6 +14,7 @@
 
 #include "xvrrp_tc.skel.h"
 #include "xvrrp_xdp.skel.h"
+#include "xvrrp_xdp_meta.skel.h"
 
 namespace xvrrp::dataplane {
 namespace detail {
@@ -62,6 +63,7 @@ std::vector<bpf_map*> objectMaps(bpf_object* obj) {
 
 void Dataplane::SkelDeleter::operator()(xvrrp_xdp* s) const { xvrrp_xdp__destroy(s); }
 void Dataplane::SkelDeleter::operator()(xvrrp_tc* s) const { xvrrp_tc__destroy(s); }
+void Dataplane::SkelDeleter::operator()(xvrrp_xdp_meta* s) const { xvrrp_xdp_meta__destroy(s); }
 
 Dataplane::Dataplane(DataplaneOptions opts)
     : opts_(std::move(opts)), pin_root_(opts_.pin_root), vip_bit_refs_(XV_VIPBITS_WORDS * 64) {}
@@ -76,6 +78,7 @@ std::unique_ptr<Dataplane> Dataplane::open(const DataplaneOptions& opts) {
     }
     if (!dp->pin_root_.empty()) {
         ensureBpffs(dp->pin_root_);
+        dp->pin_lock_fd_ = lockPinRoot(dp->pin_root_);
         dp->reusePinnedFence();
     }
     if (int err = xvrrp_xdp__load(dp->skel_.get()); err) {
@@ -99,6 +102,7 @@ Dataplane::~Dataplane() {
     }
     if (ring_) ring_buffer__free(ring_);
     unpinMaps();
+    if (pin_lock_fd_ >= 0) ::close(pin_lock_fd_);
 }
 
 std::vector<std::string> Dataplane::pinnedPaths() const {

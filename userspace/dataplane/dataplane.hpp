@@ -33,8 +33,10 @@
 #include "xvrrp/abi.h"
 
 struct xvrrp_xdp;
+struct xvrrp_xdp_meta;
 struct xvrrp_tc;
 struct ring_buffer;
+struct bpf_object;
 struct xdp_program;
 
 namespace xvrrp::dataplane {
@@ -58,6 +60,9 @@ struct AttachInfo {
     std::string ifname;
     XdpMode mode = XdpMode::kNative;
     bool dispatcher = false;  // false: single program without libxdp's dispatcher
+    // Device-bound (native only): xv_rx also sees a VLAN tag the driver moved out of the
+    // frame. Generic XDP cannot, so there a driver-stripped tag is not seen (docs/bpf.md).
+    bool vlan_meta = false;
     bool egress = false;      // xv_tx attached to the clsact egress hook
 };
 
@@ -73,6 +78,14 @@ struct PeerFilter {
     uint8_t max_ttl = 255;
 };
 
+// A VLAN sub-interface as XDP on its parent sees it: frames tagged TPID/VID.
+struct VlanOf {
+    int parent_ifindex = 0;
+    uint16_t tpid = 0x8100;  // host order: 0x8100 802.1Q, 0x88a8 802.1ad
+    uint16_t vid = 0;
+    bool operator==(const VlanOf&) const = default;
+};
+
 // What the kernel checks for one instance (mirrors vrrp::validate).
 struct InstanceFilter {
     int version = 3;                                  // 2 or 3
@@ -85,6 +98,9 @@ struct InstanceFilter {
     uint32_t rate_pps = 0;
     uint16_t burst = 50;
     bool rate_limit = true;
+    // The instance's interface is a VLAN sub-interface: XDP on the parent passes adverts
+    // tagged with its VLAN to the stack instead of dropping them (xv_vlans, drop_vlan).
+    std::optional<VlanOf> vlan;
 };
 inline constexpr uint32_t kMinRatePps = 200;
 
@@ -121,7 +137,7 @@ class Dataplane {
 
     // ---- in-kernel validation (xv_inst, xv_peers) ----
     void configureInstance(const InstanceId& id, const InstanceFilter& f);
-    void removeInstance(const InstanceId& id);  // also its xv_expect and xv_vrid_rx
+    void removeInstance(const InstanceId& id);  // also its xv_expect, xv_vrid_rx, xv_vlans
     // Another VRRP speaker (e.g. keepalived) runs on IFINDEX: pass unknown VRIDs to it.
     void setInterfaceShared(int ifindex, bool shared);
 
@@ -175,12 +191,15 @@ class Dataplane {
     struct SkelDeleter {
         void operator()(xvrrp_xdp* s) const;
         void operator()(xvrrp_tc* s) const;
+        void operator()(xvrrp_xdp_meta* s) const;
     };
     using SkelPtr = std::unique_ptr<xvrrp_xdp, SkelDeleter>;
     using TcSkelPtr = std::unique_ptr<xvrrp_tc, SkelDeleter>;
+    using MetaSkelPtr = std::unique_ptr<xvrrp_xdp_meta, SkelDeleter>;
     struct Attachment {
         AttachInfo info;
-        SkelPtr instance;  // per-interface program sharing the maps of skel_
+        SkelPtr instance;      // per-interface program sharing the maps of skel_
+        MetaSkelPtr meta;      // or its device-bound build (native XDP)
         xdp_program* prog = nullptr;
     };
 
@@ -196,6 +215,11 @@ class Dataplane {
     void writeGlobal();
     void checkExisting(int ifindex, const std::string& ifname);
     SkelPtr openInstance(const std::string& ifname);
+    MetaSkelPtr openMetaInstance(int ifindex, const std::string& ifname);
+    void reuseMaps(bpf_object* obj, const std::string& ifname);
+    int attachNative(Attachment& a, int ifindex, const std::string& ifname);
+    void vlanRef(const xv_vlan_key& k, int delta);
+    void setInstanceVlan(const xv_inst_key& k, const std::optional<VlanOf>& v);
     static int onRecord(void* self, void* data, size_t size);
 
     DataplaneOptions opts_;
@@ -207,6 +231,8 @@ class Dataplane {
     std::map<int, uint32_t> if_flags_;
     std::map<int, int> filtered_instances_;  // ifindex -> configured instances
     std::map<std::array<uint8_t, 8>, std::vector<xv_src_key>> peers_;  // by xv_inst_key
+    std::map<std::array<uint8_t, 8>, xv_vlan_key> inst_vlan_;         // by xv_inst_key
+    std::map<std::array<uint8_t, 8>, uint32_t> vlan_refs_;            // by xv_vlan_key
     std::set<std::array<uint8_t, 24>> vips_;                           // xv_addr_key bytes
     std::vector<uint16_t> vip_bit_refs_;                               // VIPs per xv_vipbits bit
     const AdvertCallback* cb_ = nullptr;
@@ -216,6 +242,7 @@ class Dataplane {
     std::vector<uint32_t> stale_map_ids_;  // maps of a crashed predecessor
     std::map<int, Attachment> attached_;
     std::set<int> clsact_created_;
+    int pin_lock_fd_ = -1;  // lockPinRoot
 };
 
 // Per-CPU xv_vrid_rx values as one: counters summed, the latest last_seen_ns.
@@ -225,6 +252,9 @@ xv_vrid_rx sumVridRx(std::span<const xv_vrid_rx> per_cpu);
 // created because its parent is an unmounted /sys/fs/bpf, mounts bpffs there first.
 // Returns true when it mounted something at DIR.
 bool ensureBpffs(const std::string& dir);
+// Takes the pin root for this process (flock); throws DataplaneError naming the daemon that
+// holds it. Returns the fd that keeps the lock.
+int lockPinRoot(const std::string& dir);
 bool isBpffs(const std::string& path);
 
 }  // namespace xvrrp::dataplane

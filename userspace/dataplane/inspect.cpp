@@ -1,6 +1,7 @@
 // inspectMaps: decode every pinned xv_* map.
 #include "dataplane/inspect.hpp"
 
+#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <time.h>
@@ -105,7 +106,9 @@ json stats(const PinnedMap& m) {
         XV_FIELD(drop_version), XV_FIELD(drop_length), XV_FIELD(drop_csum),    XV_FIELD(drop_auth),
         XV_FIELD(drop_peer),    XV_FIELD(drop_rate),   XV_FIELD(vrid_shared),  XV_FIELD(adv_quiet),
         XV_FIELD(adv_woken),    XV_FIELD(vip_drop_ip), XV_FIELD(vip_drop_all), XV_FIELD(vip_fenced),
-        XV_FIELD(vip_stale),    XV_FIELD(tx_vip_drop), XV_FIELD(tx_passed)};
+        XV_FIELD(vip_stale),    XV_FIELD(tx_vip_drop), XV_FIELD(tx_passed),    XV_FIELD(drop_vlan),
+        XV_FIELD(vlan_passed),  XV_FIELD(ext_too_deep), XV_FIELD(drop_cast),
+        XV_FIELD(drop_interval)};
 #undef XV_FIELD
 }
 
@@ -156,7 +159,7 @@ json inspectMaps(const std::string& pin_root) {
     }
     if (auto m = open("xv_heartbeat"); m->ok()) {
         m->each<uint32_t, xv_heartbeat>([&](const uint32_t&, const xv_heartbeat& v) {
-            maps["xv_heartbeat"] = {{"ts_ns", v.ts_ns},
+            maps["xv_heartbeat"] = {{"ts_ns", v.ts_ns}, {"pid", v.pid},
                                     {"age_ns", v.ts_ns ? int64_t(monoNs() - v.ts_ns) : -1}};
         });
     }
@@ -194,6 +197,16 @@ json inspectMaps(const std::string& pin_root) {
             });
         }
         maps[name] = a;
+    }
+    if (auto m = open("xv_vlans"); m->ok()) {
+        json a = json::array();
+        m->each<xv_vlan_key, xv_vlan>([&](const xv_vlan_key& k, const xv_vlan& v) {
+            a.push_back({{"ifindex", k.ifindex},
+                         {"tpid", ntohs(k.tpid)},
+                         {"vid", k.vid},
+                         {"instances", v.instances}});
+        });
+        maps["xv_vlans"] = a;
     }
     if (auto m = open("xv_expect"); m->ok()) {
         json a = json::array();

@@ -1,9 +1,12 @@
 // Writers of the maps the kernel enforces with: VIP verdicts, heartbeat, instance filters,
 // the quiet fast path. Only xvrrpd writes these (the fence map is FenceMap's).
+#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include <algorithm>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -133,7 +136,7 @@ std::optional<xv_vip> Dataplane::vip(int ifindex, const IpAddr& a) const {
 
 void Dataplane::heartbeat(uint64_t now_ns) {
     const uint32_t zero = 0;
-    const xv_heartbeat hb{now_ns};
+    const xv_heartbeat hb{now_ns, static_cast<uint32_t>(::getpid()), 0};
     update(skel_->maps.xv_heartbeat, &zero, sizeof(zero), &hb, sizeof(hb), "entry 0");
 }
 
@@ -147,6 +150,12 @@ void Dataplane::configureInstance(const InstanceId& id, const InstanceFilter& f)
     if (f.version != 2 && f.version != 3) {
         throw DataplaneError("configureInstance(" + describe(k) + "): version " +
                              std::to_string(f.version) + " is neither 2 nor 3");
+    }
+    if (const auto& v = f.vlan;
+        v && (v->vid == 0 || v->vid > 4094 || (v->tpid != 0x8100 && v->tpid != 0x88a8))) {
+        throw DataplaneError("configureInstance(" + describe(k) + "): VLAN " +
+                             std::to_string(v->vid) + " TPID " + std::to_string(v->tpid) +
+                             " is not a VLAN sub-interface XDP can match");
     }
     xv_inst_cfg cfg{};
     cfg.version = static_cast<uint8_t>(f.version);
@@ -182,6 +191,41 @@ void Dataplane::configureInstance(const InstanceId& id, const InstanceFilter& f)
     if (fresh && filtered_instances_[id.ifindex]++ == 0) {
         updateInterfaceFlags(id.ifindex, XV_IF_FILTER, 0);
     }
+    setInstanceVlan(k, f.vlan);
+}
+
+// The parent's XDP lets the instance's tagged adverts through while it has instances there.
+void Dataplane::setInstanceVlan(const xv_inst_key& k, const std::optional<VlanOf>& v) {
+    const auto kb = bytesOf(k);
+    auto it = inst_vlan_.find(kb);
+    if (v) {
+        xv_vlan_key vk{};
+        vk.ifindex = static_cast<uint32_t>(v->parent_ifindex);
+        vk.tpid = htons(v->tpid);
+        vk.vid = v->vid;
+        if (it != inst_vlan_.end() && bytesOf(it->second) == bytesOf(vk)) return;
+        vlanRef(vk, +1);
+        if (it != inst_vlan_.end()) vlanRef(it->second, -1);
+        inst_vlan_[kb] = vk;
+    } else if (it != inst_vlan_.end()) {
+        vlanRef(it->second, -1);
+        inst_vlan_.erase(it);
+    }
+}
+
+void Dataplane::vlanRef(const xv_vlan_key& k, int delta) {
+    const auto kb = bytesOf(k);
+    uint32_t& n = vlan_refs_[kb];
+    const std::string what = "ifindex " + std::to_string(k.ifindex) + " VLAN " +
+                             std::to_string(k.vid);
+    if (delta < 0 && n <= 1) {
+        vlan_refs_.erase(kb);
+        remove(skel_->maps.xv_vlans, &k, sizeof(k), what);
+        return;
+    }
+    n += delta;
+    const xv_vlan v{n};
+    update(skel_->maps.xv_vlans, &k, sizeof(k), &v, sizeof(v), what);
 }
 
 void Dataplane::removeInstance(const InstanceId& id) {
@@ -199,6 +243,7 @@ void Dataplane::removeInstance(const InstanceId& id) {
     // The kernel's counters go with the instance (the one write of ours to xv_vrid_rx).
     remove(skel_->maps.xv_vrid_rx, &k, sizeof(k), describe(k));
     purgeRateState(skel_->maps.xv_ratelim, k);
+    setInstanceVlan(k, std::nullopt);
     if (existed && --filtered_instances_[id.ifindex] == 0) {
         filtered_instances_.erase(id.ifindex);
         updateInterfaceFlags(id.ifindex, 0, XV_IF_FILTER);

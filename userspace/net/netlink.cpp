@@ -1,5 +1,6 @@
 #include "net/netlink.hpp"
 
+#include <arpa/inet.h>
 #include <net/if.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
@@ -9,6 +10,7 @@
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <netlink/route/link/vlan.h>
 #include <netlink/route/route.h>
 #include <netlink/socket.h>
 
@@ -59,6 +61,14 @@ LinkInfo toLinkInfo(rtnl_link* l) {
     info.arptype = rtnl_link_get_arptype(l);
     info.mtu = rtnl_link_get_mtu(l);
     info.operstate = rtnl_link_get_operstate(l);
+    if (rtnl_link_is_vlan(l)) {
+        // IFLA_VLAN_PROTOCOL is network order; libnl hands the attribute over as it is.
+        const auto raw = static_cast<uint16_t>(rtnl_link_vlan_get_protocol(l));
+        uint16_t tpid = ntohs(raw);
+        if (tpid != 0x8100 && tpid != 0x88a8 && (raw == 0x8100 || raw == 0x88a8)) tpid = raw;
+        info.vlan = LinkInfo::Vlan{rtnl_link_get_link(l), tpid ? tpid : uint16_t(0x8100),
+                                   static_cast<uint16_t>(rtnl_link_vlan_get_id(l))};
+    }
     return info;
 }
 

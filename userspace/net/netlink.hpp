@@ -30,6 +30,13 @@ struct LinkInfo {
     unsigned arptype = 0;      // ARPHRD_ETHER, ARPHRD_NONE (wireguard), ...
     unsigned mtu = 0;
     uint8_t operstate = 0;     // IF_OPER_* (RFC 2863)
+    // A VLAN sub-interface: its parent and the tag frames carry there (TPID host order).
+    struct Vlan {
+        int parent_ifindex = 0;
+        uint16_t tpid = 0;
+        uint16_t vid = 0;
+    };
+    std::optional<Vlan> vlan;
 
     // Out of line: <net/if.h> and <linux/if.h> clash, so this header includes neither.
     bool up() const;

@@ -159,6 +159,7 @@ void ScriptTrackers::runDue() {
                                     auto a = alive.lock();
                                     if (!a || !*a) return;
                                     runs_.erase(name);
+                                    if (on_result_) on_result_(name, x);
                                     bool changed = schedule_.finished(name, x.succeeded());
                                     schedule_.noteOutcome(name, x.describe());
                                     if (changed && on_change_) on_change_(name, *state(name));

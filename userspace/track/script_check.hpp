@@ -106,6 +106,10 @@ public:
 
     int fd() const { return timerfd_; }
     void onReadable();
+    // Every finished run, before its effect on the state (keepalived logs changes of the
+    // raw result as "Script `NAME` now returning N").
+    using ResultHandler = std::function<void(const std::string& name, const ScriptExit& x)>;
+    void onResult(ResultHandler h) { on_result_ = std::move(h); }
 
     std::optional<TrackState> state(const std::string& name) const;
     // Each running script's definition and counter, to carry over a reload.
@@ -121,6 +125,7 @@ private:
 
     ScriptRunner& runner_;
     ChangeHandler on_change_;
+    ResultHandler on_result_;
     ScriptSchedule schedule_;
     std::map<std::string, config::Script> defs_;
     std::map<std::string, Command> commands_;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
+#include <string>
 
 namespace xvrrp::vrrp {
 namespace {
@@ -69,6 +71,10 @@ uint16_t checksum(std::span<const uint8_t> vrrp, int version, const IpAddr& src,
 }
 
 std::vector<uint8_t> encode(const Advert& a, const IpAddr& src, const IpAddr& dst) {
+    // RFC 5798 section 5.2.5: the count is one byte; more would wrap and lie to the peer.
+    if (a.addresses.size() > kMaxAddresses)
+        throw std::length_error("VRRP advert with " + std::to_string(a.addresses.size()) +
+                                " addresses; the count field holds at most 255");
     const size_t alen = addrLen(a.family);
     std::vector<uint8_t> out(kHeaderLen + a.addresses.size() * alen +
                              (hasAuthData(a.version, a.family) ? kAuthLen : 0));

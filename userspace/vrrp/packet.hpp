@@ -21,6 +21,7 @@ inline constexpr uint8_t kRequiredTtl = 255;      // RFC 5798 section 5.1.1.3
 inline constexpr size_t kHeaderLen = 8;           // fixed part of both versions
 inline constexpr size_t kAuthLen = 8;             // RFC 3768 section 5.3.10
 inline constexpr uint16_t kMaxAdvertIntCs = 0x0fff;  // 12 bits, RFC 5798 section 5.2.7
+inline constexpr size_t kMaxAddresses = 255;      // Count IPvX Addr, RFC 5798 section 5.2.5
 
 // RFC 3768 section 5.3.6 (RFC 2338 names type 1 "simple text password").
 enum class AuthType : uint8_t { None = 0, Pass = 1, Ah = 2 };
@@ -78,6 +79,7 @@ enum class UnicastChecksum : uint8_t { Auto, Standard, Old };
 // The VRRP message with its checksum filled. v2 over IPv4: checksum over the message
 // (RFC 3768 section 5.3.8). v3, and any IPv6 message: with the pseudo-header of RFC 5798
 // section 5.2.8 (IPv6 as in RFC 8200 section 8.1, what the kernel's IPV6_CHECKSUM does).
+// More than kMaxAddresses addresses throw std::length_error.
 std::vector<uint8_t> encode(const Advert& a, const IpAddr& src, const IpAddr& dst);
 
 Result<Advert, DecodeError> decode(std::span<const uint8_t> vrrp, const IpAddr& src,

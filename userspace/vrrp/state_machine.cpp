@@ -73,20 +73,23 @@ struct Stepper {
     }
     void absorb(const AdvertReceived& a) {
         if (!p().kernel_absorb || a.priority == kPriorityStop) return;
-        r.actions.emplace_back(std::in_place_type<AbsorbAdverts>, a.source, a.priority,
-                               in().master_advert_int_cs);
+        r.actions.emplace_back(AbsorbAdverts{a.source, a.priority,
+                               in().master_advert_int_cs});
         in().absorbing = true;
         if (in().master_down_due) armDown(*in().master_down_due);
     }
+    void note(Note::What what, const IpAddr& from = {}, uint8_t prio = 0) {
+        r.actions.emplace_back(Note{what, from, prio, in().effective_priority});
+    }
     void stopAbsorbing() {
         if (!in().absorbing) return;
-        r.actions.emplace_back(std::in_place_type<StopAbsorbing>);
+        r.actions.emplace_back(StopAbsorbing{});
         in().absorbing = false;
         in().kernel_check_due.reset();
     }
 
     void sendAdvert(uint8_t prio) {
-        r.actions.emplace_back(std::in_place_type<SendAdvert>, prio);
+        r.actions.emplace_back(SendAdvert{prio});
         ++in().counters.adverts_tx;
         if (prio == kPriorityStop) ++in().counters.priority_zero_tx;
     }
@@ -95,7 +98,12 @@ struct Stepper {
         // stopped instance must hear every advert (a higher priority comes back).
         if (to != State::Backup) stopAbsorbing();
         in().wants_master = false;  // a new state settles what a sync group waited for
-        r.actions.emplace_back(std::in_place_type<StateChanged>, in().state, to, std::move(reason));
+        // Leaving MASTER other than for a better advert: nobody is known to be master now.
+        if (in().state == State::Master && to != State::Master && in().master_addr == p().primary) {
+            in().master_addr.reset();
+            in().master_priority = 0;
+        }
+        r.actions.emplace_back(StateChanged{in().state, to, std::move(reason)});
         in().state = to;
     }
     void clearTimers() {
@@ -110,8 +118,8 @@ struct Stepper {
         in().master_advert_int_cs = p().advert_int_cs;
         // advert first so the old master drops the VIPs before our gratuitous ARPs
         sendAdvert(in().effective_priority);
-        r.actions.emplace_back(std::in_place_type<AddVips>);
-        r.actions.emplace_back(std::in_place_type<SendGratuitous>);
+        r.actions.emplace_back(AddVips{});
+        r.actions.emplace_back(SendGratuitous{});
         in().master_down_due.reset();
         in().advert_due = now + adverInterval();
         in().master_addr = p().primary;
@@ -155,6 +163,8 @@ struct Stepper {
     void onFaultCleared();
     void onPriority(const PriorityChanged& c);
     void onGroup(const GroupTransition& g);
+    void onReconfigured(const Reconfigured& c);
+    void onAdopt(const Adopt& a);
 };
 
 void Stepper::onStartup() {
@@ -175,7 +185,7 @@ void Stepper::onShutdown() {
     if (in().state == State::Master) {
         // RFC 5798 6.4.3 "If a Shutdown event is received": priority 0 advert
         sendAdvert(kPriorityStop);
-        r.actions.emplace_back(std::in_place_type<RemoveVips>);
+        r.actions.emplace_back(RemoveVips{});
     }
     clearTimers();
     in().preempt_allowed_at.reset();
@@ -207,6 +217,7 @@ bool Stepper::backupHears(const AdvertReceived& a) {
     Instance& i = in();
     if (a.priority == kPriorityStop) {
         // the master is leaving: take over after Skew_Time only
+        note(Note::What::PriorityZero, a.source);
         armDown(a.received + skew());
         return false;
     }
@@ -223,6 +234,7 @@ bool Stepper::backupHears(const AdvertReceived& a) {
         return true;
     }
     // Lower priority and we may preempt: discard, so the Master_Down_Timer runs out.
+    note(Note::What::LowerPriorityDiscarded, a.source, a.priority);
     i.master_addr = a.source;  // keepalived records it (SNMP); keeps the check_addr logic
     return false;
 }
@@ -243,7 +255,10 @@ void Stepper::onAdvertMaster(const AdvertReceived& a) {
         learnInterval(a);
         i.master_addr = a.source;
         i.master_priority = a.priority;
-        r.actions.emplace_back(std::in_place_type<RemoveVips>);
+        note(a.priority > mine ? Note::What::HigherPriority
+                               : Note::What::EqualPriorityHigherAddress,
+             a.source, a.priority);
+        r.actions.emplace_back(RemoveVips{});
         ++i.counters.released_master;
         std::string why = a.priority > mine
                               ? "higher priority advert from " + a.source.str()
@@ -268,7 +283,7 @@ void Stepper::onTimer() {
         if (i.absorbing && (check || down)) {
             // The kernel may have absorbed the master's adverts: ask it before deciding.
             i.kernel_check_due.reset();
-            r.actions.emplace_back(std::in_place_type<ReadKernelLastSeen>);
+            r.actions.emplace_back(ReadKernelLastSeen{});
         } else if (down) {
             masterDownExpired();
         }
@@ -283,13 +298,14 @@ void Stepper::onTimer() {
 // first (keepalived vrrp_sync_can_goto_master) and looks again one Master_Down_Interval
 // later if the group says no, so one member's lost master never splits the group.
 void Stepper::masterDownExpired() {
+    note(Note::What::AdvertTimeout);
     if (!p().sync_group) {
         becomeMaster("master down timer expired");
         return;
     }
     in().wants_master = true;
     armDown(now + masterDown());
-    r.actions.emplace_back(std::in_place_type<AskGroup>);
+    r.actions.emplace_back(AskGroup{});
 }
 
 void Stepper::onGroupAnswer(const GroupAnswer& g) {
@@ -324,7 +340,7 @@ void Stepper::onFault(const FaultRaised& f) {
     if (i.state == State::Master) {
         // keepalived vrrp_state_leave_master with wantstate FAULT
         sendAdvert(kPriorityStop);
-        r.actions.emplace_back(std::in_place_type<RemoveVips>);
+        r.actions.emplace_back(RemoveVips{});
         ++i.counters.released_master;
     }
     clearTimers();
@@ -361,9 +377,39 @@ void Stepper::onGroup(const GroupTransition& g) {
     if (g.to == State::Master && i.state == State::Backup) {
         becomeMaster(g.reason);
     } else if (g.to == State::Backup && i.state == State::Master) {
-        r.actions.emplace_back(std::in_place_type<RemoveVips>);
+        r.actions.emplace_back(RemoveVips{});
         ++i.counters.released_master;
         becomeBackup(now, masterDown(), g.reason);
+    }
+}
+
+// A reload that left the wire alone: new knobs, same state, same timers (a changed
+// priority arrives as PriorityChanged from the trackers' sum).
+void Stepper::onReconfigured(const Reconfigured& c) {
+    const Params old = p();
+    in().params = c.params;
+    in().params.primary = old.primary;  // bound to the interface, not the configuration
+    if (!p().preempt_delay.count()) in().preempt_allowed_at.reset();
+    if (in().absorbing && !p().kernel_absorb) stopAbsorbing();
+}
+
+void Stepper::onAdopt(const Adopt& a) {
+    Instance& i = in();
+    if (i.state != State::Init) return;
+    i.counters = a.counters;
+    i.master_advert_int_cs = p().advert_int_cs;
+    if (a.state == State::Master) {
+        // Speak at once (the peer's Master_Down_Timer runs) and make sure every VIP is
+        // there; the addresses it already holds stay.
+        i.state = State::Master;
+        sendAdvert(i.effective_priority);
+        r.actions.emplace_back(AddVips{});
+        i.advert_due = now + adverInterval();
+        i.master_addr = p().primary;
+        i.master_priority = i.effective_priority;
+    } else {
+        i.state = State::Backup;
+        armDown(now + masterDown());
     }
 }
 
@@ -385,6 +431,8 @@ StepResult step(const Instance& in, const Event& ev, TimePoint now) {
             else if constexpr (std::is_same_v<E, GroupAnswer>) s.onGroupAnswer(e);
             else if constexpr (std::is_same_v<E, KernelLastSeen>) s.onKernelLastSeen(e);
             else if constexpr (std::is_same_v<E, AbsorbLost>) s.stopAbsorbing();
+            else if constexpr (std::is_same_v<E, Reconfigured>) s.onReconfigured(e);
+            else if constexpr (std::is_same_v<E, Adopt>) s.onAdopt(e);
         },
         ev);
     return std::move(s.r);

@@ -51,6 +51,15 @@ struct Params {
     bool sync_group = false;
 };
 
+struct Counters {
+    uint64_t adverts_rx = 0;
+    uint64_t adverts_tx = 0;
+    uint64_t became_master = 0;
+    uint64_t released_master = 0;      // left master after a better advert
+    uint64_t priority_zero_rx = 0;
+    uint64_t priority_zero_tx = 0;
+};
+
 // ---- events -------------------------------------------------------------
 struct Startup {};                     // leave Init
 struct Shutdown {};                    // graceful stop (SIGTERM): advert priority 0
@@ -74,10 +83,20 @@ struct KernelLastSeen { std::optional<TimePoint> last_seen; };
 // The kernel may have dropped an advert this instance needed (its ring was full): stop
 // absorbing until an advert is accepted again.
 struct AbsorbLost {};
+// A reload changed what does not go on the wire (priority, preempt, preempt_delay, ...):
+// the new parameters apply from now on, in the current state, without a transition.
+struct Reconfigured { Params params; };
+// Take over where another instance (a reload that changed the advert, or the daemon before
+// a hitless restart) left off, without a transition: MASTER keeps its VIPs and speaks at
+// once, BACKUP waits a full Master_Down_Interval. Counters carry over.
+struct Adopt {
+    State state = State::Backup;
+    Counters counters;
+};
 
 using Event = std::variant<Startup, Shutdown, AdvertReceived, TimerFired, FaultRaised,
                            FaultCleared, PriorityChanged, GroupTransition, GroupAnswer,
-                           KernelLastSeen, AbsorbLost>;
+                           KernelLastSeen, AbsorbLost, Reconfigured, Adopt>;
 
 // ---- actions ------------------------------------------------------------
 struct SendAdvert { uint8_t priority = 0; };
@@ -93,20 +112,27 @@ struct AbsorbAdverts {
     uint16_t interval_cs = 0;
 };
 struct StopAbsorbing {};       // every advert reaches the machine again
+// Something keepalived reports at a decision; the interpreter words it as keepalived does
+// (log watchers match those lines), before the state change it explains.
+struct Note {
+    enum class What : uint8_t {
+        AdvertTimeout,               // the Master_Down_Timer ran out
+        HigherPriority,              // a master yields to FROM (PRIORITY > OURS)
+        EqualPriorityHigherAddress,  // a master yields to FROM (same priority, higher address)
+        PriorityZero,                // a backup heard its master leave
+        LowerPriorityDiscarded,      // a backup ignores FROM (RFC 5798 6.4.2) to preempt it
+    };
+    What what = What::AdvertTimeout;
+    IpAddr from;
+    uint8_t priority = 0;
+    uint8_t ours = 0;
+};
 struct ReadKernelLastSeen {};  // answer with KernelLastSeen before anything else
 struct AskGroup {};            // answer with GroupAnswer (sync group gate)
 
 using Action = std::variant<SendAdvert, AddVips, RemoveVips, SendGratuitous, StateChanged,
-                            AbsorbAdverts, StopAbsorbing, ReadKernelLastSeen, AskGroup>;
+                            AbsorbAdverts, StopAbsorbing, ReadKernelLastSeen, AskGroup, Note>;
 
-struct Counters {
-    uint64_t adverts_rx = 0;
-    uint64_t adverts_tx = 0;
-    uint64_t became_master = 0;
-    uint64_t released_master = 0;      // left master after a better advert
-    uint64_t priority_zero_rx = 0;
-    uint64_t priority_zero_tx = 0;
-};
 
 // The whole dynamic state of one instance; a plain value.
 struct Instance {

@@ -17,7 +17,10 @@ using test::has;
 using test::load;
 
 TEST(Diagnostic, FormatIsFileLineColSeverity) {
-    Diagnostic d{{"a.conf", 3, 7}, Severity::Warning, "careful"};
+    Diagnostic d;
+    d.where = Location{FileName("a.conf"), 3, 7};
+    d.severity = Severity::Warning;
+    d.message = "careful";
     EXPECT_EQ(d.str(), "a.conf:3:7: warning: careful");
     d.severity = Severity::Error;
     EXPECT_EQ(d.str(), "a.conf:3:7: error: careful");

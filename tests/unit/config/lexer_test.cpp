@@ -158,6 +158,17 @@ TEST_F(IncludeTest, BraceGlobsAndSelfIncludeLoopIsAnError) {
     EXPECT_FALSE(loop.ok());
 }
 
+// keepalived expands a pattern that starts with a brace too.
+TEST_F(IncludeTest, PatternMayStartWithABrace) {
+    write("x.conf", "vrrp_script s1 {\n script /bin/true\n}\n");
+    write("main.conf", "include {x,y}.conf\n");
+    LoadOptions o;
+    o.check_scripts = false;
+    auto r = loadConfigFile((dir_ / "main.conf").string(), o);
+    ASSERT_TRUE(r.ok()) << test::dump(r);
+    EXPECT_EQ(r.config.scripts.size(), 1u);
+}
+
 TEST(Load, MissingMainFileIsAnErrorNamingTheCall) {
     auto r = loadConfigFile("/nonexistent/xvrrp/keepalived.conf");
     ASSERT_FALSE(r.ok());

@@ -9,10 +9,16 @@
 
 namespace xvrrp::config::test {
 
-inline LoadResult load(std::string_view text, const std::string& name = "t.conf") {
+// No filesystem checks, every interface at MTU 1500: results do not depend on the host.
+inline LoadOptions testOptions() {
     LoadOptions o;
     o.check_scripts = false;
-    return loadConfigText(text, name, o);
+    o.interface_mtu = [](const std::string&) { return std::optional<uint32_t>(1500); };
+    return o;
+}
+
+inline LoadResult load(std::string_view text, const std::string& name = "t.conf") {
+    return loadConfigText(text, name, testOptions());
 }
 
 inline std::string dump(const LoadResult& r) {

@@ -58,8 +58,9 @@ public:
     void addRule(const config::Rule& r) override { ops.push_back("rule add " + r.words.at(0)); }
     void removeRule(const config::Rule& r) override { ops.push_back("rule del " + r.words.at(0)); }
     int ifindexOf(const std::string& name) override { return name == "eth1" ? 3 : 0; }
-    void announce(int ifindex, const IpAddr& vip) override {
+    bool announce(int ifindex, const IpAddr& vip) override {
         ops.push_back("announce " + vip.str() + " if" + std::to_string(ifindex));
+        return true;
     }
     size_t count(const std::string& prefix) const {
         size_t n = 0;

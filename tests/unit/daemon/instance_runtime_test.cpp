@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "daemon/instance_runtime.hpp"
+#include "daemon/validate.hpp"
 #include "fakes.hpp"
 #include "vrrp/packet.hpp"
 #include "vrrp/timers.hpp"
@@ -86,6 +87,33 @@ TEST(InstanceRuntime, BecomingMasterAdvertisesAddsVipsAndAnnounces) {
     EXPECT_EQ(r.sys.count("announce 192.0.2.101 if3"), 10u);
     // adverts every 100 ms meanwhile
     EXPECT_EQ(r.sent.size(), 51u);
+}
+
+// keepalived announces virtual_ipaddress_excluded too: held by the master, only not listed
+// in its adverts.
+TEST(InstanceRuntime, ExcludedVipsAreAnnouncedToo) {
+    Rig r(R"(
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 51
+    priority 100
+    version 3
+    advert_int 0.1
+    virtual_ipaddress {
+        192.0.2.100/24
+    }
+    virtual_ipaddress_excluded {
+        192.0.2.200/24
+        2001:db8::200/64
+    }
+}
+)");
+    r.rt->handle(vrrp::Startup{}, at(0s));
+    r.runUntil(at(vrrp::masterDownInterval(100, 10, 3)));
+    ASSERT_EQ(r.rt->machine().state, vrrp::State::Master);
+    EXPECT_EQ(r.sys.count("add 192.0.2.200/24"), 1u);
+    EXPECT_EQ(r.sys.count("announce 192.0.2.200"), 5u);
+    EXPECT_EQ(r.sys.count("announce 2001:db8::200"), 5u);
 }
 
 TEST(InstanceRuntime, ShutdownSendsPriorityZeroAndRemovesEverything) {
@@ -175,10 +203,10 @@ TEST(InstanceRuntime, LeavingMasterForFaultStopsAnnouncing) {
 // non-owner answers: addresses before the pass verdict, drop verdict before removal.
 TEST(InstanceRuntime, OwnershipVerdictsFollowStateInASafeOrder) {
     Rig r(kV3);
-    // Bound, not master: every VIP dropped even if someone adds it by hand.
+    // Started, not master: every VIP dropped even if someone adds it by hand.
+    r.rt->handle(vrrp::Startup{}, at(0s));
     EXPECT_EQ(r.sys.count("verdict drop_all 192.0.2.100 vrid51"), 1u);
     EXPECT_EQ(r.sys.count("verdict drop_all 192.0.2.101 vrid51"), 1u);
-    r.rt->handle(vrrp::Startup{}, at(0s));
     r.sys.ops.clear();
     r.runUntil(at(1s));
     ASSERT_EQ(r.rt->machine().state, vrrp::State::Master);
@@ -223,6 +251,33 @@ TEST(InstanceRuntime, FaultSourcesCombine) {
     EXPECT_EQ(r.rt->machine().fault_reason, "fenced");
     r.rt->setFault("fence", false, "", at(4ms));
     EXPECT_EQ(r.rt->machine().state, vrrp::State::Backup);
+}
+
+// More VIPs than one advert holds (255 IPv4 on MTU 1500): keepalived advertises the first
+// 255 and holds the others; so do we, and the receive check expects the same 255. Before,
+// the count byte wrapped to 44 and the advert did not decode.
+TEST(InstanceRuntime, OverlongVipListAdvertisesWhatOneAdvertHolds) {
+    std::string text = "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n"
+                       " priority 100\n version 2\n virtual_ipaddress {\n";
+    for (int k = 0; k < 300; ++k)
+        text += "  10.90." + std::to_string(k / 250) + "." + std::to_string(k % 250 + 1) + "/32\n";
+    Rig r(text + " }\n}\n");
+    r.rt->handle(vrrp::Startup{}, at(0s));
+    r.runUntil(at(4s));
+    ASSERT_EQ(r.rt->machine().state, vrrp::State::Master);
+    ASSERT_FALSE(r.sent.empty());
+    auto adv = vrrp::decode(r.sent[0].bytes, *IpAddr::parse("192.0.2.1"), r.sent[0].dst,
+                            Family::V4);
+    ASSERT_TRUE(adv) << vrrp::name(adv.error());
+    ASSERT_EQ(adv->addresses.size(), 255u);
+    EXPECT_EQ(adv->addresses.back().str(), "10.90.1.5");  // the 255th
+    EXPECT_EQ(r.sys.count("add 10.90."), 300u) << "every VIP is held";
+    EXPECT_GE(r.sys.count("announce 10.90.1.50 "), 1u) << "the 300th is announced too";
+
+    auto rx = rxContext(r.cfg, *r.rt);
+    EXPECT_EQ(rx.vips.size(), 255u);
+    vrrp::RxPacket pkt{255, *IpAddr::parse("192.0.2.2"), *IpAddr::parse("224.0.0.18")};
+    EXPECT_EQ(vrrp::validate(*adv, pkt, rx), vrrp::RejectReason::Ok);
 }
 
 }  // namespace

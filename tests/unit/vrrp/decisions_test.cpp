@@ -140,6 +140,63 @@ TEST(SyncGroupGate, NotAMemberTakesOverAlone) {
     EXPECT_EQ(r.instance.state, State::Master);
 }
 
+// ---- reload and hitless restart ----------------------------------------------------------
+
+TEST(Reconfigure, NewKnobsSameStateNoTransition) {
+    Instance m = masterOf(params());
+    Params p = params();
+    p.preempt = false;
+    p.preempt_delay = seconds(30);
+    p.primary = ip("10.9.9.9");  // ignored: the address comes from the interface
+    auto r = step(m, Reconfigured{p}, at(seconds(5)));
+    EXPECT_TRUE(r.actions.empty());
+    EXPECT_EQ(r.instance.state, State::Master);
+    EXPECT_EQ(r.instance.advert_due, m.advert_due);
+    EXPECT_FALSE(r.instance.params.preempt);
+    EXPECT_EQ(r.instance.params.primary, ip("10.0.0.5"));
+}
+
+TEST(Adopt, MasterSpeaksAtOnceKeepsItsVipsWithoutATransition) {
+    Counters c;
+    c.became_master = 3;
+    c.adverts_tx = 1000;
+    Params p = params();
+    p.coalesce_window = milliseconds(5);
+    auto r = step(makeInstance(p), Adopt{State::Master, c}, at(seconds(7)));
+    EXPECT_EQ(r.instance.state, State::Master);
+    EXPECT_EQ(count<SendAdvert>(r), 1);
+    EXPECT_EQ(count<AddVips>(r), 1);      // adds what is missing, keeps what is there
+    EXPECT_EQ(count<StateChanged>(r), 0);  // no notify, no "Entering MASTER STATE"
+    EXPECT_EQ(count<SendGratuitous>(r), 0);
+    EXPECT_EQ(r.instance.counters.became_master, 3u);
+    EXPECT_EQ(r.instance.counters.adverts_tx, 1001u);
+    EXPECT_EQ(r.instance.advert_due, at(seconds(8)));
+    EXPECT_EQ(r.instance.master_addr, ip("10.0.0.5"));
+}
+
+TEST(Adopt, BackupWaitsAFullMasterDownInterval) {
+    auto r = step(makeInstance(params()), Adopt{State::Backup, {}}, at(seconds(7)));
+    EXPECT_EQ(r.instance.state, State::Backup);
+    EXPECT_TRUE(r.actions.empty());
+    EXPECT_EQ(r.instance.master_down_due, at(seconds(7)) + masterDownInterval(100, 100, 3));
+    // Only an instance that has not started adopts.
+    EXPECT_TRUE(step(masterOf(params()), Adopt{State::Backup, {}}, at(seconds(7))).actions.empty());
+}
+
+// ---- who is master, as status shows it ----------------------------------------------------
+
+TEST(MasterAddress, AFaultedOrStoppedMasterNoLongerNamesItself) {
+    Instance m = masterOf(params());
+    ASSERT_EQ(m.master_addr, ip("10.0.0.5"));
+    auto f = step(m, FaultRaised{"link"}, at(seconds(5))).instance;
+    EXPECT_FALSE(f.master_addr);
+    EXPECT_EQ(f.master_priority, 0);
+    EXPECT_FALSE(step(m, Shutdown{}, at(seconds(5))).instance.master_addr);
+    // Yielding to a better advert names the new master.
+    auto y = step(m, advert(at(seconds(5)), "10.0.0.9", 200), at(seconds(5))).instance;
+    EXPECT_EQ(y.master_addr, ip("10.0.0.9"));
+}
+
 // ---- kernel absorption -------------------------------------------------------------------
 
 Params absorbing() {

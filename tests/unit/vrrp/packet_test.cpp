@@ -75,6 +75,17 @@ TEST(Packet, OldUnicastChecksumEncodeDecode) {
     EXPECT_NE(std_bytes, bytes);
 }
 
+// RFC 5798 section 5.2.5: one count byte. 256 addresses would go out as a count of 0.
+TEST(Packet, EncodeRefusesMoreAddressesThanTheCountHolds) {
+    Advert a = v3v4();
+    a.addresses.assign(255, ip("192.0.2.10"));
+    auto bytes = encode(a, ip("192.0.2.1"), ip("224.0.0.18"));
+    EXPECT_EQ(bytes[3], 255);
+    EXPECT_EQ(bytes.size(), 8u + 255 * 4);
+    a.addresses.push_back(ip("192.0.2.11"));
+    EXPECT_THROW(encode(a, ip("192.0.2.1"), ip("224.0.0.18")), std::length_error);
+}
+
 TEST(Packet, DecodeErrors) {
     const IpAddr s = ip("192.0.2.1"), d = ip("224.0.0.18");
     auto good = encode(v3v4(), s, d);

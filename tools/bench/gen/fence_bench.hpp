@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "../../../tests/bpf/packet_builder.hpp"
+#include "support/packet_builder.hpp"
 
 namespace xvrrp::bench {
 

@@ -20,7 +20,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "../../../tests/bpf/packet_builder.hpp"
+#include "support/packet_builder.hpp"
 #include "fence_bench.hpp"
 #include "generator.hpp"
 

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "../../../tests/bpf/packet_builder.hpp"
+#include "support/packet_builder.hpp"
 #include "dataplane/dataplane.hpp"
 #include "xv_empty.skel.h"
 

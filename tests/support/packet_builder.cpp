@@ -1,67 +1,18 @@
-// Builds test frames: Ethernet (+802.1Q/802.1ad tags) or bare IP, IPv4 or IPv6 (+extension
-// headers), carrying VRRP v2/v3 or any other payload. Lengths and checksums are filled in
-// unless a field is overridden to make the frame lie.
-#pragma once
+#include "support/packet_builder.hpp"
 
 #include <algorithm>
-#include <array>
-#include <cstdint>
-#include <initializer_list>
-#include <optional>
-#include <vector>
 
 namespace xvrrp::test {
 
-using Bytes = std::vector<uint8_t>;
-using Mac = std::array<uint8_t, 6>;
-
-inline constexpr uint16_t kEthIp = 0x0800;
-inline constexpr uint16_t kEthIpv6 = 0x86dd;
-inline constexpr uint16_t kEthArp = 0x0806;
-inline constexpr uint16_t kTpid8021Q = 0x8100;
-inline constexpr uint16_t kTpid8021AD = 0x88a8;
-inline constexpr uint8_t kProtoVrrp = 112;
-
-struct Ext6 {
-    uint8_t type;     // 0 hop-by-hop, 43 routing, 60 destination options, 44 fragment
-    size_t len8 = 1;  // total length in 8-octet units
-};
-
-struct FrameSpec {
-    bool eth = true;
-    Mac src_mac{0x02, 0x00, 0x5e, 0x00, 0x01, 0x07};
-    Mac dst_mac{0x01, 0x00, 0x5e, 0x00, 0x00, 0x12};
-    std::vector<std::pair<uint16_t, uint16_t>> vlans;  // (tpid, vlan id), outer first
-    std::optional<uint16_t> ethertype;                 // default from family
-    int family = 4;                                    // 4, 6, or 0 (payload right after L2)
-    std::array<uint8_t, 16> saddr{192, 168, 1, 2};
-    std::array<uint8_t, 16> daddr{224, 0, 0, 18};
-    uint8_t ttl = 255;
-    uint8_t proto = kProtoVrrp;
-    uint8_t version = 0;  // 0: family
-    uint8_t ihl = 5;      // IPv4 header length in words; options are zero-filled
-    uint16_t frag = 0;    // IPv4 flags+fragment offset, host order
-    int len_delta = 0;    // added to the IP length field
-    std::vector<Ext6> ext;
-    Bytes payload;
-};
-
-// RFC 1071 checksum over DATA, starting from SUM.
-inline uint16_t inetChecksum(const uint8_t* data, size_t len, uint32_t sum = 0) {
+uint16_t inetChecksum(const uint8_t* data, size_t len, uint32_t sum) {
     for (size_t i = 0; i + 1 < len; i += 2) sum += (data[i] << 8) | data[i + 1];
     if (len & 1) sum += data[len - 1] << 8;
     while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
     return static_cast<uint16_t>(~sum);
 }
 
-inline void put16(Bytes& b, uint16_t v) {
-    b.push_back(v >> 8);
-    b.push_back(v & 0xff);
-}
-
-// VRRP v2 (RFC 3768 section 5.1): auth type 0, advert interval in seconds.
-inline Bytes vrrpV2(uint8_t vrid, uint8_t prio, const std::vector<std::array<uint8_t, 4>>& addrs,
-                    uint8_t adver_s = 1) {
+Bytes vrrpV2(uint8_t vrid, uint8_t prio, const std::vector<std::array<uint8_t, 4>>& addrs,
+             uint8_t adver_s) {
     Bytes b{0x21, vrid, prio, static_cast<uint8_t>(addrs.size()), 0, adver_s, 0, 0};
     for (const auto& a : addrs) b.insert(b.end(), a.begin(), a.end());
     b.insert(b.end(), 8, 0);  // authentication data
@@ -71,10 +22,7 @@ inline Bytes vrrpV2(uint8_t vrid, uint8_t prio, const std::vector<std::array<uin
     return b;
 }
 
-// VRRP v3 (RFC 5798 section 5.1); ADDR_LEN is 4 or 16. Checksum left zero: it needs the
-// pseudo header, which the XDP program does not look at.
-inline Bytes vrrpV3(uint8_t vrid, uint8_t prio, size_t naddr, size_t addr_len,
-                    uint16_t max_adver_cs = 100) {
+Bytes vrrpV3(uint8_t vrid, uint8_t prio, size_t naddr, size_t addr_len, uint16_t max_adver_cs) {
     Bytes b{0x31, vrid, prio, static_cast<uint8_t>(naddr)};
     put16(b, max_adver_cs & 0x0fff);
     put16(b, 0);
@@ -82,7 +30,7 @@ inline Bytes vrrpV3(uint8_t vrid, uint8_t prio, size_t naddr, size_t addr_len,
     return b;
 }
 
-inline Bytes buildFrame(const FrameSpec& s) {
+Bytes buildFrame(const FrameSpec& s) {
     Bytes f;
     if (s.eth) {
         f.insert(f.end(), s.dst_mac.begin(), s.dst_mac.end());
@@ -136,7 +84,7 @@ inline Bytes buildFrame(const FrameSpec& s) {
     return f;
 }
 
-inline std::array<uint8_t, 16> v6(std::initializer_list<uint16_t> groups) {
+std::array<uint8_t, 16> v6(std::initializer_list<uint16_t> groups) {
     std::array<uint8_t, 16> a{};
     size_t i = 0;
     for (uint16_t g : groups) {
@@ -146,18 +94,8 @@ inline std::array<uint8_t, 16> v6(std::initializer_list<uint16_t> groups) {
     return a;
 }
 
-}  // namespace xvrrp::test
-
-namespace xvrrp::test {
-
-inline constexpr uint8_t kProtoTcp = 6;
-inline constexpr uint8_t kProtoIcmp6 = 58;
-
-// Fills in the VRRP checksum of MSG (RFC 5798 section 5.2.8): with the pseudo-header
-// unless v2 over IPv4. OLD_UNICAST: keepalived's unicast variant with 224.0.0.18 as the
-// pseudo destination.
-inline void setVrrpChecksum(Bytes& msg, int family, const std::array<uint8_t, 16>& src,
-                            const std::array<uint8_t, 16>& dst, bool old_unicast = false) {
+void setVrrpChecksum(Bytes& msg, int family, const std::array<uint8_t, 16>& src,
+                     const std::array<uint8_t, 16>& dst, bool old_unicast) {
     msg[6] = msg[7] = 0;
     Bytes ph;
     const bool v2v4 = family == 4 && (msg[0] >> 4) == 2;
@@ -184,8 +122,7 @@ inline void setVrrpChecksum(Bytes& msg, int family, const std::array<uint8_t, 16
     msg[7] = c & 0xff;
 }
 
-// An ARP frame (Ethernet/IPv4, RFC 826): OP 1 request, 2 reply.
-inline Bytes arpFrame(uint16_t op, std::array<uint8_t, 4> spa, std::array<uint8_t, 4> tpa) {
+Bytes arpFrame(uint16_t op, std::array<uint8_t, 4> spa, std::array<uint8_t, 4> tpa) {
     FrameSpec s;
     s.family = 0;
     s.ethertype = kEthArp;
@@ -203,8 +140,7 @@ inline Bytes arpFrame(uint16_t op, std::array<uint8_t, 4> spa, std::array<uint8_
     return buildFrame(s);
 }
 
-// ICMPv6 neighbour discovery body (RFC 4861 4.3/4.4): TYPE 135 NS or 136 NA, for TARGET.
-inline Bytes ndBody(uint8_t type, const std::array<uint8_t, 16>& target) {
+Bytes ndBody(uint8_t type, const std::array<uint8_t, 16>& target) {
     Bytes b{type, 0, 0, 0, 0, 0, 0, 0};
     b.insert(b.end(), target.begin(), target.end());
     return b;
