@@ -18,6 +18,7 @@ const XdpCounter kXdpCounters[] = {
     {"xvrrp_xdp_ring_records_total", "", "", XV_STAT(rx_adverts)},
     {"xvrrp_xdp_passed_total", "what", "not_vrrp", XV_STAT(rx_passed)},
     {"xvrrp_xdp_passed_total", "what", "shared_interface", XV_STAT(vrid_shared)},
+    {"xvrrp_xdp_passed_total", "what", "vlan", XV_STAT(vlan_passed)},
     {"xvrrp_xdp_drops_total", "reason", "ring_full", XV_STAT(ring_full)},
     {"xvrrp_xdp_drops_total", "reason", "too_long", XV_STAT(too_long)},
     {"xvrrp_xdp_drops_total", "reason", "truncated", XV_STAT(truncated)},
@@ -30,6 +31,10 @@ const XdpCounter kXdpCounters[] = {
     {"xvrrp_xdp_drops_total", "reason", "auth", XV_STAT(drop_auth)},
     {"xvrrp_xdp_drops_total", "reason", "peer", XV_STAT(drop_peer)},
     {"xvrrp_xdp_drops_total", "reason", "rate", XV_STAT(drop_rate)},
+    {"xvrrp_xdp_drops_total", "reason", "vlan", XV_STAT(drop_vlan)},
+    {"xvrrp_xdp_drops_total", "reason", "cast", XV_STAT(drop_cast)},
+    {"xvrrp_xdp_drops_total", "reason", "interval", XV_STAT(drop_interval)},
+    {"xvrrp_xdp_drops_total", "reason", "ext_too_deep", XV_STAT(ext_too_deep)},
     {"xvrrp_xdp_adverts_absorbed_total", "", "", XV_STAT(adv_quiet)},
     {"xvrrp_xdp_ring_wakeups_total", "", "", XV_STAT(adv_woken)},
     {"xvrrp_vip_drops_total", "verdict", "drop_ip", XV_STAT(vip_drop_ip)},
@@ -48,7 +53,8 @@ const char* kXdpHelp(std::string_view family) {
     if (family == "xvrrp_xdp_ring_records_total")
         return "VRRP messages XDP handed to the daemon through the ring buffer.";
     if (family == "xvrrp_xdp_passed_total")
-        return "Frames XDP passed to the stack: not VRRP, or VRRP on a shared interface.";
+        return "Frames XDP passed to the stack: not VRRP, VRRP on a shared interface, tagged "
+               "VRRP for a VLAN sub-interface.";
     if (family == "xvrrp_xdp_drops_total")
         return "VRRP messages XDP dropped, by reason (RFC 5798 section 7.1 checks, ring full, "
                "malformed).";
