@@ -21,6 +21,12 @@ uint64_t monotonicNs() {
     return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
 }
 
+double wallSeconds() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
 }  // namespace
 
 void Arbiter::learn(const DaemonStatus& s) {
@@ -113,6 +119,7 @@ void Arbiter::finishRound() {
         auto& st = instances_[name];
         InstanceEvidence ev = assemble(name, r, kernelHolds(st), fenceOwner(st), monotonicNs());
         Decision d = decide(ev, st.history, policy);
+        metrics_.decided(name, &ev, d);
         bool changed = !st.last || st.last->rule != d.rule || d.action != Action::NoChange;
         st.history = d.next;
         json line = {
@@ -130,6 +137,7 @@ void Arbiter::finishRound() {
         st.last = d;
         st.evidence = ev;
     }
+    metrics_.round(r, wallSeconds());
     last_round_ = std::move(r);
 }
 
@@ -214,6 +222,7 @@ void Arbiter::startFence() {
         d.next.fenced_by_us = true;
         d.next.start_fence = true;
         st.history = d.next;
+        metrics_.decided(name, nullptr, d);
         audit_.write({{"ts", isoNow()},
                       {"node", cfg_.node_name},
                       {"round", 0},

@@ -9,6 +9,7 @@
 #include <map>
 
 #include "config/lexer.hpp"
+#include "metrics/http_server.hpp"
 
 namespace xvrrp::arbiter {
 
@@ -173,6 +174,16 @@ void parseArbiter(const Node& block, Ctx& c) {
                                "_-./+:@=, are allowed");
              else
                  cfg.remote_xvrrpctl = n.args[0].text;
+         }},
+        {"metrics",
+         [&](const Node& n) {
+             if (!noBlock(n, c) || !args(n, 1, 1, c, "[ADDR:]PORT")) return;
+             try {
+                 metrics::parseListen(n.args[0].text);
+                 cfg.metrics_listen = n.args[0].text;
+             } catch (const std::invalid_argument& e) {
+                 c.diags.error(n.args[0].where, std::string("metrics: ") + e.what());
+             }
          }},
         {"probe_interval", secondsInto(cfg.probe_interval_ms, 100, 3600000, c)},
         {"ping_timeout", secondsInto(cfg.ping_timeout_ms, 10, 60000, c)},
