@@ -48,12 +48,18 @@ Options parse(int argc, char** argv) {
             if (i + 1 >= argc) usage(("missing value for " + a).c_str());
             return argv[++i];
         };
-        if (a == "--host") o.host = value();
-        else if (a == "--port") o.port = std::atoi(value().c_str());
-        else if (a == "--hz") o.hz = std::atoi(value().c_str());
-        else if (a == "--duration-s") o.durationS = std::atoi(value().c_str());
-        else if (a == "--out") o.out = value();
-        else usage(("unknown option " + a).c_str());
+        if (a == "--host")
+            o.host = value();
+        else if (a == "--port")
+            o.port = std::atoi(value().c_str());
+        else if (a == "--hz")
+            o.hz = std::atoi(value().c_str());
+        else if (a == "--duration-s")
+            o.durationS = std::atoi(value().c_str());
+        else if (a == "--out")
+            o.out = value();
+        else
+            usage(("unknown option " + a).c_str());
     }
     in_addr probe{};
     if (::inet_pton(AF_INET, o.host.c_str(), &probe) != 1) usage("--host must be an IPv4 address");
@@ -84,7 +90,8 @@ std::string scrape(const Options& o) {
     }
     ::close(fd);
     const auto head = in.find("\r\n\r\n");
-    if (in.rfind("HTTP/1.", 0) != 0 || in.find(" 200 ") > in.find("\r\n") || head == std::string::npos)
+    if (in.rfind("HTTP/1.", 0) != 0 || in.find(" 200 ") > in.find("\r\n") ||
+        head == std::string::npos)
         return "";
     return in.substr(head + 4);
 }
@@ -93,7 +100,8 @@ std::string scrape(const Options& o) {
 double seriesValue(const std::string& body, const std::string& name) {
     std::istringstream in(body);
     for (std::string line; std::getline(in, line);)
-        if (line.rfind(name + " ", 0) == 0) return std::strtod(line.c_str() + name.size() + 1, nullptr);
+        if (line.rfind(name + " ", 0) == 0)
+            return std::strtod(line.c_str() + name.size() + 1, nullptr);
     return -1;
 }
 
@@ -109,7 +117,8 @@ int main(int argc, char** argv) {
     const int64_t end = start + int64_t{o.durationS} * 1'000'000'000;
     std::fprintf(stderr, "ready %lld\n", static_cast<long long>(start));
     for (int64_t next = start; next < end; next += period) {
-        timespec ts{static_cast<time_t>(next / 1'000'000'000), static_cast<long>(next % 1'000'000'000)};
+        timespec ts{static_cast<time_t>(next / 1'000'000'000),
+                    static_cast<long>(next % 1'000'000'000)};
         while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
         }
         const int64_t t0 = clockNs();
@@ -135,13 +144,18 @@ int main(int argc, char** argv) {
                   latencyMs.size(), static_cast<unsigned long long>(failures),
                   static_cast<unsigned long long>(bytes), pct(0.5), pct(0.99), pct(1.0));
     json = buf;
-    const char* series[] = {"xvrrp_metrics_render_seconds_sum", "xvrrp_metrics_render_seconds_count",
-                            "xvrrp_metrics_render_max_seconds", "xvrrp_metrics_loop_seconds_sum",
-                            "xvrrp_metrics_loop_seconds_count", "xvrrp_metrics_loop_max_seconds",
-                            "xvrrp_dump_seconds_sum", "xvrrp_dump_seconds_count",
+    const char* series[] = {"xvrrp_metrics_render_seconds_sum",
+                            "xvrrp_metrics_render_seconds_count",
+                            "xvrrp_metrics_render_max_seconds",
+                            "xvrrp_metrics_loop_seconds_sum",
+                            "xvrrp_metrics_loop_seconds_count",
+                            "xvrrp_metrics_loop_max_seconds",
+                            "xvrrp_dump_seconds_sum",
+                            "xvrrp_dump_seconds_count",
                             "xvrrp_dump_max_seconds"};
     for (size_t i = 0; i < sizeof series / sizeof series[0]; ++i) {
-        std::snprintf(buf, sizeof buf, "%s\"%s\":%.9g", i ? "," : "", series[i], seriesValue(last, series[i]));
+        std::snprintf(buf, sizeof buf, "%s\"%s\":%.9g", i ? "," : "", series[i],
+                      seriesValue(last, series[i]));
         json += buf;
     }
     json += "}}";
