@@ -2,6 +2,7 @@
 // One configured VRRP instance at run time: its state machine value plus what the interpreter
 // needs to carry out actions (addresses, destinations, pending announcements).
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -35,8 +36,11 @@ struct InstanceCounters {
     uint64_t rx_rejected = 0;     // failed decode or RFC 5798 section 7.1 checks
     uint64_t tx_errors = 0;
     uint64_t address_errors = 0;
-    std::string last_reject;      // reason of the last rejected advert
+    std::string last_reject;      // the last rejected advert, in keepalived's words
     std::map<std::string, uint64_t> rejected_by;  // vrrp::name() of the reason -> count
+    uint64_t reject_lines = 0;    // rejects logged in keepalived's words
+    uint64_t reject_unlogged = 0; // rejects over the log rate, not logged
+    std::chrono::steady_clock::time_point reject_window{};  // start of the log window
 };
 
 class InstanceRuntime {
