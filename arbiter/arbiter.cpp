@@ -14,6 +14,7 @@
 
 #include "common/printable.hpp"
 #include "control/server.hpp"
+#include "metrics/http_server.hpp"
 #include "net/netlink.hpp"
 
 namespace xvrrp::arbiter {
@@ -84,8 +85,33 @@ void Arbiter::openServer() {
     watch(server_->listenFd(), "control socket", [](uint32_t) {});
 }
 
+void Arbiter::openMetrics() {
+    const std::string& want = metrics_cli_.empty() ? cfg_.metrics_listen : metrics_cli_;
+    if (want == metrics_on_) return;
+    std::unique_ptr<metrics::HttpServer> next;
+    if (!want.empty())
+        next = std::make_unique<metrics::HttpServer>(metrics::parseListen(want),
+                                                     [this] { return metricsText(); });
+    if (http_)
+        for (int fd : {http_->epollFd(), http_->timerFd()}) unwatch(fd);
+    http_ = std::move(next);
+    metrics_on_ = want;
+    if (!http_) return;
+    for (int fd : {http_->epollFd(), http_->timerFd()})
+        watch(fd, "metrics server", [this](uint32_t) { http_->onReady(); });
+    spdlog::info("serving Prometheus metrics on {} (/metrics)", want);
+}
+
+std::string Arbiter::metricsText() const {
+    metrics::Exposition out;
+    metrics_.write(out, cfg_.node_name);
+    if (http_) metrics::writeServerStats(out, http_->stats(), "xvrrp_arbiter");
+    return out.take();
+}
+
 Arbiter::~Arbiter() {
     server_.reset();
+    http_.reset();
     for (int fd : {tick_fd_, deadline_fd_, sig_fd_, epfd_})
         if (fd >= 0) ::close(fd);
 }
@@ -134,6 +160,7 @@ int Arbiter::run() {
         "arbiter {}: guarding {}, {} peer(s), {} gateway(s) (quorum {}), round every {} ms",
         cfg_.node_name, cfg_.instances.empty() ? std::string("all instances") : "listed instances",
         cfg_.peers.size(), cfg_.gateways.size(), cfg_.quorum, cfg_.probe_interval_ms);
+    openMetrics();
     if (cfg_.start_fenced) startFence();
     auto every = std::chrono::milliseconds(cfg_.probe_interval_ms);
     auto t = spec(std::chrono::nanoseconds(1), every);
@@ -199,6 +226,11 @@ void Arbiter::applyConfig(ArbiterConfig cfg) {
         } catch (const std::exception& e) {
             spdlog::error("reload: {}; no control socket until the next reload", e.what());
         }
+    }
+    try {
+        openMetrics();
+    } catch (const std::exception& e) {
+        spdlog::error("reload: {}; metrics stay on '{}'", e.what(), metrics_on_);
     }
     if (new_interval) {
         auto every = std::chrono::milliseconds(cfg_.probe_interval_ms);

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "arbiter_metrics.hpp"
 #include "audit.hpp"
 #include "config.hpp"
 #include "decision.hpp"
@@ -28,6 +29,9 @@ class Server;
 namespace xvrrp::net {
 class Netlink;
 }
+namespace xvrrp::metrics {
+class HttpServer;
+}
 
 namespace xvrrp::arbiter {
 
@@ -42,6 +46,8 @@ class Arbiter {
     // Runs until SIGTERM or SIGINT; the fence state is left as it is.
     int run();
     nlohmann::json status() const;
+    // --metrics [ADDR:]PORT: served there whatever arbiter.conf says, over reloads too.
+    void overrideMetrics(std::string listen) { metrics_cli_ = std::move(listen); }
 
   private:
     using Clock = std::chrono::steady_clock;
@@ -89,6 +95,8 @@ class Arbiter {
     Tri kernelHolds(const InstanceState& st);
     FenceOwner fenceOwner(const InstanceState& st);
     void learn(const DaemonStatus& s);
+    void openMetrics();  // (re)binds when the address changed; throws std::runtime_error
+    std::string metricsText() const;
 
     ArbiterConfig cfg_;
     std::optional<ArbiterConfig> next_cfg_;  // a reload waits for the round in flight
@@ -118,6 +126,12 @@ class Arbiter {
     std::optional<RoundResult> last_round_;
     std::string local_error_;  // xvrrpd's last failure, to log changes only
     std::map<std::string, InstanceState> instances_;
+
+    // --metrics (arbiter_metrics.cpp): fed from finishRound, served in this loop.
+    ArbiterMetrics metrics_;
+    std::unique_ptr<metrics::HttpServer> http_;
+    std::string metrics_cli_;  // from the command line; wins over metrics_listen
+    std::string metrics_on_;   // the address http_ serves
 };
 
 }  // namespace xvrrp::arbiter

@@ -29,6 +29,12 @@ uint64_t monotonicNs() {
     return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
 }
 
+double wallSeconds() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
 }  // namespace
 
 void Arbiter::learn(const DaemonStatus& s) {
@@ -125,6 +131,7 @@ void Arbiter::finishRound() {
             failed("round " + std::to_string(r.number) + ", instance " + name, e.what());
         }
     }
+    metrics_.round(r, wallSeconds());
     last_round_ = std::move(r);
 }
 
@@ -132,6 +139,7 @@ void Arbiter::judgeInstance(const std::string& name, const RoundResult& r, const
     auto& st = instances_[name];
     InstanceEvidence ev = assemble(name, r, kernelHolds(st), fenceOwner(st), monotonicNs());
     Decision d = decide(ev, st.history, policy);
+    metrics_.decided(name, &ev, d);
     bool changed = !st.last || st.last->rule != d.rule || d.action != Action::NoChange ||
                    !st.evidence || knownPeers(*st.evidence) != knownPeers(ev);
     st.history = d.next;
@@ -229,6 +237,7 @@ void Arbiter::startFence() {
         d.next.fenced_by_us = true;
         d.next.start_fence = true;
         st.history = d.next;
+        metrics_.decided(name, nullptr, d);
         audit_.write({{"ts", isoNow()},
                       {"node", cfg_.node_name},
                       {"round", 0},

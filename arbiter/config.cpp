@@ -10,6 +10,7 @@
 
 #include "common/printable.hpp"
 #include "config/lexer.hpp"
+#include "metrics/http_server.hpp"
 
 namespace xvrrp::arbiter {
 
@@ -204,6 +205,16 @@ void parseArbiter(const Node& block, Ctx& c) {
                                "shell's environment)");
              else
                  cfg.remote_xvrrpctl = n.args[0].text;
+         }},
+        {"metrics",
+         [&](const Node& n) {
+             if (!noBlock(n, c) || !args(n, 1, 1, c, "[ADDR:]PORT")) return;
+             try {
+                 metrics::parseListen(n.args[0].text);
+                 cfg.metrics_listen = n.args[0].text;
+             } catch (const std::invalid_argument& e) {
+                 c.diags.error(n.args[0].where, std::string("metrics: ") + e.what());
+             }
          }},
         {"probe_interval", secondsInto(cfg.probe_interval_ms, 100, 3600000, c)},
         {"ping_timeout", secondsInto(cfg.ping_timeout_ms, 10, 60000, c)},

@@ -46,6 +46,7 @@ struct ArbiterConfig {
     std::string audit_log = "/var/log/xvrrp/arbiter.log";
     std::string ssh_program = "/usr/bin/ssh";
     std::string remote_xvrrpctl = "xvrrpctl";  // run on the peer as: XVRRPCTL status --json
+    std::string metrics_listen;  // [ADDR:]PORT of /metrics; empty: not served
 
     uint32_t probe_interval_ms = 1000;
     uint32_t ping_timeout_ms = 500;

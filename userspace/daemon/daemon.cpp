@@ -13,12 +13,14 @@
 
 #include "control/server.hpp"
 #include "daemon/binder.hpp"
+#include "daemon/signum.hpp"
 #include "daemon/net_effects.hpp"
 #include "daemon/static_config.hpp"
 #include "daemon/sync_groups.hpp"
 #include "daemon/tracking.hpp"
 #include "daemon/validate.hpp"
 #include "dataplane/dataplane.hpp"
+#include "metrics/http_server.hpp"
 #include "net/link_monitor.hpp"
 #include "net/netlink.hpp"
 #include "vrrp/packet.hpp"
@@ -68,6 +70,7 @@ void Daemon::start() {
                   SIGPWR, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF})
         sigaddset(&mask, s);
     for (int s = SIGRTMIN; s <= SIGRTMAX; ++s) sigaddset(&mask, s);
+    // keepalived's dump signals (dump.cpp: USR1, USR2, RTMAX-1, RTMIN+2) are among these.
     if (::sigprocmask(SIG_BLOCK, &mask, nullptr) < 0) throw sysError("sigprocmask");
     signal_fd_ = ::signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
     if (signal_fd_ < 0) throw sysError("signalfd");
@@ -101,6 +104,7 @@ void Daemon::start() {
         if (control_->owns(fd)) control_->handle(loop_.epollFd(), fd, ev);
     });
     loop_.setAfterEach([this] { drain(); });
+    startMetrics();
 
     static_ = std::make_unique<StaticConfig>(*netlink_, ledger_);
     static_->apply(*config_);
@@ -203,6 +207,7 @@ void Daemon::stateChanged(const InstanceRuntime& rt, const vrrp::StateChanged& s
         }
         tracking_->notifier().instanceChanged(rt.cfg().name, st, rt.machine().effective_priority);
     }
+    noteTransition(rt, sc);
     groups_->memberChanged(rt, sc);
 }
 
@@ -322,7 +327,8 @@ void Daemon::onRing() {
     const dataplane::Dataplane::AdvertCallback dropped = [this](const xv_advert& ev) {
         onDropSample(ev);
     };
-    dataplane_->consume([this](const xv_advert& ev) { onAdvert(ev); }, &dropped);
+    telemetry_.ringPass(
+        dataplane_->consume([this](const xv_advert& ev) { onAdvert(ev); }, &dropped));
 }
 
 // keepalived logs each advert it refuses, in words operators grep for. Here at most
@@ -400,12 +406,14 @@ void Daemon::onAdvert(const xv_advert& ev) {
     vrrp::RxPacket pkt{ev.ttl, src, dst};
     const vrrp::RxContext ctx = rxContext(*config_, *rt);
     if (!decoded) {
+        ++rt->counters().rejected_by[vrrp::name(decoded.error())];  // metrics, by reason
         logReject(*rt, vrrp::decodeErrorText(decoded.error(), bytes, pkt, ctx), true);
         return;
     }
     auto verdict = vrrp::validate(*decoded, pkt, ctx);
     if (verdict != vrrp::RejectReason::Ok) {
         // VRID mismatch cannot happen here (found by VRID); the rest keepalived logs.
+        ++rt->counters().rejected_by[vrrp::name(verdict)];
         logReject(*rt, vrrp::rejectText(verdict, *decoded, pkt, ctx), true);
         return;
     }
@@ -481,6 +489,7 @@ void Daemon::applyLinkState(InstanceRuntime& rt, bool running, const std::string
 void Daemon::onSignal() {
     signalfd_siginfo si{};
     while (::read(signal_fd_, &si, sizeof(si)) == sizeof(si)) {
+        if (onDumpSignal(static_cast<int>(si.ssi_signo))) continue;
         switch (si.ssi_signo) {
             case SIGTERM:
             case SIGINT:

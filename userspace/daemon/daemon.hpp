@@ -10,6 +10,8 @@
 //   tracking.*, priorities.cpp   trackers -> effective priorities and faults
 //   reload.cpp          SIGHUP / xvrrpctl reload
 //   control.cpp, status.cpp      control socket requests and the status document
+//   snapshot.cpp, telemetry.*, metrics*.cpp   --metrics: the Prometheus endpoint
+//   dump*.cpp, signum.cpp        keepalived's dump files on its signals
 
 #include <chrono>
 #include <deque>
@@ -24,9 +26,12 @@
 #include "daemon/advert_batch.hpp"
 #include "daemon/event_loop.hpp"
 #include "daemon/instance_table.hpp"
+#include "daemon/keepalived_stats.hpp"
 #include "daemon/ledger.hpp"
 #include "daemon/options.hpp"
+#include "daemon/snapshot.hpp"
 #include "daemon/systemd.hpp"
+#include "daemon/telemetry.hpp"
 #include "track/script_check.hpp"
 #include "xvrrp/abi.h"
 
@@ -39,6 +44,9 @@ class Netlink;
 }
 namespace xvrrp::control {
 class Server;
+}
+namespace xvrrp::metrics {
+class HttpServer;
 }
 
 namespace xvrrp::daemon {
@@ -109,6 +117,15 @@ private:
     nlohmann::json status() const;
     vrrp::TimePoint now() const;
 
+    // Operators' views (snapshot.cpp, metrics.cpp, dump.cpp): a picture of the daemon, the
+    // /metrics body, keepalived's dump files on SIGUSR1/SIGUSR2/SIGRTMIN+2.
+    DaemonSnapshot snapshot() const;
+    void startMetrics();
+    std::string metricsText() const;
+    // Handles the dump signals; false when SIGNO is none of them.
+    bool onDumpSignal(int signo);
+    void noteTransition(const InstanceRuntime& rt, const vrrp::StateChanged& sc);
+
     std::unique_ptr<config::Config> config_;  // runtimes point into it; replaced on reload
     Options options_;
     std::chrono::steady_clock::time_point started_;
@@ -123,6 +140,9 @@ private:
     std::unique_ptr<net::LinkMonitor> links_;
     std::unique_ptr<dataplane::Dataplane> dataplane_;
     std::unique_ptr<control::Server> control_;
+    std::unique_ptr<metrics::HttpServer> metrics_;
+    Telemetry telemetry_;
+    std::map<std::string, KeepalivedStats> stats_baseline_;  // STATS_CLEAR (dump.cpp)
     std::unique_ptr<Tracking> tracking_;
     std::vector<int> tracking_fds_;
     // Undone first in the destructor: its entries use netlink_ and dataplane_.

@@ -36,7 +36,8 @@ struct InstanceCounters {
     uint64_t rx_rejected = 0;     // failed decode or RFC 5798 section 7.1 checks
     uint64_t tx_errors = 0;
     uint64_t address_errors = 0;
-    std::string last_reject;      // reason of the last rejected advert
+    std::string last_reject;      // the last rejected advert, in keepalived's words
+    std::map<std::string, uint64_t> rejected_by;  // vrrp::name() of the reason -> count
     uint64_t reject_lines = 0;    // rejects logged in keepalived's words
     uint64_t reject_unlogged = 0; // rejects over the log rate, not logged
     std::chrono::steady_clock::time_point reject_window{};  // start of the log window
@@ -78,6 +79,8 @@ public:
     // these (RFC 5798 section 6.1 Primary_IP_Address).
     void bind(int ifindex, const IpAddr& primary, std::unique_ptr<AdvertTransport> transport);
     bool bound() const { return transport_ != nullptr; }
+    // The socket adverts leave by (-1 when unbound or unknown), for keepalived's dumps.
+    int txFd() const { return transport_ ? transport_->fd() : -1; }
 
     // The machine's parameters from the configuration and the bound source address.
     vrrp::Params params() const;
@@ -102,6 +105,7 @@ public:
     void setFault(const std::string& source, bool active, const std::string& reason,
                   vrrp::TimePoint now);
     bool faultActive(const std::string& source) const { return faults_.count(source) != 0; }
+    const std::map<std::string, std::string>& faults() const { return faults_; }
     // In FAULT for a reason of its own (not only because of `source`).
     bool faultedBesides(const std::string& source) const {
         return faults_.size() > faults_.count(source);

@@ -8,6 +8,9 @@
 #include <optional>
 #include <string_view>
 
+#include "daemon/signum.hpp"
+#include "metrics/http_server.hpp"
+
 namespace xvrrp::daemon {
 namespace {
 
@@ -36,6 +39,7 @@ constexpr const char* kUsage =
     "      --force-xdp         replace a foreign XDP program on a VRRP interface\n"
     "      --shared-interface=IFNAME  another VRRP speaker runs there (repeatable)\n"
     "      --signum=FUNC       signal of STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON\n"
+    "      --metrics=[ADDR:]PORT  Prometheus /metrics there (off by default)\n"
     "  -v, --version           print the version;  -h, --help  this text\n"
     "Every other option of keepalived 2.2.7 is known (-P -B -C -R -I -X -x -A -c -b\n"
     "-d -i --all --flush-log-file): what it does here is in the manual, xvrrpd(8).\n";
@@ -49,19 +53,8 @@ enum LongOnly {
     kFlushLogFile,
     kSyslogIdent,
     kSignum,
+    kMetrics,
 };
-
-// keepalived --signum=SIGFUNC: the signal each function listens on (JSON and STATS_CLEAR are
-// real-time signals, so their numbers come from this libc's SIGRTMIN/SIGRTMAX).
-std::optional<int> signalFor(std::string_view f) {
-    if (f == "STOP") return SIGTERM;
-    if (f == "RELOAD") return SIGHUP;
-    if (f == "DATA") return SIGUSR1;
-    if (f == "STATS") return SIGUSR2;
-    if (f == "STATS_CLEAR") return SIGRTMAX - 1;
-    if (f == "JSON") return SIGRTMIN + 2;
-    return std::nullopt;
-}
 
 // Accepted for keepalived's sake, with what it means (or not) here.
 const char* notice(int opt) {
@@ -143,6 +136,7 @@ ParsedOptions parseOptions(int argc, char** argv) {
         {"control", required_argument, nullptr, kControl},
         {"force-xdp", no_argument, nullptr, kForceXdp},
         {"shared-interface", required_argument, nullptr, kSharedInterface},
+        {"metrics", required_argument, nullptr, kMetrics},
         {"version", no_argument, nullptr, 'v'},
         {"help", no_argument, nullptr, 'h'},
         {nullptr, 0, nullptr, 0}};
@@ -246,13 +240,24 @@ ParsedOptions parseOptions(int argc, char** argv) {
                 break;
             }
             case kSignum:
-                if (auto sig = signalFor(optarg)) {
-                    r.message = std::to_string(*sig) + "\n";
+                // keepalived --signum=NAME: the number on stdout, exit 0; else its message, 1.
+                if (auto n = keepalivedSignum(optarg)) {
+                    r.message = std::to_string(*n) + "\n";
                 } else {
-                    r.exit_code = 1;  // as keepalived
+                    r.exit_code = 1;
                     r.message = std::string("Unknown sigfunc ") + optarg + "\n";
                 }
                 return r;
+            case kMetrics:
+                try {
+                    metrics::parseListen(optarg);
+                } catch (const std::invalid_argument& e) {
+                    r.exit_code = 2;
+                    r.message = std::string("xvrrpd: --metrics ") + e.what() + "\n";
+                    return r;
+                }
+                o.metrics_listen = optarg;
+                break;
             case 'v':
                 r.message = "xvrrpd " XVRRP_VERSION
                             " (keepalived.conf compatible VRRP, XDP receive path)\n";

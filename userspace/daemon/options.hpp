@@ -39,6 +39,7 @@ struct Options {
     // to the stack instead of being dropped (drop_vrid) by XDP.
     std::vector<std::string> shared_interfaces;
     std::vector<std::string> notices;  // keepalived flags accepted but meaningless here
+    std::string metrics_listen;   // --metrics [ADDR:]PORT: Prometheus /metrics; empty: off
 };
 
 struct ParsedOptions {

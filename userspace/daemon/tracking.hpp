@@ -37,6 +37,10 @@ public:
     track::EffectivePriority evaluate(const config::Instance& inst,
                                       const std::function<bool(const std::string&)>& link_up) const;
     notify::Notifier& notifier() { return *notifier_; }
+    const notify::Notifier& notifier() const { return *notifier_; }
+    // The running trackers, for metrics and dumps (null when none is tracked).
+    const track::ScriptTrackers* scripts() const { return scripts_.get(); }
+    const track::FileTrackers* files() const { return files_.get(); }
     track::ScriptTrackers::Checks scriptChecks() const {
         return scripts_ ? scripts_->checks() : track::ScriptTrackers::Checks{};
     }

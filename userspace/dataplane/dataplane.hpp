@@ -172,6 +172,13 @@ class Dataplane {
     uint64_t dropSamples() const { return drop_samples_; }
 
     xv_stats stats() const;  // summed over CPUs
+
+    // ---- whole-map reads for metrics and dumps (readout.cpp) ----
+    // Every xv_vrid_rx entry, summed over CPUs; every VIP verdict (fences: fences().list()).
+    std::vector<std::pair<xv_inst_key, xv_vrid_rx>> vridStates() const;
+    std::vector<std::pair<xv_addr_key, xv_vip>> vips() const;
+    // CLOCK_MONOTONIC ns of the last heartbeat written (0: never).
+    uint64_t lastHeartbeat() const;
     // "native", "generic" or "" when IFINDEX is not attached.
     std::string attachModeOf(int ifindex) const;
     const AttachInfo* attachment(int ifindex) const;

@@ -164,13 +164,20 @@ void Notifier::run(const Invocation& inv) {
     const bool stop = inv.is_stop;
     std::string err;
     auto id = runner_.start(cmd, opts,
-                            [this, alive, stop](const track::ScriptExit&) {
+                            [this, alive, stop](const track::ScriptExit& e) {
                                 auto a = alive.lock();
-                                if (a && *a && stop) --stop_runs_;
+                                if (!a || !*a) return;
+                                if (stop) --stop_runs_;
+                                if (!e.succeeded()) ++failed_;
                             },
                             &err);
-    if (!id) messages_.push_back(err);
-    else if (stop) ++stop_runs_;
+    ++runs_;
+    if (!id) {
+        ++failed_;
+        messages_.push_back(err);
+    } else if (stop) {
+        ++stop_runs_;
+    }
 }
 
 void Notifier::writeFifo(const std::string& line) {

@@ -1,7 +1,7 @@
 // integration.arbiter_loop: the real xvrrp-arbiter binary in a namespace of its own, with a
 // stand-in xvrrpd (our control::Server on a Unix socket) and a stand-in ssh (a script that
 // prints the peer status the test sets). Checks fence and unfence requests, the audit log,
-// `status`, SIGHUP with a bad file and SIGTERM leaving the fence as it is.
+// `status`, SIGHUP with a bad file and SIGTERM leaving the fence as it is, and --metrics.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/epoll.h>
@@ -15,6 +15,7 @@
 #include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include <bpf/bpf.h>
@@ -23,6 +24,7 @@
 #include "control/server.hpp"
 #include "dataplane/dataplane.hpp"
 #include "dataplane/fence.hpp"
+#include "http_client.hpp"
 #include "lab/netns.hpp"
 #include "lab/process.hpp"
 #include "lab/wait.hpp"
@@ -382,6 +384,96 @@ TEST_F(ArbiterLoop, CheckModeAndBadConfigRefusal) {
     auto run = xvrrp::lab::runIn("", {XVRRP_ARBITER_BIN, "-f", (dir_ / "arbiter.conf").string()});
     EXPECT_EQ(run.exitCode, 1);
     EXPECT_NE(run.err.find("nothing was changed"), std::string::npos) << run.err;
+}
+
+// The value of SERIES in the arbiter's /metrics on PORT, or -1 when nothing answers/no series.
+double scrape(const xvrrp::lab::Netns& ns, int port, const std::string& series) {
+    auto r = xvrrp::itest::httpGet(ns.path(), "127.0.0.1", port, "/metrics",
+                                   std::chrono::milliseconds(1000));
+    if (!r || r->status != 200) return -1;
+    std::istringstream in(r->body);
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+    return -1;
+}
+
+bool answers(const xvrrp::lab::Netns& ns, int port) { return scrape(ns, port, "xvrrp_arbiter_up") == 1; }
+
+// Puts `metrics LISTEN` into the arbiter block of the test's file.
+void withMetrics(const fs::path& conf, const std::string& listen) {
+    std::string text = slurp(conf);
+    text.replace(text.find("arbiter {\n"), 10, "arbiter {\n  metrics " + listen + "\n");
+    writeAtomically(conf, text);
+}
+
+// --metrics on the command line wins over the file's `metrics`, over reloads too; the series
+// follow the rounds, the verdicts by rule, the fence ordered and held.
+TEST_F(ArbiterLoop, MetricsFollowTheRoundsAndTheFence) {
+    xvrrpd_->setStatus(statusDoc(instanceStatus("MASTER", 100, "10.0.0.1", true, false)));
+    setPeer(instanceStatus("BACKUP", 90, "10.0.0.2", false, false));
+    withMetrics(dir_ / "arbiter.conf", "127.0.0.1:19652");
+    arbiter_ = std::make_unique<xvrrp::lab::Process>(xvrrp::lab::Process::spawn(
+        ns_->path(),
+        {XVRRP_ARBITER_BIN, "-D", "--metrics", "127.0.0.1:19651", "-f",
+         (dir_ / "arbiter.conf").string()},
+        (dir_ / "arbiter.log").string()));
+    const auto hold = R"(xvrrp_arbiter_verdicts_total{instance="VI_1",verdict="hold",rule="R5"})";
+    ASSERT_TRUE(waitUntil([&] { return scrape(*ns_, 19651, hold) >= 1; }, kWait)) << log();
+    EXPECT_FALSE(answers(*ns_, 19652));
+    EXPECT_EQ(scrape(*ns_, 19651, R"(xvrrp_arbiter_probe_ok{probe="peer_ssh",target="node-b"})"), 1);
+    EXPECT_EQ(scrape(*ns_, 19651, R"(xvrrp_arbiter_probe_ok{probe="gateway_ping",target="127.0.0.1"})"),
+              1);
+    EXPECT_EQ(scrape(*ns_, 19651, R"(xvrrp_arbiter_probe_ok{probe="xvrrpd",target="local"})"), 1);
+    EXPECT_EQ(scrape(*ns_, 19651, "xvrrp_arbiter_quorum_ok"), 1);
+    EXPECT_EQ(scrape(*ns_, 19651, "xvrrp_arbiter_fences_held"), 0);
+    const double rounds = scrape(*ns_, 19651, "xvrrp_arbiter_rounds_total");
+    ASSERT_GE(rounds, 1);
+    ASSERT_TRUE(waitUntil([&] { return scrape(*ns_, 19651, "xvrrp_arbiter_rounds_total") > rounds; },
+                          kWait));
+    EXPECT_GE(scrape(*ns_, 19651, "xvrrp_arbiter_round_duration_seconds_count"), rounds);
+
+    // Split brain, the peer wins: fenced, and the metrics say by which rule.
+    setPeer(instanceStatus("MASTER", 150, "10.0.0.2", true, false));
+    const auto fenced = R"(xvrrp_arbiter_actions_total{instance="VI_1",action="fence_self"})";
+    ASSERT_TRUE(waitUntil([&] { return scrape(*ns_, 19651, fenced) == 1; }, kWait)) << log();
+    EXPECT_GE(scrape(*ns_, 19651,
+                     R"(xvrrp_arbiter_verdicts_total{instance="VI_1",verdict="want_fence",rule="R3"})"),
+              2);  // fence_after 2
+    EXPECT_EQ(scrape(*ns_, 19651, "xvrrp_arbiter_fences_held"), 1);
+    EXPECT_EQ(scrape(*ns_, 19651, R"(xvrrp_arbiter_fenced{instance="VI_1"})"), 1);
+
+    // A reload moving the file's address leaves the command line's in place.
+    writeConfig(dir_ / "arbiter.conf", "0.2");
+    withMetrics(dir_ / "arbiter.conf", "127.0.0.1:19653");
+    arbiter_->sendSignal(SIGHUP);
+    ASSERT_TRUE(waitUntil([&] { return log().find("reloaded") != std::string::npos; }, kWait));
+    const double before = scrape(*ns_, 19651, "xvrrp_arbiter_rounds_total");
+    ASSERT_TRUE(waitUntil(
+        [&] { return scrape(*ns_, 19651, "xvrrp_arbiter_rounds_total") > before + 1; }, kWait));
+    EXPECT_FALSE(answers(*ns_, 19653));
+}
+
+// The file's `metrics` follows a reload; a bad --metrics is refused before anything starts.
+TEST_F(ArbiterLoop, MetricsAddressFromTheFileAndBadOnes) {
+    xvrrpd_->setStatus(statusDoc(instanceStatus("MASTER", 100, "10.0.0.1", true, false)));
+    setPeer(instanceStatus("BACKUP", 90, "10.0.0.2", false, false));
+    withMetrics(dir_ / "arbiter.conf", "127.0.0.1:19652");
+    start();
+    ASSERT_TRUE(waitUntil([&] { return answers(*ns_, 19652); }, kWait)) << log();
+    writeConfig(dir_ / "arbiter.conf", "0.2");
+    withMetrics(dir_ / "arbiter.conf", "127.0.0.1:19653");
+    arbiter_->sendSignal(SIGHUP);
+    ASSERT_TRUE(waitUntil([&] { return answers(*ns_, 19653); }, kWait)) << log();
+    EXPECT_FALSE(answers(*ns_, 19652));
+    // Without metrics in the file nothing listens after the next reload.
+    writeConfig(dir_ / "arbiter.conf", "0.2");
+    arbiter_->sendSignal(SIGHUP);
+    ASSERT_TRUE(waitUntil([&] { return !answers(*ns_, 19653); }, kWait)) << log();
+
+    auto bad = xvrrp::lab::runIn("", {XVRRP_ARBITER_BIN, "--metrics", "127.0.0.1:70000", "-f",
+                                      (dir_ / "arbiter.conf").string()});
+    EXPECT_EQ(bad.exitCode, 2);
+    EXPECT_NE(bad.err.find("--metrics '127.0.0.1:70000'"), std::string::npos) << bad.err;
 }
 
 }  // namespace

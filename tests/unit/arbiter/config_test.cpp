@@ -28,6 +28,7 @@ arbiter {
     fence_after 3
     unfence_after 4
     start_fenced
+    metrics 127.0.0.1:9651
 }
 peer node-b {
     address 192.0.2.2
@@ -77,6 +78,7 @@ TEST(ArbiterConfig, ParsesEveryKeyword) {
     EXPECT_EQ(c.fence_rounds, 3);
     EXPECT_EQ(c.unfence_rounds, 4);
     EXPECT_TRUE(c.start_fenced);
+    EXPECT_EQ(c.metrics_listen, "127.0.0.1:9651");
     ASSERT_EQ(c.peers.size(), 1u);
     const auto& p = c.peers[0];
     EXPECT_EQ(p.name, "node-b");
@@ -104,6 +106,7 @@ TEST(ArbiterConfig, DefaultsAndMajorityQuorum) {
     EXPECT_EQ(r.config.fence_rounds, 2);
     EXPECT_FALSE(r.config.start_fenced);
     EXPECT_EQ(r.config.control_socket, kDefaultControlSocket);
+    EXPECT_EQ(r.config.metrics_listen, "");  // off unless asked for
 }
 
 struct Bad {
@@ -183,6 +186,10 @@ const Bad kBad[] = {
     {"peer_name_escape", "arbiter {\n}\npeer \"b\x1b[2J\" {\n address 10.0.0.2\n}\n",
      "bad.conf:3:6: error: a peer name must be printable UTF-8"},
     {"args", "arbiter {\n  node_name\n}\n", "bad.conf:2:3: error: 'node_name' expects one name"},
+    {"metrics_port", "arbiter {\n  metrics 70000\n}\n", "bad.conf:2:11: error: metrics: '70000'"},
+    {"metrics_host", "arbiter {\n  metrics gw:9651\n}\n",
+     "bad.conf:2:11: error: metrics: 'gw:9651': 'gw' is not an IP address"},
+    {"metrics_none", "arbiter {\n  metrics\n}\n", "bad.conf:2:3: error: 'metrics' expects"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Arbiter, BadConfig, ::testing::ValuesIn(kBad),

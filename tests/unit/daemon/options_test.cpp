@@ -40,6 +40,42 @@ TEST(Options, OursAndConfigTest) {
     EXPECT_EQ(r.options->shared_interfaces, (std::vector<std::string>{"eth1", "bond0.20"}));
 }
 
+TEST(Options, MetricsListenAddress) {
+    auto r = parse({});
+    ASSERT_TRUE(r.options);
+    EXPECT_EQ(r.options->metrics_listen, "");  // off unless asked for
+    for (const char* ok : {"9650", "127.0.0.1:9650", "[::1]:9650", ":9650"}) {
+        r = parse({"--metrics", ok});
+        ASSERT_TRUE(r.options) << ok << ": " << r.message;
+        EXPECT_EQ(r.options->metrics_listen, ok);
+    }
+    for (const char* bad : {"x", "1.2.3.4:99999", "::1:80"}) {
+        r = parse({std::string("--metrics=") + bad});
+        EXPECT_FALSE(r.options) << bad;
+        EXPECT_EQ(r.exit_code, 2);
+        EXPECT_NE(r.message.find(std::string("'") + bad + "'"), std::string::npos) << r.message;
+    }
+}
+
+// keepalived --signum prints the number and exits 0; an unknown name exits 1 (measured).
+TEST(Options, SignumPrintsKeepalivedsNumbers) {
+    for (auto [name, num] : {std::pair{"STOP", "15"}, {"RELOAD", "1"}, {"DATA", "10"},
+                             {"STATS", "12"}, {"STATS_CLEAR", "63"}, {"JSON", "36"}}) {
+        auto r = parse({std::string("--signum=") + name});
+        EXPECT_FALSE(r.options);
+        EXPECT_EQ(r.exit_code, 0) << name;
+        EXPECT_EQ(r.message, std::string(num) + "\n") << name;
+    }
+    auto r = parse({"--signum", "DATA"});
+    EXPECT_EQ(r.message, "10\n");
+    r = parse({"--signum=TDATA"});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.message, "Unknown sigfunc TDATA\n");
+    r = parse({"--signum"});
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_NE(r.message.find("--signum"), std::string::npos) << r.message;
+}
+
 TEST(Options, BadInputIsAnErrorNamingTheArgument) {
     auto r = parse({"--bogus"});
     EXPECT_FALSE(r.options);
@@ -106,19 +142,6 @@ TEST(Options, KeepalivedMeaningsThatApply) {
     ASSERT_TRUE(r.options) << r.message;
     EXPECT_EQ(r.options->log_file, "/var/log/x.log");
     EXPECT_EQ(r.options->core_pattern, "core.%p");
-}
-
-TEST(Options, SignumAsKeepalived) {
-    for (auto [f, n] : {std::pair{"STOP", "15"}, {"RELOAD", "1"}, {"DATA", "10"}, {"STATS", "12"},
-                        {"STATS_CLEAR", "63"}, {"JSON", "36"}}) {
-        auto r = parse({std::string("--signum=") + f});
-        EXPECT_FALSE(r.options);
-        EXPECT_EQ(r.exit_code, 0);
-        EXPECT_EQ(r.message, std::string(n) + "\n") << f;
-    }
-    auto r = parse({"--signum=TDATA"});
-    EXPECT_EQ(r.exit_code, 1);
-    EXPECT_EQ(r.message, "Unknown sigfunc TDATA\n");
 }
 
 TEST(Options, ThoseThatCannotApplySayWhy) {

@@ -170,6 +170,29 @@ TEST_F(NotifierRun, RunsScriptsWithExactArgvInOrder) {
     EXPECT_NE(log.find("n.sh generic INSTANCE VI_1 MASTER 100\n"), std::string::npos) << log;
 }
 
+// Runs and failures feed xvrrp_notify_runs_total / xvrrp_notify_failures_total.
+TEST_F(NotifierRun, CountsRunsAndFailures) {
+    if (geteuid() != 0) GTEST_SKIP() << "script_user root needs root";
+    const std::string fails = dir_.path + "/fail.sh";
+    std::ofstream(fails) << "#!/bin/sh\nexit 3\n";
+    chmod(fails.c_str(), 0755);
+    config::Instance i;
+    i.name = "VI_1";
+    i.notify_master = script_ + " ok";
+    i.notify_backup = fails;
+    cfg_.instances.push_back(i);
+    track::ScriptRunner r;
+    Notifier n(r, cfg_);
+    n.instanceChanged("VI_1", NotifyState::Master, 100);
+    ASSERT_TRUE(pumpUntil(r, [&] { return r.running() == 0; }));
+    EXPECT_EQ(n.counts().runs, 1u);
+    EXPECT_EQ(n.counts().failed, 0u);
+    n.instanceChanged("VI_1", NotifyState::Backup, 100);
+    ASSERT_TRUE(pumpUntil(r, [&] { return r.running() == 0; }));
+    EXPECT_EQ(n.counts().runs, 2u);
+    EXPECT_EQ(n.counts().failed, 1u);
+}
+
 TEST_F(NotifierRun, InsecureScriptIsRefused) {
     if (geteuid() != 0) GTEST_SKIP() << "security walk applies to root scripts";
     chmod(script_.c_str(), 0777);
