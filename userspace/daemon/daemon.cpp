@@ -37,6 +37,8 @@ vrrp::TimePoint fromTimespec(const timespec& ts) {
 // A runaway ping-pong of queued work (a bug) must not hang the loop.
 constexpr size_t kMaxQueuedPerDrain = 100000;
 constexpr auto kHousekeeping = std::chrono::milliseconds(500);
+// Every housekeeping turn writes the heartbeat: a live daemon's is never past xv_rx's bound.
+static_assert(std::chrono::nanoseconds(kHousekeeping).count() * 2 <= XV_HEARTBEAT_GONE_NS);
 
 }  // namespace
 
