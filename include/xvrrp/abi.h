@@ -161,6 +161,9 @@ enum xv_if_flags {
 	XV_IF_NO_ETH = 1u << 0, /* frames start at the IP header (tun, WireGuard) */
 	XV_IF_SHARED = 1u << 1, /* another VRRP speaker uses it: pass unknown VRIDs to the stack */
 	XV_IF_FILTER = 1u << 2, /* instances configured: validate adverts in the kernel */
+	/* xvrrpd created the clsact qdisc here (not read by BPF): `xvrrpd --cleanup` after a
+	 * crash removes only a qdisc it finds this flag for. */
+	XV_IF_OWN_CLSACT = 1u << 3,
 };
 
 struct xv_if_cfg {

@@ -33,6 +33,8 @@ sockaddr_un unixAddress(const std::string& path) {
     return sa;
 }
 
+}  // namespace
+
 // A daemon already answering on path means another xvrrpd runs with this control socket.
 bool someoneListens(const std::string& path) {
     int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -42,8 +44,6 @@ bool someoneListens(const std::string& path) {
     ::close(fd);
     return live;
 }
-
-}  // namespace
 
 Server::Server(const std::string& path, Handler handler) : path_(path), handler_(std::move(handler)) {
     auto parent = std::filesystem::path(path).parent_path();

@@ -11,6 +11,9 @@
 
 namespace xvrrp::control {
 
+// A daemon answers on the Unix socket at PATH (connect succeeds).
+bool someoneListens(const std::string& path);
+
 class Server {
 public:
     // Handles a parsed request; returns the response object. Throwing std::invalid_argument

@@ -34,6 +34,8 @@ constexpr const char* kUsage =
     "      --pin-root=DIR      bpffs directory of the maps (/sys/fs/bpf/xvrrp)\n"
     "      --control=PATH      control socket (default /run/xvrrp/xvrrpd.sock)\n"
     "      --force-xdp         replace a foreign XDP program on a VRRP interface\n"
+    "      --cleanup           remove what a stopped or crashed xvrrpd left (XDP, TC,\n"
+    "                          pins, VIPs, pid file, socket) and exit: see README\n"
     "      --shared-interface=IFNAME  another VRRP speaker runs there (repeatable)\n"
     "      --signum=FUNC       signal of STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON\n"
     "  -v, --version           print the version;  -h, --help  this text\n"
@@ -49,6 +51,7 @@ enum LongOnly {
     kFlushLogFile,
     kSyslogIdent,
     kSignum,
+    kCleanup,
 };
 
 // keepalived --signum=SIGFUNC: the signal each function listens on (JSON and STATS_CLEAR are
@@ -142,6 +145,7 @@ ParsedOptions parseOptions(int argc, char** argv) {
         {"pin-root", required_argument, nullptr, kPinRoot},
         {"control", required_argument, nullptr, kControl},
         {"force-xdp", no_argument, nullptr, kForceXdp},
+        {"cleanup", no_argument, nullptr, kCleanup},
         {"shared-interface", required_argument, nullptr, kSharedInterface},
         {"version", no_argument, nullptr, 'v'},
         {"help", no_argument, nullptr, 'h'},
@@ -235,6 +239,7 @@ ParsedOptions parseOptions(int argc, char** argv) {
             case kPinRoot: o.pin_root = optarg; break;
             case kControl: o.control = optarg; break;
             case kForceXdp: o.force_xdp = true; break;
+            case kCleanup: o.cleanup = true; break;
             case kSharedInterface: {
                 std::string_view name(optarg);
                 // IFNAMSIZ is 16 with the NUL; '/' and whitespace never occur in names.
@@ -273,6 +278,7 @@ ParsedOptions parseOptions(int argc, char** argv) {
     for (auto* path : {&o.pin_root, &o.control})
         if (path->empty() || (*path)[0] != '/')
             return fail("--pin-root and --control take absolute paths");
+    if (o.cleanup && o.config_test) return fail("--cleanup and -t/--config-test exclude each other");
     r.options = std::move(o);
     return r;
 }

@@ -96,6 +96,8 @@ MultiprogPtr currentXdp(int ifindex) {
     return MultiprogPtr(mp);
 }
 
+}  // namespace
+
 std::vector<uint32_t> progMapIds(uint32_t prog_id) {
     std::vector<uint32_t> ids;
     int fd = bpf_prog_get_fd_by_id(prog_id);
@@ -113,6 +115,8 @@ std::vector<uint32_t> progMapIds(uint32_t prog_id) {
     ::close(fd);
     return ids;
 }
+
+namespace {
 
 // The xv_heartbeat entry of the maps program PROG_ID uses, if it has one.
 std::optional<xv_heartbeat> heartbeatOf(uint32_t prog_id) {

@@ -237,6 +237,15 @@ class Dataplane {
     int pin_lock_fd_ = -1;  // lockPinRoot
 };
 
+// xv_tx's filter on the clsact egress hook: one fixed handle and priority, so a filter left
+// by a crashed run is found and replaced rather than stacked next to ours.
+inline constexpr uint32_t kTcHandle = 0x7876;  // "xv"
+inline constexpr uint32_t kTcPriority = 0x7876;
+// Ids of the maps program PROG_ID uses (empty when it is gone).
+std::vector<uint32_t> progMapIds(uint32_t prog_id);
+// Filters on the clsact hooks of IFINDEX, anyone's (a netlink dump).
+size_t clsactFilterCount(int ifindex, const std::string& ifname);
+
 // Per-CPU xv_vrid_rx values as one: counters summed, the latest last_seen_ns.
 xv_vrid_rx sumVridRx(std::span<const xv_vrid_rx> per_cpu);
 
@@ -244,7 +253,19 @@ xv_vrid_rx sumVridRx(std::span<const xv_vrid_rx> per_cpu);
 // created because its parent is an unmounted /sys/fs/bpf, mounts bpffs there first.
 // Returns true when it mounted something at DIR.
 bool ensureBpffs(const std::string& dir);
-// Takes the pin root for this process (flock); throws DataplaneError naming the daemon that
+// Another process holds the pin root's lock: holder() names it ("xvrrpd pid N (path)").
+class PinRootBusy : public DataplaneError {
+  public:
+    PinRootBusy(const std::string& dir, std::string holder)
+        : DataplaneError("pin root " + dir + " is in use by " + holder +
+                         "; one xvrrpd per pin root (use --pin-root for another)"),
+          holder_(std::move(holder)) {}
+    const std::string& holder() const { return holder_; }
+
+  private:
+    std::string holder_;
+};
+// Takes the pin root for this process (flock); throws PinRootBusy naming the daemon that
 // holds it. Returns the fd that keeps the lock.
 int lockPinRoot(const std::string& dir);
 bool isBpffs(const std::string& path);
