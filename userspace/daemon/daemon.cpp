@@ -92,6 +92,7 @@ void Daemon::start() {
     dataplane_->heartbeat(static_cast<uint64_t>(now().since_boot.count()));
     loop_.add(dataplane_->epollFd(), "adverts", [this](uint32_t) { onRing(); });
     binder_ = std::make_unique<Binder>(options_, *netlink_, *dataplane_, adverts_, ledger_);
+    binder_->checkInterfaces(*config_);  // another xvrrpd there: refuse before any change
 
     control_ = std::make_unique<control::Server>(
         options_.control, [this](const nlohmann::json& req) { return handleControl(req); });

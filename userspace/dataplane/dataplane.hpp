@@ -118,6 +118,10 @@ class Dataplane {
     // egress hook. no_eth: frames start at the IP header (tun, WireGuard). Throws
     // DataplaneError when a foreign XDP program is attached and force_xdp is false.
     void attach(int ifindex, const std::string& ifname, bool no_eth);
+    // Throws what attach() would refuse IFINDEX for (another daemon's xv_rx, a foreign
+    // program without force_xdp) and changes nothing: a start checks before it touches the
+    // system.
+    void checkAttachable(int ifindex, const std::string& ifname);
     void detach(int ifindex);
     void detachAll();
     // attach() created the clsact qdisc on IFINDEX (there was none): destroyClsact removes
@@ -205,7 +209,8 @@ class Dataplane {
     void updateInterfaceFlags(int ifindex, uint32_t set, uint32_t clear);
     void writeVipBits();
     void writeGlobal();
-    void checkExisting(int ifindex, const std::string& ifname);
+    // Refuses (throws) or, with DETACH, clears the way for our program on IFINDEX.
+    void checkExisting(int ifindex, const std::string& ifname, bool detach);
     SkelPtr openInstance(const std::string& ifname);
     MetaSkelPtr openMetaInstance(int ifindex, const std::string& ifname);
     void reuseMaps(bpf_object* obj, const std::string& ifname);
