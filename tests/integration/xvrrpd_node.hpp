@@ -77,6 +77,8 @@ class XvrrpdNode {
     const std::string& name() const { return node_; }
     const std::string& pinRoot() const { return pinRoot_; }
     const std::string& configPath() const { return confPath_; }
+    const std::string& controlPath() const { return sockPath_; }
+    const std::string& pidPath() const { return pidPath_; }
     std::string log() const;
 
   private:
