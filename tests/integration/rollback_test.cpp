@@ -155,6 +155,33 @@ TEST_F(Rollback, CleanupAfterACrashedMasterRemovesItsVip) {
     EXPECT_EQ(vipHolders(ip), 1);
 }
 
+// use_vmac: the crashed master's VMAC (which carries the VIP) goes too.
+TEST_F(Rollback, CleanupAfterACrashedMasterRemovesItsVmac) {
+    const Variant v = variant();
+    const IpAddr ip = vip(v);
+    auto vmacConfig = [&](const std::string& node, int priority) {
+        std::string c = renderConfig(node, spec(node, priority, v));
+        c.replace(c.find("interface eth0\n"), 15, "interface eth0\n  use_vmac\n");
+        c.replace(c.find(" dev eth0\n"), 10, "\n");
+        return c;
+    };
+    n1_->start(vmacConfig("n1", 150));
+    n2_->start(vmacConfig("n2", 100));
+    ASSERT_TRUE(waitState(*n1_, "MASTER", electionLimit(v, 150)));
+    ASSERT_TRUE(waitState(*n2_, "BACKUP", electionLimit(v, 100)));
+    ASSERT_TRUE(lab::hasAddress(n1_->ns(), "vrrp.51", ip));
+    n1_->signal(SIGKILL);
+    ASSERT_TRUE(n1_->waitExit(seconds(5)));
+    ASSERT_TRUE(waitState(*n2_, "MASTER", seconds(masterDownInterval(100, v.advertInt) + 5)));
+
+    auto r = cleanup(*n1_);
+    EXPECT_EQ(r.exitCode, 0) << r.out << r.err;
+    EXPECT_TRUE(has(r.out, "removed VMAC vrrp.51 on eth0")) << r.out;
+    EXPECT_FALSE(has(n1_->ns().runOk({"ip", "-br", "link"}), "vrrp.51"));
+    expectNothingLeft(*n1_);
+    EXPECT_TRUE(clientReaches(ip, seconds(5)));
+}
+
 // A live daemon's pin root is refused (nothing changes); so is a hung one's.
 TEST_F(Rollback, CleanupRefusesWhileTheDaemonRunsOrHangs) {
     const Variant v = variant();
