@@ -3,6 +3,8 @@
 // pin root and the questions integration tests ask about it.
 #include <nlohmann/json.hpp>
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <optional>
 #include <string>
@@ -79,6 +81,8 @@ class XvrrpdNode {
     const std::string& configPath() const { return confPath_; }
     const std::string& controlPath() const { return sockPath_; }
     const std::string& pidPath() const { return pidPath_; }
+    // The daemon's pid, or -1 if it was never started.
+    pid_t pid() const;
     std::string log() const;
 
   private:
