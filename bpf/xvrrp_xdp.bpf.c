@@ -7,8 +7,11 @@
  *   On a shared interface without instances (XV_IF_SHARED: another VRRP speaker, or an
  *   interface that only carries VIPs) VRRP goes to the stack; elsewhere every message goes
  *   to the ring.
+ * - While the daemon's heartbeat is stale (dead or hung) VRRP it would drop passes to the
+ *   stack as well, so a keepalived started on the node hears its peers at once; the
+ *   bookkeeping above still runs, so a daemon that resumes has lost nothing.
  * - Traffic to a VIP (IPv4/IPv6 destination, ARP target, ND target) gets the VIP's
- *   effective verdict (xv_verdict.h). Everything else passes. */
+ *   effective verdict (xv_verdict.h), the dead-man switch included. Everything else passes. */
 #include "xv_parse.h"
 #include "xv_validate.h"
 #include "xv_verdict.h"
@@ -240,10 +243,21 @@ static __always_inline int xv_submit(struct xdp_md *ctx, struct xv_stats *st,
 	return XDP_DROP;
 }
 
-/* A VRRP message at OFF..OFF+LEN on an XV_IF_FILTER interface. */
+/* How old the heartbeat may be before VRRP of this instance also goes to the stack: 3 advert
+ * intervals, under the Master_Down_Interval of a keepalived started here (RFC 5798 6.1), so
+ * it hears the master before its own timer runs out; at most XV_HEARTBEAT_GONE_NS. */
+static __always_inline __u64 xv_gone_after(const struct xv_inst_cfg *cfg)
+{
+	__u64 ns = 3ull * cfg->interval_cs * 10000000ull;
+
+	return ns && ns < XV_HEARTBEAT_GONE_NS ? ns : XV_HEARTBEAT_GONE_NS;
+}
+
+/* A VRRP message at OFF..OFF+LEN on an XV_IF_FILTER interface. GONE: set to the instance's
+ * heartbeat bound once its configuration is found. */
 static __always_inline int xv_vrrp_filtered(struct xdp_md *ctx, struct xv_stats *st,
 					    const struct xv_meta *m, __u8 *hdr, __u32 off,
-					    __u32 len, __u32 ifflags, __u64 ts)
+					    __u32 len, __u32 ifflags, __u64 ts, __u64 *gone)
 {
 	__u32 alen = m->family == XV_FAMILY_V4 ? 4 : 16, want, zero = 0;
 	struct xv_src_key src = {};
@@ -271,6 +285,7 @@ static __always_inline int xv_vrrp_filtered(struct xdp_md *ctx, struct xv_stats 
 		st->drop_vrid++;
 		return XDP_DROP;
 	}
+	*gone = xv_gone_after(cfg);
 	if (xv_rate_exceeded(&src, cfg, ts)) {
 		st->drop_rate++;
 		return XDP_DROP;
@@ -365,6 +380,40 @@ refused:
 	return XDP_DROP;
 }
 
+/* A VRRP message at OFF (HDR in the frame) of M->payload_len bytes. GONE: how old the
+ * heartbeat may be before what is dropped here goes to the stack (per instance when known). */
+static __always_inline int xv_vrrp_in(struct xdp_md *ctx, struct xv_stats *st, struct xv_meta *m,
+				      __u8 *hdr, __u32 off, __u64 ts, __u64 *gone)
+{
+	void *end = (void *)(long)ctx->data_end;
+	__u32 ifindex = ctx->ingress_ifindex, flags;
+	__u32 len = m->payload_len;
+
+	*gone = XV_HEARTBEAT_GONE_NS;
+	if (len > XV_VRRP_MAX) {
+		st->too_long++;
+		return XDP_DROP;
+	}
+	/* The IP header promises more than the frame holds (or less than a VRRP header). */
+	if (len < XV_VRRP_HDR_MIN || (__u64)off + len > bpf_xdp_get_buff_len(ctx) ||
+	    (void *)(hdr + XV_VRRP_HDR_MIN) > end) {
+		st->truncated++;
+		return XDP_PASS;
+	}
+	flags = xv_if_flags(ifindex, false);
+	xv_driver_vlan(ctx, m);
+	if (m->vlan_id)
+		return xv_vrrp_tagged(st, m, ifindex, flags);
+	if (flags & XV_IF_FILTER)
+		return xv_vrrp_filtered(ctx, st, m, hdr, off, len, flags, ts, gone);
+	if (flags & XV_IF_SHARED) {
+		/* No instance here and another speaker may use it (or it only carries VIPs). */
+		st->vrid_shared++;
+		return XDP_PASS;
+	}
+	return xv_submit(ctx, st, m, off, len, ts, NULL, false, XV_EV_ADVERT);
+}
+
 SEC("xdp")
 int xv_rx(struct xdp_md *ctx)
 {
@@ -380,9 +429,8 @@ int xv_rx(struct xdp_md *ctx)
 	enum xv_parse r = XV_P_NOT_VRRP;
 	void *cur = data, *l4 = NULL;
 	__be16 proto = 0;
-	__u32 off, len;
-	__u64 ts;
-	__u8 *hdr;
+	__u64 ts, gone;
+	int verdict;
 
 	st = bpf_map_lookup_elem(&xv_stats, &key);
 	if (!st)
@@ -437,29 +485,9 @@ int xv_rx(struct xdp_md *ctx)
 	}
 
 	ts = bpf_ktime_get_ns();
-	len = m.payload_len;
-	off = cur - data;
-	if (len > XV_VRRP_MAX) {
-		st->too_long++;
-		return XDP_DROP;
-	}
-	/* The IP header promises more than the frame holds (or less than a VRRP header). */
-	hdr = cur;
-	if (len < XV_VRRP_HDR_MIN || (__u64)off + len > bpf_xdp_get_buff_len(ctx) ||
-	    (void *)(hdr + XV_VRRP_HDR_MIN) > end) {
-		st->truncated++;
+	verdict = xv_vrrp_in(ctx, st, &m, cur, cur - data, ts, &gone);
+	/* Dead or hung daemon: nobody acts on what was consumed, let the stack have it too. */
+	if (verdict == XDP_DROP && xv_heartbeat_stale(ts, gone))
 		return XDP_PASS;
-	}
-	flags = xv_if_flags(ifindex, false);
-	xv_driver_vlan(ctx, &m);
-	if (m.vlan_id)
-		return xv_vrrp_tagged(st, &m, ifindex, flags);
-	if (flags & XV_IF_FILTER)
-		return xv_vrrp_filtered(ctx, st, &m, hdr, off, len, flags, ts);
-	if (flags & XV_IF_SHARED) {
-		/* No instance here and another speaker may use it (or it only carries VIPs). */
-		st->vrid_shared++;
-		return XDP_PASS;
-	}
-	return xv_submit(ctx, st, &m, off, len, ts, NULL, false, XV_EV_ADVERT);
+	return verdict;
 }

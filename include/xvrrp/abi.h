@@ -40,6 +40,12 @@
 /* Ring buffer size in bytes (a power of two, a multiple of the page size). */
 #define XV_RING_BYTES (1u << 22)
 
+/* A daemon whose heartbeat (xv_heartbeat) is older than this is gone or hung: xv_rx then
+ * hands VRRP to the stack as well, so a keepalived started on the node hears its peers. For
+ * a configured instance the bound is lower, 3 of its advert intervals (xv_gone_after, bpf/xvrrp_xdp.bpf.c).
+ * xvrrpd writes the heartbeat at least every 500 ms (its housekeeping timer). */
+#define XV_HEARTBEAT_GONE_NS 1000000000ull
+
 enum xv_family {
 	XV_FAMILY_V4 = 4,
 	XV_FAMILY_V6 = 6,
@@ -160,6 +166,9 @@ enum xv_if_flags {
 	XV_IF_NO_ETH = 1u << 0, /* frames start at the IP header (tun, WireGuard) */
 	XV_IF_SHARED = 1u << 1, /* another VRRP speaker uses it: pass unknown VRIDs to the stack */
 	XV_IF_FILTER = 1u << 2, /* instances configured: validate adverts in the kernel */
+	/* xvrrpd created the clsact qdisc here (not read by BPF): `xvrrpd --cleanup` after a
+	 * crash removes only a qdisc it finds this flag for. */
+	XV_IF_OWN_CLSACT = 1u << 3,
 };
 
 struct xv_if_cfg {

@@ -124,6 +124,7 @@ class Validation : public ::testing::Test {
     Result run(const Bytes& f, int verdict, std::vector<Counter> moved, const std::string& what) {
         Result r;
         const xv_stats before = dp_->stats();
+        dp_->heartbeat(monoNs());  // a live daemon: VRRP is consumed, not passed
         r.t0 = monoNs();
         r.verdict = testRun(dp_->progFd(), f);
         r.t1 = monoNs();
@@ -340,6 +341,7 @@ TEST_F(Validation, SharedInterfaceWithoutInstancesPassesAllVrrp) {
 TEST_F(Validation, PerSourceRateLimit) {
     dp_->configureInstance(v3_, InstanceFilter{.rate_pps = 10, .burst = 3});
     const xv_stats before = dp_->stats();
+    dp_->heartbeat(monoNs());
     EXPECT_EQ(testRun(dp_->progFd(), frame(Advert{}), 10), XDP_DROP);
     const xv_stats after = dp_->stats();
     // 10 back to back within microseconds: the burst passes, the rest is over 10/s.
@@ -410,6 +412,7 @@ TEST_F(Validation, RingOverflowIsCountedNotActedOn) {
 
     // Fill the ring with another instance's adverts, leaving no room.
     constexpr uint32_t kRecord = sizeof(xv_advert) + 8;
+    dp_->heartbeat(monoNs());
     EXPECT_EQ(testRun(dp_->progFd(), frame(Advert{.vrid = kVridSpare}), XV_RING_BYTES / kRecord),
               XDP_DROP);
     const uint64_t overflows = dp_->ringOverflows();

@@ -80,6 +80,7 @@ class XvrrpdNode {
     const std::string& pinRoot() const { return pinRoot_; }
     const std::string& configPath() const { return confPath_; }
     const std::string& controlPath() const { return sockPath_; }
+    const std::string& pidPath() const { return pidPath_; }
     // The daemon's pid, or -1 if it was never started.
     pid_t pid() const;
     std::string log() const;

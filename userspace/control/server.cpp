@@ -33,6 +33,8 @@ sockaddr_un unixAddress(const std::string& path) {
     return sa;
 }
 
+}  // namespace
+
 // A daemon already answering on path means another xvrrpd runs with this control socket.
 bool someoneListens(const std::string& path) {
     int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -42,6 +44,8 @@ bool someoneListens(const std::string& path) {
     ::close(fd);
     return live;
 }
+
+namespace {
 
 // Missing components get 0755 (less if the umask says so): never a directory others may
 // write, where they could swap the socket for their own.

@@ -18,6 +18,9 @@
 
 namespace xvrrp::control {
 
+// A daemon answers on the Unix socket at PATH (connect succeeds).
+bool someoneListens(const std::string& path);
+
 // Handles a parsed request; returns the response object. An exception of any type yields
 // {"ok": false, "error": what()} (std::invalid_argument is the usual "bad request").
 using Handler = std::function<nlohmann::json(const nlohmann::json& request)>;

@@ -40,6 +40,8 @@ vrrp::TimePoint fromTimespec(const timespec& ts) {
 // A runaway ping-pong of queued work (a bug) must not hang the loop.
 constexpr size_t kMaxQueuedPerDrain = 100000;
 constexpr auto kHousekeeping = std::chrono::milliseconds(500);
+// Every housekeeping turn writes the heartbeat: a live daemon's is never past xv_rx's bound.
+static_assert(std::chrono::nanoseconds(kHousekeeping).count() * 2 <= XV_HEARTBEAT_GONE_NS);
 
 }  // namespace
 
@@ -94,6 +96,7 @@ void Daemon::start() {
     dataplane_->heartbeat(static_cast<uint64_t>(now().since_boot.count()));
     loop_.add(dataplane_->epollFd(), "adverts", [this](uint32_t) { onRing(); });
     binder_ = std::make_unique<Binder>(options_, *netlink_, *dataplane_, adverts_, ledger_);
+    binder_->checkInterfaces(*config_);  // another xvrrpd there: refuse before any change
 
     control_ = std::make_unique<control::Server>(
         options_.control, [this](const nlohmann::json& req) { return handleControl(req); });

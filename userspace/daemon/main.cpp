@@ -20,6 +20,7 @@
 #include <iostream>
 
 #include "config/parser.hpp"
+#include "daemon/cleanup.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/options.hpp"
 
@@ -168,6 +169,7 @@ int main(int argc, char** argv) {
     Options opts = *parsed.options;
     if (opts.umask) ::umask(*opts.umask);
     if (!opts.net_namespace.empty() && !enterNamespace(opts.net_namespace)) return 1;
+    if (opts.cleanup) return xvrrp::daemon::runCleanup(opts, std::cout, std::cerr);
     if (opts.config_test) {
         if (opts.config_test_log.empty()) return xvrrp::config::checkConfig(opts.config_file, std::cerr);
         std::ofstream log(opts.config_test_log, std::ios::app);

@@ -37,6 +37,8 @@ constexpr const char* kUsage =
     "      --pin-root=DIR      bpffs directory of the maps (/sys/fs/bpf/xvrrp)\n"
     "      --control=PATH      control socket (default /run/xvrrp/xvrrpd.sock)\n"
     "      --force-xdp         replace a foreign XDP program on a VRRP interface\n"
+    "      --cleanup           remove what a stopped or crashed xvrrpd left (XDP, TC,\n"
+    "                          pins, VIPs, pid file, socket) and exit: see README\n"
     "      --shared-interface=IFNAME  another VRRP speaker runs there (repeatable)\n"
     "      --signum=FUNC       signal of STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON\n"
     "      --metrics=[ADDR:]PORT  Prometheus /metrics there (off by default)\n"
@@ -54,6 +56,7 @@ enum LongOnly {
     kSyslogIdent,
     kSignum,
     kMetrics,
+    kCleanup,
 };
 
 // Accepted for keepalived's sake, with what it means (or not) here.
@@ -135,6 +138,7 @@ ParsedOptions parseOptions(int argc, char** argv) {
         {"pin-root", required_argument, nullptr, kPinRoot},
         {"control", required_argument, nullptr, kControl},
         {"force-xdp", no_argument, nullptr, kForceXdp},
+        {"cleanup", no_argument, nullptr, kCleanup},
         {"shared-interface", required_argument, nullptr, kSharedInterface},
         {"metrics", required_argument, nullptr, kMetrics},
         {"version", no_argument, nullptr, 'v'},
@@ -229,6 +233,7 @@ ParsedOptions parseOptions(int argc, char** argv) {
             case kPinRoot: o.pin_root = optarg; break;
             case kControl: o.control = optarg; break;
             case kForceXdp: o.force_xdp = true; break;
+            case kCleanup: o.cleanup = true; break;
             case kSharedInterface: {
                 std::string_view name(optarg);
                 // IFNAMSIZ is 16 with the NUL; '/' and whitespace never occur in names.
@@ -278,6 +283,7 @@ ParsedOptions parseOptions(int argc, char** argv) {
     for (auto* path : {&o.pin_root, &o.control})
         if (path->empty() || (*path)[0] != '/')
             return fail("--pin-root and --control take absolute paths");
+    if (o.cleanup && o.config_test) return fail("--cleanup and -t/--config-test exclude each other");
     r.options = std::move(o);
     return r;
 }

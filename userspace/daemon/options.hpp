@@ -35,6 +35,7 @@ struct Options {
     std::string pin_root = "/sys/fs/bpf/xvrrp";
     std::string control = "/run/xvrrp/xvrrpd.sock";
     bool force_xdp = false;       // replace a foreign XDP program
+    bool cleanup = false;         // --cleanup: remove what a stopped xvrrpd left, exit
     // --shared-interface IFNAME: another VRRP speaker uses it; VRIDs we do not run there go
     // to the stack instead of being dropped (drop_vrid) by XDP.
     std::vector<std::string> shared_interfaces;

@@ -96,6 +96,8 @@ MultiprogPtr currentXdp(int ifindex) {
     return MultiprogPtr(mp);
 }
 
+}  // namespace
+
 std::vector<uint32_t> progMapIds(uint32_t prog_id) {
     std::vector<uint32_t> ids;
     int fd = bpf_prog_get_fd_by_id(prog_id);
@@ -113,6 +115,8 @@ std::vector<uint32_t> progMapIds(uint32_t prog_id) {
     ::close(fd);
     return ids;
 }
+
+namespace {
 
 // The xv_heartbeat entry of the maps program PROG_ID uses, if it has one.
 std::optional<xv_heartbeat> heartbeatOf(uint32_t prog_id) {
@@ -212,12 +216,17 @@ int Dataplane::attachNative(Attachment& a, int ifindex, const std::string& ifnam
     return xdp_program__attach(a.prog, ifindex, XDP_MODE_NATIVE, 0);
 }
 
-void Dataplane::checkExisting(int ifindex, const std::string& ifname) {
+void Dataplane::checkAttachable(int ifindex, const std::string& ifname) {
+    checkExisting(ifindex, ifname, false);
+}
+
+void Dataplane::checkExisting(int ifindex, const std::string& ifname, bool detach) {
     MultiprogPtr mp = currentXdp(ifindex);
     if (!mp) return;
     if (!xdp_multiprog__is_legacy(mp.get())) {
-        spdlog::info("{} has a libxdp dispatcher with {} program(s); xv_rx joins it", ifname,
-                     xdp_multiprog__program_count(mp.get()));
+        if (detach)
+            spdlog::info("{} has a libxdp dispatcher with {} program(s); xv_rx joins it",
+                         ifname, xdp_multiprog__program_count(mp.get()));
         return;
     }
     xdp_program* main = xdp_multiprog__main_prog(mp.get());
@@ -235,7 +244,7 @@ void Dataplane::checkExisting(int ifindex, const std::string& ifname) {
         }
     }
     if (ours_stale) {
-        spdlog::warn("replacing xv_rx (id {}) left on {} by an earlier run", id, ifname);
+        if (detach) spdlog::warn("replacing xv_rx (id {}) left on {} by an earlier run", id, ifname);
     } else if (name == kProgName && !opts_.force_xdp) {
         // Another daemon's xv_rx: live (fresh heartbeat) or crashed, never ours to take.
         const auto hb = heartbeatOf(id);
@@ -253,9 +262,10 @@ void Dataplane::checkExisting(int ifindex, const std::string& ifname) {
                              std::to_string(id) +
                              ") is already attached and is not ours; refusing to replace "
                              "it without force");
-    } else {
+    } else if (detach) {
         spdlog::warn("force: detaching XDP program {} (id {}) from {}", name, id, ifname);
     }
+    if (!detach) return;
     if (int err = xdp_multiprog__detach(mp.get()); err) {
         throw DataplaneError("xdp_multiprog__detach(" + name + " on " + ifname +
                              "): " + xdpErr(err));
@@ -268,7 +278,7 @@ void Dataplane::attach(int ifindex, const std::string& ifname, bool no_eth) {
     if (attached_.count(ifindex)) {
         throw DataplaneError("attach XDP to " + ifname + ": already attached by this daemon");
     }
-    checkExisting(ifindex, ifname);
+    checkExisting(ifindex, ifname, true);
 
     // Configure parsing before the first frame can arrive.
     updateInterfaceFlags(ifindex, no_eth ? XV_IF_NO_ETH : 0, no_eth ? 0 : XV_IF_NO_ETH);

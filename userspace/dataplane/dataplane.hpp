@@ -119,6 +119,10 @@ class Dataplane {
     // egress hook. no_eth: frames start at the IP header (tun, WireGuard). Throws
     // DataplaneError when a foreign XDP program is attached and force_xdp is false.
     void attach(int ifindex, const std::string& ifname, bool no_eth);
+    // Throws what attach() would refuse IFINDEX for (another daemon's xv_rx, a foreign
+    // program without force_xdp) and changes nothing: a start checks before it touches the
+    // system.
+    void checkAttachable(int ifindex, const std::string& ifname);
     void detach(int ifindex);
     void detachAll();
     // attach() created the clsact qdisc on IFINDEX (there was none): destroyClsact removes
@@ -218,7 +222,8 @@ class Dataplane {
     void updateInterfaceFlags(int ifindex, uint32_t set, uint32_t clear);
     void writeVipBits();
     void writeGlobal();
-    void checkExisting(int ifindex, const std::string& ifname);
+    // Refuses (throws) or, with DETACH, clears the way for our program on IFINDEX.
+    void checkExisting(int ifindex, const std::string& ifname, bool detach);
     SkelPtr openInstance(const std::string& ifname);
     MetaSkelPtr openMetaInstance(int ifindex, const std::string& ifname);
     void reuseMaps(bpf_object* obj, const std::string& ifname);
@@ -255,6 +260,15 @@ class Dataplane {
     int pin_lock_fd_ = -1;  // lockPinRoot
 };
 
+// xv_tx's filter on the clsact egress hook: one fixed handle and priority, so a filter left
+// by a crashed run is found and replaced rather than stacked next to ours.
+inline constexpr uint32_t kTcHandle = 0x7876;  // "xv"
+inline constexpr uint32_t kTcPriority = 0x7876;
+// Ids of the maps program PROG_ID uses (empty when it is gone).
+std::vector<uint32_t> progMapIds(uint32_t prog_id);
+// Filters on the clsact hooks of IFINDEX, anyone's (a netlink dump).
+size_t clsactFilterCount(int ifindex, const std::string& ifname);
+
 // Per-CPU xv_vrid_rx values as one: counters summed, the latest last_seen_ns.
 xv_vrid_rx sumVridRx(std::span<const xv_vrid_rx> per_cpu);
 
@@ -262,7 +276,19 @@ xv_vrid_rx sumVridRx(std::span<const xv_vrid_rx> per_cpu);
 // created because its parent is an unmounted /sys/fs/bpf, mounts bpffs there first.
 // Returns true when it mounted something at DIR.
 bool ensureBpffs(const std::string& dir);
-// Takes the pin root for this process (flock); throws DataplaneError naming the daemon that
+// Another process holds the pin root's lock: holder() names it ("xvrrpd pid N (path)").
+class PinRootBusy : public DataplaneError {
+  public:
+    PinRootBusy(const std::string& dir, std::string holder)
+        : DataplaneError("pin root " + dir + " is in use by " + holder +
+                         "; one xvrrpd per pin root (use --pin-root for another)"),
+          holder_(std::move(holder)) {}
+    const std::string& holder() const { return holder_; }
+
+  private:
+    std::string holder_;
+};
+// Takes the pin root for this process (flock); throws PinRootBusy naming the daemon that
 // holds it. Returns the fd that keeps the lock.
 int lockPinRoot(const std::string& dir);
 bool isBpffs(const std::string& path);

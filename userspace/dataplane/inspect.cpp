@@ -74,6 +74,7 @@ json ifFlags(uint32_t f) {
     if (f & XV_IF_NO_ETH) out.push_back("no_eth");
     if (f & XV_IF_SHARED) out.push_back("shared");
     if (f & XV_IF_FILTER) out.push_back("filter");
+    if (f & XV_IF_OWN_CLSACT) out.push_back("own_clsact");
     return out;
 }
 

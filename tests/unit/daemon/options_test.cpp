@@ -76,6 +76,22 @@ TEST(Options, SignumPrintsKeepalivedsNumbers) {
     EXPECT_NE(r.message.find("--signum"), std::string::npos) << r.message;
 }
 
+// `xvrrpd --cleanup` takes the daemon's own options (DAEMON_ARGS), so one line serves both.
+TEST(Options, CleanupTakesTheDaemonsOptions) {
+    auto r = parse({"--cleanup", "-f", "/x.conf", "--pin-root", "/sys/fs/bpf/n1", "--control",
+                    "/run/n1.sock", "-p", "/run/n1.pid", "-s", "ns1", "--dont-fork", "-D"});
+    ASSERT_TRUE(r.options) << r.message;
+    EXPECT_TRUE(r.options->cleanup);
+    EXPECT_EQ(r.options->pin_root, "/sys/fs/bpf/n1");
+    EXPECT_EQ(r.options->pid_file, "/run/n1.pid");
+    EXPECT_EQ(r.options->net_namespace, "ns1");
+    EXPECT_FALSE(parse({}).options->cleanup);
+    r = parse({"--cleanup", "-t"});
+    EXPECT_FALSE(r.options);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.message.find("--cleanup and -t/--config-test"), std::string::npos) << r.message;
+}
+
 TEST(Options, BadInputIsAnErrorNamingTheArgument) {
     auto r = parse({"--bogus"});
     EXPECT_FALSE(r.options);
