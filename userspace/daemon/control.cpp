@@ -39,7 +39,7 @@ nlohmann::json Daemon::handleControl(const nlohmann::json& req) {
     if (cmd == "status")
         out = status();
     else if (cmd == "reload")
-        out = reload();
+        out = reloadAndTune();
     else if (cmd == "fence")
         out = fenceCommand(req, true);
     else if (cmd == "unfence")

@@ -14,6 +14,7 @@
 #include "control/server.hpp"
 #include "daemon/binder.hpp"
 #include "daemon/net_effects.hpp"
+#include "daemon/process_tuning.hpp"
 #include "daemon/static_config.hpp"
 #include "daemon/sync_groups.hpp"
 #include "daemon/tracking.hpp"
@@ -72,6 +73,12 @@ void Daemon::start() {
     if (signal_fd_ < 0) throw sysError("signalfd");
     loop_.add(signal_fd_, "signal", [this](uint32_t) { onSignal(); });
     ::signal(SIGPIPE, SIG_IGN);
+
+    // Scheduling first, so binding and the first adverts already run with it (RLIMIT_RTTIME
+    // waits for the loop: loading BPF programs runs longer than it without blocking).
+    sched_ops_ = systemSchedulerOps();
+    tuning_ = std::make_unique<ProcessTuning>(*sched_ops_);
+    applyTuning();
 
     timer_fd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     if (timer_fd_ < 0) throw sysError("timerfd_create(CLOCK_MONOTONIC)");
@@ -249,6 +256,7 @@ int Daemon::run() {
     updateStatusLine();
     systemd_.ready();  // every instance is bound (or waits for its interface)
     spdlog::info("Startup complete");
+    armTuning();
     while (running_) {
         try {
             loop_.runOnce(-1);
@@ -443,8 +451,18 @@ void Daemon::onSignal() {
                 running_ = false;
                 break;
             case SIGHUP:
-                reload();
+                reloadAndTune();
                 break;
+            case SIGXCPU:
+                // RLIMIT_RTTIME's soft limit (vrrp_rt_priority): a turn of the loop ran that
+                // long without blocking; at the hard limit the kernel kills the daemon.
+                if (auto lim = tuning_->rttimeInForce()) {
+                    spdlog::warn("the loop ran {} us without blocking (RLIMIT_RTTIME soft limit, "
+                                 "vrrp_rlimit_rttime); the kernel kills xvrrpd at {} us",
+                                 lim->rlim_cur, lim->rlim_max);
+                    break;
+                }
+                [[fallthrough]];
             default:
                 // Nothing of ours: say so, never die of it.
                 spdlog::info("ignoring signal {} ({}) from pid {}", si.ssi_signo,
