@@ -106,7 +106,12 @@ void Daemon::start() {
     loop_.setFallback("control client", [this](int fd, uint32_t ev) {
         if (control_->owns(fd)) control_->handle(loop_.epollFd(), fd, ev);
     });
-    loop_.setAfterEach([this] { drain(); });
+    // Queued work after every event; then, while real-time, a chance for the RLIMIT_RTTIME
+    // watchdog to see the loop sleep (ProcessTuning::checkpoint).
+    loop_.setAfterEach([this] {
+        drain();
+        tuning_->checkpoint();
+    });
 
     static_ = std::make_unique<StaticConfig>(*netlink_, ledger_);
     static_->apply(*config_);
@@ -273,7 +278,11 @@ int Daemon::run() {
         loop_.guarded("timer", [this] { armTimer(); });
         loop_.guarded("systemd status", [this] { updateStatusLine(); });
     }
-    shutdown();
+    {
+        // Priority 0 from every master and the ledger's undo: bounded, and it must finish.
+        ProcessTuning::Lift lift(*tuning_);
+        shutdown();
+    }
     return 0;
 }
 
@@ -288,12 +297,16 @@ void Daemon::onTimer() {
     }
     // Adverts and master-down timers of every instance first, then announcements: a burst
     // of GARPs (hundreds of VIPs) must not delay anyone's advert past a peer's timer.
-    for (const auto& rt : table_)
+    for (const auto& rt : table_) {
         if (rt->bound()) rt->fireTimers(t);
+        tuning_->checkpoint();  // 255 instances may change state in one turn
+    }
     drain();
     adverts_.flush();
-    for (const auto& rt : table_)
+    for (const auto& rt : table_) {
         if (rt->bound()) rt->announceDue(t);
+        tuning_->checkpoint();
+    }
 }
 
 void Daemon::housekeeping(vrrp::TimePoint t) {
@@ -324,7 +337,10 @@ void Daemon::checkFences(vrrp::TimePoint t) {
 }
 
 void Daemon::onRing() {
-    dataplane_->consume([this](const xv_advert& ev) { onAdvert(ev); });
+    dataplane_->consume([this](const xv_advert& ev) {
+        onAdvert(ev);
+        tuning_->checkpoint();
+    });
 }
 
 void Daemon::onAdvert(const xv_advert& ev) {
@@ -434,6 +450,7 @@ void Daemon::onLinkEvents() {
 // Link down moves an instance to Fault (keepalived does the same); link up brings it back.
 void Daemon::applyLinkState(InstanceRuntime& rt, bool running, const std::string& ifname,
                             vrrp::TimePoint t) {
+    tuning_->checkpoint();  // a link event moves every instance on it
     if (running == !rt.faultActive("link")) return;
     spdlog::info("({}) interface {} is {}", rt.cfg().name, ifname, running ? "up" : "down");
     rt.setFault("link", !running, "interface " + ifname + " is down", t);

@@ -3,6 +3,7 @@
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/sysinfo.h>
+#include <time.h>
 
 #include <spdlog/spdlog.h>
 
@@ -95,6 +96,21 @@ public:
         return result(::sched_setaffinity(0, set.size, set.p));
     }
 
+    int64_t nowNs() override {
+        timespec ts{};
+        ::clock_gettime(CLOCK_MONOTONIC, &ts);
+        return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+    }
+    long voluntarySwitches() override {
+        rusage ru{};
+        ::getrusage(RUSAGE_THREAD, &ru);
+        return ru.ru_nvcsw;
+    }
+    void sleepFor(int64_t ns) override {
+        timespec ts{0, static_cast<long>(ns)};
+        ::nanosleep(&ts, nullptr);
+    }
+
 private:
     struct CpuSet {
         explicit CpuSet(int n) : size(CPU_ALLOC_SIZE(n)), p(CPU_ALLOC(n)) { CPU_ZERO_S(size, p); }
@@ -144,7 +160,34 @@ ProcessTuning::Outcome ProcessTuning::apply(const config::ProcessTuning& want) {
     const State d = desired(want);
     applyPolicy(d, out);
     applyRest(d, out);
+    updateBudget();
     return out;
+}
+
+void ProcessTuning::updateBudget() {
+    const bool watched = armed_ && !lifted_ && isRealTime(now_.policy) &&
+                         actual_rttime_.rlim_max != RLIM_INFINITY;
+    budget_ns_ = watched ? static_cast<int64_t>(actual_rttime_.rlim_max) * 1000 / 4 : 0;
+    mark_ns_ = 0;  // the next checkpoint looks at the switch count
+}
+
+void ProcessTuning::checkpoint() {
+    if (budget_ns_ == 0) return;
+    const int64_t t = ops_.nowNs();
+    if (t - mark_ns_ < budget_ns_) return;
+    const long sw = ops_.voluntarySwitches();
+    long after = sw;
+    if (sw == switches_) {
+        // The wakeup restarts the kernel's count. A sleep so short that its timer fires
+        // before the task is off the CPU is no sleep (1 us was not): check, then longer.
+        for (int64_t ns : {50'000, 500'000}) {
+            ops_.sleepFor(ns);
+            ++sleeps_;
+            if ((after = ops_.voluntarySwitches()) != sw) break;
+        }
+    }
+    switches_ = after;
+    mark_ns_ = ops_.nowNs();
 }
 
 void ProcessTuning::applyPolicy(const State& want, Outcome& out) {
@@ -215,12 +258,16 @@ std::optional<rlimit> ProcessTuning::rttimeInForce() const {
 
 std::optional<std::string> ProcessTuning::arm() {
     armed_ = true;
-    if (sameLimit(actual_rttime_, now_.rttime)) return std::nullopt;
-    if (int e = ops_.setRttime(now_.rttime))
-        return "cannot set RLIMIT_RTTIME " + limitText(now_.rttime) + " (setrlimit): " +
-               std::strerror(e);
-    actual_rttime_ = now_.rttime;
-    return std::nullopt;
+    std::optional<std::string> failed;
+    if (!sameLimit(actual_rttime_, now_.rttime)) {
+        if (int e = ops_.setRttime(now_.rttime))
+            failed = "cannot set RLIMIT_RTTIME " + limitText(now_.rttime) + " (setrlimit): " +
+                     std::strerror(e);
+        else
+            actual_rttime_ = now_.rttime;
+    }
+    updateBudget();
+    return failed;
 }
 
 ProcessTuning::Lift::Lift(ProcessTuning& t) : t_(t) {
@@ -234,11 +281,16 @@ ProcessTuning::Lift::Lift(ProcessTuning& t) : t_(t) {
         mode_ = Mode::Demoted;
     }
     t_.lifted_ = mode_ != Mode::None;
+    t_.updateBudget();
 }
 
 ProcessTuning::Lift::~Lift() {
     if (mode_ == Mode::None) return;
     t_.lifted_ = false;
+    struct Update {  // however this ends
+        ProcessTuning& t;
+        ~Update() { t.updateBudget(); }
+    } update{t_};
     if (mode_ == Mode::Raised) {
         if (int e = t_.ops_.setRttime(t_.now_.rttime))
             spdlog::error("cannot restore RLIMIT_RTTIME {} (setrlimit): {}",

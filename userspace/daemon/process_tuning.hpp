@@ -50,6 +50,11 @@ public:
     virtual int unlockMemory() = 0;
     virtual std::vector<int> affinity() = 0;
     virtual int setAffinity(const std::vector<int>& cpus) = 0;
+    // For checkpoint(): CLOCK_MONOTONIC, the thread's voluntary context switches (each one
+    // a sleep, which restarts the kernel's RLIMIT_RTTIME count) and a sleep.
+    virtual int64_t nowNs() = 0;
+    virtual long voluntarySwitches() = 0;
+    virtual void sleepFor(int64_t ns) = 0;
 };
 
 // The real calls on the calling thread (xvrrpd's loop) and its process.
@@ -88,6 +93,13 @@ public:
     // The soft and hard RLIMIT_RTTIME (us) in force while real-time; nullopt otherwise.
     std::optional<rlimit> rttimeInForce() const;
 
+    // Called between units of work (an event, an instance's step): while the watchdog is
+    // armed, sleeps ~50 us once the loop may have run a quarter of the hard limit without
+    // sleeping, so bounded work over many instances (255 becoming master in one turn) never
+    // meets it, while a step that never returns still does. Costs a clock read otherwise.
+    void checkpoint();
+    uint64_t checkpointSleeps() const { return sleeps_; }
+
 private:
     struct State {
         SchedulerOps::Policy policy;
@@ -107,6 +119,11 @@ private:
     rlimit actual_rttime_{};  // what setrlimit last set
     bool armed_ = false;
     bool lifted_ = false;
+    int64_t budget_ns_ = 0;  // hard limit / 4 while armed and real-time; 0 = no checkpoints
+    int64_t mark_ns_ = 0;    // the loop is known to have slept since about then
+    long switches_ = -1;
+    uint64_t sleeps_ = 0;
+    void updateBudget();
 };
 
 }  // namespace xvrrp::daemon

@@ -58,6 +58,14 @@ public:
         return 0;
     }
 
+    int64_t nowNs() override { return clock_ns; }
+    long voluntarySwitches() override { return switches; }
+    void sleepFor(int64_t ns) override {
+        calls.push_back("sleep " + std::to_string(ns / 1000) + " us");
+        if (!sleep_is_no_sleep) ++switches;
+        clock_ns += ns;
+    }
+
     static std::string num(rlim_t v) { return v == RLIM_INFINITY ? "inf" : std::to_string(v); }
 
     Policy pol{SCHED_OTHER, 0};
@@ -68,6 +76,9 @@ public:
     std::vector<int> cpus{0, 1};
     std::vector<std::string> calls;
     std::map<std::string, int> fail;
+    int64_t clock_ns = 1'000'000'000;
+    long switches = 7;
+    bool sleep_is_no_sleep = false;  // a timer that fired before the task left the CPU
 };
 
 using Calls = std::vector<std::string>;
@@ -289,6 +300,53 @@ TEST(ProcessTuning, RealTimeAddedByAReloadArmsTheLimit) {
     }
     t.apply(rt(5));
     EXPECT_EQ(ops.calls, (Calls{"policy 2/5 reset_on_fork", "rttime 5000/10000"}));
+}
+
+// Checkpoints sleep once the loop may have run a quarter of the hard limit (2.5 ms of the
+// default 10 ms) without sleeping; a sleep of its own in between makes that unnecessary.
+TEST(ProcessTuning, CheckpointSleepsBeforeTheWatchdogCouldFire) {
+    FakeOps ops;
+    ProcessTuning t(ops);
+    t.checkpoint();  // not real-time: nothing
+    t.apply(rt(50));
+    t.checkpoint();  // not armed yet (start-up)
+    EXPECT_EQ(ops.calls, (Calls{"policy 2/50 reset_on_fork"}));
+    t.arm();
+    ops.calls.clear();
+    t.checkpoint();  // first look: takes the switch count
+    for (int i = 0; i < 24; ++i) {  // 24 steps of 0.1 ms: within the budget
+        ops.clock_ns += 100'000;
+        t.checkpoint();
+    }
+    EXPECT_TRUE(ops.calls.empty());
+    ops.clock_ns += 200'000;  // 2.6 ms since the mark, no sleep seen
+    t.checkpoint();
+    EXPECT_EQ(ops.calls, (Calls{"sleep 50 us"}));
+    EXPECT_EQ(t.checkpointSleeps(), 1u);
+    ops.clock_ns += 3'000'000;
+    ++ops.switches;  // the loop blocked in epoll_wait meanwhile
+    t.checkpoint();
+    EXPECT_EQ(t.checkpointSleeps(), 1u);
+    {
+        ProcessTuning::Lift l(t);  // a reload: the watchdog is lifted, no checkpoints
+        ops.clock_ns += 10'000'000;
+        t.checkpoint();
+        EXPECT_EQ(t.checkpointSleeps(), 1u);
+    }
+}
+
+// A sleep that did not take the task off the CPU (no voluntary switch) is tried longer.
+TEST(ProcessTuning, CheckpointSleepsLongerWhenTheSleepDidNotBlock) {
+    FakeOps ops;
+    ProcessTuning t(ops);
+    t.apply(rt(50));
+    t.arm();
+    t.checkpoint();
+    ops.calls.clear();
+    ops.sleep_is_no_sleep = true;
+    ops.clock_ns += 3'000'000;
+    t.checkpoint();
+    EXPECT_EQ(ops.calls, (Calls{"sleep 50 us", "sleep 500 us"}));
 }
 
 }  // namespace
