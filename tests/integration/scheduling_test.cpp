@@ -205,6 +205,29 @@ TEST_F(Scheduling, RefusedSettingsAreLoggedAndTheDaemonServes) {
     EXPECT_TRUE(n1_->holds(*IpAddr::parse("10.77.0.100")));
 }
 
+// 255 instances becoming master in one turn run longer than RLIMIT_RTTIME's 10 ms without
+// blocking: the kernel SIGKILLed xvrrpd after 60-86 of them (keepalived's VRRP child too).
+TEST_F(Scheduling, ManyInstancesBecomeMasterUnderTheWatchdog) {
+    std::string text = "global_defs {\n  router_id n1\n  vrrp_version 3\n"
+                       "  vrrp_garp_master_delay 0\n  vrrp_rt_priority 50\n}\n";
+    for (int n = 1; n <= 255; ++n)
+        text += "vrrp_instance VI_" + std::to_string(n) + " {\n  state BACKUP\n  interface eth0\n"
+                "  virtual_router_id " + std::to_string(n) + "\n  priority 150\n  advert_int 1\n"
+                "  virtual_ipaddress {\n    10.79." + std::to_string(n) + ".1/32 dev eth0\n  }\n}\n";
+    n1_->start(text);
+    auto masters = [&] {
+        auto st = n1_->status();
+        if (!st) return 0;
+        int n = 0;
+        for (const auto& i : (*st)["instances"]) n += i["state"] == "MASTER";
+        return n;
+    };
+    EXPECT_TRUE(waitUntil([&] { return masters() == 255 || !n1_->running(); }, Ms(30000)));
+    ASSERT_TRUE(n1_->running()) << tail(n1_->log());
+    EXPECT_EQ(masters(), 255);
+    EXPECT_EQ(readSched((*n1_->status())["daemon"]["pid"].get<int>()).rttime, "5000 10000");
+}
+
 // xvrrpd -t: keepalived's messages for values it corrects or ignores, and the file is usable.
 TEST_F(Scheduling, ConfigTestNamesBadValues) {
     const std::string path = n1_->configPath() + ".t";

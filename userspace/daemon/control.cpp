@@ -3,6 +3,7 @@
 
 #include "common/utf8.hpp"
 #include "daemon/daemon.hpp"
+#include "daemon/process_tuning.hpp"
 #include "dataplane/fence.hpp"
 
 namespace xvrrp::daemon {
@@ -47,7 +48,9 @@ nlohmann::json Daemon::handleControl(const nlohmann::json& req) {
     else
         throw std::invalid_argument("unknown command '" + cmd + "'");
     // Names from keepalived.conf may be any bytes (keepalived takes them); JSON needs UTF-8.
+    tuning_->checkpoint();
     escapeStrings(out);
+    tuning_->checkpoint();
     return out;
 }
 
