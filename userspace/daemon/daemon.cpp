@@ -238,6 +238,7 @@ void Daemon::drain() {
         auto work = std::move(queue_.front());
         queue_.pop_front();
         loop_.guarded("queued work", work);
+        tuning_->checkpoint();  // a sync group moves all its members
     }
 }
 
