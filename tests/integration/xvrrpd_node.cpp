@@ -89,6 +89,7 @@ void XvrrpdNode::start(const std::string& configText, const std::vector<std::str
                                      confPath_,   "--pin-root", pinRoot_, "--control", sockPath_,
                                      "-p",        pidPath_};
     argv.insert(argv.end(), extraArgs.begin(), extraArgs.end());
+    argv.insert(argv.begin(), launcher_.begin(), launcher_.end());
     proc_ = &ns().spawn(argv, lab_.logDir() + "/" + node_ + ".log");
 }
 

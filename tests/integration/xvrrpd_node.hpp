@@ -58,6 +58,8 @@ class XvrrpdNode {
     // Writes the config and spawns xvrrpd in the node, with `extraArgs` after the
     // harness's own (e.g. --force-xdp). Does not wait for anything.
     void start(const std::string& configText, const std::vector<std::string>& extraArgs = {});
+    // A command (setpriv ... --) that start() runs xvrrpd under, e.g. with capabilities dropped.
+    void setLauncher(std::vector<std::string> launcher) { launcher_ = std::move(launcher); }
     bool running();
     void signal(int sig);
     // Waits for exit; returns the raw wait status or nullopt at the deadline.
@@ -93,6 +95,7 @@ class XvrrpdNode {
     std::string pidPath_;
     std::string pinRoot_;
     lab::Process* proc_ = nullptr;  // owned by the node's Netns
+    std::vector<std::string> launcher_;
 };
 
 // Waits until `node` reports `state`; on timeout returns false.

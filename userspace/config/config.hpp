@@ -253,6 +253,19 @@ struct SyncGroup {
     bool operator==(const SyncGroup&) const = default;
 };
 
+// The VRRP process's scheduling (global_defs vrrp_rt_priority, vrrp_rlimit_rttime,
+// vrrp_no_swap, vrrp_cpu_affinity, vrrp_priority; keepalived.conf(5)). Unset: left as the
+// daemon was started.
+struct ProcessTuning {
+    std::optional<int> rt_priority;             // SCHED_RR at 1..99
+    std::optional<uint32_t> rlimit_rttime_us;   // RLIMIT_RTTIME hard limit while real-time
+    bool no_swap = false;                       // mlockall
+    std::vector<int> cpu_affinity;              // CPU ids; empty = not set
+    std::optional<int> nice;                    // vrrp_priority, -20..19
+
+    bool operator==(const ProcessTuning&) const = default;
+};
+
 struct Global {
     std::string router_id;
     std::string script_user, script_group;
@@ -275,6 +288,7 @@ struct Global {
     RunAsMap fifo_run_as;  // notify_fifo, notify_fifo_script, vrrp_notify_fifo(_script)
     std::vector<std::string> notification_email;
     std::string notification_email_from, smtp_server;
+    ProcessTuning vrrp_process;
     std::vector<Directive> other;           // parsed, kept, not acted on yet
 
     bool operator==(const Global&) const = default;

@@ -14,6 +14,9 @@
 
 namespace xvrrp::config {
 
+// get_nprocs_conf(): the CPU ids keepalived accepts in vrrp_cpu_affinity are 0..N-1.
+unsigned systemCpuCount();
+
 struct LoadOptions {
     // Check that vrrp_script and notify programs exist and are executable (and, with
     // enable_script_security, not writable by non-root). Unit tests turn this off.
@@ -21,6 +24,8 @@ struct LoadOptions {
     // An interface's MTU, for the VIPs one advert carries (nullopt: no such interface;
     // kDefaultMtu is assumed). Unit tests give a fixed one.
     std::function<std::optional<uint32_t>(const std::string&)> interface_mtu = systemInterfaceMtu;
+    // CPUs the host has (vrrp_cpu_affinity takes ids below it). Unit tests give a fixed one.
+    std::function<unsigned()> cpu_count = systemCpuCount;
 };
 
 struct LoadResult {

@@ -4,6 +4,7 @@
 #include "common/utf8.hpp"
 #include "daemon/daemon.hpp"
 #include "dataplane/dataplane.hpp"
+#include "daemon/process_tuning.hpp"
 #include "dataplane/fence.hpp"
 
 namespace xvrrp::daemon {
@@ -16,7 +17,7 @@ nlohmann::json Daemon::handleControl(const nlohmann::json& req) {
     if (cmd == "status")
         out = status();
     else if (cmd == "reload")
-        out = reload();
+        out = reloadAndTune();
     else if (cmd == "fence")
         out = fenceCommand(req, true);
     else if (cmd == "unfence")
@@ -27,6 +28,7 @@ nlohmann::json Daemon::handleControl(const nlohmann::json& req) {
         throw std::invalid_argument("unknown command '" + cmd + "'");
     // Names from keepalived.conf may be any bytes (keepalived takes them): the control
     // server escapes every answer's strings (control::respondLine).
+    tuning_->checkpoint();
     return out;
 }
 

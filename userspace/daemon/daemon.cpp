@@ -15,6 +15,7 @@
 #include "daemon/binder.hpp"
 #include "daemon/signum.hpp"
 #include "daemon/net_effects.hpp"
+#include "daemon/process_tuning.hpp"
 #include "daemon/static_config.hpp"
 #include "daemon/sync_groups.hpp"
 #include "daemon/tracking.hpp"
@@ -79,6 +80,12 @@ void Daemon::start() {
     loop_.add(signal_fd_, "signal", [this](uint32_t) { onSignal(); });
     ::signal(SIGPIPE, SIG_IGN);
 
+    // Scheduling first, so binding and the first adverts already run with it (RLIMIT_RTTIME
+    // waits for the loop: loading BPF programs runs longer than it without blocking).
+    sched_ops_ = systemSchedulerOps();
+    tuning_ = std::make_unique<ProcessTuning>(*sched_ops_);
+    applyTuning();
+
     timer_fd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     if (timer_fd_ < 0) throw sysError("timerfd_create(CLOCK_MONOTONIC)");
     loop_.add(timer_fd_, "timers", [this](uint32_t) { onTimer(); });
@@ -106,7 +113,12 @@ void Daemon::start() {
     loop_.setFallback("control client", [this](int fd, uint32_t ev) {
         if (control_->owns(fd)) control_->handle(loop_.epollFd(), fd, ev);
     });
-    loop_.setAfterEach([this] { drain(); });
+    // Queued work after every event; then, while real-time, a chance for the RLIMIT_RTTIME
+    // watchdog to see the loop sleep (ProcessTuning::checkpoint).
+    loop_.setAfterEach([this] {
+        drain();
+        tuning_->checkpoint();
+    });
     startMetrics();
 
     static_ = std::make_unique<StaticConfig>(*netlink_, ledger_);
@@ -234,6 +246,7 @@ void Daemon::drain() {
         auto work = std::move(queue_.front());
         queue_.pop_front();
         loop_.guarded("queued work", work);
+        tuning_->checkpoint();  // a sync group moves all its members
     }
 }
 
@@ -258,6 +271,7 @@ int Daemon::run() {
     updateStatusLine();
     systemd_.ready();  // every instance is bound (or waits for its interface)
     spdlog::info("Startup complete");
+    armTuning();
     while (running_) {
         try {
             loop_.runOnce(-1);
@@ -274,7 +288,11 @@ int Daemon::run() {
         loop_.guarded("timer", [this] { armTimer(); });
         loop_.guarded("systemd status", [this] { updateStatusLine(); });
     }
-    shutdown();
+    {
+        // Priority 0 from every master and the ledger's undo: bounded, and it must finish.
+        ProcessTuning::Lift lift(*tuning_);
+        shutdown();
+    }
     return 0;
 }
 
@@ -289,12 +307,16 @@ void Daemon::onTimer() {
     }
     // Adverts and master-down timers of every instance first, then announcements: a burst
     // of GARPs (hundreds of VIPs) must not delay anyone's advert past a peer's timer.
-    for (const auto& rt : table_)
+    for (const auto& rt : table_) {
         if (rt->bound()) rt->fireTimers(t);
+        tuning_->checkpoint();  // 255 instances may change state in one turn
+    }
     drain();
     adverts_.flush();
-    for (const auto& rt : table_)
+    for (const auto& rt : table_) {
         if (rt->bound()) rt->announceDue(t);
+        tuning_->checkpoint();
+    }
 }
 
 void Daemon::housekeeping(vrrp::TimePoint t) {
@@ -330,8 +352,12 @@ void Daemon::onRing() {
     const dataplane::Dataplane::AdvertCallback dropped = [this](const xv_advert& ev) {
         onDropSample(ev);
     };
-    telemetry_.ringPass(
-        dataplane_->consume([this](const xv_advert& ev) { onAdvert(ev); }, &dropped));
+    telemetry_.ringPass(dataplane_->consume(
+        [this](const xv_advert& ev) {
+            onAdvert(ev);
+            tuning_->checkpoint();
+        },
+        &dropped));
 }
 
 // keepalived logs each advert it refuses, in words operators grep for. Here at most
@@ -484,6 +510,7 @@ void Daemon::onLinkEvents() {
 // Link down moves an instance to Fault (keepalived does the same); link up brings it back.
 void Daemon::applyLinkState(InstanceRuntime& rt, bool running, const std::string& ifname,
                             vrrp::TimePoint t) {
+    tuning_->checkpoint();  // a link event moves every instance on it
     if (running == !rt.faultActive("link")) return;
     spdlog::info("({}) interface {} is {}", rt.cfg().name, ifname, running ? "up" : "down");
     rt.setFault("link", !running, "interface " + ifname + " is down", t);
@@ -502,8 +529,18 @@ void Daemon::onSignal() {
                 running_ = false;
                 break;
             case SIGHUP:
-                reload();
+                reloadAndTune();
                 break;
+            case SIGXCPU:
+                // RLIMIT_RTTIME's soft limit (vrrp_rt_priority): a turn of the loop ran that
+                // long without blocking; at the hard limit the kernel kills the daemon.
+                if (auto lim = tuning_->rttimeInForce()) {
+                    spdlog::warn("the loop ran {} us without blocking (RLIMIT_RTTIME soft limit, "
+                                 "vrrp_rlimit_rttime); the kernel kills xvrrpd at {} us",
+                                 lim->rlim_cur, lim->rlim_max);
+                    break;
+                }
+                [[fallthrough]];
             default:
                 // Nothing of ours: say so, never die of it.
                 spdlog::info("ignoring signal {} ({}) from pid {}", si.ssi_signo,

@@ -57,6 +57,8 @@ class Tracking;
 class StaticConfig;
 class SyncGroups;
 class Binder;
+class SchedulerOps;
+class ProcessTuning;
 
 class Daemon : private InstanceHost {
 public:
@@ -111,6 +113,11 @@ private:
     // SIGHUP / xvrrpctl reload: unchanged instances keep state and VIPs; a config with errors
     // changes nothing. Returns the report sent to xvrrpctl.
     nlohmann::json reload();
+    // reload() with global_defs' scheduling applied after it (tuning.cpp); what SIGHUP and
+    // xvrrpctl reload call.
+    nlohmann::json reloadAndTune();
+    void applyTuning();
+    void armTuning();  // RLIMIT_RTTIME once the loop runs
     nlohmann::json handleControl(const nlohmann::json& req);
     nlohmann::json fenceCommand(const nlohmann::json& req, bool fence);
     nlohmann::json checkFencesCommand();
@@ -128,6 +135,8 @@ private:
 
     std::unique_ptr<config::Config> config_;  // runtimes point into it; replaced on reload
     Options options_;
+    std::unique_ptr<SchedulerOps> sched_ops_;
+    std::unique_ptr<ProcessTuning> tuning_;  // vrrp_rt_priority, vrrp_no_swap, ...
     std::chrono::steady_clock::time_point started_;
     EventLoop loop_;
     int signal_fd_ = -1;

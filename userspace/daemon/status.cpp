@@ -7,6 +7,7 @@
 #include "control/protocol.hpp"
 #include "daemon/binder.hpp"
 #include "daemon/daemon.hpp"
+#include "daemon/process_tuning.hpp"
 #include "dataplane/dataplane.hpp"
 #include "vrrp/timers.hpp"
 
@@ -146,8 +147,11 @@ nlohmann::json Daemon::status() const {
                    {"pin_root", options_.pin_root}};
     s["daemon"]["loop_errors"] = loop_.errors();
     json inst = json::array();
-    for (const auto& rt : table_) inst.push_back(instanceStatus(*rt, t, *dataplane_));
-    s["instances"] = inst;
+    for (const auto& rt : table_) {
+        inst.push_back(instanceStatus(*rt, t, *dataplane_));
+        tuning_->checkpoint();  // 255 instances take milliseconds (RLIMIT_RTTIME)
+    }
+    s["instances"] = std::move(inst);
     auto st = dataplane_->stats();
     s["xdp"] = {{"rx_adverts", st.rx_adverts}, {"rx_passed", st.rx_passed},
                 {"ring_full", st.ring_full},   {"too_long", st.too_long},
