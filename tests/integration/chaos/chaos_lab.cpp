@@ -189,17 +189,24 @@ void ChaosLab::startArbiter(int node) {
     lab_->node(me).spawn({cfg_.arbiterBin, "-D", "-f", base + "-arbiter.conf"}, base + "-arbiter.log");
 }
 
-std::string ChaosLab::arbiterRule(int node, int instance) {
+ArbiterView ChaosLab::arbiterView(int node) {
+    ArbiterView v;
+    v.rules.assign(kInstances, "");
     auto r = lab::runIn("", {cfg_.arbiterBin, "-s", nodeDir(node) + "-arbiter.sock", "status", "--json"},
                         std::chrono::seconds(3));
     auto s = r.ok() ? nlohmann::json::parse(r.out, nullptr, false) : nlohmann::json();
-    if (!s.is_object() || !s.contains("instances") || !s["instances"].is_array()) return "";
-    const std::string name = "VI_" + std::to_string(instance + 1);
+    if (!s.is_object() || !s.contains("instances") || !s["instances"].is_array()) return v;
+    if (s.contains("round") && s["round"].is_object()) v.round = s["round"].value("number", -1L);
     for (const auto& i : s["instances"])
-        if (i.is_object() && i.value("name", "") == name && i.contains("decision") &&
-            i["decision"].is_object())
-            return i["decision"].value("rule", "");
-    return "";
+        for (int k = 0; k < kInstances; ++k)
+            if (i.is_object() && i.value("name", "") == "VI_" + std::to_string(k + 1) &&
+                i.contains("decision") && i["decision"].is_object())
+                v.rules[static_cast<size_t>(k)] = i["decision"].value("rule", "");
+    return v;
+}
+
+std::string ChaosLab::arbiterRule(int node, int instance) {
+    return arbiterView(node).rules[static_cast<size_t>(instance)];
 }
 
 void ChaosLab::kill9(int node) {
@@ -218,12 +225,12 @@ void ChaosLab::restoreLink(int node) { lab_->restoreLink(nodeName(node)); }
 void ChaosLab::partition(const std::vector<int>& isolated) {
     auto& hub = lab_->hub();
     hub.runOk({"nft", "add", "table", "bridge", "xvchaos"});
-    hub.runOk({"nft", "add", "chain", "bridge", "xvchaos", "fwd",
+    hub.runOk({"nft", "add", "chain", "bridge", "xvchaos", "cut",
                "{ type filter hook forward priority 0 ; }"});
     // Flooded frames pass the forward hook once per output port, so both rules see them.
     for (int n : isolated)
         for (const char* dir : {"iifname", "oifname"})
-            hub.runOk({"nft", "add", "rule", "bridge", "xvchaos", "fwd", dir,
+            hub.runOk({"nft", "add", "rule", "bridge", "xvchaos", "cut", dir,
                        lab_->bridgePort(nodeName(n)), "ip", "protocol", "112", "drop"});
     partitioned_ = true;
 }

@@ -34,6 +34,12 @@ struct ArbiterTiming {
     }
 };
 
+// What an arbiter said last: its round number and each instance's rule ("" unknown).
+struct ArbiterView {
+    long round = -1;
+    std::vector<std::string> rules;
+};
+
 struct LabConfig {
     Daemon daemon = Daemon::Xvrrpd;
     std::string tag = "chaos";
@@ -78,6 +84,7 @@ class ChaosLab {
     long flood(int pps, double seconds);
 
     bool daemonRunning(int node);
+    ArbiterView arbiterView(int node);
     std::string mac(int node);
     lab::Lab& lab() { return *lab_; }
     const std::string& dir() const { return lab_->logDir(); }

@@ -13,6 +13,10 @@ namespace {
 
 using Span = std::pair<double, double>;
 
+// The audit line and the daemon's transition carry millisecond stamps of two clocks read
+// apart: the transition an action causes may come out a little before the action.
+constexpr double kActionLeadS = 0.02;
+
 // Sorted, disjoint spans with a membership test.
 class Spans {
   public:
@@ -26,6 +30,14 @@ class Spans {
                 merged_.back().second = std::max(merged_.back().second, s.second);
             else
                 merged_.push_back(s);
+    }
+    // The end of the last span that ended before t, or -1.
+    double lastEndBefore(double t) const {
+        double best = -1;
+        for (const auto& s : merged_)
+            if (s.second < t) best = s.second;
+            else break;
+        return best;
     }
     bool contains(double t) const {
         auto it = std::upper_bound(merged_.begin(), merged_.end(), Span{t, 1e300});
@@ -66,7 +78,7 @@ Windows windows(const Timeline& tl, const Params& p, std::vector<int>& actionFau
     for (const auto& a : tl.actions) {
         const int f = p.arbiterSettleS > 0 ? ownerOf(a, tl, p.arbiterSettleS) : -1;
         actionFault.push_back(f);
-        if (f >= 0) w.any.add(a.t, a.t + tl.faults[static_cast<size_t>(f)].windowS);
+        if (f >= 0) w.any.add(a.t - kActionLeadS, a.t + tl.faults[static_cast<size_t>(f)].windowS);
     }
     w.any.seal();
     for (auto& s : w.node) s.seal();
@@ -119,8 +131,10 @@ void checkProbes(const Timeline& tl, const Params& p, const Windows& w, Verdict&
             const auto vi = static_cast<size_t>(pr->vip);
             v.violations.push_back(
                 {pr->t, pr->t, kind, lastFault(tl, pr->t), 0,
-                 "VIP " + (vi < p.vips.size() ? p.vips[vi] : std::to_string(pr->vip))});
+                 "VIP " + (vi < p.vips.size() ? p.vips[vi] : std::to_string(pr->vip)), -1});
             open = v.violations.size() - 1;
+            const double end = w.any.lastEndBefore(pr->t);
+            if (end >= 0) v.violations[open].afterWindowS = pr->t - end;
             arpSeen = echoSeen = 0;
         }
         auto& e = v.violations[open];
@@ -150,12 +164,15 @@ Verdict check(const Timeline& tl, const Params& p) {
         if (t.t < tl.tStart || t.t > tl.tEnd) continue;
         ++v.transitionsJudged;
         if (w.any.contains(t.t) || w.node[static_cast<size_t>(t.node)].contains(t.t)) continue;
+        const double end = std::max(w.any.lastEndBefore(t.t),
+                                    w.node[static_cast<size_t>(t.node)].lastEndBefore(t.t));
         v.violations.push_back({t.t, t.t, "unexplained_transition", lastFault(tl, t.t), 0,
                                 nodeName(t.node) + " VI_" + std::to_string(t.instance + 1) + " " +
-                                    t.from + " -> " + t.to});
+                                    t.from + " -> " + t.to,
+                                end >= 0 ? t.t - end : -1});
     }
     for (const auto& u : tl.unrecovered)
-        v.violations.push_back({u.t, u.t, "not_recovered", u.fault, 0, u.seen});
+        v.violations.push_back({u.t, u.t, "not_recovered", u.fault, 0, u.seen, -1});
     std::stable_sort(v.violations.begin(), v.violations.end(),
                      [](const Violation& a, const Violation& b) { return a.t < b.t; });
     return v;
@@ -167,6 +184,7 @@ nlohmann::json toJson(const Violation& v, const Timeline& tl) {
         j["t_end"] = v.tEnd;
         j["probes"] = v.probes;
     }
+    if (v.afterWindowS >= 0) j["after_window_s"] = v.afterWindowS;
     if (v.fault >= 0) {
         const auto& r = tl.faults[static_cast<size_t>(v.fault)];
         j["fault"] = {{"index", r.fault.index},

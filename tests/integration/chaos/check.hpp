@@ -83,6 +83,7 @@ struct Violation {
     int fault = -1;    // the last fault injected at or before t (index into faults), -1 none
     int probes = 0;    // bad probes in this episode (consecutive, one VIP)
     std::string seen;
+    double afterWindowS = -1;  // how long after the end of the last window before it (-1: none)
 };
 
 struct Verdict {

@@ -89,6 +89,7 @@ TEST(ChaosCheck, AKillExcusesItsWindowsAndNothingAfter) {
     ASSERT_EQ(v.violations.size(), 1u);
     EXPECT_EQ(v.violations[0].kind, "multiple_answers");
     EXPECT_NEAR(v.violations[0].t, 12.91, 0.011);
+    EXPECT_NEAR(v.violations[0].afterWindowS, v.violations[0].t - 12.9, 1e-9);
     EXPECT_GT(v.probesExcused, 100);
 }
 
@@ -120,6 +121,7 @@ TEST(ChaosCheck, TransitionsNeedAFaultThatExplainsThem) {
     const auto v = check(tl, params());
     ASSERT_EQ(v.violations.size(), 3u);
     EXPECT_EQ(v.violations[0].seen, "n3 VI_1 BACKUP -> FAULT");
+    EXPECT_NEAR(v.violations[0].afterWindowS, 12.0 - 10.41, 1e-9);  // the any-node window
     EXPECT_EQ(v.violations[1].seen, "n2 VI_2 BACKUP -> MASTER");
     EXPECT_EQ(v.violations[2].fault, 1);
     EXPECT_EQ(v.transitionsJudged, 6);

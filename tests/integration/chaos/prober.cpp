@@ -158,6 +158,8 @@ void Prober::loop(int ifindex, int arpFd, int ipFd, int icmpFd) {
         const Clock::time_point next = epoch_ + interval_ * tick;
         const uint16_t seq = static_cast<uint16_t>(tick);
         for (size_t v = 0; v < vips_.size(); ++v) {
+            // Stamped before sending: a reply can arrive before sendto returns.
+            const double sentAt = now();
             uint8_t req[42] = {};
             std::memset(req, 0xff, 6);
             std::memcpy(req + 6, mine.data(), 6);
@@ -178,7 +180,7 @@ void Prober::loop(int ifindex, int arpFd, int ipFd, int icmpFd) {
             std::memcpy(&dst.sin_addr, vips_[v].data(), 4);
             // EHOSTUNREACH while nobody answers ARP: that probe stays unanswered.
             ::sendto(icmpFd, echo, sizeof echo, 0, reinterpret_cast<sockaddr*>(&dst), sizeof dst);
-            pending_[v].push_back({{now(), static_cast<int>(v), 0, 0}, seq});
+            pending_[v].push_back({{sentAt, static_cast<int>(v), 0, 0}, seq});
         }
         for (;;) {
             uint8_t buf[2048];

@@ -1,5 +1,6 @@
 #include "run.hpp"
 
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <thread>
@@ -16,6 +17,14 @@ namespace {
 
 constexpr double kSteadySpanS = 0.1;    // settled: this much of clean probes per VIP
 constexpr double kReadyTimeoutS = 15;   // a restarted daemon logs its first state by then
+
+// The host's 1-minute load average: other work on the machine delays the daemons' timers.
+double loadavg() {
+    std::ifstream in("/proc/loadavg");
+    double l = -1;
+    in >> l;
+    return l;
+}
 
 void hold(double seconds) {  // the fault's duration itself, not a wait for a condition
     std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
@@ -37,6 +46,7 @@ class Runner {
     bool settled();
     std::string seen();
     void settle(int faultIndex, FaultRecord& r);
+    bool arbitersAgree(Clock::time_point deadline);
     void inject(FaultRecord& r);
     void injectTimed(FaultRecord& r);
     nlohmann::json report(const Verdict& v);
@@ -49,6 +59,8 @@ class Runner {
     std::unique_ptr<Prober> prober_;
     Timeline tl_;
     std::vector<double> settledAfter_;
+    std::vector<double> load_;  // per fault: loadavg() at its injection
+    double settledAt_ = 0;
     nlohmann::json errors_ = nlohmann::json::array();
 };
 
@@ -79,8 +91,9 @@ std::string Runner::seen() {
     return s;
 }
 
-// Back to the steady state (expected masters, clean probes) within the arbiters' settle
-// time and a margin; otherwise a not_recovered violation, and the run goes on.
+// Back to the steady state (expected masters, clean probes, and with arbiters two fresh
+// rounds that all say R5, so no fence is still on its way) within the arbiters' settle time
+// and a margin; otherwise a not_recovered violation, and the run goes on.
 void Runner::settle(int faultIndex, FaultRecord& r) {
     for (int n = 0; n < kNodes; ++n)
         if (!lab_.daemonRunning(n)) {  // nothing of the schedule stopped it: a crash
@@ -89,15 +102,39 @@ void Runner::settle(int faultIndex, FaultRecord& r) {
             lab_.startDaemon(n, conf_);
         }
     const double limit = o_.arbiter.settleS() + 10;
-    const bool ok = lab::waitUntil([&] { return settled(); },
-                                   std::chrono::duration_cast<Clock::duration>(
-                                       std::chrono::duration<double>(limit)),
-                                   lab::Ms(20));
-    settledAfter_.push_back(ok ? now() - r.tReady : -1);
+    const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                             std::chrono::duration<double>(limit));
+    bool ok = false;
+    while (!ok && Clock::now() < deadline) {
+        if (!lab::waitUntil([&] { return settled(); }, deadline - Clock::now(), lab::Ms(20))) break;
+        const double seenAt = now();
+        ok = !lab_.arbiters() || arbitersAgree(deadline);
+        if (ok) settledAt_ = seenAt;
+    }
+    settledAfter_.push_back(ok ? settledAt_ - r.tReady : -1);
     if (!ok)
         tl_.unrecovered.push_back({now(), faultIndex,
                                    "not back to the steady state " + std::to_string(limit).substr(0, 5) +
                                        " s after the fault: " + seen()});
+}
+
+// Every arbiter finishes two rounds that start while the system is settled, and each of its
+// instances then says R5; false as soon as the system is no longer settled.
+bool Runner::arbitersAgree(Clock::time_point deadline) {
+    std::vector<long> from;
+    for (int n = 0; n < kNodes; ++n) from.push_back(lab_.arbiterView(n).round);
+    while (Clock::now() < deadline) {
+        if (!settled()) return false;
+        bool all = true;
+        for (int n = 0; n < kNodes && all; ++n) {
+            const ArbiterView v = lab_.arbiterView(n);
+            all = v.round >= from[static_cast<size_t>(n)] + 2;
+            for (const auto& rule : v.rules) all = all && rule == "R5";
+        }
+        if (all) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));  // an arbiter round is >= 100 ms
+    }
+    return false;
 }
 
 void Runner::injectTimed(FaultRecord& r) {
@@ -192,11 +229,13 @@ nlohmann::json Runner::run() {
         if (r.skipped) {
             tl_.faults.push_back(r);
             settledAfter_.push_back(-1);
+            load_.push_back(-1);
             continue;
         }
         hold(r.fault.gapS);  // steady state, judged like the rest
         std::cerr << "chaos: " << daemonName(o_.daemon) << " t=" << static_cast<int>(now() - tl_.tStart)
                   << "s fault " << i << " " << toJson(r.fault).dump() << "\n";
+        load_.push_back(loadavg());
         inject(r);
         settle(static_cast<int>(tl_.faults.size()), r);
         tl_.faults.push_back(r);
@@ -229,6 +268,7 @@ nlohmann::json Runner::report(const Verdict& v) {
             f["window_s"] = r.windowS;
             if (r.fault.kind == Kind::Partition) f["bound_s"] = r.boundS;
             f["settled_after_s"] = settledAfter_[i] >= 0 ? json(settledAfter_[i]) : json(nullptr);
+            f["host_load"] = load_[i];
         }
         faults.push_back(f);
     }
@@ -250,6 +290,7 @@ nlohmann::json Runner::report(const Verdict& v) {
             {"note", lab_.arbiters() ? "three xvrrpd nodes, an xvrrp-arbiter on each"
                                      : "three keepalived nodes and no arbiter: keepalived has none"},
             {"t_start", tl_.tStart},
+            {"host_load_end", loadavg()},
             {"t_end", tl_.tEnd},
             {"duration_s", tl_.tEnd - tl_.tStart},
             {"faults_run", run},
