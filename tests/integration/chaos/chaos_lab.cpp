@@ -83,6 +83,13 @@ void ChaosLab::writeConf(int node, const Conf& conf) {
 
 void ChaosLab::startDaemon(int node, const Conf& conf) {
     writeConf(node, conf);
+    if (cfg_.daemon == Daemon::Keepalived) {
+        // A killed keepalived leaves its pid files, and its VRRP child may stay a zombie
+        // here (PID 1 is no init that reaps promptly): keepalived would then refuse with
+        // "daemon is already running". Under systemd neither lasts; remove the files.
+        std::error_code ec;
+        for (const char* f : {".ka.pid", ".vrrp.pid"}) fs::remove(nodeDir(node) + f, ec);
+    }
     const int k = ++starts_[static_cast<size_t>(node)];
     const std::string log = nodeDir(node) + "." + daemonName(cfg_.daemon) + "." + std::to_string(k) + ".log";
     auto& p = lab_->node(nodeName(node)).spawn(daemonArgv(node), log);
