@@ -101,7 +101,7 @@ Fault drawFault(uint64_t seed, int index) {
             f.hogWorkers = 1 + pick % 3;
             break;
         case Kind::Flood: {
-            static constexpr int kRates[] = {1000, 5000, 10000, 20000};
+            static constexpr int kRates[] = {1000, 2000, 5000, 10000};
             f.holdS = 1.0 + 3.0 * u;
             f.floodPps = kRates[pick % 4];
             break;

@@ -49,7 +49,7 @@ TEST(ChaosSchedule, EveryKindAppearsWithinItsBounds) {
             EXPECT_TRUE(f.hogWorkers >= 1 && f.hogWorkers <= 3);
         }
         if (f.kind == Kind::Flood) {
-            EXPECT_TRUE(f.floodPps >= 1000 && f.floodPps <= 20000);
+            EXPECT_TRUE(f.floodPps >= 1000 && f.floodPps <= 10000);
         }
         if (f.kind == Kind::ReloadSame) {
             EXPECT_LE(static_cast<int>(f.edit), 2);
