@@ -281,7 +281,7 @@ void InstanceRuntime::execute(const vrrp::Action& a, TimePoint now,
                 announce_at_.clear();
             } else if constexpr (std::is_same_v<T, vrrp::SendGratuitous>) {
                 flushAdverts();
-                scheduleAnnouncements(now);
+                scheduleAnnouncements(now, act.lower_priority);
             } else if constexpr (std::is_same_v<T, vrrp::StateChanged>) {
                 if (host_) host_->stateChanged(*this, act);  // logged by logDecision
             } else if constexpr (std::is_same_v<T, vrrp::AbsorbAdverts>) {
@@ -437,11 +437,16 @@ void InstanceRuntime::removeVips() {
 
 void InstanceRuntime::releaseAddresses() { removeVips(); }
 
-void InstanceRuntime::scheduleAnnouncements(TimePoint now) {
+void InstanceRuntime::scheduleAnnouncements(TimePoint now, bool lowerPriority) {
     const auto& g = config_->global.garp;
     const auto& i = cfg_->garp;
     uint32_t repeat = garpValue(i.master_repeat, g.master_repeat, kGarpMasterRepeat);
     uint32_t delay = garpValue(i.master_delay_s, g.master_delay_s, kGarpMasterDelayS);
+    if (lowerPriority) {  // keepalived: garp_lower_prio_* default to the garp_master_* values
+        repeat = garpValue(i.lower_prio_repeat, g.lower_prio_repeat, repeat);
+        delay = garpValue(i.lower_prio_delay_s, g.lower_prio_delay_s, delay);
+        if (repeat == 0) return;  // off, and what the transition scheduled stays
+    }
     Duration spacing = std::chrono::microseconds(
         family_ == Family::V4 ? config_->global.vrrp_garp_interval_us
                               : config_->global.vrrp_gna_interval_us);

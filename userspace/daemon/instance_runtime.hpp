@@ -171,7 +171,7 @@ private:
     }
     void addVips();
     void removeVips();
-    void scheduleAnnouncements(vrrp::TimePoint now);
+    void scheduleAnnouncements(vrrp::TimePoint now, bool lowerPriority = false);
     void announceAll(bool first_of_burst);
     std::string vipIfname(const config::VirtualAddress& v) const;
     int vipIfindex(const config::VirtualAddress& v);

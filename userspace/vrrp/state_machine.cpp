@@ -272,6 +272,10 @@ void Stepper::onAdvertMaster(const AdvertReceived& a) {
         sendAdvert(mine);
         i.advert_due = now + adverInterval();
     }
+    // The other router thought it was master: its gratuitous ARPs may have reached the
+    // clients last. Announce the VIPs again (keepalived 2.2.7, measured: with or without
+    // lower_prio_no_advert; RFC 5798 6.4.3 only says discard).
+    if (lower) r.actions.emplace_back(SendGratuitous{.lower_priority = true});
     // Same priority from our own address: a loop or a duplicate; nothing to decide.
 }
 

@@ -102,7 +102,9 @@ using Event = std::variant<Startup, Shutdown, AdvertReceived, TimerFired, FaultR
 struct SendAdvert { uint8_t priority = 0; };
 struct AddVips {};                     // add VIPs and virtual routes
 struct RemoveVips {};
-struct SendGratuitous {};              // GARP / unsolicited NA per garp_* settings
+// GARP / unsolicited NA per garp_master_* settings; garp_lower_prio_* for a master that
+// heard a lower-priority advert.
+struct SendGratuitous { bool lower_priority = false; };
 struct StateChanged { State from = State::Init; State to = State::Init; std::string reason; };
 // The advert being handled is the steady state: the kernel may absorb identical ones
 // (same source, priority, interval and bytes) from now on.
