@@ -37,10 +37,10 @@ void writeWord(const std::string& w, bool key, std::string& out) {
     out += '"';
     for (size_t i = 0; i < w.size(); ++i) {
         const unsigned char c = static_cast<unsigned char>(w[i]);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += static_cast<char>(c);
-        } else if (c < ' ' || c == 0x7f || reference(w, i)) {
+        if (c == '\\') {
+            out += "\\\\";
+        } else if (c < ' ' || c == 0x7f || c == '"' || reference(w, i)) {
+            // Not \": keepalived's brace split takes any '"' for the closing quote.
             char buf[5];
             std::snprintf(buf, sizeof buf, "\\%03o", c);  // octal: at most 3 digits are read
             out += buf;

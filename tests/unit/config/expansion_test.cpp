@@ -285,7 +285,7 @@ TEST(Dump, ExpandedStatementsReadBackTheSame) {
     EXPECT_EQ(again.expanded, r.expanded);
     // Words that would split, start a comment, expand or look like a directive are quoted.
     auto q = loadAs("k \"a b\" \"#x\" \"\" \"\\$_HASH\" \"q\\\"\\\\\" \"\\t\"\n\"@x\" y\n\"include\" z\n", "x");
-    EXPECT_EQ(q.expanded, "k \"a b\" \"#x\" \"\" \"\\044_HASH\" \"q\\\"\\\\\" \"\\011\"\n\"@x\" y\n\"include\" z\n");
+    EXPECT_EQ(q.expanded, "k \"a b\" \"#x\" \"\" \"\\044_HASH\" \"q\\042\\\\\" \"\\011\"\n\"@x\" y\n\"include\" z\n");
     EXPECT_EQ(loadAs(q.expanded, "x").expanded, q.expanded);
 }
 
