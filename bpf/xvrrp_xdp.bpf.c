@@ -38,7 +38,7 @@ struct {
 	__type(value, struct xv_vrid_rx);
 } xv_vrid_rx SEC(".maps");
 
-/* This CPU's counters of an instance, created on its first valid advert. */
+/* This CPU's counters of an instance, created on its first advert. */
 static __always_inline struct xv_vrid_rx *xv_rx_counters(const struct xv_inst_key *k)
 {
 	struct xv_vrid_rx *rx = bpf_map_lookup_elem(&xv_vrid_rx, k);
@@ -176,10 +176,11 @@ dst:
 	return xv_ip_in(st, ifindex, XV_FAMILY_V6, ip6->daddr.in6_u.u6_addr8, nd, counted);
 }
 
-/* Hands the message to the daemon. WAKE: force a wakeup (the picture changed). */
+/* Hands the message to the daemon. WAKE: force a wakeup (the picture changed). A sample of
+ * a refused message (KIND XV_EV_DROPPED) counts nowhere: its drop counter has it. */
 static __always_inline int xv_submit(struct xdp_md *ctx, struct xv_stats *st,
 				     const struct xv_meta *m, __u32 off, __u32 len, __u64 ts,
-				     struct xv_vrid_rx *rx, bool wake)
+				     struct xv_vrid_rx *rx, bool wake, __u8 kind)
 {
 	struct xv_advert *ev = bpf_ringbuf_reserve(&xv_ring, sizeof(*ev), 0);
 
@@ -199,7 +200,7 @@ static __always_inline int xv_submit(struct xdp_md *ctx, struct xv_stats *st,
 	ev->ts_ns = ts;
 	ev->abi_version = XV_ABI_VERSION;
 	ev->ifindex = ctx->ingress_ifindex;
-	ev->kind = XV_EV_ADVERT;
+	ev->kind = kind;
 	ev->family = m->family;
 	ev->ttl = m->ttl;
 	ev->has_vlan = m->has_vlan;
@@ -210,13 +211,20 @@ static __always_inline int xv_submit(struct xdp_md *ctx, struct xv_stats *st,
 	__builtin_memcpy(ev->saddr, m->saddr, sizeof(ev->saddr));
 	__builtin_memcpy(ev->daddr, m->daddr, sizeof(ev->daddr));
 
-	/* Hide len from the optimiser so the re-check below survives and the verifier
-	 * sees 1..XV_VRRP_MAX at the helper call. */
-	barrier_var(len);
-	if (len < 1 || len > XV_VRRP_MAX || bpf_xdp_load_bytes(ctx, off, ev->vrrp, len)) {
+	/* The copy's length as a 64-bit value hidden from the optimiser: checked and passed in
+	 * the same register, so the verifier sees 1..XV_VRRP_MAX at the helper call (a 32-bit
+	 * len is zero-extended into a copy that carries the bounds away). */
+	__u64 n = len;
+
+	barrier_var(n);
+	if (n < 1 || n > XV_VRRP_MAX || bpf_xdp_load_bytes(ctx, off, ev->vrrp, n)) {
 		bpf_ringbuf_discard(ev, BPF_RB_NO_WAKEUP);
 		st->truncated++;
 		return XDP_PASS;
+	}
+	if (kind == XV_EV_DROPPED) {
+		bpf_ringbuf_submit(ev, 0);
+		return XDP_DROP;
 	}
 	if (wake) {
 		bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);
@@ -244,6 +252,7 @@ static __always_inline int xv_vrrp_filtered(struct xdp_md *ctx, struct xv_stats 
 	struct xv_vrid_rx *rx;
 	struct xv_expect *ex;
 	struct xv_peer *peer;
+	__u64 *ctr;
 	__u16 interval;
 	__u8 version;
 
@@ -268,27 +277,27 @@ static __always_inline int xv_vrrp_filtered(struct xdp_md *ctx, struct xv_stats 
 	}
 	/* RFC 5798 7.1: TTL 255; keepalived (and vrrp::validate) skip it for unicast. */
 	if (!(cfg->flags & XV_INST_UNICAST) && m->ttl != 255) {
-		st->drop_ttl++;
-		return XDP_DROP;
+		ctr = &st->drop_ttl;
+		goto refused;
 	}
 	/* keepalived: a multicast advert for a unicast instance, or the reverse, is an error. */
 	if (!(cfg->flags & XV_INST_UNICAST) !=
 	    (m->family == XV_FAMILY_V4 ? (m->daddr[0] & 0xf0) == 0xe0 : m->daddr[0] == 0xff)) {
-		st->drop_cast++;
-		return XDP_DROP;
+		ctr = &st->drop_cast;
+		goto refused;
 	}
 	version = hdr[0] >> 4;
 	if (version != cfg->version || (hdr[0] & 0x0f) != XV_VRRP_TYPE_ADVERT) {
-		st->drop_version++;
-		return XDP_DROP;
+		ctr = &st->drop_version;
+		goto refused;
 	}
 	/* RFC 5798 7.1: exactly the advertised addresses (+ v2 IPv4 auth data). */
 	want = XV_VRRP_HDR_MIN + hdr[3] * alen;
 	if (version == 2 && m->family == XV_FAMILY_V4)
 		want += XV_AUTH_LEN;
 	if (len != want) {
-		st->drop_length++;
-		return XDP_DROP;
+		ctr = &st->drop_length;
+		goto refused;
 	}
 	buf = bpf_map_lookup_elem(&xv_scratch, &zero);
 	if (!buf)
@@ -300,29 +309,29 @@ static __always_inline int xv_vrrp_filtered(struct xdp_md *ctx, struct xv_stats 
 		return XDP_PASS;
 	}
 	if (!xv_csum_ok(m, buf->msg, len & ~3u, version)) {
-		st->drop_csum++;
-		return XDP_DROP;
+		ctr = &st->drop_csum;
+		goto refused;
 	}
 	if (version == 2 && m->family == XV_FAMILY_V4 &&
 	    !xv_auth_ok(cfg, buf->msg, XV_VRRP_HDR_MIN + hdr[3] * 4)) {
-		st->drop_auth++;
-		return XDP_DROP;
+		ctr = &st->drop_auth;
+		goto refused;
 	}
 	/* RFC 3768 7.1: a v2 Adver Int must be ours (v3 learns the master's, RFC 5798 6.4.2). */
 	if (version == 2 && buf->msg[5] * 100 != cfg->interval_cs) {
-		st->drop_interval++;
-		return XDP_DROP;
+		ctr = &st->drop_interval;
+		goto refused;
 	}
 	if (cfg->flags & XV_INST_PEERS) {
 		peer = bpf_map_lookup_elem(&xv_peers, &src);
 		if (!peer) {
-			st->drop_peer++;
-			return XDP_DROP;
+			ctr = &st->drop_peer;
+			goto refused;
 		}
 		if ((cfg->flags & XV_INST_UNICAST) &&
 		    (m->ttl < peer->min_ttl || m->ttl > peer->max_ttl)) {
-			st->drop_ttl++;
-			return XDP_DROP;
+			ctr = &st->drop_ttl;
+			goto refused;
 		}
 	}
 
@@ -333,15 +342,26 @@ static __always_inline int xv_vrrp_filtered(struct xdp_md *ctx, struct xv_stats 
 	ex = bpf_map_lookup_elem(&xv_expect, &src.inst);
 	/* Without counters nothing would tell the daemon its master is alive: never absorb. */
 	if (!ex || !rx)
-		return xv_submit(ctx, st, m, off, len, ts, rx, true);
+		return xv_submit(ctx, st, m, off, len, ts, rx, true, XV_EV_ADVERT);
 	interval = version == 2 ? buf->msg[5] * 100 : ((buf->msg[4] << 8 | buf->msg[5]) & 0x0fff);
 	if (hdr[2] == 0 || hdr[2] != ex->priority || interval != ex->interval_cs ||
 	    len != ex->len || !xv_msg_equal(ex->master, m->saddr, 16) ||
 	    !xv_msg_equal(ex->msg, buf->msg, len))
-		return xv_submit(ctx, st, m, off, len, ts, rx, true);
+		return xv_submit(ctx, st, m, off, len, ts, rx, true, XV_EV_ADVERT);
 	rx->last_seen_ns = ts;
 	rx->quiet++;
 	st->adv_quiet++;
+	return XDP_DROP;
+
+refused:
+	/* keepalived logs every advert it refuses ("wrong version. Received 2 and expect 3"):
+	 * a sample per instance and CPU reaches the daemon, which logs it in those words. */
+	(*ctr)++;
+	rx = xv_rx_counters(&src.inst);
+	if (rx && len <= XV_VRRP_MAX && ts - rx->drop_sample_ns >= XV_DROP_SAMPLE_NS) {
+		rx->drop_sample_ns = ts;
+		xv_submit(ctx, st, m, off, len, ts, NULL, false, XV_EV_DROPPED);
+	}
 	return XDP_DROP;
 }
 
@@ -441,5 +461,5 @@ int xv_rx(struct xdp_md *ctx)
 		st->vrid_shared++;
 		return XDP_PASS;
 	}
-	return xv_submit(ctx, st, &m, off, len, ts, NULL, false);
+	return xv_submit(ctx, st, &m, off, len, ts, NULL, false, XV_EV_ADVERT);
 }

@@ -4,7 +4,7 @@
 
 #include <linux/types.h>
 
-#define XV_ABI_VERSION 5
+#define XV_ABI_VERSION 6
 
 #ifdef __cplusplus
 #include <cstddef>
@@ -46,8 +46,13 @@ enum xv_family {
 };
 
 enum xv_event_kind {
-	XV_EV_ADVERT = 1, /* a VRRP message as received, timestamped */
+	XV_EV_ADVERT = 1,  /* a VRRP message as received, timestamped */
+	XV_EV_DROPPED = 2, /* a sample of the messages the kernel refused for an instance, at
+			    * most one per XV_DROP_SAMPLE_NS per CPU: the daemon logs why */
 };
+
+/* Interval between two samples of refused adverts of one instance on one CPU. */
+#define XV_DROP_SAMPLE_NS 250000000ull
 
 /* One received VRRP message, as submitted to the xv_ring ring buffer. */
 struct xv_advert {
@@ -368,13 +373,15 @@ struct xv_vrid_rx {
 	__u64 quiet;        /* of which absorbed without a ring record */
 	__u64 woken;        /* of which submitted with a wakeup */
 	__u64 missed;       /* of which lost because the ring was full */
+	__u64 drop_sample_ns; /* when a refused advert was last sampled (XV_EV_DROPPED) */
 };
 XV_CHECK(xv_vrid_rx, last_seen_ns, 0);
 XV_CHECK(xv_vrid_rx, adverts, 8);
 XV_CHECK(xv_vrid_rx, quiet, 16);
 XV_CHECK(xv_vrid_rx, woken, 24);
 XV_CHECK(xv_vrid_rx, missed, 32);
-XV_ASSERT(sizeof(struct xv_vrid_rx) == 40, "xv_vrid_rx size");
+XV_CHECK(xv_vrid_rx, drop_sample_ns, 40);
+XV_ASSERT(sizeof(struct xv_vrid_rx) == 48, "xv_vrid_rx size");
 
 #ifdef __cplusplus
 static_assert(std::is_trivially_copyable_v<xv_advert>);

@@ -94,6 +94,8 @@ void XvrrpdNode::start(const std::string& configText, const std::vector<std::str
 
 bool XvrrpdNode::running() { return proc_ && proc_->running(); }
 
+pid_t XvrrpdNode::pid() const { return proc_ ? proc_->pid() : -1; }
+
 void XvrrpdNode::signal(int sig) {
     if (!proc_) throw std::logic_error("XvrrpdNode::signal: " + node_ + " was never started");
     proc_->sendSignal(sig);

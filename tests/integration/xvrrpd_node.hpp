@@ -3,6 +3,8 @@
 // pin root and the questions integration tests ask about it.
 #include <nlohmann/json.hpp>
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <optional>
 #include <string>
@@ -77,6 +79,9 @@ class XvrrpdNode {
     const std::string& name() const { return node_; }
     const std::string& pinRoot() const { return pinRoot_; }
     const std::string& configPath() const { return confPath_; }
+    const std::string& controlPath() const { return sockPath_; }
+    // The daemon's pid, or -1 if it was never started.
+    pid_t pid() const;
     std::string log() const;
 
   private:

@@ -303,6 +303,11 @@ void runWrongPasswordControl(const Scenario& s) {
     EXPECT_TRUE(seen) << "xvrrpd did not count keepalived's wrong-password adverts (XDP "
                       << p.xv->kernelDrops().dump() << "; status "
                       << (p.xv->status() ? p.xv->status()->dump() : "none") << ")";
+    // ... and logs it as keepalived does (the kernel samples the adverts it refuses).
+    EXPECT_TRUE(waitUntil(
+        [&] { return p.xv->logs().find(") received an invalid passwd!") != std::string::npos; },
+        std::chrono::seconds(3)))
+        << "xvrrpd did not log keepalived's line for a wrong password:\n" << p.xv->logs();
     std::cout << "[interop] control: xvrrpd XDP drops " << p.xv->kernelDrops().dump() << "\n";
     for (const auto& l : keepalivedComplaints(p.ka->logs())) std::cout << "[interop] control: " << l << "\n";
     if (auto st = p.xv->status())

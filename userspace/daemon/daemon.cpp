@@ -22,6 +22,7 @@
 #include "net/link_monitor.hpp"
 #include "net/netlink.hpp"
 #include "vrrp/packet.hpp"
+#include "vrrp/reject_text.hpp"
 
 namespace xvrrp::daemon {
 namespace {
@@ -316,7 +317,60 @@ void Daemon::checkFences(vrrp::TimePoint t) {
 }
 
 void Daemon::onRing() {
-    dataplane_->consume([this](const xv_advert& ev) { onAdvert(ev); });
+    const dataplane::Dataplane::AdvertCallback dropped = [this](const xv_advert& ev) {
+        onDropSample(ev);
+    };
+    dataplane_->consume([this](const xv_advert& ev) { onAdvert(ev); }, &dropped);
+}
+
+// keepalived logs each advert it refuses, in words operators grep for. Here at most
+// kRejectLinesPerSecond lines per instance, so a flood cannot flood the log.
+void Daemon::logReject(InstanceRuntime& rt, const std::string& text, bool counted) {
+    constexpr uint64_t kRejectLinesPerSecond = 8;
+    auto& c = rt.counters();
+    if (counted) {
+        ++c.rx_rejected;
+        c.last_reject = text;
+    }
+    const auto t = std::chrono::steady_clock::now();
+    if (t - c.reject_window >= std::chrono::seconds(1)) {
+        if (c.reject_unlogged)
+            spdlog::info("({}) {} more refused adverts not logged", rt.cfg().name,
+                         c.reject_unlogged);
+        c.reject_window = t;
+        c.reject_lines = 0;
+        c.reject_unlogged = 0;
+    }
+    if (c.reject_lines++ < kRejectLinesPerSecond)
+        spdlog::info("({}) {}", rt.cfg().name, text);
+    else
+        ++c.reject_unlogged;
+}
+
+// An advert the XDP program refused (its drop counter has it): say why, as keepalived does.
+void Daemon::onDropSample(const xv_advert& ev) {
+    Family fam = ev.family == XV_FAMILY_V6 ? Family::V6 : Family::V4;
+    if (ev.vrrp_len < 2) return;
+    InstanceRuntime* rt = table_.byKey(static_cast<int>(ev.ifindex), fam, ev.vrrp[1]);
+    if (!rt) return;
+    vrrp::RxPacket pkt{ev.ttl, IpAddr::fromBytes(fam, ev.saddr), IpAddr::fromBytes(fam, ev.daddr)};
+    const vrrp::RxContext ctx = rxContext(*config_, *rt);
+    std::span<const uint8_t> bytes(ev.vrrp, ev.vrrp_len);
+    auto decoded = vrrp::decode(bytes, pkt.src, pkt.dst, fam, unicastChecksumMode(rt->cfg()));
+    std::string text;
+    if (!decoded) {
+        text = vrrp::decodeErrorText(decoded.error(), bytes, pkt, ctx);
+    } else if (auto r = vrrp::validate(*decoded, pkt, ctx); r != vrrp::RejectReason::Ok) {
+        text = vrrp::rejectText(r, *decoded, pkt, ctx);
+    } else {
+        text = vrrp::peerRejectText(pkt, ctx);
+    }
+    if (text.empty()) {
+        spdlog::debug("({}) the kernel refused an advert from {} that passes our checks",
+                      rt->cfg().name, pkt.src.str());
+        return;
+    }
+    logReject(*rt, text, false);
 }
 
 void Daemon::onAdvert(const xv_advert& ev) {
@@ -341,25 +395,16 @@ void Daemon::onAdvert(const xv_advert& ev) {
     if (src == rt->primary()) return;  // our own advert looped back
     std::span<const uint8_t> bytes(ev.vrrp, ev.vrrp_len);
     auto decoded = vrrp::decode(bytes, src, dst, fam, unicastChecksumMode(rt->cfg()));
-    auto reject = [&](const char* why, bool error) {
-        auto& c = rt->counters();
-        ++c.rx_rejected;
-        c.last_reject = why;
-        // keepalived logs protocol errors; say it once per burst, details at debug level.
-        if (error && (c.rx_rejected == 1 || c.rx_rejected % 1000 == 0))
-            spdlog::warn("({}) dropped advert from {}: {} ({} dropped so far)", rt->cfg().name,
-                         src.str(), why, c.rx_rejected);
-        else
-            spdlog::debug("({}) dropped advert from {}: {}", rt->cfg().name, src.str(), why);
-    };
+    vrrp::RxPacket pkt{ev.ttl, src, dst};
+    const vrrp::RxContext ctx = rxContext(*config_, *rt);
     if (!decoded) {
-        reject(vrrp::name(decoded.error()), true);
+        logReject(*rt, vrrp::decodeErrorText(decoded.error(), bytes, pkt, ctx), true);
         return;
     }
-    vrrp::RxPacket pkt{ev.ttl, src, dst};
-    auto verdict = vrrp::validate(*decoded, pkt, rxContext(*config_, *rt));
+    auto verdict = vrrp::validate(*decoded, pkt, ctx);
     if (verdict != vrrp::RejectReason::Ok) {
-        reject(vrrp::name(verdict), vrrp::isError(verdict));
+        // VRID mismatch cannot happen here (found by VRID); the rest keepalived logs.
+        logReject(*rt, vrrp::rejectText(verdict, *decoded, pkt, ctx), true);
         return;
     }
     if (decoded->old_unicast_checksum && !rt->oldUnicastChecksum() &&

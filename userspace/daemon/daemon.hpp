@@ -80,6 +80,8 @@ private:
     void onTimer();
     void onRing();
     void onAdvert(const xv_advert& ev);
+    void onDropSample(const xv_advert& ev);
+    void logReject(InstanceRuntime& rt, const std::string& text, bool counted);
     void onLinkEvents();
     void applyLinkState(InstanceRuntime& rt, bool running, const std::string& ifname,
                         vrrp::TimePoint t);

@@ -2,6 +2,7 @@
 // One configured VRRP instance at run time: its state machine value plus what the interpreter
 // needs to carry out actions (addresses, destinations, pending announcements).
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -36,6 +37,9 @@ struct InstanceCounters {
     uint64_t tx_errors = 0;
     uint64_t address_errors = 0;
     std::string last_reject;      // reason of the last rejected advert
+    uint64_t reject_lines = 0;    // rejects logged in keepalived's words
+    uint64_t reject_unlogged = 0; // rejects over the log rate, not logged
+    std::chrono::steady_clock::time_point reject_window{};  // start of the log window
 };
 
 class InstanceRuntime {

@@ -52,9 +52,6 @@ private:
     std::unique_ptr<track::ProcessTrackers> processes_;
     std::unique_ptr<notify::Notifier> notifier_;
     std::map<std::string, std::string> script_results_;  // last raw result per script
-    size_t script_messages_seen_ = 0;
-    size_t file_messages_seen_ = 0;
-    size_t process_messages_seen_ = 0;
 };
 
 }  // namespace xvrrp::daemon

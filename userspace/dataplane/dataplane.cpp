@@ -207,8 +207,14 @@ int Dataplane::onRecord(void* self, void* data, size_t size) {
     }
     xv_advert ev;
     std::memcpy(&ev, data, sizeof(ev));
-    if (ev.abi_version != XV_ABI_VERSION || ev.kind != XV_EV_ADVERT || ev.vrrp_len > XV_VRRP_MAX) {
+    if (ev.abi_version != XV_ABI_VERSION || ev.vrrp_len > XV_VRRP_MAX ||
+        (ev.kind != XV_EV_ADVERT && ev.kind != XV_EV_DROPPED)) {
         ++dp->bad_records_;
+        return 0;
+    }
+    if (ev.kind == XV_EV_DROPPED) {
+        ++dp->drop_samples_;
+        if (dp->dropped_cb_) (*dp->dropped_cb_)(ev);
         return 0;
     }
     ++dp->delivered_;
@@ -216,11 +222,13 @@ int Dataplane::onRecord(void* self, void* data, size_t size) {
     return 0;
 }
 
-int Dataplane::consume(const AdvertCallback& cb) {
+int Dataplane::consume(const AdvertCallback& cb, const AdvertCallback* dropped) {
     cb_ = &cb;
+    dropped_cb_ = dropped;
     delivered_ = 0;
     int n = ring_buffer__consume(ring_);
     cb_ = nullptr;
+    dropped_cb_ = nullptr;
     if (n < 0) throw DataplaneError("ring_buffer__consume(xv_ring): " + errText(n));
     return delivered_;
 }

@@ -161,9 +161,12 @@ class Dataplane {
     // Readable when ring records are pending (ring_buffer__epoll_fd).
     int epollFd() const;
     // Delivers pending records; returns how many were valid adverts. Records with a
-    // wrong size or ABI version are counted in badRecords() and skipped.
-    int consume(const AdvertCallback& cb);
+    // wrong size or ABI version are counted in badRecords() and skipped. Samples of
+    // adverts the kernel refused (XV_EV_DROPPED) go to DROPPED when given, else are
+    // only counted in dropSamples().
+    int consume(const AdvertCallback& cb, const AdvertCallback* dropped = nullptr);
     uint64_t badRecords() const { return bad_records_; }
+    uint64_t dropSamples() const { return drop_samples_; }
 
     xv_stats stats() const;  // summed over CPUs
     // "native", "generic" or "" when IFINDEX is not attached.
@@ -228,6 +231,8 @@ class Dataplane {
     std::set<std::array<uint8_t, 24>> vips_;                           // xv_addr_key bytes
     std::vector<uint16_t> vip_bit_refs_;                               // VIPs per xv_vipbits bit
     const AdvertCallback* cb_ = nullptr;
+    const AdvertCallback* dropped_cb_ = nullptr;
+    uint64_t drop_samples_ = 0;
     int delivered_ = 0;
     uint64_t bad_records_ = 0;
     bool pinned_ = false;

@@ -295,6 +295,27 @@ TEST_F(NotifierRun, FifoWithAnUnknownOwnerIsIgnored) {
     EXPECT_NE(stat(cfg_.global.notify_fifo.c_str(), &st), 0);
 }
 
+// Issue 9 item 8: a regular file at the fifo path was opened O_RDWR and overwritten by the
+// notify lines, and the fifo script was started on it.
+TEST_F(NotifierRun, PathThatIsNotAFifoIsLeftAlone) {
+    cfg_.global.notify_fifo = dir_.path + "/precious";
+    cfg_.global.notify_fifo_script = script_;
+    std::ofstream(cfg_.global.notify_fifo) << "keep me\n";
+    config::Instance i;
+    i.name = "VI_1";
+    cfg_.instances.push_back(i);
+    track::ScriptRunner r;
+    Notifier n(r, cfg_);
+    n.openFifos();
+    EXPECT_EQ(n.messages().empty() ? "" : n.messages().back(),
+              "notify fifo " + cfg_.global.notify_fifo + " exists and is not a FIFO - ignoring");
+    n.instanceChanged("VI_1", NotifyState::Master, 100);
+    EXPECT_EQ(r.running(), 0u);  // no fifo script either
+    n.closeFifos();
+    EXPECT_EQ(slurp(cfg_.global.notify_fifo), "keep me\n");
+    EXPECT_EQ(slurp(log_), "");
+}
+
 TEST_F(NotifierRun, StopScriptIsKilledAfterOneSecond) {
     if (geteuid() != 0) GTEST_SKIP() << "script_user root needs root";
     std::string slow = dir_.path + "/slow.sh";
