@@ -40,9 +40,14 @@ private:
 
 // Where something was written, for diagnostics after parsing (dangling references etc.).
 struct Location {
+    Location() = default;
+    Location(FileName f, int l = 0, int c = 0) : file(std::move(f)), line(l), column(c) {}
+
     FileName file;
     int line = 0;
     int column = 0;
+    // The substitutions the text there came through ("from $PRIO at a.conf:8:12"), if any.
+    std::shared_ptr<const std::string> via;
     // Where a value was written never makes two values differ: a reload that only moves
     // lines around changes nothing (the defaulted == of the structs below relies on this).
     bool operator==(const Location&) const { return true; }

@@ -33,7 +33,9 @@ constexpr const char* kUsage =
     "  -s, --namespace=NAME    run in network namespace NAME (/run/netns/NAME)\n"
     "  -m, --core-dump         allow core dumps\n"
     "  -M, --core-dump-pattern[=P]  also set kernel.core_pattern\n"
-    "  -e, --all-config        a missing configuration file is an error\n"
+    "  -e, --all-config        every include problem is an error\n"
+    "  -i, --config-id=ID      read the @ID lines (default: node name up to '.')\n"
+    "  -d, --dump-conf         with -t: print the configuration after expansion\n"
     "      --pin-root=DIR      bpffs directory of the maps (/sys/fs/bpf/xvrrp)\n"
     "      --control=PATH      control socket (default /run/xvrrp/xvrrpd.sock)\n"
     "      --force-xdp         replace a foreign XDP program on a VRRP interface\n"
@@ -44,7 +46,7 @@ constexpr const char* kUsage =
     "      --metrics=[ADDR:]PORT  Prometheus /metrics there (off by default)\n"
     "  -v, --version           print the version;  -h, --help  this text\n"
     "Every other option of keepalived 2.2.7 is known (-P -B -C -R -I -X -x -A -c -b\n"
-    "-d -i --all --flush-log-file): what it does here is in the manual, xvrrpd(8).\n";
+    "--all --flush-log-file): what it does here is in the manual, xvrrpd(8).\n";
 
 enum LongOnly {
     kPinRoot = 1000,
@@ -73,9 +75,6 @@ const char* notice(int opt) {
         case 'A': return "-A/--snmp-agent-socket: SNMP is not supported; ignored";
         case 'c': return "-c/--checkers_pid: xvrrpd runs no checker process; ignored";
         case 'b': return "-b/--bfd_pid: xvrrpd runs no BFD process; ignored";
-        case 'd': return "-d/--dump-conf: ignored (xvrrpd -t reports the configuration)";
-        case 'i': return "-i/--config-id: conditional configuration (@id lines) is not read "
-                         "yet; ignored";
         case kFlushLogFile: return nullptr;  // every line is flushed anyway
     }
     return nullptr;
@@ -89,6 +88,13 @@ ParsedOptions fail(std::string message) {
 }
 
 }  // namespace
+
+config::LoadOptions configLoadOptions(const Options& o) {
+    config::LoadOptions l;
+    l.config_id = o.config_id;
+    l.all_include_checks = o.all_config;
+    return l;
+}
 
 std::optional<int> parseFacility(const std::string& text) {
     std::string_view s(text);
@@ -203,18 +209,18 @@ ParsedOptions parseOptions(int argc, char** argv) {
                 o.core_dump = true;
                 o.core_pattern = optarg ? optarg : "core";
                 break;
-            case 'e':
-                o.all_config = true;
-                o.notices.emplace_back("-e/--all-config: not applied yet (a missing include is "
-                                       "a warning)");
+            case 'e': o.all_config = true; break;
+            case 'i':
+                if (!*optarg) return fail("-i/--config-id needs an id");
+                o.config_id = optarg;
                 break;
+            case 'd': o.dump_conf = true; break;
             case 't':
                 o.config_test = true;
                 if (optarg) o.config_test_log = optarg;
                 break;
             case 'p': o.pid_file = optarg; break;
             case 'r': o.vrrp_pid_file = optarg; break;
-            case 'i': o.config_id = optarg; [[fallthrough]];
             case 'P':
             case 'B':
             case kAll:
@@ -225,7 +231,6 @@ ParsedOptions parseOptions(int argc, char** argv) {
             case 'A':
             case 'c':
             case 'b':
-            case 'd':
             case kFlushLogFile:
                 if (opt == kFlushLogFile) o.flush_log_file = true;
                 if (const char* n = notice(opt)) o.notices.emplace_back(n);
@@ -280,6 +285,8 @@ ParsedOptions parseOptions(int argc, char** argv) {
     }
     if (optind < argc)
         return fail(std::string("unexpected argument '") + argv[optind] + "' (xvrrpd --help)");
+    if (o.dump_conf && !o.config_test)
+        o.notices.emplace_back("-d/--dump-conf: only with -t (prints the configuration after expansion)");
     for (auto* path : {&o.pin_root, &o.control})
         if (path->empty() || (*path)[0] != '/')
             return fail("--pin-root and --control take absolute paths");

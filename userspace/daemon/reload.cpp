@@ -77,7 +77,7 @@ nlohmann::json Daemon::reload() {
     } ready{systemd_};
     using nlohmann::json;
     spdlog::info("Reloading configuration from {}", options_.config_file);
-    auto loaded = config::loadConfigFile(options_.config_file);
+    auto loaded = config::loadConfigFile(options_.config_file, configLoadOptions(options_));
     json diags = json::array();
     for (const auto& d : loaded.diagnostics) {
         diags.push_back(d.str());

@@ -171,6 +171,22 @@ TEST(Options, ThoseThatCannotApplySayWhy) {
     EXPECT_TRUE(r.options->notices.empty());
 }
 
+TEST(Options, ConfigIdAllConfigAndDumpAreActedOn) {
+    auto r = parse({"-i", "node2", "-e", "-t", "-d"});
+    ASSERT_TRUE(r.options) << r.message;
+    EXPECT_TRUE(r.options->notices.empty());  // before: "-i ... ignored", "-e ... not applied yet"
+    const auto load = configLoadOptions(*r.options);
+    EXPECT_EQ(load.config_id, "node2");
+    EXPECT_TRUE(load.all_include_checks);
+    EXPECT_TRUE(r.options->dump_conf);
+    r = parse({"--config-id=main", "--dump-conf"});
+    ASSERT_TRUE(r.options) << r.message;
+    EXPECT_EQ(configLoadOptions(*r.options).config_id, "main");
+    ASSERT_EQ(r.options->notices.size(), 1u);  // -d without -t
+    EXPECT_NE(r.options->notices[0].find("only with -t"), std::string::npos);
+    EXPECT_EQ(parse({"-i", ""}).exit_code, 2);
+}
+
 // Every option keepalived 2.2.7 lists in --help parses (or, for -C/-T, is refused with a
 // reason); run against the installed keepalived so a new one would show up here.
 TEST(Options, EveryKeepalivedOptionIsAccepted) {
