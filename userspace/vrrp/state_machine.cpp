@@ -414,6 +414,9 @@ void Stepper::onAdopt(const Adopt& a) {
     } else {
         i.state = State::Backup;
         armDown(now + masterDown());
+        // The kernel may still absorb adverts for the instance taken over from: every
+        // advert reaches this one until it follows a master itself.
+        if (p().kernel_absorb) r.actions.emplace_back(StopAbsorbing{});
     }
 }
 

@@ -183,6 +183,16 @@ TEST(Adopt, BackupWaitsAFullMasterDownInterval) {
     EXPECT_TRUE(step(masterOf(params()), Adopt{State::Backup, {}}, at(seconds(7))).actions.empty());
 }
 
+TEST(Adopt, BackupHearsEveryAdvertUntilItFollowsAMaster) {
+    // The kernel may still absorb the master for the instance taken over from; this one
+    // would hear nothing and take over after a Master_Down_Interval.
+    Params p = params();
+    p.kernel_absorb = true;
+    auto r = step(makeInstance(p), Adopt{State::Backup, {}}, at(seconds(7)));
+    EXPECT_EQ(count<StopAbsorbing>(r), 1);
+    EXPECT_FALSE(r.instance.absorbing);
+}
+
 // ---- who is master, as status shows it ----------------------------------------------------
 
 TEST(MasterAddress, AFaultedOrStoppedMasterNoLongerNamesItself) {
