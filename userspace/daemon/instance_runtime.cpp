@@ -244,7 +244,7 @@ void InstanceRuntime::tick(TimePoint now) {
 }
 
 void InstanceRuntime::fireTimers(TimePoint now) {
-    if (auto due = sm_.wakeAt(); due && *due <= now) handle(vrrp::TimerFired{}, now);
+    if (sm_.timerDue(now)) handle(vrrp::TimerFired{}, now);
 }
 
 std::optional<TimePoint> InstanceRuntime::wakeAt() const { return sm_.wakeAt(); }

@@ -145,7 +145,10 @@ struct Instance {
     std::optional<TimePoint> advert_due;       // Adver_Timer (Master)
     std::optional<TimePoint> master_down_due;  // Master_Down_Timer (Backup)
     std::optional<TimePoint> preempt_allowed_at;  // preempt_delay window end
-    std::optional<TimePoint> kernel_check_due;    // Backup absorbing: read the kernel first
+    // Backup absorbing: from here on, any wake-up reads the kernel before the timer decides;
+    // the instance's own wake-up for it comes half a kernelCheckLead later, so backups whose
+    // windows overlap are read together in one wake-up (timerDue).
+    std::optional<TimePoint> kernel_check_due;
     std::optional<IpAddr> master_addr;         // master as last seen (ourselves when Master)
     std::optional<TimePoint> last_advert;      // last advert received
     uint8_t master_priority = 0;               // priority in the last advert received
@@ -161,6 +164,9 @@ struct Instance {
     // Earliest moment a TimerFired does something: nextDeadline(), but a master's advert
     // counts from coalesce_window before it is due.
     std::optional<TimePoint> wakeAt() const;
+    // Whether a TimerFired at `now` does something: wakeAt() has come, or a kernel check's
+    // window is open (another instance's wake-up serves this one too).
+    bool timerDue(TimePoint now) const;
 };
 
 struct StepResult {
