@@ -90,23 +90,27 @@ void Arbiter::openMetrics() {
     if (want == metrics_on_) return;
     std::unique_ptr<metrics::HttpServer> next;
     if (!want.empty())
-        next = std::make_unique<metrics::HttpServer>(metrics::parseListen(want),
-                                                     [this] { return metricsText(); });
+        next = std::make_unique<metrics::HttpServer>(
+            metrics::parseListen(want),
+            [this](const metrics::HttpServer::Stats& st) { return captureMetrics(st); });
     if (http_)
-        for (int fd : {http_->epollFd(), http_->timerFd()}) unwatch(fd);
+        for (int fd : http_->fds()) unwatch(fd);
     http_ = std::move(next);
     metrics_on_ = want;
     if (!http_) return;
-    for (int fd : {http_->epollFd(), http_->timerFd()})
+    for (int fd : http_->fds())
         watch(fd, "metrics server", [this](uint32_t) { http_->onReady(); });
     spdlog::info("serving Prometheus metrics on {} (/metrics)", want);
 }
 
-std::string Arbiter::metricsText() const {
-    metrics::Exposition out;
-    metrics_.write(out, cfg_.node_name);
-    if (http_) metrics::writeServerStats(out, http_->stats(), "xvrrp_arbiter");
-    return out.take();
+metrics::HttpServer::Job Arbiter::captureMetrics(const metrics::HttpServer::Stats& st) const {
+    // A copy of the counters on the loop; the text on the render thread.
+    return [m = metrics_, node = cfg_.node_name, st]() {
+        metrics::Exposition out;
+        m.write(out, node);
+        metrics::writeServerStats(out, st, "xvrrp_arbiter");
+        return out.take();
+    };
 }
 
 Arbiter::~Arbiter() {

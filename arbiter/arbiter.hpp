@@ -18,6 +18,7 @@
 #include "config.hpp"
 #include "decision.hpp"
 #include "fencing.hpp"
+#include "metrics/http_server.hpp"
 #include "probes/control_query.hpp"
 #include "probes/icmp.hpp"
 #include "probes/ssh.hpp"
@@ -28,9 +29,6 @@ class Server;
 }
 namespace xvrrp::net {
 class Netlink;
-}
-namespace xvrrp::metrics {
-class HttpServer;
 }
 
 namespace xvrrp::arbiter {
@@ -96,7 +94,8 @@ class Arbiter {
     FenceOwner fenceOwner(const InstanceState& st);
     void learn(const DaemonStatus& s);
     void openMetrics();  // (re)binds when the address changed; throws std::runtime_error
-    std::string metricsText() const;
+    // On the loop for each scrape: the job that renders a copy of the counters.
+    metrics::HttpServer::Job captureMetrics(const metrics::HttpServer::Stats& st) const;
 
     ArbiterConfig cfg_;
     std::optional<ArbiterConfig> next_cfg_;  // a reload waits for the round in flight

@@ -47,7 +47,7 @@ static_assert(std::chrono::nanoseconds(kHousekeeping).count() * 2 <= XV_HEARTBEA
 }  // namespace
 
 Daemon::Daemon(config::Config config, Options options)
-    : config_(std::make_unique<config::Config>(std::move(config))), options_(std::move(options)),
+    : config_(std::make_shared<const config::Config>(std::move(config))), options_(std::move(options)),
       started_(std::chrono::steady_clock::now()) {}
 
 Daemon::~Daemon() {
