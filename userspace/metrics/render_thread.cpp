@@ -18,19 +18,32 @@ RenderThread::RenderThread() {
     if (event_fd_ < 0)
         throw std::runtime_error(std::string("eventfd for the metrics render thread: ") +
                                  std::strerror(errno));
-    // The thread starts with every signal blocked: created with the creator's mask, it
-    // would take a signal meant for the loop's signalfd (and die of its default action).
+    // SCHED_OTHER from the start, whatever the creator runs (xvrrpd is real-time by then),
+    // and a small stack: under vrrp_no_swap (mlockall MCL_FUTURE) all of it stays resident.
+    pthread_attr_t attr;
+    ::pthread_attr_init(&attr);
+    ::pthread_attr_setstacksize(&attr, kStackBytes);
+    ::pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+    ::pthread_attr_setschedpolicy(&attr, SCHED_OTHER);
+    sched_param none{};
+    ::pthread_attr_setschedparam(&attr, &none);
+    // Every signal blocked, for the thread's whole life: with the creator's mask it could
+    // take a signal meant for the loop's signalfd (and die of its default action).
     sigset_t all, old;
     ::sigfillset(&all);
     ::pthread_sigmask(SIG_SETMASK, &all, &old);
-    try {
-        thread_ = std::thread([this] { run(); });
-    } catch (const std::system_error& e) {
-        ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
-        ::close(event_fd_);
-        throw std::runtime_error(std::string("metrics render thread: ") + e.what());
-    }
+    const int err = ::pthread_create(
+        &thread_, &attr, [](void* self) -> void* {
+            static_cast<RenderThread*>(self)->run();
+            return nullptr;
+        }, this);
     ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    ::pthread_attr_destroy(&attr);
+    if (err != 0) {
+        ::close(event_fd_);
+        throw std::runtime_error(std::string("metrics render thread (pthread_create): ") +
+                                 std::strerror(err));
+    }
 }
 
 RenderThread::~RenderThread() {
@@ -39,7 +52,7 @@ RenderThread::~RenderThread() {
         stop_ = true;
     }
     cv_.notify_one();
-    thread_.join();
+    ::pthread_join(thread_, nullptr);
     ::close(event_fd_);
 }
 
@@ -75,8 +88,8 @@ int RenderThread::policyError() const {
 }
 
 void RenderThread::run() {
-    // A thread inherits its creator's policy: a SCHED_RR loop would make this one real-time
-    // too, competing with the loop and counted against RLIMIT_RTTIME.
+    // Made SCHED_OTHER already (a real-time render would compete with the loop and count
+    // against RLIMIT_RTTIME); said again in case the attribute was not honoured.
     sched_param none{};
     const int err = ::pthread_setschedparam(::pthread_self(), SCHED_OTHER, &none);
     {

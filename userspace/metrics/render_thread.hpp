@@ -6,12 +6,14 @@
 // RLIMIT_RTTIME never counts its work) and with every signal blocked (the loop's signalfd
 // gets them all). The destructor waits for a job in progress and joins.
 
+#include <pthread.h>
+
 #include <condition_variable>
+#include <cstddef>
 #include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
 namespace xvrrp::metrics {
 
@@ -43,6 +45,8 @@ public:
     int policyError() const;
 
 private:
+    // The text goes to the heap; the stack holds a few frames of the renderers.
+    static constexpr size_t kStackBytes = 512 * 1024;
     void run();
 
     int event_fd_ = -1;
@@ -54,7 +58,7 @@ private:
     bool stop_ = false;
     int policy_ = -1;
     int policy_error_ = 0;
-    std::thread thread_;
+    pthread_t thread_{};
 };
 
 }  // namespace xvrrp::metrics
