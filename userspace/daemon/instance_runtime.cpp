@@ -58,7 +58,6 @@ vrrp::Params InstanceRuntime::params() const {
     p.advert_int_cs = static_cast<uint16_t>(cfg_->advert_int_cs);
     p.preempt = cfg_->preempt;
     p.preempt_delay = std::chrono::microseconds(cfg_->preempt_delay_us);
-    p.start_as_master = cfg_->state == config::InitialState::Master;
     p.primary = primary_;
     p.lower_prio_no_advert =
         cfg_->lower_prio_no_advert || config_->global.vrrp_lower_prio_no_advert;

@@ -195,10 +195,9 @@ void Stepper::onStartup() {
     in().master_advert_int_cs = p().advert_int_cs;
     if (isOwner()) {
         becomeMaster("address owner (priority 255) at startup");  // RFC 5798 6.4.1
-    } else if (p().start_as_master) {
-        becomeBackup(now, startAsMasterWait(p().advert_int_cs, p().version),
-                     "startup (state MASTER: waiting one advert interval)");
     } else {
+        // RFC 5798 6.4.1: a non-owner waits Master_Down_Interval. keepalived 2.2.7 does so
+        // for `state MASTER` too (measured), so notify scripts run in the same order.
         becomeBackup(now, masterDown(), "startup");
     }
 }

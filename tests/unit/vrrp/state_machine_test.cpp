@@ -103,14 +103,6 @@ TEST(StateMachine, NonOwnerStartsBackupAndTimesOutExactly) {
     EXPECT_EQ(m.instance.nextDeadline(), due + seconds(1));
 }
 
-TEST(StateMachine, StateMasterNonOwnerWaitsOneInterval) {
-    Params p = params(150);
-    p.start_as_master = true;
-    auto b = step(makeInstance(p), Startup{}, at({})).instance;
-    EXPECT_EQ(b.state, State::Backup);
-    EXPECT_EQ(b.nextDeadline(), at(microseconds(1003906)));
-}
-
 TEST(StateMachine, BackupTimerFromKernelTimestamp) {
     Instance b = backup();
     // received at 2 s, processed at 2.3 s: the deadline counts from 2 s
