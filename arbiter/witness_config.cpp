@@ -13,7 +13,8 @@ uint32_t witnessYieldLeadMs(const ArbiterConfig& cfg) {
     uint32_t round = std::max(cfg.probe_interval_ms, cfg.ssh_timeout_ms);
     uint32_t margin = 0;
     if (cfg.witness) {
-        round = std::max(round, cfg.witness->timeout_ms);
+        // A round waits for the witness: a read, a lease request, the ownership requests.
+        round = std::max(round, 3 * cfg.witness->timeout_ms);
         margin = cfg.witness->clock_margin_ms;
     }
     return static_cast<uint32_t>(cfg.fence_rounds + 1) * round + margin;
@@ -152,7 +153,8 @@ void checkWitness(Ctx& c) {
                                    " s is too short: a node cut from etcd must yield before its "
                                    "lease runs out, which takes (fence_after + 1) rounds of up to " +
                                    std::to_string(std::max({c.cfg.probe_interval_ms,
-                                                            c.cfg.ssh_timeout_ms, w.timeout_ms})) +
+                                                            c.cfg.ssh_timeout_ms,
+                                                            3 * w.timeout_ms})) +
                                    " ms plus clock_margin and one request; raise lease_ttl above " +
                                    std::to_string((lead + w.timeout_ms) / 1000 + 1) + " s");
 }
