@@ -278,7 +278,9 @@ void EtcdWitness::leaseStep() {
             json doc = answerOf(r.result, r.http, r.answer, why);
             if (doc.is_null()) return fail("lease keep-alive: " + why);
             LeaseAnswer a = parseKeepalive(doc);
-            model_.lease().acked(model_.lease().id(), r.sent_ms, a.ttl_s);
+            // Counted from the round's majority read, sent before: a deposed etcd leader may
+            // still ack a keep-alive, but not a linearizable read (docs/arbiter.md, Witness).
+            model_.lease().acked(model_.lease().id(), read_sent_, a.ttl_s);
             if (a.ttl_s <= 0) fail("our lease expired on etcd; a new one is granted");
         });
         return;
@@ -288,7 +290,7 @@ void EtcdWitness::leaseStep() {
         json doc = answerOf(r.result, r.http, r.answer, why);
         if (doc.is_null()) return fail("lease grant: " + why);
         LeaseAnswer a = parseGrant(doc);
-        model_.lease().acked(a.id, r.sent_ms, a.ttl_s);
+        model_.lease().acked(a.id, read_sent_, a.ttl_s);
         spdlog::info("witness: lease {:x} granted, TTL {} s", a.id, a.ttl_s);
     });
 }
