@@ -140,9 +140,12 @@ void InstanceRuntime::forgetOwnership() {
 void InstanceRuntime::handle(const vrrp::Event& ev, TimePoint now) {
     if (const auto* a = std::get_if<vrrp::AdvertReceived>(&ev)) noteHeard(*a);
     // Starting afresh, nothing may answer for our VIPs yet, even an address someone added by
-    // hand. (Adopt keeps what the instance it takes over from had.)
-    if (std::holds_alternative<vrrp::Startup>(ev) && sm_.state == vrrp::State::Init)
-        setVerdicts(VipVerdict::DropAll);
+    // hand or a killed predecessor left. A fault found at bind (a fence the arbiter wrote
+    // while we were down) leaves Init before Startup does. (Adopt keeps what the instance
+    // it takes over from had.)
+    const bool leavesInit = std::holds_alternative<vrrp::Startup>(ev) ||
+                            std::holds_alternative<vrrp::FaultRaised>(ev);
+    if (sm_.state == vrrp::State::Init && leavesInit) setVerdicts(VipVerdict::DropAll);
     std::optional<vrrp::Event> next = ev;
     while (next) {
         auto result = vrrp::step(sm_, *next, now);
