@@ -85,10 +85,12 @@ static bool sameWitness(const std::optional<WitnessConfig>& a, const std::option
 // campaign once the old lease runs out (the old client's keys are not released on purpose:
 // a reload must not open a window without an owner).
 void Arbiter::openWitness() {
-    if (witness_ && sameWitness(witness_cfg_, cfg_.witness)) return;
+    if (witness_ && sameWitness(witness_cfg_, cfg_.witness) && witness_node_ == cfg_.node_name)
+        return;
     if (witness_) unwatch(witness_->timerFd());
     witness_.reset();
     witness_cfg_ = cfg_.witness;
+    witness_node_ = cfg_.node_name;  // the keys' value: a renamed node is a new owner
     if (!cfg_.witness) return;
     // An owner rewrites its key every round: two rounds without a rewrite mean it stopped.
     int64_t window = 3 * static_cast<int64_t>(cfg_.probe_interval_ms) / 2;

@@ -134,6 +134,7 @@ class Arbiter {
 
     std::unique_ptr<witness::EtcdWitness> witness_;
     std::optional<WitnessConfig> witness_cfg_;  // what witness_ was made from
+    std::string witness_node_;
 
     // --metrics (arbiter_metrics.cpp): fed from finishRound, served in this loop.
     ArbiterMetrics metrics_;
