@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -30,6 +31,8 @@ Clock::duration secs(double s) {
 
 class ArbiterWitness : public ::testing::Test {
   protected:
+    bool tls_ = false;  // client URLs over https with client certificates made per run
+
     void SetUp() override {
         if (::geteuid() != 0) GTEST_SKIP() << "needs root for network namespaces and XDP";
         if (::access("/usr/bin/etcd", X_OK) != 0) FAIL() << "etcd-server is required (/usr/bin/etcd)";
@@ -40,10 +43,16 @@ class ArbiterWitness : public ::testing::Test {
         try {
             lab_ = std::make_unique<SplitLab>(o);
             std::string endpoints;
-            for (const auto& m : kMembers) endpoints += " " + url(m, 2379);
+            for (const auto& m : kMembers) endpoints += " " + clientUrl(m);
             std::ostringstream w;
             w << "witness etcd {\n  endpoints" << endpoints << "\n  prefix /xvt/\n  lease_ttl "
-              << kLeaseTtl << "\n  timeout 0.3\n}\n";
+              << kLeaseTtl << "\n  timeout 0.3\n";
+            if (tls_) {
+                makeCertificates();
+                w << "  tls {\n    ca_file " << pki("ca.pem") << "\n    cert_file "
+                  << pki("client.pem") << "\n    key_file " << pki("client.key") << "\n  }\n";
+            }
+            w << "}\n";
             lab_->setArbiterExtra(w.str());
             startEtcd();
             lab_->start();
@@ -64,26 +73,64 @@ class ArbiterWitness : public ::testing::Test {
     std::string url(const std::string& m, int port) const {
         return "http://" + lab_->lab().v4(m).str() + ":" + std::to_string(port);
     }
+    std::string clientUrl(const std::string& m) const {
+        return (tls_ ? "https://" : "http://") + lab_->lab().v4(m).str() + ":2379";
+    }
+    std::string pki(const std::string& f) const { return lab_->dir() + "/pki-" + f; }
+
+    void openssl(const std::vector<std::string>& args) {
+        std::vector<std::string> argv{"openssl"};
+        argv.insert(argv.end(), args.begin(), args.end());
+        auto r = lab::runIn("", argv, seconds(30));
+        if (!r.ok()) throw std::runtime_error("openssl " + args[0] + ": " + r.err);
+    }
+    // A CA, a server certificate per member (its address as SAN) and the arbiters' client
+    // certificate, all made for this run (Debian's openssl; etcd verifies the client).
+    void issue(const std::string& name, const std::string& ext) {
+        std::ofstream(pki(name + ".ext")) << ext << "\n";
+        openssl({"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                 "-keyout", pki(name + ".key"), "-out", pki(name + ".csr"), "-subj", "/CN=" + name});
+        openssl({"x509", "-req", "-in", pki(name + ".csr"), "-CA", pki("ca.pem"), "-CAkey",
+                 pki("ca.key"), "-CAcreateserial", "-out", pki(name + ".pem"), "-days", "1",
+                 "-extfile", pki(name + ".ext")});
+    }
+    void makeCertificates() {
+        openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                 "-nodes", "-keyout", pki("ca.key"), "-out", pki("ca.pem"), "-days", "1",
+                 "-subj", "/CN=xvt-witness-ca"});
+        for (const auto& m : kMembers)
+            issue(m, "subjectAltName=IP:" + lab_->lab().v4(m).str() +
+                         "\nextendedKeyUsage=serverAuth,clientAuth");
+        issue("client", "extendedKeyUsage=clientAuth");
+    }
 
     void startEtcd() {
         std::string cluster;
         for (const auto& m : kMembers) cluster += (cluster.empty() ? "" : ",") + m + "=" + url(m, 2380);
         for (const auto& m : kMembers) {
             // Debian's etcd-server package; ETCD_UNSUPPORTED_ARCH is not needed on amd64.
-            etcd_.push_back(&lab_->lab().node(m).spawn(
-                {"/usr/bin/etcd", "--name", m, "--data-dir", lab_->dir() + "/" + m + ".etcd",
-                 "--listen-client-urls", url(m, 2379), "--advertise-client-urls", url(m, 2379),
-                 "--listen-peer-urls", url(m, 2380), "--initial-advertise-peer-urls",
-                 url(m, 2380), "--initial-cluster", cluster, "--initial-cluster-token",
-                 lab_->lab().node("e1").name(), "--initial-cluster-state", "new"},
-                lab_->dir() + "/" + m + "-etcd.log"));
+            std::vector<std::string> argv{
+                "/usr/bin/etcd", "--name", m, "--data-dir", lab_->dir() + "/" + m + ".etcd",
+                "--listen-client-urls", clientUrl(m), "--advertise-client-urls", clientUrl(m),
+                "--listen-peer-urls", url(m, 2380), "--initial-advertise-peer-urls",
+                url(m, 2380), "--initial-cluster", cluster, "--initial-cluster-token",
+                lab_->lab().node("e1").name(), "--initial-cluster-state", "new"};
+            if (tls_)
+                argv.insert(argv.end(), {"--cert-file", pki(m + ".pem"), "--key-file",
+                                         pki(m + ".key"), "--client-cert-auth",
+                                         "--trusted-ca-file", pki("ca.pem")});
+            etcd_.push_back(
+                &lab_->lab().node(m).spawn(argv, lab_->dir() + "/" + m + "-etcd.log"));
         }
         auto healthy = [&] {
-            auto r = lab_->lab().node("client").run(
-                {"etcdctl", "--endpoints", url("e1", 2379) + "," + url("e2", 2379) + "," +
-                                               url("e3", 2379),
-                 "endpoint", "health"},
-                seconds(5));
+            std::vector<std::string> argv{
+                "etcdctl", "--endpoints",
+                clientUrl("e1") + "," + clientUrl("e2") + "," + clientUrl("e3")};
+            if (tls_)
+                argv.insert(argv.end(), {"--cacert", pki("ca.pem"), "--cert", pki("client.pem"),
+                                         "--key", pki("client.key")});
+            argv.insert(argv.end(), {"endpoint", "health"});
+            auto r = lab_->lab().node("client").run(argv, seconds(5));
             return r.ok() && r.out.find("unhealthy") == std::string::npos;
         };
         if (!waitUntil(healthy, seconds(30), milliseconds(300)))
@@ -174,6 +221,26 @@ TEST_F(ArbiterWitness, EtcdGoneLeavesThePreviousRules) {
     EXPECT_TRUE(waitUntil([&] { return auditHas("n2", "\"rule\":\"R3\""); }, seconds(15)));
     EXPECT_TRUE(waitUntil([&] { return lab_->arpOwners(milliseconds(300)) == std::set<std::string>{mac1_}; },
                           seconds(15)));
+}
+
+// Acceptance 4 of issue 15: the same split with the witness over TLS, client certificates
+// made for this run; etcd refuses clients without one (--client-cert-auth).
+class ArbiterWitnessTls : public ArbiterWitness {
+  public:
+    ArbiterWitnessTls() { tls_ = true; }
+};
+
+TEST_F(ArbiterWitnessTls, CutVrrpWithSshdDownOverTls) {
+    EXPECT_EQ(lab_->arbiterStatus("n1")["witness"]["members"][0].value("state", ""), "ok");
+    EXPECT_GT(witness("n1").value("token", int64_t{0}), 0);
+    lab_->stopSshd("n1");
+    lab_->stopSshd("n2");
+    lab_->cutVrrp();
+    EXPECT_TRUE(waitUntil([&] { return auditHas("n2", "\"rule\":\"W1\""); }, seconds(15)));
+    EXPECT_TRUE(waitUntil([&] { return auditHas("n2", "fence_self"); }, seconds(15)));
+    EXPECT_TRUE(waitUntil(
+        [&] { return lab_->arpOwners(milliseconds(300)) == std::set<std::string>{mac1_}; },
+        seconds(10)));
 }
 
 }  // namespace
