@@ -155,6 +155,22 @@ class ArbiterWitness : public ::testing::Test {
         return lab_->audit(n).find(what) != std::string::npos;
     }
 
+    // `n` neither sends to nor accepts from the members listed (both directions on its side).
+    void isolate(const std::string& n, const std::vector<std::string>& from) {
+        auto& ns = lab_->lab().node(n);
+        std::string set;
+        for (const auto& m : from) set += (set.empty() ? "" : ", ") + lab_->lab().v4(m).str();
+        ns.runOk({"nft", "add", "table", "inet", "xvpart"});
+        ns.runOk({"nft", "add", "chain", "inet", "xvpart", "in",
+                  "{ type filter hook input priority 0 ; }"});
+        ns.runOk({"nft", "add", "chain", "inet", "xvpart", "out",
+                  "{ type filter hook output priority 0 ; }"});
+        ns.runOk({"nft", "add", "rule", "inet", "xvpart", "in", "ip", "saddr", "{ " + set + " }",
+                  "drop"});
+        ns.runOk({"nft", "add", "rule", "inet", "xvpart", "out", "ip", "daddr", "{ " + set + " }",
+                  "drop"});
+    }
+
     std::unique_ptr<SplitLab> lab_;
     std::vector<lab::Process*> etcd_;
     std::string mac1_, mac2_;
@@ -221,6 +237,33 @@ TEST_F(ArbiterWitness, EtcdGoneLeavesThePreviousRules) {
     EXPECT_TRUE(waitUntil([&] { return auditHas("n2", "\"rule\":\"R3\""); }, seconds(15)));
     EXPECT_TRUE(waitUntil([&] { return lab_->arpOwners(milliseconds(300)) == std::set<std::string>{mac1_}; },
                           seconds(15)));
+}
+
+// n1 (master, owner) and e1 on the minority side of an etcd partition: e1 loses its quorum,
+// n1 reaches only e1. With VRRP working and n2 known to be BACKUP nothing moves; once VRRP is
+// cut too, n2 (majority side) takes the instance over and n1 yields (W2), where the rules
+// without the witness would have kept n1 (R3: n1 has the higher priority).
+TEST_F(ArbiterWitness, MinorityNodeYieldsOnlyWhenVrrpIsCutToo) {
+    isolate("e1", {"e2", "e3"});
+    isolate("n1", {"e2", "e3"});
+    ASSERT_TRUE(waitUntil([&] { return witnessState("n1") == "minority"; }, seconds(15)));
+    // Past n1's claim and the lease on etcd: n2 sees the key expire; nothing moves.
+    ASSERT_TRUE(waitUntil([&] { return witnessState("n2") == "free"; }, secs(3 * kLeaseTtl)));
+    const int r0 = lab_->round("n1");
+    ASSERT_TRUE(waitUntil([&] { return lab_->round("n1") > r0 + 4; }, seconds(15)));
+    EXPECT_FALSE(auditHas("n1", "fence_self"));
+    EXPECT_FALSE(auditHas("n2", "fence_self"));
+    EXPECT_EQ(lab_->node("n1").state(), "MASTER");
+    EXPECT_EQ(lab_->arpOwners(milliseconds(300)), std::set<std::string>{mac1_});
+    EXPECT_TRUE(auditHas("n1", "\"past_claim\":true"));
+    lab_->cutVrrp();
+    EXPECT_TRUE(waitUntil([&] { return witnessState("n2") == "owned"; }, seconds(15)));
+    EXPECT_TRUE(waitUntil([&] { return auditHas("n1", "\"rule\":\"W2\""); }, seconds(15)));
+    EXPECT_TRUE(waitUntil([&] { return auditHas("n1", "fence_self"); }, seconds(15)));
+    EXPECT_TRUE(waitUntil(
+        [&] { return lab_->arpOwners(milliseconds(300)) == std::set<std::string>{mac2_}; },
+        seconds(10)));
+    EXPECT_FALSE(auditHas("n2", "fence_self"));
 }
 
 // Acceptance 4 of issue 15: the same split with the witness over TLS, client certificates
