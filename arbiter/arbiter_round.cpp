@@ -42,14 +42,19 @@ bool witnessChanged(const WitnessEvidence& a, const WitnessEvidence& b) {
 }
 
 // This node should own the instance on the witness: VRRP made it master, it holds the VIP
-// and nobody fences it (nor is about to).
+// and nobody fences it (nor is about to). R3 asking for a fence does not stop a campaign: it
+// compares VRRP priorities, which the witness overrides (W0); otherwise both sides of a cut
+// whose majority side lost the R3 comparison fence each other and flap.
 bool wantsOwnership(const InstanceEvidence& ev, const Decision& d) {
     const auto& l = ev.local;
     bool holds = l.kernel_holds_vip == Tri::Yes ||
                  (l.kernel_holds_vip == Tri::Unknown && l.view && l.view->vips_installed);
-    return l.daemon_answered && l.view && l.view->state == "MASTER" && !l.view->fenced &&
+    // The kernel holding the VIP is enough: xvrrpd may still report BACKUP in the round it
+    // becomes master, and a round lost here is a round R3 counts towards a fence.
+    bool master = l.view && (l.view->state == "MASTER" || l.kernel_holds_vip == Tri::Yes);
+    return l.daemon_answered && master && !l.view->fenced &&
            l.fence == FenceOwner::None && holds && !d.next.fenced_by_us &&
-           d.verdict != Verdict::WantFence;
+           (d.verdict != Verdict::WantFence || d.rule == "R3");
 }
 
 }  // namespace

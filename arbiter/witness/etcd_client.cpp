@@ -157,12 +157,12 @@ void EtcdWitness::drain() {
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &r);
         r->result = m->data.result;
         curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->http);
-        curl_off_t connect = 0, app = 0;
-        curl_easy_getinfo(r->easy, CURLINFO_CONNECT_TIME_T, &connect);
-        curl_easy_getinfo(r->easy, CURLINFO_APPCONNECT_TIME_T, &app);
-        // A member that took the connection (and TLS) but did not answer in time is alive
-        // and waiting for a quorum it does not have; a TLS failure reaches nobody.
-        r->reached = r->http > 0 || (connect > 0 && (!cfg_.tls || app > 0));
+        // A member that took the request (a new or a kept-alive connection, TLS done) but did
+        // not answer in time is alive and waiting for a quorum it does not have; a failed
+        // connect or TLS handshake reaches nobody. (CONNECT_TIME is 0 on a reused connection.)
+        curl_off_t pretransfer = 0;
+        curl_easy_getinfo(r->easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
+        r->reached = r->http > 0 || pretransfer > 0;
         curl_multi_remove_handle(multi_, r->easy);
         std::unique_ptr<Request> owned;
         for (auto it = inflight_.begin(); it != inflight_.end(); ++it)
@@ -252,14 +252,14 @@ void EtcdWitness::maybeNext() {
             ownStep();
             return;
         case Step::Own:
-            step_ = Step::Idle;
+            finish();
             return;
     }
 }
 
 void EtcdWitness::afterRead() {
     if (majority_ == 0) {
-        step_ = Step::Idle;  // nothing more to learn: no member can serve a majority
+        finish();  // nothing more to learn: no member can serve a majority
         return;
     }
     model_.sawKeys(keys_, read_sent_, nowMs());
@@ -325,8 +325,15 @@ void EtcdWitness::ownStep() {
     maybeNext();
 }
 
+// Evidence and status tell the last finished round, not one whose reads are in flight.
+void EtcdWitness::finish() {
+    step_ = Step::Idle;
+    done_reached_ = reached_;
+    done_majority_ = majority_;
+}
+
 WitnessEvidence EtcdWitness::evidence(const std::string& instance) const {
-    return model_.evidence(instance, reached_, majority_, static_cast<int>(cfg_.endpoints.size()),
+    return model_.evidence(instance, done_reached_, done_majority_, static_cast<int>(cfg_.endpoints.size()),
                            cfg_.on_loss == OnWitnessLoss::Fence, nowMs());
 }
 

@@ -65,6 +65,7 @@ class EtcdWitness {
     void leaseStep();
     void ownStep();
     void maybeNext();
+    void finish();
     void fail(const std::string& what);
     static int onCurlSocket(CURL*, curl_socket_t s, int what, void* self, void*);
     static int onCurlTimer(CURLM*, long ms, void* self);
@@ -80,7 +81,8 @@ class EtcdWitness {
     std::map<std::string, bool> wants_;
     std::map<std::string, KeyInfo> keys_;
     size_t leader_ep_ = 0;  // the member that served this round's read
-    int reached_ = 0, majority_ = 0;
+    int reached_ = 0, majority_ = 0;            // the round in flight
+    int done_reached_ = 0, done_majority_ = 0;  // the last finished round
     int64_t read_sent_ = 0;
     std::string last_error_;
     std::vector<std::string> member_state_;  // per endpoint: ok / no majority / unreachable

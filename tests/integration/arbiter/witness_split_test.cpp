@@ -46,7 +46,7 @@ class ArbiterWitness : public ::testing::Test {
             for (const auto& m : kMembers) endpoints += " " + clientUrl(m);
             std::ostringstream w;
             w << "witness etcd {\n  endpoints" << endpoints << "\n  prefix /xvt/\n  lease_ttl "
-              << kLeaseTtl << "\n  timeout 0.3\n";
+              << kLeaseTtl << "\n  timeout 0.5\n";
             if (tls_) {
                 makeCertificates();
                 w << "  tls {\n    ca_file " << pki("ca.pem") << "\n    cert_file "
@@ -61,7 +61,10 @@ class ArbiterWitness : public ::testing::Test {
         } catch (const std::exception& e) {
             FAIL() << e.what() << "\n" << (lab_ ? lab_->diagnostics() + etcdLogs() : "");
         }
+        // Both views settled: n1 owns and n2 has seen it.
         ASSERT_TRUE(waitUntil([&] { return witnessState("n1") == "owned"; }, seconds(15)))
+            << lab_->diagnostics();
+        ASSERT_TRUE(waitUntil([&] { return witnessState("n2") == "peer_owns"; }, seconds(15)))
             << lab_->diagnostics();
     }
     void TearDown() override {
@@ -246,9 +249,10 @@ TEST_F(ArbiterWitness, EtcdGoneLeavesThePreviousRules) {
 TEST_F(ArbiterWitness, MinorityNodeYieldsOnlyWhenVrrpIsCutToo) {
     isolate("e1", {"e2", "e3"});
     isolate("n1", {"e2", "e3"});
-    ASSERT_TRUE(waitUntil([&] { return witnessState("n1") == "minority"; }, seconds(15)));
-    // Past n1's claim and the lease on etcd: n2 sees the key expire; nothing moves.
+    // Past n1's claim and the lease on etcd (longer if e1 was the leader: the new one extends
+    // every lease): n2 sees the key expire; nothing moves.
     ASSERT_TRUE(waitUntil([&] { return witnessState("n2") == "free"; }, secs(3 * kLeaseTtl)));
+    ASSERT_TRUE(waitUntil([&] { return witnessState("n1") == "minority"; }, seconds(15)));
     const int r0 = lab_->round("n1");
     ASSERT_TRUE(waitUntil([&] { return lab_->round("n1") > r0 + 4; }, seconds(15)));
     EXPECT_FALSE(auditHas("n1", "fence_self"));
@@ -263,7 +267,13 @@ TEST_F(ArbiterWitness, MinorityNodeYieldsOnlyWhenVrrpIsCutToo) {
     EXPECT_TRUE(waitUntil(
         [&] { return lab_->arpOwners(milliseconds(300)) == std::set<std::string>{mac2_}; },
         seconds(10)));
+    // And it stays so: no mutual fencing, no unfence of n1 while the cut lasts (U0p).
+    const int r1 = lab_->round("n1");
+    ASSERT_TRUE(waitUntil([&] { return lab_->round("n1") > r1 + 2 * lab_->options().unfenceAfter; },
+                          seconds(20)));
     EXPECT_FALSE(auditHas("n2", "fence_self"));
+    EXPECT_FALSE(auditHas("n1", "unfence_self"));
+    EXPECT_EQ(lab_->arpOwners(milliseconds(300)), std::set<std::string>{mac2_});
 }
 
 // Acceptance 4 of issue 15: the same split with the witness over TLS, client certificates
