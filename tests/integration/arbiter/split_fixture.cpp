@@ -40,6 +40,7 @@ SplitLab::SplitLab(SplitOptions opts) : opts_(std::move(opts)) {
     }
     auto all = names_;
     all.insert(all.end(), {"client", "gw"});
+    all.insert(all.end(), opts_.extraNodes.begin(), opts_.extraNodes.end());
     lab_ = std::make_unique<lab::Lab>(all, lab::LabOptions{.tag = opts_.tag, .keepLogs = opts_.keepLogs});
     // The dedicated VRRP link: a bridge of its own, vrrp0 in each node.
     vhub_ = std::make_unique<lab::Netns>(opts_.tag + "-vhub");
@@ -132,6 +133,7 @@ void SplitLab::startArbiter(const std::string& me) {
             << "/client_key\n    known_hosts " << dir() << "/known_hosts\n  }\n}\n";
     }
     out << "gateways {\n  quorum 1\n  " << lab_->v4("gw").str() << "\n}\n";
+    out << opts_.arbiterExtra;
     out.close();
     lab_->node(me).spawn({opts_.arbiterBin, "-D", "-f", conf}, dir() + "/" + me + "-arbiter.log");
 }
@@ -173,9 +175,9 @@ void SplitLab::start() {
     }
     for (const auto& n : names_) startSshd(n);
     for (const auto& n : names_) startArbiter(n);
-    auto allR5 = [&] {
+    auto allR5 = [&] {  // W0: the master owns the instance on the witness
         for (const auto& n : names_)
-            if (rule(n) != "R5") return false;
+            if (rule(n) != "R5" && rule(n) != "W0") return false;
         return true;
     };
     if (!lab::waitUntil(allR5, std::chrono::seconds(20), Ms(50))) {

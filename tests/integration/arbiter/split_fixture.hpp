@@ -32,6 +32,10 @@ struct SplitOptions {
     // Nice value of the test thread while the lab lives, so of everything it starts (xvrrpd,
     // sshd, ssh, the arbiters); 0 leaves it alone.
     int nice = 0;
+    // More LAN namespaces without xvrrpd (the etcd members of the witness tests).
+    std::vector<std::string> extraNodes;
+    // Appended to every arbiter.conf (a `witness etcd { ... }` block).
+    std::string arbiterExtra;
 };
 
 // One client probe: an ARP request and an ICMP echo for the VIP, and who answered.
@@ -85,6 +89,8 @@ class SplitLab {
     IpAddr clientAddr() const { return lab_->v4("client"); }
     std::string lanMac(const std::string& n);  // MAC of the node's eth0
     const SplitOptions& options() const { return opts_; }
+    // Before start(): text for every arbiter.conf that needs the lab's addresses.
+    void setArbiterExtra(std::string text) { opts_.arbiterExtra = std::move(text); }
     // The promise of docs/arbiter.md for a responsive peer: fence_after rounds + the SSH
     // timeout. With N nodes the losers take over and fence one after another (each after
     // the previous one's priority-0 advert), so a cut can take N-1 of these.
@@ -129,8 +135,10 @@ class SplitLab {
     // the file for every connection.
     void setKeyOptions(const std::string& options);
 
-  private:
+    // `n`'s arbiter's status --json ({} if it does not answer).
     nlohmann::json arbiterStatus(const std::string& n);
+
+  private:
     size_t idx(const std::string& n) const;
     void keygen(const std::string& name);
     void startSshd(const std::string& n);
