@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # lab.sh: network-namespace lab for xvrrp from the shell. Source it, then:
 #   lab_create TAG node1 node2 client   # hub bridge + one netns per node, trap-based teardown
+#                                       # (LAB_IFACES=N: eth0..ethN-1 on bridges br0..brN-1)
 #   lab_conf node1 150 0.05 10.77.0.100 > "$LAB_DIR/node1.conf"
 #   lab_daemon_start node1 "$LAB_DIR/node1.conf"   # DAEMON=xvrrpd (default) or keepalived
 #   lab_wait 5 lab_is_master node1
@@ -14,6 +15,8 @@ LAB_V6_PREFIX=${LAB_V6_PREFIX:-fd00:77}
 LAB_ROOT=${LAB_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 LAB_BIN=${LAB_BIN:-$LAB_ROOT/build/bin}
 DAEMON=${DAEMON:-xvrrpd}
+# Interfaces per node: eth0 on bridge br0, eth1 on br1, ... (one L2 segment each).
+LAB_IFACES=${LAB_IFACES:-1}
 
 declare -gA LAB_NS=() LAB_IDX=() LAB_PID=()
 declare -ga LAB_NODES=()
@@ -37,8 +40,17 @@ lab_run() {
   if [[ $node == hub ]]; then lab_exec_ns "$LAB_HUB" "$@"; else lab_exec_ns "${LAB_NS[$node]:?no node $node}" "$@"; fi
 }
 
-lab_v4() { printf '%s.%s' "$LAB_V4_PREFIX" "${LAB_IDX[$1]:?no node $1}"; }
-lab_v6() { printf '%s::%x' "$LAB_V6_PREFIX" "${LAB_IDX[$1]:?no node $1}"; }
+# lab_v4 NODE [K] / lab_v6 NODE [K]: NODE's address on eth0 (or ethK: 10.77.K.x, fd00:77:K::x).
+lab_v4() {
+  local k=${2:-0}
+  if ((k == 0)); then printf '%s.%s' "$LAB_V4_PREFIX" "${LAB_IDX[$1]:?no node $1}"
+  else printf '%s.%s.%s' "${LAB_V4_PREFIX%.*}" "$k" "${LAB_IDX[$1]:?no node $1}"; fi
+}
+lab_v6() {
+  local k=${2:-0}
+  if ((k == 0)); then printf '%s::%x' "$LAB_V6_PREFIX" "${LAB_IDX[$1]:?no node $1}"
+  else printf '%s:%x::%x' "$LAB_V6_PREFIX" "$k" "${LAB_IDX[$1]:?no node $1}"; fi
+}
 
 # lab_create TAG NODE... : builds the lab and installs the teardown trap.
 lab_create() {
@@ -54,20 +66,29 @@ lab_create() {
   lab_exec_ns "$LAB_HUB" ip link add br0 type bridge stp_state 0 forward_delay 0 mcast_snooping 0 \
     || lab_die "bridge in $LAB_HUB"
   lab_exec_ns "$LAB_HUB" ip link set br0 up
-  local i=0 node ns
+  local k
+  for ((k = 1; k < LAB_IFACES; k++)); do
+    lab_exec_ns "$LAB_HUB" ip link add "br$k" type bridge stp_state 0 forward_delay 0 mcast_snooping 0 \
+      || lab_die "bridge br$k in $LAB_HUB"
+    lab_exec_ns "$LAB_HUB" ip link set "br$k" up
+  done
+  local i=0 node ns port
   for node in "$@"; do
     i=$((i + 1))
     lab_ns_add "$node"; ns=$LAB_LAST_NS
     LAB_NS[$node]=$ns; LAB_IDX[$node]=$i; LAB_NODES+=("$node")
-    lab_exec_ns "$LAB_HUB" ip link add "vh$i" type veth peer name eth0 netns "$ns" \
-      || lab_die "veth for $node"
-    lab_exec_ns "$LAB_HUB" ip link set "vh$i" master br0 up
     lab_exec_ns "$ns" ip link set lo up
-    # No DAD on eth0: addresses and the link-local are usable at once.
-    lab_exec_ns "$ns" sysctl -qw net.ipv6.conf.eth0.accept_dad=0
-    lab_exec_ns "$ns" ip addr add "$(lab_v4 "$node")/24" dev eth0
-    lab_exec_ns "$ns" ip addr add "$(lab_v6 "$node")/64" dev eth0 nodad
-    lab_exec_ns "$ns" ip link set eth0 up || lab_die "eth0 up in $ns"
+    for ((k = 0; k < LAB_IFACES; k++)); do
+      port=vh$i; ((k == 0)) || port=vh${i}k$k
+      lab_exec_ns "$LAB_HUB" ip link add "$port" type veth peer name "eth$k" netns "$ns" \
+        || lab_die "veth eth$k for $node"
+      lab_exec_ns "$LAB_HUB" ip link set "$port" master "br$k" up
+      # No DAD: addresses and the link-local are usable at once.
+      lab_exec_ns "$ns" sysctl -qw "net.ipv6.conf.eth$k.accept_dad=0"
+      lab_exec_ns "$ns" ip addr add "$(lab_v4 "$node" "$k")/24" dev "eth$k"
+      lab_exec_ns "$ns" ip addr add "$(lab_v6 "$node" "$k")/64" dev "eth$k" nodad
+      lab_exec_ns "$ns" ip link set "eth$k" up || lab_die "eth$k up in $ns"
+    done
   done
 }
 
@@ -160,11 +181,16 @@ vrrp_instance VI_1 {
 CONF
 }
 
-# lab_daemon_bin: where $DAEMON's binaries are. "xvrrpd-base" is xvrrpd built from another
-# commit (XVRRP_BASE_BIN=DIR), so benches compare two builds in interleaved trials.
+# lab_daemon_bin: where $DAEMON's binaries are. "xvrrpd-NAME" is xvrrpd built from another
+# commit (XVRRP_NAME_BIN=DIR, e.g. xvrrpd-base and XVRRP_BASE_BIN), so benches compare
+# builds in interleaved trials.
 lab_daemon_bin() {
   case $DAEMON in
-    xvrrpd-base) echo "${XVRRP_BASE_BIN:?xvrrpd-base needs XVRRP_BASE_BIN=DIR of another build}" ;;
+    xvrrpd-*)
+      local var
+      var=XVRRP_$(printf '%s' "${DAEMON#xvrrpd-}" | tr '[:lower:]-' '[:upper:]_')_BIN
+      [[ -n ${!var:-} ]] || lab_die "$DAEMON needs $var=DIR of another build"
+      echo "${!var}" ;;
     *) echo "$LAB_BIN" ;;
   esac
 }
@@ -177,7 +203,7 @@ lab_daemon_start() {
       nsenter --net="/run/netns/$ns" -- keepalived -n -l -D --vrrp -f "$conf" \
         -p "$LAB_DIR/$node.ka.pid" -r "$LAB_DIR/$node.vrrp.pid" -i "$node" >"$log" 2>&1 &
       ;;
-    xvrrpd | xvrrpd-base)
+    xvrrpd | xvrrpd-*)
       local bin
       bin="$(lab_daemon_bin)/xvrrpd"
       [[ -x $bin ]] || lab_die "$bin not built"
@@ -185,7 +211,7 @@ lab_daemon_start() {
         --pin-root "/sys/fs/bpf/xvt-$LAB_TAG-$node-$$" --control "$LAB_DIR/$node.sock" \
         -p "$LAB_DIR/$node.xvrrpd.pid" >"$log" 2>&1 &
       ;;
-    *) lab_die "DAEMON must be xvrrpd, xvrrpd-base or keepalived, not '$DAEMON'" ;;
+    *) lab_die "DAEMON must be xvrrpd, xvrrpd-NAME or keepalived, not '$DAEMON'" ;;
   esac
   LAB_PID[$node]=$!
 }
