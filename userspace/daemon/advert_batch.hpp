@@ -19,16 +19,19 @@ namespace xvrrp::daemon {
 
 class AdvertBatch {
 public:
+    ~AdvertBatch();
     // A transport for `instance` on tx_ifindex (tx_name) from src; opens the socket unless
     // another instance already has it. join: the multicast group this instance sends to,
     // joined once per socket (switches with IGMP/MLD snooping need it). Throws NetError.
     std::unique_ptr<AdvertTransport> transport(const std::string& instance, Family f,
                                                int tx_ifindex, const std::string& tx_name,
                                                const IpAddr& src, const IpAddr* join);
-    // Sends everything queued; errors are counted on the instance that queued the advert
-    // and logged (first, then every 1000th, per instance).
+    // Sends everything queued, socket by socket in the order each first queued, every
+    // socket's adverts in the order they were queued; errors are counted on the instance
+    // that queued the advert and logged (first, then every 1000th, per instance).
+    // Allocation-free once the buffers have grown to the largest batch.
     void flush();
-    bool pending() const { return !queue_.empty(); }
+    bool pending() const { return !pending_.empty(); }
     size_t sockets() const;
 
 private:
@@ -38,18 +41,26 @@ private:
         uint64_t count = 0;
     };
     struct Queued {
-        std::shared_ptr<net::VrrpSocket> sock;
-        std::shared_ptr<Errors> errors;
+        Errors* errors;  // null once its transport is gone
         size_t offset, size;  // in arena_
         IpAddr dst;
     };
+    // One socket: the adverts queued on it since the last flush. While it has any, `hold`
+    // keeps the socket open (a priority 0 queued by an instance that is going away).
+    struct Slot {
+        std::weak_ptr<net::VrrpSocket> sock;
+        std::shared_ptr<net::VrrpSocket> hold;
+        std::vector<Queued> queue;
+    };
     using Key = std::tuple<Family, int, IpAddr>;
-    void enqueue(const std::shared_ptr<net::VrrpSocket>& sock, const std::shared_ptr<Errors>& errors,
+    void enqueue(Slot& slot, const std::shared_ptr<net::VrrpSocket>& sock, Errors* errors,
                  std::span<const uint8_t> vrrp, const IpAddr& dst);
+    void forget(const Errors* errors);
 
-    std::map<Key, std::weak_ptr<net::VrrpSocket>> sockets_;
-    std::vector<Queued> queue_;
-    std::vector<uint8_t> arena_;  // queued packet bytes, back to back
+    std::map<Key, std::unique_ptr<Slot>> slots_;
+    std::vector<Slot*> pending_;     // slots with queued adverts, in first-queued order
+    std::vector<uint8_t> arena_;     // queued packet bytes, back to back
+    std::vector<net::VrrpSocket::Outgoing> out_;  // flush()'s buffer
 };
 
 }  // namespace xvrrp::daemon

@@ -253,8 +253,7 @@ void Daemon::drain() {
 
 void Daemon::armTimer() {
     std::optional<vrrp::TimePoint> next = housekeeping_due_;
-    for (const auto& rt : table_)
-        if (auto d = rt->nextDeadline(); d && (!next || *d < *next)) next = d;
+    if (auto d = table_.timers().next(); d && (!next || *d < *next)) next = d;
     itimerspec its{};
     if (next) {
         auto ns = next->since_boot.count();
@@ -314,14 +313,17 @@ void Daemon::onTimer() {
             DataplaneOwnership& o;
             ~EndPass() { o.endPass(); }
         } end_pass{*ownership_};
-        for (const auto& rt : table_) {
+        // Only the instances with work now (the table's timer index), in table order.
+        table_.timers().timersDue(t, due_);
+        for (InstanceRuntime* rt : due_) {
             if (rt->bound()) rt->fireTimers(t);
             tuning_->checkpoint();  // 255 instances may change state in one turn
         }
     }
     drain();
     adverts_.flush();
-    for (const auto& rt : table_) {
+    table_.timers().announcementsDue(t, due_);
+    for (InstanceRuntime* rt : due_) {
         if (rt->bound()) rt->announceDue(t);
         tuning_->checkpoint();
     }

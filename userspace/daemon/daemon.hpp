@@ -163,6 +163,7 @@ private:
     AdvertBatch adverts_;  // before the table: instances' transports queue into it
     std::unique_ptr<Binder> binder_;
     InstanceTable table_;
+    std::vector<InstanceRuntime*> due_;  // onTimer's list of instances with work, reused
     std::unique_ptr<SyncGroups> groups_;
     std::deque<std::function<void()>> queue_;
     std::optional<vrrp::TimePoint> housekeeping_due_;  // fence checks, ring overflow

@@ -46,6 +46,7 @@ void InstanceRuntime::bind(int ifindex, const IpAddr& primary,
     primary_ = primary;
     transport_ = std::move(transport);
     sm_ = vrrp::makeInstance(params());
+    if (timers_) timers_->update(*this);
 }
 
 vrrp::Params InstanceRuntime::params() const {
@@ -145,14 +146,29 @@ void InstanceRuntime::handle(const vrrp::Event& ev, TimePoint now) {
     const bool leavesInit = std::holds_alternative<vrrp::Startup>(ev) ||
                             std::holds_alternative<vrrp::FaultRaised>(ev);
     if (sm_.state == vrrp::State::Init && leavesInit) setVerdicts(VipVerdict::DropAll);
-    std::optional<vrrp::Event> next = ev;
-    while (next) {
-        auto result = vrrp::step(sm_, *next, now);
-        sm_ = std::move(result.instance);
+    // The actions buffer is this instance's, reused step after step (no allocation once it
+    // has grown); taken out while the actions run, in case one of them steps us again.
+    std::vector<vrrp::Action> actions = std::move(actions_);
+    vrrp::step(sm_, ev, now, actions);
+    std::optional<vrrp::Event> next;
+    for (;;) {
+        logDecision(actions);
+        for (const auto& a : actions) execute(a, now, next);
+        if (!next) break;
+        const vrrp::Event follow_up = std::move(*next);
         next.reset();
-        logDecision(result.actions);
-        for (const auto& a : result.actions) execute(a, now, next);
+        vrrp::step(sm_, follow_up, now, actions);
     }
+    actions.clear();
+    actions_ = std::move(actions);
+    if (timers_) timers_->update(*this);
+}
+
+void InstanceRuntime::setTimerIndex(TimerIndex* index, size_t order) {
+    if (timers_ && timers_ != index) timers_->remove(*this);
+    timers_ = index;
+    table_order_ = order;
+    if (timers_) timers_->update(*this);
 }
 
 // keepalived logs why, then the new state, then what it does (setting VIPs, GARPs, sent 0
@@ -258,6 +274,7 @@ void InstanceRuntime::announceDue(TimePoint now) {
         announce_at_.erase(announce_at_.begin());
         if (sm_.state == vrrp::State::Master) announceAll(first);
     }
+    if (timers_) timers_->update(*this);
 }
 
 std::optional<TimePoint> InstanceRuntime::nextDeadline() const {

@@ -2,6 +2,7 @@
 // One configured VRRP instance at run time: its state machine value plus what the interpreter
 // needs to carry out actions (addresses, destinations, pending announcements).
 
+#include <array>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -15,6 +16,7 @@
 
 #include "config/config.hpp"
 #include "daemon/effects.hpp"
+#include "daemon/timer_index.hpp"
 #include "vrrp/types.hpp"
 
 namespace xvrrp::daemon {
@@ -56,6 +58,11 @@ inline constexpr size_t kMaxHeardSources = 16;
 class InstanceRuntime {
 public:
     InstanceRuntime(const config::Config& config, const config::Instance& inst);
+    ~InstanceRuntime() {
+        if (timers_) timers_->remove(*this);
+    }
+    InstanceRuntime(const InstanceRuntime&) = delete;
+    InstanceRuntime& operator=(const InstanceRuntime&) = delete;
 
     const config::Instance& cfg() const { return *cfg_; }
     // After a reload that left this instance's configuration equal: point at the new copy.
@@ -121,6 +128,16 @@ public:
     std::optional<vrrp::TimePoint> nextDeadline() const;
     // Earliest moment fireTimers() has work (a coalesced advert counts a little early).
     std::optional<vrrp::TimePoint> wakeAt() const;
+    // The next GARP/NA round, if any.
+    std::optional<vrrp::TimePoint> nextAnnouncement() const {
+        if (announce_at_.empty()) return std::nullopt;
+        return announce_at_.front().at;
+    }
+
+    // The instance table's timer index, told whenever these deadlines may have changed;
+    // null outside a table. ORDER: the place in the table (timers fire in that order).
+    void setTimerIndex(TimerIndex* index, size_t order);
+    size_t tableOrder() const { return table_order_; }
 
     // Removes what this instance added, without sending anything (used on exit paths).
     void releaseAddresses();
@@ -202,6 +219,9 @@ private:
     KernelAbsorb* kernel_ = nullptr;
     InstanceHost* host_ = nullptr;
     vrrp::Instance sm_;
+    std::vector<vrrp::Action> actions_;  // handle()'s buffer, kept for its capacity
+    TimerIndex* timers_ = nullptr;
+    size_t table_order_ = 0;
     bool installed_ = false;
     bool old_unicast_checksum_ = false;
     std::span<const uint8_t> message_;  // the advert being handled, for AbsorbAdverts

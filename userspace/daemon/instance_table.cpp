@@ -10,12 +10,15 @@ uint64_t InstanceTable::key(int ifindex, Family family, uint8_t vrid) {
 void InstanceTable::add(Ptr rt) {
     names_[rt->cfg().name] = rt.get();
     if (rt->bound()) indexBound(*rt);
+    rt->setTimerIndex(&timers_, list_.size());
     list_.push_back(std::move(rt));
 }
 
 std::vector<InstanceTable::Ptr> InstanceTable::takeAll() {
     names_.clear();
     keys_.clear();
+    for (auto& rt : list_) rt->setTimerIndex(nullptr, 0);
+    timers_.clear();
     std::vector<Ptr> out = std::move(list_);
     list_.clear();
     return out;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "daemon/instance_runtime.hpp"
+#include "daemon/timer_index.hpp"
 
 namespace xvrrp::daemon {
 
@@ -25,6 +26,9 @@ public:
     // After an instance was bound (its ifindex is known now).
     void indexBound(InstanceRuntime& rt);
 
+    // Deadlines of every instance in the table, kept current by the instances themselves.
+    const TimerIndex& timers() const { return timers_; }
+
     size_t size() const { return list_.size(); }
     bool empty() const { return list_.empty(); }
     auto begin() const { return list_.begin(); }
@@ -33,6 +37,7 @@ public:
 private:
     static uint64_t key(int ifindex, Family family, uint8_t vrid);
 
+    TimerIndex timers_;
     std::vector<Ptr> list_;
     std::unordered_map<std::string, InstanceRuntime*> names_;
     std::unordered_map<uint64_t, InstanceRuntime*> keys_;

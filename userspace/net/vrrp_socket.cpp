@@ -73,14 +73,14 @@ uint16_t ipv4HeaderChecksum(const uint8_t* h, size_t len) {
 
 }  // namespace
 
-std::vector<uint8_t> buildIpPacket(const IpAddr& src, const IpAddr& dst,
-                                   std::span<const uint8_t> vrrp, uint16_t ipv4_id) {
+size_t writeIpHeader(std::span<uint8_t, kMaxIpHeader> h, const IpAddr& src, const IpAddr& dst,
+                     size_t vrrp_len, uint16_t ipv4_id) {
     if (src.family() != dst.family()) throw NetError("buildIpPacket: source and destination families differ");
-    std::vector<uint8_t> p;
+    uint8_t* p = h.data();
     if (src.family() == Family::V4) {
-        const size_t total = 20 + vrrp.size();
+        const size_t total = 20 + vrrp_len;
         if (total > 0xffff) throw NetError("buildIpPacket: VRRP packet too long for IPv4");
-        p.assign(20, 0);
+        std::memset(p, 0, 20);
         p[0] = 0x45;  // version 4, 5 words of header
         p[1] = kVrrpTos;
         p[2] = static_cast<uint8_t>(total >> 8);
@@ -92,21 +92,29 @@ std::vector<uint8_t> buildIpPacket(const IpAddr& src, const IpAddr& dst,
         p[9] = kIpProtoVrrp;
         std::memcpy(&p[12], src.data(), 4);
         std::memcpy(&p[16], dst.data(), 4);
-        const uint16_t sum = ipv4HeaderChecksum(p.data(), 20);
+        const uint16_t sum = ipv4HeaderChecksum(p, 20);
         p[10] = static_cast<uint8_t>(sum >> 8);
         p[11] = static_cast<uint8_t>(sum);
-    } else {
-        if (vrrp.size() > 0xffff) throw NetError("buildIpPacket: VRRP packet too long for IPv6");
-        p.assign(40, 0);
-        p[0] = static_cast<uint8_t>(0x60 | kVrrpTos >> 4);  // version 6, traffic class 0xc0
-        p[1] = static_cast<uint8_t>((kVrrpTos & 0x0f) << 4);
-        p[4] = static_cast<uint8_t>(vrrp.size() >> 8);
-        p[5] = static_cast<uint8_t>(vrrp.size());
-        p[6] = kIpProtoVrrp;
-        p[7] = kVrrpTtl;
-        std::memcpy(&p[8], src.data(), 16);
-        std::memcpy(&p[24], dst.data(), 16);
+        return 20;
     }
+    if (vrrp_len > 0xffff) throw NetError("buildIpPacket: VRRP packet too long for IPv6");
+    std::memset(p, 0, 40);
+    p[0] = static_cast<uint8_t>(0x60 | kVrrpTos >> 4);  // version 6, traffic class 0xc0
+    p[1] = static_cast<uint8_t>((kVrrpTos & 0x0f) << 4);
+    p[4] = static_cast<uint8_t>(vrrp_len >> 8);
+    p[5] = static_cast<uint8_t>(vrrp_len);
+    p[6] = kIpProtoVrrp;
+    p[7] = kVrrpTtl;
+    std::memcpy(&p[8], src.data(), 16);
+    std::memcpy(&p[24], dst.data(), 16);
+    return 40;
+}
+
+std::vector<uint8_t> buildIpPacket(const IpAddr& src, const IpAddr& dst,
+                                   std::span<const uint8_t> vrrp, uint16_t ipv4_id) {
+    std::array<uint8_t, kMaxIpHeader> h;
+    const size_t n = writeIpHeader(h, src, dst, vrrp.size(), ipv4_id);
+    std::vector<uint8_t> p(h.begin(), h.begin() + static_cast<std::ptrdiff_t>(n));
     p.insert(p.end(), vrrp.begin(), vrrp.end());
     return p;
 }
@@ -182,27 +190,36 @@ void VrrpSocket::send(std::span<const uint8_t> vrrp, const IpAddr& dst) {
 }
 
 void VrrpSocket::sendMany(std::span<const Outgoing> packets, const SendError& on_error) {
-    // Per packet: its address, its one iovec and, for frames, the IP packet built here.
-    // sockaddr_in6 and sockaddr_ll both fit in sockaddr_storage.
-    std::vector<sockaddr_storage> addrs(packets.size());
-    std::vector<iovec> iovs(packets.size());
-    std::vector<std::vector<uint8_t>> built(packets.size());
-    std::vector<mmsghdr> raw, framed;
-    std::vector<size_t> raw_index, framed_index;
-    for (size_t i = 0; i < packets.size(); ++i) {
+    // Per packet: its address, its iovecs and, for frames, the IP header written here in
+    // front of the caller's bytes. The scratch vectors keep their capacity from one call to
+    // the next: a batch of adverts costs no allocation. sockaddr_in6 and sockaddr_ll both
+    // fit in sockaddr_storage.
+    auto& x = scratch_;
+    const size_t n = packets.size();
+    if (x.addrs.size() < n) {
+        x.addrs.resize(n);
+        x.iovs.resize(n);
+        x.headers.resize(n);
+    }
+    x.raw.clear();
+    x.framed.clear();
+    x.raw_index.clear();
+    x.framed_index.clear();
+    for (size_t i = 0; i < n; ++i) {
         const auto& p = packets[i];
         mmsghdr m{};
-        m.msg_hdr.msg_name = &addrs[i];
-        m.msg_hdr.msg_iov = &iovs[i];
-        m.msg_hdr.msg_iovlen = 1;
+        std::memset(&x.addrs[i], 0, sizeof(sockaddr_storage));
+        m.msg_hdr.msg_name = &x.addrs[i];
+        m.msg_hdr.msg_iov = x.iovs[i].data();
         if (packet_fd_ >= 0 && p.dst.isMulticast() && p.dst.family() == family_) {
+            size_t hlen;
             try {
-                built[i] = buildIpPacket(src_, p.dst, p.vrrp, next_id_++);
+                hlen = writeIpHeader(x.headers[i], src_, p.dst, p.vrrp.size(), next_id_++);
             } catch (const NetError& e) {
                 on_error(i, std::string(e.what()) + " (to " + p.dst.str() + " on " + ifname_ + ")");
                 continue;
             }
-            auto* sll = reinterpret_cast<sockaddr_ll*>(&addrs[i]);
+            auto* sll = reinterpret_cast<sockaddr_ll*>(&x.addrs[i]);
             sll->sll_family = AF_PACKET;
             sll->sll_protocol = htons(family_ == Family::V4 ? ETH_P_IP : ETH_P_IPV6);
             sll->sll_ifindex = ifindex_;
@@ -210,40 +227,48 @@ void VrrpSocket::sendMany(std::span<const Outgoing> packets, const SendError& on
             const auto mac = multicastMac(p.dst);
             std::memcpy(sll->sll_addr, mac.data(), mac.size());
             m.msg_hdr.msg_namelen = sizeof(sockaddr_ll);
-            iovs[i] = {built[i].data(), built[i].size()};
-            framed.push_back(m);
-            framed_index.push_back(i);
+            x.iovs[i][0] = {x.headers[i].data(), hlen};
+            x.iovs[i][1] = {const_cast<uint8_t*>(p.vrrp.data()), p.vrrp.size()};
+            m.msg_hdr.msg_iovlen = 2;
+            x.framed.push_back(m);
+            x.framed_index.push_back(i);
             continue;
         }
         if (family_ == Family::V4) {
-            auto* sa = reinterpret_cast<sockaddr_in*>(&addrs[i]);
+            auto* sa = reinterpret_cast<sockaddr_in*>(&x.addrs[i]);
             sa->sin_family = AF_INET;
             sa->sin_addr = p.dst.toV4();
             m.msg_hdr.msg_namelen = sizeof(sockaddr_in);
         } else {
-            auto* sa = reinterpret_cast<sockaddr_in6*>(&addrs[i]);
+            auto* sa = reinterpret_cast<sockaddr_in6*>(&x.addrs[i]);
             sa->sin6_family = AF_INET6;
             sa->sin6_addr = p.dst.toV6();
             if (p.dst.isLinkLocal() || p.dst.isMulticast()) sa->sin6_scope_id = ifindex_;
             m.msg_hdr.msg_namelen = sizeof(sockaddr_in6);
         }
-        iovs[i] = {const_cast<uint8_t*>(p.vrrp.data()), p.vrrp.size()};
-        raw.push_back(m);
-        raw_index.push_back(i);
+        x.iovs[i][0] = {const_cast<uint8_t*>(p.vrrp.data()), p.vrrp.size()};
+        m.msg_hdr.msg_iovlen = 1;
+        x.raw.push_back(m);
+        x.raw_index.push_back(i);
     }
-    sendBatch(packet_fd_, framed, framed_index, packets, on_error);
-    sendBatch(fd_, raw, raw_index, packets, on_error);
+    sendBatch(packet_fd_, x.framed, x.framed_index, packets, on_error);
+    sendBatch(fd_, x.raw, x.raw_index, packets, on_error);
 }
 
 void VrrpSocket::sendBatch(int fd, std::vector<mmsghdr>& msgs, const std::vector<size_t>& index,
                            std::span<const Outgoing> packets, const SendError& on_error) {
     // sendmmsg stops at the first packet that fails and reports how many went before it;
     // the failing one is tried alone to learn its errno, then the batch goes on.
+    auto length = [](const msghdr& h) {
+        size_t len = 0;
+        for (size_t k = 0; k < h.msg_iovlen; ++k) len += h.msg_iov[k].iov_len;
+        return len;
+    };
     for (size_t i = 0; i < msgs.size();) {
         int n = ::sendmmsg(fd, &msgs[i], static_cast<unsigned>(msgs.size() - i), 0);
         if (n > 0) {
             for (int k = 0; k < n; ++k)
-                if (msgs[i + k].msg_len != msgs[i + k].msg_hdr.msg_iov->iov_len)
+                if (msgs[i + k].msg_len != length(msgs[i + k].msg_hdr))
                     on_error(index[i + k], "sendmmsg VRRP advert to " +
                                                packets[index[i + k]].dst.str() + " on " +
                                                ifname_ + ": short write");

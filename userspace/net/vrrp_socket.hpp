@@ -12,6 +12,7 @@
 // queues received packets: XDP is the receive path.
 
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <array>
 #include <cstdint>
@@ -35,6 +36,11 @@ inline constexpr int kVrrpTos = 0xc0;  // precedence "internetwork control"
 // limit 255.
 std::vector<uint8_t> buildIpPacket(const IpAddr& src, const IpAddr& dst,
                                    std::span<const uint8_t> vrrp, uint16_t ipv4_id = 0);
+// The same IP header alone, written into H for a VRRP message of VRRP_LEN bytes; returns
+// its length (20 or 40). Throws NetError as buildIpPacket does.
+inline constexpr size_t kMaxIpHeader = 40;
+size_t writeIpHeader(std::span<uint8_t, kMaxIpHeader> h, const IpAddr& src, const IpAddr& dst,
+                     size_t vrrp_len, uint16_t ipv4_id);
 // The Ethernet address of an IPv4 (RFC 1112 section 6.4) or IPv6 (RFC 2464 section 7)
 // multicast group.
 std::array<uint8_t, 6> multicastMac(const IpAddr& group);
@@ -77,6 +83,15 @@ private:
     void sendBatch(int fd, std::vector<mmsghdr>& msgs, const std::vector<size_t>& index,
                    std::span<const Outgoing> packets, const SendError& on_error);
 
+    // sendMany's per-packet state, kept between calls for its capacity.
+    struct Scratch {
+        std::vector<sockaddr_storage> addrs;
+        std::vector<std::array<iovec, 2>> iovs;  // [IP header,] VRRP message
+        std::vector<std::array<uint8_t, kMaxIpHeader>> headers;
+        std::vector<mmsghdr> raw, framed;
+        std::vector<size_t> raw_index, framed_index;
+    };
+
     int fd_;
     int packet_fd_;  // AF_PACKET SOCK_DGRAM, -1 when the link is not Ethernet
     Family family_;
@@ -84,6 +99,7 @@ private:
     std::string ifname_;
     IpAddr src_;
     uint16_t next_id_ = 0;  // IPv4 ID of framed adverts
+    Scratch scratch_;
 };
 
 }  // namespace xvrrp::net

@@ -64,13 +64,14 @@ Instance makeInstance(const Params& p) {
 
 namespace {
 
-// Builds the result of one step; helpers below mutate it.
+// One step on an instance in place; helpers below mutate it and append actions.
 struct Stepper {
-    StepResult r;
+    Instance& inst;
+    std::vector<Action>& out;
     TimePoint now;
 
-    Instance& in() { return r.instance; }
-    const Params& p() { return r.instance.params; }
+    Instance& in() { return inst; }
+    const Params& p() { return inst.params; }
     bool isOwner() { return p().priority == kPriorityOwner; }
     Duration adverInterval() { return centiseconds(p().advert_int_cs); }
     Duration masterDown() {
@@ -96,23 +97,23 @@ struct Stepper {
     }
     void absorb(const AdvertReceived& a) {
         if (!p().kernel_absorb || a.priority == kPriorityStop) return;
-        r.actions.emplace_back(AbsorbAdverts{a.source, a.priority,
+        out.emplace_back(AbsorbAdverts{a.source, a.priority,
                                in().master_advert_int_cs});
         in().absorbing = true;
         if (in().master_down_due) armDown(*in().master_down_due);
     }
     void note(Note::What what, const IpAddr& from = {}, uint8_t prio = 0) {
-        r.actions.emplace_back(Note{what, from, prio, in().effective_priority});
+        out.emplace_back(Note{what, from, prio, in().effective_priority});
     }
     void stopAbsorbing() {
         if (!in().absorbing) return;
-        r.actions.emplace_back(StopAbsorbing{});
+        out.emplace_back(StopAbsorbing{});
         in().absorbing = false;
         in().kernel_check_due.reset();
     }
 
     void sendAdvert(uint8_t prio) {
-        r.actions.emplace_back(SendAdvert{prio});
+        out.emplace_back(SendAdvert{prio});
         ++in().counters.adverts_tx;
         if (prio == kPriorityStop) ++in().counters.priority_zero_tx;
     }
@@ -126,7 +127,7 @@ struct Stepper {
             in().master_addr.reset();
             in().master_priority = 0;
         }
-        r.actions.emplace_back(StateChanged{in().state, to, std::move(reason)});
+        out.emplace_back(StateChanged{in().state, to, std::move(reason)});
         in().state = to;
     }
     void clearTimers() {
@@ -141,8 +142,8 @@ struct Stepper {
         in().master_advert_int_cs = p().advert_int_cs;
         // advert first so the old master drops the VIPs before our gratuitous ARPs
         sendAdvert(in().effective_priority);
-        r.actions.emplace_back(AddVips{});
-        r.actions.emplace_back(SendGratuitous{});
+        out.emplace_back(AddVips{});
+        out.emplace_back(SendGratuitous{});
         in().master_down_due.reset();
         in().advert_due = now + adverInterval();
         in().master_addr = p().primary;
@@ -207,7 +208,7 @@ void Stepper::onShutdown() {
     if (in().state == State::Master) {
         // RFC 5798 6.4.3 "If a Shutdown event is received": priority 0 advert
         sendAdvert(kPriorityStop);
-        r.actions.emplace_back(RemoveVips{});
+        out.emplace_back(RemoveVips{});
     }
     clearTimers();
     in().preempt_allowed_at.reset();
@@ -280,7 +281,7 @@ void Stepper::onAdvertMaster(const AdvertReceived& a) {
         note(a.priority > mine ? Note::What::HigherPriority
                                : Note::What::EqualPriorityHigherAddress,
              a.source, a.priority);
-        r.actions.emplace_back(RemoveVips{});
+        out.emplace_back(RemoveVips{});
         ++i.counters.released_master;
         std::string why = a.priority > mine
                               ? "higher priority advert from " + a.source.str()
@@ -297,7 +298,7 @@ void Stepper::onAdvertMaster(const AdvertReceived& a) {
     // The other router thought it was master: its gratuitous ARPs may have reached the
     // clients last. Announce the VIPs again (keepalived 2.2.7, measured: with or without
     // lower_prio_no_advert; RFC 5798 6.4.3 only says discard).
-    if (lower) r.actions.emplace_back(SendGratuitous{.lower_priority = true});
+    if (lower) out.emplace_back(SendGratuitous{.lower_priority = true});
     // Same priority from our own address: a loop or a duplicate; nothing to decide.
 }
 
@@ -309,7 +310,7 @@ void Stepper::onTimer() {
         if (i.absorbing && (check || down)) {
             // The kernel may have absorbed the master's adverts: ask it before deciding.
             i.kernel_check_due.reset();
-            r.actions.emplace_back(ReadKernelLastSeen{});
+            out.emplace_back(ReadKernelLastSeen{});
         } else if (down) {
             masterDownExpired();
         }
@@ -331,7 +332,7 @@ void Stepper::masterDownExpired() {
     }
     in().wants_master = true;
     armDown(now + masterDown());
-    r.actions.emplace_back(AskGroup{});
+    out.emplace_back(AskGroup{});
 }
 
 void Stepper::onGroupAnswer(const GroupAnswer& g) {
@@ -369,7 +370,7 @@ void Stepper::onFault(const FaultRaised& f) {
         // a backup has taken over, and priority 0 would only cut the others' timers to
         // Skew_Time (RFC 5798 6.4.2), so one of them claims the VIP beside the new master.
         if (!silentPastEveryBackup()) sendAdvert(kPriorityStop);
-        r.actions.emplace_back(RemoveVips{});
+        out.emplace_back(RemoveVips{});
         ++i.counters.released_master;
     }
     clearTimers();
@@ -406,7 +407,7 @@ void Stepper::onGroup(const GroupTransition& g) {
     if (g.to == State::Master && i.state == State::Backup) {
         becomeMaster(g.reason);
     } else if (g.to == State::Backup && i.state == State::Master) {
-        r.actions.emplace_back(RemoveVips{});
+        out.emplace_back(RemoveVips{});
         ++i.counters.released_master;
         becomeBackup(now, masterDown(), g.reason);
     }
@@ -432,7 +433,7 @@ void Stepper::onAdopt(const Adopt& a) {
         // there; the addresses it already holds stay.
         i.state = State::Master;
         sendAdvert(i.effective_priority);
-        r.actions.emplace_back(AddVips{});
+        out.emplace_back(AddVips{});
         i.advert_due = now + adverInterval();
         i.master_addr = p().primary;
         i.master_priority = i.effective_priority;
@@ -441,14 +442,21 @@ void Stepper::onAdopt(const Adopt& a) {
         armDown(now + masterDown());
         // The kernel may still absorb adverts for the instance taken over from: every
         // advert reaches this one until it follows a master itself.
-        if (p().kernel_absorb) r.actions.emplace_back(StopAbsorbing{});
+        if (p().kernel_absorb) out.emplace_back(StopAbsorbing{});
     }
 }
 
 }  // namespace
 
 StepResult step(const Instance& in, const Event& ev, TimePoint now) {
-    Stepper s{StepResult{in, {}}, now};
+    StepResult r{in, {}};
+    step(r.instance, ev, now, r.actions);
+    return r;
+}
+
+void step(Instance& inst, const Event& ev, TimePoint now, std::vector<Action>& actions) {
+    actions.clear();
+    Stepper s{inst, actions, now};
     std::visit(
         [&](const auto& e) {
             using E = std::decay_t<decltype(e)>;
@@ -467,7 +475,6 @@ StepResult step(const Instance& in, const Event& ev, TimePoint now) {
             else if constexpr (std::is_same_v<E, Adopt>) s.onAdopt(e);
         },
         ev);
-    return std::move(s.r);
 }
 
 }  // namespace xvrrp::vrrp

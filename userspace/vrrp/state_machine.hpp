@@ -30,4 +30,9 @@ Instance makeInstance(const Params& p);
 
 StepResult step(const Instance& in, const Event& ev, TimePoint now);
 
+// The same step on INST in place, with the actions in ACTIONS (cleared first): what the
+// daemon calls for every event, so a master's advert costs no copy of the instance and,
+// once ACTIONS has grown, no allocation. Still no I/O, clock or globals.
+void step(Instance& inst, const Event& ev, TimePoint now, std::vector<Action>& actions);
+
 }  // namespace xvrrp::vrrp

@@ -1,0 +1,132 @@
+#include "daemon/timer_index.hpp"
+
+#include <algorithm>
+
+#include "daemon/instance_runtime.hpp"
+
+namespace xvrrp::daemon {
+
+size_t TimerIndex::Heap::siftUp(Positions& pos, size_t i) {
+    while (i > 0) {
+        const size_t parent = (i - 1) / 2;
+        if (!(h_[i].at < h_[parent].at)) break;
+        std::swap(h_[i], h_[parent]);
+        place(pos, i);
+        i = parent;
+    }
+    place(pos, i);
+    return i;
+}
+
+void TimerIndex::Heap::siftDown(Positions& pos, size_t i) {
+    for (;;) {
+        size_t least = i;
+        const size_t l = 2 * i + 1, r = l + 1;
+        if (l < h_.size() && h_[l].at < h_[least].at) least = l;
+        if (r < h_.size() && h_[r].at < h_[least].at) least = r;
+        if (least == i) break;
+        std::swap(h_[i], h_[least]);
+        place(pos, i);
+        i = least;
+    }
+    place(pos, i);
+}
+
+void TimerIndex::Heap::erase(Positions& pos, size_t i) {
+    pos[h_[i].slot][which_] = kNone;
+    const size_t last = h_.size() - 1;
+    if (i != last) h_[i] = h_[last];
+    h_.pop_back();
+    if (i == last) return;
+    // The moved entry may belong above or below its new place.
+    if (siftUp(pos, i) == i) siftDown(pos, i);
+}
+
+void TimerIndex::Heap::set(Positions& pos, uint32_t slot, std::optional<vrrp::TimePoint> at) {
+    const uint32_t p = pos[slot][which_];
+    if (!at) {
+        if (p != kNone) erase(pos, p);
+        return;
+    }
+    if (p == kNone) {
+        h_.push_back({*at, slot});
+        siftUp(pos, h_.size() - 1);
+        return;
+    }
+    if (h_[p].at == *at) return;
+    const bool earlier = *at < h_[p].at;
+    h_[p].at = *at;
+    if (earlier) siftUp(pos, p);
+    else siftDown(pos, p);
+}
+
+void TimerIndex::Heap::collect(vrrp::TimePoint limit, std::vector<uint32_t>& out) const {
+    // Children are never earlier than their parent: a walk that stops descending past
+    // LIMIT visits the due entries and their direct children only.
+    if (h_.empty() || limit < h_[0].at) return;
+    stack_.clear();
+    stack_.push_back(0);
+    while (!stack_.empty()) {
+        const size_t i = stack_.back();
+        stack_.pop_back();
+        out.push_back(h_[i].slot);
+        for (size_t c : {2 * i + 1, 2 * i + 2})
+            if (c < h_.size() && !(limit < h_[c].at)) stack_.push_back(static_cast<uint32_t>(c));
+    }
+}
+
+void TimerIndex::update(InstanceRuntime& rt) {
+    const size_t slot = rt.tableOrder();
+    if (slot >= items_.size()) {
+        items_.resize(slot + 1, nullptr);
+        pos_.resize(slot + 1, {kNone, kNone, kNone, kNone});
+    }
+    items_[slot] = &rt;
+    const auto s = static_cast<uint32_t>(slot);
+    const auto& m = rt.machine();
+    heaps_[kNext].set(pos_, s, rt.nextDeadline());
+    heaps_[kWake].set(pos_, s, m.wakeAt());
+    heaps_[kCheck].set(pos_, s, m.kernel_check_due);
+    heaps_[kAnnounce].set(pos_, s, rt.nextAnnouncement());
+}
+
+void TimerIndex::remove(InstanceRuntime& rt) {
+    const size_t slot = rt.tableOrder();
+    if (slot >= items_.size() || items_[slot] != &rt) return;
+    for (auto& h : heaps_) h.set(pos_, static_cast<uint32_t>(slot), std::nullopt);
+    items_[slot] = nullptr;
+}
+
+void TimerIndex::clear() {
+    for (auto& h : heaps_) h.clear();
+    pos_.clear();
+    items_.clear();
+}
+
+std::optional<vrrp::TimePoint> TimerIndex::next() const {
+    const Entry* e = heaps_[kNext].top();
+    return e ? std::optional(e->at) : std::nullopt;
+}
+
+void TimerIndex::due(std::initializer_list<Which> heaps, vrrp::TimePoint now,
+                     std::vector<InstanceRuntime*>& out) const {
+    out.clear();
+    slots_.clear();
+    for (Which w : heaps) heaps_[w].collect(now, slots_);
+    // Table order, each instance once (slots are table positions).
+    std::sort(slots_.begin(), slots_.end());
+    slots_.erase(std::unique(slots_.begin(), slots_.end()), slots_.end());
+    for (uint32_t s : slots_) out.push_back(items_[s]);
+}
+
+void TimerIndex::timersDue(vrrp::TimePoint now, std::vector<InstanceRuntime*>& out) const {
+    // InstanceRuntime::fireTimers's test (vrrp::Instance::timerDue): the wake-up has come,
+    // or a kernel check's window is open.
+    due({kWake, kCheck}, now, out);
+}
+
+void TimerIndex::announcementsDue(vrrp::TimePoint now, std::vector<InstanceRuntime*>& out) const {
+    due({kAnnounce}, now, out);
+}
+
+}  // namespace xvrrp::daemon
