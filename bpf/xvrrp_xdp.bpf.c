@@ -2,8 +2,9 @@
 /* xv_rx: the ingress side of xvrrp.
  * - VRRP (IP protocol 112): on interfaces with configured instances (XV_IF_FILTER) the
  *   message is validated here, an advert that repeats the one the daemon follows
- *   (xv_expect) is absorbed and counted in xv_vrid_rx, anything else goes to the daemon
- *   through xv_ring with a wakeup.
+ *   (xv_expect) is absorbed (before the other checks: the daemon accepted these bytes) and
+ *   counted in xv_vrid_rx and stamped in xv_seen, anything else goes to the daemon through
+ *   xv_ring with a wakeup.
  *   On a shared interface without instances (XV_IF_SHARED: another VRRP speaker, or an
  *   interface that only carries VIPs) VRRP goes to the stack; elsewhere every message goes
  *   to the ring.
@@ -40,6 +41,28 @@ struct {
 	__type(key, struct xv_inst_key);
 	__type(value, struct xv_vrid_rx);
 } xv_vrid_rx SEC(".maps");
+
+/* Written only here, from any CPU; xvrrpd reads it through a mapping (no system call). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, XV_MAX_INSTANCES);
+	__type(key, __u32);
+	__type(value, struct xv_seen);
+} xv_seen SEC(".maps");
+
+/* Stamps SLOT of xv_seen. Two CPUs may absorb one instance's adverts at once: a stamp never
+ * moves back (a lost race leaves one of two stamps a few microseconds apart). */
+static __always_inline void xv_stamp_seen(__u32 slot, __u64 ts)
+{
+	struct xv_seen *s;
+
+	if (slot == XV_SEEN_NONE)
+		return;
+	s = bpf_map_lookup_elem(&xv_seen, &slot);
+	if (s && s->last_seen_ns < ts)
+		s->last_seen_ns = ts;
+}
 
 /* This CPU's counters of an instance, created on its first advert. */
 static __always_inline struct xv_vrid_rx *xv_rx_counters(const struct xv_inst_key *k)
@@ -246,11 +269,62 @@ static __always_inline int xv_submit(struct xdp_md *ctx, struct xv_stats *st,
 /* How old the heartbeat may be before VRRP of this instance also goes to the stack: 3 advert
  * intervals, under the Master_Down_Interval of a keepalived started here (RFC 5798 6.1), so
  * it hears the master before its own timer runs out; at most XV_HEARTBEAT_GONE_NS. */
-static __always_inline __u64 xv_gone_after(const struct xv_inst_cfg *cfg)
+static __always_inline __u64 xv_gone_after_cs(__u16 interval_cs)
 {
-	__u64 ns = 3ull * cfg->interval_cs * 10000000ull;
+	__u64 ns = 3ull * interval_cs * 10000000ull;
 
 	return ns && ns < XV_HEARTBEAT_GONE_NS ? ns : XV_HEARTBEAT_GONE_NS;
+}
+
+static __always_inline __u64 xv_gone_after(const struct xv_inst_cfg *cfg)
+{
+	return xv_gone_after_cs(cfg->interval_cs);
+}
+
+/* The quiet fast path, before any other check: a repeat of the advert the daemon follows
+ * (xv_expect) from the same source to the same destination with the same TTL and bytes is
+ * one the daemon's checks (RFC 5798 7.1) already accepted, checksum and all; it only says
+ * the master is alive. True when absorbed; GONE then holds the instance's heartbeat bound.
+ * The rate limit is not applied: absorbed adverts cost the daemon nothing. */
+static __always_inline bool xv_vrrp_quiet(struct xdp_md *ctx, struct xv_stats *st,
+					  const struct xv_meta *m, const __u8 *hdr, __u32 off,
+					  __u32 len, __u64 ts, __u64 *gone)
+{
+	struct xv_inst_key k = {
+		.ifindex = ctx->ingress_ifindex,
+		.family = m->family,
+		.vrid = hdr[1],
+	};
+	struct xv_scratch *buf;
+	struct xv_vrid_rx *rx;
+	struct xv_expect *ex;
+	__u32 zero = 0;
+
+	ex = bpf_map_lookup_elem(&xv_expect, &k);
+	if (!ex || len != ex->len || m->ttl != ex->ttl || hdr[2] != ex->priority ||
+	    !xv_msg_equal(ex->master, m->saddr, 16) || !xv_msg_equal(ex->daddr, m->daddr, 16))
+		return false;
+	buf = bpf_map_lookup_elem(&xv_scratch, &zero);
+	if (!buf)
+		return false;
+	/* Checked and passed in one 64-bit register (see xv_submit). */
+	__u64 n = len;
+
+	barrier_var(n);
+	if (n < XV_VRRP_HDR_MIN || n > XV_VRRP_MAX || bpf_xdp_load_bytes(ctx, off, buf->msg, n) ||
+	    !xv_msg_equal(ex->msg, buf->msg, len))
+		return false;
+	/* Without counters nothing would tell the daemon its master is alive: never absorb. */
+	rx = xv_rx_counters(&k);
+	if (!rx)
+		return false;
+	rx->adverts++;
+	rx->quiet++;
+	rx->last_seen_ns = ts;
+	st->adv_quiet++;
+	xv_stamp_seen(ex->seen_slot, ts);
+	*gone = xv_gone_after_cs(ex->own_interval_cs);
+	return true;
 }
 
 /* A VRRP message at OFF..OFF+LEN on an XV_IF_FILTER interface. GONE: set to the instance's
@@ -366,6 +440,7 @@ static __always_inline int xv_vrrp_filtered(struct xdp_md *ctx, struct xv_stats 
 	rx->last_seen_ns = ts;
 	rx->quiet++;
 	st->adv_quiet++;
+	xv_stamp_seen(ex->seen_slot, ts);
 	return XDP_DROP;
 
 refused:
@@ -400,10 +475,12 @@ static __always_inline int xv_vrrp_in(struct xdp_md *ctx, struct xv_stats *st, s
 		st->truncated++;
 		return XDP_PASS;
 	}
-	flags = xv_if_flags(ifindex, false);
 	xv_driver_vlan(ctx, m);
 	if (m->vlan_id)
-		return xv_vrrp_tagged(st, m, ifindex, flags);
+		return xv_vrrp_tagged(st, m, ifindex, xv_if_flags(ifindex, false));
+	if (xv_vrrp_quiet(ctx, st, m, hdr, off, len, ts, gone))
+		return XDP_DROP;
+	flags = xv_if_flags(ifindex, false);
 	if (flags & XV_IF_FILTER)
 		return xv_vrrp_filtered(ctx, st, m, hdr, off, len, flags, ts, gone);
 	if (flags & XV_IF_SHARED) {

@@ -4,7 +4,7 @@
 
 #include <linux/types.h>
 
-#define XV_ABI_VERSION 7
+#define XV_ABI_VERSION 8
 
 #ifdef __cplusplus
 #include <cstddef>
@@ -30,7 +30,7 @@
 /* Capacities of the kernel maps, all derived from the instance count. `xvrrpd -t` checks a
  * configuration against them (what it accepts, start accepts), so raising the instance
  * count is this one change. */
-#define XV_MAX_INSTANCES 1024                  /* xv_inst, xv_expect, xv_vrid_rx; xv_fence x2 */
+#define XV_MAX_INSTANCES 1024                  /* xv_inst, xv_expect, xv_vrid_rx, xv_seen; xv_fence x2 */
 #define XV_MAX_VIPS (4 * XV_MAX_INSTANCES)     /* xv_vips: (interface, address) of all VIPs */
 #define XV_MAX_PEERS (4 * XV_MAX_INSTANCES)    /* xv_peers: unicast peers of all instances */
 #define XV_MAX_IFACES XV_MAX_INSTANCES         /* xv_ifcfg: interfaces with xv_rx attached */
@@ -372,26 +372,45 @@ XV_CHECK(xv_ratelim, dropped, 8);
 XV_ASSERT(sizeof(struct xv_ratelim) == 16, "xv_ratelim size");
 
 /* Value of xv_expect (key xv_inst_key): the advert a backup follows, written only by
- * xvrrpd (vrrp::AbsorbAdverts). XDP absorbs repeats of it: same source, priority (never 0),
- * interval and message bytes, so a changed address list is never absorbed. No entry: every
- * advert goes to the daemon. */
+ * xvrrpd (vrrp::AbsorbAdverts) after its own checks accepted it. XDP absorbs repeats of it
+ * before any other check: same source, destination, TTL and message bytes (so the same
+ * priority, never 0, interval, address list and checksum); a changed address list is
+ * never absorbed. No entry: every advert is checked and goes to the daemon. */
+#define XV_SEEN_NONE 0xffffffffu
 struct xv_expect {
 	__u8 master[16];    /* source, network order */
+	__u8 daddr[16];     /* destination it was sent to (the group, or our unicast address) */
 	__u16 interval_cs;  /* Max Adver Int (v2: Adver Int * 100) */
 	__u8 priority;      /* never 0 */
-	__u8 pad0;          /* zero */
+	__u8 ttl;           /* TTL / hop limit it arrived with */
 	__u16 len;          /* bytes of msg */
-	__u8 pad[10];       /* zero */
+	__u16 own_interval_cs; /* the instance's configured interval: the heartbeat bound */
+	__u32 seen_slot;    /* entry of xv_seen to stamp; XV_SEEN_NONE: none */
+	__u8 pad[4];        /* zero */
 	__u8 msg[XV_VRRP_MAX];
 };
 XV_CHECK(xv_expect, master, 0);
-XV_CHECK(xv_expect, interval_cs, 16);
-XV_CHECK(xv_expect, priority, 18);
-XV_CHECK(xv_expect, pad0, 19);
-XV_CHECK(xv_expect, len, 20);
-XV_CHECK(xv_expect, pad, 22);
-XV_CHECK(xv_expect, msg, 32);
-XV_ASSERT(sizeof(struct xv_expect) == 32 + XV_VRRP_MAX, "xv_expect size");
+XV_CHECK(xv_expect, daddr, 16);
+XV_CHECK(xv_expect, interval_cs, 32);
+XV_CHECK(xv_expect, priority, 34);
+XV_CHECK(xv_expect, ttl, 35);
+XV_CHECK(xv_expect, len, 36);
+XV_CHECK(xv_expect, own_interval_cs, 38);
+XV_CHECK(xv_expect, seen_slot, 40);
+XV_CHECK(xv_expect, pad, 44);
+XV_CHECK(xv_expect, msg, 48);
+XV_ASSERT(sizeof(struct xv_expect) == 48 + XV_VRRP_MAX, "xv_expect size");
+
+/* Value of xv_seen (an array of XV_MAX_INSTANCES, index xv_expect.seen_slot, mmap-able):
+ * when XDP last absorbed the instance's expected advert. Written only by the kernel (the
+ * latest stamp wins, whatever the CPU); xvrrpd reads it from its mapping without a system
+ * call, every timer pass of its absorbing backups. A slot keeps the stamp of its previous
+ * instance: xvrrpd compares stamps with what it already heard. */
+struct xv_seen {
+	__u64 last_seen_ns; /* bpf_ktime_get_ns; 0: never */
+};
+XV_CHECK(xv_seen, last_seen_ns, 0);
+XV_ASSERT(sizeof(struct xv_seen) == 8, "xv_seen size");
 
 /* Value of the per-CPU xv_vrid_rx (key xv_inst_key): what XDP saw of an instance's valid
  * adverts, written only by the kernel (userspace deletes the entry with the instance).
@@ -449,6 +468,8 @@ static_assert(std::is_trivially_copyable_v<xv_ratelim>);
 static_assert(std::has_unique_object_representations_v<xv_ratelim>);
 static_assert(std::is_trivially_copyable_v<xv_expect>);
 static_assert(std::has_unique_object_representations_v<xv_expect>);
+static_assert(std::is_trivially_copyable_v<xv_seen>);
+static_assert(std::has_unique_object_representations_v<xv_seen>);
 static_assert(std::is_trivially_copyable_v<xv_vrid_rx>);
 static_assert(std::has_unique_object_representations_v<xv_vrid_rx>);
 #endif

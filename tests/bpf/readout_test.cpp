@@ -125,9 +125,10 @@ TEST_F(Readout, FencedIdsListsEachFencedInstanceOnce) {
     EXPECT_TRUE(fence.fencedIds().empty());
 }
 
-// A timer pass answers last-seen from one read of xv_vrid_rx once it has asked more than
-// a few times: the same answers as a lookup each, a later advert seen by the next pass.
-TEST_F(Readout, ATimerPassAnswersLastSeenAsLookupsDo) {
+// The absorbing backups' timer pass reads last-seen from the mapped xv_seen, no system
+// call: the same stamps as xv_vrid_rx's, a later advert seen at once, and a slot freed by a
+// removed instance serves the next one (its old stamp is older than anything new).
+TEST_F(Readout, LastSeenComesFromTheMappedStamps) {
     daemon::DataplaneOwnership own(*dp_);
     std::vector<InstanceId> ids;
     for (int vrid = 1; vrid <= 40; ++vrid) ids.push_back({lo_, Family::V4, uint8_t(vrid)});
@@ -136,28 +137,42 @@ TEST_F(Readout, ATimerPassAnswersLastSeenAsLookupsDo) {
         dp_->configureInstance(id, InstanceFilter{.rate_limit = false});
         if (id.vrid % 4 == 0) continue;  // a quarter never absorbs: nothing seen
         const auto spec = advertSpec(4, id.vrid);
-        dp_->expectMaster(id, master, 100, 100, spec.payload);
+        dp_->expectMaster(id, {master, IpAddr::fromBytes(Family::V4, spec.daddr.data()), spec.ttl,
+                               100, 100, spec.payload});
         testRun(dp_->progFd(), buildFrame(spec));
     }
     dp_->consume([](const xv_advert&) {});
-    const InstanceId unknown{lo_, Family::V6, 9};
-    own.beginPass();
     for (const auto& id : ids) {
-        const uint64_t ns = dp_->lastSeen(id);
+        const auto rx = dp_->vridState(id);
+        const uint64_t ns = rx ? rx->last_seen_ns : 0;
         EXPECT_EQ(ns != 0, id.vrid % 4 != 0) << int(id.vrid);
         EXPECT_EQ(own.lastSeen(id), ns ? std::optional<uint64_t>(ns) : std::nullopt)
             << int(id.vrid);
+        ASSERT_TRUE(dp_->expectation(id) || id.vrid % 4 == 0);
+        if (id.vrid % 4) EXPECT_NE(dp_->expectation(id)->seen_slot, XV_SEEN_NONE);
     }
-    EXPECT_EQ(own.lastSeen(unknown), std::nullopt);
-    own.endPass();
+    EXPECT_EQ(own.lastSeen({lo_, Family::V6, 9}), std::nullopt) << "not configured";
 
+    const uint64_t first = dp_->lastSeen(ids[0]);
     testRun(dp_->progFd(), advert(4, 1));  // absorbed again, later
-    const uint64_t later = dp_->lastSeen(ids[0]);
-    own.beginPass();
-    for (const auto& id : ids) (void)own.lastSeen(id);
-    EXPECT_EQ(own.lastSeen(ids[0]), later);
-    own.endPass();
-    EXPECT_EQ(own.lastSeen(ids[0]), later);
+    EXPECT_GT(dp_->lastSeen(ids[0]), first);
+    EXPECT_EQ(dp_->lastSeen(ids[0]), dp_->vridState(ids[0])->last_seen_ns);
+
+    // VRID 1 goes; a new instance takes its slot and has heard nothing newer than it.
+    const uint32_t slot = dp_->expectation(ids[0])->seen_slot;
+    const uint64_t old_stamp = dp_->lastSeen(ids[0]);
+    dp_->removeInstance(ids[0]);
+    const InstanceId fresh{lo_, Family::V6, 1};
+    dp_->configureInstance(fresh, InstanceFilter{.rate_limit = false});
+    const auto spec6 = advertSpec(6, 1);
+    dp_->expectMaster(fresh, {IpAddr::fromBytes(Family::V6, spec6.saddr.data()),
+                              IpAddr::fromBytes(Family::V6, spec6.daddr.data()), spec6.ttl, 100,
+                              100, spec6.payload});
+    EXPECT_EQ(dp_->expectation(fresh)->seen_slot, slot);
+    EXPECT_LE(dp_->lastSeen(fresh), old_stamp);
+    testRun(dp_->progFd(), buildFrame(spec6));
+    EXPECT_GT(dp_->lastSeen(fresh), old_stamp);
+    dp_->removeInstance(fresh);
     for (const auto& id : ids) dp_->removeInstance(id);
 }
 

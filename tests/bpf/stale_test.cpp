@@ -147,8 +147,9 @@ TEST_F(StaleHeartbeat, TheBoundIsThreeAdvertIntervals) {
 TEST_F(StaleHeartbeat, AbsorbedAdvertsStillCount) {
     const Bytes f = advert(kVridSlow, 100);
     ASSERT_EQ(run(0, f, &xv_stats::adv_woken).records, 1u);
-    dp_->expectMaster(slow_, IpAddr::fromBytes(Family::V4, kMaster.data()), 100, 100,
-                      message(kVridSlow, 100));
+    const Bytes m = message(kVridSlow, 100);
+    dp_->expectMaster(slow_, {IpAddr::fromBytes(Family::V4, kMaster.data()),
+                              IpAddr::fromBytes(Family::V4, kGroup.data()), 255, 100, 100, m});
     Result fresh = run(0, f, &xv_stats::adv_quiet);
     EXPECT_EQ(fresh.verdict, XDP_DROP);
     EXPECT_EQ(fresh.counted, 1u);
@@ -158,6 +159,20 @@ TEST_F(StaleHeartbeat, AbsorbedAdvertsStillCount) {
     EXPECT_EQ(stale.counted, 1u);
     EXPECT_EQ(stale.records, 0u);
     EXPECT_GE(dp_->lastSeen(slow_), before);
+}
+
+// The quiet path (before the instance's configuration is looked up) applies the instance's
+// own bound too: 3 of its intervals, carried in its expectation.
+TEST_F(StaleHeartbeat, AbsorbedAdvertsKeepTheInstancesBound) {
+    const Bytes f = advert(kVridFast, 10);
+    ASSERT_EQ(run(0, f, &xv_stats::adv_woken).records, 1u);
+    const Bytes m = message(kVridFast, 10);
+    dp_->expectMaster(fast_, {IpAddr::fromBytes(Family::V4, kMaster.data()),
+                              IpAddr::fromBytes(Family::V4, kGroup.data()), 255, 100, 10, m});
+    EXPECT_EQ(run(200 * kMs, f, &xv_stats::adv_quiet).verdict, XDP_DROP);
+    Result stale = run(400 * kMs, f, &xv_stats::adv_quiet);
+    EXPECT_EQ(stale.verdict, XDP_PASS) << "past 3 x 100 ms the stack hears it too";
+    EXPECT_EQ(stale.records, 0u);
 }
 
 // No instance on the interface: every advert goes to the ring; the 1 s bound applies.

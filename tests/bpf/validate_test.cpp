@@ -354,8 +354,10 @@ TEST_F(Validation, PerSourceRateLimit) {
 
 // What the daemon does when its machine says AbsorbAdverts for advert A (IPv4, v3_).
 void expectAdvert(Dataplane& dp, const InstanceId& id, const Advert& a) {
-    dp.expectMaster(id, IpAddr::fromBytes(Family::V4, a.src.data()), a.prio, a.interval_cs,
-                    message(a));
+    const Family f = a.family == 4 ? Family::V4 : Family::V6;
+    const Bytes m = message(a);
+    dp.expectMaster(id, {IpAddr::fromBytes(f, a.src.data()), IpAddr::fromBytes(f, a.dst.data()),
+                         a.ttl, a.prio, a.interval_cs, m});
 }
 
 TEST_F(Validation, QuietFastPath) {
@@ -397,9 +399,40 @@ TEST_F(Validation, QuietFastPath) {
     EXPECT_FALSE(dp_->expectation(v3_));
     accepted(steady, "after forgetMaster");
     expectAdvert(*dp_, v3_, steady);
-    dp_->expectMaster(v3_, IpAddr::fromBytes(Family::V4, kMaster.data()), 0, 100,
-                      message(Advert{.prio = 0}));
+    expectAdvert(*dp_, v3_, Advert{.prio = 0});
     accepted(Advert{.prio = 0}, "priority 0 is never expected");
+}
+
+// The quiet path absorbs a repeat before the instance's checks: once its settings change
+// (a new password, another peer) the old expectation goes, and the repeat is checked again.
+TEST_F(Validation, ReconfiguringForgetsTheExpectation) {
+    const Advert pass{.vrid = kVridV2, .version = 2, .edit = [](Bytes& m) {
+                          m[4] = XV_AUTH_PASS;
+                          std::memcpy(&m[12], kPassword.data(), 8);
+                      }};
+    accepted(pass, "v2 with the password");
+    expectAdvert(*dp_, v2_, pass);
+    run(frame(pass), XDP_DROP, {&xv_stats::adv_quiet}, "v2 repeat absorbed");
+    const std::array<uint8_t, 8> other{'o', 't', 'h', 'e', 'r', 0, 0, 0};
+    dp_->configureInstance(v2_, InstanceFilter{.version = 2, .auth_pass = other});
+    EXPECT_FALSE(dp_->expectation(v2_));
+    dropped(pass, &xv_stats::drop_auth, "the old password after a reload");
+
+    const Advert uni{.vrid = kVridUnicast, .dst = kSelf};
+    accepted(uni, "unicast peer");
+    expectAdvert(*dp_, uni_, uni);
+    run(frame(uni), XDP_DROP, {&xv_stats::adv_quiet}, "unicast repeat absorbed");
+    dp_->configureInstance(
+        uni_, InstanceFilter{.unicast = true,
+                             .peers = {{IpAddr::fromBytes(Family::V4, kOther.data()), 60, 255}}});
+    dropped(uni, &xv_stats::drop_peer, "a peer the reload removed");
+
+    // The same settings again (a reload that changed something else) keep it.
+    accepted(Advert{}, "v3");
+    expectAdvert(*dp_, v3_, Advert{});
+    dp_->configureInstance(v3_, InstanceFilter{});
+    EXPECT_TRUE(dp_->expectation(v3_));
+    run(frame(Advert{}), XDP_DROP, {&xv_stats::adv_quiet}, "kept after an unchanged reload");
 }
 
 // The kernel never edits what the daemon expects (one writer per map): it counts the lost

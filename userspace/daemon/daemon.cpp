@@ -307,18 +307,11 @@ void Daemon::onTimer() {
     }
     // Adverts and master-down timers of every instance first, then announcements: a burst
     // of GARPs (hundreds of VIPs) must not delay anyone's advert past a peer's timer.
-    {
-        ownership_->beginPass();
-        struct EndPass {
-            DataplaneOwnership& o;
-            ~EndPass() { o.endPass(); }
-        } end_pass{*ownership_};
-        // Only the instances with work now (the table's timer index), in table order.
-        table_.timers().timersDue(t, due_);
-        for (InstanceRuntime* rt : due_) {
-            if (rt->bound()) rt->fireTimers(t);
-            tuning_->checkpoint();  // 255 instances may change state in one turn
-        }
+    // Only the instances with work now (the table's timer index), in table order.
+    table_.timers().timersDue(t, due_);
+    for (InstanceRuntime* rt : due_) {
+        if (rt->bound()) rt->fireTimers(t);
+        tuning_->checkpoint();  // 255 instances may change state in one turn
     }
     drain();
     adverts_.flush();
@@ -468,7 +461,7 @@ void Daemon::onAdvert(const xv_advert& ev) {
     rx.source = src;
     rx.priority = decoded->priority;
     rx.max_advert_int_cs = decoded->max_advert_int_cs;
-    rt->handleAdvert(rx, bytes, now());
+    rt->handleAdvert(rx, {bytes, dst, ev.ttl}, now());
 }
 
 void Daemon::onLinkEvents() {

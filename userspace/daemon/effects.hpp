@@ -9,7 +9,7 @@
 
 #include "common/ip.hpp"
 #include "config/config.hpp"
-#include "dataplane/fence.hpp"
+#include "dataplane/dataplane.hpp"
 
 namespace xvrrp::daemon {
 
@@ -67,9 +67,10 @@ public:
 class KernelAbsorb {
 public:
     virtual ~KernelAbsorb() = default;
-    // MESSAGE: the accepted VRRP message, byte for byte; repeats must equal it.
-    virtual void expect(const dataplane::InstanceId& inst, const IpAddr& master, uint8_t priority,
-                        uint16_t interval_cs, std::span<const uint8_t> message) = 0;
+    // E: the accepted advert as it arrived (source, destination, TTL, message byte for
+    // byte); repeats must equal it.
+    virtual void expect(const dataplane::InstanceId& inst,
+                        const dataplane::Dataplane::Expectation& e) = 0;
     virtual void stop(const dataplane::InstanceId& inst) = 0;
     // CLOCK_MONOTONIC ns of the last absorbed advert; nullopt when none.
     virtual std::optional<uint64_t> lastSeen(const dataplane::InstanceId& inst) = 0;

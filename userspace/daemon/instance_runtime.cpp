@@ -219,11 +219,11 @@ void InstanceRuntime::kernelCall(const char* what, F&& f) {
     }
 }
 
-void InstanceRuntime::handleAdvert(const vrrp::AdvertReceived& rx,
-                                   std::span<const uint8_t> message, TimePoint now) {
-    message_ = message;
+void InstanceRuntime::handleAdvert(const vrrp::AdvertReceived& rx, const Arrival& arrival,
+                                   TimePoint now) {
+    arrival_ = &arrival;
     handle(rx, now);
-    message_ = {};
+    arrival_ = nullptr;
 }
 
 void InstanceRuntime::noteHeard(const vrrp::AdvertReceived& a) {
@@ -305,10 +305,10 @@ void InstanceRuntime::execute(const vrrp::Action& a, TimePoint now,
                 if (host_) host_->stateChanged(*this, act);  // logged by logDecision
             } else if constexpr (std::is_same_v<T, vrrp::AbsorbAdverts>) {
                 // A failed map write only costs wake-ups: every advert keeps reaching us.
-                if (kernel_ && !message_.empty())
+                if (kernel_ && arrival_ && !arrival_->message.empty())
                     kernelCall("expectation", [&] {
-                        kernel_->expect(id(), act.master, act.priority, act.interval_cs,
-                                        message_);
+                        kernel_->expect(id(), {act.master, arrival_->dst, arrival_->ttl,
+                                               act.priority, act.interval_cs, arrival_->message});
                     });
             } else if constexpr (std::is_same_v<T, vrrp::StopAbsorbing>) {
                 if (kernel_) kernelCall("expectation", [&] { kernel_->stop(id()); });

@@ -103,10 +103,15 @@ public:
     // that ask a question (ReadKernelLastSeen, AskGroup) are answered with a follow-up event
     // once the step's actions are done: no step ever runs inside another.
     void handle(const vrrp::Event& ev, vrrp::TimePoint now);
-    // An advert that passed the receive checks; MESSAGE is the VRRP message as received (what
-    // the kernel compares repeats with if the machine lets it absorb them).
-    void handleAdvert(const vrrp::AdvertReceived& rx, std::span<const uint8_t> message,
-                      vrrp::TimePoint now);
+    // How an accepted advert arrived: what the kernel compares repeats with if the machine
+    // lets it absorb them.
+    struct Arrival {
+        std::span<const uint8_t> message;  // the VRRP message as received
+        IpAddr dst;
+        uint8_t ttl = 255;
+    };
+    // An advert that passed the receive checks.
+    void handleAdvert(const vrrp::AdvertReceived& rx, const Arrival& arrival, vrrp::TimePoint now);
     // Fault sources ("link", "fence", trackers later) combine: the instance is in FAULT while
     // any is active and leaves it when the last one clears.
     void setFault(const std::string& source, bool active, const std::string& reason,
@@ -224,7 +229,7 @@ private:
     size_t table_order_ = 0;
     bool installed_ = false;
     bool old_unicast_checksum_ = false;
-    std::span<const uint8_t> message_;  // the advert being handled, for AbsorbAdverts
+    const Arrival* arrival_ = nullptr;  // the advert being handled, for AbsorbAdverts
     std::vector<HeardSource> heard_;  // at most kMaxHeardSources, any order
     std::map<std::string, std::string> faults_;  // source -> reason
     std::shared_ptr<const nlohmann::json> track_report_;

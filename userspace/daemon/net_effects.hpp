@@ -74,18 +74,12 @@ private:
 class DataplaneOwnership : public Ownership, public KernelAbsorb {
 public:
     explicit DataplaneOwnership(dataplane::Dataplane& dp) : dp_(dp) {}
-    void expect(const dataplane::InstanceId& inst, const IpAddr& master, uint8_t priority,
-                uint16_t interval_cs, std::span<const uint8_t> message) override {
-        dp_.expectMaster(inst, master, priority, interval_cs, message);
+    void expect(const dataplane::InstanceId& inst,
+                const dataplane::Dataplane::Expectation& e) override {
+        dp_.expectMaster(inst, e);
     }
     void stop(const dataplane::InstanceId& inst) override { dp_.forgetMaster(inst); }
     std::optional<uint64_t> lastSeen(const dataplane::InstanceId& inst) override;
-    // A timer pass (Daemon::onTimer) checks the kernel for many absorbing backups at one
-    // `now`: past kLookupsBeforeBatch lookups, the rest of the pass is answered from one
-    // whole-map read of xv_vrid_rx, taken after that `now` (so as fresh as a lookup would
-    // be for the decision) instead of a syscall per instance.
-    void beginPass();
-    void endPass();
     void setVerdict(int ifindex, const IpAddr& vip, VipVerdict v, const dataplane::InstanceId& inst,
                     uint64_t max_age_ns) override {
         auto dv = v == VipVerdict::Pass     ? dataplane::Verdict::kPass
@@ -95,12 +89,8 @@ public:
     }
     void forget(int ifindex, const IpAddr& vip) override { dp_.removeVip(ifindex, vip); }
 
-private:
-    static constexpr unsigned kLookupsBeforeBatch = 16;
+  private:
     dataplane::Dataplane& dp_;
-    bool in_pass_ = false;
-    unsigned pass_lookups_ = 0;
-    std::optional<std::unordered_map<uint64_t, uint64_t>> pass_seen_;  // packed key -> ns
 };
 
 }  // namespace xvrrp::daemon

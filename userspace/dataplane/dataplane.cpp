@@ -4,6 +4,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <spdlog/spdlog.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <array>
@@ -91,6 +92,7 @@ std::unique_ptr<Dataplane> Dataplane::open(const DataplaneOptions& opts) {
         dp->fence_carried_.clear();
     }
     dp->loadEgress();
+    dp->mapSeen();
     if (!dp->pin_root_.empty()) dp->pinMaps();
     dp->ring_ = ring_buffer__new(bpf_map__fd(dp->skel_->maps.xv_ring), &Dataplane::onRecord,
                                  dp.get(), nullptr);
@@ -107,8 +109,20 @@ Dataplane::~Dataplane() {
         spdlog::error("detaching XDP on shutdown: {}", e.what());
     }
     if (ring_) ring_buffer__free(ring_);
+    if (seen_) ::munmap(const_cast<xv_seen*>(seen_), seen_len_);
     unpinMaps();
     if (pin_lock_fd_ >= 0) ::close(pin_lock_fd_);
+}
+
+// xv_seen read-only in our address space: the absorbing backups' timer pass reads the
+// kernel's stamps with plain loads, no system call per instance or per pass.
+void Dataplane::mapSeen() {
+    const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    seen_len_ = (sizeof(xv_seen) * XV_MAX_INSTANCES + page - 1) / page * page;
+    void* m =
+        ::mmap(nullptr, seen_len_, PROT_READ, MAP_SHARED, bpf_map__fd(skel_->maps.xv_seen), 0);
+    if (m == MAP_FAILED) throw DataplaneError("mmap(xv_seen): " + errText(errno));
+    seen_ = static_cast<const volatile xv_seen*>(m);
 }
 
 std::vector<std::string> Dataplane::pinnedPaths() const {

@@ -27,6 +27,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/ip.hpp"
@@ -148,15 +149,24 @@ class Dataplane {
     // Another VRRP speaker (e.g. keepalived) runs on IFINDEX: pass unknown VRIDs to it.
     void setInterfaceShared(int ifindex, bool shared);
 
-    // ---- quiet fast path (xv_expect, xv_vrid_rx) ----
-    // The advert a backup follows (already decoded by the daemon): later identical ones
-    // (same source, priority, interval and MESSAGE bytes) are absorbed in XDP. Priority 0
-    // or a message XDP cannot compare forgets instead.
-    void expectMaster(const InstanceId& id, const IpAddr& src, uint8_t priority,
-                      uint16_t interval_cs, std::span<const uint8_t> message);
+    // ---- quiet fast path (xv_expect, xv_vrid_rx, xv_seen) ----
+    // The advert a backup follows, as the daemon accepted it: later identical ones (same
+    // source, destination, TTL and MESSAGE bytes) are absorbed in XDP. Priority 0 or a
+    // message XDP cannot compare forgets instead.
+    struct Expectation {
+        IpAddr master;      // its source
+        IpAddr dst;         // where it was sent: the group, or our unicast address
+        uint8_t ttl = 255;  // TTL / hop limit it arrived with
+        uint8_t priority = 0;
+        uint16_t interval_cs = 0;  // its Max Adver Int
+        std::span<const uint8_t> message;
+    };
+    void expectMaster(const InstanceId& id, const Expectation& e);
     void forgetMaster(const InstanceId& id);  // every advert wakes the daemon again
     std::optional<xv_expect> expectation(const InstanceId& id) const;
-    // bpf_ktime_get_ns of the last absorbed advert (0: none).
+    // bpf_ktime_get_ns of the last absorbed advert (0: none). Read from the mapped xv_seen
+    // without a system call for a configured instance; a slot may still hold the stamp of
+    // the instance it served before (older than anything this one heard).
     uint64_t lastSeen(const InstanceId& id) const;
     // What the kernel counted for the instance, summed over CPUs; nullopt before its first
     // valid advert.
@@ -258,6 +268,18 @@ class Dataplane {
     std::map<int, Attachment> attached_;
     std::set<int> clsact_created_;
     int pin_lock_fd_ = -1;  // lockPinRoot
+    // Configured instances: their xv_seen slot and configured interval (the heartbeat
+    // bound XDP applies to what it absorbs), keyed by packed InstanceId.
+    struct Slot {
+        uint32_t seen = XV_SEEN_NONE;
+        uint16_t interval_cs = 0;
+    };
+    std::unordered_map<uint64_t, Slot> slots_;
+    std::vector<uint32_t> free_slots_;
+    uint32_t next_slot_ = 0;
+    const volatile xv_seen* seen_ = nullptr;  // xv_seen, mapped read-only
+    size_t seen_len_ = 0;
+    void mapSeen();
 };
 
 // xv_tx's filter on the clsact egress hook: one fixed handle and priority, so a filter left

@@ -219,8 +219,12 @@ json inspectMaps(const std::string& pin_root) {
         m->each<xv_inst_key, xv_expect>([&](const xv_inst_key& k, const xv_expect& v) {
             a.push_back({{"instance", inst(k)},
                          {"master", addrText(k.family, v.master)},
+                         {"daddr", addrText(k.family, v.daddr)},
+                         {"ttl", v.ttl},
                          {"priority", v.priority},
                          {"interval_cs", v.interval_cs},
+                         {"own_interval_cs", v.own_interval_cs},
+                         {"seen_slot", v.seen_slot},
                          {"len", v.len}});
         });
         maps["xv_expect"] = a;

@@ -34,6 +34,10 @@ std::string describe(const xv_inst_key& k) {
            std::to_string(k.vrid);
 }
 
+uint64_t packedId(const InstanceId& id) {
+    return uint64_t(uint32_t(id.ifindex)) << 16 | uint64_t(id.family == Family::V6) << 8 | id.vrid;
+}
+
 std::string describe(int ifindex, const IpAddr& a) {
     return a.str() + " on ifindex " + std::to_string(ifindex);
 }
@@ -167,8 +171,13 @@ void Dataplane::configureInstance(const InstanceId& id, const InstanceFilter& f)
         cfg.rl_burst = std::max<uint16_t>(f.burst, 1);
     }
 
-    // Peers first, so the allow-list is complete when the instance starts being checked.
+    // XDP absorbs a repeat of the expected advert before these checks (the quiet path): one
+    // accepted under other settings (password, interval, unicast, peers) is learnt again.
+    const auto prev = lookup<xv_inst_key, xv_inst_cfg>(skel_->maps.xv_inst, k, describe(k));
     auto& old = peers_[bytesOf(k)];
+    if (prev && (std::memcmp(&*prev, &cfg, sizeof(cfg)) != 0 || !old.empty() || !f.peers.empty()))
+        forgetMaster(id);
+    // Peers first, so the allow-list is complete when the instance starts being checked.
     for (const xv_src_key& pk : old) remove(skel_->maps.xv_peers, &pk, sizeof(pk), describe(k));
     old.clear();
     for (const PeerFilter& p : f.peers) {
@@ -180,8 +189,18 @@ void Dataplane::configureInstance(const InstanceId& id, const InstanceFilter& f)
                "peer " + p.addr.str() + " of " + describe(k));
         old.push_back(pk);
     }
-    const bool fresh = !lookup<xv_inst_key, xv_inst_cfg>(skel_->maps.xv_inst, k, describe(k));
+    const bool fresh = !prev;
     update(skel_->maps.xv_inst, &k, sizeof(k), &cfg, sizeof(cfg), describe(k));
+    Slot& slot = slots_[packedId(id)];
+    slot.interval_cs = f.interval_cs;
+    if (slot.seen == XV_SEEN_NONE) {
+        if (!free_slots_.empty()) {
+            slot.seen = free_slots_.back();
+            free_slots_.pop_back();
+        } else if (next_slot_ < XV_MAX_INSTANCES) {
+            slot.seen = next_slot_++;
+        }  // else: none left (more than the maps hold); lastSeen reads xv_vrid_rx
+    }
     purgeRateState(skel_->maps.xv_ratelim, k);
     if (fresh && filtered_instances_[id.ifindex]++ == 0) {
         updateInterfaceFlags(id.ifindex, XV_IF_FILTER, 0);
@@ -237,6 +256,11 @@ void Dataplane::removeInstance(const InstanceId& id) {
     remove(skel_->maps.xv_expect, &k, sizeof(k), describe(k));
     // The kernel's counters go with the instance (the one write of ours to xv_vrid_rx).
     remove(skel_->maps.xv_vrid_rx, &k, sizeof(k), describe(k));
+    // Its xv_seen slot serves the next instance (no expectation names it any more).
+    if (auto it = slots_.find(packedId(id)); it != slots_.end()) {
+        if (it->second.seen != XV_SEEN_NONE) free_slots_.push_back(it->second.seen);
+        slots_.erase(it);
+    }
     purgeRateState(skel_->maps.xv_ratelim, k);
     setInstanceVlan(k, std::nullopt);
     if (existed && --filtered_instances_[id.ifindex] == 0) {
@@ -249,19 +273,26 @@ void Dataplane::setInterfaceShared(int ifindex, bool shared) {
     updateInterfaceFlags(ifindex, shared ? XV_IF_SHARED : 0, shared ? 0 : XV_IF_SHARED);
 }
 
-void Dataplane::expectMaster(const InstanceId& id, const IpAddr& src, uint8_t priority,
-                             uint16_t interval_cs, std::span<const uint8_t> message) {
-    if (priority == 0 || message.size() > XV_VRRP_MAX || message.size() < 8 ||
-        (message.size() & 3)) {
+void Dataplane::expectMaster(const InstanceId& id, const Expectation& x) {
+    const auto& message = x.message;
+    if (x.priority == 0 || message.size() > XV_VRRP_MAX || message.size() < 8 ||
+        (message.size() & 3) || x.master.family() != id.family || x.dst.family() != id.family) {
         forgetMaster(id);
         return;
     }
     const xv_inst_key k = toKey(id);
     xv_expect e{};
-    std::memcpy(e.master, src.data(), src.size());
-    e.interval_cs = interval_cs;
-    e.priority = priority;
+    std::memcpy(e.master, x.master.data(), x.master.size());
+    std::memcpy(e.daddr, x.dst.data(), x.dst.size());
+    e.interval_cs = x.interval_cs;
+    e.priority = x.priority;
+    e.ttl = x.ttl;
     e.len = static_cast<uint16_t>(message.size());
+    e.seen_slot = XV_SEEN_NONE;
+    if (auto it = slots_.find(packedId(id)); it != slots_.end()) {
+        e.own_interval_cs = it->second.interval_cs;
+        e.seen_slot = it->second.seen;
+    }
     std::memcpy(e.msg, message.data(), message.size());
     // One element, replaced whole: XDP never sees half an expectation.
     update(skel_->maps.xv_expect, &k, sizeof(k), &e, sizeof(e), describe(k));
@@ -273,6 +304,11 @@ void Dataplane::forgetMaster(const InstanceId& id) {
 }
 
 uint64_t Dataplane::lastSeen(const InstanceId& id) const {
+    if (auto it = slots_.find(packedId(id));
+        seen_ && it != slots_.end() && it->second.seen != XV_SEEN_NONE) {
+        // Plain loads of an aligned 64-bit stamp: XDP stores it whole.
+        return seen_[it->second.seen].last_seen_ns;
+    }
     auto rx = vridState(id);
     return rx ? rx->last_seen_ns : 0;
 }

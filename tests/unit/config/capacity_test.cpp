@@ -114,14 +114,17 @@ std::string instances(size_t n) {
     return c.str();
 }
 
+std::string n(size_t v) { return std::to_string(v); }
+
 TEST(MapCapacity, InstancesAtTheBoundAndOnePast) {
     auto at = test::load(instances(XV_MAX_INSTANCES));
     EXPECT_TRUE(at.ok()) << test::dump(at);
     auto past = test::load(instances(XV_MAX_INSTANCES + 1));
     EXPECT_FALSE(past.ok());
     EXPECT_TRUE(has(past, Severity::Error, 1 + 5 * XV_MAX_INSTANCES, 15,
-                    "vrrp_instance 'I1024' is instance 1025 of 1025; the kernel maps hold 1024 "
-                    "(XV_MAX_INSTANCES)"));
+                    "vrrp_instance 'I" + n(XV_MAX_INSTANCES) + "' is instance " +
+                        n(XV_MAX_INSTANCES + 1) + " of " + n(XV_MAX_INSTANCES + 1) +
+                        "; the kernel maps hold " + n(XV_MAX_INSTANCES) + " (XV_MAX_INSTANCES)"));
 }
 
 // One advertised VIP and the rest excluded (excluded VIPs are in xv_vips too); excluded
@@ -141,8 +144,10 @@ TEST(MapCapacity, VipsAtTheBoundAndOnePast) {
     auto past = test::load(excluded(XV_MAX_VIPS + 1));
     EXPECT_FALSE(past.ok());
     EXPECT_TRUE(has(past, Severity::Error, 5 + XV_MAX_VIPS, 3,
-                    "virtual address 10.0.16.0 on eth0 is VIP 4097 of the configuration; the "
-                    "kernel's xv_vips map holds 4096 (XV_MAX_VIPS)"));
+                    "virtual address " + v4(XV_MAX_VIPS) + " on eth0 is VIP " + n(XV_MAX_VIPS + 1) +
+                        " of the configuration; the kernel's xv_vips map "
+                        "holds " +
+                        n(XV_MAX_VIPS) + " (XV_MAX_VIPS)"));
     // The same address on one interface is one entry, whichever instance lists it.
     auto twice = test::load(excluded(XV_MAX_VIPS) +
                             "vrrp_instance B {\n interface eth0\n virtual_router_id 2\n "
@@ -156,8 +161,9 @@ TEST(MapCapacity, InterfacesAtTheBoundAndOnePast) {
     auto past = test::load(excluded(XV_MAX_IFACES + 1, " dev if"));
     EXPECT_FALSE(past.ok());
     EXPECT_TRUE(has(past, Severity::Error, 5 + XV_MAX_IFACES, 3,
-                    "interface if1024 is interface 1025 to receive on; the kernel's xv_ifcfg map "
-                    "holds 1024 (XV_MAX_IFACES)"));
+                    "interface if" + n(XV_MAX_IFACES) + " is interface " + n(XV_MAX_IFACES + 1) +
+                        " to receive on; the kernel's xv_ifcfg map holds " + n(XV_MAX_IFACES) +
+                        " (XV_MAX_IFACES)"));
 }
 
 std::string peers(size_t n) {
@@ -174,8 +180,11 @@ TEST(MapCapacity, PeersAtTheBoundAndOnePast) {
     auto past = test::load(peers(XV_MAX_PEERS + 1));
     EXPECT_FALSE(past.ok());
     EXPECT_TRUE(has(past, Severity::Error, 4 + XV_MAX_PEERS + 1, 3,
-                    "unicast peer 10.0.16.1 of vrrp_instance 'VI_1' is peer 4097 of the "
-                    "configuration; the kernel's xv_peers map holds 4096 (XV_MAX_PEERS)"));
+                    "unicast peer " + v4(XV_MAX_PEERS + 1) + " of vrrp_instance 'VI_1' is peer " +
+                        n(XV_MAX_PEERS + 1) +
+                        " of the configuration; the kernel's xv_peers map "
+                        "holds " +
+                        n(XV_MAX_PEERS) + " (XV_MAX_PEERS)"));
 }
 
 }  // namespace

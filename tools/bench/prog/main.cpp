@@ -103,7 +103,9 @@ int main(int argc, char** argv) {
         dp->configureInstance(inst, dataplane::InstanceFilter{.rate_limit = false});
         const Bytes steady = advert(100);
         const std::vector<uint8_t> msg(steady.end() - 16, steady.end());
-        dp->expectMaster(inst, IpAddr::fromBytes(Family::V4, steady.data() + 26), 100, 100, msg);
+        dp->expectMaster(
+            inst, {IpAddr::fromBytes(Family::V4, steady.data() + 26),
+                   IpAddr::fromBytes(Family::V4, steady.data() + 30), steady[22], 100, 100, msg});
         const std::array<uint8_t, 16> vip{10, 0, 0, 100};
         dp->setVipVerdict(lo, IpAddr::fromBytes(Family::V4, vip.data()),
                           dataplane::Verdict::kDropAll, inst, 0);
