@@ -154,6 +154,7 @@ void Arbiter::finishRound() {
         }
     }
     metrics_.round(r, wallSeconds());
+    if (witness_) metrics_.witness(witness_->lastRound());
     last_round_ = std::move(r);
 }
 

@@ -48,9 +48,12 @@ struct WitnessConfig {
     config::Location where;              // the `witness` keyword, for later diagnostics
     std::vector<std::string> endpoints;  // http(s)://HOST:PORT of every member
     std::string prefix = "/xvrrp/";      // ownership keys: PREFIX + instance name
-    uint32_t lease_ttl_s = 15;
+    uint32_t lease_ttl_s = 20;
     uint32_t timeout_ms = 1000;       // one request to one member
     uint32_t clock_margin_ms = 500;   // our monotonic clock against etcd's lease clock
+    // The longest etcd leader election to ride out without yielding: raft waits a random
+    // 1-2 election timeouts (etcd's default 1 s) before it campaigns.
+    uint32_t max_election_ms = 2000;
     OnWitnessLoss on_loss = OnWitnessLoss::Hold;
     bool tls = false;  // https endpoints: CA and client certificate below
     std::string ca_file, cert_file, key_file;

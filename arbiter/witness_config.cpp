@@ -117,7 +117,7 @@ void parseWitness(const Node& block, Ctx& c) {
     const Node* tls = nullptr;
     std::map<std::string_view, Handler> t;
     for (const char* k : {"endpoints", "prefix", "lease_ttl", "timeout", "clock_margin",
-                          "on_witness_loss", "tls"})
+                          "max_election", "on_witness_loss", "tls"})
         t[k] = witnessHandlers(k, w, tls, c);
     dispatch(block.children, "witness", t, c);
     if (tls) parseTls(*tls, w, c);
@@ -147,16 +147,22 @@ void parseWitness(const Node& block, Ctx& c) {
 void checkWitness(Ctx& c) {
     if (!c.cfg.witness) return;
     const WitnessConfig& w = *c.cfg.witness;
+    // A claim ends lease_ttl - lead after the last majority read: it must outlast one read
+    // and an etcd election, or the owner yields whenever etcd changes leader during a split.
     uint64_t lead = witnessYieldLeadMs(c.cfg);
-    if (uint64_t{w.lease_ttl_s} * 1000 <= lead + w.timeout_ms)
+    uint64_t need = lead + w.timeout_ms + w.max_election_ms;
+    if (uint64_t{w.lease_ttl_s} * 1000 <= need)
         c.diags.error(w.where, "witness: lease_ttl " + std::to_string(w.lease_ttl_s) +
                                    " s is too short: a node cut from etcd must yield before its "
                                    "lease runs out, which takes (fence_after + 1) rounds of up to " +
                                    std::to_string(std::max({c.cfg.probe_interval_ms,
                                                             c.cfg.ssh_timeout_ms,
                                                             3 * w.timeout_ms})) +
-                                   " ms plus clock_margin and one request; raise lease_ttl above " +
-                                   std::to_string((lead + w.timeout_ms) / 1000 + 1) + " s");
+                                   " ms plus clock_margin, and the owner's claim must outlast one "
+                                   "request and an etcd election (max_election " +
+                                   std::to_string(w.max_election_ms) +
+                                   " ms); raise lease_ttl above " + std::to_string(need / 1000) +
+                                   " s");
 }
 
 namespace {
@@ -188,6 +194,11 @@ Handler witnessHandlers(const std::string& key, WitnessConfig& w, const Node*& t
         return [&w, &c](const Node& n) {
             if (!noBlock(n, c) || !args(n, 1, 1, c, "a number of seconds")) return;
             if (auto v = seconds(n.args[0], 0, 600000, c, "clock_margin")) w.clock_margin_ms = *v;
+        };
+    if (key == "max_election")
+        return [&w, &c](const Node& n) {
+            if (!noBlock(n, c) || !args(n, 1, 1, c, "a number of seconds")) return;
+            if (auto v = seconds(n.args[0], 0, 60000, c, "max_election")) w.max_election_ms = *v;
         };
     if (key == "on_witness_loss")
         return [&w, &c](const Node& n) {

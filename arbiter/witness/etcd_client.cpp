@@ -56,6 +56,7 @@ EtcdWitness::EtcdWitness(WitnessConfig cfg, std::string node, int64_t lead_ms,
     curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &EtcdWitness::onCurlTimer);
     curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
     member_state_.assign(cfg_.endpoints.size(), "not asked yet");
+    for (const auto& ep : cfg_.endpoints) done_round_.members.push_back({ep});
 }
 
 EtcdWitness::~EtcdWitness() {
@@ -141,6 +142,7 @@ void EtcdWitness::send(size_t ep, const std::string& path, const json& body,
         }
     }
     r->sent_ms = nowMs();
+    r->t0 = std::chrono::steady_clock::now();
     if (curl_multi_add_handle(multi_, e) != CURLM_OK) {
         curl_easy_cleanup(e);
         curl_slist_free_all(r->headers);
@@ -182,6 +184,10 @@ void EtcdWitness::drain() {
     maybeNext();
 }
 
+void EtcdWitness::record(std::string instance, std::string what, std::string result) {
+    round_.requests.push_back({std::move(instance), std::move(what), std::move(result)});
+}
+
 void EtcdWitness::fail(const std::string& what) {
     if (what != last_error_) spdlog::warn("witness: {}", printable(what));
     last_error_ = what;
@@ -221,17 +227,27 @@ void EtcdWitness::start(const std::map<std::string, bool>& wants) {
     reached_ = majority_ = 0;
     step_ = Step::Read;
     read_sent_ = nowMs();
+    round_ = WitnessRound{};
+    for (const auto& ep : cfg_.endpoints) round_.members.push_back({ep});
+    round_t0_ = std::chrono::steady_clock::now();
     for (size_t i = 0; i < cfg_.endpoints.size(); ++i) {
         send(i, "/v3/kv/range", rangeBody(cfg_.prefix), [this](Request& r) {
             std::string why;
             json doc = answerOf(r.result, r.http, r.answer, why);
             reached_ += r.reached ? 1 : 0;
+            auto& m = round_.members[r.endpoint];
             if (doc.is_null()) {
                 member_state_[r.endpoint] = (r.reached ? "no majority: " : "unreachable: ") + why;
+                m.state = r.reached ? WitnessRound::Member::NoMajority
+                                    : WitnessRound::Member::Unreachable;
                 return;
             }
             auto keys = parseRange(doc, cfg_.prefix);
             member_state_[r.endpoint] = "ok";
+            m.state = WitnessRound::Member::Ok;
+            m.read_ms = std::chrono::duration<double, std::milli>(
+                            std::chrono::steady_clock::now() - r.t0)
+                            .count();
             if (majority_++ == 0) {
                 keys_ = std::move(keys);
                 leader_ep_ = r.endpoint;
@@ -276,8 +292,12 @@ void EtcdWitness::leaseStep() {
         send(leader_ep_, "/v3/lease/keepalive", keepaliveBody(lease.id()), [this](Request& r) {
             std::string why;
             json doc = answerOf(r.result, r.http, r.answer, why);
-            if (doc.is_null()) return fail("lease keep-alive: " + why);
+            if (doc.is_null()) {
+                record("", "lease_keepalive", "failed");
+                return fail("lease keep-alive: " + why);
+            }
             LeaseAnswer a = parseKeepalive(doc);
+            record("", "lease_keepalive", a.ttl_s > 0 ? "ok" : "refused");
             // Counted from the round's majority read, sent before: a deposed etcd leader may
             // still ack a keep-alive, but not a linearizable read (docs/arbiter.md, Witness).
             model_.lease().acked(model_.lease().id(), read_sent_, a.ttl_s);
@@ -288,8 +308,12 @@ void EtcdWitness::leaseStep() {
     send(leader_ep_, "/v3/lease/grant", grantBody(cfg_.lease_ttl_s), [this](Request& r) {
         std::string why;
         json doc = answerOf(r.result, r.http, r.answer, why);
-        if (doc.is_null()) return fail("lease grant: " + why);
+        if (doc.is_null()) {
+            record("", "lease_grant", "failed");
+            return fail("lease grant: " + why);
+        }
         LeaseAnswer a = parseGrant(doc);
+        record("", "lease_grant", "ok");
         model_.lease().acked(a.id, read_sent_, a.ttl_s);
         spdlog::info("witness: lease {:x} granted, TTL {} s", a.id, a.ttl_s);
     });
@@ -307,8 +331,12 @@ void EtcdWitness::ownStep() {
         send(leader_ep_, "/v3/kv/txn", body, [this, op, lease](Request& r) {
             std::string why;
             json doc = answerOf(r.result, r.http, r.answer, why);
-            if (doc.is_null()) return fail(std::string(opName(op.kind)) + " " + op.instance + ": " + why);
+            if (doc.is_null()) {
+                record(op.instance, opName(op.kind), "failed");
+                return fail(std::string(opName(op.kind)) + " " + op.instance + ": " + why);
+            }
             TxnAnswer t = parseTxn(doc);
+            record(op.instance, opName(op.kind), t.succeeded ? "ok" : "refused");
             std::optional<KeyInfo> now = t.key;
             if (t.succeeded && op.kind == OpKind::Release) {
                 now.reset();
@@ -330,6 +358,17 @@ void EtcdWitness::finish() {
     step_ = Step::Idle;
     done_reached_ = reached_;
     done_majority_ = majority_;
+    const auto& lease = model_.lease();
+    const int64_t now = nowMs();
+    round_.duration_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - round_t0_)
+            .count();
+    round_.lease_id = lease.id();
+    round_.lease_left_ms = lease.leftMs(now);
+    round_.claim_left_ms = lease.claimUntil() - now;
+    round_.since_majority_ms = lease.sinceMajority(now);
+    done_round_ = std::move(round_);
+    round_ = WitnessRound{};
 }
 
 WitnessEvidence EtcdWitness::evidence(const std::string& instance) const {

@@ -42,6 +42,8 @@ class EtcdWitness {
     WitnessEvidence evidence(const std::string& instance) const;
     // Witness block of the arbiter's status: members, lease, per instance owner and token.
     nlohmann::json status(const std::vector<std::string>& instances) const;
+    // The last finished round, for the metrics.
+    const WitnessRound& lastRound() const { return done_round_; }
     static int64_t nowMs();
 
   private:
@@ -52,6 +54,7 @@ class EtcdWitness {
         std::string body, answer;
         size_t endpoint = 0;
         int64_t sent_ms = 0;
+        std::chrono::steady_clock::time_point t0;  // for the answer time in the metrics
         std::function<void(Request&)> done;
         long http = 0;
         CURLcode result = CURLE_OK;
@@ -67,6 +70,7 @@ class EtcdWitness {
     void maybeNext();
     void finish();
     void fail(const std::string& what);
+    void record(std::string instance, std::string what, std::string result);
     static int onCurlSocket(CURL*, curl_socket_t s, int what, void* self, void*);
     static int onCurlTimer(CURLM*, long ms, void* self);
 
@@ -86,6 +90,8 @@ class EtcdWitness {
     int64_t read_sent_ = 0;
     std::string last_error_;
     std::vector<std::string> member_state_;  // per endpoint: ok / no majority / unreachable
+    WitnessRound round_, done_round_;         // in flight, last finished
+    std::chrono::steady_clock::time_point round_t0_;
 };
 
 }  // namespace xvrrp::arbiter::witness

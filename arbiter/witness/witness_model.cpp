@@ -30,6 +30,20 @@ int64_t LeaseClock::leftMs(int64_t now) const {
     return id_ ? std::max<int64_t>(0, acked_sent_ + acked_ttl_ms_ - now) : 0;
 }
 
+const char* memberStateName(WitnessRound::Member m) {
+    switch (m) {
+        case WitnessRound::Member::NotAsked:
+            return "not_asked";
+        case WitnessRound::Member::Ok:
+            return "ok";
+        case WitnessRound::Member::NoMajority:
+            return "no_majority";
+        case WitnessRound::Member::Unreachable:
+            return "unreachable";
+    }
+    return "?";
+}
+
 const char* opName(OpKind k) {
     switch (k) {
         case OpKind::None:

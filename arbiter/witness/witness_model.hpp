@@ -55,6 +55,26 @@ struct Op {
     int64_t token = 0;  // Refresh/Release: the create revision we hold
 };
 
+// What one witness round did, for the arbiter's metrics: a plain copy, no I/O.
+struct WitnessRound {
+    enum class Member { NotAsked, Ok, NoMajority, Unreachable };
+    struct MemberRead {
+        std::string endpoint;
+        Member state = Member::NotAsked;
+        double read_ms = -1;  // the read's answer time; -1 when it failed
+    };
+    struct Request {
+        std::string instance;  // "" for the lease's own requests
+        std::string what;      // lease_grant, lease_keepalive, campaign, refresh, release
+        std::string result;    // ok, refused (the txn's compare failed), failed
+    };
+    double duration_ms = 0;  // first send to last answer (or timeout)
+    std::vector<MemberRead> members;
+    std::vector<Request> requests;
+    int64_t lease_id = 0, lease_left_ms = 0, claim_left_ms = 0, since_majority_ms = -1;
+};
+const char* memberStateName(WitnessRound::Member m);
+
 // Per instance, what we last saw of its key.
 struct Seen {
     std::optional<KeyInfo> key;

@@ -36,6 +36,8 @@ struct SplitOptions {
     std::vector<std::string> extraNodes;
     // Appended to every arbiter.conf (a `witness etcd { ... }` block).
     std::string arbiterExtra;
+    // When set, each arbiter serves /metrics on 127.0.0.1:PORT of its namespace.
+    int metricsPort = 0;
 };
 
 // One client probe: an ARP request and an ICMP echo for the VIP, and who answered.
@@ -117,6 +119,12 @@ class SplitLab {
     void dropGateway(const std::string& n);
     void restoreGateway(const std::string& n);
     void stopSshd(const std::string& n);
+    void startSshd(const std::string& n);
+    // Rewrites every arbiter.conf with `extra` in place of arbiterExtra and sends SIGHUP (the
+    // arbiters apply it from their next round).
+    void reloadArbiters(const std::string& extra);
+    // `n`'s arbiter's /metrics body ("" when it does not answer).
+    std::string arbiterMetrics(const std::string& n);
 
     // ARP request from the client; the MACs that answered within `window`.
     std::set<std::string> arpOwners(std::chrono::milliseconds window);
@@ -141,7 +149,7 @@ class SplitLab {
   private:
     size_t idx(const std::string& n) const;
     void keygen(const std::string& name);
-    void startSshd(const std::string& n);
+    void writeArbiterConf(const std::string& n);
     void startArbiter(const std::string& n);
     std::string config(const std::string& n, int priority) const;
 
@@ -153,6 +161,7 @@ class SplitLab {
     std::unique_ptr<lab::Netns> vhub_;  // the VRRP link's bridge
     std::vector<std::unique_ptr<XvrrpdNode>> nodes_;
     std::vector<lab::Process*> sshd_;
+    std::vector<lab::Process*> arbiters_;
     bool vrrpCut_ = false;
 };
 

@@ -228,6 +228,15 @@ const Bad kBad[] = {
      "arbiter {\n  probe_interval 1\n  ssh_timeout 4\n}\nwitness etcd {\n  endpoints "
      "http://a:1\n  lease_ttl 12\n}\n",
      "bad.conf:5:1: error: witness: lease_ttl 12 s is too short"},
+    // 9 s: lead 6.5 s (3 rounds of 2 s + 0.5 s margin) + 1 s request + a 2 s etcd election
+    // (integration.arbiter_witness_leader: with 8 s the owner yielded during an election).
+    {"witness_ttl_shorter_than_an_election",
+     "arbiter {\n  probe_interval 0.5\n  ping_timeout 0.3\n  ssh_timeout 2\n}\nwitness etcd {\n"
+     "  endpoints http://a:1\n  lease_ttl 9\n  timeout 0.5\n}\n",
+     "bad.conf:6:1: error: witness: lease_ttl 9 s is too short"},
+    {"witness_max_election",
+     "arbiter {\n}\nwitness etcd {\n  endpoints http://a:1\n  max_election soon\n}\n",
+     "bad.conf:5:16: error: max_election"},
     {"witness_on_loss",
      "arbiter {\n}\nwitness etcd {\n  endpoints http://a:1\n  on_witness_loss maybe\n}\n",
      "bad.conf:5:19: error: on_witness_loss: expected hold or fence, got 'maybe'"},
@@ -248,7 +257,7 @@ TEST(ArbiterConfig, WitnessBlock) {
         "arbiter {\n probe_interval 0.5\n ping_timeout 0.2\n ssh_timeout 2\n}\n"
         "witness etcd {\n endpoints https://10.0.0.1:2379 https://[2001:db8::2]:2379/ "
         "https://etcd-3.example:2379\n prefix /xv/site1/\n lease_ttl 10\n timeout 0.4\n"
-        " clock_margin 0.25\n on_witness_loss fence\n tls {\n  ca_file /etc/xvrrp/ca.pem\n"
+        " clock_margin 0.25\n max_election 1.5\n on_witness_loss fence\n tls {\n  ca_file /etc/xvrrp/ca.pem\n"
         "  cert_file /etc/xvrrp/c.pem\n  key_file /etc/xvrrp/c.key\n }\n}\n",
         "w.conf");
     ASSERT_TRUE(r.ok()) << joined(r);
@@ -261,6 +270,7 @@ TEST(ArbiterConfig, WitnessBlock) {
     EXPECT_EQ(w.lease_ttl_s, 10u);
     EXPECT_EQ(w.timeout_ms, 400u);
     EXPECT_EQ(w.clock_margin_ms, 250u);
+    EXPECT_EQ(w.max_election_ms, 1500u);
     EXPECT_EQ(w.on_loss, OnWitnessLoss::Fence);
     EXPECT_TRUE(w.tls);
     EXPECT_EQ(w.ca_file, "/etc/xvrrp/ca.pem");
@@ -276,7 +286,8 @@ TEST(ArbiterConfig, WitnessDefaultsAndWarnings) {
     ASSERT_TRUE(r.ok()) << joined(r);
     const auto& w = *r.config.witness;
     EXPECT_EQ(w.prefix, "/xvrrp/");
-    EXPECT_EQ(w.lease_ttl_s, 15u);
+    EXPECT_EQ(w.lease_ttl_s, 20u);
+    EXPECT_EQ(w.max_election_ms, 2000u);
     EXPECT_EQ(w.on_loss, OnWitnessLoss::Hold);
     EXPECT_FALSE(w.tls);
     EXPECT_NE(joined(r).find("w.conf:3:1: warning: witness: plain HTTP"), std::string::npos)
