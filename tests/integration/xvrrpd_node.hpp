@@ -58,6 +58,13 @@ class XvrrpdNode {
     void start(const std::string& configText, const std::vector<std::string>& extraArgs = {});
     bool running();
     void signal(int sig);
+    // Runs PATH as xvrrpd from the next start() on (a copy a test may replace).
+    void useBinary(std::string path) { binary_ = std::move(path); }
+    // `xvrrpctl --control SOCK ARGS...` from the root namespace.
+    lab::RunResult ctl(const std::vector<std::string>& args,
+                       Clock::duration timeout = std::chrono::seconds(30)) const;
+    // daemon.pid of the status document, 0 while the daemon does not answer.
+    int pid() const;
     // Waits for exit; returns the raw wait status or nullopt at the deadline.
     std::optional<int> waitExit(Clock::duration timeout);
 
@@ -87,6 +94,7 @@ class XvrrpdNode {
     std::string pidPath_;
     std::string pinRoot_;
     lab::Process* proc_ = nullptr;  // owned by the node's Netns
+    std::string binary_;            // empty: xvrrpdBin()
 };
 
 // Waits until `node` reports `state`; on timeout returns false.

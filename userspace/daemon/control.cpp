@@ -40,6 +40,8 @@ nlohmann::json Daemon::handleControl(const nlohmann::json& req) {
         out = status();
     else if (cmd == "reload")
         out = reload();
+    else if (cmd == "restart")
+        out = restartCommand();
     else if (cmd == "fence")
         out = fenceCommand(req, true);
     else if (cmd == "unfence")

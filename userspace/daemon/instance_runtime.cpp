@@ -140,9 +140,23 @@ void InstanceRuntime::forgetOwnership() {
 void InstanceRuntime::handle(const vrrp::Event& ev, TimePoint now) {
     // Starting afresh, nothing may answer for our VIPs yet, even an address someone added by
     // hand. (Adopt keeps what the instance it takes over from had.)
-    if (std::holds_alternative<vrrp::Startup>(ev) && sm_.state == vrrp::State::Init)
+    vrrp::Event first = ev;
+    if (std::holds_alternative<vrrp::Startup>(ev) && sm_.state == vrrp::State::Init) {
         setVerdicts(VipVerdict::DropAll);
-    std::optional<vrrp::Event> next = ev;
+        if (holdsVips()) {
+            // Left by a daemon that was killed: kept (the kernel drops their traffic) while
+            // this instance may still become master, removed once it follows another.
+            spdlog::info("({}) its VIPs are on the node already: kept unless another router "
+                         "is master", cfg_->name);
+            installed_ = true;
+            first = vrrp::Startup{true};
+        }
+    }
+    // A backup taken over holds nothing either (a master's verdicts follow its AddVips).
+    if (const auto* a = std::get_if<vrrp::Adopt>(&ev);
+        a && a->state != vrrp::State::Master && sm_.state == vrrp::State::Init)
+        setVerdicts(VipVerdict::DropAll);
+    std::optional<vrrp::Event> next = first;
     while (next) {
         auto result = vrrp::step(sm_, *next, now);
         sm_ = std::move(result.instance);
@@ -421,6 +435,14 @@ void InstanceRuntime::removeVips() {
 }
 
 void InstanceRuntime::releaseAddresses() { removeVips(); }
+
+bool InstanceRuntime::holdsVips() {
+    if (!addresses_ || ifindex_ == 0) return false;
+    for (const auto* list : {&cfg_->vips, &cfg_->vips_excluded})
+        for (const auto& v : *list)
+            if (addresses_->holds(vipIfindex(v), v.prefix.addr)) return true;
+    return false;
+}
 
 void InstanceRuntime::scheduleAnnouncements(TimePoint now) {
     const auto& g = config_->global.garp;

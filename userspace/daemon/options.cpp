@@ -35,6 +35,8 @@ constexpr const char* kUsage =
     "      --control=PATH      control socket (default /run/xvrrp/xvrrpd.sock)\n"
     "      --force-xdp         replace a foreign XDP program on a VRRP interface\n"
     "      --shared-interface=IFNAME  another VRRP speaker runs there (repeatable)\n"
+    "      --handover=FILE     take over from the process that exec'd this one\n"
+    "                          (set by xvrrpctl restart; not for use by hand)\n"
     "      --signum=FUNC       signal of STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON\n"
     "  -v, --version           print the version;  -h, --help  this text\n"
     "Every other option of keepalived 2.2.7 is known (-P -B -C -R -I -X -x -A -c -b\n"
@@ -49,6 +51,7 @@ enum LongOnly {
     kFlushLogFile,
     kSyslogIdent,
     kSignum,
+    kHandover,
 };
 
 // keepalived --signum=SIGFUNC: the signal each function listens on (JSON and STATS_CLEAR are
@@ -143,10 +146,12 @@ ParsedOptions parseOptions(int argc, char** argv) {
         {"control", required_argument, nullptr, kControl},
         {"force-xdp", no_argument, nullptr, kForceXdp},
         {"shared-interface", required_argument, nullptr, kSharedInterface},
+        {"handover", required_argument, nullptr, kHandover},
         {"version", no_argument, nullptr, 'v'},
         {"help", no_argument, nullptr, 'h'},
         {nullptr, 0, nullptr, 0}};
     Options o;
+    o.argv.assign(argv, argv + argc);
     ParsedOptions r;
     optind = 0;  // 0, not 1: glibc then also forgets a half-read option cluster
     opterr = 0;
@@ -235,6 +240,10 @@ ParsedOptions parseOptions(int argc, char** argv) {
             case kPinRoot: o.pin_root = optarg; break;
             case kControl: o.control = optarg; break;
             case kForceXdp: o.force_xdp = true; break;
+            case kHandover:
+                if (!*optarg) return fail("--handover needs the record's path");
+                o.handover = optarg;
+                break;
             case kSharedInterface: {
                 std::string_view name(optarg);
                 // IFNAMSIZ is 16 with the NUL; '/' and whitespace never occur in names.
