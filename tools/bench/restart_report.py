@@ -32,6 +32,8 @@ def figures(result, node1):
         "longest_gap_ms": probe["longest_gap_ms"],
         "advert_gap_ms": src["max_gap_ms"] if src else None,
         "priority_zero": src["priority_zero"] if src else None,
+        "stale_drops": result.get("stale_drops"),
+        "load1": result.get("load1"),
         "watch_socket_drops": watch["socket_drops"],
     }
 
@@ -44,17 +46,17 @@ def line(node1):
     f = figures(rec["result"], node1)
     opt = lambda v: "%.1f" % v if v is not None else "-"
     print("transitions %d, lost %d of %d, longest gap %.1f ms, handover gap %s ms, "
-          "advert gap %s ms, prio0 %s, %.2f s"
+          "advert gap %s ms, prio0 %s, stale drops %s, %.2f s, load %s"
           % (f["backup_transitions"], f["lost_probes"], f["probes"], f["longest_gap_ms"],
              opt(f["handover_gap_ms"]), opt(f["advert_gap_ms"]), f["priority_zero"],
-             f["restart_s"]))
+             f["stale_drops"], f["restart_s"], f["load1"]))
 
 
 def summary(trials):
     ok = [t for t in trials if "figures" in t]
     out = {"trials": len(trials), "failed": len(trials) - len(ok)}
     for key in ("backup_transitions", "lost_probes", "longest_gap_ms", "handover_gap_ms",
-                "advert_gap_ms", "restart_s"):
+                "advert_gap_ms", "stale_drops", "restart_s", "load1"):
         vals = [t["figures"][key] for t in ok if t["figures"][key] is not None]
         if not vals:
             continue
