@@ -12,7 +12,9 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "common/printable.hpp"
 #include "control/server.hpp"
+#include "metrics/http_server.hpp"
 #include "net/netlink.hpp"
 
 namespace xvrrp::arbiter {
@@ -54,14 +56,14 @@ Arbiter::Arbiter(ArbiterConfig cfg, std::string config_path, std::unique_ptr<Fen
     deadline_fd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     if (tick_fd_ < 0 || deadline_fd_ < 0) throw sysError("timerfd_create");
     netlink_ = net::Netlink::open();
-    watch(sig_fd_, [this](uint32_t) { onSignal(); });
-    watch(tick_fd_, [this](uint32_t) { onTick(); });
-    watch(deadline_fd_, [this](uint32_t) { onDeadline(); });
-    watch(icmp_.fd4(), [this](uint32_t) {
+    watch(sig_fd_, "signal", [this](uint32_t) { onSignal(); });
+    watch(tick_fd_, "round timer", [this](uint32_t) { onTick(); });
+    watch(deadline_fd_, "deadline timer", [this](uint32_t) { onDeadline(); });
+    watch(icmp_.fd4(), "ICMP replies", [this](uint32_t) {
         icmp_.onReadable(icmp_.fd4());
         maybeFinish();
     });
-    watch(icmp_.fd6(), [this](uint32_t) {
+    watch(icmp_.fd6(), "ICMPv6 replies", [this](uint32_t) {
         icmp_.onReadable(icmp_.fd6());
         maybeFinish();
     });
@@ -80,21 +82,71 @@ void Arbiter::openServer() {
             return s;
         });
     // Registered for dispatch only: run() hands its fds to the server, which adds its clients.
-    watch(server_->listenFd(), [](uint32_t) {});
+    watch(server_->listenFd(), "control socket", [](uint32_t) {});
+}
+
+void Arbiter::openMetrics() {
+    const std::string& want = metrics_cli_.empty() ? cfg_.metrics_listen : metrics_cli_;
+    if (want == metrics_on_) return;
+    std::unique_ptr<metrics::HttpServer> next;
+    if (!want.empty())
+        next = std::make_unique<metrics::HttpServer>(metrics::parseListen(want),
+                                                     [this] { return metricsText(); });
+    if (http_)
+        for (int fd : {http_->epollFd(), http_->timerFd()}) unwatch(fd);
+    http_ = std::move(next);
+    metrics_on_ = want;
+    if (!http_) return;
+    for (int fd : {http_->epollFd(), http_->timerFd()})
+        watch(fd, "metrics server", [this](uint32_t) { http_->onReady(); });
+    spdlog::info("serving Prometheus metrics on {} (/metrics)", want);
+}
+
+std::string Arbiter::metricsText() const {
+    metrics::Exposition out;
+    metrics_.write(out, cfg_.node_name);
+    if (http_) metrics::writeServerStats(out, http_->stats(), "xvrrp_arbiter");
+    return out.take();
 }
 
 Arbiter::~Arbiter() {
     server_.reset();
+    http_.reset();
     for (int fd : {tick_fd_, deadline_fd_, sig_fd_, epfd_})
         if (fd >= 0) ::close(fd);
 }
 
-void Arbiter::watch(int fd, std::function<void(uint32_t)> fn) {
+void Arbiter::watch(int fd, std::string what, std::function<void(uint32_t)> fn) {
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.fd = fd;
-    if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) < 0) throw sysError("epoll_ctl(ADD)");
-    handlers_[fd] = std::move(fn);
+    if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) < 0)
+        throw sysError("epoll_ctl(ADD) for " + what);
+    handlers_[fd] = {std::move(what), std::move(fn)};
+}
+
+void Arbiter::dispatch(int fd, uint32_t events) {
+    std::string what = "control socket";
+    try {
+        if (server_ && server_->owns(fd)) {
+            server_->handle(epfd_, fd, events);
+            return;
+        }
+        auto it = handlers_.find(fd);
+        if (it == handlers_.end()) return;  // unwatched earlier in this batch
+        auto h = it->second;                // the handler may unwatch itself
+        what = h.what;
+        h.fn(events);
+    } catch (const std::exception& e) {
+        failed(what, e.what());
+    }
+}
+
+void Arbiter::failed(const std::string& what, const char* error) {
+    ++handler_errors_;
+    last_error_ = isoNow() + " " + what + ": " + printable(error);
+    spdlog::error("{}: {} (error {} since start; the arbiter keeps running)", what,
+                  printable(error), handler_errors_);
 }
 
 void Arbiter::unwatch(int fd) {
@@ -108,6 +160,7 @@ int Arbiter::run() {
         "arbiter {}: guarding {}, {} peer(s), {} gateway(s) (quorum {}), round every {} ms",
         cfg_.node_name, cfg_.instances.empty() ? std::string("all instances") : "listed instances",
         cfg_.peers.size(), cfg_.gateways.size(), cfg_.quorum, cfg_.probe_interval_ms);
+    openMetrics();
     if (cfg_.start_fenced) startFence();
     auto every = std::chrono::milliseconds(cfg_.probe_interval_ms);
     auto t = spec(std::chrono::nanoseconds(1), every);
@@ -117,17 +170,7 @@ int Arbiter::run() {
         int n = ::epoll_wait(epfd_, evs, 32, -1);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) throw sysError("epoll_wait");
-        for (int i = 0; i < n && !stop_; ++i) {
-            int fd = evs[i].data.fd;
-            if (server_ && server_->owns(fd)) {
-                server_->handle(epfd_, fd, evs[i].events);
-                continue;
-            }
-            auto it = handlers_.find(fd);
-            if (it == handlers_.end()) continue;  // unwatched earlier in this batch
-            auto fn = it->second;                 // the handler may unwatch itself
-            fn(evs[i].events);
-        }
+        for (int i = 0; i < n && !stop_; ++i) dispatch(evs[i].data.fd, evs[i].events);
     }
     std::vector<std::string> fenced;
     for (const auto& [name, st] : instances_)
@@ -184,6 +227,11 @@ void Arbiter::applyConfig(ArbiterConfig cfg) {
             spdlog::error("reload: {}; no control socket until the next reload", e.what());
         }
     }
+    try {
+        openMetrics();
+    } catch (const std::exception& e) {
+        spdlog::error("reload: {}; metrics stay on '{}'", e.what(), metrics_on_);
+    }
     if (new_interval) {
         auto every = std::chrono::milliseconds(cfg_.probe_interval_ms);
         auto t = spec(every, every);
@@ -204,10 +252,21 @@ void Arbiter::onTick() {
 }
 
 void Arbiter::startRound() {
+    try {
+        beginRound();
+    } catch (...) {
+        in_round_ = false;  // a round that could not start must not block the next one
+        dropRoundQueries();
+        throw;
+    }
+}
+
+void Arbiter::beginRound() {
     if (next_cfg_) {
         applyConfig(std::move(*next_cfg_));
         next_cfg_.reset();
     }
+    dropRoundQueries();  // whatever an earlier round left behind
     in_round_ = true;
     tick_missed_ = false;
     ++round_no_;
@@ -225,13 +284,12 @@ void Arbiter::startRound() {
         round_start_ + std::chrono::milliseconds(cfg_.control_timeout_ms));
     if (!local_->done()) {
         int fd = local_->fd();
-        watch(fd, [this, fd](uint32_t) {
+        watch(fd, "xvrrpd status query", [this, fd](uint32_t) {
             local_->onReadable();
             if (local_->done()) unwatch(fd);
             maybeFinish();
         });
     }
-    ssh_.clear();
     for (const auto& p : cfg_.peers) {
         if (!p.has_ssh) {
             ssh_.push_back(nullptr);
@@ -249,14 +307,15 @@ void Arbiter::startRound() {
 void Arbiter::watchChild(SshQuery& q) {
     if (!q.started()) return;
     Child& c = q.child();
+    const std::string what = "ssh child " + std::to_string(c.pid());
     for (int fd : {c.outFd(), c.errFd()}) {
-        watch(fd, [this, &c, fd](uint32_t) {
+        watch(fd, what, [this, &c, fd](uint32_t) {
             c.readFrom(fd);
             if (c.outFd() != fd && c.errFd() != fd) unwatch(fd);
         });
     }
     int pfd = c.pidFd();
-    watch(pfd, [this, &c, pfd](uint32_t) {
+    watch(pfd, what, [this, &c, pfd](uint32_t) {
         c.reap();
         if (!c.exited()) return;
         unwatch(pfd);
@@ -334,10 +393,26 @@ bool Arbiter::roundComplete() const {
     return true;
 }
 
+// Stops watching the children of the round and lets them go (a round that failed half-way
+// must not leave handlers pointing at them).
+void Arbiter::dropRoundQueries() {
+    for (auto& q : ssh_)
+        if (q) unwatchChild(*q);
+    ssh_.clear();
+    if (local_ && !local_->done()) unwatch(local_->fd());
+    local_.reset();
+}
+
 void Arbiter::maybeFinish() {
     if (!roundComplete()) return;
-    finishRound();
+    // Cleared first: a round that throws must not keep the next one from starting.
     in_round_ = false;
+    try {
+        finishRound();
+    } catch (const std::exception& e) {
+        failed("round " + std::to_string(round_no_), e.what());
+    }
+    dropRoundQueries();
     armDeadline();
     if (tick_missed_) startRound();
 }

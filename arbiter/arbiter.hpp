@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "arbiter_metrics.hpp"
 #include "audit.hpp"
 #include "config.hpp"
 #include "decision.hpp"
@@ -28,6 +29,9 @@ class Server;
 namespace xvrrp::net {
 class Netlink;
 }
+namespace xvrrp::metrics {
+class HttpServer;
+}
 
 namespace xvrrp::arbiter {
 
@@ -42,6 +46,8 @@ class Arbiter {
     // Runs until SIGTERM or SIGINT; the fence state is left as it is.
     int run();
     nlohmann::json status() const;
+    // --metrics [ADDR:]PORT: served there whatever arbiter.conf says, over reloads too.
+    void overrideMetrics(std::string listen) { metrics_cli_ = std::move(listen); }
 
   private:
     using Clock = std::chrono::steady_clock;
@@ -53,20 +59,31 @@ class Arbiter {
         History history;
         std::optional<InstanceRef> ref;  // from the last status that named it
         std::vector<IpPrefix> vips;
+        std::vector<VipDevice> vip_devices;
         std::optional<Decision> last;
         std::optional<InstanceEvidence> evidence;
     };
 
-    void watch(int fd, std::function<void(uint32_t)> fn);
+    struct Handler {
+        std::string what;  // context for a failure ("ssh of peer b", "round timer")
+        std::function<void(uint32_t)> fn;
+    };
+    void watch(int fd, std::string what, std::function<void(uint32_t)> fn);
     void unwatch(int fd);
+    void dispatch(int fd, uint32_t events);
+    // A handler threw: logged with its context and counted; the loop keeps serving.
+    void failed(const std::string& what, const char* error);
+    void dropRoundQueries();
     void onSignal();
     void onTick();
     void onDeadline();
     void armDeadline();
     void startRound();
+    void beginRound();
     bool roundComplete() const;
     void maybeFinish();
     void finishRound();
+    void judgeInstance(const std::string& name, const RoundResult& r, const Policy& policy);
     void watchChild(SshQuery& q);
     void unwatchChild(SshQuery& q);
     void act(const std::string& name, InstanceState& st, const Decision& d);
@@ -78,6 +95,8 @@ class Arbiter {
     Tri kernelHolds(const InstanceState& st);
     FenceOwner fenceOwner(const InstanceState& st);
     void learn(const DaemonStatus& s);
+    void openMetrics();  // (re)binds when the address changed; throws std::runtime_error
+    std::string metricsText() const;
 
     ArbiterConfig cfg_;
     std::optional<ArbiterConfig> next_cfg_;  // a reload waits for the round in flight
@@ -88,8 +107,10 @@ class Arbiter {
     AuditLog audit_;
     IcmpProber icmp_;
     int epfd_ = -1, tick_fd_ = -1, deadline_fd_ = -1, sig_fd_ = -1;
-    std::unordered_map<int, std::function<void(uint32_t)>> handlers_;
+    std::unordered_map<int, Handler> handlers_;
     bool stop_ = false;
+    uint64_t handler_errors_ = 0;  // exceptions caught in the loop (status: errors)
+    std::string last_error_;
 
     // The round in flight.
     bool in_round_ = false;
@@ -105,6 +126,12 @@ class Arbiter {
     std::optional<RoundResult> last_round_;
     std::string local_error_;  // xvrrpd's last failure, to log changes only
     std::map<std::string, InstanceState> instances_;
+
+    // --metrics (arbiter_metrics.cpp): fed from finishRound, served in this loop.
+    ArbiterMetrics metrics_;
+    std::unique_ptr<metrics::HttpServer> http_;
+    std::string metrics_cli_;  // from the command line; wins over metrics_listen
+    std::string metrics_on_;   // the address http_ serves
 };
 
 }  // namespace xvrrp::arbiter

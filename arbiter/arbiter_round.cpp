@@ -1,11 +1,11 @@
 // The end of a round: evidence per instance, decide(), carry out the action, audit, status.
-#include <net/if.h>
 #include <spdlog/spdlog.h>
 #include <time.h>
 
 #include <memory>
 
 #include "arbiter.hpp"
+#include "common/printable.hpp"
 #include "control/server.hpp"
 #include "net/netlink.hpp"
 
@@ -15,10 +15,24 @@ using nlohmann::json;
 
 namespace {
 
+// Which peers answered over SSH: a peer turning UNKNOWN (or back) is worth an audit line even
+// when the rule stays the same, with the reason it gave.
+std::vector<bool> knownPeers(const InstanceEvidence& ev) {
+    std::vector<bool> out;
+    for (const auto& p : ev.peers) out.push_back(p.known);
+    return out;
+}
+
 uint64_t monotonicNs() {
     timespec ts{};
     ::clock_gettime(CLOCK_MONOTONIC, &ts);
     return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+double wallSeconds() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
 }  // namespace
@@ -28,25 +42,25 @@ void Arbiter::learn(const DaemonStatus& s) {
         auto& st = instances_[name];
         if (inst.ifindex > 0) st.ref = InstanceRef{name, inst.ifindex, inst.family, inst.vrid};
         st.vips = inst.vips;
+        st.vip_devices = inst.vip_devices;
     }
 }
 
+// Netlink on the device each VIP lives on (status `vip_devices`: keepalived's `VIP dev lan0`
+// puts it off the VRRP link). Without that list only the VRRP interface is known, and a VIP
+// not found there is Unknown: xvrrpd's own word decides then.
 Tri Arbiter::kernelHolds(const InstanceState& st) {
     if (!st.ref || st.vips.empty()) return Tri::Unknown;
     try {
+        if (!st.vip_devices.empty()) {
+            for (const auto& v : st.vip_devices)  // ifindex 0: no such device, nothing on it
+                if (v.ifindex > 0 && netlink_->hasAddress(v.ifindex, v.prefix.addr))
+                    return Tri::Yes;
+            return Tri::No;
+        }
         for (const auto& v : st.vips)
             if (netlink_->hasAddress(st.ref->ifindex, v.addr)) return Tri::Yes;
-        // keepalived's `VIP dev lan0`: VRRP on a dedicated link, the VIP on the LAN. xvrrpd's
-        // status does not name the VIP's device, so any interface of this node counts.
-        std::unique_ptr<struct if_nameindex, decltype(&if_freenameindex)> ifs(if_nameindex(),
-                                                                       &if_freenameindex);
-        if (!ifs) return Tri::Unknown;
-        for (auto* i = ifs.get(); i->if_index != 0; ++i) {
-            if (static_cast<int>(i->if_index) == st.ref->ifindex) continue;
-            for (const auto& v : st.vips)
-                if (netlink_->hasAddress(static_cast<int>(i->if_index), v.addr)) return Tri::Yes;
-        }
-        return Tri::No;
+        return Tri::Unknown;
     } catch (const std::exception& e) {
         spdlog::warn("netlink check of the VIPs of {}: {}", st.ref->name, e.what());
         return Tri::Unknown;
@@ -76,7 +90,7 @@ void Arbiter::finishRound() {
             r.local = parseDaemonStatus(*local_->answer());
             learn(*r.local);
         } catch (const std::exception& e) {
-            r.local_error = e.what();
+            r.local_error = printable(e.what());
         }
     } else {
         r.local_error = local_ ? local_->error() : "no query";
@@ -110,57 +124,66 @@ void Arbiter::finishRound() {
     std::vector<std::string> known;
     for (const auto& [name, _] : instances_) known.push_back(name);
     for (const auto& name : guardedInstances(cfg_.instances, r.local, known)) {
-        auto& st = instances_[name];
-        InstanceEvidence ev = assemble(name, r, kernelHolds(st), fenceOwner(st), monotonicNs());
-        Decision d = decide(ev, st.history, policy);
-        bool changed = !st.last || st.last->rule != d.rule || d.action != Action::NoChange;
-        st.history = d.next;
-        json line = {
-            {"ts", isoNow()}, {"node", cfg_.node_name}, {"round", r.number}, {"instance", name}};
-        line.update(toJson(d));
-        line["evidence"] = toJson(ev);
-        // The audit log keeps every action and every change of rule; steady rounds go to debug.
-        if (changed) audit_.write(line);
-        if (d.action != Action::NoChange)
-            spdlog::warn("{}: {} ({}: {})", name, actionName(d.action), d.rule, d.reason);
-        else if (changed)
-            spdlog::info("{}: {}: {}", name, d.rule, d.reason);
-        spdlog::debug("{}", line.dump());
-        act(name, st, d);
-        st.last = d;
-        st.evidence = ev;
+        try {
+            judgeInstance(name, r, policy);
+        } catch (const std::exception& e) {
+            // One instance's failure leaves the others judged and the round recorded.
+            failed("round " + std::to_string(r.number) + ", instance " + name, e.what());
+        }
     }
+    metrics_.round(r, wallSeconds());
     last_round_ = std::move(r);
 }
 
+void Arbiter::judgeInstance(const std::string& name, const RoundResult& r, const Policy& policy) {
+    auto& st = instances_[name];
+    InstanceEvidence ev = assemble(name, r, kernelHolds(st), fenceOwner(st), monotonicNs());
+    Decision d = decide(ev, st.history, policy);
+    metrics_.decided(name, &ev, d);
+    bool changed = !st.last || st.last->rule != d.rule || d.action != Action::NoChange ||
+                   !st.evidence || knownPeers(*st.evidence) != knownPeers(ev);
+    st.history = d.next;
+    json line = {
+        {"ts", isoNow()}, {"node", cfg_.node_name}, {"round", r.number}, {"instance", name}};
+    line.update(toJson(d));
+    line["evidence"] = toJson(ev);
+    // The audit log keeps every action, every change of rule and every peer turning UNKNOWN
+    // or known again; steady rounds go to debug.
+    if (changed) audit_.write(line);
+    if (d.action != Action::NoChange)
+        spdlog::warn("{}: {} ({}: {})", name, actionName(d.action), d.rule, d.reason);
+    else if (changed)
+        spdlog::info("{}: {}: {}", name, d.rule, d.reason);
+    spdlog::debug("{}", dumpLine(line));
+    act(name, st, d);
+    st.last = d;
+    st.evidence = ev;
+}
+
+// The fence is the map entry (that works while xvrrpd is hung); the request after it only
+// asks xvrrpd to look now, so the instance goes to FAULT (stops advertising, drops the
+// VIPs) without waiting for its next housekeeping turn.
 void Arbiter::act(const std::string& name, InstanceState& st, const Decision& d) {
     if (d.action == Action::NoChange) return;
     bool fence = d.action == Action::FenceSelf;
-    if (!fence && st.ref && fencer_->owner(*st.ref) == FenceOwner::Operator) {
-        // The operator fenced on top of ours: xvrrpd's unfence would lift theirs too.
-        spdlog::warn("unfence {}: the operator's fence is in place; left as it is", name);
+    const char* what = fence ? "fence" : "unfence";
+    if (!st.ref) {
+        spdlog::error("{} {}: interface and VRID unknown (xvrrpd never reported them); nothing "
+                      "to write",
+                      what, name);
         return;
     }
-    // Both halves are tried: the map works even when xvrrpd is hung, the request moves the
-    // instance to FAULT so xvrrpd stops sending adverts and drops the VIPs itself.
-    if (st.ref) {
-        try {
-            if (fence)
-                fencer_->fence(*st.ref);
-            else
-                fencer_->unfence(*st.ref);
-        } catch (const std::exception& e) {
-            spdlog::error("{} {}: {}", fence ? "fence" : "unfence", name, e.what());
-        }
-    } else {
-        spdlog::error(
-            "{} {}: interface and VRID unknown (xvrrpd never reported them); only the "
-            "control request is sent",
-            fence ? "fence" : "unfence", name);
+    try {
+        if (fence)
+            fencer_->fence(*st.ref);
+        else
+            fencer_->unfence(*st.ref);
+    } catch (const std::exception& e) {
+        spdlog::error("{} {}: {}", what, name, e.what());
+        return;
     }
-    json req = fence ? json{{"cmd", "fence"}, {"instance", name}, {"by", "arbiter"}}
-                     : json{{"cmd", "unfence"}, {"instance", name}};
-    sendControl(std::move(req), std::string(fence ? "fence" : "unfence") + " request for " + name);
+    sendControl({{"cmd", "check_fences"}}, std::string("check_fences after the ") + what +
+                                               " of " + name);
 }
 
 void Arbiter::sendControl(json req, std::string what) {
@@ -172,18 +195,18 @@ void Arbiter::sendControl(json req, std::string what) {
     }
     int fd = q->fd();
     ControlQuery* raw = q.get();
-    pending_.push_back({std::move(q), what});
-    watch(fd, [this, fd, raw](uint32_t) {
+    pending_.push_back({std::move(q), what});  // `what` is still needed below
+    watch(fd, what, [this, fd, raw](uint32_t) {
         raw->onReadable();
         if (!raw->done()) return;
         unwatch(fd);
         for (auto it = pending_.begin(); it != pending_.end(); ++it) {
             if (it->query.get() != raw) continue;
             const auto& a = raw->answer();
-            if (a && a->value("ok", false))
+            if (a && a->is_object() && a->value("ok", json(false)) == true)
                 spdlog::info("{}: done", it->what);
             else if (a)
-                spdlog::warn("{}: xvrrpd said: {}", it->what, a->value("error", a->dump()));
+                spdlog::warn("{}: xvrrpd said: {}", it->what, dumpLine(*a));
             else
                 spdlog::warn("{}: {}", it->what, raw->error());
             pending_.erase(it);
@@ -214,6 +237,7 @@ void Arbiter::startFence() {
         d.next.fenced_by_us = true;
         d.next.start_fence = true;
         st.history = d.next;
+        metrics_.decided(name, nullptr, d);
         audit_.write({{"ts", isoNow()},
                       {"node", cfg_.node_name},
                       {"round", 0},
@@ -239,7 +263,9 @@ json Arbiter::status() const {
                 {"node", cfg_.node_name},
                 {"config", config_path_},
                 {"round", last_round_ ? toJson(*last_round_) : json(nullptr)},
-                {"instances", std::move(inst)}};
+                {"instances", std::move(inst)},
+                // Exceptions the loop caught and survived (docs/arbiter.md).
+                {"errors", {{"count", handler_errors_}, {"last", last_error_}}}};
     return out;
 }
 

@@ -1,5 +1,7 @@
 #include "audit.hpp"
 
+#include "common/utf8.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -30,7 +32,6 @@ json toJson(const InstanceEvidence& ev) {
     json local = {{"daemon_answered", ev.local.daemon_answered},
                   {"kernel_holds_vip", triName(ev.local.kernel_holds_vip)},
                   {"fence", fenceOwnerName(ev.local.fence)},
-                  {"hears_adverts", triName(ev.local.hears_adverts)},
                   {"view", ev.local.view ? viewJson(*ev.local.view) : json(nullptr)}};
     json peers = json::array();
     for (const auto& p : ev.peers) {
@@ -39,6 +40,7 @@ json toJson(const InstanceEvidence& ev) {
             j["has_instance"] = p.has_instance;
             j["view"] = p.view ? viewJson(*p.view) : json(nullptr);
             j["quorum"] = triName(p.quorum);
+            j["adverts_reach_us"] = triName(p.adverts_reach_us);
         } else {
             j["unknown_reason"] = p.unknown_reason;
         }
@@ -84,9 +86,17 @@ void AuditLog::reopen(const std::string& path) {
     path_ = path;
 }
 
+std::string dumpLine(const json& line) {
+    // Evidence is made printable where it enters; should a byte slip through anyway, it is
+    // escaped as everywhere else (common/utf8.hpp) rather than the arbiter stopping.
+    json escaped = line;
+    escapeInvalidUtf8(escaped);
+    return escaped.dump();
+}
+
 bool AuditLog::write(const json& line) {
     if (fd_ < 0) return false;
-    std::string s = line.dump() + "\n";
+    std::string s = dumpLine(line) + "\n";
     // One write() per line: O_APPEND keeps lines whole even with a second writer.
     return ::write(fd_, s.data(), s.size()) == static_cast<ssize_t>(s.size());
 }

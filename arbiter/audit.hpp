@@ -33,6 +33,9 @@ class AuditLog {
     int fd_ = -1;
 };
 
+// One JSON line that never throws on invalid UTF-8 (such bytes become \xHH, common/utf8.hpp).
+std::string dumpLine(const nlohmann::json& line);
+
 // "2026-11-22T13:53:39.123Z"
 std::string isoNow();
 

@@ -8,7 +8,9 @@
 #include <functional>
 #include <map>
 
+#include "common/printable.hpp"
 #include "config/lexer.hpp"
+#include "metrics/http_server.hpp"
 
 namespace xvrrp::arbiter {
 
@@ -22,14 +24,19 @@ bool ArbiterLoad::ok() const {
                         [](const auto& d) { return d.severity == config::Severity::Error; });
 }
 
+// No '=': a first word NAME=value is an environment assignment for the peer's shell.
 bool isShellSafeWord(std::string_view w) {
     if (w.empty()) return false;
     return std::all_of(w.begin(), w.end(), [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                c == '_' || c == '-' || c == '.' || c == '/' || c == '+' || c == ':' || c == '@' ||
-               c == '=' || c == ',';
+               c == ',';
     });
 }
+
+// ssh expands % tokens and ~ in IdentityFile and UserKnownHostsFile and splits the latter on
+// whitespace: only an absolute path of plain characters reaches it.
+bool isSshPath(std::string_view w) { return w.size() > 1 && w[0] == '/' && isShellSafeWord(w); }
 
 namespace {
 
@@ -125,6 +132,27 @@ void dispatch(const std::vector<Node>& nodes, std::string_view block,
     }
 }
 
+Handler sshPathInto(std::string& out, Ctx& c) {
+    return [&out, &c](const Node& n) {
+        if (!noBlock(n, c) || !args(n, 1, 1, c, "one path")) return;
+        if (isSshPath(n.args[0].text))
+            out = n.args[0].text;
+        else
+            c.diags.error(n.args[0].where,
+                          "'" + n.key.text + "' reaches ssh, which expands % and ~ and splits on "
+                          "spaces: an absolute path of letters, digits and _-./+:@, only, got '" +
+                              printable(n.args[0].text) + "'");
+    };
+}
+
+// Names go into the audit log and status JSON: printable UTF-8 only.
+bool printableName(const Token& t, std::string_view what, Ctx& c) {
+    if (!t.text.empty() && printable(t.text) == t.text) return true;
+    c.diags.error(t.where, std::string(what) + " must be printable UTF-8, got '" +
+                               printable(t.text) + "'");
+    return false;
+}
+
 Handler pathInto(std::string& out, Ctx& c) {
     return [&out, &c](const Node& n) {
         if (noBlock(n, c) && args(n, 1, 1, c, "one path")) out = n.args[0].text;
@@ -150,14 +178,17 @@ void parseArbiter(const Node& block, Ctx& c) {
     std::map<std::string_view, Handler> t{
         {"node_name",
          [&](const Node& n) {
-             if (noBlock(n, c) && args(n, 1, 1, c, "one name")) cfg.node_name = n.args[0].text;
+             if (noBlock(n, c) && args(n, 1, 1, c, "one name") &&
+                 printableName(n.args[0], "node_name", c))
+                 cfg.node_name = n.args[0].text;
          }},
         {"instances",
          [&](const Node& n) {
              if (!noBlock(n, c) || !args(n, 1, SIZE_MAX, c, "instance names or 'all'")) return;
              cfg.instances.clear();
              if (n.args.size() == 1 && n.args[0].text == "all") return;
-             for (const auto& a : n.args) cfg.instances.push_back(a.text);
+             for (const auto& a : n.args)
+                 if (printableName(a, "an instance name", c)) cfg.instances.push_back(a.text);
          }},
         {"xvrrpd_socket", pathInto(cfg.xvrrpd_socket, c)},
         {"pin_root", pathInto(cfg.pin_root, c)},
@@ -170,9 +201,20 @@ void parseArbiter(const Node& block, Ctx& c) {
              if (!isShellSafeWord(n.args[0].text))
                  c.diags.error(n.args[0].where,
                                "remote_xvrrpctl reaches the peer's shell: only letters, digits and "
-                               "_-./+:@=, are allowed");
+                               "_-./+:@, are allowed (no '=': NAME=value would set the peer "
+                               "shell's environment)");
              else
                  cfg.remote_xvrrpctl = n.args[0].text;
+         }},
+        {"metrics",
+         [&](const Node& n) {
+             if (!noBlock(n, c) || !args(n, 1, 1, c, "[ADDR:]PORT")) return;
+             try {
+                 metrics::parseListen(n.args[0].text);
+                 cfg.metrics_listen = n.args[0].text;
+             } catch (const std::invalid_argument& e) {
+                 c.diags.error(n.args[0].where, std::string("metrics: ") + e.what());
+             }
          }},
         {"probe_interval", secondsInto(cfg.probe_interval_ms, 100, 3600000, c)},
         {"ping_timeout", secondsInto(cfg.ping_timeout_ms, 10, 60000, c)},
@@ -198,7 +240,7 @@ bool plainWord(const Token& t, std::string_view what, Ctx& c) {
     if (!t.text.empty() && t.text[0] != '-' && isShellSafeWord(t.text)) return true;
     c.diags.error(t.where,
                   std::string(what) + " '" + t.text +
-                      "' must not start with '-' and may only hold letters, digits and _-./+:@=,");
+                      "' must not start with '-' and may only hold letters, digits and _-./+:@,");
     return false;
 }
 
@@ -223,8 +265,8 @@ void parseSsh(const Node& block, Peer& p, Ctx& c) {
              if (!noBlock(n, c) || !args(n, 1, 1, c, "a port number")) return;
              if (auto v = integer(n.args[0], 1, 65535, c, "port")) s.port = static_cast<int>(*v);
          }},
-        {"identity_file", pathInto(s.identity_file, c)},
-        {"known_hosts", pathInto(s.known_hosts, c)},
+        {"identity_file", sshPathInto(s.identity_file, c)},
+        {"known_hosts", sshPathInto(s.known_hosts, c)},
     };
     dispatch(block.children, "ssh", t, c);
     if (s.host.empty()) s.host = p.address.str();
@@ -243,6 +285,7 @@ void parsePeer(const Node& block, Ctx& c) {
         c.diags.error(block.key.where, "'peer' expects a name and a block: peer NAME { ... }");
         return;
     }
+    if (!printableName(block.args[0], "a peer name", c)) return;
     Peer p;
     p.name = block.args[0].text;
     p.where = block.key.where;
@@ -282,6 +325,9 @@ void parsePeer(const Node& block, Ctx& c) {
     for (const auto& q : c.cfg.peers)
         if (q.name == p.name)
             c.diags.error(block.args[0].where, "peer " + p.name + " defined twice");
+    if (c.cfg.peers.size() == kMaxPeers)
+        c.diags.error(block.key.where, "more than " + std::to_string(kMaxPeers) +
+                                           " peers: each is an ssh query every round");
     c.cfg.peers.push_back(std::move(p));
 }
 
@@ -298,6 +344,9 @@ void parseGateways(const Node& block, Ctx& c, Location& quorum_where) {
                     c.cfg.quorum = static_cast<int>(*v);
             quorum_where = n.key.where;
         } else if (auto a = IpAddr::parse(n.key.text); a && n.args.empty() && !n.has_block) {
+            if (c.cfg.gateways.size() == kMaxGateways)
+                c.diags.error(n.key.where,
+                              "more than " + std::to_string(kMaxGateways) + " gateways");
             c.cfg.gateways.push_back(*a);
         } else {
             c.diags.error(

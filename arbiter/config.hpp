@@ -16,6 +16,11 @@ namespace xvrrp::arbiter {
 inline constexpr std::string_view kDefaultConfig = "/etc/xvrrp/arbiter.conf";
 inline constexpr std::string_view kDefaultControlSocket = "/run/xvrrp/arbiter.sock";
 
+// Every peer costs an ssh child per round and every gateway an echo; a round must fit in its
+// interval (docs/bounds.md).
+inline constexpr size_t kMaxPeers = 32;
+inline constexpr size_t kMaxGateways = 64;
+
 struct SshTarget {
     std::string user;
     std::string host;
@@ -41,6 +46,7 @@ struct ArbiterConfig {
     std::string audit_log = "/var/log/xvrrp/arbiter.log";
     std::string ssh_program = "/usr/bin/ssh";
     std::string remote_xvrrpctl = "xvrrpctl";  // run on the peer as: XVRRPCTL status --json
+    std::string metrics_listen;  // [ADDR:]PORT of /metrics; empty: not served
 
     uint32_t probe_interval_ms = 1000;
     uint32_t ping_timeout_ms = 500;

@@ -24,6 +24,8 @@ const char* fenceOwnerName(FenceOwner f) {
             return "arbiter";
         case FenceOwner::Operator:
             return "operator";
+        case FenceOwner::Both:
+            return "arbiter+operator";
         case FenceOwner::Unknown:
             return "unknown";
     }
@@ -97,7 +99,7 @@ Judgement judgeServing(const InstanceEvidence& ev) {
                     (l.kernel_holds_vip == Tri::Yes ? "holds" : "may hold") + " the VIP"};
     }
     if (!l.view) return {Verdict::Hold, "R0", "xvrrpd does not report this instance"};
-    if (l.view->fenced || l.fence == FenceOwner::Operator)
+    if (l.view->fenced || l.fence == FenceOwner::Operator || l.fence == FenceOwner::Both)
         return {Verdict::Hold, "R0f", "already fenced by someone else"};
     if (!localHolds(l)) return {Verdict::Hold, "R5", "this node does not hold the VIP"};
     std::string winner_note;
@@ -132,23 +134,28 @@ Judgement judgeFenced(const InstanceEvidence& ev) {
                 "stay fenced: gateway quorum not back (" + quorumText(ev.quorum) + ")"};
     if (!l.daemon_answered)
         return {Verdict::Hold, "U0d", "stay fenced: xvrrpd does not answer its control socket"};
-    bool via_adverts = false;
+    std::string via_adverts;
     for (const auto& p : ev.peers) {
         if (!p.known)
             return {Verdict::Hold, "U0u",
                     "stay fenced: peer " + p.name + " is UNKNOWN (" + p.unknown_reason +
                         "); UNKNOWN never unfences"};
         if (!peerHolds(p)) continue;
-        if (l.hears_adverts == Tri::Yes) {
-            via_adverts = true;
+        // That peer's own adverts, not anybody's: hearing a third node says nothing about
+        // the link to the one that holds the VIP (three nodes, issue 9 item 7).
+        if (p.adverts_reach_us == Tri::Yes) {
+            via_adverts += (via_adverts.empty() ? "" : ", ") + p.name;
             continue;
         }
         return {Verdict::Hold, "U0p",
-                "stay fenced: peer " + p.name + " holds the VIP and its adverts do not reach us"};
+                "stay fenced: peer " + p.name + " holds the VIP and its adverts " +
+                    (p.adverts_reach_us == Tri::No ? "do not reach us" : "may not reach us") +
+                    " (" + triName(p.adverts_reach_us) + ")"};
     }
-    if (via_adverts)
+    if (!via_adverts.empty())
         return {Verdict::WantUnfence, "U2",
-                "quorum back and the VRRP link carries adverts again: rejoin as backup"};
+                "quorum back and the adverts of " + via_adverts +
+                    ", which hold the VIP, reach us again: rejoin as backup"};
     return {Verdict::WantUnfence, "U1",
             "quorum back (" + quorumText(ev.quorum) +
                 ") and every peer is known not to hold the VIP or is fenced"};
@@ -166,20 +173,18 @@ Decision decide(const InstanceEvidence& ev, const History& history, const Policy
     Decision d;
     d.next = history;
     History& h = d.next;
-    // The map is the truth about our fence: adopt one left by an earlier run, and respect an
-    // operator who lifted ours by hand.
-    if (!h.fenced_by_us && ev.local.fence == FenceOwner::Arbiter) {
+    // The map is the truth about our fence: adopt our entry left by an earlier run, and
+    // respect an operator who lifted it by hand. The operator's own entry is another key
+    // that the arbiter never writes (dataplane::mayLift).
+    const bool ours = ev.local.fence == FenceOwner::Arbiter || ev.local.fence == FenceOwner::Both;
+    const bool known = ev.local.fence != FenceOwner::Unknown;
+    if (!h.fenced_by_us && ours) {
         h.fenced_by_us = true;
         h.fence_streak = h.unfence_streak = 0;
-    } else if (h.fenced_by_us && ev.local.fence == FenceOwner::None) {
+    } else if (h.fenced_by_us && known && !ours) {
         h = History{};
         d.rule = "X1";
-        d.reason = "our fence was removed outside the arbiter; starting over";
-        return d;
-    } else if (h.fenced_by_us && ev.local.fence == FenceOwner::Operator) {
-        h = History{};
-        d.rule = "X2";
-        d.reason = "the operator holds the fence now; the arbiter will not lift it";
+        d.reason = "our fence was removed outside the arbiter (xvrrpctl unfence); starting over";
         return d;
     }
     Judgement j = judge(ev, h.fenced_by_us);

@@ -14,8 +14,9 @@ enum class Tri { No, Yes, Unknown };
 
 const char* triName(Tri t);
 
-// Who holds the instance's entry in the pinned fence map, as far as we can tell.
-enum class FenceOwner { None, Arbiter, Operator, Unknown };
+// Whose entries the instance has in the pinned fence map (each owner has its own), as far
+// as we can tell.
+enum class FenceOwner { None, Arbiter, Operator, Both, Unknown };
 
 const char* fenceOwnerName(FenceOwner f);
 
@@ -35,9 +36,6 @@ struct LocalEvidence {
     std::optional<NodeView> view;         // present when xvrrpd answered and knows the instance
     Tri kernel_holds_vip = Tri::Unknown;  // netlink: any of the VIPs on the interface
     FenceOwner fence = FenceOwner::Unknown;
-    // Age of the last advert xvrrpd received (status last_advert.age_ms) against the
-    // master-down interval: adverts still arrive, so the VRRP link works.
-    Tri hears_adverts = Tri::Unknown;
 };
 
 // One peer's evidence for the same instance.
@@ -49,6 +47,10 @@ struct PeerEvidence {
     bool has_instance = false;  // the peer's xvrrpd has an instance of that name
     std::optional<NodeView> view;
     Tri quorum = Tri::Unknown;   // the peer's own gateway quorum, when its status tells it
+    // This peer's adverts (from its primary address) reached our xvrrpd or XDP within the
+    // master-down interval: the VRRP link between the two works. Evidence per peer, since
+    // hearing a third node says nothing about this one (issue 9 item 7).
+    Tri adverts_reach_us = Tri::Unknown;
     std::string unknown_reason;  // why known is false (ssh exit, timeout, bad JSON)
 };
 

@@ -1,6 +1,6 @@
-// The pinned-map side of fencing: dataplane::FenceMap (issue 3) behind the arbiter's Fencer.
-#include <stdexcept>
-
+// The pinned-map side of fencing: dataplane::FenceMap (the one fence writer) behind the
+// arbiter's Fencer, always as XV_FENCE_ARBITER: the arbiter sets and lifts only its own
+// entry, so an operator's fence is out of its reach by construction (dataplane::mayLift).
 #include "dataplane/fence.hpp"
 #include "fencing.hpp"
 #include "xvrrp/abi.h"
@@ -17,9 +17,10 @@ class MapFencer : public Fencer {
 
     FenceOwner owner(const InstanceRef& ref) override {
         try {
-            auto v = dataplane::FenceMap(pin_root_).get(idOf(ref));
-            if (!v) return FenceOwner::None;
-            return v->by == XV_FENCE_ARBITER ? FenceOwner::Arbiter : FenceOwner::Operator;
+            auto s = dataplane::FenceMap(pin_root_).state(idOf(ref));
+            if (s.by_arbiter && s.by_operator) return FenceOwner::Both;
+            if (s.by_arbiter) return FenceOwner::Arbiter;
+            return s.by_operator ? FenceOwner::Operator : FenceOwner::None;
         } catch (const std::exception&) {
             return FenceOwner::Unknown;  // no map (xvrrpd not running) or unreadable
         }
@@ -28,13 +29,7 @@ class MapFencer : public Fencer {
         dataplane::FenceMap(pin_root_).fence(idOf(ref), XV_FENCE_ARBITER);
     }
     void unfence(const InstanceRef& ref) override {
-        dataplane::FenceMap map(pin_root_);
-        // Never lift an operator's fence, even one that was set on top of ours.
-        auto v = map.get(idOf(ref));
-        if (v && v->by != XV_FENCE_ARBITER)
-            throw std::runtime_error("xv_fence entry of " + ref.name +
-                                     " belongs to the operator; left in place");
-        map.unfence(idOf(ref));
+        dataplane::FenceMap(pin_root_).unfence(idOf(ref), XV_FENCE_ARBITER);
     }
 
   private:

@@ -22,16 +22,15 @@ struct InstanceRef {
 class Fencer {
   public:
     virtual ~Fencer() = default;
-    // Who fenced the instance; Unknown when the map cannot be read. Never throws.
+    // Whose entries the instance has; Unknown when the map cannot be read. Never throws.
     virtual FenceOwner owner(const InstanceRef& ref) = 0;
-    // Throw std::runtime_error naming the map and errno text.
+    // The arbiter's own entry. Throw std::runtime_error naming the map and errno text.
     virtual void fence(const InstanceRef& ref) = 0;
     virtual void unfence(const InstanceRef& ref) = 0;
 };
 
-// PIN_ROOT/xv_fence through dataplane::FenceMap, entries by XV_FENCE_ARBITER. The map is
-// opened per call because xvrrpd may (re)create it after the arbiter started. unfence()
-// refuses to remove an operator's entry.
+// PIN_ROOT/xv_fence through dataplane::FenceMap, the arbiter's own entry only. The map is
+// opened per call because xvrrpd may (re)create it after the arbiter started.
 std::unique_ptr<Fencer> makeMapFencer(const std::string& pin_root);
 
 }  // namespace xvrrp::arbiter

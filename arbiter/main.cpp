@@ -8,6 +8,7 @@
 
 #include "arbiter.hpp"
 #include "control/server.hpp"
+#include "metrics/http_server.hpp"
 
 using namespace xvrrp::arbiter;
 using nlohmann::json;
@@ -16,11 +17,12 @@ namespace {
 
 void usage(std::FILE* to) {
     std::fprintf(to,
-                 "usage: xvrrp-arbiter [-f FILE] [-t] [-D]\n"
+                 "usage: xvrrp-arbiter [-f FILE] [-t] [-D] [--metrics [ADDR:]PORT]\n"
                  "       xvrrp-arbiter [-f FILE] [-s SOCKET] status [--json]\n"
                  "  -f FILE    configuration (default %s)\n"
                  "  -t         check the configuration and exit (0 usable, 1 not)\n"
                  "  -D         debug logging (every round)\n"
+                 "  --metrics [ADDR:]PORT  Prometheus /metrics there (over FILE's metrics)\n"
                  "  -s SOCKET  the arbiter's control socket (default: from FILE,\n"
                  "             else %s)\n"
                  "  -h, --help  this text;  -v, --version  the version\n"
@@ -86,10 +88,11 @@ int statusCommand(const std::string& socket, bool as_json) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string path(kDefaultConfig), socket;
+    std::string path(kDefaultConfig), socket, metrics_listen;
     bool check = false, debug = false;
     static const option longopts[] = {{"help", no_argument, nullptr, 'h'},
                                       {"version", no_argument, nullptr, 'v'},
+                                      {"metrics", required_argument, nullptr, 'm'},
                                       {nullptr, 0, nullptr, 0}};
     int c;
     while ((c = ::getopt_long(argc, argv, "+f:s:tDhv", longopts, nullptr)) != -1) {
@@ -105,6 +108,15 @@ int main(int argc, char** argv) {
                 break;
             case 'D':
                 debug = true;
+                break;
+            case 'm':
+                try {
+                    xvrrp::metrics::parseListen(optarg);
+                } catch (const std::invalid_argument& e) {
+                    std::fprintf(stderr, "xvrrp-arbiter: --metrics %s\n", e.what());
+                    return 2;
+                }
+                metrics_listen = optarg;
                 break;
             case 'h':
                 usage(stdout);
@@ -142,6 +154,7 @@ int main(int argc, char** argv) {
     try {
         std::string pin_root = r.config.pin_root;
         Arbiter arbiter(std::move(r.config), path, makeMapFencer(pin_root));
+        if (!metrics_listen.empty()) arbiter.overrideMetrics(metrics_listen);
         return arbiter.run();
     } catch (const std::exception& e) {
         spdlog::critical("{}", e.what());

@@ -23,11 +23,12 @@ InstanceEvidence assemble(const std::string& instance, const RoundResult& round,
     ev.local.daemon_answered = round.local.has_value();
     ev.local.kernel_holds_vip = kernel_holds_vip;
     ev.local.fence = fence;
+    const InstanceStatus* local = nullptr;
     if (round.local) {
         auto it = round.local->instances.find(instance);
         if (it != round.local->instances.end()) {
-            ev.local.view = it->second.view;
-            ev.local.hears_adverts = hearsAdverts(it->second, now_mono_ns);
+            local = &it->second;
+            ev.local.view = local->view;
         }
     }
     for (const auto& p : round.peers) {
@@ -40,6 +41,8 @@ InstanceEvidence assemble(const std::string& instance, const RoundResult& round,
             pe.has_instance = it != p.ssh.status->instances.end();
             if (pe.has_instance) pe.view = it->second.view;
             pe.quorum = p.ssh.status->quorum;
+            if (pe.view && local)
+                pe.adverts_reach_us = hearsAdvertsFrom(*local, pe.view->addr_key, now_mono_ns);
         } else {
             pe.unknown_reason = p.ssh.unknown_reason;
         }

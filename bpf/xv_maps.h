@@ -63,8 +63,8 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, XV_MAX_INSTANCES);
-	__type(key, struct xv_inst_key);
+	__uint(max_entries, 2 * XV_MAX_INSTANCES); /* the operator's and the arbiter's */
+	__type(key, struct xv_fence_key);
 	__type(value, struct xv_fence);
 } xv_fence SEC(".maps");
 

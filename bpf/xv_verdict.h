@@ -14,11 +14,34 @@ enum xv_eff {
 	XV_E_STALE,
 };
 
+/* Fenced by the operator or by the arbiter: each owns an entry of its own. */
+static __always_inline bool xv_fenced(const struct xv_inst_key *inst)
+{
+	struct xv_fence_key k = {
+		.ifindex = inst->ifindex, .family = inst->family, .vrid = inst->vrid,
+	};
+
+	if (bpf_map_lookup_elem(&xv_fence, &k))
+		return true;
+	k.arbiter = 1;
+	return bpf_map_lookup_elem(&xv_fence, &k) != NULL;
+}
+
+/* The dead-man switch: true when the daemon's heartbeat is older than MAX_AGE_NS at NOW, or
+ * was never written. Signed: a heartbeat written on another CPU after NOW was read is fresh. */
+static __always_inline bool xv_heartbeat_stale(__u64 now, __u64 max_age_ns)
+{
+	struct xv_heartbeat *hb;
+	__u32 zero = 0;
+
+	hb = bpf_map_lookup_elem(&xv_heartbeat, &zero);
+	return !hb || !hb->ts_ns || (__s64)(now - hb->ts_ns) > (__s64)max_age_ns;
+}
+
 /* ADDR points at 4 (IPv4) or 16 (IPv6) bytes, in the packet or on the stack. */
 static __always_inline enum xv_eff xv_vip_verdict(__u32 ifindex, __u8 family, const __u8 *addr)
 {
 	struct xv_addr_key key = {};
-	struct xv_heartbeat *hb;
 	struct xv_vip_bits *bits;
 	struct xv_vip *vip;
 	__u32 zero = 0, idx;
@@ -45,15 +68,10 @@ static __always_inline enum xv_eff xv_vip_verdict(__u32 ifindex, __u8 family, co
 		return XV_E_NONE;
 	if (vip->verdict != XV_VERDICT_PASS && vip->verdict != XV_VERDICT_DROP_IP)
 		return XV_E_DROP_ALL;
-	if (bpf_map_lookup_elem(&xv_fence, &vip->inst))
+	if (xv_fenced(&vip->inst))
 		return XV_E_FENCED;
-	if (vip->max_age_ns) {
-		hb = bpf_map_lookup_elem(&xv_heartbeat, &zero);
-		/* Signed: a heartbeat written on another CPU after our clock read is fresh. */
-		if (!hb || !hb->ts_ns ||
-		    (__s64)(bpf_ktime_get_ns() - hb->ts_ns) > (__s64)vip->max_age_ns)
-			return XV_E_STALE;
-	}
+	if (vip->max_age_ns && xv_heartbeat_stale(bpf_ktime_get_ns(), vip->max_age_ns))
+		return XV_E_STALE;
 	return vip->verdict == XV_VERDICT_PASS ? XV_E_PASS : XV_E_DROP_IP;
 }
 

@@ -7,8 +7,11 @@
  *   On a shared interface without instances (XV_IF_SHARED: another VRRP speaker, or an
  *   interface that only carries VIPs) VRRP goes to the stack; elsewhere every message goes
  *   to the ring.
+ * - While the daemon's heartbeat is stale (dead or hung) VRRP it would drop passes to the
+ *   stack as well, so a keepalived started on the node hears its peers at once; the
+ *   bookkeeping above still runs, so a daemon that resumes has lost nothing.
  * - Traffic to a VIP (IPv4/IPv6 destination, ARP target, ND target) gets the VIP's
- *   effective verdict (xv_verdict.h). Everything else passes. */
+ *   effective verdict (xv_verdict.h), the dead-man switch included. Everything else passes. */
 #include "xv_parse.h"
 #include "xv_validate.h"
 #include "xv_verdict.h"
@@ -38,7 +41,7 @@ struct {
 	__type(value, struct xv_vrid_rx);
 } xv_vrid_rx SEC(".maps");
 
-/* This CPU's counters of an instance, created on its first valid advert. */
+/* This CPU's counters of an instance, created on its first advert. */
 static __always_inline struct xv_vrid_rx *xv_rx_counters(const struct xv_inst_key *k)
 {
 	struct xv_vrid_rx *rx = bpf_map_lookup_elem(&xv_vrid_rx, k);
@@ -176,10 +179,11 @@ dst:
 	return xv_ip_in(st, ifindex, XV_FAMILY_V6, ip6->daddr.in6_u.u6_addr8, nd, counted);
 }
 
-/* Hands the message to the daemon. WAKE: force a wakeup (the picture changed). */
+/* Hands the message to the daemon. WAKE: force a wakeup (the picture changed). A sample of
+ * a refused message (KIND XV_EV_DROPPED) counts nowhere: its drop counter has it. */
 static __always_inline int xv_submit(struct xdp_md *ctx, struct xv_stats *st,
 				     const struct xv_meta *m, __u32 off, __u32 len, __u64 ts,
-				     struct xv_vrid_rx *rx, bool wake)
+				     struct xv_vrid_rx *rx, bool wake, __u8 kind)
 {
 	struct xv_advert *ev = bpf_ringbuf_reserve(&xv_ring, sizeof(*ev), 0);
 
@@ -199,7 +203,7 @@ static __always_inline int xv_submit(struct xdp_md *ctx, struct xv_stats *st,
 	ev->ts_ns = ts;
 	ev->abi_version = XV_ABI_VERSION;
 	ev->ifindex = ctx->ingress_ifindex;
-	ev->kind = XV_EV_ADVERT;
+	ev->kind = kind;
 	ev->family = m->family;
 	ev->ttl = m->ttl;
 	ev->has_vlan = m->has_vlan;
@@ -210,13 +214,20 @@ static __always_inline int xv_submit(struct xdp_md *ctx, struct xv_stats *st,
 	__builtin_memcpy(ev->saddr, m->saddr, sizeof(ev->saddr));
 	__builtin_memcpy(ev->daddr, m->daddr, sizeof(ev->daddr));
 
-	/* Hide len from the optimiser so the re-check below survives and the verifier
-	 * sees 1..XV_VRRP_MAX at the helper call. */
-	barrier_var(len);
-	if (len < 1 || len > XV_VRRP_MAX || bpf_xdp_load_bytes(ctx, off, ev->vrrp, len)) {
+	/* The copy's length as a 64-bit value hidden from the optimiser: checked and passed in
+	 * the same register, so the verifier sees 1..XV_VRRP_MAX at the helper call (a 32-bit
+	 * len is zero-extended into a copy that carries the bounds away). */
+	__u64 n = len;
+
+	barrier_var(n);
+	if (n < 1 || n > XV_VRRP_MAX || bpf_xdp_load_bytes(ctx, off, ev->vrrp, n)) {
 		bpf_ringbuf_discard(ev, BPF_RB_NO_WAKEUP);
 		st->truncated++;
 		return XDP_PASS;
+	}
+	if (kind == XV_EV_DROPPED) {
+		bpf_ringbuf_submit(ev, 0);
+		return XDP_DROP;
 	}
 	if (wake) {
 		bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);
@@ -232,10 +243,21 @@ static __always_inline int xv_submit(struct xdp_md *ctx, struct xv_stats *st,
 	return XDP_DROP;
 }
 
-/* A VRRP message at OFF..OFF+LEN on an XV_IF_FILTER interface. */
+/* How old the heartbeat may be before VRRP of this instance also goes to the stack: 3 advert
+ * intervals, under the Master_Down_Interval of a keepalived started here (RFC 5798 6.1), so
+ * it hears the master before its own timer runs out; at most XV_HEARTBEAT_GONE_NS. */
+static __always_inline __u64 xv_gone_after(const struct xv_inst_cfg *cfg)
+{
+	__u64 ns = 3ull * cfg->interval_cs * 10000000ull;
+
+	return ns && ns < XV_HEARTBEAT_GONE_NS ? ns : XV_HEARTBEAT_GONE_NS;
+}
+
+/* A VRRP message at OFF..OFF+LEN on an XV_IF_FILTER interface. GONE: set to the instance's
+ * heartbeat bound once its configuration is found. */
 static __always_inline int xv_vrrp_filtered(struct xdp_md *ctx, struct xv_stats *st,
 					    const struct xv_meta *m, __u8 *hdr, __u32 off,
-					    __u32 len, __u32 ifflags, __u64 ts)
+					    __u32 len, __u32 ifflags, __u64 ts, __u64 *gone)
 {
 	__u32 alen = m->family == XV_FAMILY_V4 ? 4 : 16, want, zero = 0;
 	struct xv_src_key src = {};
@@ -244,6 +266,7 @@ static __always_inline int xv_vrrp_filtered(struct xdp_md *ctx, struct xv_stats 
 	struct xv_vrid_rx *rx;
 	struct xv_expect *ex;
 	struct xv_peer *peer;
+	__u64 *ctr;
 	__u16 interval;
 	__u8 version;
 
@@ -262,33 +285,34 @@ static __always_inline int xv_vrrp_filtered(struct xdp_md *ctx, struct xv_stats 
 		st->drop_vrid++;
 		return XDP_DROP;
 	}
+	*gone = xv_gone_after(cfg);
 	if (xv_rate_exceeded(&src, cfg, ts)) {
 		st->drop_rate++;
 		return XDP_DROP;
 	}
 	/* RFC 5798 7.1: TTL 255; keepalived (and vrrp::validate) skip it for unicast. */
 	if (!(cfg->flags & XV_INST_UNICAST) && m->ttl != 255) {
-		st->drop_ttl++;
-		return XDP_DROP;
+		ctr = &st->drop_ttl;
+		goto refused;
 	}
 	/* keepalived: a multicast advert for a unicast instance, or the reverse, is an error. */
 	if (!(cfg->flags & XV_INST_UNICAST) !=
 	    (m->family == XV_FAMILY_V4 ? (m->daddr[0] & 0xf0) == 0xe0 : m->daddr[0] == 0xff)) {
-		st->drop_cast++;
-		return XDP_DROP;
+		ctr = &st->drop_cast;
+		goto refused;
 	}
 	version = hdr[0] >> 4;
 	if (version != cfg->version || (hdr[0] & 0x0f) != XV_VRRP_TYPE_ADVERT) {
-		st->drop_version++;
-		return XDP_DROP;
+		ctr = &st->drop_version;
+		goto refused;
 	}
 	/* RFC 5798 7.1: exactly the advertised addresses (+ v2 IPv4 auth data). */
 	want = XV_VRRP_HDR_MIN + hdr[3] * alen;
 	if (version == 2 && m->family == XV_FAMILY_V4)
 		want += XV_AUTH_LEN;
 	if (len != want) {
-		st->drop_length++;
-		return XDP_DROP;
+		ctr = &st->drop_length;
+		goto refused;
 	}
 	buf = bpf_map_lookup_elem(&xv_scratch, &zero);
 	if (!buf)
@@ -300,29 +324,29 @@ static __always_inline int xv_vrrp_filtered(struct xdp_md *ctx, struct xv_stats 
 		return XDP_PASS;
 	}
 	if (!xv_csum_ok(m, buf->msg, len & ~3u, version)) {
-		st->drop_csum++;
-		return XDP_DROP;
+		ctr = &st->drop_csum;
+		goto refused;
 	}
 	if (version == 2 && m->family == XV_FAMILY_V4 &&
 	    !xv_auth_ok(cfg, buf->msg, XV_VRRP_HDR_MIN + hdr[3] * 4)) {
-		st->drop_auth++;
-		return XDP_DROP;
+		ctr = &st->drop_auth;
+		goto refused;
 	}
 	/* RFC 3768 7.1: a v2 Adver Int must be ours (v3 learns the master's, RFC 5798 6.4.2). */
 	if (version == 2 && buf->msg[5] * 100 != cfg->interval_cs) {
-		st->drop_interval++;
-		return XDP_DROP;
+		ctr = &st->drop_interval;
+		goto refused;
 	}
 	if (cfg->flags & XV_INST_PEERS) {
 		peer = bpf_map_lookup_elem(&xv_peers, &src);
 		if (!peer) {
-			st->drop_peer++;
-			return XDP_DROP;
+			ctr = &st->drop_peer;
+			goto refused;
 		}
 		if ((cfg->flags & XV_INST_UNICAST) &&
 		    (m->ttl < peer->min_ttl || m->ttl > peer->max_ttl)) {
-			st->drop_ttl++;
-			return XDP_DROP;
+			ctr = &st->drop_ttl;
+			goto refused;
 		}
 	}
 
@@ -333,16 +357,61 @@ static __always_inline int xv_vrrp_filtered(struct xdp_md *ctx, struct xv_stats 
 	ex = bpf_map_lookup_elem(&xv_expect, &src.inst);
 	/* Without counters nothing would tell the daemon its master is alive: never absorb. */
 	if (!ex || !rx)
-		return xv_submit(ctx, st, m, off, len, ts, rx, true);
+		return xv_submit(ctx, st, m, off, len, ts, rx, true, XV_EV_ADVERT);
 	interval = version == 2 ? buf->msg[5] * 100 : ((buf->msg[4] << 8 | buf->msg[5]) & 0x0fff);
 	if (hdr[2] == 0 || hdr[2] != ex->priority || interval != ex->interval_cs ||
 	    len != ex->len || !xv_msg_equal(ex->master, m->saddr, 16) ||
 	    !xv_msg_equal(ex->msg, buf->msg, len))
-		return xv_submit(ctx, st, m, off, len, ts, rx, true);
+		return xv_submit(ctx, st, m, off, len, ts, rx, true, XV_EV_ADVERT);
 	rx->last_seen_ns = ts;
 	rx->quiet++;
 	st->adv_quiet++;
 	return XDP_DROP;
+
+refused:
+	/* keepalived logs every advert it refuses ("wrong version. Received 2 and expect 3"):
+	 * a sample per instance and CPU reaches the daemon, which logs it in those words. */
+	(*ctr)++;
+	rx = xv_rx_counters(&src.inst);
+	if (rx && len <= XV_VRRP_MAX && ts - rx->drop_sample_ns >= XV_DROP_SAMPLE_NS) {
+		rx->drop_sample_ns = ts;
+		xv_submit(ctx, st, m, off, len, ts, NULL, false, XV_EV_DROPPED);
+	}
+	return XDP_DROP;
+}
+
+/* A VRRP message at OFF (HDR in the frame) of M->payload_len bytes. GONE: how old the
+ * heartbeat may be before what is dropped here goes to the stack (per instance when known). */
+static __always_inline int xv_vrrp_in(struct xdp_md *ctx, struct xv_stats *st, struct xv_meta *m,
+				      __u8 *hdr, __u32 off, __u64 ts, __u64 *gone)
+{
+	void *end = (void *)(long)ctx->data_end;
+	__u32 ifindex = ctx->ingress_ifindex, flags;
+	__u32 len = m->payload_len;
+
+	*gone = XV_HEARTBEAT_GONE_NS;
+	if (len > XV_VRRP_MAX) {
+		st->too_long++;
+		return XDP_DROP;
+	}
+	/* The IP header promises more than the frame holds (or less than a VRRP header). */
+	if (len < XV_VRRP_HDR_MIN || (__u64)off + len > bpf_xdp_get_buff_len(ctx) ||
+	    (void *)(hdr + XV_VRRP_HDR_MIN) > end) {
+		st->truncated++;
+		return XDP_PASS;
+	}
+	flags = xv_if_flags(ifindex, false);
+	xv_driver_vlan(ctx, m);
+	if (m->vlan_id)
+		return xv_vrrp_tagged(st, m, ifindex, flags);
+	if (flags & XV_IF_FILTER)
+		return xv_vrrp_filtered(ctx, st, m, hdr, off, len, flags, ts, gone);
+	if (flags & XV_IF_SHARED) {
+		/* No instance here and another speaker may use it (or it only carries VIPs). */
+		st->vrid_shared++;
+		return XDP_PASS;
+	}
+	return xv_submit(ctx, st, m, off, len, ts, NULL, false, XV_EV_ADVERT);
 }
 
 SEC("xdp")
@@ -360,9 +429,8 @@ int xv_rx(struct xdp_md *ctx)
 	enum xv_parse r = XV_P_NOT_VRRP;
 	void *cur = data, *l4 = NULL;
 	__be16 proto = 0;
-	__u32 off, len;
-	__u64 ts;
-	__u8 *hdr;
+	__u64 ts, gone;
+	int verdict;
 
 	st = bpf_map_lookup_elem(&xv_stats, &key);
 	if (!st)
@@ -417,29 +485,9 @@ int xv_rx(struct xdp_md *ctx)
 	}
 
 	ts = bpf_ktime_get_ns();
-	len = m.payload_len;
-	off = cur - data;
-	if (len > XV_VRRP_MAX) {
-		st->too_long++;
-		return XDP_DROP;
-	}
-	/* The IP header promises more than the frame holds (or less than a VRRP header). */
-	hdr = cur;
-	if (len < XV_VRRP_HDR_MIN || (__u64)off + len > bpf_xdp_get_buff_len(ctx) ||
-	    (void *)(hdr + XV_VRRP_HDR_MIN) > end) {
-		st->truncated++;
+	verdict = xv_vrrp_in(ctx, st, &m, cur, cur - data, ts, &gone);
+	/* Dead or hung daemon: nobody acts on what was consumed, let the stack have it too. */
+	if (verdict == XDP_DROP && xv_heartbeat_stale(ts, gone))
 		return XDP_PASS;
-	}
-	flags = xv_if_flags(ifindex, false);
-	xv_driver_vlan(ctx, &m);
-	if (m.vlan_id)
-		return xv_vrrp_tagged(st, &m, ifindex, flags);
-	if (flags & XV_IF_FILTER)
-		return xv_vrrp_filtered(ctx, st, &m, hdr, off, len, flags, ts);
-	if (flags & XV_IF_SHARED) {
-		/* No instance here and another speaker may use it (or it only carries VIPs). */
-		st->vrid_shared++;
-		return XDP_PASS;
-	}
-	return xv_submit(ctx, st, &m, off, len, ts, NULL, false);
+	return verdict;
 }

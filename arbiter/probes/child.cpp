@@ -11,8 +11,6 @@
 #include <cstring>
 #include <stdexcept>
 
-extern char** environ;
-
 namespace xvrrp::arbiter {
 
 namespace {
@@ -23,16 +21,22 @@ std::runtime_error sysError(const std::string& what, const std::string& obj, int
 
 }  // namespace
 
-Child::Child(const std::vector<std::string>& argv) {
+Child::Child(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+             CaptureLimits limits)
+    : limits_(limits) {
     if (argv.empty()) throw std::invalid_argument("Child: empty argv");
     int out[2], err[2];
-    if (::pipe2(out, O_CLOEXEC | O_NONBLOCK) < 0) throw sysError("pipe2 for", argv[0], errno);
-    if (::pipe2(err, O_CLOEXEC | O_NONBLOCK) < 0) {
+    if (::pipe2(out, O_CLOEXEC) < 0) throw sysError("pipe2 for", argv[0], errno);
+    if (::pipe2(err, O_CLOEXEC) < 0) {
         int e = errno;
         ::close(out[0]);
         ::close(out[1]);
         throw sysError("pipe2 for", argv[0], e);
     }
+    // Only our ends are non-blocking: the child's writes block on a full pipe (a program
+    // that does not expect EAGAIN on stdout would otherwise stop at 64 KiB).
+    ::fcntl(out[0], F_SETFL, O_NONBLOCK);
+    ::fcntl(err[0], F_SETFL, O_NONBLOCK);
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
@@ -51,7 +55,10 @@ Child::Child(const std::vector<std::string>& argv) {
     std::vector<char*> cargv;
     for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
     cargv.push_back(nullptr);
-    int rc = ::posix_spawn(&pid_, argv[0].c_str(), &fa, &attr, cargv.data(), environ);
+    std::vector<char*> cenv;
+    for (const auto& e : env) cenv.push_back(const_cast<char*>(e.c_str()));
+    cenv.push_back(nullptr);
+    int rc = ::posix_spawn(&pid_, argv[0].c_str(), &fa, &attr, cargv.data(), cenv.data());
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
     ::close(out[1]);
@@ -91,12 +98,22 @@ void Child::closeFd(int& fd) {
 
 bool Child::readFrom(int fd) {
     if (fd < 0 || (fd != out_fd_ && fd != err_fd_)) return false;
-    std::string& buf = fd == out_fd_ ? out_ : err_;
+    const bool is_out = fd == out_fd_;
+    std::string& buf = is_out ? out_ : err_;
     char tmp[8192];
     for (;;) {
         ssize_t n = ::read(fd, tmp, sizeof(tmp));
         if (n > 0) {
-            if (buf.size() < kMaxCapture) buf.append(tmp, static_cast<size_t>(n));
+            buf.append(tmp, static_cast<size_t>(n));
+            if (is_out && buf.size() > limits_.out) {
+                // Past the bound nothing it says will be used: stop it now.
+                out_overflow_ = true;
+                buf.resize(limits_.out);
+                closeFd(out_fd_);
+                kill();
+                return true;
+            }
+            if (!is_out && buf.size() > limits_.err) buf.erase(0, buf.size() - limits_.err);
             continue;
         }
         if (n < 0 && errno == EINTR) continue;

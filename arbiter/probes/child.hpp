@@ -9,11 +9,19 @@
 
 namespace xvrrp::arbiter {
 
+// What a child may write before we stop listening (docs/bounds.md).
+struct CaptureLimits {
+    size_t out = 1 << 20;  // stdout beyond this: the child is killed, outOverflow()
+    size_t err = 1 << 16;  // stderr: only the last this many bytes are kept
+};
+
 class Child {
   public:
-    // posix_spawn(argv[0] as a path); stdin is /dev/null. Throws std::runtime_error naming
-    // the program and errno text.
-    explicit Child(const std::vector<std::string>& argv);
+    // posix_spawn(argv[0] as a path) with exactly the environment `env` ("NAME=value"
+    // words, nothing inherited); stdin is /dev/null. Throws std::runtime_error naming the
+    // program and errno text.
+    Child(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+          CaptureLimits limits = {});
     ~Child();  // kills and reaps a child that is still running
     Child(const Child&) = delete;
     Child& operator=(const Child&) = delete;
@@ -30,6 +38,7 @@ class Child {
     void kill();  // SIGKILL; reap() follows when the pidfd fires
 
     bool exited() const { return exited_; }
+    bool outOverflow() const { return out_overflow_; }
     bool pipesClosed() const { return out_fd_ < 0 && err_fd_ < 0; }
     int exitCode() const { return exit_code_; }  // -1 when killed by a signal
     int termSignal() const { return term_signal_; }
@@ -47,7 +56,8 @@ class Child {
     int exit_code_ = -1;
     int term_signal_ = 0;
     std::string out_, err_;
-    static constexpr size_t kMaxCapture = 1 << 20;
+    CaptureLimits limits_;
+    bool out_overflow_ = false;
 };
 
 }  // namespace xvrrp::arbiter

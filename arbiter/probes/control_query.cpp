@@ -7,11 +7,11 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/printable.hpp"
+#include "status_view.hpp"
+
 namespace xvrrp::arbiter {
 
-namespace {
-constexpr size_t kMaxAnswer = 4 << 20;
-}
 
 ControlQuery::ControlQuery(const std::string& path, const nlohmann::json& request,
                            std::chrono::steady_clock::time_point deadline)
@@ -60,13 +60,18 @@ void ControlQuery::onReadable() {
             return;
         }
         if (n > 0) in_.append(buf, static_cast<size_t>(n));
-        bool line = in_.find('\n') != std::string::npos;
-        if (n > 0 && !line && in_.size() < kMaxAnswer) continue;
+        auto nl = in_.find('\n');
+        if ((nl == std::string::npos ? in_.size() : nl) > kMaxStatusBytes) {
+            finish("answer on control socket " + path_ + " larger than " +
+                   std::to_string(kMaxStatusBytes) + " bytes; not read");
+            return;
+        }
+        if (n > 0 && nl == std::string::npos) continue;
         try {
             answer_ = nlohmann::json::parse(in_.substr(0, in_.find('\n')));
             finish({});
         } catch (const nlohmann::json::exception& e) {
-            finish("malformed answer on control socket " + path_ + ": " + e.what());
+            finish("malformed answer on control socket " + path_ + ": " + printable(e.what(), 512));
         }
         return;
     }

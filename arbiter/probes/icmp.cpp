@@ -17,8 +17,6 @@ namespace xvrrp::arbiter {
 
 namespace {
 
-constexpr size_t kPayload = 16;
-
 std::runtime_error sysError(const std::string& what) {
     return std::runtime_error(what + ": " + std::strerror(errno));
 }
@@ -65,6 +63,12 @@ void IcmpProber::start(const std::vector<IpAddr>& targets) {
     answered_.assign(targets.size(), false);
     send_errors_.clear();
     seq_to_target_.clear();
+    // A fresh nonce per round: a reply must echo it (RFC 792: the data is returned as sent).
+    std::memcpy(payload_.data(), "xvrrp-ar", 8);
+    if (::getrandom(payload_.data() + 8, 8, 0) != 8) {
+        uint64_t t = static_cast<uint64_t>(next_seq_) << 32 ^ static_cast<uint64_t>(::getpid());
+        std::memcpy(payload_.data() + 8, &t, 8);
+    }
     for (size_t i = 0; i < targets.size(); ++i) {
         uint16_t seq = next_seq_++;
         seq_to_target_[seq] = i;
@@ -74,7 +78,7 @@ void IcmpProber::start(const std::vector<IpAddr>& targets) {
         pkt[5] = static_cast<uint8_t>(ident_);
         pkt[6] = static_cast<uint8_t>(seq >> 8);
         pkt[7] = static_cast<uint8_t>(seq);
-        std::memcpy(pkt + 8, "xvrrp-arbiter...", kPayload);
+        std::memcpy(pkt + 8, payload_.data(), kPayload);
         ssize_t rc;
         if (targets[i].isV4()) {
             uint16_t sum = internetChecksum(pkt, sizeof(pkt));
@@ -113,26 +117,32 @@ void IcmpProber::onReadable(int fd) {
             if (len < sizeof(iphdr)) continue;
             size_t ihl = static_cast<size_t>(buf[0] & 0x0f) * 4;
             if (len < ihl + 8 || buf[ihl] != ICMP_ECHOREPLY) continue;
-            const uint8_t* h = buf + ihl;
-            handleReply(IpAddr::v4(reinterpret_cast<sockaddr_in*>(&from)->sin_addr),
-                        static_cast<uint16_t>(h[4] << 8 | h[5]),
-                        static_cast<uint16_t>(h[6] << 8 | h[7]));
+            handleReply(IpAddr::v4(reinterpret_cast<sockaddr_in*>(&from)->sin_addr), buf + ihl,
+                        len - ihl);
         } else if (fd == fd6_) {
             if (len < 8 || buf[0] != ICMP6_ECHO_REPLY) continue;
-            handleReply(IpAddr::v6(reinterpret_cast<sockaddr_in6*>(&from)->sin6_addr),
-                        static_cast<uint16_t>(buf[4] << 8 | buf[5]),
-                        static_cast<uint16_t>(buf[6] << 8 | buf[7]));
+            handleReply(IpAddr::v6(reinterpret_cast<sockaddr_in6*>(&from)->sin6_addr), buf, len);
         } else {
             return;
         }
     }
 }
 
-void IcmpProber::handleReply(const IpAddr& from, uint16_t id, uint16_t seq) {
+void IcmpProber::handleReply(const IpAddr& from, const uint8_t* icmp, size_t len) {
+    if (len < 8 + kPayload) return;
+    const auto id = static_cast<uint16_t>(icmp[4] << 8 | icmp[5]);
+    const auto seq = static_cast<uint16_t>(icmp[6] << 8 | icmp[7]);
     if (id != ident_) return;
     auto it = seq_to_target_.find(seq);
     if (it == seq_to_target_.end() || targets_[it->second] != from) return;
+    if (std::memcmp(icmp + 8, payload_.data(), kPayload) != 0) return;  // not our echo
     answered_[it->second] = true;
+}
+
+uint16_t IcmpProber::sequenceOf(size_t i) const {
+    for (const auto& [seq, target] : seq_to_target_)
+        if (target == i) return seq;
+    return 0;
 }
 
 bool IcmpProber::allAnswered() const {

@@ -1,8 +1,10 @@
 #pragma once
 // ICMP echo to many targets at once over non-blocking raw sockets (IPv4 and IPv6). Replies
-// are matched by our identifier, the sequence number of this round and the source address,
-// so stale or foreign replies never count.
+// are matched by our identifier, the sequence number of this round, the source address and
+// the echoed payload, which carries a random nonce per round: stale or foreign replies never
+// count, and neither does a forged one from someone who guessed identifier and sequence.
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -31,11 +33,15 @@ class IcmpProber {
     void onReadable(int fd);
 
     bool answered(size_t i) const { return i < answered_.size() && answered_[i]; }
+    // What target i's reply must carry (exposed for tests that forge replies).
+    uint16_t sequenceOf(size_t i) const;
+    static constexpr size_t kPayload = 16;
+    const std::array<uint8_t, kPayload>& payload() const { return payload_; }
     bool allAnswered() const;
     const std::vector<std::string>& sendErrors() const { return send_errors_; }
 
   private:
-    void handleReply(const IpAddr& from, uint16_t id, uint16_t seq);
+    void handleReply(const IpAddr& from, const uint8_t* icmp, size_t len);
 
     int fd4_ = -1;
     int fd6_ = -1;
@@ -45,6 +51,7 @@ class IcmpProber {
     std::vector<bool> answered_;
     std::vector<std::string> send_errors_;
     std::map<uint16_t, size_t> seq_to_target_;
+    std::array<uint8_t, kPayload> payload_{};  // "xvrrp-ar" + this round's 8-byte nonce
 };
 
 // RFC 1071 Internet checksum (exposed for tests).

@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "common/printable.hpp"
+
 namespace xvrrp::arbiter {
 
 std::vector<std::string> sshArgv(const ArbiterConfig& cfg, const Peer& peer) {
@@ -36,6 +38,10 @@ std::vector<std::string> sshArgv(const ArbiterConfig& cfg, const Peer& peer) {
             "--json"};
 }
 
+std::vector<std::string> sshEnvironment() {
+    return {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"};
+}
+
 namespace {
 
 std::string lastLine(const std::string& text) {
@@ -51,7 +57,9 @@ std::string lastLine(const std::string& text) {
 SshOutcome sshOutcome(bool timed_out, int exit_code, int term_signal, const std::string& out,
                       const std::string& err) {
     SshOutcome o;
-    std::string tail = lastLine(err);
+    // The peer's bytes (a banner, a locale message) go to the audit log and status as JSON
+    // strings: only printable UTF-8 may reach them.
+    std::string tail = printable(lastLine(err), kMaxReasonBytes);
     if (timed_out) {
         o.unknown_reason = "ssh timed out";
     } else if (term_signal != 0) {
@@ -65,9 +73,9 @@ SshOutcome sshOutcome(bool timed_out, int exit_code, int term_signal, const std:
         try {
             o.status = parseDaemonStatus(nlohmann::json::parse(out));
         } catch (const nlohmann::json::exception& e) {
-            o.unknown_reason = std::string("peer status is not JSON: ") + e.what();
+            o.unknown_reason = "peer status is not JSON: " + printable(e.what(), kMaxReasonBytes);
         } catch (const std::invalid_argument& e) {
-            o.unknown_reason = std::string("peer status unreadable: ") + e.what();
+            o.unknown_reason = "peer status unreadable: " + printable(e.what(), kMaxReasonBytes);
         }
     }
     return o;
@@ -76,7 +84,8 @@ SshOutcome sshOutcome(bool timed_out, int exit_code, int term_signal, const std:
 SshQuery::SshQuery(std::vector<std::string> argv, SteadyClock::time_point deadline)
     : deadline_(deadline) {
     try {
-        child_ = std::make_unique<Child>(argv);
+        child_ = std::make_unique<Child>(argv, sshEnvironment(),
+                                         CaptureLimits{kMaxStatusBytes, kMaxStderrBytes});
     } catch (const std::exception& e) {
         spawn_error_ = e.what();
     }
@@ -90,7 +99,10 @@ void SshQuery::expire(SteadyClock::time_point now) {
 }
 
 SshOutcome SshQuery::outcome() const {
-    if (!child_) return {std::nullopt, "cannot start ssh: " + spawn_error_};
+    if (!child_) return {std::nullopt, "cannot start ssh: " + printable(spawn_error_)};
+    if (child_->outOverflow())
+        return {std::nullopt, "peer status larger than " + std::to_string(kMaxStatusBytes) +
+                                  " bytes; not read"};
     return sshOutcome(timed_out_, child_->exitCode(), child_->termSignal(), child_->out(),
                       child_->err());
 }

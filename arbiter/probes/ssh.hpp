@@ -21,6 +21,10 @@ namespace xvrrp::arbiter {
 // shell-safe words for USER, HOST and XVRRPCTL, so nothing is reinterpreted there.
 std::vector<std::string> sshArgv(const ArbiterConfig& cfg, const Peer& peer);
 
+// ssh's whole environment: nothing of the arbiter's (no SSH_AUTH_SOCK agent, no
+// SSH_ASKPASS, no LD_PRELOAD, no locale to forward), messages in the C locale.
+std::vector<std::string> sshEnvironment();
+
 using SteadyClock = std::chrono::steady_clock;
 
 // The outcome of one query: a parsed status, or why the peer is UNKNOWN.
@@ -29,7 +33,13 @@ struct SshOutcome {
     std::string unknown_reason;
 };
 
-// Turns what the child left behind into an outcome (pure: tested without ssh).
+// How much of ssh's last stderr line (or a parser's message) an UNKNOWN reason quotes.
+inline constexpr size_t kMaxReasonBytes = 512;
+// ssh's stderr kept (its last line is the reason).
+inline constexpr size_t kMaxStderrBytes = 64u << 10;
+
+// Turns what the child left behind into an outcome (pure: tested without ssh). The reason is
+// printable UTF-8 whatever the peer sent.
 SshOutcome sshOutcome(bool timed_out, int exit_code, int term_signal, const std::string& out,
                       const std::string& err);
 

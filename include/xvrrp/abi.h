@@ -4,7 +4,7 @@
 
 #include <linux/types.h>
 
-#define XV_ABI_VERSION 5
+#define XV_ABI_VERSION 7
 
 #ifdef __cplusplus
 #include <cstddef>
@@ -30,7 +30,7 @@
 /* Capacities of the kernel maps, all derived from the instance count. `xvrrpd -t` checks a
  * configuration against them (what it accepts, start accepts), so raising the instance
  * count is this one change. */
-#define XV_MAX_INSTANCES 1024                  /* xv_inst, xv_expect, xv_vrid_rx, xv_fence */
+#define XV_MAX_INSTANCES 1024                  /* xv_inst, xv_expect, xv_vrid_rx; xv_fence x2 */
 #define XV_MAX_VIPS (4 * XV_MAX_INSTANCES)     /* xv_vips: (interface, address) of all VIPs */
 #define XV_MAX_PEERS (4 * XV_MAX_INSTANCES)    /* xv_peers: unicast peers of all instances */
 #define XV_MAX_IFACES XV_MAX_INSTANCES         /* xv_ifcfg: interfaces with xv_rx attached */
@@ -40,14 +40,25 @@
 /* Ring buffer size in bytes (a power of two, a multiple of the page size). */
 #define XV_RING_BYTES (1u << 22)
 
+/* A daemon whose heartbeat (xv_heartbeat) is older than this is gone or hung: xv_rx then
+ * hands VRRP to the stack as well, so a keepalived started on the node hears its peers. For
+ * a configured instance the bound is lower, 3 of its advert intervals (xv_gone_after, bpf/xvrrp_xdp.bpf.c).
+ * xvrrpd writes the heartbeat at least every 500 ms (its housekeeping timer). */
+#define XV_HEARTBEAT_GONE_NS 1000000000ull
+
 enum xv_family {
 	XV_FAMILY_V4 = 4,
 	XV_FAMILY_V6 = 6,
 };
 
 enum xv_event_kind {
-	XV_EV_ADVERT = 1, /* a VRRP message as received, timestamped */
+	XV_EV_ADVERT = 1,  /* a VRRP message as received, timestamped */
+	XV_EV_DROPPED = 2, /* a sample of the messages the kernel refused for an instance, at
+			    * most one per XV_DROP_SAMPLE_NS per CPU: the daemon logs why */
 };
+
+/* Interval between two samples of refused adverts of one instance on one CPU. */
+#define XV_DROP_SAMPLE_NS 250000000ull
 
 /* One received VRRP message, as submitted to the xv_ring ring buffer. */
 struct xv_advert {
@@ -155,6 +166,9 @@ enum xv_if_flags {
 	XV_IF_NO_ETH = 1u << 0, /* frames start at the IP header (tun, WireGuard) */
 	XV_IF_SHARED = 1u << 1, /* another VRRP speaker uses it: pass unknown VRIDs to the stack */
 	XV_IF_FILTER = 1u << 2, /* instances configured: validate adverts in the kernel */
+	/* xvrrpd created the clsact qdisc here (not read by BPF): `xvrrpd --cleanup` after a
+	 * crash removes only a qdisc it finds this flag for. */
+	XV_IF_OWN_CLSACT = 1u << 3,
 };
 
 struct xv_if_cfg {
@@ -192,7 +206,7 @@ struct xv_vlan {
 XV_CHECK(xv_vlan, instances, 0);
 XV_ASSERT(sizeof(struct xv_vlan) == 4, "xv_vlan size");
 
-/* Identifies one VRRP instance: key of xv_fence (and of per-instance maps). */
+/* Identifies one VRRP instance: key of the per-instance maps. */
 struct xv_inst_key {
 	__u32 ifindex;
 	__u8 family; /* enum xv_family */
@@ -206,12 +220,32 @@ XV_CHECK(xv_inst_key, pad, 6);
 XV_ASSERT(sizeof(struct xv_inst_key) == 8, "xv_inst_key size");
 
 enum xv_fence_by {
-	XV_FENCE_OPERATOR = 1, /* xvrrpctl fence */
+	XV_FENCE_OPERATOR = 1, /* xvrrpctl fence (through xvrrpd), or bpftool by hand */
 	XV_FENCE_ARBITER = 2,  /* xvrrp-arbiter */
 };
 
-/* Value of the pinned xv_fence map: the instance must not serve its VIPs. Set and cleared
- * by processes other than xvrrpd; the kernel applies it even when xvrrpd is hung. */
+/* Key of the pinned xv_fence map: one entry per instance and owner, so each writer only
+ * ever sets and deletes its own entry (no read-then-delete between the arbiter and the
+ * operator) and the kernel drops the VIPs while either exists. Same layout as xv_inst_key
+ * with its first pad byte naming the owner: a key written by hand with zero padding is the
+ * operator's. */
+struct xv_fence_key {
+	__u32 ifindex;
+	__u8 family;  /* enum xv_family */
+	__u8 vrid;
+	__u8 arbiter; /* 1: xvrrp-arbiter's entry, 0: the operator's */
+	__u8 pad;     /* zero */
+};
+XV_CHECK(xv_fence_key, ifindex, 0);
+XV_CHECK(xv_fence_key, family, 4);
+XV_CHECK(xv_fence_key, vrid, 5);
+XV_CHECK(xv_fence_key, arbiter, 6);
+XV_CHECK(xv_fence_key, pad, 7);
+XV_ASSERT(sizeof(struct xv_fence_key) == 8, "xv_fence_key size");
+
+/* Value of the pinned xv_fence map: the instance must not serve its VIPs. Written by
+ * dataplane::FenceMap (xvrrpd for the operator, xvrrp-arbiter for itself) or by hand; the
+ * kernel applies it even when xvrrpd is hung. `by` repeats the key's owner for readers. */
 struct xv_fence {
 	__u64 since_ns; /* CLOCK_MONOTONIC when set */
 	__u32 by;       /* enum xv_fence_by */
@@ -368,13 +402,15 @@ struct xv_vrid_rx {
 	__u64 quiet;        /* of which absorbed without a ring record */
 	__u64 woken;        /* of which submitted with a wakeup */
 	__u64 missed;       /* of which lost because the ring was full */
+	__u64 drop_sample_ns; /* when a refused advert was last sampled (XV_EV_DROPPED) */
 };
 XV_CHECK(xv_vrid_rx, last_seen_ns, 0);
 XV_CHECK(xv_vrid_rx, adverts, 8);
 XV_CHECK(xv_vrid_rx, quiet, 16);
 XV_CHECK(xv_vrid_rx, woken, 24);
 XV_CHECK(xv_vrid_rx, missed, 32);
-XV_ASSERT(sizeof(struct xv_vrid_rx) == 40, "xv_vrid_rx size");
+XV_CHECK(xv_vrid_rx, drop_sample_ns, 40);
+XV_ASSERT(sizeof(struct xv_vrid_rx) == 48, "xv_vrid_rx size");
 
 #ifdef __cplusplus
 static_assert(std::is_trivially_copyable_v<xv_advert>);
@@ -389,6 +425,8 @@ static_assert(std::is_trivially_copyable_v<xv_vlan>);
 static_assert(std::has_unique_object_representations_v<xv_vlan>);
 static_assert(std::is_trivially_copyable_v<xv_inst_key>);
 static_assert(std::has_unique_object_representations_v<xv_inst_key>);
+static_assert(std::is_trivially_copyable_v<xv_fence_key>);
+static_assert(std::has_unique_object_representations_v<xv_fence_key>);
 static_assert(std::is_trivially_copyable_v<xv_fence>);
 static_assert(std::has_unique_object_representations_v<xv_fence>);
 static_assert(std::is_trivially_copyable_v<xv_global>);

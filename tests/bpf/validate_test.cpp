@@ -2,10 +2,12 @@
 // (no ring record for an advert that repeats the expected one; a wakeup for a change).
 #include <gtest/gtest.h>
 #include <net/if.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <cstring>
 #include <functional>
+#include <thread>
 #include <vector>
 
 #include "bpf_test_util.hpp"
@@ -122,6 +124,7 @@ class Validation : public ::testing::Test {
     Result run(const Bytes& f, int verdict, std::vector<Counter> moved, const std::string& what) {
         Result r;
         const xv_stats before = dp_->stats();
+        dp_->heartbeat(monoNs());  // a live daemon: VRRP is consumed, not passed
         r.t0 = monoNs();
         r.verdict = testRun(dp_->progFd(), f);
         r.t1 = monoNs();
@@ -276,6 +279,37 @@ TEST_F(Validation, LongestKeepalivedAdvertsAreAccepted) {
     EXPECT_EQ(dp_->stats().too_long, tooLong + 1);
 }
 
+// A refused advert of a configured instance reaches the daemon as a sample (XV_EV_DROPPED,
+// the message as received) so it can log why, at most once per XV_DROP_SAMPLE_NS per
+// instance and CPU; adverts for no instance are not sampled (nobody to name).
+TEST_F(Validation, RefusedAdvertsAreSampledForTheLog) {
+    cpu_set_t was, one;
+    ASSERT_EQ(sched_getaffinity(0, sizeof(was), &was), 0);
+    CPU_ZERO(&one);
+    CPU_SET(sched_getcpu(), &one);
+    ASSERT_EQ(sched_setaffinity(0, sizeof(one), &one), 0);  // one CPU: one sample state
+    std::this_thread::sleep_for(std::chrono::nanoseconds(XV_DROP_SAMPLE_NS + 50'000'000));
+    std::vector<xv_advert> samples, adverts;
+    const Dataplane::AdvertCallback keep = [&](const xv_advert& ev) { samples.push_back(ev); };
+    auto send = [&](const Advert& a) {
+        testRun(dp_->progFd(), frame(a));
+        dp_->consume([&](const xv_advert& ev) { adverts.push_back(ev); }, &keep);
+    };
+    const uint64_t before = dp_->dropSamples();
+    send(Advert{.vrid = kVridV3, .version = 2});
+    send(Advert{.vrid = kVridV3, .ttl = 64});  // the same instance within the interval
+    send(Advert{.vrid = 99});
+    sched_setaffinity(0, sizeof(was), &was);
+    EXPECT_TRUE(adverts.empty());
+    ASSERT_EQ(samples.size(), 1u);
+    EXPECT_EQ(dp_->dropSamples(), before + 1);
+    EXPECT_EQ(samples[0].kind, XV_EV_DROPPED);
+    EXPECT_EQ(samples[0].vrrp[0] >> 4, 2);
+    EXPECT_EQ(samples[0].vrrp[1], kVridV3);
+    EXPECT_EQ(samples[0].ttl, 255);
+    EXPECT_EQ(0, std::memcmp(samples[0].saddr, kMaster.data(), 4));
+}
+
 TEST_F(Validation, SharedInterfacePassesUnknownVrids) {
     dp_->setInterfaceShared(lo_, true);
     Result r = run(frame(Advert{.vrid = 99}), XDP_PASS, {&xv_stats::vrid_shared}, "shared");
@@ -307,6 +341,7 @@ TEST_F(Validation, SharedInterfaceWithoutInstancesPassesAllVrrp) {
 TEST_F(Validation, PerSourceRateLimit) {
     dp_->configureInstance(v3_, InstanceFilter{.rate_pps = 10, .burst = 3});
     const xv_stats before = dp_->stats();
+    dp_->heartbeat(monoNs());
     EXPECT_EQ(testRun(dp_->progFd(), frame(Advert{}), 10), XDP_DROP);
     const xv_stats after = dp_->stats();
     // 10 back to back within microseconds: the burst passes, the rest is over 10/s.
@@ -377,6 +412,7 @@ TEST_F(Validation, RingOverflowIsCountedNotActedOn) {
 
     // Fill the ring with another instance's adverts, leaving no room.
     constexpr uint32_t kRecord = sizeof(xv_advert) + 8;
+    dp_->heartbeat(monoNs());
     EXPECT_EQ(testRun(dp_->progFd(), frame(Advert{.vrid = kVridSpare}), XV_RING_BYTES / kRecord),
               XDP_DROP);
     const uint64_t overflows = dp_->ringOverflows();

@@ -48,6 +48,8 @@ const Outcome kFenced{true, &xv_stats::vip_fenced};
 const Outcome kStale{true, &xv_stats::vip_stale};
 const Outcome kTooDeep{true, &xv_stats::ext_too_deep};
 const Outcome kDropVlan{true, &xv_stats::drop_vlan};
+// A dead daemon's xv_rx hands VRRP to the stack, still counted (bpf.stale).
+const Outcome kVlanStale{false, &xv_stats::drop_vlan};
 
 constexpr Counter kCounters[] = {
     &xv_stats::rx_passed,   &xv_stats::vip_drop_ip, &xv_stats::vip_drop_all,
@@ -97,8 +99,8 @@ class Verdicts : public ::testing::Test {
         if (!dp_) return;
         dp_->removeVip(lo_, IpAddr::fromBytes(Family::V4, kVip4.data()));
         dp_->removeVip(lo_, IpAddr::fromBytes(Family::V6, kVip6.data()));
-        fences_->unfence(inst4_);
-        fences_->unfence(inst6_);
+        fences_->unfence(inst4_, XV_FENCE_OPERATOR);
+        fences_->unfence(inst6_, XV_FENCE_OPERATOR);
         dp_->heartbeat(0);
     }
 
@@ -112,8 +114,8 @@ class Verdicts : public ::testing::Test {
                                                    : 0;
         dp_->setVipVerdict(lo_, IpAddr::fromBytes(Family::V4, kVip4.data()), v, inst4_, max_age);
         dp_->setVipVerdict(lo_, IpAddr::fromBytes(Family::V6, kVip6.data()), v, inst6_, max_age);
-        if (s == Scenario::kStale) dp_->heartbeat(monoNs() - 10000000000ull);
-        if (s == Scenario::kFresh) dp_->heartbeat(monoNs());
+        // A live daemon but in kStale (VIPs without max_age ignore the heartbeat).
+        dp_->heartbeat(s == Scenario::kStale ? monoNs() - 10000000000ull : monoNs());
         if (s == Scenario::kFenced) {
             fences_->fence(inst4_, XV_FENCE_OPERATOR);
             fences_->fence(inst6_, XV_FENCE_ARBITER);
@@ -151,7 +153,7 @@ std::vector<IngressCase> ingressCases() {
     const Outcome nd[] = {kPassed, kPassed, kDropAll, kFenced, kStale, kPassed};
     const Outcome never[] = {kPassed, kPassed, kPassed, kPassed, kPassed, kPassed};
     const Outcome deep[] = {kTooDeep, kTooDeep, kTooDeep, kTooDeep, kTooDeep, kTooDeep};
-    const Outcome vlan[] = {kDropVlan, kDropVlan, kDropVlan, kDropVlan, kDropVlan, kDropVlan};
+    const Outcome vlan[] = {kDropVlan, kDropVlan, kDropVlan, kDropVlan, kVlanStale, kDropVlan};
     auto c = [](std::string n, Bytes f, const Outcome(&o)[6]) {
         IngressCase k{std::move(n), std::move(f), {}};
         std::copy(std::begin(o), std::end(o), k.outcome);
@@ -288,17 +290,53 @@ TEST_F(Verdicts, FenceVisibleToDaemonAndOutsiders) {
     EXPECT_FALSE(dp_->isFenced(inst4_));
     fences_->fence(inst4_, XV_FENCE_ARBITER);
     EXPECT_TRUE(dp_->isFenced(inst4_));
-    auto f = fences_->get(inst4_);
+    auto f = fences_->get(inst4_, XV_FENCE_ARBITER);
     ASSERT_TRUE(f);
     EXPECT_EQ(f->by, static_cast<uint32_t>(XV_FENCE_ARBITER));
     EXPECT_LE(f->since_ns, monoNs());
-    fences_->fence(inst4_, XV_FENCE_OPERATOR);  // the first setter's record stays
-    EXPECT_EQ(fences_->get(inst4_)->by, static_cast<uint32_t>(XV_FENCE_ARBITER));
+    const uint64_t since = f->since_ns;
+    fences_->fence(inst4_, XV_FENCE_ARBITER);  // again: the time it started stays
+    EXPECT_EQ(fences_->get(inst4_, XV_FENCE_ARBITER)->since_ns, since);
     ASSERT_EQ(fences_->list().size(), 1u);
     EXPECT_EQ(fences_->list()[0].first.vrid, 51);
-    fences_->unfence(inst4_);
-    fences_->unfence(inst4_);  // absent is fine
+    EXPECT_EQ(fences_->list()[0].first.arbiter, 1);
+    fences_->unfence(inst4_, XV_FENCE_ARBITER);
+    fences_->unfence(inst4_, XV_FENCE_ARBITER);  // absent is fine
     EXPECT_FALSE(dp_->isFenced(inst4_));
+}
+
+// Issue 9 item 8 / issue 10: an operator's fence set while the arbiter's was in place was
+// swallowed (one entry per instance, first setter kept), so the arbiter's unfence lifted the
+// operator's fence too. Each owner has its own entry now; the kernel drops while either
+// exists; the arbiter can only lift its own (dataplane::mayLift).
+TEST_F(Verdicts, OperatorFenceOutlivesTheArbitersUnfence) {
+    setup(Scenario::kPass);
+    const Bytes f = buildFrame(ip4(kClient4, kVip4, kProtoTcp));
+    fences_->fence(inst4_, XV_FENCE_ARBITER);
+    fences_->fence(inst4_, XV_FENCE_OPERATOR);
+    EXPECT_EQ(fences_->list().size(), 2u);
+    auto lifted = fences_->unfence(inst4_, XV_FENCE_ARBITER);
+    EXPECT_EQ(lifted, std::vector<xv_fence_by>{XV_FENCE_ARBITER});
+    EXPECT_TRUE(fences_->state(inst4_).by_operator);
+    EXPECT_TRUE(dp_->isFenced(inst4_));
+    expect(dp_->progFd(), f, XDP_DROP, &xv_stats::vip_fenced, "operator's fence alone");
+    // The arbiter's fence alone drops too.
+    fences_->unfence(inst4_, XV_FENCE_OPERATOR);
+    expect(dp_->progFd(), f, XDP_PASS, &xv_stats::rx_passed, "no fence");
+    fences_->fence(inst4_, XV_FENCE_ARBITER);
+    expect(dp_->progFd(), f, XDP_DROP, &xv_stats::vip_fenced, "arbiter's fence alone");
+    // The operator lifts any fence (xvrrpctl unfence is the way out of an arbiter's).
+    fences_->fence(inst4_, XV_FENCE_OPERATOR);
+    lifted = fences_->unfence(inst4_, XV_FENCE_OPERATOR);
+    EXPECT_EQ(lifted.size(), 2u);
+    EXPECT_FALSE(dp_->isFenced(inst4_));
+}
+
+TEST(FenceRule, WhoMayLiftWhose) {
+    EXPECT_TRUE(dataplane::mayLift(XV_FENCE_OPERATOR, XV_FENCE_OPERATOR));
+    EXPECT_TRUE(dataplane::mayLift(XV_FENCE_OPERATOR, XV_FENCE_ARBITER));
+    EXPECT_TRUE(dataplane::mayLift(XV_FENCE_ARBITER, XV_FENCE_ARBITER));
+    EXPECT_FALSE(dataplane::mayLift(XV_FENCE_ARBITER, XV_FENCE_OPERATOR));
 }
 
 TEST_F(Verdicts, FenceSurvivesDaemonRestart) {
@@ -309,11 +347,34 @@ TEST_F(Verdicts, FenceSurvivesDaemonRestart) {
         dataplane::FenceMap(root.path()).fence(id, XV_FENCE_OPERATOR);
     }
     dataplane::FenceMap outside(root.path());  // still pinned with no daemon
-    EXPECT_TRUE(outside.get(id));
+    EXPECT_TRUE(outside.get(id, XV_FENCE_OPERATOR));
     auto dp = Dataplane::open(DataplaneOptions{.pin_root = root.path()});
     EXPECT_TRUE(dp->isFenced(id));
-    outside.unfence(id);
+    outside.unfence(id, XV_FENCE_OPERATOR);
     EXPECT_FALSE(dp->isFenced(id));
+}
+
+// A pinned xv_fence from before the owner was part of the key (1024 entries, the owner only
+// in the value): its fences are carried into the new map, each to the owner it names.
+TEST_F(Verdicts, FencesOfAnOlderMapLayoutAreKept) {
+    TmpPinRoot root;
+    ASSERT_TRUE(dataplane::ensureBpffs(root.path()) || dataplane::isBpffs(root.path()));
+    int fd = bpf_map_create(BPF_MAP_TYPE_HASH, "xv_fence", 8, sizeof(xv_fence), 1024, nullptr);
+    ASSERT_GE(fd, 0) << std::strerror(errno);
+    InstanceId a{lo_, Family::V4, 7}, b{lo_, Family::V6, 8};
+    xv_inst_key ka = dataplane::toKey(a), kb = dataplane::toKey(b);
+    xv_fence va{1, XV_FENCE_ARBITER, 0}, vb{2, XV_FENCE_OPERATOR, 0};
+    ASSERT_EQ(bpf_map_update_elem(fd, &ka, &va, BPF_ANY), 0);
+    ASSERT_EQ(bpf_map_update_elem(fd, &kb, &vb, BPF_ANY), 0);
+    ASSERT_EQ(bpf_obj_pin(fd, (root.path() + "/xv_fence").c_str()), 0) << std::strerror(errno);
+    ::close(fd);
+    auto dp = Dataplane::open(DataplaneOptions{.pin_root = root.path()});
+    auto sa = dp->fences().state(a), sb = dp->fences().state(b);
+    EXPECT_TRUE(sa.by_arbiter && !sa.by_operator);
+    EXPECT_TRUE(sb.by_operator && !sb.by_arbiter);
+    EXPECT_EQ(dp->fences().get(a, XV_FENCE_ARBITER)->since_ns, 1u);
+    dataplane::FenceMap outside(root.path());  // the new map is the pinned one
+    EXPECT_EQ(outside.list().size(), 2u);
 }
 
 // Output of COMMAND, or "" when it fails.
@@ -330,7 +391,7 @@ std::string capture(const std::string& command) {
 
 TEST_F(Verdicts, InspectAndBpftoolShowNamedFields) {
     setup(Scenario::kFresh);
-    fences_->fence(inst6_, XV_FENCE_OPERATOR);
+    fences_->fence(inst6_, XV_FENCE_ARBITER);
     const nlohmann::json j = dataplane::inspectMaps(root_->path());
     EXPECT_TRUE(j["missing"].empty()) << j["missing"].dump();
     const auto& vips = j["maps"]["xv_vips"];
@@ -346,7 +407,7 @@ TEST_F(Verdicts, InspectAndBpftoolShowNamedFields) {
     }
     EXPECT_TRUE(saw_v4) << vips.dump();
     EXPECT_EQ(j["maps"]["xv_fence"].size(), 1u);
-    EXPECT_EQ(j["maps"]["xv_fence"][0]["by"], "operator");
+    EXPECT_EQ(j["maps"]["xv_fence"][0]["by"], "arbiter");
     EXPECT_GE(j["maps"]["xv_heartbeat"]["age_ns"].get<int64_t>(), 0);
     EXPECT_EQ(j["maps"]["xv_vipbits"]["bits_set"], 2u);
     EXPECT_TRUE(j["maps"]["xv_stats"].contains("vip_stale"));
@@ -357,6 +418,7 @@ TEST_F(Verdicts, InspectAndBpftoolShowNamedFields) {
     EXPECT_NE(dump.find("\"max_age_ns\""), std::string::npos) << dump;
     const std::string fence = capture("bpftool map dump pinned " + root_->path() + "/xv_fence");
     EXPECT_NE(fence.find("\"since_ns\""), std::string::npos) << fence;
+    EXPECT_NE(fence.find("\"arbiter\": 1"), std::string::npos) << fence;  // the key's owner
     const std::string prog = capture("bpftool prog show name xv_rx");
     EXPECT_NE(prog.find("xv_rx"), std::string::npos) << prog;
 }

@@ -5,8 +5,9 @@
 // loops and the bounds all run on the fuzzer's files.
 //
 // Beyond not crashing: the load stays within its bounds, every diagnostic is valid JSON
-// text (reload reports them over the control socket), and a configuration that loads
-// without errors fits the kernel maps and its adverts fit what the receive path takes.
+// text (reload reports them over the control socket), a configuration that loads without
+// errors fits the kernel maps and its adverts fit what the receive path takes, and the
+// expanded configuration (`-t -d`) reads back to itself.
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/mount.h>
@@ -136,11 +137,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (name.rfind("eth", 0) == 0) return 1500;
         return std::nullopt;
     };
+    o.config_id = "fuzz";  // @fuzz lines are read, @^fuzz lines not
+    o.random_seed = 1;
+    o.dump = true;
     auto r = config::loadConfigFile((dir / "main.conf").string(), o);
 
     check(r.diagnostics.size() <= config::bounds::kMaxDiagnostics + 1);
     check(r.config.files.size() <= config::bounds::kMaxFiles);
     for (const auto& d : r.diagnostics) (void)nlohmann::json(d.str()).dump();
     if (r.ok()) checkUsable(r.config);
+    // `xvrrpd -t -d` output reads back to the same statements.
+    if (r.expanded.size() <= config::bounds::kMaxFileBytes) {
+        auto again = config::loadConfigText(r.expanded, (dir / "dump.conf").string(), o);
+        check(again.expanded == r.expanded);
+    }
     return 0;
 }

@@ -1,5 +1,6 @@
-// What an operator reads: xvrrpctl fails when it reads nothing real, a FAULT node never
-// shows itself as master, and a backup's advert counters include what the kernel absorbed.
+// What an operator reads and types: xvrrpctl fails when it reads nothing real and fences
+// only what it is told to, a FAULT node never shows itself as master, and a backup's advert
+// counters include what the kernel absorbed.
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -7,6 +8,7 @@
 #include <regex>
 #include <set>
 
+#include "control/server.hpp"
 #include "pair_fixture.hpp"
 
 namespace xvrrp::itest {
@@ -47,6 +49,45 @@ TEST_F(Operator, AFaultNodeIsNotMasterAndAbsorbedAdvertsCount) {
     ASSERT_TRUE(waitState(*n1_, "FAULT", Ms(5000)));
     auto f = *n1_->instance();
     EXPECT_TRUE(f["master"].is_null()) << "a FAULT node lists a master: " << f["master"].dump();
+}
+
+// `xvrrpctl fence` alone used to fence every instance without a word: it now needs a name
+// or --all, and the daemon refuses a fence request that names neither.
+TEST_F(Operator, FenceNeedsAnInstanceOrAll) {
+    InstanceSpec spec;
+    spec.vip = "10.77.0.100/24";
+    n1_->start(renderConfig("n1", spec));
+    ASSERT_TRUE(waitState(*n1_, "MASTER", Ms(10000)));
+    const std::string sock = lab_->logDir() + "/n1.sock";
+    auto ctl = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), {xvrrpctlBin(), "--control", sock});
+        return lab::runIn("", args, std::chrono::seconds(5));
+    };
+    auto fenced = [&] { return n1_->instance().value_or(nlohmann::json::object()).value("fenced", true); };
+
+    auto r = ctl({"fence"});
+    EXPECT_EQ(r.exitCode, 2) << r.out << r.err;
+    EXPECT_NE(r.err.find("name the instance to fence, or --all"), std::string::npos) << r.err;
+    EXPECT_FALSE(fenced());
+    EXPECT_EQ(n1_->state(), "MASTER");
+    // The same through the protocol, for any other client.
+    auto resp = control::request(sock, {{"cmd", "fence"}});
+    EXPECT_EQ(resp.value("ok", true), false) << resp.dump();
+    EXPECT_NE(resp.value("error", "").find("needs \"instance\" or \"all\": true"),
+              std::string::npos)
+        << resp.dump();
+    EXPECT_FALSE(fenced());
+
+    r = ctl({"fence", "--all"});
+    EXPECT_EQ(r.exitCode, 0) << r.out << r.err;
+    EXPECT_EQ(r.out, "VI_1 fenced\n");
+    EXPECT_TRUE(fenced());
+    EXPECT_TRUE(waitState(*n1_, "FAULT", Ms(3000)));
+    r = ctl({"unfence"});  // alone: every instance, as before
+    EXPECT_EQ(r.exitCode, 0) << r.out << r.err;
+    EXPECT_EQ(r.out, "VI_1 unfenced\n");
+    EXPECT_FALSE(fenced());
+    EXPECT_TRUE(waitState(*n1_, "MASTER", Ms(10000)));
 }
 
 // Every key the status document has is named in docs/status-json.md (as `key`).

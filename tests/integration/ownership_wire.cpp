@@ -129,7 +129,7 @@ Frame icmpEcho(const Mac& src, const Mac& dst, const IpAddr& srcIp, const IpAddr
 
 Frame vrrpAdvert(const Mac& src, const Advert& a) {
     // RFC 5798 section 5.2: version 3, type 1, VRID, priority, count, 12-bit Max Adver Int.
-    Frame msg = {0x31,
+    Frame msg = {static_cast<uint8_t>(a.version << 4 | 1),
                  static_cast<uint8_t>(a.vrid),
                  static_cast<uint8_t>(a.priority),
                  static_cast<uint8_t>(a.vips.size()),

@@ -47,6 +47,7 @@ struct Advert {
     int priority = 100;
     int intervalCs = 10;
     std::vector<IpAddr> vips;
+    int version = 3;  // another only to test that receivers refuse it (v3 layout kept)
 };
 Frame vrrpAdvert(const Mac& src, const Advert& a);
 

@@ -82,7 +82,7 @@ class Restart : public PairFixture {
 
     // The pair after a restart that changed nothing for it: same master, no transition.
     void expectUndisturbed(int pid, uint64_t n1Became, uint64_t n2Became, size_t n2Log) {
-        EXPECT_EQ(n1_->pid(), pid);
+        EXPECT_EQ(n1_->daemonPid(), pid);
         EXPECT_EQ(n1_->state(), "MASTER");
         EXPECT_EQ(n2_->state(), "BACKUP");
         EXPECT_TRUE(n1_->holds(vip_));
@@ -101,7 +101,7 @@ class RestartHitless : public Restart, public ::testing::WithParamInterface<doub
 TEST_P(RestartHitless, NoBackupTransitionNoProbeLost) {
     const double adv = GetParam();
     ASSERT_NO_FATAL_FAILURE(elect(adv));
-    const int pid = n1_->pid();
+    const int pid = n1_->daemonPid();
     ASSERT_GT(pid, 0);
     const auto n1Became = counter(*n1_, "became_master"), n2Became = counter(*n2_, "became_master");
     std::string fds;  // after the first restart: each later one must end with the same
@@ -118,7 +118,7 @@ TEST_P(RestartHitless, NoBackupTransitionNoProbeLost) {
         EXPECT_EQ(st["result"], "done") << st.dump();
         EXPECT_EQ(st["restarts"], k) << st.dump();
         EXPECT_EQ(st["adopted"], 1) << st.dump();
-        EXPECT_EQ(n1_->pid(), pid);
+        EXPECT_EQ(n1_->daemonPid(), pid);
         if (k == 1) fds = openFds(pid);
     }
     // Three of the backup's Master_Down_Intervals: a failover would show by now.
@@ -167,7 +167,7 @@ INSTANTIATE_TEST_SUITE_P(AdvertInt, RestartHitless, ::testing::Values(1.0, 0.1),
 TEST_F(Restart, ABinaryThatCannotTakeOverIsNeverRunInstead) {
     const std::string bin = copyBinary();
     ASSERT_NO_FATAL_FAILURE(elect(0.1));
-    const int pid = n1_->pid();
+    const int pid = n1_->daemonPid();
     const auto n1Became = counter(*n1_, "became_master"), n2Became = counter(*n2_, "became_master");
     const size_t log2 = n2_->log().size();
     const std::string real = bin + ".real";
@@ -213,7 +213,7 @@ TEST_F(Restart, ABinaryThatCannotTakeOverIsNeverRunInstead) {
 TEST_F(Restart, ANewBinaryThatCannotStartHandsBackToTheOldOne) {
     const std::string bin = copyBinary();
     ASSERT_NO_FATAL_FAILURE(elect(0.1));
-    const int pid = n1_->pid();
+    const int pid = n1_->daemonPid();
     const auto n1Became = counter(*n1_, "became_master"), n2Became = counter(*n2_, "became_master");
     const size_t log1 = n1_->log().size(), log2 = n2_->log().size();
     Prober probe(*lab_, lab_->node("client"), vip_, 10000, 60);
@@ -266,7 +266,7 @@ TEST_F(Restart, AnUnusableRecordMeansAFreshStartAndTakesNoPinRoot) {
     EXPECT_EQ(st["result"], "failed") << st.dump();
     EXPECT_NE(st["error"].get<std::string>().find("handover record unusable"), std::string::npos);
 
-    const std::string pid = std::to_string(n1_->pid());
+    const std::string pid = std::to_string(n1_->daemonPid());
     auto second =
         lab_->node("n1").run({xvrrpdBin(), "-n", "-l", "-G", "-f", n1_->configPath(), "--pin-root",
                               n1_->pinRoot(), "--control", lab_->logDir() + "/second.sock", "-p",

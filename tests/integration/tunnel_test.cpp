@@ -26,6 +26,10 @@ constexpr uint8_t kVrrpProto = 112;  // RFC 5798 section 5.1.1.4
 struct TxReport {
     int adverts = 0;               // IPv4 protocol 112 to the unicast peer
     int kernelV6 = 0;              // the kernel's own RS/MLD on a link-local address
+    // ICMP protocol unreachable quoting a VRRP packet: after kill -9 the dead daemon's xv_rx
+    // passes adverts to the stack (for a keepalived started there) and, until something
+    // listens for protocol 112, Linux answers unicast ones so, as any host without VRRP does.
+    int protoUnreachable = 0;
     std::vector<std::string> bad;  // ARP, NA, other IPv4, VRRP to a non-peer
 };
 
@@ -35,8 +39,12 @@ TxReport classify(const std::vector<lab::SentPacket>& pkts, const IpAddr& peer) 
         const auto& d = p.data;
         if (p.ethertype == ETH_P_IP && d.size() >= 20) {
             IpAddr dst = IpAddr::fromBytes(Family::V4, &d[16]);
+            const size_t ihl = (d[0] & 0x0f) * 4u;
             if (d[9] == kVrrpProto && dst == peer)
                 ++r.adverts;
+            else if (d[9] == IPPROTO_ICMP && d.size() >= ihl + 8 + 20 && d[ihl] == 3 &&
+                     d[ihl + 1] == 2 && d[ihl + 8 + 9] == kVrrpProto)
+                ++r.protoUnreachable;
             else
                 r.bad.push_back("IPv4 protocol " + std::to_string(d[9]) + " to " + dst.str());
         } else if (p.ethertype == ETH_P_IPV6 && d.size() >= 41 && d[6] == IPPROTO_ICMPV6 &&
@@ -121,7 +129,8 @@ class Tunnel : public SeedFixture {
             EXPECT_GT(r.adverts, 0) << node << " sent no advert to " << peer.str();
         }
         std::cout << node << " tun0: " << r.adverts << " adverts to " << peer.str() << ", "
-                  << r.kernelV6 << " kernel IPv6 (RS/MLD), " << r.bad.size() << " other\n";
+                  << r.kernelV6 << " kernel IPv6 (RS/MLD), " << r.protoUnreachable
+                  << " ICMP protocol unreachable for VRRP, " << r.bad.size() << " other\n";
     }
 
     // The daemon said nothing about announcing (a failed GARP/NA is logged as

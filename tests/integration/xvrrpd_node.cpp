@@ -90,6 +90,7 @@ void XvrrpdNode::start(const std::string& configText, const std::vector<std::str
                                      confPath_,   "--pin-root", pinRoot_, "--control", sockPath_,
                                      "-p",        pidPath_};
     argv.insert(argv.end(), extraArgs.begin(), extraArgs.end());
+    argv.insert(argv.begin(), launcher_.begin(), launcher_.end());
     proc_ = &ns().spawn(argv, lab_.logDir() + "/" + node_ + ".log");
 }
 
@@ -101,7 +102,9 @@ lab::RunResult XvrrpdNode::ctl(const std::vector<std::string>& args, Clock::dura
     return lab::runIn("", argv, timeout);
 }
 
-int XvrrpdNode::pid() const {
+pid_t XvrrpdNode::pid() const { return proc_ ? proc_->pid() : -1; }
+
+int XvrrpdNode::daemonPid() const {
     auto s = status();
     return s ? s->value("daemon", nlohmann::json::object()).value("pid", 0) : 0;
 }

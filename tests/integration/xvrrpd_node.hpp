@@ -3,6 +3,8 @@
 // pin root and the questions integration tests ask about it.
 #include <nlohmann/json.hpp>
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <optional>
 #include <string>
@@ -56,6 +58,8 @@ class XvrrpdNode {
     // Writes the config and spawns xvrrpd in the node, with `extraArgs` after the
     // harness's own (e.g. --force-xdp). Does not wait for anything.
     void start(const std::string& configText, const std::vector<std::string>& extraArgs = {});
+    // A command (setpriv ... --) that start() runs xvrrpd under, e.g. with capabilities dropped.
+    void setLauncher(std::vector<std::string> launcher) { launcher_ = std::move(launcher); }
     bool running();
     void signal(int sig);
     // Runs PATH as xvrrpd from the next start() on (a copy a test may replace).
@@ -63,8 +67,8 @@ class XvrrpdNode {
     // `xvrrpctl --control SOCK ARGS...` from the root namespace.
     lab::RunResult ctl(const std::vector<std::string>& args,
                        Clock::duration timeout = std::chrono::seconds(30)) const;
-    // daemon.pid of the status document, 0 while the daemon does not answer.
-    int pid() const;
+    // daemon.pid of the status document (the process that answers), 0 while none does.
+    int daemonPid() const;
     // Waits for exit; returns the raw wait status or nullopt at the deadline.
     std::optional<int> waitExit(Clock::duration timeout);
 
@@ -84,6 +88,10 @@ class XvrrpdNode {
     const std::string& name() const { return node_; }
     const std::string& pinRoot() const { return pinRoot_; }
     const std::string& configPath() const { return confPath_; }
+    const std::string& controlPath() const { return sockPath_; }
+    const std::string& pidPath() const { return pidPath_; }
+    // The daemon's pid, or -1 if it was never started.
+    pid_t pid() const;
     std::string log() const;
 
   private:
@@ -95,6 +103,7 @@ class XvrrpdNode {
     std::string pinRoot_;
     lab::Process* proc_ = nullptr;  // owned by the node's Netns
     std::string binary_;            // empty: xvrrpdBin()
+    std::vector<std::string> launcher_;
 };
 
 // Waits until `node` reports `state`; on timeout returns false.

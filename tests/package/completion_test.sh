@@ -42,7 +42,9 @@ covers() {
     offered=" $(candidates "$cmd -" | tr '\n' ' ') $(candidates "$cmd " | tr '\n' ' ') "
     for o in $(grep -oE '(^|[][ ,|(])--[a-zA-Z][a-zA-Z0-9_-]*' <<<"$help" | sed -E 's/^[][ ,|(]//' |
         sort -u) $(awk '/^commands:/ {c = 1; next} /^[^ ]/ {c = 0} c {print $1}' <<<"$help"); do
-        [[ $o == --json ]] && continue  # an argument of status and bpf, not an option
+        # Arguments of a command, not options: --json (status, bpf), --all (fence, unfence),
+        # --timeout (restart).
+        [[ $o == --json || $o == --all || $o == --timeout ]] && continue
         [[ $offered == *" $o "* ]] || fail "$cmd: '$o' (in --help) is not completed"
     done
 }
@@ -54,11 +56,12 @@ expect "xvrrpd --log-f" --log-facility --log-file
 expect "xvrrpd -S loc" local0 local1 local2 local3 local4 local5 local6 local7
 expect "xvrrpd --signum ST" STATS STATS_CLEAR STOP
 expect "xvrrpd --shared-interface l" lo
-expect "xvrrpctl " status reload fence unfence bpf
+expect "xvrrpctl " status reload restart fence unfence check-fences bpf
 expect "xvrrpctl -c /x/y.sock fe" fence
 expect "xvrrpctl status " --json
 expect "xvrrpctl bpf --j" --json
 expect "xvrrpctl reload "
+expect "xvrrpctl restart " --timeout
 expect "xvrrp-arbiter " status
 expect "xvrrp-arbiter -f /etc/xvrrp/arbiter.conf status " --json
 
@@ -71,5 +74,6 @@ for _ in $(seq 100); do [[ -S $sock ]] && break; sleep 0.05; done
 expect "xvrrpctl -c $sock fence " VI_1 web-2
 expect "xvrrpctl --control $sock unfence w" web-2
 expect "xvrrpctl -c $SCRATCH/nothing.sock fence "
+expect "xvrrpctl -c $sock fence --" --all
 ((failures)) || ok "completion of xvrrpd, xvrrpctl, xvrrp-arbiter"
 finish

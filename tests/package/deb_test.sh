@@ -20,9 +20,10 @@ for lib in libbpf1 libxdp1 libnl-route-3-200 libsystemd0; do
     [[ $depends == *"$lib"* ]] || fail "Depends lacks $lib (shlibs): $depends"
 done
 
-# Build-Depends names every library tools/test installs to build (-dev packages).
+# Build-Depends names every library tools/test installs to build (-dev packages; dpkg-dev is
+# the packaging tool itself, which build-essential brings to every Debian build).
 bdeps=$(sed -n '/^Build-Depends:/,/^[A-Z]/p' "$src/packaging/debian/control")
-for p in $(sed -n '/^PKGS=(/,/)/p' "$src/tools/test" | grep -oE '[a-z0-9.+-]+-dev\b' | sort -u); do
+for p in $(sed -n '/^PKGS=(/,/)/p' "$src/tools/test" | grep -oE '[a-z0-9.+-]+-dev\b' | grep -vx dpkg-dev | sort -u); do
     [[ $bdeps == *" $p"[,$'\n']* || $bdeps == *" $p" ]] ||
         fail "packaging/debian/control: Build-Depends lacks $p (in tools/test PKGS)"
 done

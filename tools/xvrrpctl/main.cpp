@@ -22,10 +22,11 @@ constexpr const char* kUsage =
     "commands:\n"
     "  status [--json]     instances, states, priorities, masters, VIPs, counters\n"
     "  reload              re-read the configuration (as SIGHUP), show what changed\n"
-    "  restart [--timeout S]  replace xvrrpd by its binary on disk (upgrades), keeping\n"
-    "                      VIPs and states: no failover (SIGTERM is the graceful stop)\n"
-    "  fence [INSTANCE]    drop the VIPs' traffic in the kernel and go to FAULT\n"
-    "  unfence [INSTANCE]  undo fence (no INSTANCE: every instance)\n"
+    "  restart [--timeout S]  replace xvrrpd by its binary on disk (upgrades), VIPs\n"
+    "                      and states kept: no failover (SIGTERM: the graceful stop)\n"
+    "  fence INSTANCE|--all  drop the VIPs' traffic in the kernel and go to FAULT\n"
+    "  unfence [INSTANCE]  lift the operator's and the arbiter's fence (none: all)\n"
+    "  check-fences        make xvrrpd re-read xv_fence now (after a bpftool write)\n"
     "  bpf [--json]        the pinned BPF maps, decoded (like bpftool map dump)\n"
     "options:\n"
     "  -c, --control PATH  control socket (default /run/xvrrp/xvrrpd.sock)\n"
@@ -200,7 +201,19 @@ int main(int argc, char** argv) {
         }
         if (cmd == "fence" || cmd == "unfence") {
             json req = {{"cmd", cmd}};
-            if (optind < argc) req["instance"] = argv[optind++];
+            if (optind < argc && std::string(argv[optind]) == "--all") {
+                req["all"] = true;
+                ++optind;
+            } else if (optind < argc) {
+                req["instance"] = argv[optind++];
+            } else if (cmd == "fence") {
+                // Fencing every instance takes every VIP of the node offline: say so.
+                std::fprintf(stderr, "xvrrpctl fence: name the instance to fence, or --all "
+                                     "for every instance\n");
+                return 2;
+            } else {
+                req["all"] = true;  // unfence alone lifts every fence, as before
+            }
             if (optind < argc) {
                 std::fprintf(stderr, "xvrrpctl %s: unexpected argument '%s'\n", cmd.c_str(),
                              argv[optind]);
@@ -214,6 +227,21 @@ int main(int argc, char** argv) {
             for (const auto& n : resp.value(cmd == "fence" ? "fenced" : "unfenced", json::array()))
                 std::printf("%s %s\n", n.get<std::string>().c_str(),
                             cmd == "fence" ? "fenced" : "unfenced");
+            return 0;
+        }
+        if (cmd == "check-fences") {
+            if (optind < argc) {
+                std::fprintf(stderr, "xvrrpctl check-fences: unexpected argument '%s'\n",
+                             argv[optind]);
+                return 2;
+            }
+            json resp = xvrrp::control::request(control, {{"cmd", "check_fences"}});
+            if (!resp.value("ok", false)) {
+                std::fprintf(stderr, "xvrrpctl: %s\n", resp.value("error", "error").c_str());
+                return 1;
+            }
+            for (const auto& n : resp.value("fenced", json::array()))
+                std::printf("%s fenced\n", n.get<std::string>().c_str());
             return 0;
         }
         if (cmd == "bpf") {

@@ -28,6 +28,14 @@ inline constexpr size_t kMaxBraceExpansions = 256;
 inline constexpr size_t kMaxGlobEntries = 100000;
 // { } blocks inside each other (keepalived's own grammar goes 4 deep).
 inline constexpr int kMaxBlockDepth = 32;
+// Expansion (keepalived.conf(5) ADVANCED CONFIGURATION): $PARAM substitutions inside each
+// other, multiline values and ~SEQ/~LST blocks nest at most this deep; a $X that refers to
+// itself is refused before (keepalived 2.2.7 loops forever on `$X=$X`).
+inline constexpr int kMaxExpansionDepth = 32;
+// Substitutions made, and lines that multiline values and ~SEQ/~LST produce, per load: as
+// many as the words bound, so `~SEQ(I, 1, 1000000000)` or doubling values end quickly.
+inline constexpr size_t kMaxSubstitutions = kMaxWords;
+inline constexpr size_t kMaxExpandedLines = kMaxWords;
 // Keywords longer than this get no "did you mean" (known keywords are far shorter).
 inline constexpr size_t kMaxSuggestLength = 64;
 // Diagnostics kept for one load; more are counted in a last one.

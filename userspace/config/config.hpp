@@ -40,9 +40,14 @@ private:
 
 // Where something was written, for diagnostics after parsing (dangling references etc.).
 struct Location {
+    Location() = default;
+    Location(FileName f, int l = 0, int c = 0) : file(std::move(f)), line(l), column(c) {}
+
     FileName file;
     int line = 0;
     int column = 0;
+    // The substitutions the text there came through ("from $PRIO at a.conf:8:12"), if any.
+    std::shared_ptr<const std::string> via;
     // Where a value was written never makes two values differ: a reload that only moves
     // lines around changes nothing (the defaulted == of the structs below relies on this).
     bool operator==(const Location&) const { return true; }
@@ -253,6 +258,19 @@ struct SyncGroup {
     bool operator==(const SyncGroup&) const = default;
 };
 
+// The VRRP process's scheduling (global_defs vrrp_rt_priority, vrrp_rlimit_rttime,
+// vrrp_no_swap, vrrp_cpu_affinity, vrrp_priority; keepalived.conf(5)). Unset: left as the
+// daemon was started.
+struct ProcessTuning {
+    std::optional<int> rt_priority;             // SCHED_RR at 1..99
+    std::optional<uint32_t> rlimit_rttime_us;   // RLIMIT_RTTIME hard limit while real-time
+    bool no_swap = false;                       // mlockall
+    std::vector<int> cpu_affinity;              // CPU ids; empty = not set
+    std::optional<int> nice;                    // vrrp_priority, -20..19
+
+    bool operator==(const ProcessTuning&) const = default;
+};
+
 struct Global {
     std::string router_id;
     std::string script_user, script_group;
@@ -275,6 +293,7 @@ struct Global {
     RunAsMap fifo_run_as;  // notify_fifo, notify_fifo_script, vrrp_notify_fifo(_script)
     std::vector<std::string> notification_email;
     std::string notification_email_from, smtp_server;
+    ProcessTuning vrrp_process;
     std::vector<Directive> other;           // parsed, kept, not acted on yet
 
     bool operator==(const Global&) const = default;

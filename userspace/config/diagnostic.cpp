@@ -27,7 +27,8 @@ std::string locationStr(const Location& where) {
 
 std::string Diagnostic::str() const {
     std::string head = where.file.empty() && where.line == 0 ? "" : locationStr(where) + ": ";
-    return head + std::string(severityName(severity)) + ": " + message;
+    std::string tail = where.via ? " (" + escapeInvalidUtf8(*where.via) + ")" : "";
+    return head + std::string(severityName(severity)) + ": " + message + tail;
 }
 
 void Diagnostics::add(const Location& where, Severity s, std::string message) {

@@ -1,6 +1,7 @@
 // global_defs (keepalived.conf(5) "Global definitions"). Only the VRRP-relevant keywords
 // are typed; the rest are kept in Global::other.
 #include "config/parse_util.hpp"
+#include "config/process.hpp"
 
 namespace xvrrp::config {
 namespace {
@@ -141,6 +142,14 @@ const KeywordTable<Global>& table() {
              }},
             {"notification_email_from",
              [](const Node& n, Global& g, Context& c) { str(n, g.notification_email_from, c); }},
+            {"vrrp_rt_priority",
+             [](const Node& n, Global& g, Context& c) { parseRtPriority(n, g.vrrp_process, c); }},
+            {"vrrp_rlimit_rttime",
+             [](const Node& n, Global& g, Context& c) { parseRlimitRttime(n, g.vrrp_process, c); }},
+            {"vrrp_no_swap", [](const Node& n, Global& g, Context& c) { parseNoSwap(n, g.vrrp_process, c); }},
+            {"vrrp_cpu_affinity",
+             [](const Node& n, Global& g, Context& c) { parseCpuAffinity(n, g.vrrp_process, c); }},
+            {"vrrp_priority", [](const Node& n, Global& g, Context& c) { parseNice(n, g.vrrp_process, c); }},
             {"smtp_server",
              [](const Node& n, Global& g, Context& c) {
                  if (expectArgs(n, 1, 2, c, "ADDRESS [PORT]")) g.smtp_server = n.args[0].text;
@@ -159,9 +168,8 @@ const KeywordTable<Global>& table() {
             "nftables_counters", "nftables_ifindex", "nftables_ipvs", "nftables_ipvs_priority",
             "nftables_ipvs_start_fwmark", "vrrp_iptables", "vrrp_ipsets", "disable_local_igmp",
             "vrrp_notify_priority_changes", "max_auto_priority", "min_auto_priority_delay",
-            "vrrp_priority", "checker_priority", "bfd_priority", "vrrp_no_swap", "checker_no_swap",
-            "bfd_no_swap", "vrrp_cpu_affinity", "checker_cpu_affinity", "bfd_cpu_affinity",
-            "vrrp_rt_priority", "checker_rt_priority", "bfd_rt_priority", "vrrp_rlimit_rttime",
+            "checker_priority", "bfd_priority", "checker_no_swap", "bfd_no_swap",
+            "checker_cpu_affinity", "bfd_cpu_affinity", "checker_rt_priority", "bfd_rt_priority",
             "checker_rlimit_rttime", "bfd_rlimit_rttime", "snmp_socket", "enable_snmp_vrrp",
             "enable_snmp_keepalived", "enable_snmp_checker", "enable_snmp_rfc", "enable_snmp_rfcv2",
             "enable_snmp_rfcv3", "enable_traps", "enable_dbus", "dbus_service_name",

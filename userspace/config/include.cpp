@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 
@@ -17,10 +18,19 @@ namespace {
 struct GlobBudget {
     size_t left = 0;
     bool exhausted = false;
+    bool missing = false;
+    bool wildcards = false;
 };
 thread_local GlobBudget* tBudget = nullptr;
 
-void* budgetOpendir(const char* name) { return ::opendir(name); }
+void* budgetOpendir(const char* name) {
+    DIR* d = ::opendir(name);
+    if (tBudget) {
+        tBudget->wildcards = true;
+        tBudget->missing |= d == nullptr;
+    }
+    return d;
+}
 
 struct dirent* budgetReaddir(void* dir) {
     if (tBudget) {
@@ -36,9 +46,28 @@ struct dirent* budgetReaddir(void* dir) {
 void budgetClosedir(void* dir) { ::closedir(static_cast<DIR*>(dir)); }
 
 int budgetStat(const char* path, struct stat* st) { return ::stat(path, st); }
-int budgetLstat(const char* path, struct stat* st) { return ::lstat(path, st); }
+int budgetLstat(const char* path, struct stat* st) {
+    int rc = ::lstat(path, st);
+    if (rc != 0 && tBudget) tBudget->missing = true;
+    return rc;
+}
 
 }  // namespace
+
+unsigned includeKind(std::string_view s) {
+    if (!s.starts_with("include") || s.size() < 9) return kNotInclude;
+    auto space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+    if (space(s[7])) return 0;
+    if (!space(s[8])) return kNotInclude;
+    switch (s[7]) {
+        case 'r': return kIncludeRead;
+        case 'm': return kIncludeRead | kIncludeMatch;
+        case 'w': return kIncludeRead | kIncludeMatch | kIncludeWildcard;
+        case 'b': return kIncludeRead | kIncludeBrace;
+        case 'a': return kAllIncludeChecks;
+    }
+    return kNotInclude;
+}
 
 std::optional<FileText> readConfigFile(const std::string& path, size_t limit,
                                        const std::string& limit_text, std::string& why) {
@@ -114,7 +143,7 @@ size_t braceExpansions(const std::string& pattern, size_t cap) {
 
 GlobResult boundedGlob(const std::string& pattern, size_t& entries) {
     GlobResult r;
-    GlobBudget budget{entries, false};
+    GlobBudget budget{entries, false, false, false};
     glob_t g{};
     g.gl_opendir = budgetOpendir;
     g.gl_readdir = budgetReaddir;
@@ -122,11 +151,13 @@ GlobResult boundedGlob(const std::string& pattern, size_t& entries) {
     g.gl_stat = budgetStat;
     g.gl_lstat = budgetLstat;
     tBudget = &budget;
-    int rc = ::glob(pattern.c_str(), GLOB_BRACE | GLOB_TILDE | GLOB_ALTDIRFUNC, nullptr, &g);
+    int rc = ::glob(pattern.c_str(), GLOB_MARK | GLOB_BRACE | GLOB_ALTDIRFUNC, nullptr, &g);
     tBudget = nullptr;
     entries = budget.left;
     // What glob found before the budget ran out is any subset: not used.
     r.over_budget = budget.exhausted;
+    r.missing = budget.missing;
+    r.wildcards = budget.wildcards;
     if (r.over_budget) {
         ::globfree(&g);
         return r;

@@ -1,20 +1,20 @@
 #include "config/lexer.hpp"
 
+#include <limits.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <random>
+#include <utility>
+
 #include "config/bounds.hpp"
 #include "config/include.hpp"
 
 namespace xvrrp::config {
 namespace {
 
-using bounds::kMaxIncludeDepth;
-
 bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
-bool isComment(char c) { return c == '#' || c == '!'; }
-
-bool isIncludeKeyword(std::string_view w) {
-    return w == "include" || w == "includer" || w == "includem" || w == "includew" ||
-           w == "includeb" || w == "includea";
-}
 
 int hexValue(char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -64,43 +64,42 @@ size_t readEscape(std::string_view line, size_t i, std::string& out) {
     return i + 1;
 }
 
-// Reads one word starting at line[i] (not whitespace). Braces end an unquoted word unless
-// `braces_are_text` (include patterns may use csh-style {a,b}).
-Token scanWord(std::string_view line, size_t& i, bool braces_are_text, const Location& at,
-               Diagnostics& diags) {
+// Reads one word starting at line[i] (not whitespace); braces end an unquoted word.
+Token scanWord(const SourcedText& line, size_t& i, Diagnostics& diags) {
+    const std::string& s = line.str();
     Token t;
-    t.where = at;
-    while (i < line.size()) {
-        char c = line[i];
-        if (isSpace(c) || isComment(c)) break;
-        if (!braces_are_text && (c == '{' || c == '}')) break;
+    const size_t start = i;
+    t.where = line.locationAt(i);
+    while (i < s.size()) {
+        char c = s[i];
+        if (isSpace(c) || c == '{' || c == '}') break;
         if (c == '"' || c == '\'') {
             t.quoted = true;
             size_t j = i + 1;
             bool closed = false;
-            while (j < line.size()) {
-                if (line[j] == c) {
+            while (j < s.size()) {
+                if (s[j] == c) {
                     closed = true;
                     ++j;
                     break;
                 }
-                if (line[j] == '\\' && j + 1 < line.size()) {
-                    j = readEscape(line, j + 1, t.text);
+                if (s[j] == '\\' && j + 1 < s.size()) {
+                    j = readEscape(s, j + 1, t.text);
                     continue;
                 }
-                t.text += line[j++];
+                t.text += s[j++];
             }
-            if (!closed) {
-                Location q = at;
-                q.column = static_cast<int>(i) + 1;  // the opening quote
-                diags.error(q, std::string("unterminated quoted string (missing closing ") + c + ")");
-            }
+            if (!closed)
+                diags.error(line.locationAt(i), std::string("unterminated quoted string (missing closing ") + c + ")");
             i = j;
             continue;
         }
         t.text += c;
         ++i;
     }
+    // A word partly substituted names the substitution even where its first byte was not.
+    if (!t.where.via)
+        if (auto via = line.viaIn(start, i)) t.where.via = via->describe();
     return t;
 }
 
@@ -111,19 +110,52 @@ std::string dirOf(const std::string& path) {
     return path.substr(0, slash);
 }
 
+// ${_PWD}: the directory as an absolute path.
+std::string absoluteDir(const std::string& dir) {
+    if (!dir.empty() && dir[0] == '/') return dir;
+    char buf[PATH_MAX];
+    std::string cwd = ::getcwd(buf, sizeof buf) ? buf : ".";
+    return dir.empty() ? cwd : cwd + "/" + dir;
+}
+
+uint32_t freshSeed() {
+    std::random_device rd;
+    return rd();
+}
+
 }  // namespace
 
-Lexer::Lexer(Diagnostics& diags, std::vector<std::string>& files)
-    : diags_(diags), files_(files), glob_entries_left_(bounds::kMaxGlobEntries) {}
+std::string defaultConfigId() {
+    struct utsname u {};
+    if (::uname(&u) != 0) return "";
+    std::string node = u.nodename;
+    return node.substr(0, node.find('.'));
+}
+
+Lexer::Lexer(Diagnostics& diags, std::vector<std::string>& files, LexerOptions options)
+    : diags_(diags),
+      files_(files),
+      pp_(diags, options.config_id.empty() ? defaultConfigId() : options.config_id,
+          options.random_seed ? *options.random_seed : freshSeed(),
+          [this](SourcedText&& line) { deliver(std::move(line)); }),
+      include_checks_(options.all_include_checks ? kAllIncludeChecks : 0),
+      glob_entries_left_(bounds::kMaxGlobEntries) {}
 
 std::vector<Token> Lexer::lexFile(const std::string& path, const Location& from) {
     std::vector<Token> out;
-    if (over_words_) return out;
+    out_ = &out;
+    readFile(path, from);
+    out_ = nullptr;
+    return out;
+}
+
+void Lexer::readFile(const std::string& path, const Location& from) {
+    if (over_words_) return;
     Location where = from.file.empty() ? Location{path, 0, 0} : from;
     if (files_read_ >= bounds::kMaxFiles) {
         diags_.error(where, "not reading " + path + ": a configuration reads at most " +
                                 std::to_string(bounds::kMaxFiles) + " files (includes expanded)");
-        return out;
+        return;
     }
     const size_t left = bounds::kMaxTotalBytes - bytes_read_;
     const bool fileBound = bounds::kMaxFileBytes <= left;
@@ -137,91 +169,108 @@ std::vector<Token> Lexer::lexFile(const std::string& path, const Location& from)
         why);
     if (!file) {
         diags_.error(where, why);
-        return out;
+        return;
     }
     for (const auto& r : reading_) {
         if (r.dev != file->dev || r.ino != file->ino) continue;
         std::string chain;
         for (const auto& c : reading_) chain += c.path + " -> ";
         diags_.error(where, "include loop: " + chain + path);
-        return out;
+        return;
     }
     ++files_read_;
     bytes_read_ += file->text.size();
     files_.push_back(path);
     reading_.push_back({path, file->dev, file->ino});
-    lexInto(file->text, path, dirOf(path), out);
+    lexInto(file->text, path, dirOf(path));
     reading_.pop_back();
-    return out;
 }
 
 std::vector<Token> Lexer::lexText(std::string_view text, const std::string& name,
                                   const std::string& dir) {
     std::vector<Token> out;
-    lexInto(text, name, dir, out);
+    out_ = &out;
+    lexInto(text, name, dir);
+    out_ = nullptr;
     return out;
 }
 
-void Lexer::lexInto(std::string_view text, const std::string& path, const std::string& dir,
-                    std::vector<Token>& out) {
+void Lexer::lexInto(std::string_view text, const std::string& path, const std::string& dir) {
     const FileName name(path);  // shared by every token of the file
+    // An included file's own include_check lasts until its end (keepalived keeps it per file).
+    const unsigned checks = include_checks_;
+    std::string saved_dir = std::exchange(dir_, dir), saved_pwd = std::exchange(pwd_, absoluteDir(dir));
     int lineNo = 0;
-    for (size_t start = 0; start <= text.size() && !over_words_;) {
+    for (size_t start = 0; start <= text.size() && !over_words_ && !pp_.stopped();) {
         size_t end = text.find('\n', start);
         if (end == std::string_view::npos) end = text.size();
         std::string_view line = text.substr(start, end - start);
         ++lineNo;
-        if (lineReadable(line, name, lineNo))
-            lexLine(line, name, lineNo, dir, out);
-        else
-            out.push_back({TokenKind::Eol, "", {name, lineNo, 1}});
-        if (words_ > bounds::kMaxWords) {
-            diags_.error({name, lineNo, 1}, "more than " + std::to_string(bounds::kMaxWords) +
-                                                " words and braces in the configuration "
-                                                "(includes expanded); the rest is not read");
-            over_words_ = true;
-        }
+        if (lineReadable(line, name, lineNo)) pp_.physicalLine(line, name, lineNo, pwd_);
         if (end == text.size()) break;
         start = end + 1;
     }
+    pp_.endOfFile();
+    include_checks_ = checks;
+    dir_ = std::move(saved_dir);
+    pwd_ = std::move(saved_pwd);
 }
 
-void Lexer::lexLine(std::string_view line, const FileName& name, int lineNo,
-                    const std::string& dir, std::vector<Token>& out) {
-    size_t i = 0;
-    bool statementStart = true;  // include is only recognised as a statement's first word
-    bool sawInclude = false;
-    Token includeKw;
-    std::vector<Token> patterns;
-    while (i < line.size()) {
-        char c = line[i];
-        if (isSpace(c)) { ++i; continue; }
-        if (isComment(c)) break;
-        Location at{name, lineNo, static_cast<int>(i) + 1};
-        // After include, `{` starts a csh brace pattern ("include {a,b}.conf").
-        if ((c == '{' && !sawInclude) || c == '}') {
-            out.push_back({c == '{' ? TokenKind::Open : TokenKind::Close, std::string(1, c), at});
-            ++words_;
+void Lexer::deliver(SourcedText&& line) {
+    if (over_words_) return;
+    const std::string& s = line.str();
+    // Only now, after conditionals and substitution, as keepalived (measured).
+    unsigned kind = includeKind(s);
+    if (kind != kNotInclude) {
+        size_t at = s.find_first_not_of(" \t\v\f\r", kind == 0 ? 8 : 9);
+        include(kind, line, at);
+        return;
+    }
+    if (s == "include" || (s.size() == 8 && s.starts_with("include") && std::strchr("rmwba", s[7]))) {
+        include(0, line, std::string::npos);
+        return;
+    }
+    lexSegment(line);
+    if (words_ > bounds::kMaxWords && !over_words_) {
+        diags_.error(line.locationAt(0), "more than " + std::to_string(bounds::kMaxWords) +
+                                             " words and braces in the configuration "
+                                             "(includes expanded); the rest is not read");
+        over_words_ = true;
+        pp_.stop();
+    }
+}
+
+void Lexer::lexSegment(const SourcedText& line) {
+    const std::string& s = line.str();
+    std::vector<Token> words;
+    for (size_t i = 0; i < s.size();) {
+        const char c = s[i];
+        if (isSpace(c)) {
             ++i;
-            statementStart = true;
             continue;
         }
-        Token w = scanWord(line, i, sawInclude, at, diags_);
-        if (sawInclude) {
-            patterns.push_back(std::move(w));
-        } else if (statementStart && !w.quoted && isIncludeKeyword(w.text)) {
-            sawInclude = true;
-            includeKw = std::move(w);
-        } else {
-            out.push_back(std::move(w));
+        if (c == '{' || c == '}') {
+            if (!words.empty()) last_key_ = words.front().text;
+            out_->push_back({c == '{' ? TokenKind::Open : TokenKind::Close, std::string(1, c), line.locationAt(i)});
             ++words_;
-            statementStart = false;
+            ++i;
+            if (c == '{' && block_depth_++ == 0) top_block_ = last_key_;
+            if (c == '}' && block_depth_ > 0) --block_depth_;
+            continue;
         }
+        Token w = scanWord(line, i, diags_);
+        if (words.empty()) words.push_back(w);  // the keyword; include_check wants all words
+        else if (words.front().text == "include_check") words.push_back(w);
+        out_->push_back(std::move(w));
+        ++words_;
     }
-    if (sawInclude)
-        include(includeKw, patterns, dir, out);
-    else
-        out.push_back({TokenKind::Eol, "", {name, lineNo, static_cast<int>(line.size()) + 1}});
+    if (!words.empty()) {
+        last_key_ = words.front().text;
+        if (last_key_ == "include_check" && !words.front().quoted && block_depth_ == 1 &&
+            top_block_ == "global_defs")
+            includeCheck(words);
+    }
+    out_->push_back({TokenKind::Eol, "", line.locationAt(s.size())});
 }
 
 bool Lexer::lineReadable(std::string_view line, const FileName& name, int lineNo) {
@@ -239,52 +288,6 @@ bool Lexer::lineReadable(std::string_view line, const FileName& name, int lineNo
         return false;
     }
     return true;
-}
-
-void Lexer::include(const Token& keyword, const std::vector<Token>& patterns,
-                    const std::string& dir, std::vector<Token>& out) {
-    if (patterns.empty()) {
-        diags_.error(keyword.where, "'" + keyword.text + "' expects a file name or glob");
-        return;
-    }
-    if (depth_ >= kMaxIncludeDepth) {
-        diags_.error(keyword.where, "includes nested deeper than " +
-                                        std::to_string(kMaxIncludeDepth) + " levels");
-        return;
-    }
-    for (const auto& p : patterns) includePattern(p, dir, out);
-}
-
-void Lexer::includePattern(const Token& p, const std::string& dir, std::vector<Token>& out) {
-    std::string pattern = p.text;
-    if (!pattern.empty() && pattern[0] != '/' && !dir.empty()) pattern = dir + "/" + pattern;
-    if (braceExpansions(pattern, bounds::kMaxBraceExpansions) > bounds::kMaxBraceExpansions) {
-        diags_.error(p.where, "include '" + p.text + "' expands to more than " +
-                                  std::to_string(bounds::kMaxBraceExpansions) + " patterns");
-        return;
-    }
-    auto g = boundedGlob(pattern, glob_entries_left_);
-    if (g.over_budget) {
-        diags_.error(p.where, "include '" + p.text + "': include globs may read at most " +
-                                  std::to_string(bounds::kMaxGlobEntries) +
-                                  " directory entries in all");
-        return;
-    }
-    if (!g.error.empty()) {
-        diags_.error(p.where, g.error);
-        return;
-    }
-    if (g.paths.empty()) {
-        diags_.warning(p.where, "include '" + p.text + "' matched no files");
-        return;
-    }
-    for (const auto& path : g.paths) {
-        ++depth_;
-        auto toks = lexFile(path, p.where);
-        --depth_;
-        out.insert(out.end(), std::make_move_iterator(toks.begin()),
-                   std::make_move_iterator(toks.end()));
-    }
 }
 
 namespace {

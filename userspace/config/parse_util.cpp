@@ -156,6 +156,8 @@ void unknownKeyword(const Node& n, std::string_view block, const std::vector<std
     std::string msg = "unknown keyword '" + n.key.text + "' in " + std::string(block);
     std::string near = nearestWord(n.key.text, known);
     if (!near.empty()) msg += "; did you mean '" + near + "'?";
+    // Left as written when no $NAME=VALUE line before it defines it (keepalived.conf(5)).
+    if (!n.key.quoted && n.key.text.starts_with('$')) msg += " (no parameter of that name is defined above)";
     ctx.diags.warning(n.key.where, msg);
 }
 

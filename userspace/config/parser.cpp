@@ -53,10 +53,6 @@ constexpr std::array<Skipped, 7> kSkipped{{
 void parseTop(const std::vector<Node>& nodes, Context& ctx) {
     for (const auto& n : nodes) {
         const std::string& k = n.key.text;
-        if (!n.key.quoted && (k.starts_with('@') || k.starts_with('$'))) {
-            ctx.diags.warning(n.key.where, "conditional configuration and $parameters are not supported; line ignored");
-            continue;
-        }
         bool done = false;
         for (const auto& [name, fn] : topHandlers()) {
             if (k == name) {
@@ -97,6 +93,7 @@ void parseTop(const std::vector<Node>& nodes, Context& ctx) {
 LoadResult finish(std::vector<Token> tokens, Config cfg, Diagnostics& diags, const LoadOptions& options) {
     Context ctx{cfg, diags, options, {}, false, {}};
     auto tree = buildTree(std::move(tokens), diags);
+    std::string expanded = options.dump ? dumpStatements(tree) : std::string();
     parseTop(tree, ctx);
     validate(ctx);
     // Validation runs last; sort so the report reads top to bottom, file by file.
@@ -111,7 +108,7 @@ LoadResult finish(std::vector<Token> tokens, Config cfg, Diagnostics& diags, con
         return std::make_tuple(rank(a.where), a.where.line, a.where.column) <
                std::make_tuple(rank(b.where), b.where.line, b.where.column);
     });
-    return LoadResult{std::move(cfg), std::move(list)};
+    return LoadResult{std::move(cfg), std::move(list), std::move(expanded)};
 }
 
 std::string dirOf(const std::string& path) {
@@ -128,10 +125,14 @@ bool LoadResult::ok() const {
     return true;
 }
 
+static LexerOptions lexerOptions(const LoadOptions& o) {
+    return LexerOptions{o.config_id, o.random_seed, o.all_include_checks};
+}
+
 LoadResult loadConfigFile(const std::string& path, const LoadOptions& options) {
     Diagnostics diags;
     Config cfg;
-    Lexer lexer(diags, cfg.files);
+    Lexer lexer(diags, cfg.files, lexerOptions(options));
     auto tokens = lexer.lexFile(path);
     return finish(std::move(tokens), std::move(cfg), diags, options);
 }
@@ -139,13 +140,17 @@ LoadResult loadConfigFile(const std::string& path, const LoadOptions& options) {
 LoadResult loadConfigText(std::string_view text, const std::string& name, const LoadOptions& options) {
     Diagnostics diags;
     Config cfg;
-    Lexer lexer(diags, cfg.files);
+    Lexer lexer(diags, cfg.files, lexerOptions(options));
     auto tokens = lexer.lexText(text, name, dirOf(name));
     return finish(std::move(tokens), std::move(cfg), diags, options);
 }
 
-int checkConfig(const std::string& path, std::ostream& out) {
-    LoadResult r = loadConfigFile(path);
+int checkConfig(const std::string& path, std::ostream& out, const LoadOptions& options,
+                std::ostream* dump) {
+    LoadOptions o = options;
+    o.dump = dump != nullptr;
+    LoadResult r = loadConfigFile(path, o);
+    if (dump) *dump << r.expanded << std::flush;
     size_t counts[3] = {0, 0, 0};
     for (const auto& d : r.diagnostics) {
         out << d.str() << '\n';

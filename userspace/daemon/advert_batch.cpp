@@ -17,6 +17,7 @@ public:
     }
     void flush() override { batch_.flush(); }
     uint64_t errors() const override { return errors_->count; }
+    int fd() const override { return sock_->fd(); }
 
 private:
     AdvertBatch& batch_;

@@ -65,6 +65,17 @@ BindResult Binder::bind(InstanceRuntime& rt) {
     return res;
 }
 
+void Binder::checkInterfaces(const config::Config& cfg) {
+    for (const auto& inst : cfg.instances) {
+        std::vector<std::string> names{inst.interface};
+        for (const auto* list : {&inst.vips, &inst.vips_excluded})
+            for (const auto& v : *list)
+                if (!v.dev.empty()) names.push_back(v.dev);
+        for (const auto& name : names)
+            if (auto link = nl_.linkByName(name)) dp_.checkAttachable(link->ifindex, link->name);
+    }
+}
+
 // use_vmac: a macvlan with the VRRP virtual MAC (RFC 5798 section 7.3) carries the VIPs
 // and, unless vmac_xmit_base, the adverts, so the virtual MAC is what hosts learn. Returns
 // the interface adverts leave from.

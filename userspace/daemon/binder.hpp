@@ -36,6 +36,9 @@ public:
     // Throws when a step that must succeed fails (XDP refused, VMAC name taken); what was
     // done before stays in the ledger for the caller's unwind.
     BindResult bind(InstanceRuntime& rt);
+    // Throws when an interface CFG would attach XDP to is served by another xvrrpd (or holds
+    // a foreign program without --force-xdp): called before the start changes anything.
+    void checkInterfaces(const config::Config& cfg);
     // The instance goes away (reload): its kernel state, VMAC and verdicts.
     void unbind(InstanceRuntime& rt);
     // Where XDP lets VRRP it does not validate through to the stack (XV_IF_SHARED).

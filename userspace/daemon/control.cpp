@@ -3,35 +3,13 @@
 
 #include "common/utf8.hpp"
 #include "daemon/daemon.hpp"
+#include "dataplane/dataplane.hpp"
+#include "daemon/process_tuning.hpp"
 #include "dataplane/fence.hpp"
 
 namespace xvrrp::daemon {
 
 using nlohmann::json;
-
-namespace {
-
-// Every string and key of `j` with bytes that are not UTF-8 written as \xHH.
-void escapeStrings(json& j) {
-    if (j.is_string()) {
-        const auto& s = j.get_ref<const std::string&>();
-        if (!isValidUtf8(s)) j = escapeInvalidUtf8(s);
-    } else if (j.is_array()) {
-        for (auto& e : j) escapeStrings(e);
-    } else if (j.is_object()) {
-        bool keys = true;
-        for (auto& [k, v] : j.items()) {
-            escapeStrings(v);
-            keys = keys && isValidUtf8(k);
-        }
-        if (keys) return;
-        json fixed = json::object();
-        for (auto& [k, v] : j.items()) fixed[escapeInvalidUtf8(k)] = std::move(v);
-        j = std::move(fixed);
-    }
-}
-
-}  // namespace
 
 nlohmann::json Daemon::handleControl(const nlohmann::json& req) {
     const auto cmd = req["cmd"].get<std::string>();
@@ -39,55 +17,76 @@ nlohmann::json Daemon::handleControl(const nlohmann::json& req) {
     if (cmd == "status")
         out = status();
     else if (cmd == "reload")
-        out = reload();
+        out = reloadAndTune();
     else if (cmd == "restart")
         out = restartCommand();
     else if (cmd == "fence")
         out = fenceCommand(req, true);
     else if (cmd == "unfence")
         out = fenceCommand(req, false);
+    else if (cmd == "check_fences")
+        out = checkFencesCommand();
     else
         throw std::invalid_argument("unknown command '" + cmd + "'");
-    // Names from keepalived.conf may be any bytes (keepalived takes them); JSON needs UTF-8.
-    escapeStrings(out);
+    // Names from keepalived.conf may be any bytes (keepalived takes them): the control
+    // server escapes every answer's strings (control::respondLine).
+    tuning_->checkpoint();
     return out;
 }
 
-// {"cmd":"fence","instance":NAME?,"by":"operator"|"arbiter"}: the kernel drops the VIPs
-// (xv_fence) and the instance goes to FAULT until unfenced. No instance: all of them.
+// {"cmd":"fence"|"unfence","instance":NAME} or {..,"all":true}: the operator's fence
+// (xvrrpctl), written through the one fence writer (dataplane::FenceMap on our skeleton's
+// xv_fence); unfence lifts whatever the operator may lift (the arbiter's entry too). Every
+// instance only when asked by name: a request without either is refused. The instance goes
+// to FAULT, or leaves it, as soon as the map says so (checkFences).
 nlohmann::json Daemon::fenceCommand(const nlohmann::json& req, bool fence) {
     std::string name;
     if (req.contains("instance")) {
         if (!req["instance"].is_string()) throw std::invalid_argument("'instance' must be a string");
         name = req["instance"].get<std::string>();
+        if (name.empty()) throw std::invalid_argument("'instance' is empty");
     }
-    auto by = XV_FENCE_OPERATOR;
-    if (req.contains("by")) {
-        if (req["by"] == "arbiter")
-            by = XV_FENCE_ARBITER;
-        else if (req["by"] != "operator")
-            throw std::invalid_argument("'by' must be \"operator\" or \"arbiter\"");
-    }
+    const bool all = req.contains("all") && req["all"] == true;
+    const std::string what = fence ? "fence" : "unfence";
+    if (!all && name.empty())
+        throw std::invalid_argument(what + " needs \"instance\" or \"all\": true");
+    if (all && !name.empty())
+        throw std::invalid_argument(what + ": \"instance\" and \"all\" together");
+    if (req.contains("by") && req["by"] != "operator")
+        throw std::invalid_argument(
+            "'by' may only be \"operator\": xvrrp-arbiter writes xv_fence itself and sends "
+            "{\"cmd\":\"check_fences\"}");
     std::vector<InstanceRuntime*> targets;
     for (const auto& rt : table_)
         if (name.empty() || rt->cfg().name == name || escapeInvalidUtf8(rt->cfg().name) == name)
             targets.push_back(rt.get());  // a name that is not UTF-8 as status shows it
     if (targets.empty()) throw std::invalid_argument("no instance named '" + name + "'");
-    dataplane::FenceMap map(options_.pin_root);
-    auto t = now();
+    auto& map = dataplane_->fences();
     json done = json::array();
     for (auto* rt : targets) {
         if (!rt->bound()) continue;  // its interface is missing: nothing to fence yet
-        if (fence)
-            map.fence(rt->id(), by);
-        else
-            map.unfence(rt->id());
-        spdlog::warn("({}) {} by {}", rt->cfg().name, fence ? "fenced" : "unfenced",
-                     by == XV_FENCE_ARBITER ? "arbiter" : "operator");
-        rt->setFault("fence", fence, "fenced (xv_fence entry)", t);
+        if (fence) {
+            map.fence(rt->id(), XV_FENCE_OPERATOR);
+            spdlog::warn("({}) fenced by the operator", rt->cfg().name);
+        } else {
+            for (auto owner : map.unfence(rt->id(), XV_FENCE_OPERATOR))
+                spdlog::warn("({}) the operator lifted the {}'s fence", rt->cfg().name,
+                             owner == XV_FENCE_ARBITER ? "arbiter" : "operator");
+        }
         done.push_back(rt->cfg().name);
     }
+    checkFences(now());
     return {{fence ? "fenced" : "unfenced", done}};
+}
+
+// {"cmd":"check_fences"}: someone wrote xv_fence without us (xvrrp-arbiter, bpftool): look
+// now rather than at the next housekeeping turn. Answers the instances fenced after it.
+nlohmann::json Daemon::checkFencesCommand() {
+    checkFences(now());
+    json fenced = json::array();
+    for (const auto& rt : table_)
+        if (rt->faultActive("fence")) fenced.push_back(rt->cfg().name);
+    return {{"fenced", fenced}};
 }
 
 }  // namespace xvrrp::daemon

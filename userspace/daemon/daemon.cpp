@@ -14,15 +14,19 @@
 
 #include "control/server.hpp"
 #include "daemon/binder.hpp"
+#include "daemon/signum.hpp"
 #include "daemon/net_effects.hpp"
+#include "daemon/process_tuning.hpp"
 #include "daemon/static_config.hpp"
 #include "daemon/sync_groups.hpp"
 #include "daemon/tracking.hpp"
 #include "daemon/validate.hpp"
 #include "dataplane/dataplane.hpp"
+#include "metrics/http_server.hpp"
 #include "net/link_monitor.hpp"
 #include "net/netlink.hpp"
 #include "vrrp/packet.hpp"
+#include "vrrp/reject_text.hpp"
 
 namespace xvrrp::daemon {
 namespace {
@@ -38,6 +42,8 @@ vrrp::TimePoint fromTimespec(const timespec& ts) {
 // A runaway ping-pong of queued work (a bug) must not hang the loop.
 constexpr size_t kMaxQueuedPerDrain = 100000;
 constexpr auto kHousekeeping = std::chrono::milliseconds(500);
+// Every housekeeping turn writes the heartbeat: a live daemon's is never past xv_rx's bound.
+static_assert(std::chrono::nanoseconds(kHousekeeping).count() * 2 <= XV_HEARTBEAT_GONE_NS);
 
 }  // namespace
 
@@ -74,11 +80,18 @@ void Daemon::start() {
                   SIGPWR, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF})
         sigaddset(&mask, s);
     for (int s = SIGRTMIN; s <= SIGRTMAX; ++s) sigaddset(&mask, s);
+    // keepalived's dump signals (dump.cpp: USR1, USR2, RTMAX-1, RTMIN+2) are among these.
     if (::sigprocmask(SIG_BLOCK, &mask, nullptr) < 0) throw sysError("sigprocmask");
     signal_fd_ = ::signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
     if (signal_fd_ < 0) throw sysError("signalfd");
     loop_.add(signal_fd_, "signal", [this](uint32_t) { onSignal(); });
     ::signal(SIGPIPE, SIG_IGN);
+
+    // Scheduling first, so binding and the first adverts already run with it (RLIMIT_RTTIME
+    // waits for the loop: loading BPF programs runs longer than it without blocking).
+    sched_ops_ = systemSchedulerOps();
+    tuning_ = std::make_unique<ProcessTuning>(*sched_ops_);
+    applyTuning();
 
     timer_fd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     if (timer_fd_ < 0) throw sysError("timerfd_create(CLOCK_MONOTONIC)");
@@ -102,6 +115,7 @@ void Daemon::start() {
     inheritLedger();
     loop_.add(dataplane_->epollFd(), "adverts", [this](uint32_t) { onRing(); });
     binder_ = std::make_unique<Binder>(options_, *netlink_, *dataplane_, adverts_, ledger_);
+    binder_->checkInterfaces(*config_);  // another xvrrpd there: refuse before any change
 
     control_ = std::make_unique<control::Server>(
         options_.control, [this](const nlohmann::json& req) { return handleControl(req); });
@@ -111,7 +125,13 @@ void Daemon::start() {
     loop_.setFallback("control client", [this](int fd, uint32_t ev) {
         if (control_->owns(fd)) control_->handle(loop_.epollFd(), fd, ev);
     });
-    loop_.setAfterEach([this] { drain(); });
+    // Queued work after every event; then, while real-time, a chance for the RLIMIT_RTTIME
+    // watchdog to see the loop sleep (ProcessTuning::checkpoint).
+    loop_.setAfterEach([this] {
+        drain();
+        tuning_->checkpoint();
+    });
+    startMetrics();
 
     static_ = std::make_unique<StaticConfig>(*netlink_, ledger_);
     static_->apply(*config_);
@@ -215,6 +235,7 @@ void Daemon::stateChanged(const InstanceRuntime& rt, const vrrp::StateChanged& s
         }
         tracking_->notifier().instanceChanged(rt.cfg().name, st, rt.machine().effective_priority);
     }
+    noteTransition(rt, sc);
     groups_->memberChanged(rt, sc);
 }
 
@@ -238,6 +259,7 @@ void Daemon::drain() {
         auto work = std::move(queue_.front());
         queue_.pop_front();
         loop_.guarded("queued work", work);
+        tuning_->checkpoint();  // a sync group moves all its members
     }
 }
 
@@ -262,6 +284,7 @@ int Daemon::run() {
     updateStatusLine();
     systemd_.ready();  // every instance is bound (or waits for its interface)
     spdlog::info("Startup complete");
+    armTuning();
     while (running_) {
         try {
             loop_.runOnce(-1);
@@ -278,7 +301,11 @@ int Daemon::run() {
         loop_.guarded("timer", [this] { armTimer(); });
         loop_.guarded("systemd status", [this] { updateStatusLine(); });
     }
-    shutdown();
+    {
+        // Priority 0 from every master and the ledger's undo: bounded, and it must finish.
+        ProcessTuning::Lift lift(*tuning_);
+        shutdown();
+    }
     return 0;
 }
 
@@ -293,15 +320,19 @@ void Daemon::onTimer() {
     }
     // Adverts and master-down timers of every instance first, then announcements: a burst
     // of GARPs (hundreds of VIPs) must not delay anyone's advert past a peer's timer.
-    for (const auto& rt : table_)
+    for (const auto& rt : table_) {
         if (rt->bound()) rt->fireTimers(t);
+        tuning_->checkpoint();  // 255 instances may change state in one turn
+    }
     drain();
     adverts_.flush();
     // A restart onto other BPF programs swaps them in one interface at a time, each right
     // after the adverts went out, so a verifier run never holds one back.
     if (dataplane_->pendingSwaps()) loop_.guarded("program swap", [this] { dataplane_->swapPending(); });
-    for (const auto& rt : table_)
+    for (const auto& rt : table_) {
         if (rt->bound()) rt->announceDue(t);
+        tuning_->checkpoint();
+    }
 }
 
 void Daemon::housekeeping(vrrp::TimePoint t) {
@@ -318,7 +349,9 @@ void Daemon::housekeeping(vrrp::TimePoint t) {
     }
 }
 
-// Fences set from outside (xvrrpctl on a hung daemon, xvrrp-arbiter) are seen here.
+// xv_fence decides: the arbiter's entries (written while we may be hung), the operator's
+// (our fenceCommand, or bpftool by hand). Called by fence/unfence/check_fences requests and
+// every housekeeping turn (500 ms), which bounds a fence written without telling us.
 void Daemon::checkFences(vrrp::TimePoint t) {
     for (const auto& rt : table_) {
         if (!rt->bound()) continue;
@@ -333,7 +366,65 @@ void Daemon::checkFences(vrrp::TimePoint t) {
 }
 
 void Daemon::onRing() {
-    dataplane_->consume([this](const xv_advert& ev) { onAdvert(ev); });
+    const dataplane::Dataplane::AdvertCallback dropped = [this](const xv_advert& ev) {
+        onDropSample(ev);
+    };
+    telemetry_.ringPass(dataplane_->consume(
+        [this](const xv_advert& ev) {
+            onAdvert(ev);
+            tuning_->checkpoint();
+        },
+        &dropped));
+}
+
+// keepalived logs each advert it refuses, in words operators grep for. Here at most
+// kRejectLinesPerSecond lines per instance, so a flood cannot flood the log.
+void Daemon::logReject(InstanceRuntime& rt, const std::string& text, bool counted) {
+    constexpr uint64_t kRejectLinesPerSecond = 8;
+    auto& c = rt.counters();
+    if (counted) {
+        ++c.rx_rejected;
+        c.last_reject = text;
+    }
+    const auto t = std::chrono::steady_clock::now();
+    if (t - c.reject_window >= std::chrono::seconds(1)) {
+        if (c.reject_unlogged)
+            spdlog::info("({}) {} more refused adverts not logged", rt.cfg().name,
+                         c.reject_unlogged);
+        c.reject_window = t;
+        c.reject_lines = 0;
+        c.reject_unlogged = 0;
+    }
+    if (c.reject_lines++ < kRejectLinesPerSecond)
+        spdlog::info("({}) {}", rt.cfg().name, text);
+    else
+        ++c.reject_unlogged;
+}
+
+// An advert the XDP program refused (its drop counter has it): say why, as keepalived does.
+void Daemon::onDropSample(const xv_advert& ev) {
+    Family fam = ev.family == XV_FAMILY_V6 ? Family::V6 : Family::V4;
+    if (ev.vrrp_len < 2) return;
+    InstanceRuntime* rt = table_.byKey(static_cast<int>(ev.ifindex), fam, ev.vrrp[1]);
+    if (!rt) return;
+    vrrp::RxPacket pkt{ev.ttl, IpAddr::fromBytes(fam, ev.saddr), IpAddr::fromBytes(fam, ev.daddr)};
+    const vrrp::RxContext ctx = rxContext(*config_, *rt);
+    std::span<const uint8_t> bytes(ev.vrrp, ev.vrrp_len);
+    auto decoded = vrrp::decode(bytes, pkt.src, pkt.dst, fam, unicastChecksumMode(rt->cfg()));
+    std::string text;
+    if (!decoded) {
+        text = vrrp::decodeErrorText(decoded.error(), bytes, pkt, ctx);
+    } else if (auto r = vrrp::validate(*decoded, pkt, ctx); r != vrrp::RejectReason::Ok) {
+        text = vrrp::rejectText(r, *decoded, pkt, ctx);
+    } else {
+        text = vrrp::peerRejectText(pkt, ctx);
+    }
+    if (text.empty()) {
+        spdlog::debug("({}) the kernel refused an advert from {} that passes our checks",
+                      rt->cfg().name, pkt.src.str());
+        return;
+    }
+    logReject(*rt, text, false);
 }
 
 void Daemon::onAdvert(const xv_advert& ev) {
@@ -358,25 +449,18 @@ void Daemon::onAdvert(const xv_advert& ev) {
     if (src == rt->primary()) return;  // our own advert looped back
     std::span<const uint8_t> bytes(ev.vrrp, ev.vrrp_len);
     auto decoded = vrrp::decode(bytes, src, dst, fam, unicastChecksumMode(rt->cfg()));
-    auto reject = [&](const char* why, bool error) {
-        auto& c = rt->counters();
-        ++c.rx_rejected;
-        c.last_reject = why;
-        // keepalived logs protocol errors; say it once per burst, details at debug level.
-        if (error && (c.rx_rejected == 1 || c.rx_rejected % 1000 == 0))
-            spdlog::warn("({}) dropped advert from {}: {} ({} dropped so far)", rt->cfg().name,
-                         src.str(), why, c.rx_rejected);
-        else
-            spdlog::debug("({}) dropped advert from {}: {}", rt->cfg().name, src.str(), why);
-    };
+    vrrp::RxPacket pkt{ev.ttl, src, dst};
+    const vrrp::RxContext ctx = rxContext(*config_, *rt);
     if (!decoded) {
-        reject(vrrp::name(decoded.error()), true);
+        ++rt->counters().rejected_by[vrrp::name(decoded.error())];  // metrics, by reason
+        logReject(*rt, vrrp::decodeErrorText(decoded.error(), bytes, pkt, ctx), true);
         return;
     }
-    vrrp::RxPacket pkt{ev.ttl, src, dst};
-    auto verdict = vrrp::validate(*decoded, pkt, rxContext(*config_, *rt));
+    auto verdict = vrrp::validate(*decoded, pkt, ctx);
     if (verdict != vrrp::RejectReason::Ok) {
-        reject(vrrp::name(verdict), vrrp::isError(verdict));
+        // VRID mismatch cannot happen here (found by VRID); the rest keepalived logs.
+        ++rt->counters().rejected_by[vrrp::name(verdict)];
+        logReject(*rt, vrrp::rejectText(verdict, *decoded, pkt, ctx), true);
         return;
     }
     if (decoded->old_unicast_checksum && !rt->oldUnicastChecksum() &&
@@ -443,6 +527,7 @@ void Daemon::onLinkEvents() {
 // Link down moves an instance to Fault (keepalived does the same); link up brings it back.
 void Daemon::applyLinkState(InstanceRuntime& rt, bool running, const std::string& ifname,
                             vrrp::TimePoint t) {
+    tuning_->checkpoint();  // a link event moves every instance on it
     if (running == !rt.faultActive("link")) return;
     spdlog::info("({}) interface {} is {}", rt.cfg().name, ifname, running ? "up" : "down");
     rt.setFault("link", !running, "interface " + ifname + " is down", t);
@@ -451,6 +536,7 @@ void Daemon::applyLinkState(InstanceRuntime& rt, bool running, const std::string
 void Daemon::onSignal() {
     signalfd_siginfo si{};
     while (::read(signal_fd_, &si, sizeof(si)) == sizeof(si)) {
+        if (onDumpSignal(static_cast<int>(si.ssi_signo))) continue;
         switch (si.ssi_signo) {
             case SIGTERM:
             case SIGINT:
@@ -460,8 +546,18 @@ void Daemon::onSignal() {
                 running_ = false;
                 break;
             case SIGHUP:
-                reload();
+                reloadAndTune();
                 break;
+            case SIGXCPU:
+                // RLIMIT_RTTIME's soft limit (vrrp_rt_priority): a turn of the loop ran that
+                // long without blocking; at the hard limit the kernel kills the daemon.
+                if (auto lim = tuning_->rttimeInForce()) {
+                    spdlog::warn("the loop ran {} us without blocking (RLIMIT_RTTIME soft limit, "
+                                 "vrrp_rlimit_rttime); the kernel kills xvrrpd at {} us",
+                                 lim->rlim_cur, lim->rlim_max);
+                    break;
+                }
+                [[fallthrough]];
             default:
                 // Nothing of ours: say so, never die of it.
                 spdlog::info("ignoring signal {} ({}) from pid {}", si.ssi_signo,

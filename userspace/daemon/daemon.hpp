@@ -11,6 +11,8 @@
 //   reload.cpp          SIGHUP / xvrrpctl reload
 //   restart.cpp, handover.*, carry.*   xvrrpctl restart: exec the binary, which adopts
 //   control.cpp, status.cpp      control socket requests and the status document
+//   snapshot.cpp, telemetry.*, metrics*.cpp   --metrics: the Prometheus endpoint
+//   dump*.cpp, signum.cpp        keepalived's dump files on its signals
 
 #include <chrono>
 #include <deque>
@@ -26,9 +28,12 @@
 #include "daemon/event_loop.hpp"
 #include "daemon/handover.hpp"
 #include "daemon/instance_table.hpp"
+#include "daemon/keepalived_stats.hpp"
 #include "daemon/ledger.hpp"
 #include "daemon/options.hpp"
+#include "daemon/snapshot.hpp"
 #include "daemon/systemd.hpp"
+#include "daemon/telemetry.hpp"
 #include "track/script_check.hpp"
 #include "xvrrp/abi.h"
 
@@ -42,6 +47,9 @@ class Netlink;
 namespace xvrrp::control {
 class Server;
 }
+namespace xvrrp::metrics {
+class HttpServer;
+}
 
 namespace xvrrp::daemon {
 
@@ -51,6 +59,8 @@ class Tracking;
 class StaticConfig;
 class SyncGroups;
 class Binder;
+class SchedulerOps;
+class ProcessTuning;
 
 class Daemon : private InstanceHost {
 public:
@@ -86,6 +96,8 @@ private:
     void onTimer();
     void onRing();
     void onAdvert(const xv_advert& ev);
+    void onDropSample(const xv_advert& ev);
+    void logReject(InstanceRuntime& rt, const std::string& text, bool counted);
     void onLinkEvents();
     void applyLinkState(InstanceRuntime& rt, bool running, const std::string& ifname,
                         vrrp::TimePoint t);
@@ -107,8 +119,14 @@ private:
     // SIGHUP / xvrrpctl reload: unchanged instances keep state and VIPs; a config with errors
     // changes nothing. Returns the report sent to xvrrpctl.
     nlohmann::json reload();
+    // reload() with global_defs' scheduling applied after it (tuning.cpp); what SIGHUP and
+    // xvrrpctl reload call.
+    nlohmann::json reloadAndTune();
+    void applyTuning();
+    void armTuning();  // RLIMIT_RTTIME once the loop runs
     nlohmann::json handleControl(const nlohmann::json& req);
     nlohmann::json fenceCommand(const nlohmann::json& req, bool fence);
+    nlohmann::json checkFencesCommand();
     nlohmann::json status() const;
     vrrp::TimePoint now() const;
 
@@ -130,9 +148,19 @@ private:
     track::ScriptTrackers::Checks inheritedScripts() const;
     bool adoptInherited(InstanceRuntime& rt, vrrp::TimePoint t);
     void finishHandover();
+    // Operators' views (snapshot.cpp, metrics.cpp, dump.cpp): a picture of the daemon, the
+    // /metrics body, keepalived's dump files on SIGUSR1/SIGUSR2/SIGRTMIN+2.
+    DaemonSnapshot snapshot() const;
+    void startMetrics();
+    std::string metricsText() const;
+    // Handles the dump signals; false when SIGNO is none of them.
+    bool onDumpSignal(int signo);
+    void noteTransition(const InstanceRuntime& rt, const vrrp::StateChanged& sc);
 
     std::unique_ptr<config::Config> config_;  // runtimes point into it; replaced on reload
     Options options_;
+    std::unique_ptr<SchedulerOps> sched_ops_;
+    std::unique_ptr<ProcessTuning> tuning_;  // vrrp_rt_priority, vrrp_no_swap, ...
     std::chrono::steady_clock::time_point started_;
     EventLoop loop_;
     int signal_fd_ = -1;
@@ -145,6 +173,9 @@ private:
     std::unique_ptr<net::LinkMonitor> links_;
     std::unique_ptr<dataplane::Dataplane> dataplane_;
     std::unique_ptr<control::Server> control_;
+    std::unique_ptr<metrics::HttpServer> metrics_;
+    Telemetry telemetry_;
+    std::map<std::string, KeepalivedStats> stats_baseline_;  // STATS_CLEAR (dump.cpp)
     std::unique_ptr<Tracking> tracking_;
     std::vector<int> tracking_fds_;
     // Undone first in the destructor: its entries use netlink_ and dataplane_.

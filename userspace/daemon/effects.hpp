@@ -22,6 +22,7 @@ public:
     virtual void send(std::span<const uint8_t> vrrp, const IpAddr& dst) = 0;
     virtual void flush() {}
     virtual uint64_t errors() const { return 0; }
+    virtual int fd() const { return -1; }  // the socket, for keepalived's dumps
 };
 
 class AddressTable {

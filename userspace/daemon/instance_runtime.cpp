@@ -138,6 +138,7 @@ void InstanceRuntime::forgetOwnership() {
 }
 
 void InstanceRuntime::handle(const vrrp::Event& ev, TimePoint now) {
+    if (const auto* a = std::get_if<vrrp::AdvertReceived>(&ev)) noteHeard(*a);
     // Starting afresh, nothing may answer for our VIPs yet, even an address someone added by
     // hand. (Adopt keeps what the instance it takes over from had.)
     vrrp::Event first = ev;
@@ -221,6 +222,20 @@ void InstanceRuntime::handleAdvert(const vrrp::AdvertReceived& rx,
     message_ = {};
 }
 
+void InstanceRuntime::noteHeard(const vrrp::AdvertReceived& a) {
+    auto it = std::find_if(heard_.begin(), heard_.end(),
+                           [&](const HeardSource& h) { return h.source == a.source; });
+    if (it != heard_.end()) {
+        if (a.received >= it->at) *it = {a.source, a.received, a.priority};
+    } else if (heard_.size() < kMaxHeardSources) {
+        heard_.push_back({a.source, a.received, a.priority});
+    } else {  // full: the source heard longest ago makes room
+        *std::min_element(heard_.begin(), heard_.end(), [](const auto& x, const auto& y) {
+            return x.at < y.at;
+        }) = {a.source, a.received, a.priority};
+    }
+}
+
 void InstanceRuntime::setFault(const std::string& source, bool active, const std::string& reason,
                                TimePoint now) {
     bool was = !faults_.empty();
@@ -243,7 +258,7 @@ void InstanceRuntime::tick(TimePoint now) {
 }
 
 void InstanceRuntime::fireTimers(TimePoint now) {
-    if (auto due = sm_.wakeAt(); due && *due <= now) handle(vrrp::TimerFired{}, now);
+    if (sm_.timerDue(now)) handle(vrrp::TimerFired{}, now);
 }
 
 std::optional<TimePoint> InstanceRuntime::wakeAt() const { return sm_.wakeAt(); }
@@ -280,7 +295,7 @@ void InstanceRuntime::execute(const vrrp::Action& a, TimePoint now,
                 announce_at_.clear();
             } else if constexpr (std::is_same_v<T, vrrp::SendGratuitous>) {
                 flushAdverts();
-                scheduleAnnouncements(now);
+                scheduleAnnouncements(now, act.lower_priority);
             } else if constexpr (std::is_same_v<T, vrrp::StateChanged>) {
                 if (host_) host_->stateChanged(*this, act);  // logged by logDecision
             } else if constexpr (std::is_same_v<T, vrrp::AbsorbAdverts>) {
@@ -444,11 +459,16 @@ bool InstanceRuntime::holdsVips() {
     return false;
 }
 
-void InstanceRuntime::scheduleAnnouncements(TimePoint now) {
+void InstanceRuntime::scheduleAnnouncements(TimePoint now, bool lowerPriority) {
     const auto& g = config_->global.garp;
     const auto& i = cfg_->garp;
     uint32_t repeat = garpValue(i.master_repeat, g.master_repeat, kGarpMasterRepeat);
     uint32_t delay = garpValue(i.master_delay_s, g.master_delay_s, kGarpMasterDelayS);
+    if (lowerPriority) {  // keepalived: garp_lower_prio_* default to the garp_master_* values
+        repeat = garpValue(i.lower_prio_repeat, g.lower_prio_repeat, repeat);
+        delay = garpValue(i.lower_prio_delay_s, g.lower_prio_delay_s, delay);
+        if (repeat == 0) return;  // off, and what the transition scheduled stays
+    }
     Duration spacing = std::chrono::microseconds(
         family_ == Family::V4 ? config_->global.vrrp_garp_interval_us
                               : config_->global.vrrp_gna_interval_us);

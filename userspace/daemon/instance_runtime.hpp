@@ -2,6 +2,7 @@
 // One configured VRRP instance at run time: its state machine value plus what the interpreter
 // needs to carry out actions (addresses, destinations, pending announcements).
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -35,8 +36,22 @@ struct InstanceCounters {
     uint64_t rx_rejected = 0;     // failed decode or RFC 5798 section 7.1 checks
     uint64_t tx_errors = 0;
     uint64_t address_errors = 0;
-    std::string last_reject;      // reason of the last rejected advert
+    std::string last_reject;      // the last rejected advert, in keepalived's words
+    std::map<std::string, uint64_t> rejected_by;  // vrrp::name() of the reason -> count
+    uint64_t reject_lines = 0;    // rejects logged in keepalived's words
+    uint64_t reject_unlogged = 0; // rejects over the log rate, not logged
+    std::chrono::steady_clock::time_point reject_window{};  // start of the log window
 };
+
+// The last advert heard from one source (status `adverts_from`): the arbiter asks whether a
+// given peer's adverts reach this node, not whether anybody's do (issue 9 item 7).
+struct HeardSource {
+    IpAddr source;
+    vrrp::TimePoint at;
+    uint8_t priority = 0;
+};
+// Sources remembered per instance; the oldest is forgotten past this.
+inline constexpr size_t kMaxHeardSources = 16;
 
 class InstanceRuntime {
 public:
@@ -55,6 +70,7 @@ public:
     const IpAddr& primary() const { return primary_; }
     const std::vector<IpAddr>& destinations() const { return destinations_; }
     const InstanceCounters& counters() const { return counters_; }
+    const std::vector<HeardSource>& heard() const { return heard_; }
     // Adverts refused by the kernel, here or after a batched send.
     uint64_t txErrors() const;
     InstanceCounters& counters() { return counters_; }
@@ -63,6 +79,8 @@ public:
     // these (RFC 5798 section 6.1 Primary_IP_Address).
     void bind(int ifindex, const IpAddr& primary, std::unique_ptr<AdvertTransport> transport);
     bool bound() const { return transport_ != nullptr; }
+    // The socket adverts leave by (-1 when unbound or unknown), for keepalived's dumps.
+    int txFd() const { return transport_ ? transport_->fd() : -1; }
 
     // The machine's parameters from the configuration and the bound source address.
     vrrp::Params params() const;
@@ -87,6 +105,7 @@ public:
     void setFault(const std::string& source, bool active, const std::string& reason,
                   vrrp::TimePoint now);
     bool faultActive(const std::string& source) const { return faults_.count(source) != 0; }
+    const std::map<std::string, std::string>& faults() const { return faults_; }
     // In FAULT for a reason of its own (not only because of `source`).
     bool faultedBesides(const std::string& source) const {
         return faults_.size() > faults_.count(source);
@@ -143,6 +162,7 @@ private:
     // Carries out one action; a question's answer goes to FOLLOW_UP.
     void execute(const vrrp::Action& a, vrrp::TimePoint now,
                  std::optional<vrrp::Event>& follow_up);
+    void noteHeard(const vrrp::AdvertReceived& a);
     void sendAdvert(uint8_t priority);
     template <class F>
     void kernelCall(const char* what, F&& f);
@@ -152,7 +172,7 @@ private:
     void addVips();
     void removeVips();
     bool holdsVips();  // any of its VIPs is on the node already
-    void scheduleAnnouncements(vrrp::TimePoint now);
+    void scheduleAnnouncements(vrrp::TimePoint now, bool lowerPriority = false);
     void announceAll(bool first_of_burst);
     std::string vipIfname(const config::VirtualAddress& v) const;
     int vipIfindex(const config::VirtualAddress& v);
@@ -179,6 +199,7 @@ private:
     bool installed_ = false;
     bool old_unicast_checksum_ = false;
     std::span<const uint8_t> message_;  // the advert being handled, for AbsorbAdverts
+    std::vector<HeardSource> heard_;  // at most kMaxHeardSources, any order
     std::map<std::string, std::string> faults_;  // source -> reason
     nlohmann::json track_report_;
     struct Round {

@@ -21,6 +21,7 @@
 #include <iostream>
 
 #include "config/parser.hpp"
+#include "daemon/cleanup.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/handover.hpp"
 #include "daemon/options.hpp"
@@ -199,6 +200,7 @@ int main(int argc, char** argv) {
     if (opts.umask) ::umask(*opts.umask);
     if (!opts.net_namespace.empty() && !enterNamespace(opts.net_namespace))
         return giveUp("-s/--namespace " + opts.net_namespace + " failed");
+    if (opts.cleanup) return xvrrp::daemon::runCleanup(opts, std::cout, std::cerr);
     if (opts.config_test && !opts.handover.empty()) {
         auto answer = xvrrp::daemon::handoverCheck(opts.handover);
         if (!answer) {
@@ -211,18 +213,20 @@ int main(int argc, char** argv) {
         }
     }
     if (opts.config_test) {
-        if (opts.config_test_log.empty()) return xvrrp::config::checkConfig(opts.config_file, std::cerr);
+        const auto load = xvrrp::daemon::configLoadOptions(opts);
+        std::ostream* dump = opts.dump_conf ? &std::cout : nullptr;
+        if (opts.config_test_log.empty()) return xvrrp::config::checkConfig(opts.config_file, std::cerr, load, dump);
         std::ofstream log(opts.config_test_log, std::ios::app);
         if (!log) {
             std::fprintf(stderr, "xvrrpd: -t: cannot write %s: %s\n", opts.config_test_log.c_str(),
                          std::strerror(errno));
             return 1;
         }
-        return xvrrp::config::checkConfig(opts.config_file, log);
+        return xvrrp::config::checkConfig(opts.config_file, log, load, dump);
     }
     if (opts.core_dump) enableCoreDumps(opts);
 
-    auto loaded = xvrrp::config::loadConfigFile(opts.config_file);
+    auto loaded = xvrrp::config::loadConfigFile(opts.config_file, xvrrp::daemon::configLoadOptions(opts));
     for (const auto& d : loaded.diagnostics) std::cerr << d.str() << "\n";
     if (!loaded.ok()) {
         std::cerr << "xvrrpd: " << opts.config_file << " has errors; not starting\n";

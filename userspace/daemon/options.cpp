@@ -8,6 +8,9 @@
 #include <optional>
 #include <string_view>
 
+#include "daemon/signum.hpp"
+#include "metrics/http_server.hpp"
+
 namespace xvrrp::daemon {
 namespace {
 
@@ -30,17 +33,22 @@ constexpr const char* kUsage =
     "  -s, --namespace=NAME    run in network namespace NAME (/run/netns/NAME)\n"
     "  -m, --core-dump         allow core dumps\n"
     "  -M, --core-dump-pattern[=P]  also set kernel.core_pattern\n"
-    "  -e, --all-config        a missing configuration file is an error\n"
+    "  -e, --all-config        every include problem is an error\n"
+    "  -i, --config-id=ID      read the @ID lines (default: node name up to '.')\n"
+    "  -d, --dump-conf         with -t: print the configuration after expansion\n"
     "      --pin-root=DIR      bpffs directory of the maps (/sys/fs/bpf/xvrrp)\n"
     "      --control=PATH      control socket (default /run/xvrrp/xvrrpd.sock)\n"
     "      --force-xdp         replace a foreign XDP program on a VRRP interface\n"
+    "      --cleanup           remove what a stopped or crashed xvrrpd left (XDP, TC,\n"
+    "                          pins, VIPs, pid file, socket) and exit: see README\n"
     "      --shared-interface=IFNAME  another VRRP speaker runs there (repeatable)\n"
     "      --handover=FILE     take over from the process that exec'd this one\n"
     "                          (set by xvrrpctl restart; not for use by hand)\n"
     "      --signum=FUNC       signal of STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON\n"
+    "      --metrics=[ADDR:]PORT  Prometheus /metrics there (off by default)\n"
     "  -v, --version           print the version;  -h, --help  this text\n"
     "Every other option of keepalived 2.2.7 is known (-P -B -C -R -I -X -x -A -c -b\n"
-    "-d -i --all --flush-log-file): what it does here is in the manual, xvrrpd(8).\n";
+    "--all --flush-log-file): what it does here is in the manual, xvrrpd(8).\n";
 
 enum LongOnly {
     kPinRoot = 1000,
@@ -52,19 +60,9 @@ enum LongOnly {
     kSyslogIdent,
     kSignum,
     kHandover,
+    kMetrics,
+    kCleanup,
 };
-
-// keepalived --signum=SIGFUNC: the signal each function listens on (JSON and STATS_CLEAR are
-// real-time signals, so their numbers come from this libc's SIGRTMIN/SIGRTMAX).
-std::optional<int> signalFor(std::string_view f) {
-    if (f == "STOP") return SIGTERM;
-    if (f == "RELOAD") return SIGHUP;
-    if (f == "DATA") return SIGUSR1;
-    if (f == "STATS") return SIGUSR2;
-    if (f == "STATS_CLEAR") return SIGRTMAX - 1;
-    if (f == "JSON") return SIGRTMIN + 2;
-    return std::nullopt;
-}
 
 // Accepted for keepalived's sake, with what it means (or not) here.
 const char* notice(int opt) {
@@ -80,9 +78,6 @@ const char* notice(int opt) {
         case 'A': return "-A/--snmp-agent-socket: SNMP is not supported; ignored";
         case 'c': return "-c/--checkers_pid: xvrrpd runs no checker process; ignored";
         case 'b': return "-b/--bfd_pid: xvrrpd runs no BFD process; ignored";
-        case 'd': return "-d/--dump-conf: ignored (xvrrpd -t reports the configuration)";
-        case 'i': return "-i/--config-id: conditional configuration (@id lines) is not read "
-                         "yet; ignored";
         case kFlushLogFile: return nullptr;  // every line is flushed anyway
     }
     return nullptr;
@@ -96,6 +91,13 @@ ParsedOptions fail(std::string message) {
 }
 
 }  // namespace
+
+config::LoadOptions configLoadOptions(const Options& o) {
+    config::LoadOptions l;
+    l.config_id = o.config_id;
+    l.all_include_checks = o.all_config;
+    return l;
+}
 
 std::optional<int> parseFacility(const std::string& text) {
     std::string_view s(text);
@@ -145,8 +147,10 @@ ParsedOptions parseOptions(int argc, char** argv) {
         {"pin-root", required_argument, nullptr, kPinRoot},
         {"control", required_argument, nullptr, kControl},
         {"force-xdp", no_argument, nullptr, kForceXdp},
+        {"cleanup", no_argument, nullptr, kCleanup},
         {"shared-interface", required_argument, nullptr, kSharedInterface},
         {"handover", required_argument, nullptr, kHandover},
+        {"metrics", required_argument, nullptr, kMetrics},
         {"version", no_argument, nullptr, 'v'},
         {"help", no_argument, nullptr, 'h'},
         {nullptr, 0, nullptr, 0}};
@@ -210,18 +214,18 @@ ParsedOptions parseOptions(int argc, char** argv) {
                 o.core_dump = true;
                 o.core_pattern = optarg ? optarg : "core";
                 break;
-            case 'e':
-                o.all_config = true;
-                o.notices.emplace_back("-e/--all-config: not applied yet (a missing include is "
-                                       "a warning)");
+            case 'e': o.all_config = true; break;
+            case 'i':
+                if (!*optarg) return fail("-i/--config-id needs an id");
+                o.config_id = optarg;
                 break;
+            case 'd': o.dump_conf = true; break;
             case 't':
                 o.config_test = true;
                 if (optarg) o.config_test_log = optarg;
                 break;
             case 'p': o.pid_file = optarg; break;
             case 'r': o.vrrp_pid_file = optarg; break;
-            case 'i': o.config_id = optarg; [[fallthrough]];
             case 'P':
             case 'B':
             case kAll:
@@ -232,7 +236,6 @@ ParsedOptions parseOptions(int argc, char** argv) {
             case 'A':
             case 'c':
             case 'b':
-            case 'd':
             case kFlushLogFile:
                 if (opt == kFlushLogFile) o.flush_log_file = true;
                 if (const char* n = notice(opt)) o.notices.emplace_back(n);
@@ -244,6 +247,7 @@ ParsedOptions parseOptions(int argc, char** argv) {
                 if (!*optarg) return fail("--handover needs the record's path");
                 o.handover = optarg;
                 break;
+            case kCleanup: o.cleanup = true; break;
             case kSharedInterface: {
                 std::string_view name(optarg);
                 // IFNAMSIZ is 16 with the NUL; '/' and whitespace never occur in names.
@@ -255,13 +259,24 @@ ParsedOptions parseOptions(int argc, char** argv) {
                 break;
             }
             case kSignum:
-                if (auto sig = signalFor(optarg)) {
-                    r.message = std::to_string(*sig) + "\n";
+                // keepalived --signum=NAME: the number on stdout, exit 0; else its message, 1.
+                if (auto n = keepalivedSignum(optarg)) {
+                    r.message = std::to_string(*n) + "\n";
                 } else {
-                    r.exit_code = 1;  // as keepalived
+                    r.exit_code = 1;
                     r.message = std::string("Unknown sigfunc ") + optarg + "\n";
                 }
                 return r;
+            case kMetrics:
+                try {
+                    metrics::parseListen(optarg);
+                } catch (const std::invalid_argument& e) {
+                    r.exit_code = 2;
+                    r.message = std::string("xvrrpd: --metrics ") + e.what() + "\n";
+                    return r;
+                }
+                o.metrics_listen = optarg;
+                break;
             case 'v':
                 r.message = "xvrrpd " XVRRP_VERSION
                             " (keepalived.conf compatible VRRP, XDP receive path)\n";
@@ -279,9 +294,12 @@ ParsedOptions parseOptions(int argc, char** argv) {
     }
     if (optind < argc)
         return fail(std::string("unexpected argument '") + argv[optind] + "' (xvrrpd --help)");
+    if (o.dump_conf && !o.config_test)
+        o.notices.emplace_back("-d/--dump-conf: only with -t (prints the configuration after expansion)");
     for (auto* path : {&o.pin_root, &o.control})
         if (path->empty() || (*path)[0] != '/')
             return fail("--pin-root and --control take absolute paths");
+    if (o.cleanup && o.config_test) return fail("--cleanup and -t/--config-test exclude each other");
     r.options = std::move(o);
     return r;
 }

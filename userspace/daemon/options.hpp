@@ -8,6 +8,8 @@
 #include <sys/types.h>
 #include <vector>
 
+#include "config/parser.hpp"
+
 namespace xvrrp::daemon {
 
 struct Options {
@@ -28,13 +30,15 @@ struct Options {
     std::string net_namespace;    // -s, --namespace: run in /run/netns/NAME
     bool core_dump = false;       // -m: unlimited core size
     std::string core_pattern;     // -M[PATTERN]: also set kernel.core_pattern
-    bool all_config = false;      // -e: a missing include file is an error
-    std::string config_id;        // -i (conditional configuration is not read yet)
+    bool all_config = false;      // -e: every include check (a missing include file is an error)
+    std::string config_id;        // -i: which @id lines are read (default: short node name)
+    bool dump_conf = false;       // -d: with -t, print the configuration after expansion
     std::string pid_file = "/run/xvrrpd.pid";  // -p, --pid (keepalived's main pid file)
     std::string vrrp_pid_file;    // -r, --vrrp_pid (accepted; written too when given)
     std::string pin_root = "/sys/fs/bpf/xvrrp";
     std::string control = "/run/xvrrp/xvrrpd.sock";
     bool force_xdp = false;       // replace a foreign XDP program
+    bool cleanup = false;         // --cleanup: remove what a stopped xvrrpd left, exit
     // --shared-interface IFNAME: another VRRP speaker uses it; VRIDs we do not run there go
     // to the stack instead of being dropped (drop_vrid) by XDP.
     std::vector<std::string> shared_interfaces;
@@ -42,6 +46,7 @@ struct Options {
     // --handover FILE: the record of the process that exec'd this one (xvrrpctl restart).
     std::string handover;
     std::vector<std::string> argv;  // as started, for the exec of a restart
+    std::string metrics_listen;   // --metrics [ADDR:]PORT: Prometheus /metrics; empty: off
 };
 
 struct ParsedOptions {
@@ -51,6 +56,9 @@ struct ParsedOptions {
 };
 
 ParsedOptions parseOptions(int argc, char** argv);
+
+// What the options say about reading keepalived.conf (-i, -e), for start, -t and reload.
+config::LoadOptions configLoadOptions(const Options& o);
 
 // -S/--log-facility as keepalived reads it: 0..7 (LOG_LOCALn), local0..local7, user, daemon.
 std::optional<int> parseFacility(const std::string& text);

@@ -11,6 +11,7 @@ namespace xvrrp::daemon {
 
 void Daemon::startTracking(const track::ScriptTrackers::Checks& carried) {
     for (int fd : tracking_fds_) loop_.remove(fd);
+    if (tracking_) telemetry_.carryNotify(tracking_->notifier().counts());
     tracking_.reset();
     tracking_ = std::make_unique<Tracking>(*config_, [this] { recomputePriorities(); }, carried);
     tracking_fds_ = tracking_->fds();

@@ -77,7 +77,7 @@ nlohmann::json Daemon::reload() {
     } ready{systemd_};
     using nlohmann::json;
     spdlog::info("Reloading configuration from {}", options_.config_file);
-    auto loaded = config::loadConfigFile(options_.config_file);
+    auto loaded = config::loadConfigFile(options_.config_file, configLoadOptions(options_));
     json diags = json::array();
     for (const auto& d : loaded.diagnostics) {
         diags.push_back(d.str());
@@ -89,9 +89,11 @@ nlohmann::json Daemon::reload() {
     if (!loaded.ok()) {
         spdlog::error("Reload: {} has errors; the running configuration stays in place",
                       options_.config_file);
-        return {{"ok", false},
-                {"error", options_.config_file + " has errors; running configuration kept"},
-                {"diagnostics", diags}};
+        json failed = {{"ok", false},
+                       {"error", options_.config_file + " has errors; running configuration kept"},
+                       {"diagnostics", diags}};
+        telemetry_.reloaded(failed);
+        return failed;
     }
     drain();  // nothing queued may outlive the runtimes it names
     auto next = std::make_unique<config::Config>(std::move(loaded.config));
@@ -171,8 +173,10 @@ nlohmann::json Daemon::reload() {
     recomputePriorities();
     spdlog::info("Reload done: {} kept, {} updated in place, {} restarted, {} added, {} removed",
                  kept.size(), updated.size(), restarted.size(), added.size(), removed.size());
-    return {{"kept", kept},       {"updated", updated}, {"restarted", restarted},
-            {"added", added},     {"removed", removed}, {"diagnostics", diags}};
+    json report = {{"kept", kept},   {"updated", updated}, {"restarted", restarted},
+                   {"added", added}, {"removed", removed}, {"diagnostics", diags}};
+    telemetry_.reloaded(report);
+    return report;
 }
 
 }  // namespace xvrrp::daemon

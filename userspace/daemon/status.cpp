@@ -1,4 +1,5 @@
 // The control socket's answers; the status document is described in docs/status-json.md.
+#include <net/if.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -6,6 +7,7 @@
 #include "control/protocol.hpp"
 #include "daemon/binder.hpp"
 #include "daemon/daemon.hpp"
+#include "daemon/process_tuning.hpp"
 #include "dataplane/dataplane.hpp"
 #include "vrrp/timers.hpp"
 
@@ -15,6 +17,44 @@ namespace {
 using nlohmann::json;
 
 double ms(vrrp::Duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+// Where each VIP lives (`VIP dev X`, else the VMAC or the VRRP interface), so a reader such
+// as xvrrp-arbiter checks that device instead of every interface of the node.
+json vipDevices(const InstanceRuntime& rt) {
+    const auto& c = rt.cfg();
+    json out = json::array();
+    for (const auto& v : c.vips) {
+        int idx = 0;
+        std::string dev = v.dev;
+        if (dev.empty() || dev == c.interface) {
+            idx = rt.vmacIfindex() ? rt.vmacIfindex() : rt.ifindex();
+            char name[IF_NAMESIZE] = {};
+            dev = rt.vmacIfindex() && ::if_indextoname(static_cast<unsigned>(idx), name)
+                      ? std::string(name)
+                      : c.interface;
+        } else {
+            idx = static_cast<int>(::if_nametoindex(dev.c_str()));
+        }
+        out.push_back({{"address", v.prefix.str()}, {"dev", dev}, {"ifindex", idx}});
+    }
+    return out;
+}
+
+// Per source, the last advert this instance accepted (also in FAULT).
+json advertsFrom(const InstanceRuntime& rt, vrrp::TimePoint now) {
+    json out = json::array();
+    for (const auto& h : rt.heard())
+        out.push_back({{"address", h.source.str()},
+                       {"priority", h.priority},
+                       {"age_ms", ms(now - h.at)}});
+    return out;
+}
+
+bool anyByte(const uint8_t* p, size_t n) {
+    for (size_t i = 0; i < n; ++i)
+        if (p[i]) return true;
+    return false;
+}
 
 json instanceStatus(const InstanceRuntime& rt, vrrp::TimePoint now, const dataplane::Dataplane& dp) {
     const auto& c = rt.cfg();
@@ -46,6 +86,7 @@ json instanceStatus(const InstanceRuntime& rt, vrrp::TimePoint now, const datapl
     json vips = json::array();
     for (const auto& v : c.vips) vips.push_back(v.prefix.str());
     j["vips"] = vips;
+    j["vip_devices"] = vipDevices(rt);
     j["vips_installed"] = rt.addressesInstalled();
     j["fenced"] = rt.bound() && dp.isFenced(rt.id());
     j["accept"] = rt.acceptMode();
@@ -58,6 +99,12 @@ json instanceStatus(const InstanceRuntime& rt, vrrp::TimePoint now, const datapl
             j["kernel"] = {{"last_seen_ns", v->last_seen_ns},
                            {"absorbed", v->quiet},
                            {"woken", v->woken}};
+            // Whose adverts XDP absorbs (and so whose last_seen_ns it is), or null.
+            auto e = dp.expectation(rt.id());
+            const size_t alen = rt.family() == Family::V4 ? 4 : 16;
+            j["kernel"]["master"] = e && anyByte(e->master, alen)
+                                        ? json(IpAddr::fromBytes(rt.family(), e->master).str())
+                                        : json(nullptr);
             absorbed = v->quiet;
             vrrp::TimePoint seen{std::chrono::nanoseconds(v->last_seen_ns)};
             if (v->last_seen_ns && (!last || seen > *last)) last = seen;
@@ -67,6 +114,7 @@ json instanceStatus(const InstanceRuntime& rt, vrrp::TimePoint now, const datapl
         j["last_advert"] = {{"ts_ns", last->since_boot.count()}, {"age_ms", ms(now - *last)}};
     else
         j["last_advert"] = nullptr;
+    j["adverts_from"] = advertsFrom(rt, now);
     j["fault_reason"] = m.state == vrrp::State::Fault ? m.fault_reason
                         : rt.bound()                  ? std::string()
                                                       : std::string("interface not ready");
@@ -101,8 +149,11 @@ nlohmann::json Daemon::status() const {
     s["daemon"]["version"] = XVRRP_VERSION;
     s["daemon"]["restart"] = last_restart_.is_null() ? json(nullptr) : last_restart_;
     json inst = json::array();
-    for (const auto& rt : table_) inst.push_back(instanceStatus(*rt, t, *dataplane_));
-    s["instances"] = inst;
+    for (const auto& rt : table_) {
+        inst.push_back(instanceStatus(*rt, t, *dataplane_));
+        tuning_->checkpoint();  // 255 instances take milliseconds (RLIMIT_RTTIME)
+    }
+    s["instances"] = std::move(inst);
     auto st = dataplane_->stats();
     s["xdp"] = {{"rx_adverts", st.rx_adverts}, {"rx_passed", st.rx_passed},
                 {"ring_full", st.ring_full},   {"too_long", st.too_long},

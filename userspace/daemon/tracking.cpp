@@ -136,13 +136,13 @@ void Tracking::onReadable(int fd) {
 }
 
 void Tracking::flushMessages() {
-    // Each component keeps its messages; log the ones not logged yet.
-    auto drain = [](const std::vector<std::string>& m, size_t& seen) {
-        for (; seen < m.size(); ++seen) spdlog::warn("{}", m[seen]);
+    // Taken, not copied: the components keep nothing once it is logged.
+    auto drain = [](std::vector<std::string> m) {
+        for (const auto& s : m) spdlog::warn("{}", s);
     };
-    if (scripts_) drain(scripts_->messages(), script_messages_seen_);
-    if (files_) drain(files_->messages(), file_messages_seen_);
-    if (processes_) drain(processes_->messages(), process_messages_seen_);
+    if (scripts_) drain(scripts_->takeMessages());
+    if (files_) drain(files_->takeMessages());
+    if (processes_) drain(processes_->takeMessages());
     auto& n = notifier_->messages();
     for (const auto& s : n) spdlog::warn("{}", s);
     n.clear();

@@ -37,6 +37,10 @@ public:
     track::EffectivePriority evaluate(const config::Instance& inst,
                                       const std::function<bool(const std::string&)>& link_up) const;
     notify::Notifier& notifier() { return *notifier_; }
+    const notify::Notifier& notifier() const { return *notifier_; }
+    // The running trackers, for metrics and dumps (null when none is tracked).
+    const track::ScriptTrackers* scripts() const { return scripts_.get(); }
+    const track::FileTrackers* files() const { return files_.get(); }
     track::ScriptTrackers::Checks scriptChecks() const {
         return scripts_ ? scripts_->checks() : track::ScriptTrackers::Checks{};
     }
@@ -52,9 +56,6 @@ private:
     std::unique_ptr<track::ProcessTrackers> processes_;
     std::unique_ptr<notify::Notifier> notifier_;
     std::map<std::string, std::string> script_results_;  // last raw result per script
-    size_t script_messages_seen_ = 0;
-    size_t file_messages_seen_ = 0;
-    size_t process_messages_seen_ = 0;
 };
 
 }  // namespace xvrrp::daemon

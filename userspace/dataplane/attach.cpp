@@ -98,6 +98,8 @@ MultiprogPtr currentXdp(int ifindex) {
     return MultiprogPtr(mp);
 }
 
+}  // namespace
+
 std::vector<uint32_t> progMapIds(uint32_t prog_id) {
     std::vector<uint32_t> ids;
     int fd = bpf_prog_get_fd_by_id(prog_id);
@@ -115,6 +117,8 @@ std::vector<uint32_t> progMapIds(uint32_t prog_id) {
     ::close(fd);
     return ids;
 }
+
+namespace {
 
 // The xv_heartbeat entry of the maps program PROG_ID uses, if it has one.
 std::optional<xv_heartbeat> heartbeatOf(uint32_t prog_id) {
@@ -229,13 +233,19 @@ bool Dataplane::ours(uint32_t prog_id) const {
     return false;
 }
 
+void Dataplane::checkAttachable(int ifindex, const std::string& ifname) {
+    checkExisting(ifindex, ifname, false);
+}
+
 std::optional<Dataplane::Predecessor> Dataplane::checkExisting(int ifindex,
-                                                               const std::string& ifname) {
+                                                               const std::string& ifname,
+                                                               bool detach) {
     MultiprogPtr mp = currentXdp(ifindex);
     if (!mp) return std::nullopt;
     if (!xdp_multiprog__is_legacy(mp.get())) {
-        spdlog::info("{} has a libxdp dispatcher with {} program(s); xv_rx joins it", ifname,
-                     xdp_multiprog__program_count(mp.get()));
+        if (detach)
+            spdlog::info("{} has a libxdp dispatcher with {} program(s); xv_rx joins it",
+                         ifname, xdp_multiprog__program_count(mp.get()));
         return std::nullopt;
     }
     xdp_program* main = xdp_multiprog__main_prog(mp.get());
@@ -244,7 +254,8 @@ std::optional<Dataplane::Predecessor> Dataplane::checkExisting(int ifindex,
     const uint32_t id = xdp_program__id(main);
 
     if (name == kProgName && ours(id)) {
-        if (!maps_reused_) spdlog::warn("replacing xv_rx (id {}) left on {} by an earlier run", id, ifname);
+        if (detach && !maps_reused_)
+            spdlog::warn("replacing xv_rx (id {}) left on {} by an earlier run", id, ifname);
         const bool skb = xdp_multiprog__attach_mode(mp.get()) == XDP_MODE_SKB;
         return Predecessor{id, skb ? XdpMode::kGeneric : XdpMode::kNative};
     }
@@ -266,6 +277,7 @@ std::optional<Dataplane::Predecessor> Dataplane::checkExisting(int ifindex,
                              ") is already attached and is not ours; refusing to replace "
                              "it without force");
     }
+    if (!detach) return std::nullopt;
     spdlog::warn("force: detaching XDP program {} (id {}) from {}", name, id, ifname);
     if (int err = xdp_multiprog__detach(mp.get()); err) {
         throw DataplaneError("xdp_multiprog__detach(" + name + " on " + ifname +
@@ -318,7 +330,7 @@ void Dataplane::attach(int ifindex, const std::string& ifname, bool no_eth) {
     if (attached_.count(ifindex)) {
         throw DataplaneError("attach XDP to " + ifname + ": already attached by this daemon");
     }
-    const auto predecessor = checkExisting(ifindex, ifname);
+    const auto predecessor = checkExisting(ifindex, ifname, true);
 
     // Configure parsing before the first frame can arrive.
     updateInterfaceFlags(ifindex, no_eth ? XV_IF_NO_ETH : 0, no_eth ? 0 : XV_IF_NO_ETH);

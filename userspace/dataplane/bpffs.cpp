@@ -99,8 +99,7 @@ int lockPinRoot(const std::string& dir) {
         std::getline(cmd, exe, '\0');
         if (!exe.empty()) who += " (" + exe + ")";
     }
-    throw DataplaneError("pin root " + dir + " is in use by " + who +
-                         "; one xvrrpd per pin root (use --pin-root for another)");
+    throw PinRootBusy(dir, who);
 }
 
 bool isBpffs(const std::string& path) {

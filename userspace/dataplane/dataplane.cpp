@@ -88,6 +88,12 @@ std::unique_ptr<Dataplane> Dataplane::open(const DataplaneOptions& opts) {
     if (int err = xvrrp_xdp__load(dp->skel_.get()); err) {
         throw DataplaneError("xvrrp_xdp__load(xv_rx): " + errText(err));
     }
+    dp->fences_ = std::make_unique<FenceMap>(bpf_map__fd(dp->skel_->maps.xv_fence), "xv_fence");
+    if (!dp->fence_carried_.empty()) {
+        dp->fences_->restore(dp->fence_carried_);
+        spdlog::info("kept {} fence(s) of the replaced xv_fence", dp->fence_carried_.size());
+        dp->fence_carried_.clear();
+    }
     // Kept programs need no TC program of ours until an interface is new (ensureEgress).
     if (!dp->maps_reused_ || !opts.keep_programs) dp->loadEgress();
     if (!dp->pin_root_.empty()) dp->pinMaps();
@@ -182,7 +188,8 @@ void Dataplane::reusePinnedMaps() {
 }
 
 // A fence set while no daemon ran (or by the arbiter across a restart) must survive: keep
-// using the pinned xv_fence when it has our layout. It is never unpinned.
+// using the pinned xv_fence when it has our layout, else carry its entries over. It is
+// never unpinned.
 void Dataplane::reusePinnedFence() {
     const std::string path = pin_root_ + "/xv_fence";
     int fd = bpf_obj_get(path.c_str());
@@ -202,7 +209,20 @@ void Dataplane::reusePinnedFence() {
         fence_reused_ = true;
         spdlog::info("keeping pinned {} (fences survive restarts)", path);
     } else {
-        spdlog::warn("replacing pinned {}: layout differs from this build", path);
+        // An older layout (before the owner was part of the key, or another size): its
+        // fences must not be lost, so they are carried into the new map after load.
+        if (info.key_size == sizeof(xv_fence_key) && info.value_size == sizeof(xv_fence)) {
+            xv_fence_key k{}, next{};
+            const xv_fence_key* prev = nullptr;
+            while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+                xv_fence v{};
+                if (bpf_map_lookup_elem(fd, &next, &v) == 0) fence_carried_.emplace_back(next, v);
+                k = next;
+                prev = &k;
+            }
+        }
+        spdlog::warn("replacing pinned {}: layout differs from this build ({} fence(s) kept)",
+                     path, fence_carried_.size());
         if (::unlink(path.c_str()) != 0) {
             ::close(fd);
             throw DataplaneError("unlink(" + path + "): " + errText(errno));
@@ -303,8 +323,14 @@ int Dataplane::onRecord(void* self, void* data, size_t size) {
     }
     xv_advert ev;
     std::memcpy(&ev, data, sizeof(ev));
-    if (ev.abi_version != XV_ABI_VERSION || ev.kind != XV_EV_ADVERT || ev.vrrp_len > XV_VRRP_MAX) {
+    if (ev.abi_version != XV_ABI_VERSION || ev.vrrp_len > XV_VRRP_MAX ||
+        (ev.kind != XV_EV_ADVERT && ev.kind != XV_EV_DROPPED)) {
         ++dp->bad_records_;
+        return 0;
+    }
+    if (ev.kind == XV_EV_DROPPED) {
+        ++dp->drop_samples_;
+        if (dp->dropped_cb_) (*dp->dropped_cb_)(ev);
         return 0;
     }
     ++dp->delivered_;
@@ -312,11 +338,13 @@ int Dataplane::onRecord(void* self, void* data, size_t size) {
     return 0;
 }
 
-int Dataplane::consume(const AdvertCallback& cb) {
+int Dataplane::consume(const AdvertCallback& cb, const AdvertCallback* dropped) {
     cb_ = &cb;
+    dropped_cb_ = dropped;
     delivered_ = 0;
     int n = ring_buffer__consume(ring_);
     cb_ = nullptr;
+    dropped_cb_ = nullptr;
     if (n < 0) throw DataplaneError("ring_buffer__consume(xv_ring): " + errText(n));
     return delivered_;
 }

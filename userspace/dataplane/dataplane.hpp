@@ -5,7 +5,8 @@
 //  - heartbeat: the dead-man switch (xv_heartbeat); a VIP whose max_age_ns has passed since
 //    the last heartbeat is treated as DROP_ALL by the kernel, so a hung daemon stops
 //    answering for its VIPs;
-//  - the fence map (xv_fence) is set from outside (FenceMap); isFenced() reads it;
+//  - fences() is the fence map (xv_fence) through the one owner-aware writer, FenceMap:
+//    xvrrpd writes the operator's entries there; xvrrp-arbiter writes its own by pin path;
 //  - configureInstance: in-kernel validation of adverts (xv_inst, xv_peers). Once an
 //    interface has a configured instance, adverts for other VRIDs are dropped there;
 //  - expectMaster: the quiet fast path (xv_expect, written only here): adverts that repeat
@@ -129,6 +130,10 @@ class Dataplane {
     // egress hook. no_eth: frames start at the IP header (tun, WireGuard). Throws
     // DataplaneError when a foreign XDP program is attached and force_xdp is false.
     void attach(int ifindex, const std::string& ifname, bool no_eth);
+    // Throws what attach() would refuse IFINDEX for (another daemon's xv_rx, a foreign
+    // program without force_xdp) and changes nothing: a start checks before it touches the
+    // system.
+    void checkAttachable(int ifindex, const std::string& ifname);
     void detach(int ifindex);
     void detachAll();
     // Removes an xv_rx/xv_tx of this pin root that this process did not attach (left by the
@@ -161,7 +166,9 @@ class Dataplane {
     std::optional<xv_vip> vip(int ifindex, const IpAddr& vip) const;
     // Dead-man switch: CLOCK_MONOTONIC now, written every loop turn.
     void heartbeat(uint64_t now_ns);
-    bool isFenced(const InstanceId& id) const;
+    // xv_fence of this skeleton (shared with the pinned map a restart kept).
+    FenceMap& fences() { return *fences_; }
+    bool isFenced(const InstanceId& id) const { return fences_->fenced(id); }
 
     // ---- in-kernel validation (xv_inst, xv_peers) ----
     void configureInstance(const InstanceId& id, const InstanceFilter& f);
@@ -189,11 +196,21 @@ class Dataplane {
     // Readable when ring records are pending (ring_buffer__epoll_fd).
     int epollFd() const;
     // Delivers pending records; returns how many were valid adverts. Records with a
-    // wrong size or ABI version are counted in badRecords() and skipped.
-    int consume(const AdvertCallback& cb);
+    // wrong size or ABI version are counted in badRecords() and skipped. Samples of
+    // adverts the kernel refused (XV_EV_DROPPED) go to DROPPED when given, else are
+    // only counted in dropSamples().
+    int consume(const AdvertCallback& cb, const AdvertCallback* dropped = nullptr);
     uint64_t badRecords() const { return bad_records_; }
+    uint64_t dropSamples() const { return drop_samples_; }
 
     xv_stats stats() const;  // summed over CPUs
+
+    // ---- whole-map reads for metrics and dumps (readout.cpp) ----
+    // Every xv_vrid_rx entry, summed over CPUs; every VIP verdict (fences: fences().list()).
+    std::vector<std::pair<xv_inst_key, xv_vrid_rx>> vridStates() const;
+    std::vector<std::pair<xv_addr_key, xv_vip>> vips() const;
+    // CLOCK_MONOTONIC ns of the last heartbeat written (0: never).
+    uint64_t lastHeartbeat() const;
     // "native", "generic" or "" when IFINDEX is not attached.
     std::string attachModeOf(int ifindex) const;
     const AttachInfo* attachment(int ifindex) const;
@@ -249,7 +266,9 @@ class Dataplane {
     void updateInterfaceFlags(int ifindex, uint32_t set, uint32_t clear);
     void writeVipBits();
     void writeGlobal();
-    std::optional<Predecessor> checkExisting(int ifindex, const std::string& ifname);
+    // Our own xv_rx on IFINDEX (to replace in one request), or nullopt; refuses (throws)
+    // anything else or, with DETACH and force, clears the way for ours.
+    std::optional<Predecessor> checkExisting(int ifindex, const std::string& ifname, bool detach);
     bool ours(uint32_t prog_id) const;
     int replaceXdp(Attachment& a, int ifindex, const std::string& ifname, const Predecessor& p);
     void reusePinnedMaps();
@@ -267,6 +286,9 @@ class Dataplane {
     TcSkelPtr tc_;
     ring_buffer* ring_ = nullptr;
     bool fence_reused_ = false;
+    // Entries of a pinned xv_fence of another layout, written into ours after load.
+    std::vector<std::pair<xv_fence_key, xv_fence>> fence_carried_;
+    std::unique_ptr<FenceMap> fences_;
     std::map<int, uint32_t> if_flags_;
     std::map<int, int> filtered_instances_;  // ifindex -> configured instances
     std::map<std::array<uint8_t, 8>, std::vector<xv_src_key>> peers_;  // by xv_inst_key
@@ -275,6 +297,8 @@ class Dataplane {
     std::set<std::array<uint8_t, 24>> vips_;                           // xv_addr_key bytes
     std::vector<uint16_t> vip_bit_refs_;                               // VIPs per xv_vipbits bit
     const AdvertCallback* cb_ = nullptr;
+    const AdvertCallback* dropped_cb_ = nullptr;
+    uint64_t drop_samples_ = 0;
     int delivered_ = 0;
     uint64_t bad_records_ = 0;
     bool pinned_ = false;
@@ -287,6 +311,15 @@ class Dataplane {
     int pin_lock_fd_ = -1;  // lockPinRoot
 };
 
+// xv_tx's filter on the clsact egress hook: one fixed handle and priority, so a filter left
+// by a crashed run is found and replaced rather than stacked next to ours.
+inline constexpr uint32_t kTcHandle = 0x7876;  // "xv"
+inline constexpr uint32_t kTcPriority = 0x7876;
+// Ids of the maps program PROG_ID uses (empty when it is gone).
+std::vector<uint32_t> progMapIds(uint32_t prog_id);
+// Filters on the clsact hooks of IFINDEX, anyone's (a netlink dump).
+size_t clsactFilterCount(int ifindex, const std::string& ifname);
+
 // Per-CPU xv_vrid_rx values as one: counters summed, the latest last_seen_ns.
 xv_vrid_rx sumVridRx(std::span<const xv_vrid_rx> per_cpu);
 
@@ -294,7 +327,19 @@ xv_vrid_rx sumVridRx(std::span<const xv_vrid_rx> per_cpu);
 // created because its parent is an unmounted /sys/fs/bpf, mounts bpffs there first.
 // Returns true when it mounted something at DIR.
 bool ensureBpffs(const std::string& dir);
-// Takes the pin root for this process (flock); throws DataplaneError naming the daemon that
+// Another process holds the pin root's lock: holder() names it ("xvrrpd pid N (path)").
+class PinRootBusy : public DataplaneError {
+  public:
+    PinRootBusy(const std::string& dir, std::string holder)
+        : DataplaneError("pin root " + dir + " is in use by " + holder +
+                         "; one xvrrpd per pin root (use --pin-root for another)"),
+          holder_(std::move(holder)) {}
+    const std::string& holder() const { return holder_; }
+
+  private:
+    std::string holder_;
+};
+// Takes the pin root for this process (flock); throws PinRootBusy naming the daemon that
 // holds it. Returns the fd that keeps the lock.
 int lockPinRoot(const std::string& dir);
 // Hitless restart: the new process writes the dead-man switch before anything slow, into

@@ -24,9 +24,6 @@ extern std::vector<std::string>* libbpfCapture;
 }  // namespace detail
 namespace {
 
-constexpr uint32_t kTcHandle = 0x7876;  // "xv"
-constexpr uint32_t kTcPriority = 0x7876;
-
 std::string progNameOf(uint32_t id) {
     int fd = bpf_prog_get_fd_by_id(id);
     if (fd < 0) return "?";
@@ -51,7 +48,12 @@ void Dataplane::attachEgress(int ifindex, const std::string& ifname, bool keep_o
         throw DataplaneError("bpf_tc_hook_create(clsact on " + ifname +
                              "): " + std::strerror(-err));
     }
-    if (err == 0) clsact_created_.insert(ifindex);  // ours to remove again
+    if (err == 0) {
+        // Ours to remove again; the flag in the pinned xv_ifcfg tells `xvrrpd --cleanup` so
+        // after a crash.
+        clsact_created_.insert(ifindex);
+        updateInterfaceFlags(ifindex, XV_IF_OWN_CLSACT, 0);
+    }
     LIBBPF_OPTS(bpf_tc_opts, query, .handle = kTcHandle, .priority = kTcPriority);
     detail::libbpfCapture = &quiet;
     const int qerr = bpf_tc_query(&hook, &query);
@@ -97,10 +99,8 @@ void Dataplane::detachEgress(int ifindex, const std::string& ifname) {
 }  // namespace xvrrp::dataplane
 
 namespace xvrrp::dataplane {
-namespace {
 
-// Filters on the clsact hooks of IFINDEX (any owner), counted by a netlink dump.
-size_t clsactFilters(int ifindex, const std::string& ifname) {
+size_t clsactFilterCount(int ifindex, const std::string& ifname) {
     std::unique_ptr<nl_sock, void (*)(nl_sock*)> sk(nl_socket_alloc(), nl_socket_free);
     if (!sk || nl_connect(sk.get(), NETLINK_ROUTE) < 0)
         throw DataplaneError("netlink socket to list TC filters on " + ifname);
@@ -116,14 +116,13 @@ size_t clsactFilters(int ifindex, const std::string& ifname) {
     return n;
 }
 
-}  // namespace
-
 bool Dataplane::createdClsact(int ifindex) const { return clsact_created_.count(ifindex) != 0; }
 
 // The clsact qdisc goes only if we created it and nobody else hung a filter on it since.
 void Dataplane::destroyClsact(int ifindex, const std::string& ifname) {
     if (!clsact_created_.erase(ifindex)) return;
-    if (size_t left = clsactFilters(ifindex, ifname); left > 0) {
+    updateInterfaceFlags(ifindex, 0, XV_IF_OWN_CLSACT);
+    if (size_t left = clsactFilterCount(ifindex, ifname); left > 0) {
         spdlog::info("keeping the clsact qdisc on {}: {} filter(s) of others use it", ifname, left);
         return;
     }

@@ -74,6 +74,7 @@ json ifFlags(uint32_t f) {
     if (f & XV_IF_NO_ETH) out.push_back("no_eth");
     if (f & XV_IF_SHARED) out.push_back("shared");
     if (f & XV_IF_FILTER) out.push_back("filter");
+    if (f & XV_IF_OWN_CLSACT) out.push_back("own_clsact");
     return out;
 }
 
@@ -150,10 +151,15 @@ json inspectMaps(const std::string& pin_root) {
     }
     if (auto m = open("xv_fence"); m->ok()) {
         json a = json::array();
-        m->each<xv_inst_key, xv_fence>([&](const xv_inst_key& k, const xv_fence& v) {
-            a.push_back({{"instance", inst(k)},
+        m->each<xv_fence_key, xv_fence>([&](const xv_fence_key& k, const xv_fence& v) {
+            xv_inst_key ik{};
+            ik.ifindex = k.ifindex;
+            ik.family = k.family;
+            ik.vrid = k.vrid;
+            // The key names the owner (the value's `by` only repeats it).
+            a.push_back({{"instance", inst(ik)},
                          {"since_ns", v.since_ns},
-                         {"by", v.by == XV_FENCE_ARBITER ? "arbiter" : "operator"}});
+                         {"by", k.arbiter ? "arbiter" : "operator"}});
         });
         maps["xv_fence"] = a;
     }

@@ -1,5 +1,5 @@
 // Writers of the maps the kernel enforces with: VIP verdicts, heartbeat, instance filters,
-// the quiet fast path. Only xvrrpd writes these (the fence map is FenceMap's).
+// the quiet fast path. Only xvrrpd writes these (the fence map only through FenceMap).
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -141,11 +141,6 @@ void Dataplane::heartbeat(uint64_t now_ns) {
     const uint32_t zero = 0;
     const xv_heartbeat hb{now_ns, static_cast<uint32_t>(::getpid()), 0};
     update(skel_->maps.xv_heartbeat, &zero, sizeof(zero), &hb, sizeof(hb), "entry 0");
-}
-
-bool Dataplane::isFenced(const InstanceId& id) const {
-    const xv_inst_key k = toKey(id);
-    return lookup<xv_inst_key, xv_fence>(skel_->maps.xv_fence, k, describe(k)).has_value();
 }
 
 void Dataplane::configureInstance(const InstanceId& id, const InstanceFilter& f) {

@@ -336,18 +336,19 @@ void Netlink::addRoute(const config::Route& r, int default_ifindex) {
     if (err < 0) throwNl("rtnl_route_add", what, err);
 }
 
-void Netlink::removeRoute(const config::Route& r, int default_ifindex) {
+bool Netlink::removeRoute(const config::Route& r, int default_ifindex) {
     const std::string what = routeDesc(r);
     int ifindex = defaultRouteIfindex(r, default_ifindex);
     if (!r.dev.empty()) {
         auto l = linkByName(r.dev);
-        if (!l) return;  // the interface is gone and its routes with it
+        if (!l) return false;  // the interface is gone and its routes with it
         ifindex = l->ifindex;
     }
     RoutePtr rt = buildRoute(r, ifindex, what);
     int err = rtnl_route_delete(sock_, rt.get(), 0);
-    if (isMissing(err)) return;
+    if (isMissing(err)) return false;
     if (err < 0) throwNl("rtnl_route_delete", what, err);
+    return true;
 }
 
 }  // namespace xvrrp::net

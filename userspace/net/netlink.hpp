@@ -99,9 +99,10 @@ public:
 
     // route.dev names the interface; otherwise the kernel resolves `via` (as keepalived),
     // and a route without either goes on default_ifindex. Routes carry protocol
-    // "keepalived" (RTPROT_KEEPALIVED) unless the config says otherwise. Idempotent.
+    // "keepalived" (RTPROT_KEEPALIVED) unless the config says otherwise. Idempotent;
+    // removeRoute tells whether there was a route to remove.
     void addRoute(const config::Route& r, int default_ifindex);
-    void removeRoute(const config::Route& r, int default_ifindex);
+    bool removeRoute(const config::Route& r, int default_ifindex);
 
     // static_ipaddress / static_routes / static_rules, as keepalived 2.2.7's vrrp_daemon.c:
     // at start remove leftovers then add them (addresses, routes, rules); at stop remove
@@ -115,11 +116,12 @@ public:
 
     // Policy rules (rule.hpp). The kernel is asked with NLM_F_EXCL so an identical rule is
     // reported instead of added twice; adding one that exists or removing one that does
-    // not is not an error. The config::Rule overloads parse without default priorities.
+    // not is not an error (removeRule then returns false). The config::Rule overloads parse
+    // without default priorities.
     void addRule(const RuleSpec& r);
-    void removeRule(const RuleSpec& r);
+    bool removeRule(const RuleSpec& r);
     void addRule(const config::Rule& r) { addRule(parseRule(r.words)); }
-    void removeRule(const config::Rule& r) { removeRule(parseRule(r.words)); }
+    bool removeRule(const config::Rule& r) { return removeRule(parseRule(r.words)); }
 
     // Creates (or reuses an identical one, or replaces a stale macvlan of that name) the
     // VMAC of an instance, sets keepalived's sysctls and brings it up. IPv4: on the VMAC
@@ -132,12 +134,15 @@ public:
     // that changed them is gone. Missing links are not an error.
     void deleteVmac(const Vmac& v);
     void deleteLink(int ifindex);
+    // Every macvlan carrying an RFC 5798 virtual MAC (a VMAC, whoever made it); base_ifindex
+    // is the interface it sits on.
+    std::vector<Vmac> virtualMacLinks();
 
 private:
     explicit Netlink(nl_sock* sock) : sock_(sock) {}
     std::string ifDesc(int ifindex);
     std::string routeDesc(const config::Route& r);
-    void sendRule(const RuleSpec& r, bool add);
+    bool sendRule(const RuleSpec& r, bool add);
     void vmacSysctlsV4(const Vmac& v);
     void vmacIpv6(const Vmac& v);
     void clearRpFilter();

@@ -85,7 +85,7 @@ int addExtras(nl_msg* msg, const RuleSpec& r) {
 
 }  // namespace
 
-void Netlink::sendRule(const RuleSpec& r, bool add) {
+bool Netlink::sendRule(const RuleSpec& r, bool add) {
     const char* call = add ? "rtnl_rule_add" : "rtnl_rule_delete";
     const std::string what = "rule '" + r.text + "'";
     auto rule = buildRule(r);
@@ -98,12 +98,13 @@ void Netlink::sendRule(const RuleSpec& r, bool add) {
     if (int e = addExtras(msg.get(), r); e < 0) throwNl(call, what, e);
     err = nl_send_auto_complete(sock_, msg.get());
     if (err >= 0) err = nl_wait_for_ack(sock_);
-    if (add && err == -NLE_EXIST) return;
-    if (!add && (err == -NLE_OBJ_NOTFOUND || err == -NLE_NOADDR)) return;
+    if (add && err == -NLE_EXIST) return false;
+    if (!add && (err == -NLE_OBJ_NOTFOUND || err == -NLE_NOADDR)) return false;
     if (err < 0) throwNl(call, what, err);
+    return true;
 }
 
 void Netlink::addRule(const RuleSpec& r) { sendRule(r, true); }
-void Netlink::removeRule(const RuleSpec& r) { sendRule(r, false); }
+bool Netlink::removeRule(const RuleSpec& r) { return sendRule(r, false); }
 
 }  // namespace xvrrp::net

@@ -102,6 +102,31 @@ void Netlink::deleteLink(int ifindex) {
     if (err < 0) throwNl("rtnl_link_delete", ifDesc(ifindex), err);
 }
 
+std::vector<Vmac> Netlink::virtualMacLinks() {
+    nl_cache* raw = nullptr;
+    if (int err = rtnl_link_alloc_cache(sock_, AF_UNSPEC, &raw); err < 0)
+        throwNl("rtnl_link_alloc_cache", "for VMACs", err);
+    std::unique_ptr<nl_cache, void (*)(nl_cache*)> cache(raw, nl_cache_free);
+    std::vector<Vmac> out;
+    for (nl_object* o = nl_cache_get_first(raw); o; o = nl_cache_get_next(o)) {
+        auto* l = reinterpret_cast<rtnl_link*>(o);
+        const char* kind = rtnl_link_get_type(l);
+        const MacAddr m = macOf(l);
+        // RFC 5798 7.3: 00-00-5E-00-01-{VRID} (IPv4), 00-00-5E-00-02-{VRID} (IPv6).
+        if (!kind || std::strcmp(kind, "macvlan") != 0 || m[0] != 0 || m[1] != 0 || m[2] != 0x5e ||
+            m[3] != 0 || (m[4] != 1 && m[4] != 2))
+            continue;
+        Vmac v;
+        v.ifindex = rtnl_link_get_ifindex(l);
+        v.name = rtnl_link_get_name(l) ? rtnl_link_get_name(l) : "";
+        v.mac = m;
+        v.base_ifindex = rtnl_link_get_link(l);
+        v.family = m[4] == 1 ? Family::V4 : Family::V6;
+        out.push_back(v);
+    }
+    return out;
+}
+
 Vmac Netlink::createVmac(int base_ifindex, const std::string& name, uint8_t vrid, Family f) {
     Vmac v;
     v.name = name;

@@ -164,13 +164,20 @@ void Notifier::run(const Invocation& inv) {
     const bool stop = inv.is_stop;
     std::string err;
     auto id = runner_.start(cmd, opts,
-                            [this, alive, stop](const track::ScriptExit&) {
+                            [this, alive, stop](const track::ScriptExit& e) {
                                 auto a = alive.lock();
-                                if (a && *a && stop) --stop_runs_;
+                                if (!a || !*a) return;
+                                if (stop) --stop_runs_;
+                                if (!e.succeeded()) ++failed_;
                             },
                             &err);
-    if (!id) messages_.push_back(err);
-    else if (stop) ++stop_runs_;
+    ++runs_;
+    if (!id) {
+        ++failed_;
+        messages_.push_back(err);
+    } else if (stop) {
+        ++stop_runs_;
+    }
 }
 
 void Notifier::writeFifo(const std::string& line) {
@@ -210,6 +217,21 @@ void Notifier::priorityChanged(const std::string& name, bool master, uint8_t pri
     writeFifo(fifoLine(false, name, master ? "MASTER_PRIORITY" : "BACKUP_PRIORITY", priority));
 }
 
+namespace {
+
+// fd < 0: looks at path itself (never following a symlink).
+bool isFifo(const std::string& path, int fd) {
+    struct stat st {};
+    int rc = fd >= 0 ? fstat(fd, &st) : lstat(path.c_str(), &st);
+    return rc == 0 && S_ISFIFO(st.st_mode);
+}
+
+std::string notAFifo(const std::string& type, const std::string& path) {
+    return type + "notify fifo " + path + " exists and is not a FIFO - ignoring";
+}
+
+}  // namespace
+
 void Notifier::openFifo(Fifo& f) {
     const std::string& type = f.type;
     // keepalived notify_fifo(): a fifo whose owner cannot be resolved is ignored.
@@ -230,6 +252,9 @@ void Notifier::openFifo(Fifo& f) {
     } else if (errno != EEXIST) {
         messages_.push_back(std::string("Unable to create ") + type + "notify fifo " + f.path + ": " + strerror(errno));
         return;
+    } else if (!isFifo(f.path, -1)) {  // lines written to a regular file would overwrite it
+        messages_.push_back(notAFifo(type, f.path));
+        return;
     }
     if (!f.script.empty()) {
         const auto* prep = prepared(f.script, f.script_as);
@@ -241,6 +266,12 @@ void Notifier::openFifo(Fifo& f) {
         }
     }
     f.fd = open(f.path.c_str(), O_RDWR | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
+    if (f.fd >= 0 && !isFifo(f.path, f.fd)) {  // replaced since the check above
+        messages_.push_back(notAFifo(type, f.path));
+        close(f.fd);
+        f.fd = -1;
+        return;
+    }
     if (f.fd < 0) {
         messages_.push_back(std::string("Unable to open ") + type + "notify fifo " + f.path + " - errno " +
                             std::to_string(errno) + " (" + strerror(errno) + ")");

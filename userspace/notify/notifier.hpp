@@ -73,6 +73,14 @@ private:
     std::map<std::string, bool> sent_;
 };
 
+// Outcomes of notify scripts (for metrics): a run that could not start or ended other than
+// with exit status 0 failed.
+struct NotifyCounts {
+    uint64_t runs = 0;
+    uint64_t failed = 0;
+    uint64_t fifo_dropped = 0;  // notify_fifo lines not written (fifo full or closed)
+};
+
 class Notifier {
 public:
     Notifier(track::ScriptRunner& runner, const config::Config& cfg);
@@ -100,6 +108,7 @@ public:
     std::vector<std::string>& messages() { return messages_; }
     unsigned securityFlags() const { return flags_; }
     uint64_t fifoLinesDropped() const { return fifo_dropped_; }
+    NotifyCounts counts() const { return {runs_, failed_, fifo_dropped_}; }
 
 private:
     struct Fifo {
@@ -125,6 +134,8 @@ private:
     unsigned flags_ = 0;
     size_t stop_runs_ = 0;
     uint64_t fifo_dropped_ = 0;
+    uint64_t runs_ = 0;
+    uint64_t failed_ = 0;
     std::shared_ptr<bool> alive_;
 };
 

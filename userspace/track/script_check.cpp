@@ -115,9 +115,9 @@ ScriptTrackers::ScriptTrackers(ScriptRunner& runner, const config::Config& cfg,
         if (!names.empty() && std::find(names.begin(), names.end(), name) == names.end()) continue;
         SecurityCheck chk = prepareScript(s.script, s.user, s.group, cfg.global, "vrrp_script " + name);
         flags_ |= chk.flags;
-        for (auto& m : chk.messages) messages_.push_back(std::move(m));
+        for (auto& m : chk.messages) messages_.push(std::move(m));
         if (!chk.command) {
-            messages_.push_back((chk.flags & kScInhibit)    ? "Disabling track script " + name + " due to insecure"
+            messages_.push((chk.flags & kScInhibit)    ? "Disabling track script " + name + " due to insecure"
                                 : (chk.flags & kScNotFound) ? "Disabling track script " + name +
                                                                   " since not found/accessible"
                                                             : "Disabling track script " + name);
@@ -130,7 +130,7 @@ ScriptTrackers::ScriptTrackers(ScriptRunner& runner, const config::Config& cfg,
         schedule_.add(s, now, prev != carried.end() && prev->second.first == s ? &prev->second.second : nullptr);
     }
     std::string summary = securitySummary(flags_, cfg.global.enable_script_security);
-    if (!summary.empty()) messages_.push_back(summary);
+    if (!summary.empty()) messages_.push(summary);
     runDue();
 }
 
@@ -176,7 +176,7 @@ void ScriptTrackers::runDue() {
             runs_[name] = *id;
         } else {
             // keepalived leaves the script idle when fork fails; count nothing, retry next interval.
-            messages_.push_back(err);
+            messages_.push(err);
             schedule_.abandon(name);
         }
     }

@@ -25,6 +25,7 @@
 #include "config/config.hpp"
 #include "track/script_runner.hpp"
 #include "track/tracker.hpp"
+#include "track/messages.hpp"
 
 namespace xvrrp::track {
 
@@ -118,7 +119,9 @@ public:
     // Each running script's definition and counter, to carry over a reload.
     Checks checks() const;
     const ScriptSchedule& schedule() const { return schedule_; }
-    const std::vector<std::string>& messages() const { return messages_; }
+    // Lines not taken yet; the daemon drains them with takeMessages() (track/messages.hpp).
+    const std::vector<std::string>& messages() const { return messages_.pending(); }
+    std::vector<std::string> takeMessages() { return messages_.take(); }
     const std::vector<std::string>& disabled() const { return disabled_; }
     unsigned securityFlags() const { return flags_; }
 
@@ -133,7 +136,7 @@ private:
     std::map<std::string, config::Script> defs_;
     std::map<std::string, Command> commands_;
     std::map<std::string, uint64_t> runs_;  // name -> runner id while running
-    std::vector<std::string> messages_;
+    Messages messages_;
     std::vector<std::string> disabled_;
     unsigned flags_ = 0;
     int timerfd_ = -1;

@@ -60,7 +60,7 @@ FileTrackers::FileTrackers(const config::Config& cfg, ChangeHandler on_change,
     if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "inotify_init1 for track files");
     for (const auto& [name, f] : cfg.track_files) {
         if (!names.empty() && std::find(names.begin(), names.end(), name) == names.end()) continue;
-        for (auto& m : initTrackFile(f)) messages_.push_back(std::move(m));
+        for (auto& m : initTrackFile(f)) messages_.push(std::move(m));
         Watched w;
         w.name = name;
         std::string path = f.file;
@@ -77,13 +77,13 @@ FileTrackers::FileTrackers(const config::Config& cfg, ChangeHandler on_change,
             struct stat st {};
             if (!r || stat(r, &st) != 0 || !S_ISDIR(st.st_mode)) {
                 free(r);
-                messages_.push_back("Track file directory for " + name + " does not exist - removing");
+                messages_.push("Track file directory for " + name + " does not exist - removing");
                 continue;
             }
             path = std::string(r) + (std::string(r) == "/" ? "" : "/") + base;
             free(r);
         } else {
-            messages_.push_back("track file " + name + " is not accessible - ignoring");
+            messages_.push("track file " + name + " is not accessible - ignoring");
             continue;
         }
         size_t slash = path.rfind('/');
@@ -92,7 +92,7 @@ FileTrackers::FileTrackers(const config::Config& cfg, ChangeHandler on_change,
         std::string dir = path.substr(0, slash ? slash : 1);
         w.wd = inotify_add_watch(fd_, dir.c_str(), IN_CLOSE_WRITE | IN_DELETE | IN_MOVE);
         if (w.wd < 0) {
-            messages_.push_back("inotify_add_watch " + dir + " for track file " + name + ": " + strerror(errno));
+            messages_.push("inotify_add_watch " + dir + " for track file " + name + ": " + strerror(errno));
             continue;
         }
         if (exists) w.value = readTrackFile(path).value_or(0);

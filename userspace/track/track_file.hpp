@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "track/messages.hpp"
 
 namespace xvrrp::track {
 
@@ -53,7 +54,9 @@ public:
     void onReadable();
 
     std::optional<int64_t> value(const std::string& name) const;
-    const std::vector<std::string>& messages() const { return messages_; }
+    // Lines not taken yet; the daemon drains them with takeMessages() (track/messages.hpp).
+    const std::vector<std::string>& messages() const { return messages_.pending(); }
+    std::vector<std::string> takeMessages() { return messages_.take(); }
 
 private:
     struct Watched {
@@ -68,7 +71,7 @@ private:
     int fd_ = -1;
     ChangeHandler on_change_;
     std::vector<Watched> files_;
-    std::vector<std::string> messages_;
+    Messages messages_;
 };
 
 }  // namespace xvrrp::track

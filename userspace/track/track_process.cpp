@@ -196,7 +196,7 @@ ProcessTrackers::ProcessTrackers(const config::Config& cfg, ChangeHandler on_cha
         if (!names.empty() && std::find(names.begin(), names.end(), name) == names.end()) continue;
         ProcessMatcher m = matcherFor(p);
         if (!m.full_command && m.name.size() > 15)
-            messages_.push_back("track_process " + name + ": process name '" + m.name +
+            messages_.push("track_process " + name + ": process name '" + m.name +
                                 "' is longer than a comm (15 characters) and never matches");
         if (m.full_command) {
             // Enough of cmdline to see argv[0], the parameters and whether more follow.
@@ -267,7 +267,7 @@ bool ProcessTrackers::openConnector() {
         if (init >= 0) close(init);
     }
     if (fd < 0) {
-        messages_.push_back("WARNING - track_process cannot follow process events (" + err +
+        messages_.push("WARNING - track_process cannot follow process events (" + err +
                             ") - rescanning /proc every " +
                             std::to_string(opts_.rescan_interval.count()) + " ms instead");
         return false;
@@ -284,7 +284,7 @@ void ProcessTrackers::apply(Tracked& t, CountCause cause) {
 void ProcessTrackers::scan(CountCause cause) {
     DIR* d = opendir("/proc");
     if (!d) {
-        messages_.push_back(std::string("opendir /proc for track_process: ") + strerror(errno));
+        messages_.push(std::string("opendir /proc for track_process: ") + strerror(errno));
         return;
     }
     std::vector<std::set<int>> found(tracked_.size());
@@ -351,11 +351,11 @@ void ProcessTrackers::readConnector() {
             if (errno == EINTR) continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) return;
             if (errno == ENOBUFS) {  // events were lost: count again from /proc
-                messages_.push_back("track_process: process events lost (ENOBUFS) - rescanning /proc");
+                messages_.push("track_process: process events lost (ENOBUFS) - rescanning /proc");
                 scan(CountCause::Rescan);
                 continue;
             }
-            messages_.push_back(std::string("recvfrom on the proc connector: ") + strerror(errno));
+            messages_.push(std::string("recvfrom on the proc connector: ") + strerror(errno));
             return;
         }
         if (from.nl_pid != 0) continue;  // only the kernel speaks here
@@ -422,7 +422,7 @@ void ProcessTrackers::armTimer() {
     }
     // steady_clock is CLOCK_MONOTONIC on Linux.
     if (timerfd_settime(timer_fd_, TFD_TIMER_ABSTIME, &its, nullptr) != 0)
-        messages_.push_back(std::string("timerfd_settime for track_process: ") + strerror(errno));
+        messages_.push(std::string("timerfd_settime for track_process: ") + strerror(errno));
 }
 
 std::optional<TrackState> ProcessTrackers::state(const std::string& name) const {

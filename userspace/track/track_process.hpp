@@ -35,6 +35,7 @@
 
 #include "config/config.hpp"
 #include "track/tracker.hpp"
+#include "track/messages.hpp"
 
 namespace xvrrp::track {
 
@@ -124,7 +125,9 @@ public:
     std::optional<TrackState> state(const std::string& name) const;
     std::optional<uint32_t> count(const std::string& name) const;
     bool usingConnector() const { return nl_fd_ >= 0; }
-    const std::vector<std::string>& messages() const { return messages_; }
+    // Lines not taken yet; the daemon drains them with takeMessages() (track/messages.hpp).
+    const std::vector<std::string>& messages() const { return messages_.pending(); }
+    std::vector<std::string> takeMessages() { return messages_.take(); }
 
 private:
     struct Tracked {
@@ -147,10 +150,9 @@ private:
     Options opts_;
     std::vector<Tracked> tracked_;
     size_t cmdline_max_ = 0;  // 0: no tracker needs cmdline
-    bool need_comm_ = false;
     int epoll_fd_ = -1, nl_fd_ = -1, timer_fd_ = -1;
     std::optional<ProcClock::time_point> next_rescan_;
-    std::vector<std::string> messages_;
+    Messages messages_;
 };
 
 }  // namespace xvrrp::track

@@ -27,15 +27,31 @@ std::optional<TimePoint> earliest(std::initializer_list<std::optional<TimePoint>
 
 }  // namespace
 
+namespace {
+
+// When an absorbing backup wakes for its own kernel check: half way into the check's window,
+// so the checks of backups whose windows opened meanwhile share the wake-up.
+std::optional<TimePoint> checkWake(const Instance& i) {
+    if (!i.kernel_check_due) return std::nullopt;
+    return *i.kernel_check_due + kernelCheckLead(i.master_advert_int_cs) / 2;
+}
+
+}  // namespace
+
 std::optional<TimePoint> Instance::nextDeadline() const {
     // preempt_allowed_at is no timer: it is only consulted when an advert arrives.
-    return earliest({advert_due, master_down_due, kernel_check_due});
+    return earliest({advert_due, master_down_due, checkWake(*this)});
 }
 
 std::optional<TimePoint> Instance::wakeAt() const {
     std::optional<TimePoint> adv;
     if (advert_due) adv = *advert_due + (-params.coalesce_window);
-    return earliest({adv, master_down_due, kernel_check_due});
+    return earliest({adv, master_down_due, checkWake(*this)});
+}
+
+bool Instance::timerDue(TimePoint now) const {
+    const auto wake = wakeAt();
+    return (wake && *wake <= now) || (kernel_check_due && *kernel_check_due <= now);
 }
 
 Instance makeInstance(const Params& p) {
@@ -287,6 +303,10 @@ void Stepper::onAdvertMaster(const AdvertReceived& a) {
         sendAdvert(mine);
         i.advert_due = now + adverInterval();
     }
+    // The other router thought it was master: its gratuitous ARPs may have reached the
+    // clients last. Announce the VIPs again (keepalived 2.2.7, measured: with or without
+    // lower_prio_no_advert; RFC 5798 6.4.3 only says discard).
+    if (lower) r.actions.emplace_back(SendGratuitous{.lower_priority = true});
     // Same priority from our own address: a loop or a duplicate; nothing to decide.
 }
 

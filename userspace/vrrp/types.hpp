@@ -107,7 +107,9 @@ using Event = std::variant<Startup, Shutdown, AdvertReceived, TimerFired, FaultR
 struct SendAdvert { uint8_t priority = 0; };
 struct AddVips {};                     // add VIPs and virtual routes
 struct RemoveVips {};
-struct SendGratuitous {};              // GARP / unsolicited NA per garp_* settings
+// GARP / unsolicited NA per garp_master_* settings; garp_lower_prio_* for a master that
+// heard a lower-priority advert.
+struct SendGratuitous { bool lower_priority = false; };
 struct StateChanged { State from = State::Init; State to = State::Init; std::string reason; };
 // The advert being handled is the steady state: the kernel may absorb identical ones
 // (same source, priority, interval and bytes) from now on.
@@ -148,7 +150,10 @@ struct Instance {
     std::optional<TimePoint> advert_due;       // Adver_Timer (Master)
     std::optional<TimePoint> master_down_due;  // Master_Down_Timer (Backup)
     std::optional<TimePoint> preempt_allowed_at;  // preempt_delay window end
-    std::optional<TimePoint> kernel_check_due;    // Backup absorbing: read the kernel first
+    // Backup absorbing: from here on, any wake-up reads the kernel before the timer decides;
+    // the instance's own wake-up for it comes half a kernelCheckLead later, so backups whose
+    // windows overlap are read together in one wake-up (timerDue).
+    std::optional<TimePoint> kernel_check_due;
     std::optional<IpAddr> master_addr;         // master as last seen (ourselves when Master)
     std::optional<TimePoint> last_advert;      // last advert received
     uint8_t master_priority = 0;               // priority in the last advert received
@@ -166,6 +171,9 @@ struct Instance {
     // Earliest moment a TimerFired does something: nextDeadline(), but a master's advert
     // counts from coalesce_window before it is due.
     std::optional<TimePoint> wakeAt() const;
+    // Whether a TimerFired at `now` does something: wakeAt() has come, or a kernel check's
+    // window is open (another instance's wake-up serves this one too).
+    bool timerDue(TimePoint now) const;
 };
 
 struct StepResult {

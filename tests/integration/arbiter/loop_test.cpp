@@ -1,7 +1,7 @@
 // integration.arbiter_loop: the real xvrrp-arbiter binary in a namespace of its own, with a
 // stand-in xvrrpd (our control::Server on a Unix socket) and a stand-in ssh (a script that
 // prints the peer status the test sets). Checks fence and unfence requests, the audit log,
-// `status`, SIGHUP with a bad file and SIGTERM leaving the fence as it is.
+// `status`, SIGHUP with a bad file and SIGTERM leaving the fence as it is, and --metrics.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/epoll.h>
@@ -15,9 +15,16 @@
 #include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
+#include <bpf/bpf.h>
+#include <sys/mount.h>
+
 #include "control/server.hpp"
+#include "dataplane/dataplane.hpp"
+#include "dataplane/fence.hpp"
+#include "http_client.hpp"
 #include "lab/netns.hpp"
 #include "lab/process.hpp"
 #include "lab/wait.hpp"
@@ -43,6 +50,11 @@ json instanceStatus(const std::string& state, int prio, const std::string& src, 
               {"advert_int_ms", 200},
               {"master_advert_int_ms", 200}};
     j["last_advert"] = advert_age ? json{{"ts_ns", 1}, {"age_ms", *advert_age}} : json(nullptr);
+    // Whose adverts: the peer's (10.0.0.2), the one the stand-in ssh reports.
+    j["adverts_from"] = advert_age ? json::array({{{"address", "10.0.0.2"},
+                                                    {"priority", 150},
+                                                    {"age_ms", *advert_age}}})
+                                   : json::array();
     return j;
 }
 
@@ -150,6 +162,13 @@ class ArbiterLoop : public ::testing::Test {
         if (::geteuid() != 0) GTEST_SKIP() << "namespaces and raw ICMP need root";
         dir_ = fs::temp_directory_path() / ("xvt-arbloop-" + std::to_string(::getpid()));
         fs::create_directories(dir_ / "pins");
+        // The pinned xv_fence xvrrpd would have made: the arbiter's fences go there.
+        ASSERT_TRUE(xvrrp::dataplane::ensureBpffs(pins()));
+        int fd = bpf_map_create(BPF_MAP_TYPE_HASH, "xv_fence", sizeof(xv_fence_key),
+                                sizeof(xv_fence), 64, nullptr);
+        ASSERT_GE(fd, 0) << std::strerror(errno);
+        ASSERT_EQ(bpf_obj_pin(fd, (pins() + "/xv_fence").c_str()), 0) << std::strerror(errno);
+        ::close(fd);
         ns_ = std::make_unique<xvrrp::lab::Netns>("arbloop");
         ns_->runOk({"ip", "link", "set", "lo", "up"});
         // The stand-in ssh: fails like ssh when told to, else prints the peer's status.
@@ -170,7 +189,11 @@ class ArbiterLoop : public ::testing::Test {
         arbiter_.reset();
         xvrrpd_.reset();
         ns_.reset();
-        if (!dir_.empty()) fs::remove_all(dir_);
+        if (!dir_.empty()) {
+            while (xvrrp::dataplane::isBpffs(pins()) && ::umount2(pins().c_str(), MNT_DETACH) == 0) {
+            }
+            fs::remove_all(dir_);
+        }
     }
     void writeConfig(const fs::path& p, const std::string& interval, bool start_fenced = false) {
         std::ofstream(p) << "arbiter {\n"
@@ -209,6 +232,11 @@ class ArbiterLoop : public ::testing::Test {
                             "gateways {\n  quorum 1\n  127.0.0.1\n}\n";
     }
     std::string sock() const { return (dir_ / "arbiter.sock").string(); }
+    std::string pins() const { return (dir_ / "pins").string(); }
+    // The instance of the stand-in status: lo, IPv4, VRID 51.
+    xvrrp::dataplane::FenceState fence() {
+        return xvrrp::dataplane::FenceMap(pins()).state({1, xvrrp::Family::V4, 51});
+    }
     void setPeer(json inst) {
         writeAtomically(dir_ / "peer.json", statusDoc(std::move(inst)).dump());
     }
@@ -251,19 +279,16 @@ TEST_F(ArbiterLoop, SplitBrainFenceUnknownHoldsThenUnfence) {
     EXPECT_EQ(s["instances"][0]["evidence"]["local"]["kernel_holds_vip"], "yes") << s.dump();
     EXPECT_FALSE(xvrrpd_->got("fence"));
 
-    // Split brain, the peer wins the election: the arbiter fences this node.
+    // Split brain, the peer wins the election: the arbiter writes its fence entry and asks
+    // xvrrpd to look now.
     setPeer(instanceStatus("MASTER", 150, "10.0.0.2", true, false));
-    ASSERT_TRUE(waitUntil([&] { return xvrrpd_->got("fence"); }, kWait)) << log();
-    for (const auto& r : xvrrpd_->requests())
-        if (r["cmd"] == "fence") {
-            EXPECT_EQ(r["instance"], "VI_1");
-            EXPECT_EQ(r["by"], "arbiter");
-        }
+    ASSERT_TRUE(waitUntil([&] { return fence().by_arbiter; }, kWait)) << log();
+    EXPECT_FALSE(fence().by_operator);
+    ASSERT_TRUE(waitUntil([&] { return xvrrpd_->got("check_fences"); }, kWait)) << log();
+    EXPECT_FALSE(xvrrpd_->got("fence")) << "the arbiter writes the map itself";
     std::string audit = slurp(dir_ / "audit.log");
     EXPECT_NE(audit.find("\"action\":\"fence_self\""), std::string::npos) << audit;
     EXPECT_NE(audit.find("\"rule\":\"R3\""), std::string::npos) << audit;
-    // The map is not there (no xvrrpd pinned it): that failure is logged, the request still went.
-    EXPECT_NE(log().find("bpf_obj_get"), std::string::npos) << log();
 
     // Fenced now; the peer's sshd goes away while it still pings: UNKNOWN keeps the fence.
     xvrrpd_->setStatus(statusDoc(instanceStatus("FAULT", 100, "10.0.0.1", false, true)));
@@ -274,12 +299,15 @@ TEST_F(ArbiterLoop, SplitBrainFenceUnknownHoldsThenUnfence) {
     EXPECT_EQ(held["round"]["peers"][0]["ssh"], "unknown") << held.dump();
     EXPECT_NE(held["round"]["peers"][0].value("unknown_reason", "").find("Connection refused"),
               std::string::npos);
-    EXPECT_FALSE(xvrrpd_->got("unfence"));
+    EXPECT_TRUE(fence().by_arbiter);
 
-    // sshd is back and the peer has stepped down: after the hold-down the fence is lifted.
+    // An operator fences on top (its own entry). sshd is back and the peer has stepped down:
+    // after the hold-down the arbiter lifts its own fence and leaves the operator's.
+    xvrrp::dataplane::FenceMap(pins()).fence({1, xvrrp::Family::V4, 51}, XV_FENCE_OPERATOR);
     fs::remove(dir_ / "ssh-down");
     setPeer(instanceStatus("BACKUP", 150, "10.0.0.2", false, false));
-    ASSERT_TRUE(waitUntil([&] { return xvrrpd_->got("unfence"); }, kWait)) << log();
+    ASSERT_TRUE(waitUntil([&] { return !fence().by_arbiter; }, kWait)) << log();
+    EXPECT_TRUE(fence().by_operator) << "the arbiter lifted the operator's fence";
     audit = slurp(dir_ / "audit.log");
     EXPECT_NE(audit.find("\"action\":\"unfence_self\""), std::string::npos) << audit;
 
@@ -330,14 +358,13 @@ TEST_F(ArbiterLoop, StartFencedUntilTheFirstFullRound) {
     // The peer's sshd is down at first: the start fence must stay (UNKNOWN never unfences).
     std::ofstream(dir_ / "ssh-down") << "down\n";
     start();
-    ASSERT_TRUE(waitUntil([&] { return xvrrpd_->got("fence"); }, kWait)) << log();
+    ASSERT_TRUE(waitUntil([&] { return fence().by_arbiter; }, kWait)) << log();
     ASSERT_TRUE(waitUntil([&] { return lastRule() == "U0u"; }, kWait)) << log();
-    EXPECT_FALSE(xvrrpd_->got("unfence"));
     // The peer is known and holds the VIP, but it is a plain backup here: U1 needs no
     // peer holding it, U2 needs its adverts. Give the adverts; one full round lifts it.
     xvrrpd_->setStatus(statusDoc(instanceStatus("FAULT", 100, "10.0.0.1", false, true, 50.0)));
     fs::remove(dir_ / "ssh-down");
-    ASSERT_TRUE(waitUntil([&] { return xvrrpd_->got("unfence"); }, kWait)) << log();
+    ASSERT_TRUE(waitUntil([&] { return !fence().any(); }, kWait)) << log();
     std::string audit = slurp(dir_ / "audit.log");
     EXPECT_NE(audit.find("\"rule\":\"S\""), std::string::npos) << audit;
     EXPECT_NE(audit.find("\"rule\":\"U2\""), std::string::npos) << audit;
@@ -357,6 +384,96 @@ TEST_F(ArbiterLoop, CheckModeAndBadConfigRefusal) {
     auto run = xvrrp::lab::runIn("", {XVRRP_ARBITER_BIN, "-f", (dir_ / "arbiter.conf").string()});
     EXPECT_EQ(run.exitCode, 1);
     EXPECT_NE(run.err.find("nothing was changed"), std::string::npos) << run.err;
+}
+
+// The value of SERIES in the arbiter's /metrics on PORT, or -1 when nothing answers/no series.
+double scrape(const xvrrp::lab::Netns& ns, int port, const std::string& series) {
+    auto r = xvrrp::itest::httpGet(ns.path(), "127.0.0.1", port, "/metrics",
+                                   std::chrono::milliseconds(1000));
+    if (!r || r->status != 200) return -1;
+    std::istringstream in(r->body);
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+    return -1;
+}
+
+bool answers(const xvrrp::lab::Netns& ns, int port) { return scrape(ns, port, "xvrrp_arbiter_up") == 1; }
+
+// Puts `metrics LISTEN` into the arbiter block of the test's file.
+void withMetrics(const fs::path& conf, const std::string& listen) {
+    std::string text = slurp(conf);
+    text.replace(text.find("arbiter {\n"), 10, "arbiter {\n  metrics " + listen + "\n");
+    writeAtomically(conf, text);
+}
+
+// --metrics on the command line wins over the file's `metrics`, over reloads too; the series
+// follow the rounds, the verdicts by rule, the fence ordered and held.
+TEST_F(ArbiterLoop, MetricsFollowTheRoundsAndTheFence) {
+    xvrrpd_->setStatus(statusDoc(instanceStatus("MASTER", 100, "10.0.0.1", true, false)));
+    setPeer(instanceStatus("BACKUP", 90, "10.0.0.2", false, false));
+    withMetrics(dir_ / "arbiter.conf", "127.0.0.1:19652");
+    arbiter_ = std::make_unique<xvrrp::lab::Process>(xvrrp::lab::Process::spawn(
+        ns_->path(),
+        {XVRRP_ARBITER_BIN, "-D", "--metrics", "127.0.0.1:19651", "-f",
+         (dir_ / "arbiter.conf").string()},
+        (dir_ / "arbiter.log").string()));
+    const auto hold = R"(xvrrp_arbiter_verdicts_total{instance="VI_1",verdict="hold",rule="R5"})";
+    ASSERT_TRUE(waitUntil([&] { return scrape(*ns_, 19651, hold) >= 1; }, kWait)) << log();
+    EXPECT_FALSE(answers(*ns_, 19652));
+    EXPECT_EQ(scrape(*ns_, 19651, R"(xvrrp_arbiter_probe_ok{probe="peer_ssh",target="node-b"})"), 1);
+    EXPECT_EQ(scrape(*ns_, 19651, R"(xvrrp_arbiter_probe_ok{probe="gateway_ping",target="127.0.0.1"})"),
+              1);
+    EXPECT_EQ(scrape(*ns_, 19651, R"(xvrrp_arbiter_probe_ok{probe="xvrrpd",target="local"})"), 1);
+    EXPECT_EQ(scrape(*ns_, 19651, "xvrrp_arbiter_quorum_ok"), 1);
+    EXPECT_EQ(scrape(*ns_, 19651, "xvrrp_arbiter_fences_held"), 0);
+    const double rounds = scrape(*ns_, 19651, "xvrrp_arbiter_rounds_total");
+    ASSERT_GE(rounds, 1);
+    ASSERT_TRUE(waitUntil([&] { return scrape(*ns_, 19651, "xvrrp_arbiter_rounds_total") > rounds; },
+                          kWait));
+    EXPECT_GE(scrape(*ns_, 19651, "xvrrp_arbiter_round_duration_seconds_count"), rounds);
+
+    // Split brain, the peer wins: fenced, and the metrics say by which rule.
+    setPeer(instanceStatus("MASTER", 150, "10.0.0.2", true, false));
+    const auto fenced = R"(xvrrp_arbiter_actions_total{instance="VI_1",action="fence_self"})";
+    ASSERT_TRUE(waitUntil([&] { return scrape(*ns_, 19651, fenced) == 1; }, kWait)) << log();
+    EXPECT_GE(scrape(*ns_, 19651,
+                     R"(xvrrp_arbiter_verdicts_total{instance="VI_1",verdict="want_fence",rule="R3"})"),
+              2);  // fence_after 2
+    EXPECT_EQ(scrape(*ns_, 19651, "xvrrp_arbiter_fences_held"), 1);
+    EXPECT_EQ(scrape(*ns_, 19651, R"(xvrrp_arbiter_fenced{instance="VI_1"})"), 1);
+
+    // A reload moving the file's address leaves the command line's in place.
+    writeConfig(dir_ / "arbiter.conf", "0.2");
+    withMetrics(dir_ / "arbiter.conf", "127.0.0.1:19653");
+    arbiter_->sendSignal(SIGHUP);
+    ASSERT_TRUE(waitUntil([&] { return log().find("reloaded") != std::string::npos; }, kWait));
+    const double before = scrape(*ns_, 19651, "xvrrp_arbiter_rounds_total");
+    ASSERT_TRUE(waitUntil(
+        [&] { return scrape(*ns_, 19651, "xvrrp_arbiter_rounds_total") > before + 1; }, kWait));
+    EXPECT_FALSE(answers(*ns_, 19653));
+}
+
+// The file's `metrics` follows a reload; a bad --metrics is refused before anything starts.
+TEST_F(ArbiterLoop, MetricsAddressFromTheFileAndBadOnes) {
+    xvrrpd_->setStatus(statusDoc(instanceStatus("MASTER", 100, "10.0.0.1", true, false)));
+    setPeer(instanceStatus("BACKUP", 90, "10.0.0.2", false, false));
+    withMetrics(dir_ / "arbiter.conf", "127.0.0.1:19652");
+    start();
+    ASSERT_TRUE(waitUntil([&] { return answers(*ns_, 19652); }, kWait)) << log();
+    writeConfig(dir_ / "arbiter.conf", "0.2");
+    withMetrics(dir_ / "arbiter.conf", "127.0.0.1:19653");
+    arbiter_->sendSignal(SIGHUP);
+    ASSERT_TRUE(waitUntil([&] { return answers(*ns_, 19653); }, kWait)) << log();
+    EXPECT_FALSE(answers(*ns_, 19652));
+    // Without metrics in the file nothing listens after the next reload.
+    writeConfig(dir_ / "arbiter.conf", "0.2");
+    arbiter_->sendSignal(SIGHUP);
+    ASSERT_TRUE(waitUntil([&] { return !answers(*ns_, 19653); }, kWait)) << log();
+
+    auto bad = xvrrp::lab::runIn("", {XVRRP_ARBITER_BIN, "--metrics", "127.0.0.1:70000", "-f",
+                                      (dir_ / "arbiter.conf").string()});
+    EXPECT_EQ(bad.exitCode, 2);
+    EXPECT_NE(bad.err.find("--metrics '127.0.0.1:70000'"), std::string::npos) << bad.err;
 }
 
 }  // namespace

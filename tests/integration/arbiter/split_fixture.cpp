@@ -1,8 +1,11 @@
 #include "split_fixture.hpp"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -17,10 +20,7 @@ namespace fs = std::filesystem;
 
 namespace {
 constexpr const char* kVrrpBridge = "br1";
-constexpr const char* kVrrpNet = "10.78.0";  // vrrp0: n1 .1, n2 .2
-const char* const kNodes[2] = {"n1", "n2"};
-
-int idx(const std::string& n) { return n == "n1" ? 0 : 1; }
+constexpr const char* kVrrpNet = "10.78.0";  // vrrp0: n1 .1, n2 .2, ...
 }  // namespace
 
 std::string slurpFile(const std::string& p) {
@@ -30,16 +30,25 @@ std::string slurpFile(const std::string& p) {
 
 SplitLab::SplitLab(SplitOptions opts) : opts_(std::move(opts)) {
     if (opts_.arbiterBin.empty()) throw std::invalid_argument("SplitLab: arbiterBin not set");
-    lab_ = std::make_unique<lab::Lab>(std::vector<std::string>{"n1", "n2", "client", "gw"},
-                                      lab::LabOptions{.tag = opts_.tag, .keepLogs = opts_.keepLogs});
+    if (opts_.priorities.size() < 2) throw std::invalid_argument("SplitLab: two nodes at least");
+    for (size_t i = 0; i < opts_.priorities.size(); ++i)
+        names_.push_back("n" + std::to_string(i + 1));
+    if (opts_.nice != 0) {
+        oldNice_ = ::getpriority(PRIO_PROCESS, 0);  // this thread: children inherit it
+        if (::setpriority(PRIO_PROCESS, 0, opts_.nice) != 0)
+            throw std::runtime_error(std::string("setpriority: ") + std::strerror(errno));
+    }
+    auto all = names_;
+    all.insert(all.end(), {"client", "gw"});
+    lab_ = std::make_unique<lab::Lab>(all, lab::LabOptions{.tag = opts_.tag, .keepLogs = opts_.keepLogs});
     // The dedicated VRRP link: a bridge of its own, vrrp0 in each node.
     vhub_ = std::make_unique<lab::Netns>(opts_.tag + "-vhub");
     vhub_->runOk({"ip", "link", "add", kVrrpBridge, "type", "bridge", "stp_state", "0",
                   "forward_delay", "0", "mcast_snooping", "0"});
     vhub_->runOk({"ip", "link", "set", kVrrpBridge, "up"});
-    for (int i = 0; i < 2; ++i) {
+    for (size_t i = 0; i < names_.size(); ++i) {
         const std::string port = "vr" + std::to_string(i + 1);
-        auto& ns = lab_->node(kNodes[i]);
+        auto& ns = lab_->node(names_[i]);
         vhub_->runOk({"ip", "link", "add", port, "type", "veth", "peer", "name", "vrrp0", "netns",
                       ns.name()});
         vhub_->runOk({"ip", "link", "set", port, "master", kVrrpBridge, "up"});
@@ -47,14 +56,20 @@ SplitLab::SplitLab(SplitOptions opts) : opts_(std::move(opts)) {
                   "dev", "vrrp0"});
         ns.runOk({"ip", "link", "set", "vrrp0", "up"});
     }
-    n1_ = std::make_unique<XvrrpdNode>(*lab_, "n1");
-    n2_ = std::make_unique<XvrrpdNode>(*lab_, "n2");
+    for (const auto& n : names_) nodes_.push_back(std::make_unique<XvrrpdNode>(*lab_, n));
+    sshd_.assign(names_.size(), nullptr);
 }
 
 SplitLab::~SplitLab() {
     // Arbiters first (they would fence a node whose xvrrpd is stopping), then xvrrpd.
-    n2_.reset();
-    n1_.reset();
+    while (!nodes_.empty()) nodes_.pop_back();
+    if (opts_.nice != 0) ::setpriority(PRIO_PROCESS, 0, oldNice_);
+}
+
+size_t SplitLab::idx(const std::string& n) const {
+    for (size_t i = 0; i < names_.size(); ++i)
+        if (names_[i] == n) return i;
+    throw std::invalid_argument("SplitLab: no node " + n);
 }
 
 std::string SplitLab::config(const std::string& n, int priority) const {
@@ -79,7 +94,10 @@ void SplitLab::startSshd(const std::string& me) {
         << "AuthorizedKeysFile " << dir() << "/authorized_keys\n"
         << "PidFile " << dir() << "/" << me << "-sshd.pid\n"
         << "PermitRootLogin prohibit-password\nPasswordAuthentication no\n"
-           "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n";
+           "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n"
+        // Tells the shared xvrrpctl wrapper (below) which node's socket to ask. HOME keeps
+        // root's shell rc files (run for every command sshd starts) out of the way.
+        << "SetEnv XVT_NODE=" << me << " HOME=" << dir() << "/home\n";
     auto& p = lab_->node(me).spawn(
         {"/usr/sbin/sshd", "-D", "-e", "-f", dir() + "/" + me + "-sshd_config"},
         dir() + "/" + me + "-sshd.log");
@@ -88,33 +106,33 @@ void SplitLab::startSshd(const std::string& me) {
             [&] { return p.readLog().find("Server listening") != std::string::npos; },
             std::chrono::seconds(10)))
         throw std::runtime_error("sshd in " + me + " did not start: " + p.readLog());
-    // What the peer's arbiter runs over SSH: xvrrpctl against this node's socket.
-    const std::string wrapper = dir() + "/" + me + "-xvrrpctl";
-    std::ofstream(wrapper) << "#!/bin/sh\nexec " << xvrrpctlBin() << " --control " << dir()
-                           << "/" << me << ".sock \"$@\"\n";
-    ::chmod(wrapper.c_str(), 0755);
 }
 
-void SplitLab::startArbiter(const std::string& me, const std::string& peer) {
+void SplitLab::startArbiter(const std::string& me) {
     const std::string conf = dir() + "/" + me + "-arbiter.conf";
-    // The peer is pinged and reached over SSH on the LAN: the VRRP link is what breaks.
-    std::ofstream(conf) << "arbiter {\n  node_name " << me << "\n  xvrrpd_socket " << dir()
-                        << "/" << me << ".sock\n  pin_root " << node(me).pinRoot()
-                        << "\n  control_socket " << dir() << "/" << me << "-arbiter.sock\n"
-                        << "  audit_log " << dir() << "/" << me << "-audit.log\n"
-                        << "  remote_xvrrpctl " << dir() << "/" << peer << "-xvrrpctl\n"
-                        << "  probe_interval " << opts_.probeInterval << "\n"
-                        << "  ping_timeout " << opts_.probeInterval * 0.6 << "\n"
-                        << "  control_timeout " << opts_.probeInterval * 0.6 << "\n"
-                        << "  ssh_connect_timeout " << opts_.sshConnectTimeout << "\n"
-                        << "  ssh_timeout " << opts_.sshTimeout << "\n"
-                        << "  fence_after " << opts_.fenceAfter << "\n  unfence_after "
-                        << opts_.unfenceAfter << "\n}\n"
-                        << "peer " << peer << " {\n  address " << lab_->v4(peer).str() << "\n"
-                        << "  ssh {\n    user root\n    port " << port_ << "\n    identity_file "
-                        << dir() << "/client_key\n    known_hosts " << dir()
-                        << "/known_hosts\n  }\n}\n"
-                        << "gateways {\n  quorum 1\n  " << lab_->v4("gw").str() << "\n}\n";
+    std::ofstream out(conf);
+    // Peers are pinged and reached over SSH on the LAN: the VRRP link is what breaks. The
+    // wrapper that runs xvrrpctl over SSH takes the node's name from the connection.
+    out << "arbiter {\n  node_name " << me << "\n  xvrrpd_socket " << dir() << "/" << me
+        << ".sock\n  pin_root " << node(me).pinRoot() << "\n  control_socket " << dir() << "/"
+        << me << "-arbiter.sock\n"
+        << "  audit_log " << dir() << "/" << me << "-audit.log\n"
+        << "  remote_xvrrpctl " << dir() << "/xvrrpctl-here\n"
+        << "  probe_interval " << opts_.probeInterval << "\n"
+        << "  ping_timeout " << opts_.probeInterval * 0.6 << "\n"
+        << "  control_timeout " << opts_.probeInterval * 0.6 << "\n"
+        << "  ssh_connect_timeout " << opts_.sshConnectTimeout << "\n"
+        << "  ssh_timeout " << opts_.sshTimeout << "\n"
+        << "  fence_after " << opts_.fenceAfter << "\n  unfence_after " << opts_.unfenceAfter
+        << "\n}\n";
+    for (const auto& peer : names_) {
+        if (peer == me) continue;
+        out << "peer " << peer << " {\n  address " << lab_->v4(peer).str() << "\n"
+            << "  ssh {\n    user root\n    port " << port_ << "\n    identity_file " << dir()
+            << "/client_key\n    known_hosts " << dir() << "/known_hosts\n  }\n}\n";
+    }
+    out << "gateways {\n  quorum 1\n  " << lab_->v4("gw").str() << "\n}\n";
+    out.close();
     lab_->node(me).spawn({opts_.arbiterBin, "-D", "-f", conf}, dir() + "/" + me + "-arbiter.log");
 }
 
@@ -124,26 +142,56 @@ void SplitLab::start() {
     fs::create_directories("/run/sshd");  // Debian's sshd privilege separation directory
     std::mt19937 rng(static_cast<unsigned>(::getpid()) * 13u + 7u);
     port_ = 20000 + static_cast<int>(rng() % 20000);
-    for (const char* k : {"n1-host_key", "n2-host_key", "client_key"}) keygen(k);
-    fs::copy_file(dir() + "/client_key.pub", dir() + "/authorized_keys");
-    std::ofstream(dir() + "/known_hosts")
-        << "[" << lab_->v4("n1").str() << "]:" << port_ << " " << slurpFile(dir() + "/n1-host_key.pub")
-        << "[" << lab_->v4("n2").str() << "]:" << port_ << " "
-        << slurpFile(dir() + "/n2-host_key.pub");
+    keygen("client_key");
+    fs::create_directories(dir() + "/home");
+    std::ofstream known(dir() + "/known_hosts");
+    for (const auto& n : names_) {
+        keygen(n + "-host_key");
+        known << "[" << lab_->v4(n).str() << "]:" << port_ << " "
+              << slurpFile(dir() + "/" + n + "-host_key.pub");
+    }
+    known.close();
+    // What a peer's arbiter runs over SSH: xvrrpctl against the socket of the node whose
+    // sshd answered (XVT_NODE, set by that sshd).
+    const std::string wrapper = dir() + "/xvrrpctl-here";
+    std::ofstream(wrapper) << "#!/bin/sh\nexec " << xvrrpctlBin() << " --control " << dir()
+                           << "/\"$XVT_NODE\".sock \"$@\"\n";
+    ::chmod(wrapper.c_str(), 0755);
+    setKeyOptions("");
 
-    n1_->start(config("n1", opts_.p1));
-    n2_->start(config("n2", opts_.p2));
+    for (size_t i = 0; i < names_.size(); ++i)
+        nodes_[i]->start(config(names_[i], opts_.priorities[i]));
     const auto limit = std::chrono::seconds(15);
-    if (!waitState(*n1_, "MASTER", limit) || !waitState(*n2_, "BACKUP", limit))
-        throw std::runtime_error("election: n1 is " + n1_->state() + ", n2 is " + n2_->state());
-    startSshd("n1");
-    startSshd("n2");
-    startArbiter("n1", "n2");
-    startArbiter("n2", "n1");
-    if (!lab::waitUntil([&] { return rule("n1") == "R5" && rule("n2") == "R5"; },
-                        std::chrono::seconds(20), Ms(50)))
-        throw std::runtime_error("arbiters never reached R5: n1 '" + rule("n1") + "', n2 '" +
-                                 rule("n2") + "'");
+    bool elected = waitState(*nodes_[0], "MASTER", limit);
+    for (size_t i = 1; i < names_.size(); ++i)
+        elected = waitState(*nodes_[i], "BACKUP", limit) && elected;
+    if (!elected) {
+        std::string states;
+        for (size_t i = 0; i < names_.size(); ++i)
+            states += " " + names_[i] + " " + nodes_[i]->state();
+        throw std::runtime_error("election:" + states);
+    }
+    for (const auto& n : names_) startSshd(n);
+    for (const auto& n : names_) startArbiter(n);
+    auto allR5 = [&] {
+        for (const auto& n : names_)
+            if (rule(n) != "R5") return false;
+        return true;
+    };
+    if (!lab::waitUntil(allR5, std::chrono::seconds(20), Ms(50))) {
+        std::string rules;
+        for (const auto& n : names_) rules += " " + n + " '" + rule(n) + "'";
+        throw std::runtime_error("arbiters never reached R5:" + rules);
+    }
+}
+
+void SplitLab::setKeyOptions(const std::string& options) {
+    // By default the key may run the one command the arbiter needs (docs/arbiter.md).
+    const std::string opts =
+        options.empty() ? "command=\"" + dir() + "/xvrrpctl-here status --json\",restrict" : options;
+    const std::string tmp = dir() + "/authorized_keys.tmp";
+    std::ofstream(tmp) << opts << " " << slurpFile(dir() + "/client_key.pub");
+    fs::rename(tmp, dir() + "/authorized_keys");
 }
 
 std::string SplitLab::lanMac(const std::string& n) {
@@ -157,6 +205,16 @@ void SplitLab::cutVrrp() {
                   "{ type filter hook forward priority 0 ; policy drop ; }"});
 }
 
+void SplitLab::cutVrrpOf(const std::string& n) {
+    const std::string port = "vr" + std::to_string(idx(n) + 1);
+    vhub_->runOk({"nft", "add", "table", "bridge", "xvsplit"});
+    vhub_->runOk({"nft", "add", "chain", "bridge", "xvsplit", "cut",
+                  "{ type filter hook forward priority 0 ; }"});
+    // Flooded frames pass the forward hook once per output port, so both rules see them.
+    vhub_->runOk({"nft", "add", "rule", "bridge", "xvsplit", "cut", "iifname", port, "drop"});
+    vhub_->runOk({"nft", "add", "rule", "bridge", "xvsplit", "cut", "oifname", port, "drop"});
+}
+
 void SplitLab::healVrrp() { vhub_->runOk({"nft", "delete", "table", "bridge", "xvsplit"}); }
 
 void SplitLab::dropGateway(const std::string& n) {
@@ -166,6 +224,10 @@ void SplitLab::dropGateway(const std::string& n) {
               "{ type filter hook output priority 0 ; }"});
     ns.runOk({"nft", "add", "rule", "inet", "xvgw", "out", "ip", "daddr", lab_->v4("gw").str(),
               "drop"});
+}
+
+void SplitLab::restoreGateway(const std::string& n) {
+    lab_->node(n).runOk({"nft", "delete", "table", "inet", "xvgw"});
 }
 
 void SplitLab::stopSshd(const std::string& n) {
@@ -182,14 +244,25 @@ std::set<std::string> SplitLab::arpOwners(std::chrono::milliseconds window) {
     return all;
 }
 
-std::string SplitLab::rule(const std::string& n) {
+nlohmann::json SplitLab::arbiterStatus(const std::string& n) {
     auto r = lab::runIn("", {opts_.arbiterBin, "-s", dir() + "/" + n + "-arbiter.sock", "status",
                              "--json"},
                         std::chrono::seconds(3));
     auto s = r.ok() ? nlohmann::json::parse(r.out, nullptr, false) : nlohmann::json();
-    if (!s.is_object() || !s.contains("instances") || s["instances"].empty()) return "";
+    return s.is_object() ? s : nlohmann::json::object();
+}
+
+std::string SplitLab::rule(const std::string& n) {
+    auto s = arbiterStatus(n);
+    if (!s.contains("instances") || !s["instances"].is_array() || s["instances"].empty()) return "";
     const auto& d = s["instances"][0]["decision"];
     return d.is_object() ? d.value("rule", "") : "";
+}
+
+int SplitLab::round(const std::string& n) {
+    auto s = arbiterStatus(n);
+    auto r = s.find("round");
+    return r != s.end() && r->is_object() ? r->value("number", 0) : 0;
 }
 
 std::string SplitLab::audit(const std::string& n) const {
@@ -201,7 +274,7 @@ std::string SplitLab::arbiterLog(const std::string& n) const {
 }
 
 int SplitLab::transitions(const std::string& n) const {
-    std::istringstream in((n == "n1" ? *n1_ : *n2_).log());
+    std::istringstream in(nodes_.at(idx(n))->log());
     int count = 0;
     for (std::string line; std::getline(in, line);)
         count += line.find("Entering ") != std::string::npos;
@@ -210,10 +283,10 @@ int SplitLab::transitions(const std::string& n) const {
 
 std::string SplitLab::diagnostics() const {
     std::string out;
-    for (const char* n : kNodes) {
-        out += std::string("---- ") + n + " xvrrpd ----\n" + tail((idx(n) == 0 ? *n1_ : *n2_).log(), 30);
-        out += std::string("---- ") + n + " arbiter ----\n" + tail(arbiterLog(n), 30);
-        out += std::string("---- ") + n + " audit ----\n" + tail(audit(n), 10);
+    for (const auto& n : names_) {
+        out += "---- " + n + " xvrrpd ----\n" + tail(nodes_[idx(n)]->log(), 30);
+        out += "---- " + n + " arbiter ----\n" + tail(arbiterLog(n), 30);
+        out += "---- " + n + " audit ----\n" + tail(audit(n), 10);
     }
     return out;
 }

@@ -6,6 +6,10 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
 
 #include "split_fixture.hpp"
@@ -20,12 +24,27 @@ Clock::duration secs(double s) {
     return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
 }
 
+// XVRRP_ITEST_BIN_DIR runs the suite against another build (e.g. to show a fix was needed).
+std::string arbiterBin() {
+    const char* dir = std::getenv("XVRRP_ITEST_BIN_DIR");
+    return dir && *dir ? std::string(dir) + "/xvrrp-arbiter" : std::string(XVRRP_ARBITER_BIN);
+}
+
+// `xvrrp-arbiter status --json` of node n, or null when it does not answer.
+nlohmann::json arbiterStatus(SplitLab& lab, const std::string& n) {
+    auto r = lab::runIn("", {arbiterBin(), "-s", lab.dir() + "/" + n + "-arbiter.sock", "status",
+                             "--json"},
+                        std::chrono::seconds(3));
+    auto j = r.ok() ? nlohmann::json::parse(r.out, nullptr, false) : nlohmann::json();
+    return j.is_object() ? j : nlohmann::json();
+}
+
 class ArbiterSplit : public ::testing::Test {
   protected:
     void SetUp() override {
         if (::geteuid() != 0) GTEST_SKIP() << "needs root for network namespaces and XDP";
         SplitOptions o;
-        o.arbiterBin = XVRRP_ARBITER_BIN;
+        o.arbiterBin = arbiterBin();
         try {
             lab_ = std::make_unique<SplitLab>(o);
             lab_->start();
@@ -145,7 +164,7 @@ TEST_F(ArbiterSplit, PeerSshdStoppedNeverFences) {
     lab_->stopSshd("n1");
     // Both arbiters now see their peer UNKNOWN while it still pings.
     auto unknown = [&](const std::string& n) {
-        auto r = lab::runIn("", {XVRRP_ARBITER_BIN, "-s", lab_->dir() + "/" + n + "-arbiter.sock",
+        auto r = lab::runIn("", {arbiterBin(), "-s", lab_->dir() + "/" + n + "-arbiter.sock",
                                  "status", "--json"},
                             seconds(3));
         auto j = nlohmann::json::parse(r.out, nullptr, false);
@@ -176,6 +195,97 @@ TEST_F(ArbiterSplit, SigstopMasterIsFencedBackupServes) {
     EXPECT_TRUE(holdsFor([&] { return ownersAre(mac2_); }, seconds(1)));
     expectIcmpFrom(mac2_);
     lab_->node("n1").signal(SIGCONT);
+}
+
+// Issue 9 item 8 / issue 10: an operator's `xvrrpctl fence` on top of the arbiter's fence was
+// swallowed (one map entry per instance, the first setter kept) and the arbiter's later
+// unfence lifted it. Each owner has its own entry now: the arbiter lifts only its own.
+TEST_F(ArbiterSplit, OperatorFenceOnTopOfArbiterFenceStays) {
+    lab_->dropGateway("n1");
+    ASSERT_TRUE(waitUntil([&] { return auditHas("n1", "fence_self"); }, seconds(10)))
+        << lab_->audit("n1");
+    ASSERT_TRUE(waitState(lab_->node("n1"), "FAULT", seconds(5)));
+    ASSERT_TRUE(waitState(lab_->node("n2"), "MASTER", seconds(5)));
+    auto r = lab::runIn("", {xvrrpctlBin(), "--control", lab_->dir() + "/n1.sock", "fence", "VI_1"});
+    ASSERT_TRUE(r.ok()) << r.out << r.err;
+    // Quorum back and n2's adverts reach n1: after the hold-down the arbiter lifts its fence.
+    lab_->restoreGateway("n1");
+    ASSERT_TRUE(waitUntil([&] { return auditHas("n1", "unfence_self"); }, seconds(15)))
+        << lab_->audit("n1");
+    // The operator's fence holds: n1 stays out, n2 alone answers.
+    auto fencedFault = [&] {
+        auto i = lab_->node("n1").instance();
+        return i && (*i)["state"] == "FAULT" && (*i)["fenced"] == true;
+    };
+    EXPECT_TRUE(holdsFor(fencedFault, seconds(3))) << lab_->node("n1").instance()->dump();
+    EXPECT_EQ(lab_->node("n2").state(), "MASTER");
+    EXPECT_TRUE(ownersAre(mac2_));
+    // The operator ends it; n1 (priority 150) takes the VIP back.
+    r = lab::runIn("", {xvrrpctlBin(), "--control", lab_->dir() + "/n1.sock", "unfence", "VI_1"});
+    ASSERT_TRUE(r.ok()) << r.out << r.err;
+    EXPECT_TRUE(waitState(lab_->node("n1"), "MASTER", seconds(5)));
+    EXPECT_TRUE(waitUntil([&] { return ownersAre(mac1_); }, seconds(5)));
+}
+
+// Issue 9 item 2: bytes that are not UTF-8 from the peer (a banner, a locale message, its
+// error text) stopped the arbiter in the round that received them. Here the peer's sshd runs
+// a forced command that answers with such bytes, in turn on stdout (exit 0), on stderr with
+// the remote command failing, and on stderr with exit 255 (what ssh's own errors look like).
+TEST_F(ArbiterSplit, PeerOutputNotUtf8KeepsArbitersRunning) {
+    const std::string script = lab_->dir() + "/junk.sh";
+    const std::string counter = lab_->dir() + "/junk.n";
+    std::ofstream(script) << "#!/bin/sh\nn=$(cat " << counter << " 2>/dev/null || echo 0)\n"
+                          << "echo $((n + 1)) > " << counter << "\n"
+                          << R"(junk='\377\376\033[2J Willkommen \303\050 auf dem Knoten'
+case $((n % 3)) in
+  0) printf "$junk\n{\"instances\": []}\n" ;;
+  1) printf "xvrrpctl: $junk\n" >&2; exit 1 ;;
+  2) printf "$junk\r\n" >&2; exit 255 ;;
+esac
+)";
+    ::chmod(script.c_str(), 0755);
+    const int transitions = lab_->transitions("n1") + lab_->transitions("n2");
+    const auto before = arbiterStatus(*lab_, "n1");
+    ASSERT_TRUE(before.is_object());
+    const uint64_t round0 = before["round"].value("number", uint64_t{0});
+    lab_->setKeyOptions("command=\"" + script + "\",restrict");
+
+    // Both arbiters get the bytes in each of the three forms and audit the peer turning
+    // UNKNOWN with the bytes escaped.
+    for (const char* n : {"n1", "n2"}) {
+        EXPECT_TRUE(waitUntil([&] { return auditHas(n, "\\\\xff"); }, seconds(10)))
+            << n << ":\n" << lab_->audit(n) << lab_->arbiterLog(n);
+    }
+    EXPECT_TRUE(waitUntil(
+        [&] {
+            auto s = arbiterStatus(*lab_, "n1");
+            return s.is_object() && s["round"].value("number", uint64_t{0}) >= round0 + 9;
+        },
+        seconds(20)))
+        << lab_->arbiterLog("n1");
+    for (const char* n : {"n1", "n2"}) {
+        auto s = arbiterStatus(*lab_, n);
+        ASSERT_TRUE(s.is_object()) << n << " arbiter stopped answering:\n" << lab_->arbiterLog(n);
+        EXPECT_EQ(s["errors"].value("count", -1), 0) << s.dump(2);
+        const auto& peer = s["instances"][0]["evidence"]["peers"][0];
+        EXPECT_FALSE(peer.value("known", true)) << peer.dump();
+    }
+    // The peer's bytes decide nothing: no fence, no transition, n1 still answers.
+    EXPECT_EQ(lab_->node("n1").state(), "MASTER");
+    EXPECT_EQ(lab_->node("n2").state(), "BACKUP");
+    EXPECT_EQ(lab_->transitions("n1") + lab_->transitions("n2"), transitions);
+    EXPECT_FALSE(auditHas("n1", "fence_self")) << lab_->audit("n1");
+    EXPECT_FALSE(auditHas("n2", "fence_self")) << lab_->audit("n2");
+    EXPECT_TRUE(ownersAre(mac1_));
+    // And the peers are known again once they answer properly.
+    lab_->setKeyOptions("");
+    EXPECT_TRUE(waitUntil(
+        [&] {
+            auto s = arbiterStatus(*lab_, "n1");
+            return s.is_object() &&
+                   s["instances"][0]["evidence"]["peers"][0].value("known", false);
+        },
+        seconds(10)));
 }
 
 }  // namespace

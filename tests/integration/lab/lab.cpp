@@ -10,6 +10,7 @@ namespace xvrrp::lab {
 
 namespace {
 constexpr const char* kBridge = "br0";
+constexpr const char* kMgmtBridge = "br1";
 }
 
 Lab::Lab(const std::vector<std::string>& nodes, LabOptions opts)
@@ -26,6 +27,11 @@ Lab::Lab(const std::vector<std::string>& nodes, LabOptions opts)
         hub_->runOk({"ip", "link", "add", kBridge, "type", "bridge", "stp_state", "0",
                      "forward_delay", "0", "mcast_snooping", "0"});
         hub_->runOk({"ip", "link", "set", kBridge, "up"});
+        if (!opts_.mgmtV4Prefix.empty()) {
+            hub_->runOk({"ip", "link", "add", kMgmtBridge, "type", "bridge", "stp_state", "0",
+                         "forward_delay", "0"});
+            hub_->runOk({"ip", "link", "set", kMgmtBridge, "up"});
+        }
         for (size_t i = 0; i < names_.size(); ++i) {
             auto ns = std::make_unique<Netns>(opts_.tag + "-" + names_[i]);
             const std::string port = bridgePort(names_[i]);
@@ -39,6 +45,14 @@ Lab::Lab(const std::vector<std::string>& nodes, LabOptions opts)
             ns->runOk({"ip", "addr", "add", v4(names_[i]).str() + "/24", "dev", "eth0"});
             ns->runOk({"ip", "addr", "add", v6(names_[i]).str() + "/64", "dev", "eth0", "nodad"});
             ns->runOk({"ip", "link", "set", "eth0", "up"});
+            if (!opts_.mgmtV4Prefix.empty()) {
+                const std::string mport = "vm" + std::to_string(i + 1);
+                hub_->runOk({"ip", "link", "add", mport, "type", "veth", "peer", "name", "eth1",
+                             "netns", ns->name()});
+                hub_->runOk({"ip", "link", "set", mport, "master", kMgmtBridge, "up"});
+                ns->runOk({"ip", "addr", "add", mgmt4(names_[i]).str() + "/24", "dev", "eth1"});
+                ns->runOk({"ip", "link", "set", "eth1", "up"});
+            }
             nodes_.push_back(std::move(ns));
         }
     } catch (...) {
@@ -70,6 +84,13 @@ Netns& Lab::node(const std::string& name) { return *nodes_.at(index(name)); }
 IpAddr Lab::v4(const std::string& node) const { return vip4(static_cast<int>(index(node)) + 1); }
 
 IpAddr Lab::v6(const std::string& node) const { return vip6(static_cast<int>(index(node)) + 1); }
+
+IpAddr Lab::mgmt4(const std::string& node) const {
+    if (opts_.mgmtV4Prefix.empty()) throw std::logic_error("Lab: no management network");
+    auto a = IpAddr::parse(opts_.mgmtV4Prefix + "." + std::to_string(index(node) + 1));
+    if (!a) throw std::invalid_argument("Lab: bad mgmtV4Prefix " + opts_.mgmtV4Prefix);
+    return *a;
+}
 
 IpAddr Lab::vip4(int host) const {
     auto a = IpAddr::parse(opts_.v4Prefix + "." + std::to_string(host));

@@ -15,6 +15,9 @@ struct LabOptions {
     std::string v4Prefix = "10.77.0";  // node i (1-based) gets <v4Prefix>.<i>/24
     std::string v6Prefix = "fd00:77";  // node i gets <v6Prefix>::<i>/64, nodad
     bool keepLogs = false;             // keep logDir() after destruction
+    // Non-empty: a management network beside the VRRP segment - every node also gets eth1
+    // on a second bridge (br1 in the hub) with <mgmtV4Prefix>.<i>/24. cutLink() leaves it up.
+    std::string mgmtV4Prefix = "";
 };
 
 class Lab {
@@ -32,6 +35,8 @@ class Lab {
 
     IpAddr v4(const std::string& node) const;
     IpAddr v6(const std::string& node) const;
+    // The node's eth1 address on the management network (LabOptions::mgmtV4Prefix).
+    IpAddr mgmt4(const std::string& node) const;
     // An address on the lab subnet that no node owns, e.g. vip4(100) = 10.77.0.100.
     IpAddr vip4(int host) const;
     IpAddr vip6(int host) const;

@@ -51,6 +51,22 @@ TEST_F(LabTest, CutLinkStopsTrafficAndRestoreBringsItBack) {
                           std::chrono::seconds(3)));
 }
 
+// The management network is a second segment: it stays up when the VRRP link is cut.
+TEST_F(LabTest, ManagementNetworkOutlivesACutLink) {
+    Lab lab({"a", "b"}, {.tag = "labt", .mgmtV4Prefix = "10.78.0"});
+    EXPECT_TRUE(hasAddress(lab.node("b"), "eth1", lab.mgmt4("b")));
+    EXPECT_EQ(lab.mgmt4("b").str(), "10.78.0.2");
+    ASSERT_TRUE(waitUntil([&] { return ping(lab.node("a"), lab.mgmt4("b")).has_value(); },
+                          std::chrono::seconds(3)));
+    lab.cutLink("b");
+    ASSERT_TRUE(
+        waitUntil([&] { return !hasCarrier(lab.node("b"), "eth0"); }, std::chrono::seconds(2)));
+    EXPECT_TRUE(hasCarrier(lab.node("b"), "eth1"));
+    EXPECT_TRUE(ping(lab.node("a"), lab.mgmt4("b"), std::chrono::milliseconds(500)).has_value());
+    Lab plain({"c"}, {.tag = "labt"});
+    EXPECT_THROW(plain.mgmt4("c"), std::logic_error);
+}
+
 TEST_F(LabTest, ProcessRunsInsideTheNodeAndIsKilledWithIt) {
     std::string ns;
     int pid = -1;

@@ -28,6 +28,7 @@ arbiter {
     fence_after 3
     unfence_after 4
     start_fenced
+    metrics 127.0.0.1:9651
 }
 peer node-b {
     address 192.0.2.2
@@ -35,7 +36,7 @@ peer node-b {
         user xvrrp
         port 2222
         identity_file /etc/xvrrp/id_ed25519
-        known_hosts "/etc/xvrrp/known hosts"
+        known_hosts "/etc/xvrrp/known_hosts"
     }
 }
 gateways {
@@ -77,6 +78,7 @@ TEST(ArbiterConfig, ParsesEveryKeyword) {
     EXPECT_EQ(c.fence_rounds, 3);
     EXPECT_EQ(c.unfence_rounds, 4);
     EXPECT_TRUE(c.start_fenced);
+    EXPECT_EQ(c.metrics_listen, "127.0.0.1:9651");
     ASSERT_EQ(c.peers.size(), 1u);
     const auto& p = c.peers[0];
     EXPECT_EQ(p.name, "node-b");
@@ -86,7 +88,7 @@ TEST(ArbiterConfig, ParsesEveryKeyword) {
     EXPECT_EQ(p.ssh.host, "192.0.2.2");  // defaults to the ping address
     EXPECT_EQ(p.ssh.port, 2222);
     EXPECT_EQ(p.ssh.identity_file, "/etc/xvrrp/id_ed25519");
-    EXPECT_EQ(p.ssh.known_hosts, "/etc/xvrrp/known hosts");
+    EXPECT_EQ(p.ssh.known_hosts, "/etc/xvrrp/known_hosts");
     ASSERT_EQ(c.gateways.size(), 3u);
     EXPECT_EQ(c.gateways[2].str(), "2001:db8::1");
     EXPECT_EQ(c.quorum, 2);
@@ -104,6 +106,7 @@ TEST(ArbiterConfig, DefaultsAndMajorityQuorum) {
     EXPECT_EQ(r.config.fence_rounds, 2);
     EXPECT_FALSE(r.config.start_fenced);
     EXPECT_EQ(r.config.control_socket, kDefaultControlSocket);
+    EXPECT_EQ(r.config.metrics_listen, "");  // off unless asked for
 }
 
 struct Bad {
@@ -163,7 +166,30 @@ const Bad kBad[] = {
     {"gateway_garbage", "arbiter {\n}\ngateways {\n gw1\n}\n",
      "bad.conf:4:2: error: gateways: expected 'quorum K' or one IP address a line, got 'gw1'"},
     {"unclosed", "arbiter {\n  node_name a\n", "bad.conf"},
+    // Issue 9 item 8: what reaches the peer's shell and ssh's own expansion.
+    {"remote_env_assignment", "arbiter {\n  remote_xvrrpctl LD_PRELOAD=/tmp/x.so\n}\n",
+     "bad.conf:2:19: error: remote_xvrrpctl reaches the peer's shell"},
+    {"known_hosts_two_files",
+     "arbiter {\n}\npeer b {\n address 10.0.0.2\n ssh {\n  user x\n  identity_file /k\n"
+     "  known_hosts \"/etc/kh /tmp/mine\"\n }\n}\n",
+     "bad.conf:8:15: error: 'known_hosts' reaches ssh"},
+    {"identity_token",
+     "arbiter {\n}\npeer b {\n address 10.0.0.2\n ssh {\n  user x\n  identity_file /k_%h\n"
+     "  known_hosts /h\n }\n}\n",
+     "bad.conf:7:17: error: 'identity_file' reaches ssh"},
+    {"identity_relative",
+     "arbiter {\n}\npeer b {\n address 10.0.0.2\n ssh {\n  user x\n  identity_file ~/.ssh/k\n"
+     "  known_hosts /h\n }\n}\n",
+     "bad.conf:7:17: error: 'identity_file' reaches ssh"},
+    {"node_name_not_utf8", "arbiter {\n  node_name a\xff\n}\n",
+     "bad.conf:2:13: error: node_name must be printable UTF-8, got 'a\\xff'"},
+    {"peer_name_escape", "arbiter {\n}\npeer \"b\x1b[2J\" {\n address 10.0.0.2\n}\n",
+     "bad.conf:3:6: error: a peer name must be printable UTF-8"},
     {"args", "arbiter {\n  node_name\n}\n", "bad.conf:2:3: error: 'node_name' expects one name"},
+    {"metrics_port", "arbiter {\n  metrics 70000\n}\n", "bad.conf:2:11: error: metrics: '70000'"},
+    {"metrics_host", "arbiter {\n  metrics gw:9651\n}\n",
+     "bad.conf:2:11: error: metrics: 'gw:9651': 'gw' is not an IP address"},
+    {"metrics_none", "arbiter {\n  metrics\n}\n", "bad.conf:2:3: error: 'metrics' expects"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Arbiter, BadConfig, ::testing::ValuesIn(kBad),
@@ -211,8 +237,8 @@ TEST(ArbiterConfig, CheckModeOk) {
 TEST(ArbiterConfig, ShellSafeWords) {
     EXPECT_TRUE(isShellSafeWord("/usr/sbin/xvrrpctl"));
     EXPECT_TRUE(isShellSafeWord("fe80::1"));
-    for (const char* w :
-         {"", "a b", "a;b", "$(x)", "`x`", "a|b", "a&b", "'a'", "\"a\"", "a>b", "a\nb", "*"})
+    for (const char* w : {"", "a b", "a;b", "$(x)", "`x`", "a|b", "a&b", "'a'", "\"a\"", "a>b",
+                          "a\nb", "*", "PATH=/tmp", "%h", "~"})
         EXPECT_FALSE(isShellSafeWord(w)) << w;
 }
 

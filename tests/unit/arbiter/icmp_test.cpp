@@ -3,10 +3,13 @@
 #include "probes/icmp.hpp"
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <functional>
 
 #include "lab/netns.hpp"
@@ -96,6 +99,51 @@ TEST_F(IcmpNetns, StaleRoundDoesNotCount) {
         p.start({addr("10.77.0.2")});
         EXPECT_FALSE(pump(
             {&p}, [&] { return p.answered(0); }, std::chrono::milliseconds(200)));
+    });
+}
+
+// An echo reply "from" 10.77.0.2 (silent) to 10.77.0.1, written with IP_HDRINCL so the source
+// can be anything: what someone who guessed identifier and sequence could send.
+void forgeReply(uint16_t ident, uint16_t seq, const uint8_t* payload, size_t plen) {
+    int fd = ::socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+    ASSERT_GE(fd, 0) << std::strerror(errno);
+    uint8_t pkt[20 + 8 + IcmpProber::kPayload] = {0x45, 0, 0, sizeof(pkt), 0, 0, 0x40, 0,
+                                                  64,   IPPROTO_ICMP};
+    const uint8_t src[4] = {10, 77, 0, 2}, dst[4] = {10, 77, 0, 1};
+    std::memcpy(pkt + 12, src, 4);
+    std::memcpy(pkt + 16, dst, 4);
+    uint8_t* icmp = pkt + 20;
+    icmp[0] = 0;  // echo reply
+    icmp[4] = static_cast<uint8_t>(ident >> 8);
+    icmp[5] = static_cast<uint8_t>(ident);
+    icmp[6] = static_cast<uint8_t>(seq >> 8);
+    icmp[7] = static_cast<uint8_t>(seq);
+    std::memcpy(icmp + 8, payload, plen);
+    uint16_t sum = internetChecksum(icmp, 8 + plen);
+    icmp[2] = static_cast<uint8_t>(sum >> 8);
+    icmp[3] = static_cast<uint8_t>(sum);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    std::memcpy(&sa.sin_addr, dst, 4);
+    EXPECT_EQ(::sendto(fd, pkt, sizeof(pkt), 0, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)),
+              static_cast<ssize_t>(sizeof(pkt)))
+        << std::strerror(errno);
+    ::close(fd);
+}
+
+// Issue 9 item 8: replies were trusted on identifier, sequence and source alone; a reply
+// that does not echo this round's payload (its nonce) is not ours.
+TEST_F(IcmpNetns, ForgedReplyWithoutTheNonceDoesNotCount) {
+    lab::inNetns(ns_->path(), [] {
+        IcmpProber p;
+        p.start({addr("10.77.0.2")});  // silent: only a forged reply can answer
+        auto wrong = p.payload();
+        wrong[15] ^= 0xff;
+        forgeReply(p.ident(), p.sequenceOf(0), wrong.data(), wrong.size());
+        EXPECT_FALSE(pump({&p}, [&] { return p.answered(0); }, std::chrono::milliseconds(300)));
+        // The same forgery with the nonce does count: the forger reaches the prober at all.
+        forgeReply(p.ident(), p.sequenceOf(0), p.payload().data(), p.payload().size());
+        EXPECT_TRUE(pump({&p}, [&] { return p.answered(0); }, std::chrono::milliseconds(1000)));
     });
 }
 

@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "arbiter/ssh_drive.hpp"
+#include "audit.hpp"
 #include "round.hpp"
 
 namespace xvrrp::arbiter {
@@ -83,7 +84,9 @@ TEST(SshOutcome, ParsesPeerStatus) {
     EXPECT_EQ(i.ifindex, 3);
     EXPECT_EQ(i.vrid, 51);
     ASSERT_EQ(i.vips.size(), 1u);
-    EXPECT_EQ(hearsAdverts(i), Tri::Yes);
+    // An xvrrpd that does not report adverts per source cannot vouch for any peer's.
+    EXPECT_FALSE(i.adverts_from);
+    EXPECT_EQ(hearsAdvertsFrom(i, {192, 0, 2, 3}), Tri::Unknown);
     EXPECT_EQ(i.kernel_last_seen_ns, 77u);
     EXPECT_EQ(o.status->quorum, Tri::Unknown);
 }
@@ -121,26 +124,95 @@ TEST(SshOutcome, EveryFailureIsUnknown) {
     }
 }
 
-TEST(SshOutcome, AdvertAgeAgainstMasterDown) {
+// Issue 9 item 2: a banner or locale message that is not UTF-8 went into unknown_reason and
+// made the audit write (json::dump) throw, which stopped the arbiter in its first round.
+TEST(SshOutcome, PeerBytesThatAreNotUtf8StayPrintable) {
+    const std::string junk = "\xff\xfe\x1b[2J Welcome \xc3\x28 to node-b\r\n";
+    struct C {
+        int code;
+        std::string out, err;
+    } cases[] = {
+        {255, "", junk},                      // ssh's own message
+        {1, "", "xvrrpctl: " + junk},         // the remote command's error text
+        {0, junk, ""},                        // a banner on stdout instead of the status
+        {0, "{\"instances\": \"" + junk + "\"}", ""},  // inside what looks like JSON
+    };
+    for (const auto& c : cases) {
+        SshOutcome o = sshOutcome(false, c.code, 0, c.out, c.err);
+        EXPECT_FALSE(o.status);
+        EXPECT_NE(o.unknown_reason, "");
+        RoundResult r;
+        r.peers.push_back({"b", "192.0.2.2", Tri::Yes, o});
+        auto ev = assemble("VI_1", r, Tri::Yes, FenceOwner::None);
+        nlohmann::json line = {{"evidence", toJson(ev)}, {"round", toJson(r)}};
+        EXPECT_NO_THROW((void)line.dump()) << o.unknown_reason;
+        EXPECT_EQ(o.unknown_reason.find('\x1b'), std::string::npos) << o.unknown_reason;
+    }
+    SshOutcome o = sshOutcome(false, 255, 0, "", junk);
+    EXPECT_EQ(o.unknown_reason, "ssh failed: \\xff\\xfe\\x1b[2J Welcome \\xc3( to node-b");
+}
+
+TEST(AuditLog, LineWithInvalidUtf8IsWrittenNotThrown) {
+    auto path = fs::temp_directory_path() / ("xvt-audit-" + std::to_string(::getpid()));
+    {
+        AuditLog log(path.string());
+        EXPECT_TRUE(log.write({{"reason", "raw \xff byte"}}));
+    }
+    std::ifstream in(path);
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    fs::remove(path);
+    // Escaped as the control socket escapes it (JSON doubles the backslash).
+    EXPECT_NE(text.find("raw \\\\xff byte"), std::string::npos) << text;
+}
+
+TEST(SshOutcome, AdvertAgeAgainstMasterDownPerSource) {
+    const std::vector<uint8_t> b = {10, 0, 0, 2}, c = {10, 0, 0, 3};
     InstanceStatus s;
     s.advert_int_ms = 1000;
-    EXPECT_EQ(hearsAdverts(s), Tri::No);  // never received one
-    s.last_advert_age_ms = 3500;
-    EXPECT_EQ(hearsAdverts(s), Tri::Yes);
-    s.last_advert_age_ms = 4500;
-    EXPECT_EQ(hearsAdverts(s), Tri::No);
+    s.adverts_from.emplace();
+    EXPECT_EQ(hearsAdvertsFrom(s, b), Tri::No);  // never received one
+    s.adverts_from->push_back({c, 100});
+    EXPECT_EQ(hearsAdvertsFrom(s, b), Tri::No) << "another node's adverts say nothing of b's";
+    EXPECT_EQ(hearsAdvertsFrom(s, c), Tri::Yes);
+    EXPECT_EQ(hearsAdvertsFrom(s, {}), Tri::Unknown);  // the peer's address is not known
+    s.adverts_from->push_back({b, 3500});
+    EXPECT_EQ(hearsAdvertsFrom(s, b), Tri::Yes);
+    s.adverts_from->back().age_ms = 4500;
+    EXPECT_EQ(hearsAdvertsFrom(s, b), Tri::No);
     s.master_advert_int_ms = 100;  // the master's interval counts (RFC 5798 section 6.1)
-    s.last_advert_age_ms = 500;
-    EXPECT_EQ(hearsAdverts(s), Tri::No);
-    // In FAULT xvrrpd's own timestamp goes stale; XDP's keeps counting (same clock here).
-    s.last_advert_age_ms = 60000;
+    s.adverts_from->back().age_ms = 500;
+    EXPECT_EQ(hearsAdvertsFrom(s, b), Tri::No);
+    // XDP absorbs the followed master's adverts; its timestamp counts for that source only.
     s.kernel_last_seen_ns = 5000000000ull;
-    EXPECT_EQ(hearsAdverts(s), Tri::No);  // without our clock the kernel time is not used
-    EXPECT_EQ(hearsAdverts(s, 5000000000ull + 150000000ull), Tri::Yes);
-    EXPECT_EQ(hearsAdverts(s, 5000000000ull + 900000000ull), Tri::No);
-    EXPECT_EQ(hearsAdverts(s, 4000000000ull), Tri::No);  // clock before the stamp: ignored
+    s.kernel_master_key = b;
+    EXPECT_EQ(hearsAdvertsFrom(s, b), Tri::No);  // without our clock the kernel time is not used
+    EXPECT_EQ(hearsAdvertsFrom(s, b, 5000000000ull + 150000000ull), Tri::Yes);
+    EXPECT_EQ(hearsAdvertsFrom(s, b, 5000000000ull + 900000000ull), Tri::No);
+    EXPECT_EQ(hearsAdvertsFrom(s, b, 4000000000ull), Tri::No);  // clock before the stamp
+    s.adverts_from->clear();
+    EXPECT_EQ(hearsAdvertsFrom(s, c, 5000000000ull + 150000000ull), Tri::No);
     s.advert_int_ms = s.master_advert_int_ms = 0;
-    EXPECT_EQ(hearsAdverts(s), Tri::Unknown);
+    EXPECT_EQ(hearsAdvertsFrom(s, b, 5000000000ull + 150000000ull), Tri::Unknown);
+}
+
+TEST(StatusView, ParsesAdvertsPerSourceAndVipDevices) {
+    auto doc = nlohmann::json::parse(kPeerStatus);
+    auto& i = doc["instances"][0];
+    i["adverts_from"] = {{{"address", "192.0.2.3"}, {"priority", 100}, {"age_ms", 12.5}},
+                         {{"address", "junk"}, {"age_ms", 1}},
+                         {{"address", "192.0.2.4"}}};
+    i["kernel"]["master"] = "192.0.2.3";
+    i["vip_devices"] = {{{"address", "192.0.2.100/32"}, {"dev", "lan0"}, {"ifindex", 7}},
+                        {{"address", "x"}, {"ifindex", 1}}};
+    auto s = parseDaemonStatus(doc);
+    const auto& v = s.instances.at("VI_1");
+    ASSERT_TRUE(v.adverts_from);
+    ASSERT_EQ(v.adverts_from->size(), 1u);  // unreadable entries are left out
+    EXPECT_EQ(v.adverts_from->front().addr_key, (std::vector<uint8_t>{192, 0, 2, 3}));
+    EXPECT_EQ(v.kernel_master_key, (std::vector<uint8_t>{192, 0, 2, 3}));
+    ASSERT_EQ(v.vip_devices.size(), 1u);
+    EXPECT_EQ(v.vip_devices[0].dev, "lan0");
+    EXPECT_EQ(v.vip_devices[0].ifindex, 7);
 }
 
 TEST(Assemble, PeerUnknownAndInstanceMissing) {
@@ -152,7 +224,7 @@ TEST(Assemble, PeerUnknownAndInstanceMissing) {
     r.peers = {known, unknown};
     auto ev = assemble("VI_1", r, Tri::Yes, FenceOwner::None);
     ASSERT_TRUE(ev.local.view);
-    EXPECT_EQ(ev.local.hears_adverts, Tri::Yes);
+    EXPECT_EQ(ev.peers[0].adverts_reach_us, Tri::Unknown);  // no per-source record locally
     ASSERT_EQ(ev.peers.size(), 2u);
     EXPECT_TRUE(ev.peers[0].known && ev.peers[0].has_instance && ev.peers[0].view);
     EXPECT_FALSE(ev.peers[1].known);
@@ -204,6 +276,25 @@ TEST_F(FakeSsh, ArgvReachesTheProgramWordForWordAndStatusComesBack) {
     auto want = sshArgv(c, c.peers[0]);
     want.erase(want.begin());
     EXPECT_EQ(got, want);
+}
+
+// Issue 9 item 8: ssh inherited the arbiter's environment, so an agent (SSH_AUTH_SOCK) or
+// SSH_ASKPASS/LD_PRELOAD of whoever started the arbiter took part in every query.
+TEST_F(FakeSsh, SshGetsAMinimalEnvironment) {
+    auto c = configWithPeer();
+    std::string env = (dir_ / "env").string();
+    c.ssh_program = script("ssh", "env > " + env + "\ncat /dev/null\n");
+    ::setenv("SSH_AUTH_SOCK", "/tmp/xvt-agent.sock", 1);
+    ::setenv("LD_PRELOAD", "/tmp/xvt-evil.so", 1);
+    SshQuery q(sshArgv(c, c.peers[0]), SteadyClock::now() + std::chrono::seconds(5));
+    driveToCompletion(q);
+    ::unsetenv("SSH_AUTH_SOCK");
+    ::unsetenv("LD_PRELOAD");
+    std::ifstream in(env);
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    EXPECT_EQ(text.find("SSH_AUTH_SOCK"), std::string::npos) << text;
+    EXPECT_EQ(text.find("LD_PRELOAD"), std::string::npos) << text;
+    EXPECT_NE(text.find("LC_ALL=C"), std::string::npos) << text;
 }
 
 TEST_F(FakeSsh, HangingSshIsKilledAtTheDeadlineAndUnknown) {

@@ -181,11 +181,12 @@ TEST_F(FileBounds, IncludeDepthAtTheBoundAndOnePast) {
     EXPECT_TRUE(mentions(bad, "includes nested deeper than 32 levels")) << test::dump(bad);
 }
 
-// N include words naming one empty file: 1 + N files read.
-std::string includes(size_t words) {
+// N include lines naming one empty file: 1 + N files read. (keepalived takes the rest of an
+// include line as one pattern, so one file a line.)
+std::string includes(size_t lines) {
     std::string s;
-    for (size_t i = 0; i < words; ++i) s += (i % 100 == 0 ? "\ninclude" : "") + std::string(" e.conf");
-    return s + "\n";
+    for (size_t i = 0; i < lines; ++i) s += "include e.conf\n";
+    return s;
 }
 
 TEST_F(FileBounds, FilesReadAtTheBoundAndOnePast) {
@@ -204,7 +205,7 @@ TEST_F(FileBounds, DoublingIncludesStopAtTheFileBound) {
     // Each level includes the next twice: 2^20 files without a bound on the total.
     for (int i = 0; i < 20; ++i)
         write("x" + std::to_string(i) + ".conf",
-              "include x" + std::to_string(i + 1) + ".conf x" + std::to_string(i + 1) + ".conf\n");
+              "include x" + std::to_string(i + 1) + ".conf\ninclude x" + std::to_string(i + 1) + ".conf\n");
     write("x20.conf", "");
     auto r = loadMain("x0.conf");
     EXPECT_FALSE(r.ok());
@@ -266,11 +267,16 @@ TEST(Words, AtTheBoundAndOnePast) {
 }
 
 TEST_F(FileBounds, DevicesAndFifosAreRefusedWithoutReadingOrBlocking) {
+    // Skipped with a warning, as keepalived 2.2.7 does; an error under includer/include_check.
     write("main.conf", "include /dev/zero\n");
-    EXPECT_TRUE(has(loadMain(), Severity::Error, 1, 9, "/dev/zero is not a regular file"));
+    EXPECT_TRUE(has(loadMain(), Severity::Warning, 1, 9, "/dev/zero is not a regular non-executable file"));
+    write("main.conf", "includer /dev/zero\n");
+    EXPECT_TRUE(has(loadMain(), Severity::Error, 1, 10, "/dev/zero is not a regular non-executable file"));
     ASSERT_EQ(mkfifo((dir_ / "fifo").c_str(), 0600), 0);
     write("main.conf", "include fifo\n");
-    EXPECT_TRUE(has(loadMain(), Severity::Error, 1, 9, "fifo is not a regular file"));
+    EXPECT_TRUE(has(loadMain(), Severity::Warning, 1, 9, "fifo is not a regular non-executable file"));
+    // The main file is checked when read.
+    EXPECT_TRUE(has(loadMain("fifo"), Severity::Error, 0, 0, "fifo is not a regular file"));
 }
 
 TEST_F(FileBounds, BraceExpansionsAtTheBoundAndOnePast) {
@@ -281,7 +287,7 @@ TEST_F(FileBounds, BraceExpansionsAtTheBoundAndOnePast) {
     };
     EXPECT_EQ(braceExpansions("{a,b}{c,{d,e}}x", 1000), 6u);
     write("main.conf", "include none" + group(bounds::kMaxBraceExpansions) + "\n");
-    EXPECT_TRUE(has(loadMain(), Severity::Warning, 1, 9, "matched no files"));
+    EXPECT_TRUE(has(loadMain(), Severity::Warning, 1, 9, "no such file or directory"));
     write("main.conf", "include none" + group(bounds::kMaxBraceExpansions + 1) + "\n");
     EXPECT_TRUE(has(loadMain(), Severity::Error, 1, 9, "expands to more than 256 patterns"));
     // 2^100 patterns, which glob(3) would otherwise walk one by one.
@@ -298,8 +304,8 @@ TEST_F(FileBounds, GlobDirectoryEntriesAtTheBoundAndOnePast) {
     for (int i = 0; i < 997; ++i) std::ofstream(dir_ / "d" / std::to_string(i));
     auto globs = [](int n) {
         std::string s;
-        for (int i = 0; i < n; ++i) s += (i % 50 == 0 ? "\ninclude" : "") + std::string(" d/*.none");
-        return s + "\n";
+        for (int i = 0; i < n; ++i) s += "include d/*.none\n";
+        return s;
     };
     static_assert(bounds::kMaxGlobEntries == 100000);
     write("main.conf", globs(100));

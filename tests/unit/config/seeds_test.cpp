@@ -53,7 +53,8 @@ TEST(Seeds, S003TyposAndOddities) {
 TEST(Seeds, S002IncludeMatchingNothingIsAWarning) {
     auto r = seed("s002-preempt-delay.conf");
     ASSERT_TRUE(r.ok()) << test::dump(r);
-    EXPECT_TRUE(has(r, Severity::Warning, 26, 9, "include '/etc/keepalived/conf.d/*.conf' matched no files"));
+    // "matched no files" or "no such file or directory", as the host has conf.d or not.
+    EXPECT_TRUE(has(r, Severity::Warning, 26, 9, "include '/etc/keepalived/conf.d/*.conf'"));
     EXPECT_EQ(r.config.instances.at(0).preempt_delay_us, 60000000u);
 }
 

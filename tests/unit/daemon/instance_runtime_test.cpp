@@ -116,6 +116,49 @@ vrrp_instance VI_1 {
     EXPECT_EQ(r.sys.count("announce 2001:db8::200"), 5u);
 }
 
+// A master that hears a lower-priority advert announces its VIPs again: the other router
+// may have been master for a moment and its gratuitous ARPs reached the clients last.
+// keepalived 2.2.7 (measured): garp_lower_prio_repeat rounds at once, the same again after
+// garp_lower_prio_delay; both default to the garp_master_* values; 0 turns each off.
+TEST(InstanceRuntime, ALowerPriorityAdvertMakesTheMasterAnnounceAgain) {
+    auto rig = [](const std::string& extra) {
+        auto r = std::make_unique<Rig>(std::string(R"(
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 51
+    priority 100
+    advert_int 0.1
+    version 3
+)") + extra + R"(
+    virtual_ipaddress {
+        192.0.2.100/24
+    }
+}
+)");
+        r->rt->handle(vrrp::Startup{}, at(0s));
+        r->runUntil(at(10s));  // master, both rounds of the transition sent
+        EXPECT_EQ(r->rt->machine().state, vrrp::State::Master);
+        EXPECT_EQ(r->sys.count("announce 192.0.2.100"), 10u);
+        r->rt->handle(vrrp::AdvertReceived{at(10s), *IpAddr::parse("192.0.2.9"), 50, 10}, at(10s));
+        r->runUntil(at(10s));
+        return r;
+    };
+    auto d = rig("");
+    EXPECT_EQ(d->sys.count("announce 192.0.2.100"), 15u);
+    d->runUntil(at(14s));
+    EXPECT_EQ(d->sys.count("announce 192.0.2.100"), 15u);
+    d->runUntil(at(15s));
+    EXPECT_EQ(d->sys.count("announce 192.0.2.100"), 20u);
+    EXPECT_EQ(d->rt->machine().state, vrrp::State::Master);
+
+    auto two = rig("    garp_lower_prio_repeat 2\n    garp_lower_prio_delay 0\n");
+    two->runUntil(at(20s));
+    EXPECT_EQ(two->sys.count("announce 192.0.2.100"), 12u);
+    auto none = rig("    garp_lower_prio_repeat 0\n    lower_prio_no_advert\n");
+    none->runUntil(at(20s));
+    EXPECT_EQ(none->sys.count("announce 192.0.2.100"), 10u);
+}
+
 TEST(InstanceRuntime, ShutdownSendsPriorityZeroAndRemovesEverything) {
     Rig r(kV3);
     r.rt->handle(vrrp::Startup{}, at(0s));
@@ -288,6 +331,39 @@ TEST(InstanceRuntime, FaultSourcesCombine) {
     EXPECT_EQ(r.rt->machine().fault_reason, "fenced");
     r.rt->setFault("fence", false, "", at(4ms));
     EXPECT_EQ(r.rt->machine().state, vrrp::State::Backup);
+}
+
+// Status `adverts_from`: the last accepted advert per source, also in FAULT (the arbiter asks
+// whether one given peer's adverts reach this node), at most kMaxHeardSources of them.
+TEST(HeardSources, AtAndPastTheBound) {
+    Rig r(kV3);
+    r.rt->handle(vrrp::Startup{}, at(0s));
+    r.rt->setFault("fence", true, "fenced", at(1ms));
+    auto advert = [&](int host, std::chrono::milliseconds t) {
+        vrrp::AdvertReceived a;
+        a.received = at(t);
+        a.source = *IpAddr::parse("192.0.2." + std::to_string(100 + host));
+        a.priority = static_cast<uint8_t>(host);
+        r.rt->handle(a, at(t));
+    };
+    for (int i = 1; i <= static_cast<int>(kMaxHeardSources); ++i)
+        advert(i, std::chrono::milliseconds(10 * i));
+    advert(1, 500ms);  // source 1 heard again: updated, not added
+    ASSERT_EQ(r.rt->heard().size(), kMaxHeardSources);
+    auto find = [&](const std::string& a) -> const HeardSource* {
+        for (const auto& h : r.rt->heard())
+            if (h.source.str() == a) return &h;
+        return nullptr;
+    };
+    ASSERT_TRUE(find("192.0.2.101"));
+    EXPECT_EQ(find("192.0.2.101")->at, at(500ms));
+    // One more source: the one heard longest ago (192.0.2.102, at 20 ms) makes room.
+    advert(99, 600ms);
+    EXPECT_EQ(r.rt->heard().size(), kMaxHeardSources);
+    EXPECT_FALSE(find("192.0.2.102"));
+    ASSERT_TRUE(find("192.0.2.199"));
+    EXPECT_EQ(find("192.0.2.199")->priority, 99);
+    EXPECT_EQ(r.rt->machine().state, vrrp::State::Fault);  // heard, not followed
 }
 
 // More VIPs than one advert holds (255 IPv4 on MTU 1500): keepalived advertises the first

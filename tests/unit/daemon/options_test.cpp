@@ -40,6 +40,58 @@ TEST(Options, OursAndConfigTest) {
     EXPECT_EQ(r.options->shared_interfaces, (std::vector<std::string>{"eth1", "bond0.20"}));
 }
 
+TEST(Options, MetricsListenAddress) {
+    auto r = parse({});
+    ASSERT_TRUE(r.options);
+    EXPECT_EQ(r.options->metrics_listen, "");  // off unless asked for
+    for (const char* ok : {"9650", "127.0.0.1:9650", "[::1]:9650", ":9650"}) {
+        r = parse({"--metrics", ok});
+        ASSERT_TRUE(r.options) << ok << ": " << r.message;
+        EXPECT_EQ(r.options->metrics_listen, ok);
+    }
+    for (const char* bad : {"x", "1.2.3.4:99999", "::1:80"}) {
+        r = parse({std::string("--metrics=") + bad});
+        EXPECT_FALSE(r.options) << bad;
+        EXPECT_EQ(r.exit_code, 2);
+        EXPECT_NE(r.message.find(std::string("'") + bad + "'"), std::string::npos) << r.message;
+    }
+}
+
+// keepalived --signum prints the number and exits 0; an unknown name exits 1 (measured).
+TEST(Options, SignumPrintsKeepalivedsNumbers) {
+    for (auto [name, num] : {std::pair{"STOP", "15"}, {"RELOAD", "1"}, {"DATA", "10"},
+                             {"STATS", "12"}, {"STATS_CLEAR", "63"}, {"JSON", "36"}}) {
+        auto r = parse({std::string("--signum=") + name});
+        EXPECT_FALSE(r.options);
+        EXPECT_EQ(r.exit_code, 0) << name;
+        EXPECT_EQ(r.message, std::string(num) + "\n") << name;
+    }
+    auto r = parse({"--signum", "DATA"});
+    EXPECT_EQ(r.message, "10\n");
+    r = parse({"--signum=TDATA"});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.message, "Unknown sigfunc TDATA\n");
+    r = parse({"--signum"});
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_NE(r.message.find("--signum"), std::string::npos) << r.message;
+}
+
+// `xvrrpd --cleanup` takes the daemon's own options (DAEMON_ARGS), so one line serves both.
+TEST(Options, CleanupTakesTheDaemonsOptions) {
+    auto r = parse({"--cleanup", "-f", "/x.conf", "--pin-root", "/sys/fs/bpf/n1", "--control",
+                    "/run/n1.sock", "-p", "/run/n1.pid", "-s", "ns1", "--dont-fork", "-D"});
+    ASSERT_TRUE(r.options) << r.message;
+    EXPECT_TRUE(r.options->cleanup);
+    EXPECT_EQ(r.options->pin_root, "/sys/fs/bpf/n1");
+    EXPECT_EQ(r.options->pid_file, "/run/n1.pid");
+    EXPECT_EQ(r.options->net_namespace, "ns1");
+    EXPECT_FALSE(parse({}).options->cleanup);
+    r = parse({"--cleanup", "-t"});
+    EXPECT_FALSE(r.options);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.message.find("--cleanup and -t/--config-test"), std::string::npos) << r.message;
+}
+
 TEST(Options, BadInputIsAnErrorNamingTheArgument) {
     auto r = parse({"--bogus"});
     EXPECT_FALSE(r.options);
@@ -108,19 +160,6 @@ TEST(Options, KeepalivedMeaningsThatApply) {
     EXPECT_EQ(r.options->core_pattern, "core.%p");
 }
 
-TEST(Options, SignumAsKeepalived) {
-    for (auto [f, n] : {std::pair{"STOP", "15"}, {"RELOAD", "1"}, {"DATA", "10"}, {"STATS", "12"},
-                        {"STATS_CLEAR", "63"}, {"JSON", "36"}}) {
-        auto r = parse({std::string("--signum=") + f});
-        EXPECT_FALSE(r.options);
-        EXPECT_EQ(r.exit_code, 0);
-        EXPECT_EQ(r.message, std::string(n) + "\n") << f;
-    }
-    auto r = parse({"--signum=TDATA"});
-    EXPECT_EQ(r.exit_code, 1);
-    EXPECT_EQ(r.message, "Unknown sigfunc TDATA\n");
-}
-
 TEST(Options, ThoseThatCannotApplySayWhy) {
     auto r = parse({"-x", "-I", "-X", "-b", "/run/b.pid"});
     ASSERT_TRUE(r.options) << r.message;
@@ -130,6 +169,22 @@ TEST(Options, ThoseThatCannotApplySayWhy) {
     r = parse({"-P", "-R", "--all"});
     ASSERT_TRUE(r.options) << r.message;
     EXPECT_TRUE(r.options->notices.empty());
+}
+
+TEST(Options, ConfigIdAllConfigAndDumpAreActedOn) {
+    auto r = parse({"-i", "node2", "-e", "-t", "-d"});
+    ASSERT_TRUE(r.options) << r.message;
+    EXPECT_TRUE(r.options->notices.empty());  // before: "-i ... ignored", "-e ... not applied yet"
+    const auto load = configLoadOptions(*r.options);
+    EXPECT_EQ(load.config_id, "node2");
+    EXPECT_TRUE(load.all_include_checks);
+    EXPECT_TRUE(r.options->dump_conf);
+    r = parse({"--config-id=main", "--dump-conf"});
+    ASSERT_TRUE(r.options) << r.message;
+    EXPECT_EQ(configLoadOptions(*r.options).config_id, "main");
+    ASSERT_EQ(r.options->notices.size(), 1u);  // -d without -t
+    EXPECT_NE(r.options->notices[0].find("only with -t"), std::string::npos);
+    EXPECT_EQ(parse({"-i", ""}).exit_code, 2);
 }
 
 // Every option keepalived 2.2.7 lists in --help parses (or, for -C/-T, is refused with a

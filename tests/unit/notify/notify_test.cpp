@@ -170,6 +170,29 @@ TEST_F(NotifierRun, RunsScriptsWithExactArgvInOrder) {
     EXPECT_NE(log.find("n.sh generic INSTANCE VI_1 MASTER 100\n"), std::string::npos) << log;
 }
 
+// Runs and failures feed xvrrp_notify_runs_total / xvrrp_notify_failures_total.
+TEST_F(NotifierRun, CountsRunsAndFailures) {
+    if (geteuid() != 0) GTEST_SKIP() << "script_user root needs root";
+    const std::string fails = dir_.path + "/fail.sh";
+    std::ofstream(fails) << "#!/bin/sh\nexit 3\n";
+    chmod(fails.c_str(), 0755);
+    config::Instance i;
+    i.name = "VI_1";
+    i.notify_master = script_ + " ok";
+    i.notify_backup = fails;
+    cfg_.instances.push_back(i);
+    track::ScriptRunner r;
+    Notifier n(r, cfg_);
+    n.instanceChanged("VI_1", NotifyState::Master, 100);
+    ASSERT_TRUE(pumpUntil(r, [&] { return r.running() == 0; }));
+    EXPECT_EQ(n.counts().runs, 1u);
+    EXPECT_EQ(n.counts().failed, 0u);
+    n.instanceChanged("VI_1", NotifyState::Backup, 100);
+    ASSERT_TRUE(pumpUntil(r, [&] { return r.running() == 0; }));
+    EXPECT_EQ(n.counts().runs, 2u);
+    EXPECT_EQ(n.counts().failed, 1u);
+}
+
 TEST_F(NotifierRun, InsecureScriptIsRefused) {
     if (geteuid() != 0) GTEST_SKIP() << "security walk applies to root scripts";
     chmod(script_.c_str(), 0777);
@@ -293,6 +316,27 @@ TEST_F(NotifierRun, FifoWithAnUnknownOwnerIsIgnored) {
     EXPECT_EQ(n.messages().back(), "Invalid user/group for  fifo " + cfg_.global.notify_fifo + " - ignoring");
     struct stat st {};
     EXPECT_NE(stat(cfg_.global.notify_fifo.c_str(), &st), 0);
+}
+
+// Issue 9 item 8: a regular file at the fifo path was opened O_RDWR and overwritten by the
+// notify lines, and the fifo script was started on it.
+TEST_F(NotifierRun, PathThatIsNotAFifoIsLeftAlone) {
+    cfg_.global.notify_fifo = dir_.path + "/precious";
+    cfg_.global.notify_fifo_script = script_;
+    std::ofstream(cfg_.global.notify_fifo) << "keep me\n";
+    config::Instance i;
+    i.name = "VI_1";
+    cfg_.instances.push_back(i);
+    track::ScriptRunner r;
+    Notifier n(r, cfg_);
+    n.openFifos();
+    EXPECT_EQ(n.messages().empty() ? "" : n.messages().back(),
+              "notify fifo " + cfg_.global.notify_fifo + " exists and is not a FIFO - ignoring");
+    n.instanceChanged("VI_1", NotifyState::Master, 100);
+    EXPECT_EQ(r.running(), 0u);  // no fifo script either
+    n.closeFifos();
+    EXPECT_EQ(slurp(cfg_.global.notify_fifo), "keep me\n");
+    EXPECT_EQ(slurp(log_), "");
 }
 
 TEST_F(NotifierRun, StopScriptIsKilledAfterOneSecond) {

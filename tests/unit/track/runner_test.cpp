@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -161,6 +162,24 @@ TEST(ScriptRunner, TermIgnoredThenKilledAfterGrace) {
     EXPECT_EQ(x->termSignal(), SIGKILL);
     EXPECT_GE(x->elapsed, 400ms);
     EXPECT_TRUE(groupGone(x->pid));
+}
+
+// docs/bounds.md "script output": the daemon reads none of it. A script that writes nothing
+// and one that writes (1 byte, then 4 MiB to each stream, more than any pipe holds) finish
+// alike and promptly: stdout and stderr are /dev/null, nothing fills or is kept.
+TEST(ScriptRunner, ScriptOutputIsNeverRead) {
+    TempDir d;
+    std::string out = d.path + "/fds";
+    ScriptRunner r;
+    std::optional<ScriptExit> quiet, loud;
+    ASSERT_TRUE(r.start(sh("l=$(readlink /proc/$$/fd/1 /proc/$$/fd/2); echo \"$l\" > " + out), {},
+                        [&](const ScriptExit& e) { quiet = e; }));
+    ASSERT_TRUE(r.start(sh("printf x; head -c 4194304 /dev/zero; head -c 4194304 /dev/zero >&2"),
+                        {}, [&](const ScriptExit& e) { loud = e; }));
+    ASSERT_TRUE(pumpRunner(r, [&] { return quiet && loud; }));
+    EXPECT_TRUE(quiet->succeeded());
+    EXPECT_TRUE(loud->succeeded()) << loud->describe();
+    EXPECT_EQ(slurp(out), "/dev/null\n/dev/null\n");
 }
 
 TEST(ScriptRunner, OwnProcessGroupAndDevNullStdin) {
@@ -394,4 +413,67 @@ TEST(ScriptTrackers, CarriedStateSurvivesAReloadOnlyForAnUnchangedScript) {
     changed.scripts["chk"].rise = 3;
     ScriptTrackers other(runner, changed, [](const std::string&, TrackState) {}, {}, carried);
     EXPECT_EQ(other.state("chk"), TrackState::Init);
+}
+
+// Issue 9 item 8: a failure to start a vrrp_script (here pipe2 at EMFILE) is logged once per
+// interval for as long as the daemon runs; the tracker kept every line forever. Now the
+// daemon takes them and nothing is kept, and lines nobody takes stay bounded.
+TEST(ScriptTrackers, RuntimeFailuresAreTakenNotKept) {
+    TempDir d;
+    chmod(d.path.c_str(), 0755);
+    std::string p = d.write("ok.sh", "#!/bin/sh\nexit 0\n", 0755);
+    xvrrp::config::Config cfg;
+    xvrrp::config::Script s;
+    s.name = "chk";
+    s.script = p;
+    s.interval_s = 1;
+    cfg.scripts["chk"] = s;
+    ScriptRunner runner;
+    rlimit old{};
+    ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &old), 0);
+    std::vector<int> filler;
+    auto exhaust = [&] {
+        rlimit low = old;
+        int probe = dup(0);
+        low.rlim_cur = static_cast<rlim_t>(probe) + 1;
+        close(probe);
+        ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+        for (int f; (f = dup(0)) >= 0;) filler.push_back(f);
+    };
+    auto release = [&] {
+        for (int f : filler) close(f);
+        filler.clear();
+        setrlimit(RLIMIT_NOFILE, &old);
+    };
+    ScriptTrackers st(runner, cfg, [](const std::string&, TrackState) {});
+    auto fds = std::vector<std::pair<int, std::function<void()>>>{{runner.fd(), [&] { runner.onReadable(); }},
+                                                                    {st.fd(), [&] { st.onReadable(); }}};
+    // The first run ends (its pidfd and pipe closed) before the fds run out.
+    ASSERT_TRUE(pump(fds, [&] { return st.state("chk") == TrackState::Up; }, 5s));
+    (void)st.takeMessages();
+    exhaust();
+    bool failed = pump(fds, [&] { return st.messages().size() >= 2; }, 5s);
+    release();
+    ASSERT_TRUE(failed) << "no start failure seen";
+    auto taken = st.takeMessages();
+    ASSERT_GE(taken.size(), 2u);
+    EXPECT_NE(taken.front().find("pipe2"), std::string::npos) << taken.front();
+    EXPECT_TRUE(st.messages().empty());
+    EXPECT_TRUE(st.takeMessages().empty());  // taken once
+}
+
+TEST(TrackerMessages, BoundedAtMaxAndOneMore) {
+    Messages m;
+    for (size_t i = 0; i < kMaxMessages; ++i) m.push("line " + std::to_string(i));
+    EXPECT_EQ(m.pending().size(), kMaxMessages);
+    auto all = m.take();
+    ASSERT_EQ(all.size(), kMaxMessages);  // at the bound nothing is lost
+    EXPECT_EQ(all.front(), "line 0");
+    for (size_t i = 0; i <= kMaxMessages; ++i) m.push("line " + std::to_string(i));
+    EXPECT_EQ(m.pending().size(), kMaxMessages);
+    auto over = m.take();
+    ASSERT_EQ(over.size(), kMaxMessages + 1);
+    EXPECT_EQ(over.front(), "1 earlier tracker message(s) dropped");
+    EXPECT_EQ(over[1], "line 1");
+    EXPECT_TRUE(m.take().empty());
 }

@@ -192,8 +192,29 @@ TEST(StateMachine, MasterAnswersLowerPriorityUnlessConfigured) {
     p.lower_prio_no_advert = true;
     Instance m = master(p);
     auto q = step(m, advert(t, "10.0.0.9", 50), t);
-    EXPECT_TRUE(q.actions.empty());
+    EXPECT_TRUE(sent(q).empty());
     EXPECT_EQ(q.instance.advert_due, m.advert_due);
+}
+
+// Another router believed it was master and may have drawn the clients' ARP caches to
+// itself (two masters for a moment, its gratuitous ARPs last): the master announces its VIPs
+// again, with lower_prio_no_advert too (keepalived 2.2.7 measured: garp_lower_prio_repeat
+// GARPs at once and again after garp_lower_prio_delay).
+TEST(StateMachine, MasterAnnouncesAgainOnALowerPriorityAdvert) {
+    const TimePoint t = at(seconds(10));
+    auto lowerPrio = [](const StepResult& r) {
+        int n = 0;
+        for (const auto& a : r.actions)
+            if (const auto* g = std::get_if<SendGratuitous>(&a)) n += g->lower_priority;
+        return n;
+    };
+    EXPECT_EQ(lowerPrio(step(master(), advert(t, "10.0.0.9", 50), t)), 1);
+    EXPECT_EQ(lowerPrio(step(master(), advert(t, "10.0.0.4", 100), t)), 1);  // tie, lower address
+    Params p = params();
+    p.lower_prio_no_advert = true;
+    EXPECT_EQ(lowerPrio(step(master(p), advert(t, "10.0.0.9", 50), t)), 1);
+    EXPECT_EQ(lowerPrio(step(master(), advert(t, "10.0.0.9", 0), t)), 0);   // priority 0: advert only
+    EXPECT_EQ(lowerPrio(step(master(), advert(t, "10.0.0.9", 200), t)), 0);  // it steps down
 }
 
 TEST(StateMachine, MasterAnswersPriorityZeroAtOnce) {

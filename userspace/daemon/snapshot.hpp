@@ -1,0 +1,91 @@
+#pragma once
+// One consistent picture of the running daemon, taken inside the event loop and handed to
+// the pure renderers of /metrics (metrics_render.cpp) and of keepalived's dump files
+// (dump_render.cpp). Plain values plus pointers into the running configuration, valid
+// until the loop runs again.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "config/config.hpp"
+#include "daemon/instance_runtime.hpp"
+#include "notify/notifier.hpp"
+#include "track/tracker.hpp"
+#include "vrrp/types.hpp"
+#include "xvrrp/abi.h"
+
+namespace xvrrp::daemon {
+
+class Telemetry;
+
+struct InstanceSnapshot {
+    const config::Instance* cfg = nullptr;
+    bool bound = false;
+    int ifindex = 0;
+    Family family = Family::V4;
+    int version = 3;
+    std::optional<IpAddr> primary;      // our source address once bound
+    vrrp::Instance machine;             // the state machine's value
+    InstanceCounters counters;          // rejects by reason, send and address errors
+    uint64_t tx_errors = 0;
+    std::optional<xv_vrid_rx> kernel;   // what XDP counted (absorbed adverts included)
+    std::optional<uint32_t> fenced_by;  // xv_fence_by when a fence holds it
+    bool vips_installed = false;
+    bool accept = false;
+    int fd_in = -1, fd_out = -1;        // the XDP ring and the send socket
+    std::map<std::string, std::string> faults;  // fault source -> reason
+    const nlohmann::json* track_report = nullptr;  // recomputePriorities()' breakdown
+    std::optional<double> last_transition_wall;  // CLOCK_REALTIME seconds
+
+    // Adverts heard: those the machine handled plus those the kernel absorbed.
+    uint64_t advertsReceived() const {
+        return machine.counters.adverts_rx + (kernel ? kernel->quiet : 0);
+    }
+    // The last advert heard, by the machine or absorbed by the kernel.
+    std::optional<vrrp::TimePoint> lastHeard() const;
+    uint64_t rejected(const char* reason) const;
+};
+
+// vrrp_script state for keepalived_script_* and the dumps.
+struct ScriptSnapshot {
+    const config::Script* cfg = nullptr;
+    track::TrackState state = track::TrackState::Init;
+    bool running = false;
+    int result = 0;  // keepalived's rise/fall counter
+    uint64_t skipped = 0;
+};
+
+struct DaemonSnapshot {
+    const config::Config* config = nullptr;
+    int pid = 0;
+    double uptime_s = 0;
+    double wall_now_s = 0;        // CLOCK_REALTIME
+    vrrp::TimePoint mono_now;     // CLOCK_MONOTONIC
+    std::vector<InstanceSnapshot> instances;
+    std::map<std::string, ScriptSnapshot> scripts;
+    std::map<std::string, int64_t> track_files;   // name -> value read
+    std::map<std::string, bool> track_processes;  // name -> quorum held
+    xv_stats kernel{};
+    std::optional<uint64_t> heartbeat_age_ns;
+    uint64_t ring_bad_records = 0;
+    uint64_t rx_unknown_vrid = 0;
+    uint64_t rx_undecodable = 0;
+    std::map<std::string, uint64_t> loop_errors;
+    std::map<int, std::string> interfaces;  // ifindex -> name, with XDP attached
+    std::map<int, std::string> xdp_modes;   // ifindex -> native|generic
+    notify::NotifyCounts notify;
+    std::vector<std::pair<xv_addr_key, xv_vip>> vips;  // the kernel's VIP verdicts
+    const Telemetry* telemetry = nullptr;
+};
+
+// Wall-clock seconds for a CLOCK_MONOTONIC moment, given both clocks read at once.
+inline double wallOf(const DaemonSnapshot& s, vrrp::TimePoint t) {
+    return s.wall_now_s + std::chrono::duration<double>(t - s.mono_now).count();
+}
+
+}  // namespace xvrrp::daemon

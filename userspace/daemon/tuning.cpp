@@ -1,0 +1,36 @@
+// global_defs' scheduling of the VRRP process (process_tuning.hpp) in the daemon: applied
+// at start before the instances bind, and again after every reload that took.
+#include <spdlog/spdlog.h>
+
+#include "daemon/daemon.hpp"
+#include "daemon/process_tuning.hpp"
+
+namespace xvrrp::daemon {
+
+void Daemon::applyTuning() {
+    auto out = tuning_->apply(config_->global.vrrp_process);
+    // keepalived logs a setting it cannot apply and runs on without it.
+    for (const auto& f : out.failed) spdlog::error("{}; running on without it", f);
+    if (out.applied.empty()) return;
+    std::string line;
+    for (const auto& a : out.applied) line += (line.empty() ? "" : ", ") + a;
+    spdlog::info("vrrp process: {}", line);
+}
+
+nlohmann::json Daemon::reloadAndTune() {
+    nlohmann::json out;
+    {
+        // Reading and diffing a whole file can run past RLIMIT_RTTIME's hard limit without
+        // blocking: a real-time daemon would be killed by its own watchdog.
+        ProcessTuning::Lift lift(*tuning_);
+        out = reload();
+    }
+    if (out.value("ok", true)) applyTuning();
+    return out;
+}
+
+void Daemon::armTuning() {
+    if (auto failed = tuning_->arm()) spdlog::error("{}; running on without it", *failed);
+}
+
+}  // namespace xvrrp::daemon
