@@ -429,7 +429,12 @@ bool Daemon::adoptInherited(InstanceRuntime& rt, vrrp::TimePoint t) {
 
 // After the start: what the previous configuration had and this one does not goes.
 void Daemon::finishHandover() {
-    if (!inherited_) return;
+    auto closeFds = [this] {
+        for (int fd : handover_fds_)
+            if (fd >= 0) ::close(fd);
+        handover_fds_.clear();
+    };
+    if (!inherited_) return closeFds();
     for (const auto& what : ledger_.undoUnclaimed())
         spdlog::info("handover: {} removed (not in this configuration)", what);
     if (dataplane_->reusedMaps())
@@ -457,9 +462,7 @@ void Daemon::finishHandover() {
             {"adopted", adopted_}};
     spdlog::info("handover done: {} instance(s) adopted", adopted_);
     inherited_.reset();
-    for (int fd : handover_fds_)
-        if (fd >= 0) ::close(fd);
-    handover_fds_.clear();
+    closeFds();
 }
 
 bool Daemon::fallBack(const std::string& reason) {
