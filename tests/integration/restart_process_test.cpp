@@ -17,6 +17,29 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// "soft hard" of /proc/PID/limits "Max realtime timeout".
+std::string rttime(int pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/limits");
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind("Max realtime timeout", 0) == 0) {
+            std::istringstream w(line.substr(20));
+            std::string soft, hard;
+            w >> soft >> hard;
+            return soft + " " + hard;
+        }
+    return "";
+}
+
+std::vector<int> cpusOf(int pid) {
+    std::vector<int> out;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (::sched_getaffinity(pid, sizeof set, &set) == 0)
+        for (int c = 0; c < CPU_SETSIZE; ++c)
+            if (CPU_ISSET(c, &set)) out.push_back(c);
+    return out;
+}
+
 class RestartProcess : public PairFixture {
   protected:
     RestartProcess() : PairFixture("rsp") {}
@@ -56,6 +79,29 @@ class RestartProcess : public PairFixture {
             << tail(n1_->log());
     }
 };
+
+// The new image starts from what the daemon was started with, as a first start does: it
+// applies the configuration again, and a reload that drops the keywords restores the
+// start's settings (before, the new image took the old one's real-time settings for its
+// start and kept them).
+TEST_F(RestartProcess, SchedulingIsTheConfigurationsAfterARestart) {
+    const int last = ::get_nprocs_conf() - 1;
+    const std::string tuned = "  vrrp_rt_priority 50\n  vrrp_no_swap\n  vrrp_cpu_affinity " +
+                              std::to_string(last) + "\n";
+    const int pid = startMaster(config(tuned));
+    ASSERT_GT(pid, 0);
+    ASSERT_NO_FATAL_FAILURE(restart(pid));
+    ASSERT_NO_FATAL_FAILURE(restart(pid));
+    EXPECT_EQ(::sched_getscheduler(pid) & ~SCHED_RESET_ON_FORK, SCHED_RR);
+    EXPECT_EQ(rttime(pid), "5000 10000");
+    EXPECT_EQ(cpusOf(pid), std::vector<int>{last});
+    EXPECT_NE(n1_->log().find("vrrp process: SCHED_RR priority 50"), std::string::npos);
+
+    ASSERT_NO_FATAL_FAILURE(reload(config("")));
+    EXPECT_EQ(::sched_getscheduler(pid) & ~SCHED_RESET_ON_FORK, SCHED_OTHER) << tail(n1_->log());
+    EXPECT_EQ(cpusOf(pid), cpusOf(::getpid())) << "the affinity the daemon was started with";
+    EXPECT_EQ(n1_->state(), "MASTER");
+}
 
 // A record the new process cannot use still arrives as an fd: it is closed once the start
 // is done, as a usable one is (before, it stayed open for the daemon's lifetime).

@@ -124,6 +124,7 @@ private:
     nlohmann::json reloadAndTune();
     void applyTuning();
     void armTuning();  // RLIMIT_RTTIME once the loop runs
+    void releaseTuning();  // before an exec: back to the start's settings
     nlohmann::json handleControl(const nlohmann::json& req);
     nlohmann::json fenceCommand(const nlohmann::json& req, bool fence);
     nlohmann::json checkFencesCommand();

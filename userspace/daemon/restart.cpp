@@ -352,6 +352,10 @@ void Daemon::handover() {
     const int lock = dataplane_->lockFd();
     setCloexec(lock, false);
     setCloexec(exe_fd_, false);
+    // Real-time, rlimits and affinity cross an exec: the new image must start from what
+    // this process started with, or its BPF loads run under RLIMIT_RTTIME and a reload that
+    // drops vrrp_rt_priority restores real-time.
+    releaseTuning();
     dataplane_->heartbeat(static_cast<uint64_t>(now().since_boot.count()));
     spdlog::default_logger()->flush();
     ::execv(exe_path_.c_str(), argv.data());
@@ -360,6 +364,8 @@ void Daemon::handover() {
     setCloexec(lock, true);
     setCloexec(exe_fd_, true);
     ::close(fd);
+    applyTuning();
+    armTuning();
     systemd_.ready();
     failRestart("execv " + exe_path_ + ": " + std::strerror(err) + "; xvrrpd keeps running");
 }
@@ -470,6 +476,7 @@ bool Daemon::fallBack(const std::string& reason) {
     // What this process added itself goes; what it took over goes back with the record.
     ledger_.unwindOwn();
     if (dataplane_) dataplane_->heartbeat(static_cast<uint64_t>(now().since_boot.count()));
+    if (tuning_) releaseTuning();
     return execFallback(*inherited_, reason, dataplane_ ? dataplane_->lockFd() : -1);
 }
 
