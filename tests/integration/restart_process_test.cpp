@@ -17,6 +17,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// "State:" of /proc/PID/status ("S (sleeping)", "Z (zombie)"), empty when there is none.
+std::string procState(int pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind("State:", 0) == 0) return line.substr(line.find_first_not_of(" \t", 6));
+    return "";
+}
+
 // "soft hard" of /proc/PID/limits "Max realtime timeout".
 std::string rttime(int pid) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/limits");
@@ -100,6 +108,42 @@ TEST_F(RestartProcess, SchedulingIsTheConfigurationsAfterARestart) {
     ASSERT_NO_FATAL_FAILURE(reload(config("")));
     EXPECT_EQ(::sched_getscheduler(pid) & ~SCHED_RESET_ON_FORK, SCHED_OTHER) << tail(n1_->log());
     EXPECT_EQ(cpusOf(pid), cpusOf(::getpid())) << "the affinity the daemon was started with";
+    EXPECT_EQ(n1_->state(), "MASTER");
+}
+
+// A vrrp_script check that runs while the daemon execs finishes under the new image, which
+// reaps it (before, it stayed a zombie for the daemon's lifetime, one per restart).
+TEST_F(RestartProcess, ScriptsRunningAtTheExecAreReaped) {
+    const std::string dir = lab_->logDir() + "/scripts";
+    fs::create_directories(dir);
+    const std::string script = dir + "/chk.sh", pids = dir + "/pids";
+    std::ofstream(script) << "#!/bin/sh\necho $$ >> " << pids << "\nsleep 1.5\n";
+    fs::permissions(script, fs::perms::owner_all);
+    // Every 3 s, 1.5 s long: half the time a check runs.
+    const std::string block =
+        "vrrp_script chk {\n  script \"" + script + "\"\n  interval 3\n  timeout 5\n}\n";
+    std::string text = config("", "  track_script {\n    chk\n  }\n");
+    text.insert(text.find("vrrp_instance"), block);
+    const int pid = startMaster(text);
+    ASSERT_GT(pid, 0);
+
+    // Restart while a check runs (its pid is the last line, its process still there).
+    auto running = [&]() -> int {
+        std::ifstream in(pids);
+        int last = 0;
+        for (int p; in >> p;) last = p;
+        return last > 0 && procState(last).rfind("S", 0) == 0 ? last : 0;
+    };
+    std::vector<int> caught;
+    for (int k = 0; k < 2; ++k) {
+        int check = 0;
+        ASSERT_TRUE(waitUntil([&] { return (check = running()) != 0; }, seconds(8)));
+        ASSERT_NO_FATAL_FAILURE(restart(pid));
+        caught.push_back(check);
+    }
+    for (int check : caught)
+        EXPECT_TRUE(waitUntil([&] { return procState(check).empty(); }, seconds(5)))
+            << "script pid " << check << " is " << procState(check);
     EXPECT_EQ(n1_->state(), "MASTER");
 }
 

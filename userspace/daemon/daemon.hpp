@@ -27,6 +27,7 @@
 #include "daemon/advert_batch.hpp"
 #include "daemon/event_loop.hpp"
 #include "daemon/handover.hpp"
+#include "daemon/inherited_children.hpp"
 #include "daemon/instance_table.hpp"
 #include "daemon/keepalived_stats.hpp"
 #include "daemon/ledger.hpp"
@@ -140,6 +141,7 @@ private:
     void cancelRestartCheck();
     void failRestart(const std::string& why);
     HandoverRecord handoverRecord(vrrp::TimePoint t) const;
+    std::vector<int64_t> runningChildren() const;
     void handover();  // execs; returns only when the exec failed
     // The new process's side.
     void loadHandover();
@@ -208,6 +210,7 @@ private:
     int exe_fd_ = -1;                      // the running binary's file: the way back
     std::optional<HandoverRecord> inherited_;  // during a start that takes over
     std::vector<int> handover_fds_;        // the record's and the old binary's, closed after
+    InheritedChildren inherited_children_{loop_};  // scripts the previous image started
     size_t adopted_ = 0;
     uint64_t restart_attempt_ = 0;
     uint64_t restarts_ = 0;

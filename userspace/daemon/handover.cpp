@@ -84,7 +84,8 @@ json toJson(const HandoverRecord& r) {
             {"fallback_exe_fd", r.fallback_exe_fd},
             {"fallback_reason", r.fallback_reason},
             {"restarts", r.restarts},
-            {"attempt", r.attempt}};
+            {"attempt", r.attempt},
+            {"children", r.children}};
 }
 
 HandoverRecord recordFromJson(const json& j) {
@@ -121,6 +122,7 @@ HandoverRecord recordFromJson(const json& j) {
     r.fallback_reason = j.value("fallback_reason", "");
     r.restarts = j.value("restarts", uint64_t{0});
     r.attempt = j.value("attempt", uint64_t{0});
+    r.children = j.value("children", std::vector<int64_t>{});
     return r;
 }
 

@@ -50,6 +50,7 @@ struct HandoverRecord {
     std::string fallback_reason;  // why the new binary gave up (set on the way back)
     uint64_t restarts = 0;        // handovers before this one, for status
     uint64_t attempt = 0;         // the xvrrpctl restart request this record answers
+    std::vector<int64_t> children;  // scripts still running: the new image reaps them
 
     const InstanceHandover* find(const std::string& name) const;
 };

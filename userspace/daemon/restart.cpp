@@ -183,6 +183,14 @@ bool execFallback(HandoverRecord record, const std::string& reason, int lock_fd)
 
 // ---- the old process ----
 
+// Children an exec hands to the next image: our scripts and those we took over.
+std::vector<int64_t> Daemon::runningChildren() const {
+    std::vector<int64_t> out = inherited_children_.pids();
+    if (tracking_)
+        for (pid_t p : tracking_->runningScripts()) out.push_back(p);
+    return out;
+}
+
 nlohmann::json Daemon::restartCommand() {
     if (check_) throw std::invalid_argument("a restart is already being checked");
     if (exe_path_.empty() || ::access(exe_path_.c_str(), X_OK) != 0)
@@ -323,6 +331,7 @@ HandoverRecord Daemon::handoverRecord(vrrp::TimePoint t) const {
     }
     r.ledger = ledger_.handoff();
     if (tracking_) r.scripts = scriptsJson(tracking_->scriptChecks());
+    r.children = runningChildren();
     r.fallback_exe_fd = exe_fd_;
     r.restarts = restarts_;
     r.attempt = restart_attempt_;
@@ -392,6 +401,7 @@ void Daemon::loadHandover() {
     } else {
         inherited_ = std::move(loaded.record);
         handover_fds_.push_back(inherited_->fallback_exe_fd);
+        inherited_children_.adopt(inherited_->children);
         spdlog::info("handover from xvrrpd {} (ABI {}): {} instance(s), {} change(s) on the system",
                      inherited_->version, inherited_->abi, inherited_->instances.size(),
                      inherited_->ledger.size());
@@ -477,6 +487,7 @@ bool Daemon::fallBack(const std::string& reason) {
     ledger_.unwindOwn();
     if (dataplane_) dataplane_->heartbeat(static_cast<uint64_t>(now().since_boot.count()));
     if (tuning_) releaseTuning();
+    inherited_->children = runningChildren();
     return execFallback(*inherited_, reason, dataplane_ ? dataplane_->lockFd() : -1);
 }
 

@@ -49,6 +49,7 @@ HandoverRecord sample() {
     r.fallback_exe_fd = 7;
     r.restarts = 2;
     r.attempt = 3;
+    r.children = {4242, 4243};
     return r;
 }
 
@@ -79,6 +80,11 @@ TEST(HandoverRecord, RoundTripsThroughJson) {
     EXPECT_EQ(back.fallback_exe_fd, 7);
     EXPECT_EQ(back.restarts, 2u);
     EXPECT_EQ(back.attempt, 3u);
+    EXPECT_EQ(back.children, (std::vector<int64_t>{4242, 4243}));
+    // A record without the field (an older writer) has none.
+    json older = toJson(r);
+    older.erase("children");
+    EXPECT_TRUE(recordFromJson(older).children.empty());
 }
 
 TEST(HandoverRecord, ReadFromTheMemfdAnotherImageWrote) {
