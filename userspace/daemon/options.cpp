@@ -300,6 +300,7 @@ ParsedOptions parseOptions(int argc, char** argv) {
         if (path->empty() || (*path)[0] != '/')
             return fail("--pin-root and --control take absolute paths");
     if (o.cleanup && o.config_test) return fail("--cleanup and -t/--config-test exclude each other");
+    if (o.cleanup && !o.handover.empty()) return fail("--cleanup and --handover exclude each other");
     r.options = std::move(o);
     return r;
 }
