@@ -19,10 +19,17 @@ class HeldVips : public PairFixture {
     void monitorAddresses() {
         monitorLog_ = lab_->logDir() + "/n1-monitor.log";
         lab_->node("n1").spawn({"ip", "-o", "monitor", "address"}, monitorLog_);
-        // The monitor is listening once it reports an address added now.
-        lab_->node("n1").runOk({"ip", "addr", "add", "192.0.2.77/32", "dev", "lo"});
-        ASSERT_TRUE(waitUntil([&] { return monitored().find("192.0.2.77") != std::string::npos; },
-                              seconds(5)));
+        // The monitor is listening once it reports an address added now; one added before
+        // it subscribed is never reported, so another one is added until one is.
+        int k = 0;
+        ASSERT_TRUE(waitUntil(
+            [&] {
+                const std::string addr = "192.0.2." + std::to_string(77 + k++);
+                lab_->node("n1").runOk({"ip", "addr", "add", addr + "/32", "dev", "lo"});
+                return waitUntil([&] { return monitored().find(addr) != std::string::npos; },
+                                 Ms(300));
+            },
+            seconds(10)));
     }
     std::string monitored() const {
         std::ifstream in(monitorLog_);
