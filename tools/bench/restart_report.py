@@ -20,6 +20,12 @@ def handover_gap_ms(src, handover_ns):
     return round((after[0] - before[-1]) / 1e6, 3)
 
 
+def gap_at_ms(probe):
+    if probe.get("gap_after_mark_ms") is None:
+        return None
+    return round((probe["gap_after_mark_start_ns"] - probe["mark_ns"]) / 1e6, 3)
+
+
 def figures(result, node1):
     probe, watch = result["probe"], result["watch"]
     src = next((s for s in watch["sources"] if s["src"] == node1), None)
@@ -30,6 +36,8 @@ def figures(result, node1):
         "lost_probes": probe["sent"] - probe["received"],
         "probes": probe["sent"],
         "longest_gap_ms": probe["longest_gap_ms"],
+        "restart_gap_ms": probe.get("gap_after_mark_ms"),
+        "restart_gap_at_ms": gap_at_ms(probe),
         "advert_gap_ms": src["max_gap_ms"] if src else None,
         "priority_zero": src["priority_zero"] if src else None,
         "stale_drops": result.get("stale_drops"),
@@ -45,18 +53,20 @@ def line(node1):
         return
     f = figures(rec["result"], node1)
     opt = lambda v: "%.1f" % v if v is not None else "-"
-    print("transitions %d, lost %d of %d, longest gap %.1f ms, handover gap %s ms, "
-          "advert gap %s ms, prio0 %s, stale drops %s, %.2f s, load %s"
+    print("transitions %d, lost %d of %d, longest gap %.1f ms, after the restart %s ms "
+          "(at %s ms), handover gap %s ms, advert gap %s ms, prio0 %s, stale drops %s, "
+          "%.2f s, load %s"
           % (f["backup_transitions"], f["lost_probes"], f["probes"], f["longest_gap_ms"],
-             opt(f["handover_gap_ms"]), opt(f["advert_gap_ms"]), f["priority_zero"],
+             opt(f["restart_gap_ms"]), opt(f["restart_gap_at_ms"]), opt(f["handover_gap_ms"]),
+             opt(f["advert_gap_ms"]), f["priority_zero"],
              f["stale_drops"], f["restart_s"], f["load1"]))
 
 
 def summary(trials):
     ok = [t for t in trials if "figures" in t]
     out = {"trials": len(trials), "failed": len(trials) - len(ok)}
-    for key in ("backup_transitions", "lost_probes", "longest_gap_ms", "handover_gap_ms",
-                "advert_gap_ms", "stale_drops", "restart_s", "load1"):
+    for key in ("backup_transitions", "lost_probes", "longest_gap_ms", "restart_gap_ms",
+                "handover_gap_ms", "advert_gap_ms", "stale_drops", "restart_s", "load1"):
         vals = [t["figures"][key] for t in ok if t["figures"][key] is not None]
         if not vals:
             continue
