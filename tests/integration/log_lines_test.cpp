@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -34,6 +35,15 @@ class LogLines : public PairFixture {
     }
     bool waitLogged(const XvrrpdNode& n, const std::string& line) {
         return waitUntil([&] { return logHas(n, line); }, Ms(10000), Ms(50));
+    }
+    // Seconds since midnight of the first line holding `text` ("Fri Dec 04 20:25:04.123 2026:").
+    static double loggedAt(const std::string& log, const std::string& text) {
+        const size_t at = log.find(text);
+        if (at == std::string::npos) return -1e9;
+        const size_t bol = log.rfind('\n', at) + 1;  // npos + 1 == 0
+        int h = 0, m = 0, sec = 0, ms = 0;
+        if (std::sscanf(log.c_str() + bol, "%*s %*s %*d %d:%d:%d.%d", &h, &m, &sec, &ms) != 4) return -1e9;
+        return h * 3600.0 + m * 60.0 + sec + ms / 1000.0;
     }
 };
 
@@ -88,6 +98,38 @@ TEST_F(LogLines, TrackScriptAsKeepalived) {
     EXPECT_TRUE(waitLogged(*n1_, "(VI_1) Entering FAULT STATE")) << tail(n1_->log(), 40);
     std::ofstream(flag) << "1\n";
     EXPECT_TRUE(waitLogged(*n1_, "Script `chk` now returning 0")) << tail(n1_->log(), 40);
+}
+
+// keepalived 2.2.7, measured alone on a segment: `state MASTER` at priority 100, advert_int
+// 1 enters BACKUP (init) and claims MASTER a full Master_Down_Interval later (3.58 s), as
+// RFC 5798 6.4.1 says for a non-owner; its notify says BACKUP, then MASTER.
+TEST_F(LogLines, StateMasterNonOwnerClaimsAfterMasterDownInterval) {
+    const std::string notifyLog = lab_->logDir() + "/notify.log";
+    const std::string script = lab_->logDir() + "/notify.sh";
+    std::ofstream(script) << "#!/bin/sh\necho \"$*\" >> " << notifyLog << "\n";
+    fs::permissions(script, fs::perms::owner_all);
+    std::string conf = pairConfig("n1", 100);
+    conf = conf.replace(conf.find("advert_int 0.1"), 14, "advert_int 1");
+    conf.insert(conf.rfind("}"), "  state MASTER\n  notify " + script + "\n");
+    n1_->start(conf);
+    ASSERT_TRUE(waitState(*n1_, "MASTER", Ms(15000))) << tail(n1_->log(), 40);
+    const std::string log = n1_->log();
+    // Master_Down_Interval = 3 s + 156/256 s, timed by the log's millisecond stamps.
+    double wait = loggedAt(log, "Entering MASTER STATE") - loggedAt(log, "BACKUP STATE (init)");
+    if (wait < 0 && wait > -86400) wait += 86400;  // across midnight
+    EXPECT_GE(wait, 3.6) << tail(log, 40);
+    EXPECT_LT(wait, 3.61 + 1.0) << tail(log, 40);
+    EXPECT_LT(log.find("Entering BACKUP STATE (init)"), log.find("Receive advertisement timeout"));
+    EXPECT_LT(log.find("Receive advertisement timeout"), log.find("Entering MASTER STATE"));
+    auto lines = [&] {
+        std::ifstream in(notifyLog);
+        std::vector<std::string> v;
+        for (std::string l; std::getline(in, l);) v.push_back(l);
+        return v;
+    };
+    const std::vector<std::string> want{"INSTANCE VI_1 BACKUP 100", "INSTANCE VI_1 MASTER 100"};
+    EXPECT_TRUE(waitUntil([&] { return lines() == want; }, Ms(5000), Ms(50)))
+        << ::testing::PrintToString(lines());
 }
 
 // A socket standing in for /dev/log, seen by the daemon alone (a private mount namespace).

@@ -10,6 +10,7 @@
 
 #include "config/config.hpp"
 #include "config/diagnostic.hpp"
+#include "config/ignored.hpp"
 #include "config/lexer.hpp"
 #include "config/parser.hpp"
 
@@ -81,10 +82,12 @@ void unknownKeyword(const Node& n, std::string_view block, const std::vector<std
                     Context& ctx);
 
 // Runs the handler for each child; kept keywords go to `other` (if given), others warn.
+// Keywords xvrrpd reads but does not act on are reported (config/ignored.hpp).
 template <class T>
 void dispatch(const std::vector<Node>& children, T& obj, std::vector<Directive>* other,
               const KeywordTable<T>& table, Context& ctx) {
     for (const auto& n : children) {
+        reportIgnored(table.block, n, ctx.diags);
         bool done = false;
         for (const auto& [name, fn] : table.handlers) {
             if (n.key.text == name) {

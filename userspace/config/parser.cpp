@@ -35,19 +35,21 @@ constexpr std::array<std::string_view, 9> kKeptTop{
     "garp_group", "track_group", "interface_up_down_delays", "net_namespace", "net_namespace_ipvs",
     "namespace_with_ipsets", "instance", "use_pid_dir", "child_wait_time"};
 
-// Blocks for other keepalived subsystems: skipped with one notice each.
+// Blocks xvrrpd skips, with one report each: a notice for other keepalived subsystems, a
+// warning where keepalived's VRRP would behave differently.
 struct Skipped {
     std::string_view keyword;
     std::string_view why;
+    bool vrrp_side = false;
 };
 constexpr std::array<Skipped, 7> kSkipped{{
     {"virtual_server", "LVS is not part of xvrrp"},
     {"virtual_server_group", "LVS is not part of xvrrp"},
     {"real_server", "LVS is not part of xvrrp"},
     {"SSL", "LVS is not part of xvrrp"},
-    {"bfd_instance", "BFD is not part of xvrrp"},
-    {"vrrp_track_bfd", "BFD is not part of xvrrp"},
-    {"linkbeat_interfaces", "linkbeat polling is not part of xvrrp"},
+    {"bfd_instance", "BFD is not part of xvrrp: no session is run", true},
+    {"vrrp_track_bfd", "BFD is not part of xvrrp: priorities do not follow a BFD session", true},
+    {"linkbeat_interfaces", "links are followed by netlink, not polled", true},
 }};
 
 void parseTop(const std::vector<Node>& nodes, Context& ctx) {
@@ -64,7 +66,9 @@ void parseTop(const std::vector<Node>& nodes, Context& ctx) {
         if (done) continue;
         for (const auto& s : kSkipped) {
             if (k == s.keyword) {
-                ctx.diags.notice(n.key.where, "skipping " + k + " block (" + std::string(s.why) + ")");
+                std::string msg = "skipping " + k + " block (" + std::string(s.why) + ")";
+                if (s.vrrp_side) ctx.diags.warning(n.key.where, std::move(msg));
+                else ctx.diags.notice(n.key.where, std::move(msg));
                 done = true;
                 break;
             }
@@ -72,6 +76,7 @@ void parseTop(const std::vector<Node>& nodes, Context& ctx) {
         if (done) continue;
         for (auto kept : kKeptTop) {
             if (k == kept) {
+                reportIgnored("", n, ctx.diags);
                 ctx.cfg.other.push_back(toDirective(n));
                 done = true;
                 break;

@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -48,7 +49,7 @@ static_assert(std::chrono::nanoseconds(kHousekeeping).count() * 2 <= XV_HEARTBEA
 }  // namespace
 
 Daemon::Daemon(config::Config config, Options options)
-    : config_(std::make_unique<config::Config>(std::move(config))), options_(std::move(options)),
+    : config_(std::make_shared<const config::Config>(std::move(config))), options_(std::move(options)),
       started_(std::chrono::steady_clock::now()) {
     // Opened now, before an upgrade can replace the file: a restart whose new binary cannot
     // start comes back to this one.
@@ -320,9 +321,16 @@ void Daemon::onTimer() {
     }
     // Adverts and master-down timers of every instance first, then announcements: a burst
     // of GARPs (hundreds of VIPs) must not delay anyone's advert past a peer's timer.
-    for (const auto& rt : table_) {
-        if (rt->bound()) rt->fireTimers(t);
-        tuning_->checkpoint();  // 255 instances may change state in one turn
+    {
+        ownership_->beginPass();
+        struct EndPass {
+            DataplaneOwnership& o;
+            ~EndPass() { o.endPass(); }
+        } end_pass{*ownership_};
+        for (const auto& rt : table_) {
+            if (rt->bound()) rt->fireTimers(t);
+            tuning_->checkpoint();  // 255 instances may change state in one turn
+        }
     }
     drain();
     adverts_.flush();
@@ -353,9 +361,10 @@ void Daemon::housekeeping(vrrp::TimePoint t) {
 // (our fenceCommand, or bpftool by hand). Called by fence/unfence/check_fences requests and
 // every housekeeping turn (500 ms), which bounds a fence written without telling us.
 void Daemon::checkFences(vrrp::TimePoint t) {
+    const auto ids = dataplane_->fences().fencedIds();  // one pass, not two lookups each
     for (const auto& rt : table_) {
         if (!rt->bound()) continue;
-        bool fenced = dataplane_->isFenced(rt->id());
+        bool fenced = std::binary_search(ids.begin(), ids.end(), rt->id());
         if (fenced != rt->faultActive("fence")) {
             spdlog::warn("({}) {}", rt->cfg().name, fenced ? "fenced: releasing the VIPs"
                                                             : "unfenced");

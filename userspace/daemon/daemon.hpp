@@ -35,6 +35,7 @@
 #include "daemon/snapshot.hpp"
 #include "daemon/systemd.hpp"
 #include "daemon/telemetry.hpp"
+#include "metrics/http_server.hpp"
 #include "track/script_check.hpp"
 #include "xvrrp/abi.h"
 
@@ -47,9 +48,6 @@ class Netlink;
 }
 namespace xvrrp::control {
 class Server;
-}
-namespace xvrrp::metrics {
-class HttpServer;
 }
 
 namespace xvrrp::daemon {
@@ -155,12 +153,15 @@ private:
     // /metrics body, keepalived's dump files on SIGUSR1/SIGUSR2/SIGRTMIN+2.
     DaemonSnapshot snapshot() const;
     void startMetrics();
-    std::string metricsText() const;
+    // On the loop for each scrape: a snapshot, and the job that renders it on the thread.
+    std::function<std::string()> captureMetrics(const metrics::HttpServer::Stats& st) const;
     // Handles the dump signals; false when SIGNO is none of them.
     bool onDumpSignal(int signo);
     void noteTransition(const InstanceRuntime& rt, const vrrp::StateChanged& sc);
 
-    std::unique_ptr<config::Config> config_;  // runtimes point into it; replaced on reload
+    // Runtimes point into it; replaced on reload. Shared: a /metrics capture keeps the one
+    // it names alive while the render thread reads it.
+    std::shared_ptr<const config::Config> config_;
     Options options_;
     std::unique_ptr<SchedulerOps> sched_ops_;
     std::unique_ptr<ProcessTuning> tuning_;  // vrrp_rt_priority, vrrp_no_swap, ...

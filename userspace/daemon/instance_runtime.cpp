@@ -58,7 +58,6 @@ vrrp::Params InstanceRuntime::params() const {
     p.advert_int_cs = static_cast<uint16_t>(cfg_->advert_int_cs);
     p.preempt = cfg_->preempt;
     p.preempt_delay = std::chrono::microseconds(cfg_->preempt_delay_us);
-    p.start_as_master = cfg_->state == config::InitialState::Master;
     p.primary = primary_;
     p.lower_prio_no_advert =
         cfg_->lower_prio_no_advert || config_->global.vrrp_lower_prio_no_advert;
@@ -140,11 +139,14 @@ void InstanceRuntime::forgetOwnership() {
 void InstanceRuntime::handle(const vrrp::Event& ev, TimePoint now) {
     if (const auto* a = std::get_if<vrrp::AdvertReceived>(&ev)) noteHeard(*a);
     // Starting afresh, nothing may answer for our VIPs yet, even an address someone added by
-    // hand. (Adopt keeps what the instance it takes over from had.)
+    // hand. A fault found at bind (a fence the arbiter wrote while we were down) leaves Init
+    // before Startup does. (Adopt keeps what the instance it takes over from had.)
     vrrp::Event first = ev;
-    if (std::holds_alternative<vrrp::Startup>(ev) && sm_.state == vrrp::State::Init) {
+    const bool leavesInit = std::holds_alternative<vrrp::Startup>(ev) ||
+                            std::holds_alternative<vrrp::FaultRaised>(ev);
+    if (sm_.state == vrrp::State::Init && leavesInit) {
         setVerdicts(VipVerdict::DropAll);
-        if (holdsVips()) {
+        if (std::holds_alternative<vrrp::Startup>(ev) && holdsVips()) {
             // Left by a daemon that was killed: kept (the kernel drops their traffic) while
             // this instance may still become master, removed once it follows another.
             spdlog::info("({}) its VIPs are on the node already: kept unless another router "

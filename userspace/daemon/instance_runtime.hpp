@@ -132,9 +132,16 @@ public:
     bool oldUnicastChecksum() const { return old_unicast_checksum_; }
 
     void setHost(InstanceHost* host) { host_ = host; }
-    // Tracker sum behind the effective priority, for status.
-    void setTrackReport(nlohmann::json report) { track_report_ = std::move(report); }
-    const nlohmann::json& trackReport() const { return track_report_; }
+    // Tracker sum behind the effective priority, for status. Shared and never changed once
+    // set (a new one replaces it), so a /metrics capture keeps it without a copy.
+    void setTrackReport(nlohmann::json report) {
+        track_report_ = std::make_shared<const nlohmann::json>(std::move(report));
+    }
+    const nlohmann::json& trackReport() const {
+        static const nlohmann::json kNone;
+        return track_report_ ? *track_report_ : kNone;
+    }
+    std::shared_ptr<const nlohmann::json> sharedTrackReport() const { return track_report_; }
 
     // kernel: null runs without the kernel's quiet fast path (every advert reaches us).
     void setEffects(AddressTable* addresses, Announcer* announcer, Ownership* ownership,
@@ -201,7 +208,7 @@ private:
     std::span<const uint8_t> message_;  // the advert being handled, for AbsorbAdverts
     std::vector<HeardSource> heard_;  // at most kMaxHeardSources, any order
     std::map<std::string, std::string> faults_;  // source -> reason
-    nlohmann::json track_report_;
+    std::shared_ptr<const nlohmann::json> track_report_;
     struct Round {
         vrrp::TimePoint at;
         bool first = false;  // the first round of a burst (keepalived logs it)

@@ -3,6 +3,8 @@
 // GARP / unsolicited NA for announcements.
 
 #include <memory>
+#include <optional>
+#include <unordered_map>
 
 #include "daemon/carry.hpp"
 #include "daemon/effects.hpp"
@@ -81,10 +83,13 @@ public:
         dp_.expectMaster(inst, master, priority, interval_cs, message);
     }
     void stop(const dataplane::InstanceId& inst) override { dp_.forgetMaster(inst); }
-    std::optional<uint64_t> lastSeen(const dataplane::InstanceId& inst) override {
-        uint64_t ns = dp_.lastSeen(inst);
-        return ns ? std::optional<uint64_t>(ns) : std::nullopt;
-    }
+    std::optional<uint64_t> lastSeen(const dataplane::InstanceId& inst) override;
+    // A timer pass (Daemon::onTimer) checks the kernel for many absorbing backups at one
+    // `now`: past kLookupsBeforeBatch lookups, the rest of the pass is answered from one
+    // whole-map read of xv_vrid_rx, taken after that `now` (so as fresh as a lookup would
+    // be for the decision) instead of a syscall per instance.
+    void beginPass();
+    void endPass();
     void setVerdict(int ifindex, const IpAddr& vip, VipVerdict v, const dataplane::InstanceId& inst,
                     uint64_t max_age_ns) override {
         auto dv = v == VipVerdict::Pass     ? dataplane::Verdict::kPass
@@ -95,7 +100,11 @@ public:
     void forget(int ifindex, const IpAddr& vip) override { dp_.removeVip(ifindex, vip); }
 
 private:
+    static constexpr unsigned kLookupsBeforeBatch = 16;
     dataplane::Dataplane& dp_;
+    bool in_pass_ = false;
+    unsigned pass_lookups_ = 0;
+    std::optional<std::unordered_map<uint64_t, uint64_t>> pass_seen_;  // packed key -> ns
 };
 
 }  // namespace xvrrp::daemon

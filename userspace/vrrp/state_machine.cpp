@@ -77,6 +77,13 @@ struct Stepper {
         return masterDownInterval(in().effective_priority, in().master_advert_int_cs,
                                   p().version, p().down_timer_adverts);
     }
+    // A master's last advert went out one interval before advert_due. Every backup's
+    // Master_Down_Interval is under down_timer_adverts (3) intervals + one: Skew_Time < 1
+    // interval (RFC 5798 6.1).
+    bool silentPastEveryBackup() {
+        return in().advert_due &&
+               now - *in().advert_due > p().down_timer_adverts * adverInterval();
+    }
     Duration skew() {
         return skewTime(in().effective_priority, in().master_advert_int_cs, p().version);
     }
@@ -198,10 +205,9 @@ void Stepper::onStartup(const Startup& s) {
     in().holding_vips = s.holding;
     if (isOwner()) {
         becomeMaster("address owner (priority 255) at startup");  // RFC 5798 6.4.1
-    } else if (p().start_as_master) {
-        becomeBackup(now, startAsMasterWait(p().advert_int_cs, p().version),
-                     "startup (state MASTER: waiting one advert interval)");
     } else {
+        // RFC 5798 6.4.1: a non-owner waits Master_Down_Interval. keepalived 2.2.7 does so
+        // for `state MASTER` too (measured), so notify scripts run in the same order.
         becomeBackup(now, masterDown(), "startup");
     }
 }
@@ -373,8 +379,11 @@ void Stepper::onFault(const FaultRaised& f) {
     i.fault_reason = f.reason;
     if (i.state == State::Fault) return;
     if (i.state == State::Master) {
-        // keepalived vrrp_state_leave_master with wantstate FAULT
-        sendAdvert(kPriorityStop);
+        // keepalived vrrp_state_leave_master with wantstate FAULT, unless we were silent
+        // for longer than any backup's Master_Down_Interval (stopped or hung, then fenced):
+        // a backup has taken over, and priority 0 would only cut the others' timers to
+        // Skew_Time (RFC 5798 6.4.2), so one of them claims the VIP beside the new master.
+        if (!silentPastEveryBackup()) sendAdvert(kPriorityStop);
         r.actions.emplace_back(RemoveVips{});
         ++i.counters.released_master;
     }

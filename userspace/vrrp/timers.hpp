@@ -36,12 +36,6 @@ constexpr Duration masterDownInterval(uint8_t priority, uint16_t master_adv_int_
            skewTime(priority, master_adv_int_cs, version);
 }
 
-// keepalived vrrp_init_state(): a non-owner configured `state MASTER` waits one advert
-// interval plus the smallest skew (as if priority 255) for a better master to speak up.
-constexpr Duration startAsMasterWait(uint16_t adv_int_cs, int version) {
-    return centiseconds(adv_int_cs) + skewTime(kPriorityOwner, adv_int_cs, version);
-}
-
 // Advert coalescing (Params::coalesce_window): a quarter interval, at most 5 ms. Sending a
 // master's advert that much early is harmless: backups time Master_Down_Interval from the
 // last advert they heard, and RFC 5798 6.4.3 only bounds the interval from above.

@@ -34,7 +34,6 @@ struct Params {
     uint16_t advert_int_cs = 100;     // centiseconds
     bool preempt = true;
     Duration preempt_delay{0};
-    bool start_as_master = false;     // keepalived `state MASTER`
     IpAddr primary;                   // our source address in adverts (tie-break)
     // keepalived behaviour switches (defaults as keepalived without strict_mode):
     bool lower_prio_no_advert = false;     // Master: no advert back to a lower-priority master

@@ -48,7 +48,10 @@ TEST(Grammar, GlobalDefs) {
 }
 )");
     ASSERT_TRUE(r.ok()) << test::dump(r);
-    EXPECT_TRUE(r.diagnostics.empty()) << test::dump(r);
+    // Only the keywords xvrrpd does not act on are reported (ignored_test.cpp).
+    EXPECT_EQ(r.diagnostics.size(), 6u) << test::dump(r);
+    EXPECT_EQ(test::count(r, Severity::Warning), 6u) << test::dump(r);
+    for (const auto& d : r.diagnostics) EXPECT_NE(d.message.find("is not acted on"), std::string::npos) << d.str();
     const Global& g = r.config.global;
     EXPECT_EQ(g.router_id, "lb-1");
     EXPECT_EQ(g.script_user, "ka");
@@ -128,7 +131,9 @@ TEST(Grammar, InstanceKeywords) {
 }
 )");
     ASSERT_TRUE(r.ok()) << test::dump(r);
-    EXPECT_TRUE(r.diagnostics.empty()) << test::dump(r);
+    // smtp_alert, mcast_dst_ip, unicast_ttl warn, kernel_rx_buf_size is a notice (ignored_test.cpp).
+    EXPECT_EQ(test::count(r, Severity::Warning), 3u) << test::dump(r);
+    EXPECT_EQ(r.diagnostics.size(), 4u) << test::dump(r);
     const Instance& i = r.config.instances.at(0);
     EXPECT_EQ(i.name, "VI_9");
     EXPECT_EQ(i.state, InitialState::Master);
@@ -424,7 +429,7 @@ TEST(Grammar, Ipv6InstanceDefaultsToVersion3) {
     EXPECT_EQ(effectiveVersion(r.config, r.config.instances[0]), 3);
 }
 
-TEST(Grammar, LvsAndOtherSubsystemsSkippedWithOneNoticeEach) {
+TEST(Grammar, LvsSkippedWithANoticeVrrpSideBlocksWarn) {
     auto r = load(std::string(test::kInstance) + R"(virtual_server 10.0.0.1 80 {
   delay_loop 6
   lb_algo rr
@@ -440,13 +445,14 @@ garp_group { garp_interval 0.1
   interface eth0 }
 )");
     ASSERT_TRUE(r.ok()) << test::dump(r);
-    EXPECT_EQ(test::count(r, Severity::Notice), 4u) << test::dump(r);
-    EXPECT_EQ(test::count(r, Severity::Warning), 0u) << test::dump(r);
-    ASSERT_EQ(r.diagnostics.size(), 4u);
+    EXPECT_EQ(test::count(r, Severity::Notice), 2u) << test::dump(r);
+    EXPECT_EQ(test::count(r, Severity::Warning), 3u) << test::dump(r);
+    ASSERT_EQ(r.diagnostics.size(), 5u);
     EXPECT_EQ(r.diagnostics[0].str(), "t.conf:8:1: notice: skipping virtual_server block (LVS is not part of xvrrp)");
     EXPECT_TRUE(has(r, Severity::Notice, 16, 1, "skipping virtual_server_group block (LVS is not part of xvrrp)"));
-    EXPECT_TRUE(has(r, Severity::Notice, 17, 1, "skipping bfd_instance block"));
-    EXPECT_TRUE(has(r, Severity::Notice, 18, 1, "skipping linkbeat_interfaces block"));
+    EXPECT_TRUE(has(r, Severity::Warning, 17, 1, "skipping bfd_instance block"));
+    EXPECT_TRUE(has(r, Severity::Warning, 18, 1, "skipping linkbeat_interfaces block"));
+    EXPECT_TRUE(has(r, Severity::Warning, 19, 1, "'garp_group' is not acted on"));
     ASSERT_EQ(r.config.other.size(), 1u);
     EXPECT_EQ(r.config.other[0].keyword, "garp_group");
     EXPECT_EQ(r.config.other[0].children.size(), 2u);

@@ -300,6 +300,24 @@ TEST(InstanceRuntime, OwnershipVerdictsFollowStateInASafeOrder) {
     EXPECT_LT(r.sys.first("verdict drop_all 192.0.2.100"), r.sys.first("del 192.0.2.100"));
 }
 
+// A daemon started after kill -9 while the arbiter fenced the instance: bind finds the fence
+// and the instance goes from Init straight to FAULT, before Startup. The killed daemon's
+// VIPs may still be in the kernel and the new daemon's xv_vips is fresh, so without a drop
+// verdict the kernel answers ARP and echo for them beside the new master (chaos seed 98).
+TEST(InstanceRuntime, FaultAtBindDropsEveryVipLikeStartup) {
+    for (const char* source : {"fence", "config"}) {
+        Rig r(kV3);
+        r.rt->setFault(source, true, "fenced (xv_fence entry)", at(0s));
+        ASSERT_EQ(r.rt->machine().state, vrrp::State::Fault) << source;
+        EXPECT_EQ(r.sys.count("verdict drop_all 192.0.2.100 vrid51"), 1u) << source;
+        EXPECT_EQ(r.sys.count("verdict drop_all 192.0.2.101 vrid51"), 1u) << source;
+        r.rt->handle(vrrp::Startup{}, at(1ms));  // Daemon::startInstance: nothing changes
+        EXPECT_EQ(r.rt->machine().state, vrrp::State::Fault) << source;
+        EXPECT_EQ(r.sys.count("verdict pass"), 0u) << source;
+        EXPECT_EQ(r.sys.count("add "), 0u) << source;
+    }
+}
+
 TEST(InstanceRuntime, StrictMasterDropsIpButNotArp) {
     Rig r(R"(
 global_defs { vrrp_strict }

@@ -28,10 +28,5 @@ TEST(Timers, V3SkewScalesWithInterval) {
     EXPECT_EQ(masterDownInterval(100, 100, 3, 5), microseconds(5000000 + 609375));
 }
 
-TEST(Timers, StartAsMasterWait) {
-    EXPECT_EQ(startAsMasterWait(100, 3), microseconds(1000000 + 3906));
-    EXPECT_EQ(startAsMasterWait(100, 2), microseconds(1000000 + 3906));
-}
-
 }  // namespace
 }  // namespace xvrrp::vrrp
