@@ -1,5 +1,6 @@
 #include "daemon/daemon.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
@@ -49,12 +50,18 @@ static_assert(std::chrono::nanoseconds(kHousekeeping).count() * 2 <= XV_HEARTBEA
 
 Daemon::Daemon(config::Config config, Options options)
     : config_(std::make_shared<const config::Config>(std::move(config))), options_(std::move(options)),
-      started_(std::chrono::steady_clock::now()) {}
+      started_(std::chrono::steady_clock::now()) {
+    // Opened now, before an upgrade can replace the file: a restart whose new binary cannot
+    // start comes back to this one.
+    exe_path_ = startedBinary(options_.argv);
+    exe_fd_ = ::open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+}
 
 Daemon::~Daemon() {
     // Exit paths that skipped shutdown() (a start that threw) leave nothing behind either.
     ledger_.unwind();
-    for (int fd : {signal_fd_, timer_fd_, watchdog_fd_})
+    check_.reset();
+    for (int fd : {signal_fd_, timer_fd_, watchdog_fd_, exe_fd_})
         if (fd >= 0) ::close(fd);
 }
 
@@ -91,6 +98,7 @@ void Daemon::start() {
     if (timer_fd_ < 0) throw sysError("timerfd_create(CLOCK_MONOTONIC)");
     loop_.add(timer_fd_, "timers", [this](uint32_t) { onTimer(); });
 
+    loadHandover();  // --handover: the record of the process this one replaces
     netlink_ = net::Netlink::open();
     links_ = net::LinkMonitor::open();
     loop_.add(links_->fd(), "link events", [this](uint32_t) { onLinkEvents(); });
@@ -99,9 +107,13 @@ void Daemon::start() {
     dataplane::DataplaneOptions dopt;
     dopt.pin_root = options_.pin_root;
     dopt.force_xdp = options_.force_xdp;
+    dopt.reuse_pinned = reusePinned();
+    dopt.keep_programs = keepPrograms();
+    dopt.load_test_program = false;
     dataplane_ = dataplane::Dataplane::open(dopt);
     ownership_ = std::make_unique<DataplaneOwnership>(*dataplane_);
     dataplane_->heartbeat(static_cast<uint64_t>(now().since_boot.count()));
+    inheritLedger();
     loop_.add(dataplane_->epollFd(), "adverts", [this](uint32_t) { onRing(); });
     binder_ = std::make_unique<Binder>(options_, *netlink_, *dataplane_, adverts_, ledger_);
     binder_->checkInterfaces(*config_);  // another xvrrpd there: refuse before any change
@@ -135,10 +147,11 @@ void Daemon::start() {
                                                           : notify::NotifyState::Fault);
         },
         [this] { return now(); });
-    startTracking();  // before the first transitions, so their notify scripts run
+    startTracking(inheritedScripts());  // before the first transitions, for their notifies
     setupInstances();
     recomputePriorities();
     drain();
+    finishHandover();
     armTimer();
     startWatchdog();
 }
@@ -206,7 +219,7 @@ void Daemon::bindInstance(InstanceRuntime& rt) {
 
 void Daemon::startInstance(InstanceRuntime& rt, vrrp::TimePoint t) {
     if (!rt.bound()) return;
-    rt.handle(vrrp::Startup{}, t);
+    if (!adoptInherited(rt, t)) rt.handle(vrrp::Startup{}, t);
     auto link = netlink_->linkByIndex(rt.ifindex());
     if (!link || !link->running()) applyLinkState(rt, false, rt.cfg().interface, t);
 }
@@ -315,6 +328,9 @@ void Daemon::onTimer() {
     }
     drain();
     adverts_.flush();
+    // A restart onto other BPF programs swaps them in one interface at a time, each right
+    // after the adverts went out, so a verifier run never holds one back.
+    if (dataplane_->pendingSwaps()) loop_.guarded("program swap", [this] { dataplane_->swapPending(); });
     table_.timers().announcementsDue(t, due_);
     for (InstanceRuntime* rt : due_) {
         if (rt->bound()) rt->announceDue(t);
@@ -324,6 +340,7 @@ void Daemon::onTimer() {
 
 void Daemon::housekeeping(vrrp::TimePoint t) {
     checkFences(t);
+    checkRestartTimeout();
     auto full = dataplane_->ringOverflows();
     if (full != ring_full_seen_) {
         spdlog::warn("XDP ring overflowed ({} adverts lost); every instance hears its master "
@@ -558,6 +575,7 @@ void Daemon::onSignal() {
 // backup takes over after Skew_Time, then the ledger undoes everything xvrrpd changed.
 void Daemon::shutdown() {
     systemd_.stopping();
+    cancelRestartCheck();  // a check finishing now must not exec anything
     auto t = now();
     if (options_.dont_release_vrrp) {
         // -V (keepalived --dont-release-vrrp): VIPs and virtual routes stay, no priority 0.

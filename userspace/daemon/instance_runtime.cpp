@@ -140,16 +140,30 @@ void InstanceRuntime::forgetOwnership() {
 void InstanceRuntime::handle(const vrrp::Event& ev, TimePoint now) {
     if (const auto* a = std::get_if<vrrp::AdvertReceived>(&ev)) noteHeard(*a);
     // Starting afresh, nothing may answer for our VIPs yet, even an address someone added by
-    // hand or a killed predecessor left. A fault found at bind (a fence the arbiter wrote
-    // while we were down) leaves Init before Startup does. (Adopt keeps what the instance
-    // it takes over from had.)
+    // hand. A fault found at bind (a fence the arbiter wrote while we were down) leaves Init
+    // before Startup does. (Adopt keeps what the instance it takes over from had.)
+    std::optional<vrrp::Event> held;  // Startup{true}: VIPs a killed daemon left, kept
     const bool leavesInit = std::holds_alternative<vrrp::Startup>(ev) ||
                             std::holds_alternative<vrrp::FaultRaised>(ev);
-    if (sm_.state == vrrp::State::Init && leavesInit) setVerdicts(VipVerdict::DropAll);
+    if (sm_.state == vrrp::State::Init && leavesInit) {
+        setVerdicts(VipVerdict::DropAll);
+        if (std::holds_alternative<vrrp::Startup>(ev) && holdsVips()) {
+            // Left by a daemon that was killed: kept (the kernel drops their traffic) while
+            // this instance may still become master, removed once it follows another.
+            spdlog::info("({}) its VIPs are on the node already: kept unless another router "
+                         "is master", cfg_->name);
+            installed_ = true;
+            held = vrrp::Startup{true};
+        }
+    }
+    // A backup taken over holds nothing either (a master's verdicts follow its AddVips).
+    if (const auto* a = std::get_if<vrrp::Adopt>(&ev);
+        a && a->state != vrrp::State::Master && sm_.state == vrrp::State::Init)
+        setVerdicts(VipVerdict::DropAll);
     // The actions buffer is this instance's, reused step after step (no allocation once it
     // has grown); taken out while the actions run, in case one of them steps us again.
     std::vector<vrrp::Action> actions = std::move(actions_);
-    vrrp::step(sm_, ev, now, actions);
+    vrrp::step(sm_, held ? *held : ev, now, actions);
     std::optional<vrrp::Event> next;
     for (;;) {
         logDecision(actions);
@@ -455,6 +469,14 @@ void InstanceRuntime::removeVips() {
 }
 
 void InstanceRuntime::releaseAddresses() { removeVips(); }
+
+bool InstanceRuntime::holdsVips() {
+    if (!addresses_ || ifindex_ == 0) return false;
+    for (const auto* list : {&cfg_->vips, &cfg_->vips_excluded})
+        for (const auto& v : *list)
+            if (addresses_->holds(vipIfindex(v), v.prefix.addr)) return true;
+    return false;
+}
 
 void InstanceRuntime::scheduleAnnouncements(TimePoint now, bool lowerPriority) {
     const auto& g = config_->global.garp;

@@ -200,6 +200,7 @@ private:
     }
     void addVips();
     void removeVips();
+    bool holdsVips();  // any of its VIPs is on the node already
     void scheduleAnnouncements(vrrp::TimePoint now, bool lowerPriority = false);
     void announceAll(bool first_of_burst);
     std::string vipIfname(const config::VirtualAddress& v) const;

@@ -6,6 +6,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "daemon/carry.hpp"
 #include "daemon/effects.hpp"
 #include "daemon/ledger.hpp"
 #include "dataplane/dataplane.hpp"
@@ -28,7 +29,8 @@ public:
     void addAddress(int ifindex, const config::VirtualAddress& vip) override {
         nl_.addAddress(ifindex, vip);
         ledger_.record(addressKey("vip", ifindex, vip), "VIP " + vip.prefix.str(),
-                       [this, ifindex, vip] { nl_.removeAddress(ifindex, vip); });
+                       [this, ifindex, vip] { nl_.removeAddress(ifindex, vip); },
+                       carryAddress(ifindex, vip));
     }
     void removeAddress(int ifindex, const config::VirtualAddress& vip) override {
         nl_.removeAddress(ifindex, vip);  // a failure keeps the entry for the stop
@@ -37,7 +39,7 @@ public:
     void addRoute(const config::Route& r, int ifindex) override {
         nl_.addRoute(r, ifindex);
         ledger_.record(routeKey("vroute", r, ifindex), "virtual route " + r.to.str(),
-                       [this, r, ifindex] { nl_.removeRoute(r, ifindex); });
+                       [this, r, ifindex] { nl_.removeRoute(r, ifindex); }, carryRoute(ifindex, r));
     }
     void removeRoute(const config::Route& r, int ifindex) override {
         nl_.removeRoute(r, ifindex);
@@ -45,12 +47,14 @@ public:
     }
     void addRule(const config::Rule& r) override {
         nl_.addRule(r);
-        ledger_.record(ruleKey("vrule", r), "virtual rule", [this, r] { nl_.removeRule(r); });
+        ledger_.record(ruleKey("vrule", r), "virtual rule", [this, r] { nl_.removeRule(r); },
+                       carryRule(r));
     }
     void removeRule(const config::Rule& r) override {
         nl_.removeRule(r);
         ledger_.forget(ruleKey("vrule", r));
     }
+    bool holds(int ifindex, const IpAddr& addr) override { return nl_.hasAddress(ifindex, addr); }
     int ifindexOf(const std::string& ifname) override {
         auto l = nl_.linkByName(ifname);
         return l ? l->ifindex : 0;

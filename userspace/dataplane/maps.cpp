@@ -9,7 +9,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <vector>
+
+#include <spdlog/spdlog.h>
 
 #include "dataplane/dataplane.hpp"
 #include "xvrrp_xdp.skel.h"
@@ -189,18 +192,14 @@ void Dataplane::configureInstance(const InstanceId& id, const InstanceFilter& f)
                "peer " + p.addr.str() + " of " + describe(k));
         old.push_back(pk);
     }
-    const bool fresh = !prev;
+    // What this process configured, not what the map holds: after a handover the map
+    // already has the predecessor's entry.
+    const bool fresh = configured_.insert(bytesOf(k)).second;
     update(skel_->maps.xv_inst, &k, sizeof(k), &cfg, sizeof(cfg), describe(k));
     Slot& slot = slots_[packedId(id)];
     slot.interval_cs = f.interval_cs;
-    if (slot.seen == XV_SEEN_NONE) {
-        if (!free_slots_.empty()) {
-            slot.seen = free_slots_.back();
-            free_slots_.pop_back();
-        } else if (next_slot_ < XV_MAX_INSTANCES) {
-            slot.seen = next_slot_++;
-        }  // else: none left (more than the maps hold); lastSeen reads xv_vrid_rx
-    }
+    // None left (more instances than the maps hold): lastSeen reads xv_vrid_rx.
+    if (slot.seen == XV_SEEN_NONE) slot.seen = takeSeenSlot(bytesOf(k));
     purgeRateState(skel_->maps.xv_ratelim, k);
     if (fresh && filtered_instances_[id.ifindex]++ == 0) {
         updateInterfaceFlags(id.ifindex, XV_IF_FILTER, 0);
@@ -244,8 +243,7 @@ void Dataplane::vlanRef(const xv_vlan_key& k, int delta) {
 
 void Dataplane::removeInstance(const InstanceId& id) {
     const xv_inst_key k = toKey(id);
-    const bool existed =
-        lookup<xv_inst_key, xv_inst_cfg>(skel_->maps.xv_inst, k, describe(k)).has_value();
+    const bool existed = configured_.erase(bytesOf(k)) > 0;
     remove(skel_->maps.xv_inst, &k, sizeof(k), describe(k));
     if (auto it = peers_.find(bytesOf(k)); it != peers_.end()) {
         for (const xv_src_key& pk : it->second) {
@@ -258,8 +256,12 @@ void Dataplane::removeInstance(const InstanceId& id) {
     remove(skel_->maps.xv_vrid_rx, &k, sizeof(k), describe(k));
     // Its xv_seen slot serves the next instance (no expectation names it any more).
     if (auto it = slots_.find(packedId(id)); it != slots_.end()) {
-        if (it->second.seen != XV_SEEN_NONE) free_slots_.push_back(it->second.seen);
+        if (it->second.seen != XV_SEEN_NONE) seen_taken_[it->second.seen] = false;
         slots_.erase(it);
+    }
+    if (auto it = inherited_slots_.find(bytesOf(k)); it != inherited_slots_.end()) {
+        seen_taken_[it->second] = false;
+        inherited_slots_.erase(it);
     }
     purgeRateState(skel_->maps.xv_ratelim, k);
     setInstanceVlan(k, std::nullopt);
@@ -267,6 +269,37 @@ void Dataplane::removeInstance(const InstanceId& id) {
         filtered_instances_.erase(id.ifindex);
         updateInterfaceFlags(id.ifindex, 0, XV_IF_FILTER);
     }
+}
+
+// The predecessor's expectations name the xv_seen slots its XDP stamps; each instance that
+// goes on must read the same one, or it would read another instance's stamps (and a
+// master that sends would look silent, or a silent one alive).
+void Dataplane::inheritSeenSlots() {
+    xv_inst_key k{}, next{};
+    const xv_inst_key* prev = nullptr;
+    while (bpf_map_get_next_key(bpf_map__fd(skel_->maps.xv_expect), prev, &next) == 0) {
+        k = next;
+        prev = &k;
+        auto e = lookup<xv_inst_key, xv_expect>(skel_->maps.xv_expect, k, describe(k));
+        if (!e || e->seen_slot >= XV_MAX_INSTANCES || seen_taken_[e->seen_slot]) continue;
+        seen_taken_[e->seen_slot] = true;
+        inherited_slots_[bytesOf(k)] = e->seen_slot;
+    }
+}
+
+uint32_t Dataplane::takeSeenSlot(const std::array<uint8_t, 8>& key) {
+    if (auto it = inherited_slots_.find(key); it != inherited_slots_.end()) {
+        const uint32_t slot = it->second;  // reserved for this instance
+        inherited_slots_.erase(it);
+        return slot;
+    }
+    for (uint32_t i = 0; i < XV_MAX_INSTANCES; ++i) {
+        if (!seen_taken_[i]) {
+            seen_taken_[i] = true;
+            return i;
+        }
+    }
+    return XV_SEEN_NONE;
 }
 
 void Dataplane::setInterfaceShared(int ifindex, bool shared) {
@@ -342,6 +375,49 @@ xv_vrid_rx sumVridRx(std::span<const xv_vrid_rx> per_cpu) {
         sum.missed += r.missed;
     }
     return sum;
+}
+
+namespace {
+
+// Keys of map M that KEEP rejects, deleted (collected first: deleting while walking skips).
+template <typename K>
+size_t pruneMap(bpf_map* m, const std::function<bool(const K&)>& keep) {
+    std::vector<K> doomed;
+    K cur{}, next{};
+    const K* prev = nullptr;
+    while (bpf_map__get_next_key(m, prev, &next, sizeof(next)) == 0) {
+        if (!keep(next)) doomed.push_back(next);
+        cur = next;
+        prev = &cur;
+    }
+    for (const K& k : doomed) remove(m, &k, sizeof(k), "left by the previous process");
+    return doomed.size();
+}
+
+}  // namespace
+
+void Dataplane::pruneUnknown() {
+    auto inst = [&](const xv_inst_key& k) { return configured_.count(bytesOf(k)) != 0; };
+    size_t n = pruneMap<xv_inst_key>(skel_->maps.xv_inst, inst);
+    n += pruneMap<xv_inst_key>(skel_->maps.xv_expect, inst);
+    n += pruneMap<xv_inst_key>(skel_->maps.xv_vrid_rx, inst);
+    n += pruneMap<xv_src_key>(skel_->maps.xv_peers, [&](const xv_src_key& k) {
+        auto it = peers_.find(bytesOf(k.inst));
+        return it != peers_.end() &&
+               std::any_of(it->second.begin(), it->second.end(), [&](const xv_src_key& p) {
+                   return std::memcmp(&p, &k, sizeof(k)) == 0;
+               });
+    });
+    n += pruneMap<xv_addr_key>(skel_->maps.xv_vips,
+                               [&](const xv_addr_key& k) { return vips_.count(bytesOf(k)) != 0; });
+    n += pruneMap<xv_vlan_key>(skel_->maps.xv_vlans,
+                               [&](const xv_vlan_key& k) { return vlan_refs_.count(bytesOf(k)) != 0; });
+    n += pruneMap<uint32_t>(skel_->maps.xv_ifcfg, [&](const uint32_t& ifindex) {
+        return if_flags_.count(static_cast<int>(ifindex)) != 0;
+    });
+    writeVipBits();
+    writeGlobal();
+    if (n) spdlog::info("handover: removed {} map entries of configuration that is gone", n);
 }
 
 }  // namespace xvrrp::dataplane

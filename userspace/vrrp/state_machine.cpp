@@ -149,6 +149,7 @@ struct Stepper {
         in().master_addr = p().primary;
         in().master_priority = in().effective_priority;
         in().preempt_allowed_at.reset();
+        in().holding_vips = false;  // AddVips keeps what is there
         ++in().counters.became_master;
         changeState(State::Master, std::move(reason));
     }
@@ -167,7 +168,13 @@ struct Stepper {
         if (p().version == 3) in().master_advert_int_cs = a.max_advert_int_cs;
     }
 
-    void onStartup();
+    void onStartup(const Startup& s);
+    // VIPs found on the node at startup go once this instance will not be master.
+    void releaseHeld() {
+        if (!in().holding_vips) return;
+        r.actions.emplace_back(RemoveVips{});
+        in().holding_vips = false;
+    }
     void onShutdown();
     void onAdvert(const AdvertReceived& a);
     // Returns true when the advert re-armed the Master_Down_Timer (the master is followed).
@@ -189,11 +196,14 @@ struct Stepper {
     void onGroup(const GroupTransition& g);
     void onReconfigured(const Reconfigured& c);
     void onAdopt(const Adopt& a);
+    void onHandover();
 };
 
-void Stepper::onStartup() {
+void Stepper::onStartup(const Startup& s) {
     if (in().state != State::Init) return;
     in().master_advert_int_cs = p().advert_int_cs;
+    // Kept, not removed and added again, if it becomes master (RFC 5798 leaves it open).
+    in().holding_vips = s.holding;
     if (isOwner()) {
         becomeMaster("address owner (priority 255) at startup");  // RFC 5798 6.4.1
     } else {
@@ -210,6 +220,7 @@ void Stepper::onShutdown() {
         sendAdvert(kPriorityStop);
         out.emplace_back(RemoveVips{});
     }
+    releaseHeld();
     clearTimers();
     in().preempt_allowed_at.reset();
     changeState(State::Init, "shutdown");
@@ -220,8 +231,12 @@ void Stepper::onAdvert(const AdvertReceived& a) {
     if (a.priority == kPriorityStop) ++in().counters.priority_zero_rx;
     in().last_advert = a.received;
     if (in().state == State::Backup) {
-        if (steady(a)) absorb(a);
-        else stopAbsorbing();
+        if (steady(a)) {
+            absorb(a);
+            releaseHeld();  // another router is master for good
+        } else {
+            stopAbsorbing();
+        }
     } else if (in().state == State::Master) {
         onAdvertMaster(a);
     }
@@ -373,6 +388,7 @@ void Stepper::onFault(const FaultRaised& f) {
         out.emplace_back(RemoveVips{});
         ++i.counters.released_master;
     }
+    releaseHeld();
     clearTimers();
     i.preempt_allowed_at.reset();
     changeState(State::Fault, "fault: " + f.reason);
@@ -410,6 +426,8 @@ void Stepper::onGroup(const GroupTransition& g) {
         out.emplace_back(RemoveVips{});
         ++i.counters.released_master;
         becomeBackup(now, masterDown(), g.reason);
+    } else if (g.to == State::Backup && i.state == State::Backup) {
+        releaseHeld();  // the group follows another master
     }
 }
 
@@ -446,6 +464,12 @@ void Stepper::onAdopt(const Adopt& a) {
     }
 }
 
+void Stepper::onHandover() {
+    if (in().state != State::Master) return;
+    sendAdvert(in().effective_priority);
+    in().advert_due = now + adverInterval();
+}
+
 }  // namespace
 
 StepResult step(const Instance& in, const Event& ev, TimePoint now) {
@@ -460,7 +484,7 @@ void step(Instance& inst, const Event& ev, TimePoint now, std::vector<Action>& a
     std::visit(
         [&](const auto& e) {
             using E = std::decay_t<decltype(e)>;
-            if constexpr (std::is_same_v<E, Startup>) s.onStartup();
+            if constexpr (std::is_same_v<E, Startup>) s.onStartup(e);
             else if constexpr (std::is_same_v<E, Shutdown>) s.onShutdown();
             else if constexpr (std::is_same_v<E, AdvertReceived>) s.onAdvert(e);
             else if constexpr (std::is_same_v<E, TimerFired>) s.onTimer();
@@ -473,6 +497,7 @@ void step(Instance& inst, const Event& ev, TimePoint now, std::vector<Action>& a
             else if constexpr (std::is_same_v<E, AbsorbLost>) s.stopAbsorbing();
             else if constexpr (std::is_same_v<E, Reconfigured>) s.onReconfigured(e);
             else if constexpr (std::is_same_v<E, Adopt>) s.onAdopt(e);
+            else if constexpr (std::is_same_v<E, Handover>) s.onHandover();
         },
         ev);
 }

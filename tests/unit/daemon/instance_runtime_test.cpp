@@ -178,6 +178,43 @@ TEST(InstanceRuntime, ShutdownSendsPriorityZeroAndRemovesEverything) {
     EXPECT_FALSE(r.rt->nextDeadline());  // no announcements left behind
 }
 
+// A daemon killed as master leaves its VIPs; the next one keeps them if it becomes master
+// (no delete and add) and removes them once another router is master.
+TEST(InstanceRuntime, VipsFoundAtStartupStayIfItBecomesMaster) {
+    Rig r(kV3);
+    r.sys.held.insert("192.0.2.100 if2");
+    r.rt->handle(vrrp::Startup{}, at(0s));
+    EXPECT_TRUE(r.rt->machine().holding_vips);
+    EXPECT_TRUE(r.rt->addressesInstalled());
+    EXPECT_LT(r.sys.first("verdict drop_all 192.0.2.100"), r.sys.ops.size());
+    r.runUntil(at(1s));
+    ASSERT_EQ(r.rt->machine().state, vrrp::State::Master);
+    EXPECT_EQ(r.sys.count("del "), 0u);
+    EXPECT_EQ(r.sys.count("add 192.0.2.100/24 if2"), 1u);  // EEXIST: nothing changes
+}
+
+TEST(InstanceRuntime, VipsFoundAtStartupGoWhenAnotherRouterIsMaster) {
+    Rig r(kV3);
+    r.sys.held.insert("192.0.2.100 if2");
+    r.rt->handle(vrrp::Startup{}, at(0s));
+    vrrp::AdvertReceived rx{at(50ms), *IpAddr::parse("192.0.2.9"), 200, 10};
+    r.rt->handle(rx, at(50ms));
+    EXPECT_EQ(r.rt->machine().state, vrrp::State::Backup);
+    EXPECT_EQ(r.sys.count("del 192.0.2.100/24 if2"), 1u);
+    EXPECT_EQ(r.sys.count("del 192.0.2.101/24 if3"), 1u);
+    EXPECT_FALSE(r.rt->addressesInstalled());
+    r.rt->handle(rx, at(150ms));
+    EXPECT_EQ(r.sys.count("del 192.0.2.100/24 if2"), 1u);  // once
+}
+
+TEST(InstanceRuntime, NothingHeldNothingRemovedAtStartup) {
+    Rig r(kV3);
+    r.rt->handle(vrrp::Startup{}, at(0s));
+    EXPECT_FALSE(r.rt->machine().holding_vips);
+    r.rt->handle(vrrp::AdvertReceived{at(50ms), *IpAddr::parse("192.0.2.9"), 200, 10}, at(50ms));
+    EXPECT_EQ(r.sys.count("del "), 0u);
+}
+
 TEST(InstanceRuntime, UnicastSendsOneAdvertPerPeerWithItsOwnChecksum) {
     Rig r(R"(
 vrrp_instance VI_1 {
