@@ -70,7 +70,7 @@ class Handover : public ::testing::Test {
 
     // The previous process: attaches to xva, writes a VIP verdict and two instances, and
     // is gone without detaching or unpinning anything. Returns its xv_rx's id.
-    uint32_t predecessor() {
+    uint32_t predecessor(bool following = false) {
         int out[2];
         EXPECT_EQ(::pipe(out), 0);
         const pid_t pid = ::fork();
@@ -86,6 +86,10 @@ class Handover : public ::testing::Test {
                 dp->setVipVerdict(xva, vip_, dataplane::Verdict::kPass, kept(xva), 0);
                 dp->configureInstance(kept(xva), {});
                 dp->configureInstance(gone(xva), {});
+                if (following) {  // a backup of both: XDP stamps their xv_seen slots
+                    dp->expectMaster(kept(xva), expectation());
+                    dp->expectMaster(gone(xva), expectation());
+                }
                 dp->heartbeat(1);
                 id = xdpProgId(xva);
             } catch (...) {
@@ -100,6 +104,11 @@ class Handover : public ::testing::Test {
         int st = 0;
         ::waitpid(pid, &st, 0);
         return id;
+    }
+    static Dataplane::Expectation expectation() {
+        static const uint8_t advert[12] = {0x21, 51, 150, 1, 0, 1, 0, 0, 10, 0, 0, 1};
+        return {*IpAddr::parse("10.0.0.2"), *IpAddr::parse("224.0.0.18"), 255, 150, 100,
+                advert};
     }
     static InstanceId kept(int ifindex) { return {ifindex, Family::V4, 51}; }
     static InstanceId gone(int ifindex) { return {ifindex, Family::V4, 52}; }
@@ -156,6 +165,43 @@ TEST_F(Handover, TheSameBuildKeepsThePredecessorsProgramsMapsAndEntries) {
         }
         EXPECT_EQ(xdpProgId(xva), 0u) << "the kept program outlived the process that kept it";
         EXPECT_NE(run("tc filter show dev xva egress | grep -q xv_tx"), 0);
+    });
+    t.join();
+}
+
+// The kept program goes on stamping the xv_seen slots the predecessor's expectations name:
+// each instance must read its own, whatever order the new configuration has.
+TEST_F(Handover, EachInstanceKeepsItsStampSlotWhateverTheOrder) {
+    ASSERT_NE(predecessor(true), 0u);
+    std::thread t([&] {
+        enterNs();
+        const int xva = static_cast<int>(if_nametoindex("xva"));
+        auto dp = Dataplane::open(DataplaneOptions{.pin_root = root_,
+                                                   .reuse_pinned = true,
+                                                   .keep_programs = true,
+                                                   .load_test_program = false});
+        ASSERT_TRUE(dp->reusedMaps());
+        const auto k = dp->expectation(kept(xva)), g = dp->expectation(gone(xva));
+        ASSERT_TRUE(k && g);
+        ASSERT_NE(k->seen_slot, g->seen_slot);
+        // Another order, and a new instance first of all.
+        const InstanceId added{xva, Family::V4, 60};
+        dp->configureInstance(added, {});
+        dp->configureInstance(gone(xva), {});
+        dp->configureInstance(kept(xva), {});
+        for (const auto& id : {added, gone(xva), kept(xva)}) dp->expectMaster(id, expectation());
+        EXPECT_EQ(dp->expectation(gone(xva))->seen_slot, g->seen_slot);
+        EXPECT_EQ(dp->expectation(kept(xva))->seen_slot, k->seen_slot);
+        const uint32_t a = dp->expectation(added)->seen_slot;
+        EXPECT_NE(a, XV_SEEN_NONE);
+        EXPECT_NE(a, g->seen_slot);
+        EXPECT_NE(a, k->seen_slot);
+        // A removed instance's slot serves the next one.
+        dp->removeInstance(gone(xva));
+        const InstanceId next{xva, Family::V4, 61};
+        dp->configureInstance(next, {});
+        dp->expectMaster(next, expectation());
+        EXPECT_EQ(dp->expectation(next)->seen_slot, g->seen_slot);
     });
     t.join();
 }

@@ -172,7 +172,7 @@ struct Stepper {
     // VIPs found on the node at startup go once this instance will not be master.
     void releaseHeld() {
         if (!in().holding_vips) return;
-        r.actions.emplace_back(RemoveVips{});
+        out.emplace_back(RemoveVips{});
         in().holding_vips = false;
     }
     void onShutdown();
