@@ -206,6 +206,28 @@ TEST_F(Handover, EachInstanceKeepsItsStampSlotWhateverTheOrder) {
     t.join();
 }
 
+TEST_F(Handover, TheSlotOfAnInstanceThatIsGoneServesANewOne) {
+    ASSERT_NE(predecessor(true), 0u);
+    std::thread t([&] {
+        enterNs();
+        const int xva = static_cast<int>(if_nametoindex("xva"));
+        auto dp = Dataplane::open(DataplaneOptions{.pin_root = root_,
+                                                   .reuse_pinned = true,
+                                                   .keep_programs = true,
+                                                   .load_test_program = false});
+        ASSERT_TRUE(dp->reusedMaps());
+        const auto g = dp->expectation(gone(xva));
+        ASSERT_TRUE(g);
+        dp->configureInstance(kept(xva), {});
+        dp->pruneUnknown();  // VI 52 is not in this configuration
+        const InstanceId added{xva, Family::V4, 60};
+        dp->configureInstance(added, {});
+        dp->expectMaster(added, expectation());
+        EXPECT_EQ(dp->expectation(added)->seen_slot, g->seen_slot);
+    });
+    t.join();
+}
+
 TEST_F(Handover, AnotherBuildSwapsItsProgramsInWithoutAGap) {
     const uint32_t before = predecessor();
     ASSERT_NE(before, 0u);

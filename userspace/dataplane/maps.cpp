@@ -415,6 +415,9 @@ void Dataplane::pruneUnknown() {
     n += pruneMap<uint32_t>(skel_->maps.xv_ifcfg, [&](const uint32_t& ifindex) {
         return if_flags_.count(static_cast<int>(ifindex)) != 0;
     });
+    // Slots the predecessor's expectations named for instances that are gone serve new ones.
+    for (const auto& [key, slot] : inherited_slots_) seen_taken_[slot] = false;
+    inherited_slots_.clear();
     writeVipBits();
     writeGlobal();
     if (n) spdlog::info("handover: removed {} map entries of configuration that is gone", n);
