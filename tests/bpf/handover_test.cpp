@@ -105,6 +105,13 @@ class Handover : public ::testing::Test {
         ::waitpid(pid, &st, 0);
         return id;
     }
+    // The next process of the same build: reuses the pinned maps, keeps the programs.
+    std::unique_ptr<Dataplane> successor() const {
+        return Dataplane::open(DataplaneOptions{.pin_root = root_,
+                                                .reuse_pinned = true,
+                                                .keep_programs = true,
+                                                .load_test_program = false});
+    }
     static Dataplane::Expectation expectation() {
         static const uint8_t advert[12] = {0x21, 51, 150, 1, 0, 1, 0, 0, 10, 0, 0, 1};
         return {*IpAddr::parse("10.0.0.2"), *IpAddr::parse("224.0.0.18"), 255, 150, 100,
@@ -144,10 +151,7 @@ TEST_F(Handover, TheSameBuildKeepsThePredecessorsProgramsMapsAndEntries) {
         enterNs();
         const int xva = static_cast<int>(if_nametoindex("xva"));
         {
-            auto dp = Dataplane::open(DataplaneOptions{.pin_root = root_,
-                                                       .reuse_pinned = true,
-                                                       .keep_programs = true,
-                                                       .load_test_program = false});
+            auto dp = successor();
             EXPECT_TRUE(dp->reusedMaps());
             auto v = dp->vip(xva, vip_);
             ASSERT_TRUE(v) << "the predecessor's verdict is gone";
@@ -176,10 +180,7 @@ TEST_F(Handover, EachInstanceKeepsItsStampSlotWhateverTheOrder) {
     std::thread t([&] {
         enterNs();
         const int xva = static_cast<int>(if_nametoindex("xva"));
-        auto dp = Dataplane::open(DataplaneOptions{.pin_root = root_,
-                                                   .reuse_pinned = true,
-                                                   .keep_programs = true,
-                                                   .load_test_program = false});
+        auto dp = successor();
         ASSERT_TRUE(dp->reusedMaps());
         const auto k = dp->expectation(kept(xva)), g = dp->expectation(gone(xva));
         ASSERT_TRUE(k && g);
@@ -211,10 +212,7 @@ TEST_F(Handover, TheSlotOfAnInstanceThatIsGoneServesANewOne) {
     std::thread t([&] {
         enterNs();
         const int xva = static_cast<int>(if_nametoindex("xva"));
-        auto dp = Dataplane::open(DataplaneOptions{.pin_root = root_,
-                                                   .reuse_pinned = true,
-                                                   .keep_programs = true,
-                                                   .load_test_program = false});
+        auto dp = successor();
         ASSERT_TRUE(dp->reusedMaps());
         const auto g = dp->expectation(gone(xva));
         ASSERT_TRUE(g);
