@@ -20,12 +20,6 @@ std::vector<std::string> trackedNames(const config::Config& cfg, Pick pick) {
     return {names.begin(), names.end()};
 }
 
-bool weightsAllowed(const config::SyncGroup& g) {
-    for (const auto& d : g.other)
-        if (d.keyword == "sync_group_tracking_weight") return true;
-    return false;
-}
-
 // A tracker input named by a track_* reference: the reference's weight (and reverse) when it
 // has one, else the tracked object's, else `fallback` for a name nothing defines (keepalived).
 template <typename Defs>
@@ -47,7 +41,7 @@ Tracking::Tracking(const config::Config& cfg, std::function<void()> on_change,
     : cfg_(cfg), on_change_(std::move(on_change)) {
     for (const auto& i : cfg.instances) {
         const auto* g = cfg.findSyncGroup(i.name);
-        if (!g || weightsAllowed(*g)) continue;
+        if (!g || g->tracking_weight) continue;
         for (const auto& r : i.track_scripts) {
             auto it = cfg.scripts.find(r.name);
             int w = r.weight.value_or(it != cfg.scripts.end() ? it->second.weight : 0);
@@ -57,8 +51,13 @@ Tracking::Tracking(const config::Config& cfg, std::function<void()> on_change,
         }
         for (const auto& r : i.track_interfaces)
             if (r.weight.value_or(0) != 0)
-                spdlog::warn("({}) ignoring tracked interface {} with weights due to SYNC group",
-                             i.name, r.name);
+                spdlog::warn("({}) ignoring {} tracked interface weight due to SYNC group", i.name, r.name);
+        for (const auto& r : i.track_files) {
+            auto it = cfg.track_files.find(r.name);
+            int w = r.weight.value_or(it != cfg.track_files.end() ? it->second.weight : 1);
+            if (w != 0)
+                spdlog::warn("({}) ignoring tracked file {} with weight {} due to SYNC group", i.name, r.name, w);
+        }
     }
     runner_ = std::make_unique<track::ScriptRunner>();
     auto scripts = trackedNames(cfg, [](const auto& x) -> const std::vector<config::TrackRef>& {
@@ -193,10 +192,13 @@ track::EffectivePriority Tracking::evaluate(
     if (group) {
         add(nullptr, group);
         // keepalived: members of a sync group move together, so a weight on one member
-        // would split them; such trackers are ignored (weight 0 ones still fault) unless
-        // the group says sync_group_tracking_weight.
-        if (!weightsAllowed(*group))
-            std::erase_if(in, [](const track::TrackerInput& t) { return t.weight != 0; });
+        // would split them; such scripts, interfaces and files are ignored (weight 0 ones
+        // still fault) unless the group says sync_group_tracking_weight. A tracked
+        // process keeps its weight (keepalived 2.2.7, measured: 100 -> 105 in a group).
+        if (!group->tracking_weight)
+            std::erase_if(in, [](const track::TrackerInput& t) {
+                return t.weight != 0 && t.kind != track::TrackerKind::Process;
+            });
     }
     return track::effectivePriority(inst.priority, in);
 }
