@@ -122,10 +122,8 @@ void checkBehaviour(Instance& i, const InstanceInfo& info, Context& ctx) {
     }
     if (!i.unicast_peers.empty())
         ctx.diags.error(i.unicast_peers.front().where, "strict mode does not allow unicast peers (vrrp_instance '" + i.name + "')");
-    if (!i.preempt) {
-        ctx.diags.warning(info.preempt_where, "strict mode needs preemption; nopreempt cleared in vrrp_instance '" + i.name + "'");
-        i.preempt = true;
-    }
+    // nopreempt stays: keepalived 2.2.7 honours it in strict mode (differential
+    // strict_mode_nopreempt), though RFC 5798 has preemption only.
 }
 
 // keepalived follows its virtual routes by interface and says so for one without `dev`.
@@ -158,15 +156,18 @@ void checkSyncGroups(Context& ctx) {
 // alone: of a tracked script, interface or file (not of a process, measured), unless the
 // group has sync_group_tracking_weight. The daemon drops the same ones (tracking.cpp).
 void checkSyncGroupWeights(Context& ctx) {
-    for (const auto& i : ctx.cfg.instances) {
+    for (auto& i : ctx.cfg.instances) {
         const SyncGroup* g = ctx.cfg.findSyncGroup(i.name);
         if (!g || g->tracking_weight) continue;
         const std::string head = "(" + i.name + ") ignoring ";
-        for (const auto& r : i.track_scripts) {
+        // Such a script is not tracked at all: keepalived does not even run it (no
+        // VRRP_Script line in its log, differential sync_group_weights_ignored).
+        std::erase_if(i.track_scripts, [&](const TrackRef& r) {
             auto it = ctx.cfg.scripts.find(r.name);
-            if (r.weight.value_or(it != ctx.cfg.scripts.end() ? it->second.weight : 0))
-                ctx.diags.warning(r.where, head + "tracked script " + r.name + " with weights due to SYNC group");
-        }
+            if (!r.weight.value_or(it != ctx.cfg.scripts.end() ? it->second.weight : 0)) return false;
+            ctx.diags.warning(r.where, head + "tracked script " + r.name + " with weights due to SYNC group");
+            return true;
+        });
         for (const auto& r : i.track_interfaces)
             if (r.weight.value_or(0))
                 ctx.diags.warning(r.where, head + r.name + " tracked interface weight due to SYNC group");

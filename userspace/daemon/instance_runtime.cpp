@@ -144,7 +144,7 @@ void InstanceRuntime::handle(const vrrp::Event& ev, TimePoint now) {
     // it takes over from had.)
     const bool leavesInit = std::holds_alternative<vrrp::Startup>(ev) ||
                             std::holds_alternative<vrrp::FaultRaised>(ev);
-    if (sm_.state == vrrp::State::Init && leavesInit) setVerdicts(VipVerdict::DropAll);
+    if (sm_.state == vrrp::State::Init && leavesInit) clearLeftovers();
     std::optional<vrrp::Event> next = ev;
     while (next) {
         auto result = vrrp::step(sm_, *next, now);
@@ -184,7 +184,7 @@ void InstanceRuntime::logDecision(const std::vector<vrrp::Action>& actions) {
             }
         } else if (const auto* sc = std::get_if<vrrp::StateChanged>(&a)) {
             if (sc->to == vrrp::State::Init) continue;  // keepalived says "Stopping" only
-            if (sc->from == vrrp::State::Init && sc->to == vrrp::State::Backup)
+            if (sc->from == vrrp::State::Init && sc->to == vrrp::State::Backup && !released_)
                 spdlog::info("({}) Entering BACKUP STATE (init)", n);
             else
                 spdlog::info("({}) Entering {} STATE", n, vrrp::stateName(sc->to));
@@ -438,6 +438,34 @@ void InstanceRuntime::removeVips() {
 }
 
 void InstanceRuntime::releaseAddresses() { removeVips(); }
+
+bool InstanceRuntime::tracksVip(int ifindex, const IpPrefix& address) {
+    if (!installed_) return false;
+    for (const auto* list : {&cfg_->vips, &cfg_->vips_excluded})
+        for (const auto& v : *list)
+            if (!v.no_track && v.prefix == address && vipIfindex(v) == ifindex) return true;
+    return false;
+}
+
+void InstanceRuntime::clearLeftovers() {
+    if (cleared_) return;
+    cleared_ = true;
+    // A VMAC interface is made new: keepalived has nothing to remove there and says nothing.
+    if (cfg_->use_vmac) {
+        setVerdicts(VipVerdict::DropAll);
+        return;
+    }
+    installed_ = true;
+    removeVips();  // drops every verdict first
+}
+
+void InstanceRuntime::release(vrrp::TimePoint now, const std::optional<std::string>& fault) {
+    if (!held_) return;
+    held_ = false;
+    released_ = true;
+    if (fault) setFault("track", true, *fault, now);
+    else handle(vrrp::Startup{}, now);
+}
 
 void InstanceRuntime::scheduleAnnouncements(TimePoint now, bool lowerPriority) {
     const auto& g = config_->global.garp;

@@ -39,26 +39,6 @@ track::TrackerInput weighted(track::TrackerKind kind, const config::TrackRef& r,
 Tracking::Tracking(const config::Config& cfg, std::function<void()> on_change,
                    const track::ScriptTrackers::Checks& carried)
     : cfg_(cfg), on_change_(std::move(on_change)) {
-    for (const auto& i : cfg.instances) {
-        const auto* g = cfg.findSyncGroup(i.name);
-        if (!g || g->tracking_weight) continue;
-        for (const auto& r : i.track_scripts) {
-            auto it = cfg.scripts.find(r.name);
-            int w = r.weight.value_or(it != cfg.scripts.end() ? it->second.weight : 0);
-            if (w != 0)
-                spdlog::warn("({}) ignoring tracked script {} with weights due to SYNC group",
-                             i.name, r.name);
-        }
-        for (const auto& r : i.track_interfaces)
-            if (r.weight.value_or(0) != 0)
-                spdlog::warn("({}) ignoring {} tracked interface weight due to SYNC group", i.name, r.name);
-        for (const auto& r : i.track_files) {
-            auto it = cfg.track_files.find(r.name);
-            int w = r.weight.value_or(it != cfg.track_files.end() ? it->second.weight : 1);
-            if (w != 0)
-                spdlog::warn("({}) ignoring tracked file {} with weight {} due to SYNC group", i.name, r.name, w);
-        }
-    }
     runner_ = std::make_unique<track::ScriptRunner>();
     auto scripts = trackedNames(cfg, [](const auto& x) -> const std::vector<config::TrackRef>& {
         return x.track_scripts;
@@ -192,9 +172,10 @@ track::EffectivePriority Tracking::evaluate(
     if (group) {
         add(nullptr, group);
         // keepalived: members of a sync group move together, so a weight on one member
-        // would split them; such scripts, interfaces and files are ignored (weight 0 ones
-        // still fault) unless the group says sync_group_tracking_weight. A tracked
-        // process keeps its weight (keepalived 2.2.7, measured: 100 -> 105 in a group).
+        // would split them; such interfaces and files are ignored (weight 0 ones still
+        // fault; the configuration reports them and drops such scripts already) unless the
+        // group says sync_group_tracking_weight. A tracked process keeps its weight
+        // (keepalived 2.2.7, measured: 100 -> 105 in a group).
         if (!group->tracking_weight)
             std::erase_if(in, [](const track::TrackerInput& t) {
                 return t.weight != 0 && t.kind != track::TrackerKind::Process;

@@ -68,6 +68,7 @@ namespace {
 struct Stepper {
     StepResult r;
     TimePoint now;
+    bool discarded_ = false;  // backupHears discarded the advert (lower priority, preempt)
 
     Instance& in() { return r.instance; }
     const Params& p() { return r.instance.params; }
@@ -98,6 +99,7 @@ struct Stepper {
         r.actions.emplace_back(Note{what, from, prio, in().effective_priority});
     }
     void stopAbsorbing() {
+        in().absorb_ending = false;
         if (!in().absorbing) return;
         r.actions.emplace_back(StopAbsorbing{});
         in().absorbing = false;
@@ -161,6 +163,7 @@ struct Stepper {
 
     void onStartup();
     void onShutdown();
+    void onVipsLost();
     void onAdvert(const AdvertReceived& a);
     // Returns true when the advert re-armed the Master_Down_Timer (the master is followed).
     bool backupHears(const AdvertReceived& a);
@@ -187,6 +190,9 @@ void Stepper::onStartup() {
     if (in().state != State::Init) return;
     in().master_advert_int_cs = p().advert_int_cs;
     if (isOwner()) {
+        // keepalived 2.2.7 says "Receive advertisement timeout" first: its owner runs the
+        // same timer, set to expire at once.
+        note(Note::What::AdvertTimeout);
         becomeMaster("address owner (priority 255) at startup");  // RFC 5798 6.4.1
     } else {
         // RFC 5798 6.4.1: a non-owner waits Master_Down_Interval. keepalived 2.2.7 does so
@@ -207,13 +213,31 @@ void Stepper::onShutdown() {
     changeState(State::Init, "shutdown");
 }
 
+void Stepper::onVipsLost() {
+    if (in().state != State::Master) return;
+    sendAdvert(kPriorityStop);
+    r.actions.emplace_back(RemoveVips{});
+    ++in().counters.released_master;
+    becomeBackup(now, skew(), "a virtual address was removed");
+}
+
 void Stepper::onAdvert(const AdvertReceived& a) {
     ++in().counters.adverts_rx;
     if (a.priority == kPriorityStop) ++in().counters.priority_zero_rx;
     in().last_advert = a.received;
     if (in().state == State::Backup) {
-        if (steady(a)) absorb(a);
-        else stopAbsorbing();
+        discarded_ = false;
+        if (steady(a)) {
+            absorb(a);
+        } else if (discarded_ && in().absorbing) {
+            // RFC 5798 6.4.2 lets the timer run out from the master's last good advert,
+            // which only the kernel saw: read it before absorption ends (measured before:
+            // a backup took over 160 ms after its master's priority fell, not 360 ms).
+            in().absorb_ending = true;
+            r.actions.emplace_back(ReadKernelLastSeen{});
+        } else {
+            stopAbsorbing();
+        }
     } else if (in().state == State::Master) {
         onAdvertMaster(a);
     }
@@ -250,6 +274,7 @@ bool Stepper::backupHears(const AdvertReceived& a) {
     }
     // Lower priority and we may preempt: discard, so the Master_Down_Timer runs out.
     note(Note::What::LowerPriorityDiscarded, a.source, a.priority);
+    discarded_ = true;
     i.master_addr = a.source;  // keepalived records it (SNMP); keeps the check_addr logic
     return false;
 }
@@ -343,6 +368,13 @@ void Stepper::onKernelLastSeen(const KernelLastSeen& k) {
         i.last_advert = *k.last_seen;
         if (!steady({*k.last_seen, *i.master_addr, i.master_priority, i.master_advert_int_cs}))
             stopAbsorbing();
+    }
+    if (i.absorb_ending) {
+        // The advert that ends absorption was stamped last_advert already: the kernel's
+        // stamp only counts for the timer.
+        if (!newer && k.last_seen && i.master_down_due && *k.last_seen + masterDown() > *i.master_down_due)
+            armDown(*k.last_seen + masterDown());
+        stopAbsorbing();
     }
     if (i.master_down_due && *i.master_down_due <= now) {
         if (i.absorbing) i.kernel_check_due.reset();
@@ -444,6 +476,7 @@ StepResult step(const Instance& in, const Event& ev, TimePoint now) {
             using E = std::decay_t<decltype(e)>;
             if constexpr (std::is_same_v<E, Startup>) s.onStartup();
             else if constexpr (std::is_same_v<E, Shutdown>) s.onShutdown();
+            else if constexpr (std::is_same_v<E, VipsLost>) s.onVipsLost();
             else if constexpr (std::is_same_v<E, AdvertReceived>) s.onAdvert(e);
             else if constexpr (std::is_same_v<E, TimerFired>) s.onTimer();
             else if constexpr (std::is_same_v<E, FaultRaised>) s.onFault(e);

@@ -165,6 +165,7 @@ TEST(InstanceRuntime, ShutdownSendsPriorityZeroAndRemovesEverything) {
     r.runUntil(at(1s));
     ASSERT_EQ(r.rt->machine().state, vrrp::State::Master);
     r.sent.clear();
+    r.sys.ops.clear();
     r.rt->handle(vrrp::Shutdown{}, at(1s));
     ASSERT_EQ(r.sent.size(), 1u);
     auto adv = vrrp::decode(r.sent[0].bytes, *IpAddr::parse("192.0.2.1"), r.sent[0].dst,
@@ -226,6 +227,19 @@ vrrp_instance VI_1 {
     EXPECT_EQ(adv->version, 2);
     EXPECT_EQ(adv->auth_type, 1);
     EXPECT_EQ(std::string(adv->auth_data.begin(), adv->auth_data.end()), "secret12");
+}
+
+// keepalived 2.2.7 removes the instance's VIPs, virtual routes and rules when it starts
+// ("(VI_1) removing VIPs." before "Entering BACKUP STATE (init)"), whoever left them there
+// (a predecessor killed with -9, a hand): so does xvrrpd, before its first state.
+TEST(InstanceRuntime, StartupRemovesWhatAPredecessorLeftAsKeepalived) {
+    Rig r(kV3);
+    r.rt->handle(vrrp::Startup{}, at(0s));
+    EXPECT_EQ(r.sys.count("del 192.0.2.100/24"), 1u);
+    EXPECT_EQ(r.sys.count("del 192.0.2.101/24 if3"), 1u);
+    EXPECT_EQ(r.sys.count("route del"), 1u);
+    EXPECT_LT(r.sys.first("verdict drop_all 192.0.2.100"), r.sys.first("del 192.0.2.100"));
+    EXPECT_FALSE(r.rt->addressesInstalled());
 }
 
 TEST(InstanceRuntime, LeavingMasterForFaultStopsAnnouncing) {
