@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <tuple>
 
 #include "common/printable.hpp"
 #include "control/server.hpp"
@@ -68,6 +69,56 @@ Arbiter::Arbiter(ArbiterConfig cfg, std::string config_path, std::unique_ptr<Fen
         maybeFinish();
     });
     openServer();
+    openWitness();
+}
+
+static bool sameWitness(const std::optional<WitnessConfig>& a, const std::optional<WitnessConfig>& b) {
+    if (!a || !b) return !a && !b;
+    auto key = [](const WitnessConfig& w) {
+        return std::tie(w.endpoints, w.prefix, w.lease_ttl_s, w.timeout_ms, w.clock_margin_ms,
+                        w.on_loss, w.tls, w.ca_file, w.cert_file, w.key_file);
+    };
+    return key(*a) == key(*b);
+}
+
+// A changed block starts a new client: a new lease, so what we owned is taken again by
+// campaign once the old lease runs out (the old client's keys are not released on purpose:
+// a reload must not open a window without an owner).
+void Arbiter::openWitness() {
+    if (witness_ && sameWitness(witness_cfg_, cfg_.witness) && witness_node_ == cfg_.node_name)
+        return;
+    if (witness_) unwatch(witness_->timerFd());
+    witness_.reset();
+    witness_cfg_ = cfg_.witness;
+    witness_node_ = cfg_.node_name;  // the keys' value: a renamed node is a new owner
+    if (!cfg_.witness) return;
+    // An owner rewrites its key every round: two rounds without a rewrite mean it stopped.
+    int64_t window = 3 * static_cast<int64_t>(cfg_.probe_interval_ms) / 2;
+    witness_ = std::make_unique<witness::EtcdWitness>(
+        *cfg_.witness, cfg_.node_name, witnessYieldLeadMs(cfg_), window,
+        [this](int fd, uint32_t events) { watchWitness(fd, events); });
+    watch(witness_->timerFd(), "witness timer", [this](uint32_t) {
+        witness_->onTimer();
+        maybeFinish();
+    });
+}
+
+void Arbiter::watchWitness(int fd, uint32_t events) {
+    if (events == 0) return unwatch(fd);
+    if (handlers_.count(fd)) {
+        epoll_event ev{};
+        ev.events = events;
+        ev.data.fd = fd;
+        if (::epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev) < 0) throw sysError("epoll_ctl(MOD) etcd");
+        return;
+    }
+    watch(
+        fd, "witness (etcd)",
+        [this, fd](uint32_t ev) {
+            witness_->onSocket(fd, ev);
+            maybeFinish();
+        },
+        events);
 }
 
 void Arbiter::openServer() {
@@ -90,23 +141,27 @@ void Arbiter::openMetrics() {
     if (want == metrics_on_) return;
     std::unique_ptr<metrics::HttpServer> next;
     if (!want.empty())
-        next = std::make_unique<metrics::HttpServer>(metrics::parseListen(want),
-                                                     [this] { return metricsText(); });
+        next = std::make_unique<metrics::HttpServer>(
+            metrics::parseListen(want),
+            [this](const metrics::HttpServer::Stats& st) { return captureMetrics(st); });
     if (http_)
-        for (int fd : {http_->epollFd(), http_->timerFd()}) unwatch(fd);
+        for (int fd : http_->fds()) unwatch(fd);
     http_ = std::move(next);
     metrics_on_ = want;
     if (!http_) return;
-    for (int fd : {http_->epollFd(), http_->timerFd()})
+    for (int fd : http_->fds())
         watch(fd, "metrics server", [this](uint32_t) { http_->onReady(); });
     spdlog::info("serving Prometheus metrics on {} (/metrics)", want);
 }
 
-std::string Arbiter::metricsText() const {
-    metrics::Exposition out;
-    metrics_.write(out, cfg_.node_name);
-    if (http_) metrics::writeServerStats(out, http_->stats(), "xvrrp_arbiter");
-    return out.take();
+metrics::HttpServer::Job Arbiter::captureMetrics(const metrics::HttpServer::Stats& st) const {
+    // A copy of the counters on the loop; the text on the render thread.
+    return [m = metrics_, node = cfg_.node_name, st]() {
+        metrics::Exposition out;
+        m.write(out, node);
+        metrics::writeServerStats(out, st, "xvrrp_arbiter");
+        return out.take();
+    };
 }
 
 Arbiter::~Arbiter() {
@@ -116,9 +171,10 @@ Arbiter::~Arbiter() {
         if (fd >= 0) ::close(fd);
 }
 
-void Arbiter::watch(int fd, std::string what, std::function<void(uint32_t)> fn) {
+void Arbiter::watch(int fd, std::string what, std::function<void(uint32_t)> fn,
+                    uint32_t events) {
     epoll_event ev{};
-    ev.events = EPOLLIN;
+    ev.events = events;
     ev.data.fd = fd;
     if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) < 0)
         throw sysError("epoll_ctl(ADD) for " + what);
@@ -220,6 +276,11 @@ void Arbiter::applyConfig(ArbiterConfig cfg) {
     } catch (const std::exception& e) {
         spdlog::error("{}; keeping the old audit log", e.what());
     }
+    try {
+        openWitness();
+    } catch (const std::exception& e) {
+        spdlog::error("reload: witness: {}", e.what());
+    }
     if (new_socket) {
         try {
             openServer();
@@ -299,6 +360,11 @@ void Arbiter::beginRound() {
             sshArgv(cfg_, p), round_start_ + std::chrono::milliseconds(cfg_.ssh_timeout_ms));
         watchChild(*q);
         ssh_.push_back(std::move(q));
+    }
+    if (witness_) {
+        std::map<std::string, bool> wants;
+        for (const auto& [name, st] : instances_) wants[name] = st.wants_ownership;
+        witness_->start(wants);
     }
     armDeadline();
     maybeFinish();
@@ -390,7 +456,7 @@ bool Arbiter::roundComplete() const {
     if (local_ && !local_->done()) return false;
     for (const auto& q : ssh_)
         if (q && !q->done()) return false;
-    return true;
+    return !witness_ || witness_->done();  // bounded by three witness timeouts
 }
 
 // Stops watching the children of the round and lets them go (a round that failed half-way

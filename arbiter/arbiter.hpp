@@ -18,19 +18,18 @@
 #include "config.hpp"
 #include "decision.hpp"
 #include "fencing.hpp"
+#include "metrics/http_server.hpp"
 #include "probes/control_query.hpp"
 #include "probes/icmp.hpp"
 #include "probes/ssh.hpp"
 #include "round.hpp"
+#include "witness/etcd_client.hpp"
 
 namespace xvrrp::control {
 class Server;
 }
 namespace xvrrp::net {
 class Netlink;
-}
-namespace xvrrp::metrics {
-class HttpServer;
 }
 
 namespace xvrrp::arbiter {
@@ -62,13 +61,17 @@ class Arbiter {
         std::vector<VipDevice> vip_devices;
         std::optional<Decision> last;
         std::optional<InstanceEvidence> evidence;
+        bool wants_ownership = false;  // for the witness: master, holds the VIP, not fenced
     };
 
     struct Handler {
         std::string what;  // context for a failure ("ssh of peer b", "round timer")
         std::function<void(uint32_t)> fn;
     };
-    void watch(int fd, std::string what, std::function<void(uint32_t)> fn);
+    void watch(int fd, std::string what, std::function<void(uint32_t)> fn,
+               uint32_t events = 1 /* EPOLLIN */);
+    void openWitness();   // (re)creates the etcd client when the witness block changed
+    void watchWitness(int fd, uint32_t events);
     void unwatch(int fd);
     void dispatch(int fd, uint32_t events);
     // A handler threw: logged with its context and counted; the loop keeps serving.
@@ -96,7 +99,8 @@ class Arbiter {
     FenceOwner fenceOwner(const InstanceState& st);
     void learn(const DaemonStatus& s);
     void openMetrics();  // (re)binds when the address changed; throws std::runtime_error
-    std::string metricsText() const;
+    // On the loop for each scrape: the job that renders a copy of the counters.
+    metrics::HttpServer::Job captureMetrics(const metrics::HttpServer::Stats& st) const;
 
     ArbiterConfig cfg_;
     std::optional<ArbiterConfig> next_cfg_;  // a reload waits for the round in flight
@@ -126,6 +130,10 @@ class Arbiter {
     std::optional<RoundResult> last_round_;
     std::string local_error_;  // xvrrpd's last failure, to log changes only
     std::map<std::string, InstanceState> instances_;
+
+    std::unique_ptr<witness::EtcdWitness> witness_;
+    std::optional<WitnessConfig> witness_cfg_;  // what witness_ was made from
+    std::string witness_node_;
 
     // --metrics (arbiter_metrics.cpp): fed from finishRound, served in this loop.
     ArbiterMetrics metrics_;

@@ -36,6 +36,7 @@ void ArbiterMetrics::decided(const std::string& instance, const InstanceEvidence
     if (d.action != Action::NoChange) ++actions_[{instance, actionName(d.action)}];
     if (!ev) return;
     now.owner = ev->local.fence;
+    witness_.instance(instance, ev->witness);
     ++evidence_[{instance, "xvrrpd_view", ev->local.view ? "yes" : "no"}];
     ++evidence_[{instance, "kernel_holds_vip", triName(ev->local.kernel_holds_vip)}];
     for (const auto& peer : ev->peers)
@@ -132,6 +133,7 @@ void ArbiterMetrics::write(metrics::Exposition& out, const std::string& node) co
     each(instances_, [&](const std::string& inst, const InstanceNow& s) {
         out.sample(Labels().add("instance", inst).add("owner", fenceOwnerName(s.owner)).str(), 1);
     });
+    witness_.write(out);
 }
 
 }  // namespace xvrrp::arbiter

@@ -12,6 +12,7 @@
 #include "evidence.hpp"
 #include "metrics/exposition.hpp"
 #include "round.hpp"
+#include "witness/witness_metrics.hpp"
 
 namespace xvrrp::arbiter {
 
@@ -23,6 +24,8 @@ class ArbiterMetrics {
     void round(const RoundResult& r, double wall_s);
     // An instance's decision. EV is null for the start_fenced fence (no round ran).
     void decided(const std::string& instance, const InstanceEvidence* ev, const Decision& d);
+    // The witness round that the round waited for.
+    void witness(const witness::WitnessRound& w) { witness_.round(w); }
 
     void write(metrics::Exposition& out, const std::string& node) const;
 
@@ -46,6 +49,7 @@ class ArbiterMetrics {
     std::map<std::tuple<std::string, std::string, std::string>, uint64_t> verdicts_;
     std::map<std::pair<std::string, std::string>, uint64_t> actions_;
     std::map<std::string, InstanceNow> instances_;
+    witness::WitnessMetrics witness_;
 };
 
 }  // namespace xvrrp::arbiter

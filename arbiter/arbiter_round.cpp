@@ -35,6 +35,28 @@ double wallSeconds() {
     return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
+// The witness's state, owner or token changed: the audit log keeps the fencing token's story.
+bool witnessChanged(const WitnessEvidence& a, const WitnessEvidence& b) {
+    return a.state != b.state || a.owner != b.owner || a.token != b.token ||
+           a.past_claim != b.past_claim;
+}
+
+// This node should own the instance on the witness: VRRP made it master, it holds the VIP
+// and nobody fences it (nor is about to). R3 asking for a fence does not stop a campaign: it
+// compares VRRP priorities, which the witness overrides (W0); otherwise both sides of a cut
+// whose majority side lost the R3 comparison fence each other and flap.
+bool wantsOwnership(const InstanceEvidence& ev, const Decision& d) {
+    const auto& l = ev.local;
+    bool holds = l.kernel_holds_vip == Tri::Yes ||
+                 (l.kernel_holds_vip == Tri::Unknown && l.view && l.view->vips_installed);
+    // The kernel holding the VIP is enough: xvrrpd may still report BACKUP in the round it
+    // becomes master, and a round lost here is a round R3 counts towards a fence.
+    bool master = l.view && (l.view->state == "MASTER" || l.kernel_holds_vip == Tri::Yes);
+    return l.daemon_answered && master && !l.view->fenced &&
+           l.fence == FenceOwner::None && holds && !d.next.fenced_by_us &&
+           (d.verdict != Verdict::WantFence || d.rule == "R3");
+}
+
 }  // namespace
 
 void Arbiter::learn(const DaemonStatus& s) {
@@ -132,16 +154,20 @@ void Arbiter::finishRound() {
         }
     }
     metrics_.round(r, wallSeconds());
+    if (witness_) metrics_.witness(witness_->lastRound());
     last_round_ = std::move(r);
 }
 
 void Arbiter::judgeInstance(const std::string& name, const RoundResult& r, const Policy& policy) {
     auto& st = instances_[name];
     InstanceEvidence ev = assemble(name, r, kernelHolds(st), fenceOwner(st), monotonicNs());
+    if (witness_) ev.witness = witness_->evidence(name);
     Decision d = decide(ev, st.history, policy);
+    st.wants_ownership = wantsOwnership(ev, d);
     metrics_.decided(name, &ev, d);
     bool changed = !st.last || st.last->rule != d.rule || d.action != Action::NoChange ||
-                   !st.evidence || knownPeers(*st.evidence) != knownPeers(ev);
+                   !st.evidence || knownPeers(*st.evidence) != knownPeers(ev) ||
+                   witnessChanged(st.evidence->witness, ev.witness);
     st.history = d.next;
     json line = {
         {"ts", isoNow()}, {"node", cfg_.node_name}, {"round", r.number}, {"instance", name}};
@@ -253,7 +279,9 @@ void Arbiter::startFence() {
 
 json Arbiter::status() const {
     json inst = json::array();
+    std::vector<std::string> names;
     for (const auto& [name, st] : instances_) {
+        names.push_back(name);
         json j = {{"name", name}, {"fenced_by_us", st.history.fenced_by_us}};
         if (st.last) j["decision"] = toJson(*st.last);
         if (st.evidence) j["evidence"] = toJson(*st.evidence);
@@ -264,6 +292,7 @@ json Arbiter::status() const {
                 {"config", config_path_},
                 {"round", last_round_ ? toJson(*last_round_) : json(nullptr)},
                 {"instances", std::move(inst)},
+                {"witness", witness_ ? witness_->status(names) : json(nullptr)},
                 // Exceptions the loop caught and survived (docs/arbiter.md).
                 {"errors", {{"count", handler_errors_}, {"last", last_error_}}}};
     return out;

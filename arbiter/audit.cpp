@@ -46,13 +46,26 @@ json toJson(const InstanceEvidence& ev) {
         }
         peers.push_back(std::move(j));
     }
-    return {{"quorum",
-             {{"reachable", ev.quorum.reachable},
-              {"total", ev.quorum.total},
-              {"needed", ev.quorum.needed},
-              {"ok", ev.quorum.ok()}}},
-            {"local", std::move(local)},
-            {"peers", std::move(peers)}};
+    json out = {{"quorum",
+                 {{"reachable", ev.quorum.reachable},
+                  {"total", ev.quorum.total},
+                  {"needed", ev.quorum.needed},
+                  {"ok", ev.quorum.ok()}}},
+                {"local", std::move(local)},
+                {"peers", std::move(peers)}};
+    const WitnessEvidence& w = ev.witness;
+    if (w.state != WitnessState::Off)
+        out["witness"] = {{"state", witnessStateName(w.state)},
+                          {"owner", w.owner},
+                          {"token", w.token},
+                          {"owner_renewing", w.owner_renewing},
+                          {"past_claim", w.past_claim},
+                          {"since_majority_ms", w.since_majority_ms},
+                          {"lease_left_ms", w.lease_left_ms},
+                          {"members", {{"reached", w.reachable},
+                                       {"majority_ok", w.majority_ok},
+                                       {"total", w.members}}}};
+    return out;
 }
 
 json toJson(const Decision& d) {

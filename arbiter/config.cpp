@@ -10,6 +10,7 @@
 
 #include "common/printable.hpp"
 #include "config/lexer.hpp"
+#include "config_grammar.hpp"
 #include "metrics/http_server.hpp"
 
 namespace xvrrp::arbiter {
@@ -38,12 +39,7 @@ bool isShellSafeWord(std::string_view w) {
 // whitespace: only an absolute path of plain characters reaches it.
 bool isSshPath(std::string_view w) { return w.size() > 1 && w[0] == '/' && isShellSafeWord(w); }
 
-namespace {
-
-struct Ctx {
-    ArbiterConfig& cfg;
-    Diagnostics& diags;
-};
+namespace detail {
 
 bool args(const Node& n, size_t lo, size_t hi, Ctx& c, std::string_view usage) {
     if (n.args.size() >= lo && n.args.size() <= hi) return true;
@@ -113,8 +109,6 @@ std::optional<bool> boolArg(const Node& n, Ctx& c) {
     return std::nullopt;
 }
 
-using Handler = std::function<void(const Node&)>;
-
 void dispatch(const std::vector<Node>& nodes, std::string_view block,
               const std::map<std::string_view, Handler>& table, Ctx& c) {
     for (const auto& n : nodes) {
@@ -131,6 +125,12 @@ void dispatch(const std::vector<Node>& nodes, std::string_view block,
         c.diags.error(n.key.where, msg);
     }
 }
+
+}  // namespace detail
+
+namespace {
+
+using namespace detail;
 
 Handler sshPathInto(std::string& out, Ctx& c) {
     return [&out, &c](const Node& n) {
@@ -368,9 +368,11 @@ void parseTop(const std::vector<Node>& tree, Ctx& c) {
         } else if (n.key.text == "gateways") {
             gw_where = n.key.where;
             parseGateways(n, c, quorum_where);
+        } else if (n.key.text == "witness") {
+            parseWitness(n, c);
         } else {
             std::string msg = "unknown top-level keyword '" + n.key.text + "'";
-            std::string near = config::nearestWord(n.key.text, {"arbiter", "peer", "gateways"});
+            std::string near = config::nearestWord(n.key.text, {"arbiter", "peer", "gateways", "witness"});
             if (!near.empty()) msg += "; did you mean '" + near + "'?";
             c.diags.error(n.key.where, msg);
         }
@@ -397,6 +399,7 @@ void parseTop(const std::vector<Node>& tree, Ctx& c) {
         c.diags.error(file, "ssh_timeout must be at least ssh_connect_timeout");
     if (cfg.peers.empty())
         c.diags.warning(file, "no peers: only the quorum and xvrrpd rules apply");
+    checkWitness(c);
 }
 
 ArbiterLoad finish(std::vector<Token> tokens, ArbiterConfig cfg, Diagnostics& diags) {
@@ -447,7 +450,12 @@ int checkArbiterConfig(const std::string& path, std::ostream& out) {
     const auto& c = r.config;
     if (r.ok())
         out << path << ": ok: node " << c.node_name << ", " << c.peers.size() << " peer(s), "
-            << c.gateways.size() << " gateway(s), quorum " << c.quorum << "\n";
+            << c.gateways.size() << " gateway(s), quorum " << c.quorum
+            << (c.witness ? ", witness etcd (" + std::to_string(c.witness->endpoints.size()) +
+                                " endpoint(s), lease " + std::to_string(c.witness->lease_ttl_s) +
+                                " s)"
+                          : std::string())
+            << "\n";
     else
         out << path << ": " << errors << " error(s)\n";
     return r.ok() ? 0 : 1;

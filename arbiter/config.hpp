@@ -3,6 +3,7 @@
 // See docs/arbiter.md for the file format.
 
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -37,6 +38,27 @@ struct Peer {
     SshTarget ssh;
 };
 
+// The witness (issue 15): an etcd v3 cluster reached through its JSON gateway.
+inline constexpr size_t kMaxWitnessEndpoints = 9;
+
+// What the rules do when no etcd member answers at all (docs/arbiter.md, Witness).
+enum class OnWitnessLoss { Hold, Fence };
+
+struct WitnessConfig {
+    config::Location where;              // the `witness` keyword, for later diagnostics
+    std::vector<std::string> endpoints;  // http(s)://HOST:PORT of every member
+    std::string prefix = "/xvrrp/";      // ownership keys: PREFIX + instance name
+    uint32_t lease_ttl_s = 20;
+    uint32_t timeout_ms = 1000;       // one request to one member
+    uint32_t clock_margin_ms = 500;   // our monotonic clock against etcd's lease clock
+    // The longest etcd leader election to ride out without yielding: raft waits a random
+    // 1-2 election timeouts (etcd's default 1 s) before it campaigns.
+    uint32_t max_election_ms = 2000;
+    OnWitnessLoss on_loss = OnWitnessLoss::Hold;
+    bool tls = false;  // https endpoints: CA and client certificate below
+    std::string ca_file, cert_file, key_file;
+};
+
 struct ArbiterConfig {
     std::string node_name;
     std::vector<std::string> instances;  // empty: every instance of the local xvrrpd
@@ -61,6 +83,8 @@ struct ArbiterConfig {
     std::vector<IpAddr> gateways;
     int quorum = 0;  // k of gateways.size(); defaults to a majority
 
+    std::optional<WitnessConfig> witness;
+
     std::vector<std::string> files;  // every file read, for diagnostics
 };
 
@@ -72,6 +96,11 @@ struct ArbiterLoad {
 
 ArbiterLoad loadArbiterFile(const std::string& path);
 ArbiterLoad loadArbiterText(std::string_view text, const std::string& name = "<text>");
+
+// How long before etcd may let another node own a key of ours the arbiter must start yielding:
+// fence_after + 1 rounds (each as long as its slowest query) plus the clock margin. The lease
+// is held until acked_send + lease_ttl - this (docs/arbiter.md, Witness).
+uint32_t witnessYieldLeadMs(const ArbiterConfig& cfg);
 
 // `xvrrp-arbiter -t`: prints every diagnostic and a summary; 0 when usable, 1 otherwise.
 int checkArbiterConfig(const std::string& path, std::ostream& out);

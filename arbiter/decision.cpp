@@ -1,6 +1,7 @@
 #include "decision.hpp"
 
 #include <algorithm>
+#include <optional>
 
 namespace xvrrp::arbiter {
 
@@ -28,6 +29,24 @@ const char* fenceOwnerName(FenceOwner f) {
             return "arbiter+operator";
         case FenceOwner::Unknown:
             return "unknown";
+    }
+    return "?";
+}
+
+const char* witnessStateName(WitnessState s) {
+    switch (s) {
+        case WitnessState::Off:
+            return "off";
+        case WitnessState::Owned:
+            return "owned";
+        case WitnessState::PeerOwns:
+            return "peer_owns";
+        case WitnessState::Free:
+            return "free";
+        case WitnessState::Minority:
+            return "minority";
+        case WitnessState::Unreachable:
+            return "unreachable";
     }
     return "?";
 }
@@ -85,6 +104,42 @@ bool localHolds(const LocalEvidence& l) {
     return l.view && l.view->vips_installed;
 }
 
+// A peer that holds the VIP or may (UNKNOWN); with no peers configured anybody may.
+bool peerMayHold(const InstanceEvidence& ev) {
+    if (ev.peers.empty()) return true;
+    return std::any_of(ev.peers.begin(), ev.peers.end(),
+                       [](const PeerEvidence& p) { return !p.known || peerHolds(p); });
+}
+
+std::string tokenText(const WitnessEvidence& w) {
+    return w.token ? " (token " + std::to_string(w.token) + ")" : std::string();
+}
+
+// We hold the VIP: what the witness adds (issue 15). Nothing when it cannot tell: the rules
+// without it apply unchanged.
+std::optional<Judgement> judgeWitness(const InstanceEvidence& ev) {
+    const WitnessEvidence& w = ev.witness;
+    if (w.state == WitnessState::Owned && !w.past_claim)
+        return Judgement{Verdict::Hold, "W0",
+                         "the witness says this node owns " + ev.instance + tokenText(w) +
+                             "; a peer that also holds the VIP yields"};
+    if (w.state == WitnessState::PeerOwns && w.owner_renewing)
+        return Judgement{Verdict::WantFence, "W1",
+                         "the witness says " + w.owner + " owns " + ev.instance + tokenText(w) +
+                             " with a live lease, and this node holds the VIP"};
+    bool cut = w.state == WitnessState::Minority ||
+               (w.state == WitnessState::Unreachable && w.fence_on_loss);
+    if (cut && w.past_claim && peerMayHold(ev))
+        return Judgement{Verdict::WantFence, w.state == WitnessState::Minority ? "W2" : "W3",
+                         std::string("cut from the witness majority (") +
+                             std::to_string(w.reachable) + "/" + std::to_string(w.members) +
+                             " members reached, none with a quorum) for " +
+                             std::to_string(w.since_majority_ms) +
+                             " ms, longer than our lease can be trusted, while a peer may hold "
+                             "the VIP"};
+    return std::nullopt;
+}
+
 // Not fenced by us: should we fence?
 Judgement judgeServing(const InstanceEvidence& ev) {
     const auto& l = ev.local;
@@ -102,6 +157,7 @@ Judgement judgeServing(const InstanceEvidence& ev) {
     if (l.view->fenced || l.fence == FenceOwner::Operator || l.fence == FenceOwner::Both)
         return {Verdict::Hold, "R0f", "already fenced by someone else"};
     if (!localHolds(l)) return {Verdict::Hold, "R5", "this node does not hold the VIP"};
+    if (auto j = judgeWitness(ev)) return *j;
     std::string winner_note;
     for (const auto& p : ev.peers) {
         if (!peerHolds(p)) continue;

@@ -61,11 +61,38 @@ struct QuorumEvidence {
     bool ok() const { return total == 0 || reachable >= needed; }
 };
 
+// What the witness (etcd, issue 15) says about the instance's ownership key this round.
+// Owned/PeerOwns/Free need a reply that proved a majority this round; Minority means some
+// member answered (or took the connection) but none could serve a linearizable request;
+// Unreachable means no member could be reached at all.
+enum class WitnessState { Off, Owned, PeerOwns, Free, Minority, Unreachable };
+
+const char* witnessStateName(WitnessState s);
+
+struct WitnessEvidence {
+    WitnessState state = WitnessState::Off;
+    std::string owner;   // the owning node's name (Owned: ours; otherwise the last seen)
+    int64_t token = 0;   // the key's create revision: the fencing token (0: none)
+    // PeerOwns: the owner rewrote its key within the last rounds, so it talks to a majority
+    // now (a lease kept alive by a leader change alone does not count).
+    bool owner_renewing = false;
+    // Our own clock says our claim may have run out on etcd: no majority-proven contact (our
+    // lease's keep-alive, or a read) since long enough that another node may own the key.
+    bool past_claim = false;
+    int64_t since_majority_ms = -1;  // since the last majority-proven request was sent; -1 never
+    int64_t lease_left_ms = 0;       // our lease, as we count it (0 without one)
+    int reachable = 0;               // members that answered or took the connection
+    int majority_ok = 0;             // members that served a linearizable request
+    int members = 0;                 // endpoints configured
+    bool fence_on_loss = false;      // on_witness_loss fence: Unreachable counts as Minority
+};
+
 struct InstanceEvidence {
     std::string instance;
     QuorumEvidence quorum;
     LocalEvidence local;
     std::vector<PeerEvidence> peers;
+    WitnessEvidence witness;
 };
 
 }  // namespace xvrrp::arbiter

@@ -32,6 +32,24 @@ void usage(std::FILE* to) {
 
 std::string tri(const json& j, const char* key) { return j.value(key, std::string("?")); }
 
+// The witness (issue 15): each member, our lease, and per instance owner and token.
+void printWitness(const json& w) {
+    if (!w.is_object()) return;
+    const json& l = w.value("lease", json::object());
+    std::cout << "witness etcd: lease " << l.value("id", int64_t{0}) << ", "
+              << l.value("left_ms", int64_t{0}) << " ms left, claim "
+              << l.value("claim_left_ms", int64_t{0}) << " ms left; last majority "
+              << w.value("since_majority_ms", int64_t{-1}) << " ms ago\n";
+    for (const auto& m : w.value("members", json::array()))
+        std::cout << "  member " << m.value("endpoint", "?") << ": " << m.value("state", "?")
+                  << "\n";
+    for (const auto& [name, i] : w.value("instances", json::object()).items())
+        std::cout << "  " << name << ": " << i.value("state", "?") << ", owner '"
+                  << i.value("owner", "") << "', token " << i.value("token", int64_t{0}) << "\n";
+    if (!w.value("last_error", std::string()).empty())
+        std::cout << "  last error: " << w.value("last_error", "") << "\n";
+}
+
 void printStatus(const json& s) {
     std::cout << "node " << s.value("node", "?") << " (" << s.value("config", "?") << ")\n";
     const json& r = s["round"];
@@ -53,6 +71,7 @@ void printStatus(const json& s) {
                                                        : "")
                       << "\n";
     }
+    printWitness(s.value("witness", json()));
     for (const auto& i : s["instances"]) {
         std::cout << "instance " << i.value("name", "?") << ": "
                   << (i.value("fenced_by_us", false) ? "FENCED by the arbiter"

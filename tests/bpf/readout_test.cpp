@@ -7,6 +7,7 @@
 #include <map>
 
 #include "bpf_test_util.hpp"
+#include "daemon/net_effects.hpp"
 #include "dataplane/fence.hpp"
 
 namespace xvrrp::test {
@@ -22,7 +23,7 @@ const std::array<uint8_t, 16> kGroup4{224, 0, 0, 18};
 const auto kSrc6 = v6({0xfe80, 0, 0, 0, 0, 0, 0, 2});
 const auto kGroup6 = v6({0xff02, 0, 0, 0, 0, 0, 0, 0x12});
 
-Bytes advert(int family, uint8_t vrid) {
+FrameSpec advertSpec(int family, uint8_t vrid) {
     FrameSpec s;
     s.family = family;
     s.saddr = family == 4 ? kSrc4 : kSrc6;
@@ -30,8 +31,10 @@ Bytes advert(int family, uint8_t vrid) {
     s.payload = vrrpV3(vrid, 100, 1, family == 4 ? 4 : 16, 100);
     s.payload[8] = 1;
     setVrrpChecksum(s.payload, family, s.saddr, s.daddr, false);
-    return buildFrame(s);
+    return s;
 }
+
+Bytes advert(int family, uint8_t vrid) { return buildFrame(advertSpec(family, vrid)); }
 
 uint64_t key(const xv_inst_key& k) {
     uint64_t v = 0;
@@ -102,6 +105,60 @@ TEST_F(Readout, FencesAndVipsAndHeartbeat) {
                                                          {"fd00::9", XV_VERDICT_DROP_ALL}}));
     dp_->heartbeat(123456789);
     EXPECT_EQ(dp_->lastHeartbeat(), 123456789u);
+}
+
+// checkFences reads the whole map in one walk: each fenced instance once, whoever's entry
+// (or both) it holds, sorted; nothing when no entry is there.
+TEST_F(Readout, FencedIdsListsEachFencedInstanceOnce) {
+    dataplane::FenceMap fence(pin_.path());
+    EXPECT_TRUE(fence.fencedIds().empty());
+    const InstanceId a{lo_, Family::V4, 7}, b{lo_, Family::V6, 3}, c{lo_, Family::V4, 2};
+    fence.fence(a, XV_FENCE_OPERATOR);
+    fence.fence(a, XV_FENCE_ARBITER);
+    fence.fence(b, XV_FENCE_ARBITER);
+    fence.fence(c, XV_FENCE_OPERATOR);
+    EXPECT_EQ(fence.fencedIds(), (std::vector<InstanceId>{c, a, b}));
+    fence.unfence(a, XV_FENCE_OPERATOR);
+    fence.unfence(b, XV_FENCE_OPERATOR);
+    EXPECT_EQ(fence.fencedIds(), (std::vector<InstanceId>{c}));
+    fence.unfence(c, XV_FENCE_OPERATOR);
+    EXPECT_TRUE(fence.fencedIds().empty());
+}
+
+// A timer pass answers last-seen from one read of xv_vrid_rx once it has asked more than
+// a few times: the same answers as a lookup each, a later advert seen by the next pass.
+TEST_F(Readout, ATimerPassAnswersLastSeenAsLookupsDo) {
+    daemon::DataplaneOwnership own(*dp_);
+    std::vector<InstanceId> ids;
+    for (int vrid = 1; vrid <= 40; ++vrid) ids.push_back({lo_, Family::V4, uint8_t(vrid)});
+    const IpAddr master = IpAddr::fromBytes(Family::V4, kSrc4.data());
+    for (const auto& id : ids) {
+        dp_->configureInstance(id, InstanceFilter{.rate_limit = false});
+        if (id.vrid % 4 == 0) continue;  // a quarter never absorbs: nothing seen
+        const auto spec = advertSpec(4, id.vrid);
+        dp_->expectMaster(id, master, 100, 100, spec.payload);
+        testRun(dp_->progFd(), buildFrame(spec));
+    }
+    dp_->consume([](const xv_advert&) {});
+    const InstanceId unknown{lo_, Family::V6, 9};
+    own.beginPass();
+    for (const auto& id : ids) {
+        const uint64_t ns = dp_->lastSeen(id);
+        EXPECT_EQ(ns != 0, id.vrid % 4 != 0) << int(id.vrid);
+        EXPECT_EQ(own.lastSeen(id), ns ? std::optional<uint64_t>(ns) : std::nullopt)
+            << int(id.vrid);
+    }
+    EXPECT_EQ(own.lastSeen(unknown), std::nullopt);
+    own.endPass();
+
+    testRun(dp_->progFd(), advert(4, 1));  // absorbed again, later
+    const uint64_t later = dp_->lastSeen(ids[0]);
+    own.beginPass();
+    for (const auto& id : ids) (void)own.lastSeen(id);
+    EXPECT_EQ(own.lastSeen(ids[0]), later);
+    own.endPass();
+    EXPECT_EQ(own.lastSeen(ids[0]), later);
+    for (const auto& id : ids) dp_->removeInstance(id);
 }
 
 }  // namespace

@@ -7,7 +7,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <csignal>
 #include <fstream>
+#include <future>
+#include <mutex>
+#include <regex>
 #include <nlohmann/json.hpp>
 
 #include "http_client.hpp"
@@ -164,6 +169,65 @@ TEST_F(MetricsPrometheus, CarrierLossSeenThroughPrometheus) {
     EXPECT_EQ(instant("xvrrp_transition_seconds_count{job=\"xvrrp\",instance=\"" + target("n2") +
                       "\",from=\"BACKUP\",to=\"MASTER\"}"),
               1.0);
+}
+
+
+// Reloads that replace the configuration and every instance while a client scrapes without
+// pause: the render thread reads snapshots that own what they show, so each scrape answers
+// 200 with one configuration's instances, and the daemon carries on.
+TEST_F(MetricsPrometheus, ScrapesDuringReloadsAllAnswer) {
+    InstanceSpec s1;
+    s1.priority = 200;
+    s1.vip = lab_->vip4(100).str() + "/24";
+    const std::string a = renderConfig("n1", s1);
+    std::string b = std::regex_replace(a, std::regex("VI_1"), "VI_R");
+    b = std::regex_replace(b, std::regex("virtual_router_id 51"), "virtual_router_id 52");
+    ASSERT_NE(a, b);
+    n1_->start(a, {"--metrics", target("n1")});
+    ASSERT_TRUE(waitState(*n1_, "MASTER", 20s)) << n1_->state();
+
+    std::atomic<bool> stop{false};
+    std::atomic<int> scrapes{0}, bad{0};
+    std::mutex mu;
+    std::string last;
+    auto scraper = std::async(std::launch::async, [&] {
+        while (!stop) {
+            auto r = httpGet(lab_->node("mon").path(), lab_->mgmt4("n1").str(), kMetricsPort, "/metrics");
+            ++scrapes;
+            const bool one = r && r->status == 200 &&
+                             (r->body.find("iname=\"VI_1\"") == std::string::npos) !=
+                                 (r->body.find("iname=\"VI_R\"") == std::string::npos);
+            if (!one) ++bad;
+            std::lock_guard lock(mu);
+            last = r ? r->body : std::string();
+        }
+    });
+    auto shows = [&](const char* name) {
+        std::lock_guard lock(mu);
+        return last.find(std::string("iname=\"") + name + "\"") != std::string::npos;
+    };
+    for (int i = 0; i < 10; ++i) {
+        const bool to_b = i % 2 == 0;
+        std::ofstream(n1_->configPath()) << (to_b ? b : a);
+        n1_->signal(SIGHUP);
+        if (!lab::waitUntil([&] { return shows(to_b ? "VI_R" : "VI_1"); }, 20s, 20ms)) {
+            ADD_FAILURE() << "reload " << i << " never showed in a scrape";
+            break;
+        }
+    }
+    stop = true;
+    scraper.get();
+    EXPECT_GT(scrapes.load(), 10);
+    EXPECT_EQ(bad.load(), 0) << "of " << scrapes.load() << " scrapes";
+    auto r = httpGet(lab_->node("mon").path(), lab_->mgmt4("n1").str(), kMetricsPort, "/metrics");
+    ASSERT_TRUE(r && r->status == 200);
+    // The harness signals the group and the pid: a SIGHUP may count twice ("kept").
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(r->body, m, std::regex("xvrrp_reloads_total\\{result=\"ok\"\\} (\\d+)\n")));
+    EXPECT_GE(std::stoi(m[1]), 10);
+    EXPECT_NE(r->body.find("xvrrp_reloads_total{result=\"error\"} 0\n"), std::string::npos);
+    EXPECT_EQ(r->body.find("xvrrp_loop_errors_total{handler=\"metrics\"}"), std::string::npos);
+    EXPECT_NE(r->body.find("xvrrp_metrics_render_errors_total 0\n"), std::string::npos);
 }
 
 }  // namespace

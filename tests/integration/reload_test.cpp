@@ -29,6 +29,7 @@ std::string manyInstances(const std::string& router, int priority, int changed_t
 
 struct Snapshot {
     std::string state;
+    int effective = 0;
     uint64_t became_master = 0;
     uint64_t released_master = 0;
     std::string vips;
@@ -41,6 +42,7 @@ std::map<std::string, Snapshot> snapshot(const XvrrpdNode& n) {
     for (const auto& i : (*st)["instances"]) {
         Snapshot s;
         s.state = i["state"];
+        s.effective = i["priority"]["effective"];
         s.became_master = i["counters"]["became_master"];
         s.released_master = i["counters"]["released_master"];
         s.vips = i["vips"].dump();
@@ -171,9 +173,14 @@ TEST_F(Reload, KeptInstanceKeepsItsScriptState) {
         auto s = snapshot(n);
         return s.count("VI_1") ? s["VI_1"].state : std::string("?");
     };
-    ASSERT_TRUE(lab::waitUntil([&] { return state(*n1_) == "MASTER" && state(*n2_) == "BACKUP"; },
-                               Ms(15000)))
-        << state(*n1_) << " / " << state(*n2_);
+    // Settled: n1 master with the script's weight (160), n2 back to BACKUP. n1 can be master
+    // for a moment before the script first answers (100 < 130) and n2 then takes over.
+    auto settled = [&] {
+        auto s1 = snapshot(*n1_);
+        return s1.count("VI_1") && s1["VI_1"].state == "MASTER" && s1["VI_1"].effective == 160 &&
+               state(*n2_) == "BACKUP";
+    };
+    ASSERT_TRUE(lab::waitUntil(settled, Ms(15000))) << state(*n1_) << " / " << state(*n2_);
     auto before1 = snapshot(*n1_)["VI_1"];
     auto before2 = snapshot(*n2_)["VI_1"];
 

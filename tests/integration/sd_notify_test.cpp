@@ -1,6 +1,7 @@
 // systemd's notify protocol, on a NOTIFY_SOCKET of the test's own (systemd is not PID 1
 // here): READY=1 after the bind, WATCHDOG=1 at half of WATCHDOG_USEC from the loop (none
-// while SIGSTOPped), RELOADING=1 then READY=1 around SIGHUP, a STATUS= summary, STOPPING=1.
+// while SIGSTOPped), RELOADING=1 then READY=1 around SIGHUP and xvrrpctl restart, a STATUS=
+// summary, STOPPING=1.
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -127,6 +128,19 @@ TEST(SdNotify, ReadyWatchdogReloadStatusStopping) {
     ASSERT_TRUE(listener.waitFor("RELOADING=1", before, Ms(5000)));
     const int reloading = listener.find("RELOADING=1", before);
     EXPECT_TRUE(listener.waitFor("READY=1", static_cast<size_t>(reloading), Ms(5000)));
+
+    // xvrrpctl restart: a reload to systemd (the exec keeps the main pid), no STOPPING=1,
+    // and the new process feeds the watchdog.
+    const size_t before_restart = listener.size();
+    auto r = n1.ctl({"restart"});
+    ASSERT_TRUE(r.ok()) << r.out << r.err;
+    ASSERT_TRUE(listener.waitFor("RELOADING=1", before_restart, Ms(5000)));
+    const int restarting = listener.find("RELOADING=1", before_restart);
+    EXPECT_TRUE(listener.waitFor("READY=1", static_cast<size_t>(restarting), Ms(5000)));
+    EXPECT_EQ(listener.find("STOPPING=1", before_restart), -1);
+    const size_t beats_before = listener.times("WATCHDOG=1").size();
+    EXPECT_TRUE(
+        waitUntil([&] { return listener.times("WATCHDOG=1").size() > beats_before + 2; }, Ms(3000)));
 
     // Stop: STOPPING=1.
     const size_t before_stop = listener.size();

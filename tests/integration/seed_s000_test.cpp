@@ -32,9 +32,12 @@ class SeedS000 : public SeedFixture {
 TEST_F(SeedS000, NopreemptBackupKeepsAFailingMasterKillMovesTheVipAndSiteATakesItBack) {
     const IpAddr vip = *IpAddr::parse("10.77.0.100");
     const auto t = std::chrono::seconds(15);  // advert_int 2: Master_Down_Interval ~7.3 s
+    // Site A first, site B once A is master: started together, both wait a full
+    // Master_Down_Interval (7.22 s against 7.30 s), so a start of A slower by 80 ms than
+    // B's (a loaded host) made B master for a moment - keepalived races the same way.
     n1_->start(config("n1", "s000-site-a-master.conf"));
-    n2_->start(config("n2", "s000-site-b-backup.conf"));
     ASSERT_TRUE(waitInst(*n1_, "VI_1", "MASTER", t)) << stateOf(*n1_, "VI_1");
+    n2_->start(config("n2", "s000-site-b-backup.conf"));
     ASSERT_TRUE(waitInst(*n2_, "VI_1", "BACKUP", t)) << stateOf(*n2_, "VI_1");
     ASSERT_TRUE(waitHolder(vip, "n1", t)) << holder(vip);
     // keepalived: a non-owner enters BACKUP (init) first, "state MASTER" or not.

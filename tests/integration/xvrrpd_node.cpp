@@ -85,7 +85,8 @@ void XvrrpdNode::start(const std::string& configText, const std::vector<std::str
     std::error_code ec;
     fs::remove(sockPath_, ec);
     // -G: keep test noise out of the machine's syslog; the console log is in the lab dir.
-    std::vector<std::string> argv = {xvrrpdBin(), "-n",       "-l",      "-G",      "-f",
+    std::vector<std::string> argv = {binary_.empty() ? xvrrpdBin() : binary_,
+                                     "-n",       "-l",      "-G",      "-f",
                                      confPath_,   "--pin-root", pinRoot_, "--control", sockPath_,
                                      "-p",        pidPath_};
     argv.insert(argv.end(), extraArgs.begin(), extraArgs.end());
@@ -95,7 +96,18 @@ void XvrrpdNode::start(const std::string& configText, const std::vector<std::str
 
 bool XvrrpdNode::running() { return proc_ && proc_->running(); }
 
+lab::RunResult XvrrpdNode::ctl(const std::vector<std::string>& args, Clock::duration timeout) const {
+    std::vector<std::string> argv = {xvrrpctlBin(), "--control", sockPath_};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return lab::runIn("", argv, timeout);
+}
+
 pid_t XvrrpdNode::pid() const { return proc_ ? proc_->pid() : -1; }
+
+int XvrrpdNode::daemonPid() const {
+    auto s = status();
+    return s ? s->value("daemon", nlohmann::json::object()).value("pid", 0) : 0;
+}
 
 void XvrrpdNode::signal(int sig) {
     if (!proc_) throw std::logic_error("XvrrpdNode::signal: " + node_ + " was never started");

@@ -62,6 +62,13 @@ class XvrrpdNode {
     void setLauncher(std::vector<std::string> launcher) { launcher_ = std::move(launcher); }
     bool running();
     void signal(int sig);
+    // Runs PATH as xvrrpd from the next start() on (a copy a test may replace).
+    void useBinary(std::string path) { binary_ = std::move(path); }
+    // `xvrrpctl --control SOCK ARGS...` from the root namespace.
+    lab::RunResult ctl(const std::vector<std::string>& args,
+                       Clock::duration timeout = std::chrono::seconds(30)) const;
+    // daemon.pid of the status document (the process that answers), 0 while none does.
+    int daemonPid() const;
     // Waits for exit; returns the raw wait status or nullopt at the deadline.
     std::optional<int> waitExit(Clock::duration timeout);
 
@@ -95,6 +102,7 @@ class XvrrpdNode {
     std::string pidPath_;
     std::string pinRoot_;
     lab::Process* proc_ = nullptr;  // owned by the node's Netns
+    std::string binary_;            // empty: xvrrpdBin()
     std::vector<std::string> launcher_;
 };
 

@@ -42,8 +42,9 @@ covers() {
     offered=" $(candidates "$cmd -" | tr '\n' ' ') $(candidates "$cmd " | tr '\n' ' ') "
     for o in $(grep -oE '(^|[][ ,|(])--[a-zA-Z][a-zA-Z0-9_-]*' <<<"$help" | sed -E 's/^[][ ,|(]//' |
         sort -u) $(awk '/^commands:/ {c = 1; next} /^[^ ]/ {c = 0} c {print $1}' <<<"$help"); do
-        # Arguments of a command, not options: --json (status, bpf), --all (fence, unfence).
-        [[ $o == --json || $o == --all ]] && continue
+        # Arguments of a command, not options: --json (status, bpf), --all (fence, unfence),
+        # --timeout (restart).
+        [[ $o == --json || $o == --all || $o == --timeout ]] && continue
         [[ $offered == *" $o "* ]] || fail "$cmd: '$o' (in --help) is not completed"
     done
 }
@@ -55,11 +56,12 @@ expect "xvrrpd --log-f" --log-facility --log-file
 expect "xvrrpd -S loc" local0 local1 local2 local3 local4 local5 local6 local7
 expect "xvrrpd --signum ST" STATS STATS_CLEAR STOP
 expect "xvrrpd --shared-interface l" lo
-expect "xvrrpctl " status reload fence unfence check-fences bpf
+expect "xvrrpctl " status reload restart fence unfence check-fences bpf
 expect "xvrrpctl -c /x/y.sock fe" fence
 expect "xvrrpctl status " --json
 expect "xvrrpctl bpf --j" --json
 expect "xvrrpctl reload "
+expect "xvrrpctl restart " --timeout
 expect "xvrrp-arbiter " status
 expect "xvrrp-arbiter -f /etc/xvrrp/arbiter.conf status " --json
 

@@ -47,6 +47,7 @@ struct Options {
     std::string ifname;
     int64_t durationS = 60;
     uint64_t maxAdverts = 1'000'000;
+    size_t stamps = 0;  // adverts after the mark whose times are listed, per source
     std::string out;
 };
 
@@ -57,12 +58,17 @@ struct Source {
     int64_t firstNs = 0, lastNs = 0, prevNs = -1;
     int64_t lastBeforeMarkNs = -1, firstAfterMarkNs = -1;
     int64_t lastRecvNs = 0;  // when this process read the last one (for the clock check)
+    // The longest silence between two of its adverts (a restart's handover gap).
+    int64_t maxGapNs = 0, maxGapEndNs = -1;
+    // Priority-0 adverts seen (a graceful stop hands over through one).
+    uint64_t priorityZero = 0;
+    std::vector<int64_t> stampsAfterMark;  // --stamps
 };
 
 [[noreturn]] void usage(const char* msg) {
     std::fprintf(stderr,
                  "xvrrp-advert-watch: %s\nusage: xvrrp-advert-watch --ifname IF "
-                 "[--duration-s S] [--max-adverts N] [--out FILE]\n"
+                 "[--duration-s S] [--max-adverts N] [--stamps N] [--out FILE]\n"
                  "  SIGUSR1 marks the cut; SIGINT/SIGTERM or the limits end it with one JSON "
                  "object\n",
                  msg);
@@ -85,12 +91,15 @@ Options parse(int argc, char** argv) {
             o.maxAdverts = std::strtoull(value().c_str(), nullptr, 10);
         else if (a == "--out")
             o.out = value();
+        else if (a == "--stamps")
+            o.stamps = std::strtoull(value().c_str(), nullptr, 10);
         else
             usage(("unknown option " + a).c_str());
     }
     if (o.ifname.empty()) usage("--ifname is required");
     if (o.durationS < 1 || o.durationS > kMaxDurationS) usage("--duration-s must be 1..3600");
     if (o.maxAdverts < 1 || o.maxAdverts > 10'000'000) usage("--max-adverts must be 1..1e7");
+    if (o.stamps > 100'000) usage("--stamps must be 0..100000");
     return o;
 }
 
@@ -173,14 +182,20 @@ std::string report(const Options& o, const std::vector<Source>& sources,
             buf, sizeof buf,
             "%s{\"src\":\"%s\",\"vrid\":%u,\"priority\":%u,\"count\":%llu,"
             "\"count_after_mark\":%llu,\"first_ns\":%lld,\"last_ns\":%lld,\"prev_ns\":%lld,"
-            "\"last_recv_ns\":%lld,\"last_before_mark_ns\":%lld,\"first_after_mark_ns\":%lld}",
+            "\"last_recv_ns\":%lld,\"last_before_mark_ns\":%lld,\"first_after_mark_ns\":%lld,"
+            "\"max_gap_ms\":%.3f,\"max_gap_end_ns\":%lld,\"priority_zero\":%llu,"
+            "\"stamps_after_mark\":[",
             i ? "," : "", x.addr.c_str(), x.vrid, x.priority,
             static_cast<unsigned long long>(x.count),
             static_cast<unsigned long long>(x.countAfterMark), static_cast<long long>(x.firstNs),
             static_cast<long long>(x.lastNs), static_cast<long long>(x.prevNs),
             static_cast<long long>(x.lastRecvNs), static_cast<long long>(x.lastBeforeMarkNs),
-            static_cast<long long>(x.firstAfterMarkNs));
+            static_cast<long long>(x.firstAfterMarkNs), static_cast<double>(x.maxGapNs) / 1e6,
+            static_cast<long long>(x.maxGapEndNs), static_cast<unsigned long long>(x.priorityZero));
         s.append(buf, static_cast<size_t>(n));
+        for (size_t k = 0; k < x.stampsAfterMark.size(); ++k)
+            s += (k ? "," : "") + std::to_string(x.stampsAfterMark[k]);
+        s += "]}";
     }
     // The worst gap over every (source, VRID) seen at least twice, and how many there were:
     // overall ("" below) and per source (a master's lateness is its own streams' worst gap).
@@ -310,7 +325,10 @@ int main(int argc, char** argv) {
                     ++dropped;
                     continue;
                 }
-                sources.push_back({pf->src, pf->vrid, pf->priority, 0, 0, t, t});
+                Source fresh;
+                fresh.addr = pf->src;
+                fresh.firstNs = fresh.lastNs = t;
+                sources.push_back(std::move(fresh));
                 s = &sources.back();
                 // One line per new source lets a harness wait for "seen ADDR".
                 std::fprintf(stderr, "seen %s %lld\n", pf->src.c_str(), static_cast<long long>(t));
@@ -318,11 +336,19 @@ int main(int argc, char** argv) {
             s->vrid = pf->vrid;
             s->priority = pf->priority;
             ++s->count;
-            if (s->count > 1) s->prevNs = s->lastNs;
+            if (pf->priority == 0) ++s->priorityZero;
+            if (s->count > 1) {
+                s->prevNs = s->lastNs;
+                if (t - s->lastNs > s->maxGapNs) {
+                    s->maxGapNs = t - s->lastNs;
+                    s->maxGapEndNs = t;
+                }
+            }
             s->lastNs = t;
             s->lastRecvNs = recvNs;
             if (markNs && t > *markNs) {
                 if (s->countAfterMark++ == 0) s->firstAfterMarkNs = t;
+                if (s->stampsAfterMark.size() < o.stamps) s->stampsAfterMark.push_back(t);
             } else {
                 s->lastBeforeMarkNs = t;
             }

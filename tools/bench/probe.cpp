@@ -36,6 +36,7 @@ int64_t nowNs() { return xvrrp::bench::clockNs(CLOCK_MONOTONIC); }
 constexpr uint64_t kMagic = 0x7876727270726f62ULL;  // "xvrrprob"
 constexpr int64_t kMaxDurationS = 3600;
 constexpr uint64_t kMaxCount = 20'000'000;  // bounds memory: 16 bytes per probe
+constexpr int64_t kDrainNs = 100'000'000;     // replies awaited after a stop
 
 struct Options {
     std::string target;
@@ -238,21 +239,28 @@ int main(int argc, char** argv) {
 
     pollfd fds[3] = {{timerFd, POLLIN, 0}, {sock, POLLIN, 0}, {sigFd, POLLIN, 0}};
     bool done = false;
+    // A stop sends nothing more but waits a little for the replies still on their way, so
+    // the last probe is not counted as lost.
+    std::optional<int64_t> drainUntil;
+    auto answered = [&] { return !probes.empty() && probes.back().replyNs >= 0; };
     while (!done) {
-        if (poll(fds, 3, 1000) < 0) {
+        if (poll(fds, 3, drainUntil ? 5 : 1000) < 0) {
             if (errno == EINTR) continue;
             die("poll");
         }
         const int64_t now = nowNs();
+        if (drainUntil && (now >= *drainUntil || answered())) break;
         if (now >= stopNs || probes.size() >= maxCount) break;
         if (fds[2].revents & POLLIN) {
             const auto sig = xvrrp::bench::readSignals(sigFd);
             if (sig.mark && !markNs) markNs = now;
-            if (sig.stop) done = true;
+            if (sig.stop && !drainUntil) drainUntil = now + kDrainNs;
         }
         if (fds[0].revents & POLLIN) {
             uint64_t ticks;
             if (read(timerFd, &ticks, sizeof ticks) < 0 && errno != EAGAIN) die("read(timerfd)");
+        }
+        if ((fds[0].revents & POLLIN) && !drainUntil) {
             if (!markNs && !o.markFile.empty()) {
                 struct stat st;
                 if (stat(o.markFile.c_str(), &st) == 0) markNs = readMark(o.markFile, now);

@@ -144,7 +144,10 @@ int main(int argc, char** argv) {
                   latencyMs.size(), static_cast<unsigned long long>(failures),
                   static_cast<unsigned long long>(bytes), pct(0.5), pct(0.99), pct(1.0));
     json = buf;
-    const char* series[] = {"xvrrp_metrics_render_seconds_sum",
+    const char* series[] = {"xvrrp_metrics_capture_seconds_sum",
+                            "xvrrp_metrics_capture_seconds_count",
+                            "xvrrp_metrics_capture_max_seconds",
+                            "xvrrp_metrics_render_seconds_sum",
                             "xvrrp_metrics_render_seconds_count",
                             "xvrrp_metrics_render_max_seconds",
                             "xvrrp_metrics_loop_seconds_sum",

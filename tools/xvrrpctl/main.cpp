@@ -1,9 +1,13 @@
 // xvrrpctl: talks to xvrrpd over its control socket.
 #include <getopt.h>
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <string>
+#include <thread>
 
 #include "control/protocol.hpp"
 #include "control/server.hpp"
@@ -18,6 +22,7 @@ constexpr const char* kUsage =
     "commands:\n"
     "  status [--json]     instances, states, priorities, masters, VIPs, counters\n"
     "  reload              re-read the configuration (as SIGHUP), show what changed\n"
+    "  restart [--timeout S]  replace xvrrpd by its binary on disk without a failover\n"
     "  fence INSTANCE|--all  drop the VIPs' traffic in the kernel and go to FAULT\n"
     "  unfence [INSTANCE]  lift the operator's and the arbiter's fence (none: all)\n"
     "  check-fences        make xvrrpd re-read xv_fence now (after a bpftool write)\n"
@@ -69,6 +74,78 @@ void printStatus(const json& s) {
             counters += (counters.empty() ? "" : ", ") + k + " " + v.dump();
         std::printf("  counters        %s\n", counters.c_str());
     }
+}
+
+double seconds(const char* text) {
+    char* end = nullptr;
+    const double v = std::strtod(text, &end);
+    return end && *end == '\0' && v > 0 && v <= 3600 ? v : -1;
+}
+
+// The new process answers with the attempt it was exec'd for, or says the restart failed.
+std::optional<json> restartOutcome(const std::string& control, uint64_t attempt,
+                                   double since_s) {
+    json resp;
+    try {
+        resp = xvrrp::control::request(control, {{"cmd", "status"}}, 1000);
+    } catch (const std::exception&) {
+        return std::nullopt;  // between the exec and the new socket
+    }
+    const json d = resp.value("daemon", json::object());
+    const json r = d.value("restart", json());
+    if (!r.is_object()) return std::nullopt;
+    const std::string state = r.value("result", "");
+    const bool ours = r.value("attempt", json()) == json(attempt);
+    // A process started after the request is the new one, even if it lost the attempt (an
+    // unusable record).
+    const bool fresh = d.value("uptime_s", 1e9) < since_s;
+    if ((ours || fresh) && (state == "done" || state == "failed")) return d;
+    return std::nullopt;
+}
+
+int restart(const std::string& control, int argc, char** argv) {
+    double timeout = 30;
+    for (; optind < argc; ++optind) {
+        std::string a = argv[optind];
+        if ((a == "--timeout" || a == "-t") && optind + 1 < argc && seconds(argv[optind + 1]) > 0) {
+            timeout = seconds(argv[++optind]);
+        } else {
+            std::fprintf(stderr, "xvrrpctl restart: unexpected argument '%s' (--timeout S, "
+                                 "0 < S <= 3600)\n", a.c_str());
+            return 2;
+        }
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    json resp = xvrrp::control::request(control, {{"cmd", "restart"}});
+    if (!resp.value("ok", false)) {
+        std::fprintf(stderr, "xvrrpctl: %s\n", resp.value("error", "error").c_str());
+        return 1;
+    }
+    const auto attempt = resp.value("attempt", uint64_t{0});
+    std::printf("restarting xvrrpd pid %d with %s\n", resp.value("pid", 0),
+                resp.value("binary", std::string("?")).c_str());
+    std::fflush(stdout);
+    const auto deadline = t0 + std::chrono::duration<double>(timeout);
+    while (std::chrono::steady_clock::now() < deadline) {
+        const double since = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        if (auto d = restartOutcome(control, attempt, since)) {
+            const json r = (*d)["restart"];
+            if (r.value("result", "") == "failed") {
+                std::fprintf(stderr, "xvrrpctl: restart failed: %s\n",
+                             r.value("error", std::string("?")).c_str());
+                return 1;
+            }
+            std::printf("restarted: xvrrpd %s (was %s), %d instance(s) taken over\n",
+                        d->value("version", std::string("?")).c_str(),
+                        r.value("previous_version", std::string("?")).c_str(),
+                        r.value("adopted", 0));
+            return 0;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    std::fprintf(stderr, "xvrrpctl: no answer from xvrrpd within %.0f s of the restart; see its "
+                         "log\n", timeout);
+    return 1;
 }
 
 }  // namespace
@@ -201,6 +278,7 @@ int main(int argc, char** argv) {
                 std::printf("\n%s: not pinned\n", m.get<std::string>().c_str());
             return 0;
         }
+        if (cmd == "restart") return restart(control, argc, argv);
         if (cmd == "reload") {
             if (optind < argc) {
                 std::fprintf(stderr, "xvrrpctl reload: unexpected argument '%s'\n", argv[optind]);

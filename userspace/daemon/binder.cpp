@@ -6,8 +6,9 @@
 
 #include <algorithm>
 
-#include "dataplane/dataplane.hpp"
+#include "daemon/carry.hpp"
 #include "daemon/validate.hpp"
+#include "dataplane/dataplane.hpp"
 #include "net/sysctl.hpp"
 
 namespace xvrrp::daemon {
@@ -84,7 +85,7 @@ int Binder::useVmac(InstanceRuntime& rt, const net::LinkInfo& link, std::string&
     net::Vmac vmac = nl_.createVmac(link.ifindex, net::vmacName(c.vmac_name, c.vrid),
                                     c.vrid, rt.family());
     ledger_.record(key, "VMAC " + vmac.name + " of " + c.name,
-                   [this, vmac] { nl_.deleteVmac(vmac); });
+                   [this, vmac] { nl_.deleteVmac(vmac); }, carryVmac(vmac));
     rt.setVmac(vmac.ifindex, vmac.name);
     // Replies from a VIP leave through the base interface; its ARP requests must not claim
     // the VIP with the base's MAC, or hosts move off the virtual MAC.
@@ -106,10 +107,16 @@ void Binder::setConfSysctl(Family f, const std::string& ifname, const std::strin
                            int value) {
     const std::string id = "sysctl " + net::confSysctlPath(f, ifname, key);
     const int before = net::readConfSysctl(f, ifname, key).value_or(0);
-    if (before == value) return;
+    // Already at VALUE: by the process this one took over from, whose entry knows the
+    // value to put back; or by someone else, and then there is nothing to put back.
+    if (before == value) {
+        ledger_.claim(id);
+        return;
+    }
     net::writeConfSysctl(f, ifname, key, value);
     ledger_.record(id, id + " = " + std::to_string(before),
-                   [f, ifname, key, before] { net::writeConfSysctl(f, ifname, key, before); });
+                   [f, ifname, key, before] { net::writeConfSysctl(f, ifname, key, before); },
+                   carrySysctl(f, ifname, key, before));
 }
 
 void Binder::attachXdp(const net::LinkInfo& link) {
@@ -124,14 +131,19 @@ void Binder::attachXdp(const net::LinkInfo& link) {
         if (dp_.createdClsact(ifindex)) dp_.destroyClsact(ifindex, link.name);
         throw;
     }
+    const std::string clsact = "clsact " + std::to_string(ifindex);
     if (dp_.createdClsact(ifindex))
-        ledger_.record("clsact " + std::to_string(ifindex), "clsact qdisc on " + link.name,
-                       [this, ifindex, name = link.name] { dp_.destroyClsact(ifindex, name); });
+        ledger_.record(clsact, "clsact qdisc on " + link.name,
+                       [this, ifindex, name = link.name] { dp_.destroyClsact(ifindex, name); },
+                       carryInterface("clsact", ifindex, link.name));
+    else if (ledger_.claim(clsact))  // the predecessor created it
+        dp_.adoptClsact(ifindex);
     ledger_.record("xdp " + std::to_string(ifindex), "XDP and TC programs on " + link.name,
                    [this, ifindex] {
                        attached_.erase(ifindex);
                        dp_.detach(ifindex);
-                   });
+                   },
+                   carryInterface("xdp", ifindex, link.name));
     attached_[ifindex] = link.name;
     spdlog::info("XDP on {} ({})", link.name, dp_.attachModeOf(ifindex));
 }

@@ -18,6 +18,8 @@ nlohmann::json Daemon::handleControl(const nlohmann::json& req) {
         out = status();
     else if (cmd == "reload")
         out = reloadAndTune();
+    else if (cmd == "restart")
+        out = restartCommand();
     else if (cmd == "fence")
         out = fenceCommand(req, true);
     else if (cmd == "unfence")

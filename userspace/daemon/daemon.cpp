@@ -1,5 +1,6 @@
 #include "daemon/daemon.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
@@ -7,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -47,13 +49,19 @@ static_assert(std::chrono::nanoseconds(kHousekeeping).count() * 2 <= XV_HEARTBEA
 }  // namespace
 
 Daemon::Daemon(config::Config config, Options options)
-    : config_(std::make_unique<config::Config>(std::move(config))), options_(std::move(options)),
-      started_(std::chrono::steady_clock::now()) {}
+    : config_(std::make_shared<const config::Config>(std::move(config))), options_(std::move(options)),
+      started_(std::chrono::steady_clock::now()) {
+    // Opened now, before an upgrade can replace the file: a restart whose new binary cannot
+    // start comes back to this one.
+    exe_path_ = startedBinary(options_.argv);
+    exe_fd_ = ::open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+}
 
 Daemon::~Daemon() {
     // Exit paths that skipped shutdown() (a start that threw) leave nothing behind either.
     ledger_.unwind();
-    for (int fd : {signal_fd_, timer_fd_, watchdog_fd_})
+    check_.reset();
+    for (int fd : {signal_fd_, timer_fd_, watchdog_fd_, exe_fd_})
         if (fd >= 0) ::close(fd);
 }
 
@@ -90,6 +98,7 @@ void Daemon::start() {
     if (timer_fd_ < 0) throw sysError("timerfd_create(CLOCK_MONOTONIC)");
     loop_.add(timer_fd_, "timers", [this](uint32_t) { onTimer(); });
 
+    loadHandover();  // --handover: the record of the process this one replaces
     netlink_ = net::Netlink::open();
     links_ = net::LinkMonitor::open();
     loop_.add(links_->fd(), "link events", [this](uint32_t) { onLinkEvents(); });
@@ -98,9 +107,13 @@ void Daemon::start() {
     dataplane::DataplaneOptions dopt;
     dopt.pin_root = options_.pin_root;
     dopt.force_xdp = options_.force_xdp;
+    dopt.reuse_pinned = reusePinned();
+    dopt.keep_programs = keepPrograms();
+    dopt.load_test_program = false;
     dataplane_ = dataplane::Dataplane::open(dopt);
     ownership_ = std::make_unique<DataplaneOwnership>(*dataplane_);
     dataplane_->heartbeat(static_cast<uint64_t>(now().since_boot.count()));
+    inheritLedger();
     loop_.add(dataplane_->epollFd(), "adverts", [this](uint32_t) { onRing(); });
     binder_ = std::make_unique<Binder>(options_, *netlink_, *dataplane_, adverts_, ledger_);
     binder_->checkInterfaces(*config_);  // another xvrrpd there: refuse before any change
@@ -133,10 +146,11 @@ void Daemon::start() {
                                                                                   : notify::NotifyState::Fault);
         },
         [this] { return now(); });
-    startTracking();  // before the first transitions, so their notify scripts run
+    startTracking(inheritedScripts());  // before the first transitions, for their notifies
     setupInstances();
     recomputePriorities();
     drain();
+    finishHandover();
     armTimer();
     startWatchdog();
 }
@@ -205,12 +219,14 @@ void Daemon::bindInstance(InstanceRuntime& rt) {
 
 void Daemon::startInstance(InstanceRuntime& rt, vrrp::TimePoint t) {
     if (!rt.bound()) return;
-    rt.clearLeftovers();
-    if (trackersPending(rt)) {
+    if (adoptInherited(rt, t)) {
+        // taken over from the previous process: its state stands
+    } else if (trackersPending(rt)) {
         rt.hold();  // recomputePriorities() releases it with the first result
         return;
+    } else {
+        rt.handle(vrrp::Startup{}, t);
     }
-    rt.handle(vrrp::Startup{}, t);
     auto link = netlink_->linkByIndex(rt.ifindex());
     if (!link || !link->running()) applyLinkState(rt, false, rt.cfg().interface, t);
 }
@@ -312,12 +328,22 @@ void Daemon::onTimer() {
     }
     // Adverts and master-down timers of every instance first, then announcements: a burst
     // of GARPs (hundreds of VIPs) must not delay anyone's advert past a peer's timer.
-    for (const auto& rt : table_) {
-        if (rt->bound()) rt->fireTimers(t);
-        tuning_->checkpoint();  // 255 instances may change state in one turn
+    {
+        ownership_->beginPass();
+        struct EndPass {
+            DataplaneOwnership& o;
+            ~EndPass() { o.endPass(); }
+        } end_pass{*ownership_};
+        for (const auto& rt : table_) {
+            if (rt->bound()) rt->fireTimers(t);
+            tuning_->checkpoint();  // 255 instances may change state in one turn
+        }
     }
     drain();
     adverts_.flush();
+    // A restart onto other BPF programs swaps them in one interface at a time, each right
+    // after the adverts went out, so a verifier run never holds one back.
+    if (dataplane_->pendingSwaps()) loop_.guarded("program swap", [this] { dataplane_->swapPending(); });
     for (const auto& rt : table_) {
         if (rt->bound()) rt->announceDue(t);
         tuning_->checkpoint();
@@ -326,6 +352,7 @@ void Daemon::onTimer() {
 
 void Daemon::housekeeping(vrrp::TimePoint t) {
     checkFences(t);
+    checkRestartTimeout();
     auto full = dataplane_->ringOverflows();
     if (full != ring_full_seen_) {
         spdlog::warn("XDP ring overflowed ({} adverts lost); every instance hears its master "
@@ -341,9 +368,10 @@ void Daemon::housekeeping(vrrp::TimePoint t) {
 // (our fenceCommand, or bpftool by hand). Called by fence/unfence/check_fences requests and
 // every housekeeping turn (500 ms), which bounds a fence written without telling us.
 void Daemon::checkFences(vrrp::TimePoint t) {
+    const auto ids = dataplane_->fences().fencedIds();  // one pass, not two lookups each
     for (const auto& rt : table_) {
         if (!rt->bound()) continue;
-        bool fenced = dataplane_->isFenced(rt->id());
+        bool fenced = std::binary_search(ids.begin(), ids.end(), rt->id());
         if (fenced != rt->faultActive("fence")) {
             spdlog::warn("({}) {}", rt->cfg().name, fenced ? "fenced: releasing the VIPs"
                                                             : "unfenced");
@@ -564,6 +592,7 @@ void Daemon::onSignal() {
 // backup takes over after Skew_Time, then the ledger undoes everything xvrrpd changed.
 void Daemon::shutdown() {
     systemd_.stopping();
+    cancelRestartCheck();  // a check finishing now must not exec anything
     auto t = now();
     if (options_.dont_release_vrrp) {
         // -V (keepalived --dont-release-vrrp): VIPs and virtual routes stay, no priority 0.

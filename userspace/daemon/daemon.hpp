@@ -9,6 +9,7 @@
 //   ledger.*            every system change and its undo
 //   tracking.*, priorities.cpp   trackers -> effective priorities and faults
 //   reload.cpp          SIGHUP / xvrrpctl reload
+//   restart.cpp, handover.*, carry.*   xvrrpctl restart: exec the binary, which adopts
 //   control.cpp, status.cpp      control socket requests and the status document
 //   snapshot.cpp, telemetry.*, metrics*.cpp   --metrics: the Prometheus endpoint
 //   dump*.cpp, signum.cpp        keepalived's dump files on its signals
@@ -25,6 +26,8 @@
 #include "config/config.hpp"
 #include "daemon/advert_batch.hpp"
 #include "daemon/event_loop.hpp"
+#include "daemon/handover.hpp"
+#include "daemon/inherited_children.hpp"
 #include "daemon/instance_table.hpp"
 #include "daemon/keepalived_stats.hpp"
 #include "daemon/ledger.hpp"
@@ -32,6 +35,7 @@
 #include "daemon/snapshot.hpp"
 #include "daemon/systemd.hpp"
 #include "daemon/telemetry.hpp"
+#include "metrics/http_server.hpp"
 #include "track/script_check.hpp"
 #include "xvrrp/abi.h"
 
@@ -44,9 +48,6 @@ class Netlink;
 }
 namespace xvrrp::control {
 class Server;
-}
-namespace xvrrp::metrics {
-class HttpServer;
 }
 
 namespace xvrrp::daemon {
@@ -72,6 +73,10 @@ public:
     void start();
     // Runs until SIGTERM/SIGINT; returns the process exit code.
     int run();
+    // A start that took over from another process (--handover) failed: undoes what this
+    // process added and execs the binary that handed over, with the same record. Returns
+    // only if there is no way back (the caller then unwinds everything).
+    bool fallBack(const std::string& reason);
 
 private:
     // InstanceHost: called while an instance carries out a step's actions.
@@ -125,22 +130,45 @@ private:
     nlohmann::json reloadAndTune();
     void applyTuning();
     void armTuning();  // RLIMIT_RTTIME once the loop runs
+    void releaseTuning();  // before an exec: back to the start's settings
     nlohmann::json handleControl(const nlohmann::json& req);
     nlohmann::json fenceCommand(const nlohmann::json& req, bool fence);
     nlohmann::json checkFencesCommand();
     nlohmann::json status() const;
     vrrp::TimePoint now() const;
 
+    // xvrrpctl restart, the old process's side (restart.cpp).
+    nlohmann::json restartCommand();
+    void startRestartCheck();
+    void readRestartCheck();
+    void onRestartCheck();
+    void checkRestartTimeout();
+    void cancelRestartCheck();
+    void failRestart(const std::string& why);
+    HandoverRecord handoverRecord(vrrp::TimePoint t) const;
+    std::vector<int64_t> runningChildren() const;
+    void handover();  // execs; returns only when the exec failed
+    // The new process's side.
+    void loadHandover();
+    bool reusePinned() const;
+    bool keepPrograms() const;
+    void inheritLedger();
+    track::ScriptTrackers::Checks inheritedScripts() const;
+    bool adoptInherited(InstanceRuntime& rt, vrrp::TimePoint t);
+    void finishHandover();
     // Operators' views (snapshot.cpp, metrics.cpp, dump.cpp): a picture of the daemon, the
     // /metrics body, keepalived's dump files on SIGUSR1/SIGUSR2/SIGRTMIN+2.
     DaemonSnapshot snapshot() const;
     void startMetrics();
-    std::string metricsText() const;
+    // On the loop for each scrape: a snapshot, and the job that renders it on the thread.
+    std::function<std::string()> captureMetrics(const metrics::HttpServer::Stats& st) const;
     // Handles the dump signals; false when SIGNO is none of them.
     bool onDumpSignal(int signo);
     void noteTransition(const InstanceRuntime& rt, const vrrp::StateChanged& sc);
 
-    std::unique_ptr<config::Config> config_;  // runtimes point into it; replaced on reload
+    // Runtimes point into it; replaced on reload. Shared: a /metrics capture keeps the one
+    // it names alive while the render thread reads it.
+    std::shared_ptr<const config::Config> config_;
     Options options_;
     std::unique_ptr<SchedulerOps> sched_ops_;
     std::unique_ptr<ProcessTuning> tuning_;  // vrrp_rt_priority, vrrp_no_swap, ...
@@ -176,6 +204,34 @@ private:
     uint64_t ring_full_seen_ = 0;
     uint64_t rx_unknown_vrid_ = 0;
     uint64_t rx_undecodable_ = 0;
+
+    // Hitless restart.
+    struct RestartCheck {  // the candidate binary's -t run (a child of ours)
+        pid_t pid = -1;
+        int pidfd = -1;
+        int out = -1;  // its stdout and stderr
+        std::string output;
+        std::chrono::steady_clock::time_point deadline;
+        ~RestartCheck();
+    };
+    std::unique_ptr<RestartCheck> check_;
+    std::string exe_path_;                 // what the daemon was started as
+    int exe_fd_ = -1;                      // the running binary's file: the way back
+    std::optional<HandoverRecord> inherited_;  // during a start that takes over
+    std::vector<int> handover_fds_;        // the record's and the old binary's, closed after
+    InheritedChildren inherited_children_{loop_};  // scripts the previous image started
+    size_t adopted_ = 0;
+    uint64_t restart_attempt_ = 0;
+    uint64_t restarts_ = 0;
+    nlohmann::json last_restart_;          // status: daemon.restart
 };
+
+// The binary to exec for a restart: ARGV[0] made absolute (an upgrade replaces that file),
+// or the file the kernel ran when it came from $PATH.
+std::string startedBinary(const std::vector<std::string>& argv);
+// Execs the binary that handed over (RECORD.fallback_exe_fd) with its command line and
+// RECORD, once; LOCK_FD (the pin-root lock, -1 if still the inherited fd) crosses the exec.
+// Returns false when there is no way back or the exec failed.
+bool execFallback(HandoverRecord record, const std::string& reason, int lock_fd);
 
 }  // namespace xvrrp::daemon

@@ -35,6 +35,8 @@ public:
     virtual void addRule(const config::Rule& rule) = 0;  // virtual_rules
     virtual void removeRule(const config::Rule& rule) = 0;
     virtual int ifindexOf(const std::string& ifname) = 0;  // 0 when missing
+    // The address is on the interface already (left by a daemon that was killed).
+    virtual bool holds(int ifindex, const IpAddr& addr) = 0;
 };
 
 class Announcer {

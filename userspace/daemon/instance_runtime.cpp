@@ -139,13 +139,37 @@ void InstanceRuntime::forgetOwnership() {
 void InstanceRuntime::handle(const vrrp::Event& ev, TimePoint now) {
     if (const auto* a = std::get_if<vrrp::AdvertReceived>(&ev)) noteHeard(*a);
     // Starting afresh, nothing may answer for our VIPs yet, even an address someone added by
-    // hand or a killed predecessor left. A fault found at bind (a fence the arbiter wrote
-    // while we were down) leaves Init before Startup does. (Adopt keeps what the instance
-    // it takes over from had.)
+    // hand. A fault found at bind (a fence the arbiter wrote while we were down) leaves Init
+    // before Startup does. (Adopt keeps what the instance it takes over from had.)
+    vrrp::Event first = ev;
     const bool leavesInit = std::holds_alternative<vrrp::Startup>(ev) ||
                             std::holds_alternative<vrrp::FaultRaised>(ev);
-    if (sm_.state == vrrp::State::Init && leavesInit) clearLeftovers();
-    std::optional<vrrp::Event> next = ev;
+    if (sm_.state == vrrp::State::Init && leavesInit) {
+        const bool startup = std::holds_alternative<vrrp::Startup>(ev);
+        if (startup && holdsVips()) {
+            // Left by a daemon that was killed: kept (the kernel drops their traffic) while
+            // this instance may still become master, removed once it follows another.
+            setVerdicts(VipVerdict::DropAll);
+            spdlog::info("({}) its VIPs are on the node already: kept unless another router "
+                         "is master", cfg_->name);
+            installed_ = true;
+            first = vrrp::Startup{true};
+        } else if (startup && !cfg_->use_vmac && addresses_) {
+            // keepalived 2.2.7 removes the instance's VIPs, routes and rules as it starts
+            // ("removing VIPs." before "Entering BACKUP STATE (init)"), whoever left them
+            // (virtual routes and rules of a killed predecessor). A VMAC interface is new:
+            // nothing to remove there, and keepalived says nothing.
+            installed_ = true;
+            removeVips();  // drops every verdict first
+        } else {
+            setVerdicts(VipVerdict::DropAll);
+        }
+    }
+    // A backup taken over holds nothing either (a master's verdicts follow its AddVips).
+    if (const auto* a = std::get_if<vrrp::Adopt>(&ev);
+        a && a->state != vrrp::State::Master && sm_.state == vrrp::State::Init)
+        setVerdicts(VipVerdict::DropAll);
+    std::optional<vrrp::Event> next = first;
     while (next) {
         auto result = vrrp::step(sm_, *next, now);
         sm_ = std::move(result.instance);
@@ -447,24 +471,20 @@ bool InstanceRuntime::tracksVip(int ifindex, const IpPrefix& address) {
     return false;
 }
 
-void InstanceRuntime::clearLeftovers() {
-    if (cleared_) return;
-    cleared_ = true;
-    // A VMAC interface is made new: keepalived has nothing to remove there and says nothing.
-    if (cfg_->use_vmac) {
-        setVerdicts(VipVerdict::DropAll);
-        return;
-    }
-    installed_ = true;
-    removeVips();  // drops every verdict first
-}
-
 void InstanceRuntime::release(vrrp::TimePoint now, const std::optional<std::string>& fault) {
     if (!held_) return;
     held_ = false;
     released_ = true;
     if (fault) setFault("track", true, *fault, now);
     else handle(vrrp::Startup{}, now);
+}
+
+bool InstanceRuntime::holdsVips() {
+    if (!addresses_ || ifindex_ == 0) return false;
+    for (const auto* list : {&cfg_->vips, &cfg_->vips_excluded})
+        for (const auto& v : *list)
+            if (addresses_->holds(vipIfindex(v), v.prefix.addr)) return true;
+    return false;
 }
 
 void InstanceRuntime::scheduleAnnouncements(TimePoint now, bool lowerPriority) {

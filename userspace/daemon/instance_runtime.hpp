@@ -124,9 +124,6 @@ public:
 
     // Removes what this instance added, without sending anything (used on exit paths).
     void releaseAddresses();
-    // keepalived removes an instance's VIPs, routes and rules when it starts, whoever left
-    // them ("removing VIPs."); once, before the first state.
-    void clearLeftovers();
     // A weight-0 tracker without a first result holds the instance in INIT: keepalived enters
     // no state until it has one, and then says "Entering BACKUP STATE" without "(init)".
     void hold() { held_ = true; }
@@ -143,9 +140,16 @@ public:
     bool oldUnicastChecksum() const { return old_unicast_checksum_; }
 
     void setHost(InstanceHost* host) { host_ = host; }
-    // Tracker sum behind the effective priority, for status.
-    void setTrackReport(nlohmann::json report) { track_report_ = std::move(report); }
-    const nlohmann::json& trackReport() const { return track_report_; }
+    // Tracker sum behind the effective priority, for status. Shared and never changed once
+    // set (a new one replaces it), so a /metrics capture keeps it without a copy.
+    void setTrackReport(nlohmann::json report) {
+        track_report_ = std::make_shared<const nlohmann::json>(std::move(report));
+    }
+    const nlohmann::json& trackReport() const {
+        static const nlohmann::json kNone;
+        return track_report_ ? *track_report_ : kNone;
+    }
+    std::shared_ptr<const nlohmann::json> sharedTrackReport() const { return track_report_; }
 
     // kernel: null runs without the kernel's quiet fast path (every advert reaches us).
     void setEffects(AddressTable* addresses, Announcer* announcer, Ownership* ownership,
@@ -182,6 +186,7 @@ private:
     }
     void addVips();
     void removeVips();
+    bool holdsVips();  // any of its VIPs is on the node already
     void scheduleAnnouncements(vrrp::TimePoint now, bool lowerPriority = false);
     void announceAll(bool first_of_burst);
     std::string vipIfname(const config::VirtualAddress& v) const;
@@ -207,14 +212,13 @@ private:
     InstanceHost* host_ = nullptr;
     vrrp::Instance sm_;
     bool installed_ = false;
-    bool cleared_ = false;   // clearLeftovers() done
     bool held_ = false;      // hold()
     bool released_ = false;  // left INIT through release(): no "(init)" in the log
     bool old_unicast_checksum_ = false;
     std::span<const uint8_t> message_;  // the advert being handled, for AbsorbAdverts
     std::vector<HeardSource> heard_;  // at most kMaxHeardSources, any order
     std::map<std::string, std::string> faults_;  // source -> reason
-    nlohmann::json track_report_;
+    std::shared_ptr<const nlohmann::json> track_report_;
     struct Round {
         vrrp::TimePoint at;
         bool first = false;  // the first round of a burst (keepalived logs it)

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <spdlog/sinks/basic_file_sink.h>
@@ -22,7 +23,9 @@
 #include "config/parser.hpp"
 #include "daemon/cleanup.hpp"
 #include "daemon/daemon.hpp"
+#include "daemon/handover.hpp"
 #include "daemon/options.hpp"
+#include "dataplane/dataplane.hpp"
 
 namespace {
 
@@ -79,6 +82,24 @@ void enableCoreDumps(const Options& o) {
         if (!out)
             std::fprintf(stderr, "xvrrpd: -M: cannot write /proc/sys/kernel/core_pattern\n");
     }
+}
+
+uint64_t monotonicNs() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// A restart's new process that cannot even begin (its configuration fails) goes back to
+// the binary that handed over, if the record allows.
+void fallBackBeforeStart(const Options& o, const std::string& reason) {
+    setupLogging(o);
+    auto loaded = xvrrp::daemon::loadRecord(o.handover, o.pin_root, monotonicNs());
+    if (!loaded.record) {
+        spdlog::critical("handover record {}: {}", o.handover, loaded.error);
+        return;
+    }
+    xvrrp::daemon::execFallback(*loaded.record, reason, -1);
 }
 
 // Refuses to start over a live daemon's pid file; a stale one is replaced.
@@ -167,9 +188,30 @@ int main(int argc, char** argv) {
         return parsed.exit_code;
     }
     Options opts = *parsed.options;
+    // xvrrpctl restart exec'd this process: the dead-man switch first, before anything
+    // slow, so the VIPs the old process served keep answering. Anything that ends this
+    // start from here on goes back to the binary that handed over.
+    const bool handover = !opts.handover.empty() && !opts.config_test;
+    if (handover) xvrrp::dataplane::writePinnedHeartbeat(opts.pin_root, monotonicNs());
+    auto giveUp = [&](const std::string& why) {
+        if (handover) fallBackBeforeStart(opts, why);
+        return 1;
+    };
     if (opts.umask) ::umask(*opts.umask);
-    if (!opts.net_namespace.empty() && !enterNamespace(opts.net_namespace)) return 1;
+    if (!opts.net_namespace.empty() && !enterNamespace(opts.net_namespace))
+        return giveUp("-s/--namespace " + opts.net_namespace + " failed");
     if (opts.cleanup) return xvrrp::daemon::runCleanup(opts, std::cout, std::cerr);
+    if (opts.config_test && !opts.handover.empty()) {
+        auto answer = xvrrp::daemon::handoverCheck(opts.handover);
+        if (!answer) {
+            std::fprintf(stderr, "xvrrpd: -t takes --handover check:FORMAT only\n");
+            return 2;
+        }
+        if (!answer->empty()) {
+            std::fprintf(stderr, "%s\n", answer->c_str());
+            return 1;
+        }
+    }
     if (opts.config_test) {
         const auto load = xvrrp::daemon::configLoadOptions(opts);
         std::ostream* dump = opts.dump_conf ? &std::cout : nullptr;
@@ -188,10 +230,11 @@ int main(int argc, char** argv) {
     for (const auto& d : loaded.diagnostics) std::cerr << d.str() << "\n";
     if (!loaded.ok()) {
         std::cerr << "xvrrpd: " << opts.config_file << " has errors; not starting\n";
-        return 1;
+        return giveUp(opts.config_file + " has errors");
     }
     int report_fd = -1;
-    if (!opts.foreground && (report_fd = daemonize()) < 0) {
+    // After a restart's exec the process is the daemon already (its pid is systemd's).
+    if (!opts.foreground && !handover && (report_fd = daemonize()) < 0) {
         std::perror("xvrrpd: daemonize");
         return 1;
     }
@@ -201,16 +244,21 @@ int main(int argc, char** argv) {
     if (::geteuid() != 0) {
         spdlog::error("xvrrpd must run as root (XDP, raw sockets, addresses)");
         report.failed("xvrrpd: must run as root (XDP, raw sockets, addresses)");
-        return 1;
+        return giveUp("not running as root");
     }
     if (!writePidFile(opts.pid_file) || !writePidFile(opts.vrrp_pid_file)) {
         report.failed("xvrrpd: cannot take the pid file (see syslog); is xvrrpd already running?");
-        return 1;
+        return giveUp("cannot take the pid file");
     }
     int rc = 1;
     try {
         xvrrp::daemon::Daemon d(std::move(loaded.config), opts);
-        d.start();
+        try {
+            d.start();
+        } catch (const std::exception& e) {
+            if (handover) d.fallBack(e.what());  // returns only if there is no way back
+            throw;
+        }
         report.ok();
         rc = d.run();
     } catch (const std::exception& e) {

@@ -1,4 +1,5 @@
-// xvrrpd --metrics: the Prometheus endpoint in the event loop, and what feeds Telemetry.
+// xvrrpd --metrics: the Prometheus endpoint (served from the event loop, rendered on its
+// thread), and what feeds Telemetry.
 #include <time.h>
 
 #include <spdlog/spdlog.h>
@@ -12,18 +13,24 @@ namespace xvrrp::daemon {
 
 void Daemon::startMetrics() {
     if (options_.metrics_listen.empty()) return;
-    metrics_ = std::make_unique<metrics::HttpServer>(metrics::parseListen(options_.metrics_listen),
-                                                     [this] { return metricsText(); });
-    for (int fd : {metrics_->epollFd(), metrics_->timerFd()})
+    metrics_ = std::make_unique<metrics::HttpServer>(
+        metrics::parseListen(options_.metrics_listen),
+        [this](const metrics::HttpServer::Stats& st) { return captureMetrics(st); });
+    for (int fd : metrics_->fds())
         loop_.add(fd, "metrics", [this](uint32_t) { metrics_->onReady(); });
     spdlog::info("Serving Prometheus metrics on {} (/metrics)", options_.metrics_listen);
 }
 
-std::string Daemon::metricsText() const {
-    metrics::Exposition out(256 * 1024);
-    renderMetrics(snapshot(), out);
-    if (metrics_) metrics::writeServerStats(out, metrics_->stats(), "xvrrp");
-    return out.take();
+std::function<std::string()> Daemon::captureMetrics(const metrics::HttpServer::Stats& st) const {
+    // On the loop: the snapshot (map reads, a copy per instance) and the server's counts.
+    // The text is written by the job, on the render thread; what it reads it owns.
+    auto snap = std::make_shared<const DaemonSnapshot>(snapshot());
+    return [snap, st]() {
+        metrics::Exposition out(snap->instances.size() * 3 * 1024 + 64 * 1024);
+        renderMetrics(*snap, out);
+        metrics::writeServerStats(out, st, "xvrrp");
+        return out.take();
+    };
 }
 
 void Daemon::noteTransition(const InstanceRuntime& rt, const vrrp::StateChanged& sc) {

@@ -293,11 +293,11 @@ void kernelFamilies(const DaemonSnapshot& s, Exposition& out) {
 }
 
 void daemonFamilies(const DaemonSnapshot& s, Exposition& out) {
-    const Telemetry& t = *s.telemetry;
+    const TelemetryTotals& t = s.telemetry;
     out.family("xvrrp_ring_wakeups_total", Type::Counter, "Times the daemon woke up to read the ring.");
-    out.sample("", t.ringWakeups());
+    out.sample("", t.ring_wakeups);
     out.family("xvrrp_ring_records_total", Type::Counter, "Valid ring records the daemon consumed.");
-    out.sample("", t.ringRecords());
+    out.sample("", t.ring_records);
     out.family("xvrrp_ring_bad_records_total", Type::Counter,
                "Ring records skipped for a wrong size or ABI version.");
     out.sample("", s.ring_bad_records);
@@ -307,12 +307,12 @@ void daemonFamilies(const DaemonSnapshot& s, Exposition& out) {
     out.family("xvrrp_rx_undecodable_total", Type::Counter, "Ring records too short to read a VRID.");
     out.sample("", s.rx_undecodable);
     out.family("xvrrp_transitions_total", Type::Counter, "State changes of all instances, by edge.");
-    for (const auto& [e, n] : t.transitions())
+    for (const auto& [e, n] : t.transitions)
         out.sample(Labels().add("from", vrrp::stateName(e.first)).add("to", vrrp::stateName(e.second)).str(), n);
     out.family("xvrrp_transition_seconds", Type::Histogram,
                "From the last advert heard to the change: BACKUP->MASTER (takeover after "
                "Master_Down_Interval) and MASTER->BACKUP (yield to a better advert).");
-    for (const auto& [e, h] : t.latencies())
+    for (const auto& [e, h] : t.latencies)
         out.histogram(Labels().add("from", vrrp::stateName(e.first)).add("to", vrrp::stateName(e.second)), h);
     out.family("xvrrp_notify_runs_total", Type::Counter, "Notify scripts started.");
     out.sample("", s.notify.runs);
@@ -323,21 +323,21 @@ void daemonFamilies(const DaemonSnapshot& s, Exposition& out) {
     out.sample("", s.notify.fifo_dropped);
     out.family("xvrrp_reloads_total", Type::Counter, "Configuration reloads, by result.");
     for (const char* r : {"ok", "error"}) {
-        auto it = t.reloads().find(r);
-        out.sample(Labels().add("result", r).str(), it == t.reloads().end() ? uint64_t{0} : it->second);
+        auto it = t.reloads.find(r);
+        out.sample(Labels().add("result", r).str(), it == t.reloads.end() ? uint64_t{0} : it->second);
     }
     out.family("xvrrp_reload_instances_total", Type::Counter,
                "Instances handled by successful reloads: kept, updated, restarted, added, removed.");
     for (const char* a : {"kept", "updated", "restarted", "added", "removed"}) {
-        auto it = t.reloadInstances().find(a);
+        auto it = t.reload_instances.find(a);
         out.sample(Labels().add("action", a).str(),
-                   it == t.reloadInstances().end() ? uint64_t{0} : it->second);
+                   it == t.reload_instances.end() ? uint64_t{0} : it->second);
     }
     out.family("xvrrp_dump_seconds", Type::Histogram,
                "Time the event loop spent writing one of keepalived's dump files.");
-    out.histogram(Labels(), t.dumps());
+    out.histogram(Labels(), t.dumps);
     out.family("xvrrp_dump_max_seconds", Type::Gauge, "The slowest dump file written since start.");
-    out.sample("", t.dumpMax());
+    out.sample("", t.dump_max_s);
     out.family("xvrrp_loop_errors_total", Type::Counter,
                "Exceptions caught in event-loop handlers, by handler (the daemon carried on).");
     for (const auto& [h, n] : s.loop_errors) out.sample(Labels().add("handler", h).str(), n);

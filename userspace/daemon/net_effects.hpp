@@ -3,7 +3,10 @@
 // GARP / unsolicited NA for announcements.
 
 #include <memory>
+#include <optional>
+#include <unordered_map>
 
+#include "daemon/carry.hpp"
 #include "daemon/effects.hpp"
 #include "daemon/ledger.hpp"
 #include "dataplane/dataplane.hpp"
@@ -26,7 +29,8 @@ public:
     void addAddress(int ifindex, const config::VirtualAddress& vip) override {
         nl_.addAddress(ifindex, vip);
         ledger_.record(addressKey("vip", ifindex, vip), "VIP " + vip.prefix.str(),
-                       [this, ifindex, vip] { nl_.removeAddress(ifindex, vip); });
+                       [this, ifindex, vip] { nl_.removeAddress(ifindex, vip); },
+                       carryAddress(ifindex, vip));
     }
     void removeAddress(int ifindex, const config::VirtualAddress& vip) override {
         nl_.removeAddress(ifindex, vip);  // a failure keeps the entry for the stop
@@ -35,7 +39,7 @@ public:
     void addRoute(const config::Route& r, int ifindex) override {
         nl_.addRoute(r, ifindex);
         ledger_.record(routeKey("vroute", r, ifindex), "virtual route " + r.to.str(),
-                       [this, r, ifindex] { nl_.removeRoute(r, ifindex); });
+                       [this, r, ifindex] { nl_.removeRoute(r, ifindex); }, carryRoute(ifindex, r));
     }
     void removeRoute(const config::Route& r, int ifindex) override {
         nl_.removeRoute(r, ifindex);
@@ -43,12 +47,14 @@ public:
     }
     void addRule(const config::Rule& r) override {
         nl_.addRule(r);
-        ledger_.record(ruleKey("vrule", r), "virtual rule", [this, r] { nl_.removeRule(r); });
+        ledger_.record(ruleKey("vrule", r), "virtual rule", [this, r] { nl_.removeRule(r); },
+                       carryRule(r));
     }
     void removeRule(const config::Rule& r) override {
         nl_.removeRule(r);
         ledger_.forget(ruleKey("vrule", r));
     }
+    bool holds(int ifindex, const IpAddr& addr) override { return nl_.hasAddress(ifindex, addr); }
     int ifindexOf(const std::string& ifname) override {
         auto l = nl_.linkByName(ifname);
         return l ? l->ifindex : 0;
@@ -77,10 +83,13 @@ public:
         dp_.expectMaster(inst, master, priority, interval_cs, message);
     }
     void stop(const dataplane::InstanceId& inst) override { dp_.forgetMaster(inst); }
-    std::optional<uint64_t> lastSeen(const dataplane::InstanceId& inst) override {
-        uint64_t ns = dp_.lastSeen(inst);
-        return ns ? std::optional<uint64_t>(ns) : std::nullopt;
-    }
+    std::optional<uint64_t> lastSeen(const dataplane::InstanceId& inst) override;
+    // A timer pass (Daemon::onTimer) checks the kernel for many absorbing backups at one
+    // `now`: past kLookupsBeforeBatch lookups, the rest of the pass is answered from one
+    // whole-map read of xv_vrid_rx, taken after that `now` (so as fresh as a lookup would
+    // be for the decision) instead of a syscall per instance.
+    void beginPass();
+    void endPass();
     void setVerdict(int ifindex, const IpAddr& vip, VipVerdict v, const dataplane::InstanceId& inst,
                     uint64_t max_age_ns) override {
         auto dv = v == VipVerdict::Pass     ? dataplane::Verdict::kPass
@@ -91,7 +100,11 @@ public:
     void forget(int ifindex, const IpAddr& vip) override { dp_.removeVip(ifindex, vip); }
 
 private:
+    static constexpr unsigned kLookupsBeforeBatch = 16;
     dataplane::Dataplane& dp_;
+    bool in_pass_ = false;
+    unsigned pass_lookups_ = 0;
+    std::optional<std::unordered_map<uint64_t, uint64_t>> pass_seen_;  // packed key -> ns
 };
 
 }  // namespace xvrrp::daemon

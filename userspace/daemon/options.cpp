@@ -44,6 +44,8 @@ constexpr const char* kUsage =
     "      --cleanup           remove what a stopped or crashed xvrrpd left (XDP, TC,\n"
     "                          pins, VIPs, pid file, socket) and exit: see README\n"
     "      --shared-interface=IFNAME  another VRRP speaker runs there (repeatable)\n"
+    "      --handover=FILE     take over from the process that exec'd this one\n"
+    "                          (set by xvrrpctl restart; not for use by hand)\n"
     "      --signum=FUNC       signal of STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON\n"
     "      --metrics=[ADDR:]PORT  Prometheus /metrics there (off by default)\n"
     "  -v, --version           print the version;  -h, --help  this text\n"
@@ -59,6 +61,7 @@ enum LongOnly {
     kFlushLogFile,
     kSyslogIdent,
     kSignum,
+    kHandover,
     kMetrics,
     kCleanup,
 };
@@ -163,11 +166,13 @@ ParsedOptions parseOptions(int argc, char** argv) {
         {"force-xdp", no_argument, nullptr, kForceXdp},
         {"cleanup", no_argument, nullptr, kCleanup},
         {"shared-interface", required_argument, nullptr, kSharedInterface},
+        {"handover", required_argument, nullptr, kHandover},
         {"metrics", required_argument, nullptr, kMetrics},
         {"version", no_argument, nullptr, 'v'},
         {"help", no_argument, nullptr, 'h'},
         {nullptr, 0, nullptr, 0}};
     Options o;
+    o.argv.assign(argv, argv + argc);
     ParsedOptions r;
     optind = 0;  // 0, not 1: glibc then also forgets a half-read option cluster
     opterr = 0;
@@ -255,6 +260,10 @@ ParsedOptions parseOptions(int argc, char** argv) {
             case kPinRoot: o.pin_root = optarg; break;
             case kControl: o.control = optarg; break;
             case kForceXdp: o.force_xdp = true; break;
+            case kHandover:
+                if (!*optarg) return fail("--handover needs the record's path");
+                o.handover = optarg;
+                break;
             case kCleanup: o.cleanup = true; break;
             case kSharedInterface: {
                 std::string_view name(optarg);
@@ -308,6 +317,7 @@ ParsedOptions parseOptions(int argc, char** argv) {
         if (path->empty() || (*path)[0] != '/')
             return fail("--pin-root and --control take absolute paths");
     if (o.cleanup && o.config_test) return fail("--cleanup and -t/--config-test exclude each other");
+    if (o.cleanup && !o.handover.empty()) return fail("--cleanup and --handover exclude each other");
     r.options = std::move(o);
     return r;
 }

@@ -43,6 +43,9 @@ struct Options {
     // to the stack instead of being dropped (drop_vrid) by XDP.
     std::vector<std::string> shared_interfaces;
     std::vector<std::string> notices;  // keepalived flags accepted but meaningless here
+    // --handover FILE: the record of the process that exec'd this one (xvrrpctl restart).
+    std::string handover;
+    std::vector<std::string> argv;  // as started, for the exec of a restart
     std::string metrics_listen;   // --metrics [ADDR:]PORT: Prometheus /metrics; empty: off
 };
 

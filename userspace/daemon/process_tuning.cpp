@@ -270,6 +270,15 @@ std::optional<std::string> ProcessTuning::arm() {
     return failed;
 }
 
+ProcessTuning::Outcome ProcessTuning::release() {
+    Outcome out;
+    applyPolicy(base_, out);  // the start's limit too, while armed
+    applyRest(base_, out);
+    armed_ = false;
+    updateBudget();
+    return out;
+}
+
 ProcessTuning::Lift::Lift(ProcessTuning& t) : t_(t) {
     if (t_.lifted_ || !t_.armed_ || t_.actual_rttime_.rlim_max == RLIM_INFINITY) return;
     // Raising a hard limit takes CAP_SYS_RESOURCE; leaving real-time never needs a right.

@@ -76,6 +76,11 @@ public:
     Outcome apply(const config::ProcessTuning& want);
     // The loop runs: RLIMIT_RTTIME from now on (while real-time). Returns what failed.
     std::optional<std::string> arm();
+    // Before an exec (xvrrpctl restart): back to what the daemon started with, watchdog
+    // off, so the next image starts as a first start does (it records the right settings
+    // to restore, and its BPF loads run without RLIMIT_RTTIME). After a failed exec,
+    // apply() and arm() again.
+    Outcome release();
 
     // Suspends the RLIMIT_RTTIME watchdog for bounded work (a reload). Does not nest.
     class Lift {

@@ -96,7 +96,7 @@ nlohmann::json Daemon::reload() {
         return failed;
     }
     drain();  // nothing queued may outlive the runtimes it names
-    auto next = std::make_unique<config::Config>(std::move(loaded.config));
+    auto next = std::make_shared<const config::Config>(std::move(loaded.config));
     static_->reconcile(*config_, *next);
     auto t = now();
     json kept = json::array(), updated = json::array(), restarted = json::array(),

@@ -47,12 +47,12 @@ uint64_t InstanceSnapshot::rejected(const char* reason) const {
 
 DaemonSnapshot Daemon::snapshot() const {
     DaemonSnapshot s;
-    s.config = config_.get();
+    s.config = config_;
     s.pid = static_cast<int>(::getpid());
     s.uptime_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
     s.mono_now = now();
     s.wall_now_s = realtimeNow();
-    s.telemetry = &telemetry_;
+    s.telemetry = telemetry_.totals();
     s.loop_errors = loop_.errors();
     s.rx_unknown_vrid = rx_unknown_vrid_;
     s.rx_undecodable = rx_undecodable_;
@@ -92,7 +92,7 @@ DaemonSnapshot Daemon::snapshot() const {
         i.faults = rt->faults();
         i.fd_in = i.bound ? dataplane_->epollFd() : -1;
         i.fd_out = rt->txFd();
-        if (!rt->trackReport().is_null()) i.track_report = &rt->trackReport();
+        i.track_report = rt->sharedTrackReport();
         if (i.bound) {
             const uint64_t key = keyOf(dataplane::toKey(rt->id()));
             if (auto it = rx.find(key); it != rx.end()) i.kernel = it->second;

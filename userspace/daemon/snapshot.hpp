@@ -1,11 +1,14 @@
 #pragma once
 // One consistent picture of the running daemon, taken inside the event loop and handed to
-// the pure renderers of /metrics (metrics_render.cpp) and of keepalived's dump files
-// (dump_render.cpp). Plain values plus pointers into the running configuration, valid
-// until the loop runs again.
+// the pure renderers of /metrics (metrics_render.cpp, on the render thread) and of
+// keepalived's dump files (dump_render.cpp, on the loop). Self-contained: plain values, and
+// pointers into the configuration and tracker reports it shares, so it stays valid when a
+// reload replaces them while the render thread reads it. Taking it costs the loop a copy
+// of each instance's state (no text).
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,6 +17,7 @@
 
 #include "config/config.hpp"
 #include "daemon/instance_runtime.hpp"
+#include "daemon/telemetry.hpp"
 #include "notify/notifier.hpp"
 #include "track/tracker.hpp"
 #include "vrrp/types.hpp"
@@ -21,10 +25,8 @@
 
 namespace xvrrp::daemon {
 
-class Telemetry;
-
 struct InstanceSnapshot {
-    const config::Instance* cfg = nullptr;
+    const config::Instance* cfg = nullptr;  // into DaemonSnapshot::config
     bool bound = false;
     int ifindex = 0;
     Family family = Family::V4;
@@ -39,7 +41,7 @@ struct InstanceSnapshot {
     bool accept = false;
     int fd_in = -1, fd_out = -1;        // the XDP ring and the send socket
     std::map<std::string, std::string> faults;  // fault source -> reason
-    const nlohmann::json* track_report = nullptr;  // recomputePriorities()' breakdown
+    std::shared_ptr<const nlohmann::json> track_report;  // recomputePriorities()' breakdown
     std::optional<double> last_transition_wall;  // CLOCK_REALTIME seconds
 
     // Adverts heard: those the machine handled plus those the kernel absorbed.
@@ -53,7 +55,7 @@ struct InstanceSnapshot {
 
 // vrrp_script state for keepalived_script_* and the dumps.
 struct ScriptSnapshot {
-    const config::Script* cfg = nullptr;
+    const config::Script* cfg = nullptr;  // into DaemonSnapshot::config
     track::TrackState state = track::TrackState::Init;
     bool running = false;
     int result = 0;  // keepalived's rise/fall counter
@@ -61,7 +63,7 @@ struct ScriptSnapshot {
 };
 
 struct DaemonSnapshot {
-    const config::Config* config = nullptr;
+    std::shared_ptr<const config::Config> config;  // kept alive by the snapshot
     int pid = 0;
     double uptime_s = 0;
     double wall_now_s = 0;        // CLOCK_REALTIME
@@ -80,7 +82,7 @@ struct DaemonSnapshot {
     std::map<int, std::string> xdp_modes;   // ifindex -> native|generic
     notify::NotifyCounts notify;
     std::vector<std::pair<xv_addr_key, xv_vip>> vips;  // the kernel's VIP verdicts
-    const Telemetry* telemetry = nullptr;
+    TelemetryTotals telemetry;
 };
 
 // Wall-clock seconds for a CLOCK_MONOTONIC moment, given both clocks read at once.

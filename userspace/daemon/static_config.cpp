@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "daemon/carry.hpp"
 #include "daemon/net_effects.hpp"
 
 namespace xvrrp::daemon {
@@ -43,7 +44,8 @@ void StaticConfig::addAll(const config::Config& cfg, const config::Config* excep
             const int ifindex = devIndex(a.dev);
             nl_.addAddress(ifindex, a);
             ledger_.record(staticAddressKey(a), "static_ipaddress " + a.prefix.str(),
-                           [this, ifindex, a] { nl_.removeAddress(ifindex, a); });
+                           [this, ifindex, a] { nl_.removeAddress(ifindex, a); },
+                           carryAddress(ifindex, a));
         } catch (const std::exception& e) {
             spdlog::error("static_ipaddress {}: {}", a.prefix.str(), e.what());
         }
@@ -53,7 +55,7 @@ void StaticConfig::addAll(const config::Config& cfg, const config::Config* excep
         try {
             nl_.addRoute(r, 0);  // no dev: the kernel picks it from via
             ledger_.record(routeKey("static", r, 0), "static_routes " + r.to.str(),
-                           [this, r] { nl_.removeRoute(r, 0); });
+                           [this, r] { nl_.removeRoute(r, 0); }, carryRoute(0, r));
         } catch (const std::exception& e) {
             spdlog::error("static_routes {}: {}", r.to.str(), e.what());
         }
@@ -62,7 +64,8 @@ void StaticConfig::addAll(const config::Config& cfg, const config::Config* excep
         if (except && contains(except->static_rules, r)) continue;
         try {
             nl_.addRule(r);
-            ledger_.record(ruleKey("static", r), "static_rules", [this, r] { nl_.removeRule(r); });
+            ledger_.record(ruleKey("static", r), "static_rules", [this, r] { nl_.removeRule(r); },
+                           carryRule(r));
         } catch (const std::exception& e) {
             spdlog::error("static_rules: {}", e.what());
         }

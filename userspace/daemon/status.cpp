@@ -146,6 +146,8 @@ nlohmann::json Daemon::status() const {
                                                               started_).count()},
                    {"pin_root", options_.pin_root}};
     s["daemon"]["loop_errors"] = loop_.errors();
+    s["daemon"]["version"] = XVRRP_VERSION;
+    s["daemon"]["restart"] = last_restart_.is_null() ? json(nullptr) : last_restart_;
     json inst = json::array();
     for (const auto& rt : table_) {
         inst.push_back(instanceStatus(*rt, t, *dataplane_));

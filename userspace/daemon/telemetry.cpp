@@ -20,17 +20,17 @@ bool protocolEdge(vrrp::State from, vrrp::State to) {
 Telemetry::Telemetry() {
     using vrrp::State;
     for (auto e : {Edge{State::Backup, State::Master}, Edge{State::Master, State::Backup}})
-        latency_.emplace(e, metrics::Histogram(kLatencyBounds));
+        t_.latencies.emplace(e, metrics::Histogram(kLatencyBounds));
 }
 
 void Telemetry::transition(const std::string& name, vrrp::State from, vrrp::State to,
                            vrrp::TimePoint now, double wall_s,
                            std::optional<vrrp::TimePoint> last_heard) {
     const Since* before = since(name);
-    ++transitions_[{from, to}];
+    ++t_.transitions[{from, to}];
     if (protocolEdge(from, to) && last_heard && (!before || *last_heard >= before->mono) &&
         *last_heard <= now)
-        latency_.at({from, to}).observe(std::chrono::duration<double>(now - *last_heard).count());
+        t_.latencies.at({from, to}).observe(std::chrono::duration<double>(now - *last_heard).count());
     since_[name] = Since{wall_s, now};
 }
 
@@ -41,10 +41,10 @@ const Telemetry::Since* Telemetry::since(const std::string& name) const {
 
 void Telemetry::reloaded(const nlohmann::json& report) {
     const bool ok = !(report.contains("ok") && report["ok"] == false);
-    ++reloads_[ok ? "ok" : "error"];
+    ++t_.reloads[ok ? "ok" : "error"];
     if (!ok) return;
     for (const char* k : {"kept", "updated", "restarted", "added", "removed"})
-        if (report.contains(k)) reload_instances_[k] += report[k].size();
+        if (report.contains(k)) t_.reload_instances[k] += report[k].size();
 }
 
 void Telemetry::carryNotify(const notify::NotifyCounts& c) {

@@ -18,13 +18,28 @@
 
 namespace xvrrp::daemon {
 
+using StateEdge = std::pair<vrrp::State, vrrp::State>;
+
+// Telemetry's counts as one value: what a /metrics capture copies (a few small maps, not a
+// row per instance) for the render thread.
+struct TelemetryTotals {
+    std::map<StateEdge, uint64_t> transitions;
+    std::map<StateEdge, metrics::Histogram> latencies;
+    uint64_t ring_wakeups = 0;
+    uint64_t ring_records = 0;
+    std::map<std::string, uint64_t> reloads;           // "ok" / "error"
+    std::map<std::string, uint64_t> reload_instances;  // kept/restarted/added/removed
+    metrics::Histogram dumps{{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1}};
+    double dump_max_s = 0;
+};
+
 class Telemetry {
 public:
     struct Since {
         double wall_s = 0;     // CLOCK_REALTIME seconds (keepalived's "Last transition")
         vrrp::TimePoint mono;  // CLOCK_MONOTONIC
     };
-    using Edge = std::pair<vrrp::State, vrrp::State>;
+    using Edge = StateEdge;
 
     Telemetry();
 
@@ -39,16 +54,16 @@ public:
     const Since* since(const std::string& name) const;
 
     void ringPass(int records) {
-        ++ring_wakeups_;
-        ring_records_ += static_cast<uint64_t>(records > 0 ? records : 0);
+        ++t_.ring_wakeups;
+        t_.ring_records += static_cast<uint64_t>(records > 0 ? records : 0);
     }
-    uint64_t ringWakeups() const { return ring_wakeups_; }
-    uint64_t ringRecords() const { return ring_records_; }
+    uint64_t ringWakeups() const { return t_.ring_wakeups; }
+    uint64_t ringRecords() const { return t_.ring_records; }
 
     // A reload's outcome: REPORT as returned to xvrrpctl ({"ok":false} or the lists).
     void reloaded(const nlohmann::json& report);
-    const std::map<std::string, uint64_t>& reloads() const { return reloads_; }
-    const std::map<std::string, uint64_t>& reloadInstances() const { return reload_instances_; }
+    const std::map<std::string, uint64_t>& reloads() const { return t_.reloads; }
+    const std::map<std::string, uint64_t>& reloadInstances() const { return t_.reload_instances; }
 
     // Notify counters of a Notifier about to be replaced (reload).
     void carryNotify(const notify::NotifyCounts& c);
@@ -56,26 +71,20 @@ public:
 
     // A dump file written (keepalived's signals), taking SECONDS of the loop.
     void dumped(double seconds) {
-        dumps_.observe(seconds);
-        dump_max_s_ = std::max(dump_max_s_, seconds);
+        t_.dumps.observe(seconds);
+        t_.dump_max_s = std::max(t_.dump_max_s, seconds);
     }
-    const metrics::Histogram& dumps() const { return dumps_; }
-    double dumpMax() const { return dump_max_s_; }
+    const metrics::Histogram& dumps() const { return t_.dumps; }
+    double dumpMax() const { return t_.dump_max_s; }
 
-    const std::map<Edge, uint64_t>& transitions() const { return transitions_; }
-    const std::map<Edge, metrics::Histogram>& latencies() const { return latency_; }
+    const std::map<Edge, uint64_t>& transitions() const { return t_.transitions; }
+    const std::map<Edge, metrics::Histogram>& latencies() const { return t_.latencies; }
+    const TelemetryTotals& totals() const { return t_; }
 
 private:
     std::map<std::string, Since> since_;
-    std::map<Edge, uint64_t> transitions_;
-    std::map<Edge, metrics::Histogram> latency_;
-    uint64_t ring_wakeups_ = 0;
-    uint64_t ring_records_ = 0;
-    std::map<std::string, uint64_t> reloads_;           // "ok" / "error"
-    std::map<std::string, uint64_t> reload_instances_;  // kept/restarted/added/removed
+    TelemetryTotals t_;
     notify::NotifyCounts notify_carried_;
-    metrics::Histogram dumps_{{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1}};
-    double dump_max_s_ = 0;
 };
 
 }  // namespace xvrrp::daemon

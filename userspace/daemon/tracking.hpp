@@ -44,6 +44,8 @@ public:
     track::ScriptTrackers::Checks scriptChecks() const {
         return scripts_ ? scripts_->checks() : track::ScriptTrackers::Checks{};
     }
+    // Scripts and notify scripts still running (xvrrpctl restart hands them over).
+    std::vector<pid_t> runningScripts() const { return runner_->pids(); }
     // Logs and clears what the components collected (check results, runtime errors).
     void flushMessages();
 

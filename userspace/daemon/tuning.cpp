@@ -29,6 +29,11 @@ nlohmann::json Daemon::reloadAndTune() {
     return out;
 }
 
+void Daemon::releaseTuning() {
+    for (const auto& f : tuning_->release().failed)
+        spdlog::error("{} before the exec; the new process starts with it", f);
+}
+
 void Daemon::armTuning() {
     if (auto failed = tuning_->arm()) spdlog::error("{}; running on without it", *failed);
 }

@@ -12,11 +12,13 @@
 // the driver moved out of the frame with bpf_xdp_metadata_rx_vlan_tag; a kernel or driver
 // that refuses it (or libxdp's dispatcher) gets the plain build.
 #include <bpf/bpf.h>
+#include <linux/if_link.h>
 #include <bpf/libbpf.h>
 #include <spdlog/spdlog.h>
 #include <xdp/libxdp.h>
 
 #include <algorithm>
+#include <set>
 #include <signal.h>
 
 #include <cerrno>
@@ -216,36 +218,48 @@ int Dataplane::attachNative(Attachment& a, int ifindex, const std::string& ifnam
     return xdp_program__attach(a.prog, ifindex, XDP_MODE_NATIVE, 0);
 }
 
+// An xv_rx that uses a map of this pin root (the pinned ones, or those a crashed run left
+// and pinMaps replaced) is ours: the process this one took over from, or a crashed one.
+bool Dataplane::ours(uint32_t prog_id) const {
+    std::set<uint32_t> mine(stale_map_ids_.begin(), stale_map_ids_.end());
+    for (bpf_map* m = bpf_object__next_map(skel_->obj, nullptr); m;
+         m = bpf_object__next_map(skel_->obj, m)) {
+        bpf_map_info info{};
+        uint32_t len = sizeof(info);
+        if (bpf_obj_get_info_by_fd(bpf_map__fd(m), &info, &len) == 0) mine.insert(info.id);
+    }
+    for (uint32_t id : progMapIds(prog_id))
+        if (mine.count(id)) return true;
+    return false;
+}
+
 void Dataplane::checkAttachable(int ifindex, const std::string& ifname) {
     checkExisting(ifindex, ifname, false);
 }
 
-void Dataplane::checkExisting(int ifindex, const std::string& ifname, bool detach) {
+std::optional<Dataplane::Predecessor> Dataplane::checkExisting(int ifindex,
+                                                               const std::string& ifname,
+                                                               bool detach) {
     MultiprogPtr mp = currentXdp(ifindex);
-    if (!mp) return;
+    if (!mp) return std::nullopt;
     if (!xdp_multiprog__is_legacy(mp.get())) {
         if (detach)
             spdlog::info("{} has a libxdp dispatcher with {} program(s); xv_rx joins it",
                          ifname, xdp_multiprog__program_count(mp.get()));
-        return;
+        return std::nullopt;
     }
     xdp_program* main = xdp_multiprog__main_prog(mp.get());
-    if (!main) return;  // only an offloaded program, which does not see our frames first
+    if (!main) return std::nullopt;  // only an offloaded program, which does not see our frames first
     const std::string name = xdp_program__name(main);
     const uint32_t id = xdp_program__id(main);
 
-    bool ours_stale = false;
-    if (name == kProgName) {
-        for (uint32_t map_id : progMapIds(id)) {
-            if (std::find(stale_map_ids_.begin(), stale_map_ids_.end(), map_id) !=
-                stale_map_ids_.end()) {
-                ours_stale = true;
-            }
-        }
+    if (name == kProgName && ours(id)) {
+        if (detach && !maps_reused_)
+            spdlog::warn("replacing xv_rx (id {}) left on {} by an earlier run", id, ifname);
+        const bool skb = xdp_multiprog__attach_mode(mp.get()) == XDP_MODE_SKB;
+        return Predecessor{id, skb ? XdpMode::kGeneric : XdpMode::kNative};
     }
-    if (ours_stale) {
-        if (detach) spdlog::warn("replacing xv_rx (id {}) left on {} by an earlier run", id, ifname);
-    } else if (name == kProgName && !opts_.force_xdp) {
+    if (name == kProgName && !opts_.force_xdp) {
         // Another daemon's xv_rx: live (fresh heartbeat) or crashed, never ours to take.
         const auto hb = heartbeatOf(id);
         std::string who = "another xvrrpd";
@@ -262,14 +276,52 @@ void Dataplane::checkExisting(int ifindex, const std::string& ifname, bool detac
                              std::to_string(id) +
                              ") is already attached and is not ours; refusing to replace "
                              "it without force");
-    } else if (detach) {
-        spdlog::warn("force: detaching XDP program {} (id {}) from {}", name, id, ifname);
     }
-    if (!detach) return;
+    if (!detach) return std::nullopt;
+    spdlog::warn("force: detaching XDP program {} (id {}) from {}", name, id, ifname);
     if (int err = xdp_multiprog__detach(mp.get()); err) {
         throw DataplaneError("xdp_multiprog__detach(" + name + " on " + ifname +
                              "): " + xdpErr(err));
     }
+    return std::nullopt;
+}
+
+// Swaps the predecessor's xv_rx for ours in one netlink request (XDP_FLAGS_REPLACE with its
+// fd): every frame meets one or the other. The device-bound build first, as attachNative.
+int Dataplane::replaceXdp(Attachment& a, int ifindex, const std::string& ifname,
+                          const Predecessor& p) {
+    int old_fd = bpf_prog_get_fd_by_id(p.prog_id);
+    if (old_fd < 0) return -errno;
+    const uint32_t mode = p.mode == XdpMode::kNative ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
+    auto swap = [&](int fd) {
+        LIBBPF_OPTS(bpf_xdp_attach_opts, o, .old_prog_fd = old_fd);
+        return bpf_xdp_attach(ifindex, fd, XDP_FLAGS_REPLACE | mode, &o);
+    };
+    int err = -EINVAL;
+    if (p.mode == XdpMode::kNative) {
+        try {
+            a.meta = openMetaInstance(ifindex, ifname);
+            err = xvrrp_xdp_meta__load(a.meta.get());
+            if (!err) err = swap(bpf_program__fd(a.meta->progs.xv_rx));
+        } catch (const DataplaneError& e) {
+            spdlog::debug("device-bound xv_rx on {}: {}", ifname, e.what());
+        }
+        if (!err) {
+            a.info.vlan_meta = true;
+            a.replaced_fd = bpf_program__fd(a.meta->progs.xv_rx);
+        } else {
+            a.meta.reset();
+        }
+    }
+    if (err) {
+        a.instance = openInstance(ifname);
+        err = xvrrp_xdp__load(a.instance.get());
+        if (!err) err = swap(bpf_program__fd(a.instance->progs.xv_rx));
+        if (!err) a.replaced_fd = bpf_program__fd(a.instance->progs.xv_rx);
+    }
+    ::close(old_fd);
+    a.info.mode = p.mode;
+    return err;
 }
 
 void Dataplane::attach(int ifindex, const std::string& ifname, bool no_eth) {
@@ -278,7 +330,7 @@ void Dataplane::attach(int ifindex, const std::string& ifname, bool no_eth) {
     if (attached_.count(ifindex)) {
         throw DataplaneError("attach XDP to " + ifname + ": already attached by this daemon");
     }
-    checkExisting(ifindex, ifname, true);
+    const auto predecessor = checkExisting(ifindex, ifname, true);
 
     // Configure parsing before the first frame can arrive.
     updateInterfaceFlags(ifindex, no_eth ? XV_IF_NO_ETH : 0, no_eth ? 0 : XV_IF_NO_ETH);
@@ -286,6 +338,38 @@ void Dataplane::attach(int ifindex, const std::string& ifname, bool no_eth) {
     Attachment a;
     a.info.ifname = ifname;
     LibbpfWarnings warnings;
+    if (predecessor && maps_reused_) {
+        // The predecessor's programs run on these very maps: they go on serving, for good
+        // when they are this build's, else until swapPending().
+        keepPredecessor(a, *predecessor);
+        warnings.emit(false);
+        spdlog::info("xv_rx (id {}) of the previous process goes on serving {}{}",
+                     predecessor->prog_id, ifname,
+                     opts_.keep_programs ? "" : " until this build's is swapped in");
+        attached_.emplace(ifindex, std::move(a));
+        if (!opts_.keep_programs) pending_swaps_.insert(ifindex);
+        try {
+            attachEgress(ifindex, ifname, true);
+        } catch (const DataplaneError&) {
+            detach(ifindex);
+            throw;
+        }
+        return;
+    }
+    if (predecessor) {
+        int err = replaceXdp(a, ifindex, ifname, *predecessor);
+        warnings.emit(err != 0);
+        if (err)
+            throw DataplaneError("bpf_xdp_attach(xv_rx replacing id " +
+                                 std::to_string(predecessor->prog_id) + " on " + ifname +
+                                 "): " + std::strerror(-err));
+        spdlog::info("xv_rx swapped in on {} (ifindex {}) in {} mode{}", ifname, ifindex,
+                     a.info.mode == XdpMode::kNative ? "native" : "generic",
+                     a.info.vlan_meta ? " (device-bound: sees driver VLAN tags)" : "");
+        attached_.emplace(ifindex, std::move(a));
+        attachEgressOrDetach(ifindex, ifname);
+        return;
+    }
     int err = attachNative(a, ifindex, ifname);
     if (err) {
         spdlog::warn("native XDP unavailable on {} ({}), using generic mode (a VLAN tag the "
@@ -308,6 +392,10 @@ void Dataplane::attach(int ifindex, const std::string& ifname, bool no_eth) {
                  a.info.dispatcher ? "through the libxdp dispatcher"
                                    : "as a single program (no libxdp dispatcher)");
     attached_.emplace(ifindex, std::move(a));
+    attachEgressOrDetach(ifindex, ifname);
+}
+
+void Dataplane::attachEgressOrDetach(int ifindex, const std::string& ifname) {
     try {
         attachEgress(ifindex, ifname);
     } catch (const DataplaneError&) {
@@ -320,8 +408,19 @@ void Dataplane::detach(int ifindex) {
     auto it = attached_.find(ifindex);
     if (it == attached_.end()) return;
     Attachment& a = it->second;
-    const auto mode = a.info.mode == XdpMode::kNative ? XDP_MODE_NATIVE : XDP_MODE_SKB;
-    int err = xdp_program__detach(a.prog, ifindex, mode, 0);
+    int err = 0;
+    if (a.prog) {
+        const auto mode = a.info.mode == XdpMode::kNative ? XDP_MODE_NATIVE : XDP_MODE_SKB;
+        err = xdp_program__detach(a.prog, ifindex, mode, 0);
+    } else {
+        // Only if it is still ours (the fd we swapped in or kept running).
+        LIBBPF_OPTS(bpf_xdp_attach_opts, o, .old_prog_fd = a.fd());
+        const uint32_t mode =
+            a.info.mode == XdpMode::kNative ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
+        err = bpf_xdp_detach(ifindex, XDP_FLAGS_REPLACE | mode, &o);
+        if (a.held_fd >= 0) ::close(a.held_fd);
+    }
+    pending_swaps_.erase(ifindex);
     const std::string ifname = a.info.ifname;
     if (a.info.egress) {
         try {
@@ -330,7 +429,7 @@ void Dataplane::detach(int ifindex) {
             spdlog::warn("{}", e.what());
         }
     }
-    xdp_program__close(a.prog);
+    if (a.prog) xdp_program__close(a.prog);
     attached_.erase(it);  // destroys the instance after libxdp let go of it
     try {
         updateInterfaceFlags(ifindex, 0, XV_IF_NO_ETH);
@@ -342,6 +441,64 @@ void Dataplane::detach(int ifindex) {
         throw DataplaneError("xdp_program__detach(xv_rx, " + ifname + "): " + xdpErr(err));
     }
     spdlog::info("xv_rx detached from {}", ifname);
+}
+
+void Dataplane::keepPredecessor(Attachment& a, const Predecessor& p) {
+    a.held_fd = bpf_prog_get_fd_by_id(p.prog_id);
+    if (a.held_fd < 0)
+        throw DataplaneError("bpf_prog_get_fd_by_id(xv_rx id " + std::to_string(p.prog_id) +
+                             " on " + a.info.ifname + "): " + std::strerror(errno));
+    a.info.mode = p.mode;
+    bpf_prog_info info{};
+    uint32_t len = sizeof(info);
+    // A device-bound build carries its device (bpf_program__set_ifindex).
+    if (bpf_obj_get_info_by_fd(a.held_fd, &info, &len) == 0) a.info.vlan_meta = info.ifindex != 0;
+}
+
+void Dataplane::swapPending() {
+    if (pending_swaps_.empty()) return;
+    const int ifindex = *pending_swaps_.begin();
+    pending_swaps_.erase(pending_swaps_.begin());
+    auto it = attached_.find(ifindex);
+    if (it == attached_.end() || it->second.held_fd < 0) return;
+    Attachment& old = it->second;
+    bpf_prog_info info{};
+    uint32_t len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(old.held_fd, &info, &len) != 0)
+        throw DataplaneError("bpf_obj_get_info_by_fd(xv_rx on " + old.info.ifname +
+                             "): " + std::strerror(errno));
+    Attachment fresh;
+    fresh.info = old.info;
+    fresh.info.vlan_meta = false;
+    LibbpfWarnings warnings;
+    const int err = replaceXdp(fresh, ifindex, fresh.info.ifname, Predecessor{info.id, old.info.mode});
+    warnings.emit(err != 0);
+    if (err) {
+        spdlog::warn("keeping the previous process's xv_rx on {}: bpf_xdp_attach(replace): {}",
+                     old.info.ifname, std::strerror(-err));
+        return;
+    }
+    ::close(old.held_fd);
+    old = std::move(fresh);
+    spdlog::info("xv_rx of this build swapped in on {}{}", old.info.ifname,
+                 old.info.vlan_meta ? " (device-bound: sees driver VLAN tags)" : "");
+    attachEgress(ifindex, old.info.ifname);  // replaces the filter with this build's xv_tx
+}
+
+void Dataplane::detachLeftover(int ifindex, const std::string& ifname) {
+    if (attached_.count(ifindex)) return;  // ours by now: detach() is the way
+    if (MultiprogPtr mp = currentXdp(ifindex); mp && xdp_multiprog__is_legacy(mp.get())) {
+        xdp_program* main = xdp_multiprog__main_prog(mp.get());
+        if (main && std::string(xdp_program__name(main)) == kProgName &&
+            ours(xdp_program__id(main))) {
+            if (int err = xdp_multiprog__detach(mp.get()); err && err != -ENODEV)
+                throw DataplaneError("xdp_multiprog__detach(xv_rx on " + ifname +
+                                     "): " + xdpErr(err));
+            spdlog::info("xv_rx of the previous process detached from {}", ifname);
+        }
+    }
+    detachEgress(ifindex, ifname);
+    clearInterfaceFlags(ifindex);
 }
 
 void Dataplane::detachAll() {

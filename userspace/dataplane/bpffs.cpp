@@ -2,6 +2,7 @@
 #include <linux/magic.h>
 #include <spdlog/spdlog.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/sysmacros.h>
@@ -9,6 +10,7 @@
 #include <sys/statfs.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -47,11 +49,34 @@ pid_t lockHolder(dev_t dev, ino_t ino) {
     return 0;
 }
 
+// The lock this process already holds through an fd it inherited across an exec (a hitless
+// restart), or -1. flock belongs to the open file, so only that fd can take it again.
+int inheritedLock(const struct stat& dir) {
+    DIR* d = ::opendir("/proc/self/fd");
+    if (!d) return -1;
+    int found = -1;
+    while (dirent* e = ::readdir(d)) {
+        const int fd = std::atoi(e->d_name);
+        struct stat st {};
+        if (fd < 0 || e->d_name[0] == '.' || fd == ::dirfd(d) || ::fstat(fd, &st) != 0 ||
+            !S_ISDIR(st.st_mode) || st.st_dev != dir.st_dev || st.st_ino != dir.st_ino)
+            continue;
+        if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            found = fd;
+            break;
+        }
+    }
+    ::closedir(d);
+    if (found >= 0) ::fcntl(found, F_SETFD, FD_CLOEXEC);  // scripts must not inherit it
+    return found;
+}
+
 }  // namespace
 
 // One daemon per pin root: an exclusive flock on the directory itself (bpffs allows it),
 // held for the daemon's lifetime. A second daemon there would call the first one's maps
-// stale and replace its programs.
+// stale and replace its programs. The one exception is this very process after the exec of
+// a hitless restart: it holds the lock through the fd it inherited and takes that over.
 int lockPinRoot(const std::string& dir) {
     int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) throw DataplaneError("open " + dir + ": " + std::strerror(errno));
@@ -60,6 +85,12 @@ int lockPinRoot(const std::string& dir) {
     struct stat st {};
     pid_t holder = ::fstat(fd, &st) == 0 ? lockHolder(st.st_dev, st.st_ino) : 0;
     ::close(fd);
+    if (err == EWOULDBLOCK && holder == ::getpid()) {
+        if (int mine = inheritedLock(st); mine >= 0) {
+            spdlog::info("pin root {}: keeping the lock this process inherited (fd {})", dir, mine);
+            return mine;
+        }
+    }
     if (err != EWOULDBLOCK) throw DataplaneError("flock " + dir + ": " + std::strerror(err));
     std::string who = holder ? "xvrrpd pid " + std::to_string(holder) : "another xvrrpd";
     if (holder) {

@@ -12,6 +12,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include <xdp/libxdp.h>
+
 #include "xvrrp_tc.skel.h"
 #include "xvrrp_xdp.skel.h"
 #include "xvrrp_xdp_meta.skel.h"
@@ -79,8 +81,10 @@ std::unique_ptr<Dataplane> Dataplane::open(const DataplaneOptions& opts) {
     if (!dp->pin_root_.empty()) {
         ensureBpffs(dp->pin_root_);
         dp->pin_lock_fd_ = lockPinRoot(dp->pin_root_);
-        dp->reusePinnedFence();
+        if (opts.reuse_pinned) dp->reusePinnedMaps();
+        if (!dp->maps_reused_) dp->reusePinnedFence();
     }
+    if (!opts.load_test_program) bpf_program__set_autoload(dp->skel_->progs.xv_rx, false);
     if (int err = xvrrp_xdp__load(dp->skel_.get()); err) {
         throw DataplaneError("xvrrp_xdp__load(xv_rx): " + errText(err));
     }
@@ -90,7 +94,8 @@ std::unique_ptr<Dataplane> Dataplane::open(const DataplaneOptions& opts) {
         spdlog::info("kept {} fence(s) of the replaced xv_fence", dp->fence_carried_.size());
         dp->fence_carried_.clear();
     }
-    dp->loadEgress();
+    // Kept programs need no TC program of ours until an interface is new (ensureEgress).
+    if (!dp->maps_reused_ || !opts.keep_programs) dp->loadEgress();
     if (!dp->pin_root_.empty()) dp->pinMaps();
     dp->ring_ = ring_buffer__new(bpf_map__fd(dp->skel_->maps.xv_ring), &Dataplane::onRecord,
                                  dp.get(), nullptr);
@@ -111,6 +116,22 @@ Dataplane::~Dataplane() {
     if (pin_lock_fd_ >= 0) ::close(pin_lock_fd_);
 }
 
+bool writePinnedHeartbeat(const std::string& pin_root, uint64_t now_ns) {
+    int fd = bpf_obj_get((pin_root + "/xv_heartbeat").c_str());
+    if (fd < 0) return false;
+    bpf_map_info info{};
+    uint32_t len = sizeof(info);
+    bool ok = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.key_size == sizeof(uint32_t) &&
+              info.value_size == sizeof(xv_heartbeat);
+    if (ok) {
+        const uint32_t zero = 0;
+        const xv_heartbeat hb{now_ns, static_cast<uint32_t>(::getpid()), 0};
+        ok = bpf_map_update_elem(fd, &zero, &hb, BPF_ANY) == 0;
+    }
+    ::close(fd);
+    return ok;
+}
+
 std::vector<std::string> Dataplane::pinnedPaths() const {
     std::vector<std::string> out;
     if (pin_root_.empty() || !skel_) return out;
@@ -118,6 +139,52 @@ std::vector<std::string> Dataplane::pinnedPaths() const {
         out.push_back(pin_root_ + "/" + bpf_map__name(m));
     }
     return out;
+}
+
+namespace {
+
+// Same type, sizes and flags as this build's map M.
+bool sameLayout(int fd, bpf_map* m) {
+    bpf_map_info info{};
+    uint32_t len = sizeof(info);
+    return bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.type == bpf_map__type(m) &&
+           info.key_size == bpf_map__key_size(m) && info.value_size == bpf_map__value_size(m) &&
+           info.max_entries == bpf_map__max_entries(m) && info.map_flags == bpf_map__map_flags(m);
+}
+
+}  // namespace
+
+// Hitless restart: every map of the predecessor, or none but the fence. Its entries, the
+// kernel's counters and the ring with what arrived during the handover go on; a map that
+// is missing or laid out otherwise means another ABI, and then pinMaps replaces them all
+// and attach() swaps the predecessor's programs for ours.
+void Dataplane::reusePinnedMaps() {
+    std::vector<std::pair<bpf_map*, int>> found;
+    auto closeAll = [&] {
+        for (auto& [m, fd] : found) ::close(fd);
+    };
+    for (bpf_map* m : objectMaps(skel_->obj)) {
+        const std::string path = pin_root_ + "/" + bpf_map__name(m);
+        int fd = bpf_obj_get(path.c_str());
+        if (fd < 0 || !sameLayout(fd, m)) {
+            spdlog::warn("handover: {} {}; starting with new maps", path,
+                         fd < 0 ? "is not pinned" : "has another layout than this build's");
+            if (fd >= 0) ::close(fd);
+            closeAll();
+            return;
+        }
+        found.emplace_back(m, fd);
+    }
+    for (auto& [m, fd] : found) {
+        if (int err = bpf_map__reuse_fd(m, fd); err) {
+            closeAll();
+            throw DataplaneError(std::string("bpf_map__reuse_fd(") + pin_root_ + "/" +
+                                 bpf_map__name(m) + "): " + errText(err));
+        }
+    }
+    closeAll();  // reuse_fd took copies
+    maps_reused_ = fence_reused_ = true;
+    spdlog::info("handover: reusing the {} pinned maps under {}", found.size(), pin_root_);
 }
 
 // A fence set while no daemon ran (or by the arbiter across a restart) must survive: keep
@@ -164,6 +231,30 @@ void Dataplane::reusePinnedFence() {
     ::close(fd);
 }
 
+std::string Dataplane::programsFingerprint() {
+    uint64_t h = 1469598103934665603ull;  // FNV-1a 64
+    auto mix = [&](const void* p, size_t n) {
+        for (size_t i = 0; i < n; ++i) {
+            h ^= static_cast<const uint8_t*>(p)[i];
+            h *= 1099511628211ull;
+        }
+    };
+    size_t n = 0;
+    const void* xdp = xvrrp_xdp__elf_bytes(&n);
+    mix(xdp, n);
+    const void* meta = xvrrp_xdp_meta__elf_bytes(&n);
+    mix(meta, n);
+    const void* tc = xvrrp_tc__elf_bytes(&n);
+    mix(tc, n);
+    char out[17];
+    std::snprintf(out, sizeof(out), "%016llx", static_cast<unsigned long long>(h));
+    return out;
+}
+
+void Dataplane::ensureEgress() {
+    if (!tc_) loadEgress();
+}
+
 void Dataplane::loadEgress() {
     tc_.reset(xvrrp_tc__open());
     if (!tc_) throw DataplaneError("xvrrp_tc__open(xvrrp_tc.bpf.o): " + errText(errno));
@@ -191,6 +282,11 @@ void Dataplane::pinMaps() {
     for (bpf_map* m : objectMaps(skel_->obj)) {
         if (m == skel_->maps.xv_fence && fence_reused_) continue;
         const std::string path = pin_root_ + "/" + bpf_map__name(m);
+        if (maps_reused_) {  // pinned there already: only remember where, for the unpin
+            if (int err = bpf_map__set_pin_path(m, path.c_str()); err)
+                throw DataplaneError("bpf_map__set_pin_path(" + path + "): " + errText(err));
+            continue;
+        }
         if (::access(path.c_str(), F_OK) == 0) {
             // A crashed run left its maps; remember them to recognise its XDP program.
             if (uint32_t id = pinnedMapId(path)) stale_map_ids_.push_back(id);
@@ -327,7 +423,7 @@ void Dataplane::clearInterfaceFlags(int ifindex) {
 }
 
 int Dataplane::progFd() const { return bpf_program__fd(skel_->progs.xv_rx); }
-int Dataplane::egressProgFd() const { return bpf_program__fd(tc_->progs.xv_tx); }
+int Dataplane::egressProgFd() const { return tc_ ? bpf_program__fd(tc_->progs.xv_tx) : -1; }
 
 std::string Dataplane::attachModeOf(int ifindex) const {
     const AttachInfo* a = attachment(ifindex);

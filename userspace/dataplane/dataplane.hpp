@@ -53,6 +53,17 @@ struct DataplaneOptions {
     std::string pin_root = "/sys/fs/bpf/xvrrp";
     // Replace a foreign XDP program already attached to an interface.
     bool force_xdp = false;
+    // Hitless restart: keep using the predecessor's pinned maps (their entries, the ring
+    // with the adverts received meanwhile) when every one matches this build's layout.
+    bool reuse_pinned = false;
+    // With reused maps, the predecessor's attached programs are this build's (the same
+    // objects, programsFingerprint()): they stay. Otherwise attach() keeps them for the
+    // moment too and swapPending() replaces them, one interface per call, so no verifier
+    // run delays the first adverts.
+    bool keep_programs = false;
+    // Loads xv_rx in the shared object as well, for bpf_prog_test_run (tests, benches).
+    // The daemon attaches per-interface copies only and saves the verifier run.
+    bool load_test_program = true;
 };
 
 enum class XdpMode { kNative, kGeneric };
@@ -125,10 +136,27 @@ class Dataplane {
     void checkAttachable(int ifindex, const std::string& ifname);
     void detach(int ifindex);
     void detachAll();
+    // Removes an xv_rx/xv_tx of this pin root that this process did not attach (left by the
+    // process it took over from, on an interface this configuration no longer uses).
+    void detachLeftover(int ifindex, const std::string& ifname);
+    // Interfaces still running the predecessor's programs (see keep_programs).
+    bool pendingSwaps() const { return !pending_swaps_.empty(); }
+    // Swaps this build's xv_rx and xv_tx in on one such interface (atomically, as attach()
+    // replaces a predecessor); a failure keeps the running ones and is logged.
+    void swapPending();
+    // Identifies the BPF objects built into this binary (FNV-1a of their ELF bytes).
+    static std::string programsFingerprint();
+    // The maps were the predecessor's (reuse_pinned and compatible).
+    bool reusedMaps() const { return maps_reused_; }
+    // Deletes map entries this process did not write since it took over the maps: what
+    // the predecessor configured and this configuration does not have.
+    void pruneUnknown();
     // attach() created the clsact qdisc on IFINDEX (there was none): destroyClsact removes
     // it again, unless someone else's filter hangs on it by then.
     bool createdClsact(int ifindex) const;
     void destroyClsact(int ifindex, const std::string& ifname);
+    // The predecessor created the clsact qdisc on IFINDEX: ours to remove as if we had.
+    void adoptClsact(int ifindex) { clsact_created_.insert(ifindex); }
 
     // ---- VIP ownership (xv_vips) ----
     // max_age_ns: the instance's Master_Down_Interval; 0 disables the dead-man switch.
@@ -194,6 +222,9 @@ class Dataplane {
     int progFd() const;        // the loaded xv_rx, for bpf_prog_test_run_opts
     int egressProgFd() const;  // the loaded xv_tx
     const std::string& pinRoot() const { return pin_root_; }
+    // The fd holding the pin root's lock (-1 without a pin root): a hitless restart passes
+    // it across the exec so the lock never drops.
+    int lockFd() const { return pin_lock_fd_; }
     std::vector<std::string> pinnedPaths() const;
 
   private:
@@ -209,7 +240,16 @@ class Dataplane {
         AttachInfo info;
         SkelPtr instance;      // per-interface program sharing the maps of skel_
         MetaSkelPtr meta;      // or its device-bound build (native XDP)
-        xdp_program* prog = nullptr;
+        xdp_program* prog = nullptr;  // attached through libxdp, or
+        int replaced_fd = -1;         // swapped in for our predecessor's (not owned), or
+        int held_fd = -1;             // the predecessor's own, kept running (owned)
+        int fd() const { return replaced_fd >= 0 ? replaced_fd : held_fd; }
+    };
+    // An xv_rx of this pin root already on an interface: swapped atomically, never detached
+    // first, so the interface is not without one for a moment.
+    struct Predecessor {
+        uint32_t prog_id = 0;
+        XdpMode mode = XdpMode::kNative;
     };
 
     explicit Dataplane(DataplaneOptions opts);
@@ -217,13 +257,21 @@ class Dataplane {
     void unpinMaps();
     void reusePinnedFence();
     void loadEgress();
-    void attachEgress(int ifindex, const std::string& ifname);
+    // keep_ours: an xv_tx of this pin root already there stays (a hitless restart).
+    void attachEgress(int ifindex, const std::string& ifname, bool keep_ours = false);
+    void ensureEgress();
+    void keepPredecessor(Attachment& a, const Predecessor& p);
+    void attachEgressOrDetach(int ifindex, const std::string& ifname);
     void detachEgress(int ifindex, const std::string& ifname);
     void updateInterfaceFlags(int ifindex, uint32_t set, uint32_t clear);
     void writeVipBits();
     void writeGlobal();
-    // Refuses (throws) or, with DETACH, clears the way for our program on IFINDEX.
-    void checkExisting(int ifindex, const std::string& ifname, bool detach);
+    // Our own xv_rx on IFINDEX (to replace in one request), or nullopt; refuses (throws)
+    // anything else or, with DETACH and force, clears the way for ours.
+    std::optional<Predecessor> checkExisting(int ifindex, const std::string& ifname, bool detach);
+    bool ours(uint32_t prog_id) const;
+    int replaceXdp(Attachment& a, int ifindex, const std::string& ifname, const Predecessor& p);
+    void reusePinnedMaps();
     SkelPtr openInstance(const std::string& ifname);
     MetaSkelPtr openMetaInstance(int ifindex, const std::string& ifname);
     void reuseMaps(bpf_object* obj, const std::string& ifname);
@@ -254,6 +302,9 @@ class Dataplane {
     int delivered_ = 0;
     uint64_t bad_records_ = 0;
     bool pinned_ = false;
+    bool maps_reused_ = false;
+    std::set<std::array<uint8_t, 8>> configured_;  // xv_inst keys written by this process
+    std::set<int> pending_swaps_;                   // ifindexes on the predecessor's programs
     std::vector<uint32_t> stale_map_ids_;  // maps of a crashed predecessor
     std::map<int, Attachment> attached_;
     std::set<int> clsact_created_;
@@ -291,6 +342,9 @@ class PinRootBusy : public DataplaneError {
 // Takes the pin root for this process (flock); throws PinRootBusy naming the daemon that
 // holds it. Returns the fd that keeps the lock.
 int lockPinRoot(const std::string& dir);
+// Hitless restart: the new process writes the dead-man switch before anything slow, into
+// the predecessor's pinned xv_heartbeat. False when there is none of this layout.
+bool writePinnedHeartbeat(const std::string& pin_root, uint64_t now_ns);
 bool isBpffs(const std::string& path);
 
 }  // namespace xvrrp::dataplane

@@ -36,9 +36,14 @@ std::string progNameOf(uint32_t id) {
 
 }  // namespace
 
-void Dataplane::attachEgress(int ifindex, const std::string& ifname) {
+void Dataplane::attachEgress(int ifindex, const std::string& ifname, bool keep_ours) {
     LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
+    // An existing qdisc (EEXIST) and no filter yet are the usual cases: keep libbpf's
+    // "Exclusivity flag on" and "cannot find filter chain" quiet.
+    std::vector<std::string> quiet;
+    detail::libbpfCapture = &quiet;
     int err = bpf_tc_hook_create(&hook);
+    detail::libbpfCapture = nullptr;
     if (err && err != -EEXIST) {
         throw DataplaneError("bpf_tc_hook_create(clsact on " + ifname +
                              "): " + std::strerror(-err));
@@ -50,13 +55,16 @@ void Dataplane::attachEgress(int ifindex, const std::string& ifname) {
         updateInterfaceFlags(ifindex, XV_IF_OWN_CLSACT, 0);
     }
     LIBBPF_OPTS(bpf_tc_opts, query, .handle = kTcHandle, .priority = kTcPriority);
-    // No filter yet is the usual case; keep libbpf's "cannot find filter chain" quiet.
-    std::vector<std::string> quiet;
     detail::libbpfCapture = &quiet;
     const int qerr = bpf_tc_query(&hook, &query);
     detail::libbpfCapture = nullptr;
     if (qerr == 0) {
         const std::string name = progNameOf(query.prog_id);
+        if (name == "xv_tx" && keep_ours) {
+            attached_.at(ifindex).info.egress = true;
+            spdlog::info("keeping xv_tx (prog id {}) on the egress of {}", query.prog_id, ifname);
+            return;
+        }
         if (name != "xv_tx" && !opts_.force_xdp) {
             throw DataplaneError("attach TC egress to " + ifname + ": filter " +
                                  std::to_string(kTcHandle) + " prio " +
@@ -66,6 +74,7 @@ void Dataplane::attachEgress(int ifindex, const std::string& ifname) {
         }
         spdlog::warn("replacing TC egress program {} (id {}) on {}", name, query.prog_id, ifname);
     }
+    ensureEgress();
     LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = egressProgFd(), .flags = BPF_TC_F_REPLACE,
                 .handle = kTcHandle, .priority = kTcPriority);
     if (err = bpf_tc_attach(&hook, &opts); err) {

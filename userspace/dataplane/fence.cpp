@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -123,6 +124,27 @@ std::vector<std::pair<xv_fence_key, xv_fence>> FenceMap::list() const {
         k = next;
         prev = &k;
     }
+    return out;
+}
+
+std::vector<InstanceId> FenceMap::fencedIds() const {
+    std::vector<InstanceId> out;
+    xv_fence_key k{}, next{};
+    const xv_fence_key* prev = nullptr;
+    // A key deleted under the walk restarts it from the first key: the walk is bounded by
+    // twice the map's size, repeats go below.
+    for (unsigned n = 0; n <= 2 * XV_MAX_INSTANCES; ++n) {
+        if (bpf_map_get_next_key(fd_, prev, &next) != 0) {
+            if (errno == ENOENT) break;
+            throw DataplaneError("bpf_map_get_next_key(" + path_ + "): " + std::strerror(errno));
+        }
+        out.push_back({static_cast<int>(next.ifindex),
+                       next.family == XV_FAMILY_V6 ? Family::V6 : Family::V4, next.vrid});
+        k = next;
+        prev = &k;
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
     return out;
 }
 

@@ -21,6 +21,7 @@ struct InstanceId {
     int ifindex = 0;
     Family family = Family::V4;
     uint8_t vrid = 0;
+    auto operator<=>(const InstanceId&) const = default;
 };
 
 xv_inst_key toKey(const InstanceId& id);
@@ -55,6 +56,9 @@ class FenceMap {
     bool fenced(const InstanceId& id) const { return state(id).any(); }
     std::optional<xv_fence> get(const InstanceId& id, xv_fence_by owner) const;
     std::vector<std::pair<xv_fence_key, xv_fence>> list() const;
+    // Every instance with an entry of either owner, sorted, from one walk over the keys: one
+    // syscall when nothing is fenced, where state() of each instance costs two.
+    std::vector<InstanceId> fencedIds() const;
     // Writes entries read from an earlier map; an entry of a map from before the owner was
     // part of the key (owner byte 0) goes to the owner its value names.
     void restore(const std::vector<std::pair<xv_fence_key, xv_fence>>& entries);

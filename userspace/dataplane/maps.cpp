@@ -9,7 +9,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <vector>
+
+#include <spdlog/spdlog.h>
 
 #include "dataplane/dataplane.hpp"
 #include "xvrrp_xdp.skel.h"
@@ -180,7 +183,9 @@ void Dataplane::configureInstance(const InstanceId& id, const InstanceFilter& f)
                "peer " + p.addr.str() + " of " + describe(k));
         old.push_back(pk);
     }
-    const bool fresh = !lookup<xv_inst_key, xv_inst_cfg>(skel_->maps.xv_inst, k, describe(k));
+    // What this process configured, not what the map holds: after a handover the map
+    // already has the predecessor's entry.
+    const bool fresh = configured_.insert(bytesOf(k)).second;
     update(skel_->maps.xv_inst, &k, sizeof(k), &cfg, sizeof(cfg), describe(k));
     purgeRateState(skel_->maps.xv_ratelim, k);
     if (fresh && filtered_instances_[id.ifindex]++ == 0) {
@@ -225,8 +230,7 @@ void Dataplane::vlanRef(const xv_vlan_key& k, int delta) {
 
 void Dataplane::removeInstance(const InstanceId& id) {
     const xv_inst_key k = toKey(id);
-    const bool existed =
-        lookup<xv_inst_key, xv_inst_cfg>(skel_->maps.xv_inst, k, describe(k)).has_value();
+    const bool existed = configured_.erase(bytesOf(k)) > 0;
     remove(skel_->maps.xv_inst, &k, sizeof(k), describe(k));
     if (auto it = peers_.find(bytesOf(k)); it != peers_.end()) {
         for (const xv_src_key& pk : it->second) {
@@ -306,6 +310,49 @@ xv_vrid_rx sumVridRx(std::span<const xv_vrid_rx> per_cpu) {
         sum.missed += r.missed;
     }
     return sum;
+}
+
+namespace {
+
+// Keys of map M that KEEP rejects, deleted (collected first: deleting while walking skips).
+template <typename K>
+size_t pruneMap(bpf_map* m, const std::function<bool(const K&)>& keep) {
+    std::vector<K> doomed;
+    K cur{}, next{};
+    const K* prev = nullptr;
+    while (bpf_map__get_next_key(m, prev, &next, sizeof(next)) == 0) {
+        if (!keep(next)) doomed.push_back(next);
+        cur = next;
+        prev = &cur;
+    }
+    for (const K& k : doomed) remove(m, &k, sizeof(k), "left by the previous process");
+    return doomed.size();
+}
+
+}  // namespace
+
+void Dataplane::pruneUnknown() {
+    auto inst = [&](const xv_inst_key& k) { return configured_.count(bytesOf(k)) != 0; };
+    size_t n = pruneMap<xv_inst_key>(skel_->maps.xv_inst, inst);
+    n += pruneMap<xv_inst_key>(skel_->maps.xv_expect, inst);
+    n += pruneMap<xv_inst_key>(skel_->maps.xv_vrid_rx, inst);
+    n += pruneMap<xv_src_key>(skel_->maps.xv_peers, [&](const xv_src_key& k) {
+        auto it = peers_.find(bytesOf(k.inst));
+        return it != peers_.end() &&
+               std::any_of(it->second.begin(), it->second.end(), [&](const xv_src_key& p) {
+                   return std::memcmp(&p, &k, sizeof(k)) == 0;
+               });
+    });
+    n += pruneMap<xv_addr_key>(skel_->maps.xv_vips,
+                               [&](const xv_addr_key& k) { return vips_.count(bytesOf(k)) != 0; });
+    n += pruneMap<xv_vlan_key>(skel_->maps.xv_vlans,
+                               [&](const xv_vlan_key& k) { return vlan_refs_.count(bytesOf(k)) != 0; });
+    n += pruneMap<uint32_t>(skel_->maps.xv_ifcfg, [&](const uint32_t& ifindex) {
+        return if_flags_.count(static_cast<int>(ifindex)) != 0;
+    });
+    writeVipBits();
+    writeGlobal();
+    if (n) spdlog::info("handover: removed {} map entries of configuration that is gone", n);
 }
 
 }  // namespace xvrrp::dataplane

@@ -10,9 +10,19 @@
 #include <charconv>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
+#include <utility>
 
 namespace xvrrp::metrics {
+
+// One request's progress through the render queue (MHD's per-request pointer).
+struct HttpServer::Request {
+    enum class Phase { New, Waiting, Ready } phase = Phase::New;
+    std::string body;                  // Ready: what to send
+    std::optional<std::string> error;  // Ready: the capture or render failed (500)
+};
+
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
@@ -38,14 +48,20 @@ MHD_Result onRequest(void* cls, MHD_Connection* c, const char* url, const char* 
                      const char*, const char*, size_t* upload_size, void** state) {
     // The first call only announces the request; answer once its (empty) body is in.
     if (*state == nullptr) {
-        *state = cls;
+        *state = new HttpServer::Request;
         return MHD_YES;
     }
     if (*upload_size != 0) {
         *upload_size = 0;  // a body we do not want: drop it and answer at the end
         return MHD_YES;
     }
-    return static_cast<HttpServer*>(cls)->respond(c, url, method) ? MHD_YES : MHD_NO;
+    auto* r = static_cast<HttpServer::Request*>(*state);
+    return static_cast<HttpServer*>(cls)->respond(c, url, method, *r) ? MHD_YES : MHD_NO;
+}
+
+void onCompleted(void*, MHD_Connection*, void** state, MHD_RequestTerminationCode) {
+    delete static_cast<HttpServer::Request*>(*state);
+    *state = nullptr;
 }
 
 bool queue(MHD_Connection* c, unsigned code, std::string_view text) {
@@ -118,8 +134,8 @@ ListenAddress parseListen(std::string_view spec) {
     return la;
 }
 
-HttpServer::HttpServer(const ListenAddress& where, Render render, ServerLimits limits)
-    : render_(std::move(render)), limits_(limits) {
+HttpServer::HttpServer(const ListenAddress& where, Capture capture, ServerLimits limits)
+    : capture_(std::move(capture)), limits_(limits) {
     int lfd = -1;
     try {
         lfd = listenSocket(where);
@@ -138,7 +154,8 @@ HttpServer::HttpServer(const ListenAddress& where, Render render, ServerLimits l
                                              : reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port);
     // MHD_USE_EPOLL without MHD_USE_INTERNAL_POLLING_THREAD: we drive it.
     mhd_ = MHD_start_daemon(
-        MHD_USE_EPOLL | MHD_USE_SUPPRESS_DATE_NO_CLOCK, 0, nullptr, nullptr, &onRequest, this,
+        MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_SUPPRESS_DATE_NO_CLOCK, 0, nullptr,
+        nullptr, &onRequest, this, MHD_OPTION_NOTIFY_COMPLETED, &onCompleted, nullptr,
         MHD_OPTION_LISTEN_SOCKET, lfd, MHD_OPTION_CONNECTION_LIMIT, limits_.connections,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, limits_.per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
         limits_.timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, limits_.request_memory,
@@ -158,8 +175,16 @@ HttpServer::HttpServer(const ListenAddress& where, Render render, ServerLimits l
 }
 
 HttpServer::~HttpServer() {
-    if (mhd_) MHD_stop_daemon(mhd_);  // closes the listening socket and its epoll fd
+    // MHD must not stop with suspended connections: resume them (the access handler then
+    // refuses them) before it closes them all.
+    stopping_ = true;
+    if (mhd_) {
+        if (rendering_.c) MHD_resume_connection(rendering_.c);
+        for (const auto& p : waiting_) MHD_resume_connection(p.c);
+        MHD_stop_daemon(mhd_);  // closes the listening socket and its epoll fd
+    }
     if (timer_fd_ >= 0) ::close(timer_fd_);
+    // render_ (the last member) is joined next, after any job in progress ends.
 }
 
 void HttpServer::onReady() {
@@ -167,15 +192,53 @@ void HttpServer::onReady() {
     uint64_t expirations;
     while (::read(timer_fd_, &expirations, sizeof expirations) > 0) {
     }
+    finishRender();
     const unsigned before = connections();
     MHD_run(mhd_);
+    const bool resumed = startRender();
     // At the connection limit MHD takes its listening socket out of its epoll set and puts
     // it back only at the start of a later pass: when this pass freed a slot, come back at
-    // once, or a client queued in the backlog waits for an unrelated event.
-    armTimer(connections() < before);
+    // once, or a client queued in the backlog waits for an unrelated event. The same for a
+    // connection resumed after MHD_run.
+    armTimer(resumed || connections() < before);
     const double s = secondsSince(t0);
     stats_.loop.observe(s);
     stats_.loop_max_s = std::max(stats_.loop_max_s, s);
+}
+
+void HttpServer::finishRender() {
+    auto done = render_.collect();
+    if (!done) return;
+    stats_.render.observe(done->seconds);
+    stats_.render_max_s = std::max(stats_.render_max_s, done->seconds);
+    const Pending p = std::exchange(rendering_, Pending{});
+    if (!p.c) return;
+    p.r->phase = Request::Phase::Ready;
+    p.r->body = std::move(done->body);
+    p.r->error = std::move(done->error);
+    MHD_resume_connection(p.c);  // this pass's MHD_run answers it
+}
+
+bool HttpServer::startRender() {
+    if (render_.busy() || waiting_.empty()) return false;
+    const Pending p = waiting_.front();
+    waiting_.pop_front();
+    const auto t0 = SteadyClock::now();
+    Job job;
+    try {
+        job = capture_(stats_);
+    } catch (const std::exception& e) {
+        p.r->phase = Request::Phase::Ready;
+        p.r->error = e.what();
+        MHD_resume_connection(p.c);
+        return true;
+    }
+    const double s = secondsSince(t0);
+    stats_.capture.observe(s);
+    stats_.capture_max_s = std::max(stats_.capture_max_s, s);
+    rendering_ = p;
+    render_.submit(std::move(job));
+    return false;
 }
 
 unsigned HttpServer::connections() const {
@@ -196,7 +259,9 @@ void HttpServer::armTimer(bool now) {
     ::timerfd_settime(timer_fd_, 0, &its, nullptr);
 }
 
-bool HttpServer::respond(MHD_Connection* c, std::string_view url, std::string_view method) {
+bool HttpServer::respond(MHD_Connection* c, std::string_view url, std::string_view method,
+                         Request& r) {
+    if (stopping_) return false;
     auto count = [&](unsigned code) { ++stats_.responses[code]; };
     if (method != MHD_HTTP_METHOD_GET && method != MHD_HTTP_METHOD_HEAD) {
         count(MHD_HTTP_METHOD_NOT_ALLOWED);
@@ -206,34 +271,35 @@ bool HttpServer::respond(MHD_Connection* c, std::string_view url, std::string_vi
         count(MHD_HTTP_NOT_FOUND);
         return queue(c, MHD_HTTP_NOT_FOUND, "metrics are at /metrics\n");
     }
-    const auto t0 = SteadyClock::now();
-    auto* body = new std::string;
-    try {
-        *body = render_();
-    } catch (const std::exception& e) {
-        *body = std::string("rendering the metrics failed: ") + e.what() + "\n";
+    if (r.phase == Request::Phase::New) {
+        // Wait for the render thread; MHD's connection limit bounds the queue.
+        r.phase = Request::Phase::Waiting;
+        MHD_suspend_connection(c);
+        waiting_.push_back({c, &r});
+        return true;
+    }
+    if (r.phase != Request::Phase::Ready) return false;  // resumed without a body: a bug
+    if (r.error) {
         ++stats_.render_errors;
         count(MHD_HTTP_INTERNAL_SERVER_ERROR);
-        bool ok = queue(c, MHD_HTTP_INTERNAL_SERVER_ERROR, *body);
-        delete body;
-        return ok;
+        return queue(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                     "rendering the metrics failed: " + *r.error + "\n");
     }
-    const double s = secondsSince(t0);
-    stats_.render.observe(s);
-    stats_.render_max_s = std::max(stats_.render_max_s, s);
+    auto* body = new std::string(std::move(r.body));
     if (body->size() > limits_.max_body) body->resize(limits_.max_body);
     stats_.bytes += body->size();
     // MHD sends from our buffer and frees it with the response (no copy of a large body).
-    auto* r = MHD_create_response_from_buffer_with_free_callback_cls(
+    auto* resp = MHD_create_response_from_buffer_with_free_callback_cls(
         body->size(), body->data(), [](void* p) { delete static_cast<std::string*>(p); }, body);
-    if (!r) {
+    if (!resp) {
         delete body;
         return false;
     }
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            "text/plain; version=0.0.4; charset=utf-8");
     count(MHD_HTTP_OK);
-    bool ok = MHD_queue_response(c, MHD_HTTP_OK, r) == MHD_YES;
-    MHD_destroy_response(r);
+    bool ok = MHD_queue_response(c, MHD_HTTP_OK, resp) == MHD_YES;
+    MHD_destroy_response(resp);
     return ok;
 }
 
@@ -244,17 +310,23 @@ void writeServerStats(Exposition& out, const HttpServer::Stats& s, std::string_v
     for (const auto& [code, n] : s.responses)
         out.sample(Labels().add("code", code).str(), n);
     out.family(p + "_metrics_render_errors_total", Type::Counter,
-               "Scrapes whose metrics could not be rendered (answered 500).");
+               "Scrapes whose metrics could not be captured or rendered (answered 500).");
     out.sample("", s.render_errors);
     out.family(p + "_metrics_body_bytes_total", Type::Counter, "Bytes of /metrics bodies served.");
     out.sample("", s.bytes);
+    out.family(p + "_metrics_capture_seconds", Type::Histogram,
+               "Time the event loop spent copying the state one /metrics body shows.");
+    out.histogram(Labels(), s.capture);
     out.family(p + "_metrics_render_seconds", Type::Histogram,
-               "Time the event loop spent rendering one /metrics body.");
+               "Time the render thread spent writing one /metrics body (off the event loop).");
     out.histogram(Labels(), s.render);
     out.family(p + "_metrics_loop_seconds", Type::Histogram,
                "Time the event loop spent in one pass of the HTTP server (accept, read, "
-               "render, send).");
+               "capture, send).");
     out.histogram(Labels(), s.loop);
+    out.family(p + "_metrics_capture_max_seconds", Type::Gauge,
+               "The slowest /metrics capture on the event loop since start.");
+    out.sample("", s.capture_max_s);
     out.family(p + "_metrics_render_max_seconds", Type::Gauge,
                "The slowest /metrics render since start.");
     out.sample("", s.render_max_s);

@@ -22,6 +22,13 @@ ScriptCheck ScriptCheck::start(uint32_t rise, uint32_t fall, bool init_fail) {
     return c;
 }
 
+ScriptCheck ScriptCheck::restore(uint32_t rise, uint32_t fall, int result, bool init) {
+    ScriptCheck c = start(rise, fall, false);
+    c.result_ = std::clamp(result, 0, c.rise_ + c.fall_ - 1);
+    c.init_ = init;
+    return c;
+}
+
 TrackState ScriptCheck::state() const {
     if (init_) return TrackState::Init;
     return result_ >= rise_ ? TrackState::Up : TrackState::Down;

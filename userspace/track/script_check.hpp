@@ -32,11 +32,14 @@ namespace xvrrp::track {
 class ScriptCheck {
 public:
     static ScriptCheck start(uint32_t rise, uint32_t fall, bool init_fail);
+    // The counter as another process left it (hitless restart); clamped to its range.
+    static ScriptCheck restore(uint32_t rise, uint32_t fall, int result, bool init);
 
     TrackState state() const;
     // Feeds one result; true when state() changed.
     bool onResult(bool ok);
     int result() const { return result_; }
+    bool initial() const { return init_; }  // no result yet
 
 private:
     int rise_ = 1, fall_ = 1;

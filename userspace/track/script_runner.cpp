@@ -107,6 +107,12 @@ ScriptRunner::~ScriptRunner() {
     close(epfd_);
 }
 
+std::vector<pid_t> ScriptRunner::pids() const {
+    std::vector<pid_t> out;
+    for (const auto& [id, c] : children_) out.push_back(c.pid);
+    return out;
+}
+
 std::optional<uint64_t> ScriptRunner::start(const Command& cmd, const RunOptions& opts,
                                             ExitHandler on_exit, std::string* error) {
     std::vector<std::string> words;

@@ -31,6 +31,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "track/command.hpp"
 
@@ -86,6 +87,8 @@ public:
     // Signals every running group.
     void signalAll(int sig);
     size_t running() const { return children_.size(); }
+    // The running children (reaped or not): an exec hands them to the next image.
+    std::vector<pid_t> pids() const;
     bool isRunning(uint64_t id) const;
 
 private:

@@ -78,6 +78,13 @@ struct Stepper {
         return masterDownInterval(in().effective_priority, in().master_advert_int_cs,
                                   p().version, p().down_timer_adverts);
     }
+    // A master's last advert went out one interval before advert_due. Every backup's
+    // Master_Down_Interval is under down_timer_adverts (3) intervals + one: Skew_Time < 1
+    // interval (RFC 5798 6.1).
+    bool silentPastEveryBackup() {
+        return in().advert_due &&
+               now - *in().advert_due > p().down_timer_adverts * adverInterval();
+    }
     Duration skew() {
         return skewTime(in().effective_priority, in().master_advert_int_cs, p().version);
     }
@@ -143,6 +150,7 @@ struct Stepper {
         in().master_addr = p().primary;
         in().master_priority = in().effective_priority;
         in().preempt_allowed_at.reset();
+        in().holding_vips = false;  // AddVips keeps what is there
         ++in().counters.became_master;
         changeState(State::Master, std::move(reason));
     }
@@ -161,7 +169,13 @@ struct Stepper {
         if (p().version == 3) in().master_advert_int_cs = a.max_advert_int_cs;
     }
 
-    void onStartup();
+    void onStartup(const Startup& s);
+    // VIPs found on the node at startup go once this instance will not be master.
+    void releaseHeld() {
+        if (!in().holding_vips) return;
+        r.actions.emplace_back(RemoveVips{});
+        in().holding_vips = false;
+    }
     void onShutdown();
     void onVipsLost();
     void onAdvert(const AdvertReceived& a);
@@ -184,11 +198,14 @@ struct Stepper {
     void onGroup(const GroupTransition& g);
     void onReconfigured(const Reconfigured& c);
     void onAdopt(const Adopt& a);
+    void onHandover();
 };
 
-void Stepper::onStartup() {
+void Stepper::onStartup(const Startup& s) {
     if (in().state != State::Init) return;
     in().master_advert_int_cs = p().advert_int_cs;
+    // Kept, not removed and added again, if it becomes master (RFC 5798 leaves it open).
+    in().holding_vips = s.holding;
     if (isOwner()) {
         // keepalived 2.2.7 says "Receive advertisement timeout" first: its owner runs the
         // same timer, set to expire at once.
@@ -208,6 +225,7 @@ void Stepper::onShutdown() {
         sendAdvert(kPriorityStop);
         r.actions.emplace_back(RemoveVips{});
     }
+    releaseHeld();
     clearTimers();
     in().preempt_allowed_at.reset();
     changeState(State::Init, "shutdown");
@@ -229,6 +247,7 @@ void Stepper::onAdvert(const AdvertReceived& a) {
         discarded_ = false;
         if (steady(a)) {
             absorb(a);
+            releaseHeld();  // another router is master for good
         } else if (discarded_ && in().absorbing) {
             // RFC 5798 6.4.2 lets the timer run out from the master's last good advert,
             // which only the kernel saw: read it before absorption ends (measured before:
@@ -389,11 +408,15 @@ void Stepper::onFault(const FaultRaised& f) {
     i.fault_reason = f.reason;
     if (i.state == State::Fault) return;
     if (i.state == State::Master) {
-        // keepalived vrrp_state_leave_master with wantstate FAULT
-        sendAdvert(kPriorityStop);
+        // keepalived vrrp_state_leave_master with wantstate FAULT, unless we were silent
+        // for longer than any backup's Master_Down_Interval (stopped or hung, then fenced):
+        // a backup has taken over, and priority 0 would only cut the others' timers to
+        // Skew_Time (RFC 5798 6.4.2), so one of them claims the VIP beside the new master.
+        if (!silentPastEveryBackup()) sendAdvert(kPriorityStop);
         r.actions.emplace_back(RemoveVips{});
         ++i.counters.released_master;
     }
+    releaseHeld();
     clearTimers();
     i.preempt_allowed_at.reset();
     changeState(State::Fault, "fault: " + f.reason);
@@ -431,6 +454,8 @@ void Stepper::onGroup(const GroupTransition& g) {
         r.actions.emplace_back(RemoveVips{});
         ++i.counters.released_master;
         becomeBackup(now, masterDown(), g.reason);
+    } else if (g.to == State::Backup && i.state == State::Backup) {
+        releaseHeld();  // the group follows another master
     }
 }
 
@@ -467,6 +492,12 @@ void Stepper::onAdopt(const Adopt& a) {
     }
 }
 
+void Stepper::onHandover() {
+    if (in().state != State::Master) return;
+    sendAdvert(in().effective_priority);
+    in().advert_due = now + adverInterval();
+}
+
 }  // namespace
 
 StepResult step(const Instance& in, const Event& ev, TimePoint now) {
@@ -474,7 +505,7 @@ StepResult step(const Instance& in, const Event& ev, TimePoint now) {
     std::visit(
         [&](const auto& e) {
             using E = std::decay_t<decltype(e)>;
-            if constexpr (std::is_same_v<E, Startup>) s.onStartup();
+            if constexpr (std::is_same_v<E, Startup>) s.onStartup(e);
             else if constexpr (std::is_same_v<E, Shutdown>) s.onShutdown();
             else if constexpr (std::is_same_v<E, VipsLost>) s.onVipsLost();
             else if constexpr (std::is_same_v<E, AdvertReceived>) s.onAdvert(e);
@@ -488,6 +519,7 @@ StepResult step(const Instance& in, const Event& ev, TimePoint now) {
             else if constexpr (std::is_same_v<E, AbsorbLost>) s.stopAbsorbing();
             else if constexpr (std::is_same_v<E, Reconfigured>) s.onReconfigured(e);
             else if constexpr (std::is_same_v<E, Adopt>) s.onAdopt(e);
+            else if constexpr (std::is_same_v<E, Handover>) s.onHandover();
         },
         ev);
     return std::move(s.r);

@@ -60,7 +60,9 @@ struct Counters {
 };
 
 // ---- events -------------------------------------------------------------
-struct Startup {};                     // leave Init
+// Leave Init. holding: the node already has this instance's VIPs (left by a daemon that
+// was killed); they stay while it may still become master and go once it follows another.
+struct Startup { bool holding = false; };
 struct Shutdown {};                    // graceful stop (SIGTERM): advert priority 0
 // Someone else removed one of the master's tracked VIPs (not no_track): keepalived 2.2.7
 // leaves MASTER as on a stop (priority 0 advert, VIPs removed) and claims it again after
@@ -96,10 +98,13 @@ struct Adopt {
     State state = State::Backup;
     Counters counters;
 };
+// A hitless restart hands over to the next process now: a master speaks at once, so the
+// backups' Master_Down_Timers run from this advert while the next one starts.
+struct Handover {};
 
 using Event = std::variant<Startup, Shutdown, AdvertReceived, TimerFired, FaultRaised,
                            FaultCleared, PriorityChanged, GroupTransition, GroupAnswer,
-                           KernelLastSeen, AbsorbLost, Reconfigured, Adopt, VipsLost>;
+                           KernelLastSeen, AbsorbLost, Reconfigured, Adopt, Handover, VipsLost>;
 
 // ---- actions ------------------------------------------------------------
 struct SendAdvert { uint8_t priority = 0; };
@@ -164,6 +169,8 @@ struct Instance {
     // Sync group: this member's Master_Down_Timer ran out and it waits for the group
     // (keepalived's wantstate MASTER); cleared when it hears a master or changes state.
     bool wants_master = false;
+    // Started holding its VIPs (Startup::holding) and not yet master or following another.
+    bool holding_vips = false;
     Counters counters;
 
     // Earliest pending deadline, for the event loop's timer.

@@ -8,9 +8,11 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <stdexcept>
 
 #include "split_fixture.hpp"
+#include "split_witness_bench.hpp"
 
 using namespace xvrrp::itest;
 using nlohmann::json;
@@ -62,11 +64,38 @@ json trial(SplitLab& lab, int intervalMs, const std::string& mac1, const std::st
             {"rejoined", rejoined}};
 }
 
+// The report on stdout or in `out`; 1 when it cannot be written, else by its target.
+int writeReport(const json& report, const std::string& out) {
+    if (report.is_null()) return 1;
+    if (out.empty()) {
+        std::cout << report.dump(2) << "\n";
+    } else {
+        std::ofstream f(out);
+        f << report.dump(2) << "\n";
+        if (!f) {
+            std::cerr << "xvrrp-bench-splitbrain: cannot write " << out << "\n";
+            return 1;
+        }
+    }
+    return report.value("target_met", true) ? 0 : 1;
+}
+
+json witnessReport(const std::string& arbiter, int trials, int intervalMs,
+                   const std::vector<std::string>& faults) {
+    try {
+        return runWitnessBench(arbiter, trials, intervalMs, faults);
+    } catch (const std::exception& e) {
+        std::cerr << "xvrrp-bench-splitbrain: " << e.what() << "\n";
+        return nullptr;
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     int trials = 5, intervalMs = 5;
-    std::string out, arbiter;
+    std::string out, arbiter, witness;
+    std::vector<std::string> faults = {"quiet", "cut", "cut_sshd_down", "leader_kill"};
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         auto next = [&]() -> std::string {
@@ -77,9 +106,14 @@ int main(int argc, char** argv) {
         else if (a == "--interval-ms") intervalMs = std::stoi(next());
         else if (a == "--out") out = next();
         else if (a == "--arbiter") arbiter = next();
-        else {
+        else if (a == "--witness") witness = next();
+        else if (a == "--faults") {
+            faults.clear();
+            std::istringstream in(next());
+            for (std::string f; std::getline(in, f, ',');) faults.push_back(f);
+        } else {
             std::cerr << "usage: xvrrp-bench-splitbrain --arbiter BIN [--trials N] "
-                         "[--interval-ms MS] [--out FILE]\n";
+                         "[--interval-ms MS] [--out FILE] [--witness etcd [--faults LIST]]\n";
             return 2;
         }
     }
@@ -88,10 +122,26 @@ int main(int argc, char** argv) {
                      "required\n";
         return 2;
     }
+    if (!witness.empty() && witness != "etcd") {
+        std::cerr << "xvrrp-bench-splitbrain: --witness: only etcd is known, not '" << witness
+                  << "'\n";
+        return 2;
+    }
+    for (const auto& f : faults)
+        if (f != "quiet" && f != "cut" && f != "cut_sshd_down" && f != "leader_kill") {
+            std::cerr << "xvrrp-bench-splitbrain: --faults: unknown fault '" << f
+                      << "' (quiet, cut, cut_sshd_down, leader_kill)\n";
+            return 2;
+        }
+    if (faults.empty()) {
+        std::cerr << "xvrrp-bench-splitbrain: --faults: empty list\n";
+        return 2;
+    }
     if (::geteuid() != 0) {
         std::cerr << "xvrrp-bench-splitbrain: needs root (network namespaces, XDP)\n";
         return 2;
     }
+    if (!witness.empty()) return writeReport(witnessReport(arbiter, trials, intervalMs, faults), out);
     SplitOptions o;
     o.tag = "sbb";
     o.arbiterBin = arbiter;
@@ -139,15 +189,7 @@ int main(int argc, char** argv) {
         std::cerr << "xvrrp-bench-splitbrain: " << e.what() << "\n";
         return 1;
     }
-    if (out.empty()) {
-        std::cout << report.dump(2) << "\n";
-    } else {
-        std::ofstream f(out);
-        f << report.dump(2) << "\n";
-        if (!f) {
-            std::cerr << "xvrrp-bench-splitbrain: cannot write " << out << "\n";
-            return 1;
-        }
-    }
+    int rc = writeReport(report, out);
+    if (rc != 0) return rc;
     return report["trials_meeting_target"] == report["trials"].size() ? 0 : 1;
 }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -40,6 +41,7 @@ SplitLab::SplitLab(SplitOptions opts) : opts_(std::move(opts)) {
     }
     auto all = names_;
     all.insert(all.end(), {"client", "gw"});
+    all.insert(all.end(), opts_.extraNodes.begin(), opts_.extraNodes.end());
     lab_ = std::make_unique<lab::Lab>(all, lab::LabOptions{.tag = opts_.tag, .keepLogs = opts_.keepLogs});
     // The dedicated VRRP link: a bridge of its own, vrrp0 in each node.
     vhub_ = std::make_unique<lab::Netns>(opts_.tag + "-vhub");
@@ -58,6 +60,7 @@ SplitLab::SplitLab(SplitOptions opts) : opts_(std::move(opts)) {
     }
     for (const auto& n : names_) nodes_.push_back(std::make_unique<XvrrpdNode>(*lab_, n));
     sshd_.assign(names_.size(), nullptr);
+    arbiters_.assign(names_.size(), nullptr);
 }
 
 SplitLab::~SplitLab() {
@@ -108,9 +111,9 @@ void SplitLab::startSshd(const std::string& me) {
         throw std::runtime_error("sshd in " + me + " did not start: " + p.readLog());
 }
 
-void SplitLab::startArbiter(const std::string& me) {
+void SplitLab::writeArbiterConf(const std::string& me) {
     const std::string conf = dir() + "/" + me + "-arbiter.conf";
-    std::ofstream out(conf);
+    std::ofstream out(conf + ".tmp");
     // Peers are pinged and reached over SSH on the LAN: the VRRP link is what breaks. The
     // wrapper that runs xvrrpctl over SSH takes the node's name from the connection.
     out << "arbiter {\n  node_name " << me << "\n  xvrrpd_socket " << dir() << "/" << me
@@ -124,7 +127,9 @@ void SplitLab::startArbiter(const std::string& me) {
         << "  ssh_connect_timeout " << opts_.sshConnectTimeout << "\n"
         << "  ssh_timeout " << opts_.sshTimeout << "\n"
         << "  fence_after " << opts_.fenceAfter << "\n  unfence_after " << opts_.unfenceAfter
-        << "\n}\n";
+        << "\n";
+    if (opts_.metricsPort) out << "  metrics 127.0.0.1:" << opts_.metricsPort << "\n";
+    out << "}\n";
     for (const auto& peer : names_) {
         if (peer == me) continue;
         out << "peer " << peer << " {\n  address " << lab_->v4(peer).str() << "\n"
@@ -132,8 +137,34 @@ void SplitLab::startArbiter(const std::string& me) {
             << "/client_key\n    known_hosts " << dir() << "/known_hosts\n  }\n}\n";
     }
     out << "gateways {\n  quorum 1\n  " << lab_->v4("gw").str() << "\n}\n";
+    out << opts_.arbiterExtra;
     out.close();
-    lab_->node(me).spawn({opts_.arbiterBin, "-D", "-f", conf}, dir() + "/" + me + "-arbiter.log");
+    fs::rename(conf + ".tmp", conf);  // a reload reads a whole file
+}
+
+void SplitLab::startArbiter(const std::string& me) {
+    writeArbiterConf(me);
+    const std::string conf = dir() + "/" + me + "-arbiter.conf";
+    arbiters_[idx(me)] = &lab_->node(me).spawn({opts_.arbiterBin, "-D", "-f", conf},
+                                               dir() + "/" + me + "-arbiter.log");
+}
+
+void SplitLab::reloadArbiters(const std::string& extra) {
+    opts_.arbiterExtra = extra;
+    for (size_t i = 0; i < names_.size(); ++i) {
+        writeArbiterConf(names_[i]);
+        // The arbiter alone: its process group holds the ssh children of a round.
+        if (arbiters_[i] && arbiters_[i]->running()) ::kill(arbiters_[i]->pid(), SIGHUP);
+    }
+}
+
+std::string SplitLab::arbiterMetrics(const std::string& n) {
+    if (!opts_.metricsPort) throw std::logic_error("SplitLab: metricsPort not set");
+    auto r = lab_->node(n).run({"curl", "-s", "--max-time", "3", "http://127.0.0.1:" +
+                                                                  std::to_string(opts_.metricsPort) +
+                                                                  "/metrics"},
+                               std::chrono::seconds(5));
+    return r.ok() ? r.out : std::string();
 }
 
 void SplitLab::start() {
@@ -173,9 +204,9 @@ void SplitLab::start() {
     }
     for (const auto& n : names_) startSshd(n);
     for (const auto& n : names_) startArbiter(n);
-    auto allR5 = [&] {
+    auto allR5 = [&] {  // W0: the master owns the instance on the witness
         for (const auto& n : names_)
-            if (rule(n) != "R5") return false;
+            if (rule(n) != "R5" && rule(n) != "W0") return false;
         return true;
     };
     if (!lab::waitUntil(allR5, std::chrono::seconds(20), Ms(50))) {

@@ -32,6 +32,12 @@ struct SplitOptions {
     // Nice value of the test thread while the lab lives, so of everything it starts (xvrrpd,
     // sshd, ssh, the arbiters); 0 leaves it alone.
     int nice = 0;
+    // More LAN namespaces without xvrrpd (the etcd members of the witness tests).
+    std::vector<std::string> extraNodes;
+    // Appended to every arbiter.conf (a `witness etcd { ... }` block).
+    std::string arbiterExtra;
+    // When set, each arbiter serves /metrics on 127.0.0.1:PORT of its namespace.
+    int metricsPort = 0;
 };
 
 // One client probe: an ARP request and an ICMP echo for the VIP, and who answered.
@@ -85,6 +91,8 @@ class SplitLab {
     IpAddr clientAddr() const { return lab_->v4("client"); }
     std::string lanMac(const std::string& n);  // MAC of the node's eth0
     const SplitOptions& options() const { return opts_; }
+    // Before start(): text for every arbiter.conf that needs the lab's addresses.
+    void setArbiterExtra(std::string text) { opts_.arbiterExtra = std::move(text); }
     // The promise of docs/arbiter.md for a responsive peer: fence_after rounds + the SSH
     // timeout. With N nodes the losers take over and fence one after another (each after
     // the previous one's priority-0 advert), so a cut can take N-1 of these.
@@ -111,6 +119,12 @@ class SplitLab {
     void dropGateway(const std::string& n);
     void restoreGateway(const std::string& n);
     void stopSshd(const std::string& n);
+    void startSshd(const std::string& n);
+    // Rewrites every arbiter.conf with `extra` in place of arbiterExtra and sends SIGHUP (the
+    // arbiters apply it from their next round).
+    void reloadArbiters(const std::string& extra);
+    // `n`'s arbiter's /metrics body ("" when it does not answer).
+    std::string arbiterMetrics(const std::string& n);
 
     // ARP request from the client; the MACs that answered within `window`.
     std::set<std::string> arpOwners(std::chrono::milliseconds window);
@@ -129,11 +143,13 @@ class SplitLab {
     // the file for every connection.
     void setKeyOptions(const std::string& options);
 
-  private:
+    // `n`'s arbiter's status --json ({} if it does not answer).
     nlohmann::json arbiterStatus(const std::string& n);
+
+  private:
     size_t idx(const std::string& n) const;
     void keygen(const std::string& name);
-    void startSshd(const std::string& n);
+    void writeArbiterConf(const std::string& n);
     void startArbiter(const std::string& n);
     std::string config(const std::string& n, int priority) const;
 
@@ -145,6 +161,7 @@ class SplitLab {
     std::unique_ptr<lab::Netns> vhub_;  // the VRRP link's bridge
     std::vector<std::unique_ptr<XvrrpdNode>> nodes_;
     std::vector<lab::Process*> sshd_;
+    std::vector<lab::Process*> arbiters_;
     bool vrrpCut_ = false;
 };
 

@@ -13,9 +13,10 @@ namespace {
 
 using Span = std::pair<double, double>;
 
-// The audit line and the daemon's transition carry millisecond stamps of two clocks read
-// apart: the transition an action causes may come out a little before the action.
-constexpr double kActionLeadS = 0.02;
+// The audit line and the daemon's transition carry millisecond stamps (truncated) of the
+// realtime clock, converted to the run clock by reading both apart: the transition an
+// action or a restore causes may come out a little before the action or the restore.
+constexpr double kStampLeadS = 0.02;
 
 // Sorted, disjoint spans with a membership test.
 class Spans {
@@ -78,7 +79,7 @@ Windows windows(const Timeline& tl, const Params& p, std::vector<int>& actionFau
     for (const auto& a : tl.actions) {
         const int f = p.arbiterSettleS > 0 ? ownerOf(a, tl, p.arbiterSettleS) : -1;
         actionFault.push_back(f);
-        if (f >= 0) w.any.add(a.t - kActionLeadS, a.t + tl.faults[static_cast<size_t>(f)].windowS);
+        if (f >= 0) w.any.add(a.t - kStampLeadS, a.t + tl.faults[static_cast<size_t>(f)].windowS);
     }
     w.any.seal();
     for (auto& s : w.node) s.seal();
@@ -163,7 +164,10 @@ Verdict check(const Timeline& tl, const Params& p) {
     for (const auto& t : tl.transitions) {
         if (t.t < tl.tStart || t.t > tl.tEnd) continue;
         ++v.transitionsJudged;
-        if (w.any.contains(t.t) || w.node[static_cast<size_t>(t.node)].contains(t.t)) continue;
+        const auto& own = w.node[static_cast<size_t>(t.node)];
+        const double late = t.t + kStampLeadS;
+        if (w.any.contains(t.t) || own.contains(t.t) || w.any.contains(late) || own.contains(late))
+            continue;
         const double end = std::max(w.any.lastEndBefore(t.t),
                                     w.node[static_cast<size_t>(t.node)].lastEndBefore(t.t));
         v.violations.push_back({t.t, t.t, "unexplained_transition", lastFault(tl, t.t), 0,

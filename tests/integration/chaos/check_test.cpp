@@ -127,6 +127,22 @@ TEST(ChaosCheck, TransitionsNeedAFaultThatExplainsThem) {
     EXPECT_EQ(v.transitionsJudged, 6);
 }
 
+// xvrrpd's stamp is its millisecond log time, truncated and converted from the realtime
+// clock: the backup's step-down after a SIGCONT came out 1.2 ms before the harness read its
+// clock to send it (chaos seed 1, faults 0 and 5). Read apart by up to 20 ms, as actions.
+TEST(ChaosCheck, ATransitionStampedJustBeforeItsWindowBelongsToIt) {
+    auto tl = base();
+    tl.faults.push_back(fault(Kind::SigStop, 0, 10, 14));
+    probes(tl, 0, 40, kN1, kN1);
+    tl.transitions = {
+        {14 - 0.0012, 1, 0, "MASTER", "BACKUP"},  // n1 back: n2 steps down
+        {14 - 0.05, 2, 0, "BACKUP", "FAULT"},     // 50 ms before it: not
+    };
+    const auto v = check(tl, params());
+    ASSERT_EQ(v.violations.size(), 1u);
+    EXPECT_EQ(v.violations[0].seen, "n3 VI_1 BACKUP -> FAULT");
+}
+
 TEST(ChaosCheck, ArbiterActionsOfAFaultOpenWindowsOthersDoNot) {
     auto tl = base();
     tl.faults.push_back(fault(Kind::LinkCut, 0, 10, 12));

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 
 #include "lab/net_query.hpp"
@@ -106,6 +108,34 @@ TEST_F(LabTest, RunReportsExitCodeAndTimesOut) {
     auto r = ns.run({"sleep", "5"}, Ms(200));
     EXPECT_EQ(r.exitCode, -1);
     EXPECT_LT(Clock::now() - start, std::chrono::seconds(2));
+}
+
+// A daemon signalled once must see one signal: two SIGHUPs are two reloads, and a test that
+// waits for "Reload done" then takes the stray one for its own. A real-time signal queues
+// every copy sent, so the child counts exactly how many arrived.
+TEST_F(LabTest, SendSignalDeliversOneCopy) {
+    const std::string dir = ::testing::TempDir() + "xvt-labsig-" + std::to_string(::getpid());
+    std::filesystem::create_directories(dir);
+    const std::string ready = dir + "/ready", count = dir + "/count";
+    const std::string code =
+        "import signal, sys\n"
+        "s = signal.SIGRTMIN\n"
+        "signal.pthread_sigmask(signal.SIG_BLOCK, [s])\n"
+        "open(sys.argv[1], 'w').close()\n"
+        "n = 0\n"
+        "if signal.sigtimedwait([s], 10):\n"
+        "    n = 1\n"
+        "    while signal.sigtimedwait([s], 0.3): n += 1\n"
+        "open(sys.argv[2], 'w').write(str(n))\n";
+    auto p = Process::spawn("", {"python3", "-c", code, ready, count}, dir + "/log");
+    ASSERT_TRUE(waitUntil([&] { return std::filesystem::exists(ready); }, std::chrono::seconds(10)));
+    p.sendSignal(SIGRTMIN);
+    ASSERT_TRUE(p.waitExit(std::chrono::seconds(10)));
+    std::ifstream in(count);
+    int n = -1;
+    in >> n;
+    EXPECT_EQ(n, 1) << "copies of one sendSignal";
+    std::filesystem::remove_all(dir);
 }
 
 }  // namespace

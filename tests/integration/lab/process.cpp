@@ -122,9 +122,11 @@ bool Process::running() { return pid_ > 0 && !reap(WNOHANG); }
 
 void Process::sendSignal(int sig) {
     if (!running()) return;
-    // The group first (daemon helpers), then the pid in case it left the group.
+    // The group (the daemon and its helpers); the pid on its own only when it left the group,
+    // else it would get the signal twice (two SIGHUPs are two reloads).
+    const bool leads = ::getpgid(pid_) == pid_;
     ::kill(-pid_, sig);
-    ::kill(pid_, sig);
+    if (!leads) ::kill(pid_, sig);
 }
 
 std::optional<int> Process::waitExit(std::chrono::steady_clock::duration timeout) {

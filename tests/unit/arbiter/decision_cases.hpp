@@ -60,4 +60,19 @@ inline void peerUnknown(InstanceEvidence& ev) {
     p.unknown_reason = "ssh timed out";
 }
 
+// The witness (issue 15) in a given state; the other facts as a healthy round has them.
+inline void witness(InstanceEvidence& ev, WitnessState s, bool renewing = false,
+                    bool past_claim = false, bool fence_on_loss = false) {
+    auto& w = ev.witness;
+    w.state = s;
+    w.owner = s == WitnessState::Owned ? "a" : "b";
+    w.token = s == WitnessState::Free ? 0 : 42;
+    w.owner_renewing = renewing;
+    w.past_claim = past_claim;
+    w.fence_on_loss = fence_on_loss;
+    w.members = 3;
+    w.reachable = s == WitnessState::Unreachable ? 0 : s == WitnessState::Minority ? 1 : 3;
+    w.majority_ok = w.reachable == 3 ? 3 : 0;
+}
+
 }  // namespace xvrrp::arbiter::cases

@@ -130,5 +130,87 @@ TEST(RuleInvariants, EveryCombination) {
     EXPECT_EQ(want, 2L * 2 * 2 * 2 * 3 * 3 * 3 * 3 * 2 * 2 * 2 * 2 * 3 * 2 * 2 * 2 * 2);
 }
 
+// The witness (issue 15) over the evidence of the 12-dimension table (our 5 dimensions and
+// one peer's 7: 20 736 cases) times every witness state, renewal, claim and policy (48).
+struct WitnessDims {
+    WitnessState state;
+    bool renewing, past_claim, fence_on_loss;
+};
+
+void checkWitness(const Combo& c, const WitnessDims& w, const Judgement& with,
+                  const Judgement& without) {
+    if (c.fenced) {  // the witness never lifts a fence nor changes why it stays
+        EXPECT_EQ(with.verdict, without.verdict);
+        EXPECT_EQ(with.rule, without.rule);
+        return;
+    }
+    const auto& b = c.p[0];
+    bool local_holds = c.kernel == Tri::Yes ||
+                       (c.kernel == Tri::Unknown && c.answered && c.local_installed);
+    bool earlier = !c.quorum || !c.answered || !local_holds;  // R1, R2, R2b, R5 (not held)
+    bool peer_may_hold = !b.known || (b.holds && !b.fenced);
+    bool cut = w.state == WitnessState::Minority ||
+               (w.state == WitnessState::Unreachable && w.fence_on_loss);
+    if (earlier) {
+        EXPECT_EQ(with.verdict, without.verdict) << with.rule;
+        EXPECT_EQ(with.rule, without.rule);
+    } else if (w.state == WitnessState::Owned && !w.past_claim) {
+        EXPECT_EQ(with.rule, "W0");
+        EXPECT_EQ(with.verdict, Verdict::Hold) << "the owner never yields to SSH's view";
+    } else if (w.state == WitnessState::PeerOwns && w.renewing) {
+        EXPECT_EQ(with.verdict, Verdict::WantFence) << "a live owner elsewhere: " << with.rule;
+    } else if (cut && w.past_claim && peer_may_hold) {
+        EXPECT_EQ(with.verdict, Verdict::WantFence) << "cut from the majority past the lease";
+    } else {  // the witness cannot tell: the rules without it, unchanged
+        EXPECT_EQ(with.verdict, without.verdict) << with.rule << " vs " << without.rule;
+        EXPECT_EQ(with.rule, without.rule);
+    }
+    if (w.state == WitnessState::Unreachable && !w.fence_on_loss) {
+        EXPECT_EQ(with.rule, without.rule) << "on_witness_loss hold: the previous rules";
+    }
+}
+
+TEST(WitnessInvariants, EveryCombination) {
+    const Tri tris[] = {Tri::No, Tri::Yes, Tri::Unknown};
+    const bool bools[] = {false, true};
+    const WitnessState states[] = {WitnessState::Off,      WitnessState::Owned,
+                                   WitnessState::PeerOwns, WitnessState::Free,
+                                   WitnessState::Minority, WitnessState::Unreachable};
+    const int dims[] = {2, 2, 2, 2, 3,        // fenced, quorum, answered, installed, kernel
+                        3, 3, 3, 2, 2, 2, 2,  // b: pings, quorum, reaches, known..wins
+                        6, 2, 2, 2};          // witness: state, renewing, past claim, policy
+    constexpr int kDims = sizeof(dims) / sizeof(dims[0]);
+    int at[kDims] = {};
+    long combos = 0;
+    for (;;) {
+        Combo c{};
+        c.fenced = bools[at[0]];
+        c.quorum = bools[at[1]];
+        c.answered = bools[at[2]];
+        c.local_installed = bools[at[3]];
+        c.kernel = tris[at[4]];
+        c.p[0] = {tris[at[5]], tris[at[6]],   tris[at[7]],  bools[at[8]],
+                  bools[at[9]], bools[at[10]], bools[at[11]]};
+        WitnessDims w{states[at[12]], bools[at[13]], bools[at[14]], bools[at[15]]};
+        InstanceEvidence ev = evidenceOf(c);
+        ev.peers.resize(1);  // one peer: the pair of the issue
+        Judgement without = judge(ev, c.fenced);
+        cases::witness(ev, w.state, w.renewing, w.past_claim, w.fence_on_loss);
+        Judgement with = judge(ev, c.fenced);
+        ++combos;
+        {
+            SCOPED_TRACE(testing::Message() << "combo " << combos << " witness "
+                                            << witnessStateName(w.state) << " rule " << with.rule);
+            checkWitness(c, w, with, without);
+            EXPECT_FALSE(with.rule.empty());
+        }
+        if (HasFailure()) FAIL() << "stopped at the first failing combination";
+        int d = 0;
+        while (d < kDims && ++at[d] == dims[d]) at[d++] = 0;
+        if (d == kDims) break;
+    }
+    EXPECT_EQ(combos, 20736L * 48);
+}
+
 }  // namespace
 }  // namespace xvrrp::arbiter

@@ -243,6 +243,77 @@ const std::vector<Case>& cases() {
          },
          Verdict::WantUnfence, "U1"},
         {"fenced_no_peers", true, [](auto& e) { e.peers.clear(); }, Verdict::WantUnfence, "U1"},
+        // The witness (issue 15).
+        {"witness_owned_beats_r3", false,
+         [](auto& e) {
+             peerMaster(e, 150);
+             witness(e, WitnessState::Owned);
+         },
+         Verdict::Hold, "W0"},
+        {"witness_owned_past_claim_is_r3", false,
+         [](auto& e) {
+             peerMaster(e, 150);
+             witness(e, WitnessState::Owned, false, true);
+         },
+         Verdict::WantFence, "R3"},
+        {"witness_peer_owns_peer_unknown", false,
+         [](auto& e) {
+             peerUnknown(e);
+             witness(e, WitnessState::PeerOwns, true);
+         },
+         Verdict::WantFence, "W1"},
+        {"witness_peer_owns_whatever_ssh_says", false,
+         [](auto& e) { witness(e, WitnessState::PeerOwns, true); }, Verdict::WantFence, "W1"},
+        {"witness_peer_owns_stale_lease", false,
+         [](auto& e) {
+             peerUnknown(e);
+             witness(e, WitnessState::PeerOwns, false);
+         },
+         Verdict::Hold, "R5"},
+        {"witness_peer_owns_we_hold_nothing", false,
+         [](auto& e) {
+             e.local.kernel_holds_vip = Tri::No;
+             witness(e, WitnessState::PeerOwns, true);
+         },
+         Verdict::Hold, "R5"},
+        {"witness_free", false,
+         [](auto& e) {
+             peerUnknown(e);
+             witness(e, WitnessState::Free);
+         },
+         Verdict::Hold, "R5"},
+        {"witness_minority_within_lease", false,
+         [](auto& e) {
+             peerUnknown(e);
+             witness(e, WitnessState::Minority, false, false);
+         },
+         Verdict::Hold, "R5"},
+        {"witness_minority_past_claim", false,
+         [](auto& e) {
+             peerUnknown(e);
+             witness(e, WitnessState::Minority, false, true);
+         },
+         Verdict::WantFence, "W2"},
+        {"witness_minority_past_claim_peer_backup", false,
+         [](auto& e) { witness(e, WitnessState::Minority, false, true); }, Verdict::Hold, "R5"},
+        {"witness_unreachable_hold", false,
+         [](auto& e) {
+             peerUnknown(e);
+             witness(e, WitnessState::Unreachable, false, true, false);
+         },
+         Verdict::Hold, "R5"},
+        {"witness_unreachable_fence", false,
+         [](auto& e) {
+             peerUnknown(e);
+             witness(e, WitnessState::Unreachable, false, true, true);
+         },
+         Verdict::WantFence, "W3"},
+        {"witness_never_lifts_fence", true,
+         [](auto& e) {
+             peerUnknown(e);
+             witness(e, WitnessState::Free);
+         },
+         Verdict::Hold, "U0u"},
         {"fenced_second_peer_unknown", true,
          [](auto& e) {
              auto p = e.peers[0];

@@ -43,6 +43,23 @@ InstanceEvidence evidence(const std::string& name, const RoundResult& r) {
     return ev;
 }
 
+// e1 served the read in 12 ms, e2 took the connection and timed out, e3 refused it; the
+// lease was kept alive, VI_1 refreshed and VI_2's campaign found another owner.
+witness::WitnessRound witnessRound() {
+    witness::WitnessRound w;
+    w.duration_ms = 520;
+    using M = witness::WitnessRound::Member;
+    w.members = {{"http://e1:2379", M::Ok, 12}, {"http://e2:2379", M::NoMajority, -1},
+                 {"http://e3:2379", M::Unreachable, -1}};
+    w.requests = {{"", "lease_keepalive", "ok"}, {"VI_1", "refresh", "ok"},
+                  {"VI_2", "campaign", "refused"}};
+    w.lease_id = 0x1234;
+    w.lease_left_ms = 7500;
+    w.claim_left_ms = -250;
+    w.since_majority_ms = 600;
+    return w;
+}
+
 // Round 1: gateways 1 of 2, peer a pings and answers ssh, peer b neither, xvrrpd answers.
 // VI_1 holds (an operator's fence on it); VI_2 has lost quorum and is fenced at once (fence_after
 // 1).
@@ -64,12 +81,17 @@ class ArbiterMetricsTest : public ::testing::Test {
         auto ev1 = evidence("VI_1", r);
         ev1.quorum = {2, 2, 2};
         ev1.local.fence = FenceOwner::Operator;
+        ev1.witness.state = WitnessState::Owned;
+        ev1.witness.token = 4711;
         d1 = decide(ev1, h, policy);
         m.decided("VI_1", &ev1, d1);
         auto ev2 = evidence("VI_2", r);
+        ev2.witness.state = WitnessState::Minority;
+        ev2.witness.past_claim = true;
         d2 = decide(ev2, h, policy);
         m.decided("VI_2", &ev2, d2);
         m.round(r, 1700000000.5);
+        m.witness(witnessRound());
         m.write(out, "node1");
         text = out.text();
         p = parse(text);
@@ -139,6 +161,54 @@ TEST_F(ArbiterMetricsTest, EachFamilyCarriesWhatTheRoundSaid) {
     expectSample(R"(xvrrp_arbiter_fence_owner{instance="VI_2",owner="none"})", "1");
 }
 
+// issue 15 item 5: the witness's members, lease, claims and round time.
+TEST_F(ArbiterMetricsTest, WitnessFamiliesCarryTheWitnessRound) {
+    expectSample("xvrrp_arbiter_witness_rounds_total", "1");
+    expectSample("xvrrp_arbiter_witness_round_duration_seconds_count", "1");
+    expectSample("xvrrp_arbiter_witness_round_duration_seconds_sum", "0.52");
+    expectSample(R"(xvrrp_arbiter_witness_round_duration_seconds_bucket{le="0.5"})", "0");
+    expectSample(R"(xvrrp_arbiter_witness_round_duration_seconds_bucket{le="1"})", "1");
+    expectSample(R"(xvrrp_arbiter_witness_member_state{endpoint="http://e1:2379",state="ok"})", "1");
+    expectSample(
+        R"(xvrrp_arbiter_witness_member_state{endpoint="http://e1:2379",state="unreachable"})", "0");
+    expectSample(
+        R"(xvrrp_arbiter_witness_member_state{endpoint="http://e2:2379",state="no_majority"})", "1");
+    expectSample(
+        R"(xvrrp_arbiter_witness_member_state{endpoint="http://e3:2379",state="unreachable"})", "1");
+    expectSample(R"(xvrrp_arbiter_witness_member_read_seconds{endpoint="http://e1:2379"})", "0.012");
+    EXPECT_EQ(p.samples.count(R"(xvrrp_arbiter_witness_member_read_seconds{endpoint="http://e2:2379"})"),
+              0u);
+    expectSample(R"(xvrrp_arbiter_witness_reads_total{endpoint="http://e3:2379",result="unreachable"})",
+                 "1");
+    expectSample(
+        R"(xvrrp_arbiter_witness_requests_total{instance="",request="lease_keepalive",result="ok"})",
+        "1");
+    expectSample(
+        R"(xvrrp_arbiter_witness_requests_total{instance="VI_2",request="campaign",result="refused"})",
+        "1");
+    expectSample("xvrrp_arbiter_witness_lease_left_seconds", "7.5");
+    expectSample("xvrrp_arbiter_witness_claim_left_seconds", "-0.25");
+    expectSample("xvrrp_arbiter_witness_since_majority_seconds", "0.6");
+    expectSample(R"(xvrrp_arbiter_witness_state{instance="VI_1",state="owned"})", "1");
+    expectSample(R"(xvrrp_arbiter_witness_state{instance="VI_1",state="minority"})", "0");
+    expectSample(R"(xvrrp_arbiter_witness_state{instance="VI_2",state="minority"})", "1");
+    expectSample(R"(xvrrp_arbiter_witness_token{instance="VI_1"})", "4711");
+    expectSample(R"(xvrrp_arbiter_witness_past_claim{instance="VI_1"})", "0");
+    expectSample(R"(xvrrp_arbiter_witness_past_claim{instance="VI_2"})", "1");
+    // A second round counts on; the gauges follow it.
+    auto w = witnessRound();
+    w.members[2] = {"http://e3:2379", witness::WitnessRound::Member::Ok, 3};
+    m.witness(w);
+    metrics::Exposition o2;
+    m.write(o2, "node1");
+    p = parse(o2.text());
+    expectSample("xvrrp_arbiter_witness_rounds_total", "2");
+    expectSample(
+        R"(xvrrp_arbiter_witness_member_state{endpoint="http://e3:2379",state="unreachable"})", "0");
+    expectSample(R"(xvrrp_arbiter_witness_reads_total{endpoint="http://e3:2379",result="ok"})", "1");
+    expectSample(R"(xvrrp_arbiter_witness_reads_total{endpoint="http://e1:2379",result="ok"})", "2");
+}
+
 // The next round counts on; a peer that a reload removed leaves the last-round gauges.
 TEST_F(ArbiterMetricsTest, CountersAddUpAndGaugesFollowTheLastRound) {
     r.peers.pop_back();
@@ -171,6 +241,8 @@ TEST(ArbiterMetricsEmpty, NothingClaimedBeforeTheFirstRound) {
     EXPECT_EQ(p.samples.count("xvrrp_arbiter_last_round_timestamp_seconds"), 0u);
     EXPECT_EQ(p.samples.at("xvrrp_arbiter_quorum_ok"), "0");
     EXPECT_EQ(p.samples.at("xvrrp_arbiter_rounds_total"), "0");
+    // Without a witness (or before its first round) none of its families.
+    EXPECT_EQ(out.text().find("xvrrp_arbiter_witness_"), std::string::npos);
 }
 
 TEST_F(ArbiterMetricsTest, PromtoolAcceptsIt) {

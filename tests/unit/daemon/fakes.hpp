@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,10 @@ public:
     void addRule(const config::Rule& r) override { ops.push_back("rule add " + r.words.at(0)); }
     void removeRule(const config::Rule& r) override { ops.push_back("rule del " + r.words.at(0)); }
     int ifindexOf(const std::string& name) override { return name == "eth1" ? 3 : 0; }
+    std::set<std::string> held;  // "ADDR ifINDEX" already on the node
+    bool holds(int ifindex, const IpAddr& a) override {
+        return held.count(a.str() + " if" + std::to_string(ifindex)) != 0;
+    }
     bool announce(int ifindex, const IpAddr& vip) override {
         ops.push_back("announce " + vip.str() + " if" + std::to_string(ifindex));
         return true;

@@ -179,6 +179,53 @@ TEST(InstanceRuntime, ShutdownSendsPriorityZeroAndRemovesEverything) {
     EXPECT_FALSE(r.rt->nextDeadline());  // no announcements left behind
 }
 
+// A daemon killed as master leaves its VIPs; the next one keeps them if it becomes master
+// (no delete and add) and removes them once another router is master.
+TEST(InstanceRuntime, VipsFoundAtStartupStayIfItBecomesMaster) {
+    Rig r(kV3);
+    r.sys.held.insert("192.0.2.100 if2");
+    r.rt->handle(vrrp::Startup{}, at(0s));
+    EXPECT_TRUE(r.rt->machine().holding_vips);
+    EXPECT_TRUE(r.rt->addressesInstalled());
+    EXPECT_LT(r.sys.first("verdict drop_all 192.0.2.100"), r.sys.ops.size());
+    r.runUntil(at(1s));
+    ASSERT_EQ(r.rt->machine().state, vrrp::State::Master);
+    EXPECT_EQ(r.sys.count("del "), 0u);
+    EXPECT_EQ(r.sys.count("add 192.0.2.100/24 if2"), 1u);  // EEXIST: nothing changes
+}
+
+TEST(InstanceRuntime, VipsFoundAtStartupGoWhenAnotherRouterIsMaster) {
+    Rig r(kV3);
+    r.sys.held.insert("192.0.2.100 if2");
+    r.rt->handle(vrrp::Startup{}, at(0s));
+    vrrp::AdvertReceived rx{at(50ms), *IpAddr::parse("192.0.2.9"), 200, 10};
+    r.rt->handle(rx, at(50ms));
+    EXPECT_EQ(r.rt->machine().state, vrrp::State::Backup);
+    EXPECT_EQ(r.sys.count("del 192.0.2.100/24 if2"), 1u);
+    EXPECT_EQ(r.sys.count("del 192.0.2.101/24 if3"), 1u);
+    EXPECT_FALSE(r.rt->addressesInstalled());
+    r.rt->handle(rx, at(150ms));
+    EXPECT_EQ(r.sys.count("del 192.0.2.100/24 if2"), 1u);  // once
+}
+
+// Nothing held: keepalived 2.2.7 still removes the instance's VIPs, virtual routes and
+// rules as it starts ("(VI_1) removing VIPs." before "Entering BACKUP STATE (init)",
+// differential startup_*), whoever left them (a route of a predecessor killed with -9);
+// absent addresses make no change. Once: following a master later removes nothing more.
+TEST(InstanceRuntime, NothingHeldStartupRemovesWhatAPredecessorLeftAsKeepalived) {
+    Rig r(kV3);
+    r.rt->handle(vrrp::Startup{}, at(0s));
+    EXPECT_FALSE(r.rt->machine().holding_vips);
+    EXPECT_EQ(r.sys.count("del 192.0.2.100/24 if2"), 1u);
+    EXPECT_EQ(r.sys.count("del 192.0.2.101/24 if3"), 1u);
+    EXPECT_EQ(r.sys.count("route del 198.51.100.0/24"), 1u);
+    EXPECT_LT(r.sys.first("verdict drop_all 192.0.2.100"), r.sys.first("del 192.0.2.100"));
+    EXPECT_FALSE(r.rt->addressesInstalled());
+    const size_t dels = r.sys.count("del ") + r.sys.count("route del");
+    r.rt->handle(vrrp::AdvertReceived{at(50ms), *IpAddr::parse("192.0.2.9"), 200, 10}, at(50ms));
+    EXPECT_EQ(r.sys.count("del ") + r.sys.count("route del"), dels);
+}
+
 TEST(InstanceRuntime, UnicastSendsOneAdvertPerPeerWithItsOwnChecksum) {
     Rig r(R"(
 vrrp_instance VI_1 {
@@ -227,19 +274,6 @@ vrrp_instance VI_1 {
     EXPECT_EQ(adv->version, 2);
     EXPECT_EQ(adv->auth_type, 1);
     EXPECT_EQ(std::string(adv->auth_data.begin(), adv->auth_data.end()), "secret12");
-}
-
-// keepalived 2.2.7 removes the instance's VIPs, virtual routes and rules when it starts
-// ("(VI_1) removing VIPs." before "Entering BACKUP STATE (init)"), whoever left them there
-// (a predecessor killed with -9, a hand): so does xvrrpd, before its first state.
-TEST(InstanceRuntime, StartupRemovesWhatAPredecessorLeftAsKeepalived) {
-    Rig r(kV3);
-    r.rt->handle(vrrp::Startup{}, at(0s));
-    EXPECT_EQ(r.sys.count("del 192.0.2.100/24"), 1u);
-    EXPECT_EQ(r.sys.count("del 192.0.2.101/24 if3"), 1u);
-    EXPECT_EQ(r.sys.count("route del"), 1u);
-    EXPECT_LT(r.sys.first("verdict drop_all 192.0.2.100"), r.sys.first("del 192.0.2.100"));
-    EXPECT_FALSE(r.rt->addressesInstalled());
 }
 
 TEST(InstanceRuntime, LeavingMasterForFaultStopsAnnouncing) {

@@ -85,3 +85,70 @@ TEST(Ledger, DestructorUnwinds) {
 
 }  // namespace
 }  // namespace xvrrp::daemon
+
+// ---- hitless restart: the ledger crosses the exec ----------------------------------------
+
+namespace xvrrp::daemon {
+namespace {
+
+Ledger::Rebuild recorder(std::vector<std::string>& undone) {
+    return [&undone](const std::string& kind, const nlohmann::json& d) -> Ledger::Undo {
+        if (kind == "bad") throw std::runtime_error("unknown kind 'bad'");
+        const std::string what = kind + " " + d.value("x", "");
+        return [&undone, what] { undone.push_back(what); };
+    };
+}
+
+TEST(LedgerHandover, OnlyEntriesThatCarryTheirUndoAreHandedOff) {
+    Ledger l;
+    l.record("vip 2 10.0.0.1/24", "VIP", [] {}, {"address", {{"x", "1"}}});
+    l.record("local", "no carry", [] {});
+    auto h = l.handoff();
+    ASSERT_EQ(h.size(), 1u);
+    EXPECT_EQ(h[0]["key"], "vip 2 10.0.0.1/24");
+    EXPECT_EQ(h[0]["kind"], "address");
+    EXPECT_EQ(h[0]["data"]["x"], "1");
+    l.forgetPrefix("");
+}
+
+TEST(LedgerHandover, UnclaimedEntriesAreUndoneClaimedOnesStay) {
+    std::vector<std::string> undone;
+    Ledger old;
+    old.record("vip a", "VIP a", [] {}, {"address", {{"x", "a"}}});
+    old.record("vip b", "VIP b", [] {}, {"address", {{"x", "b"}}});
+    old.record("sysctl s", "sysctl s = 0", [] {}, {"sysctl", {{"x", "s"}}});
+    old.record("odd", "odd", [] {}, {"bad", nlohmann::json::object()});
+    const auto record = old.handoff();
+    old.forgetPrefix("");
+
+    Ledger l;
+    EXPECT_EQ(l.inherit(record, recorder(undone)), 3u);  // "bad" is dropped with a warning
+    EXPECT_TRUE(l.inherited("vip a"));
+    // The new process makes "vip a" again (a no-op on the system) and keeps the sysctl.
+    EXPECT_FALSE(l.record("vip a", "VIP a again", [&] { undone.push_back("new a"); }));
+    EXPECT_TRUE(l.claim("sysctl s"));
+    EXPECT_FALSE(l.claim("never there"));
+    EXPECT_EQ(l.undoUnclaimed(), std::vector<std::string>{"VIP b"});
+    EXPECT_EQ(undone, std::vector<std::string>{"address b"});
+    l.unwind();
+    // The claimed entry undoes with this process's own undo; the sysctl with the old value.
+    EXPECT_EQ(undone, (std::vector<std::string>{"address b", "sysctl s", "new a"}));
+}
+
+TEST(LedgerHandover, AFailedTakeoverUndoesOnlyWhatItAddedItself) {
+    std::vector<std::string> undone;
+    Ledger old;
+    old.record("vip a", "VIP a", [] {}, {"address", {{"x", "a"}}});
+    const auto record = old.handoff();
+    old.forgetPrefix("");
+    Ledger l;
+    l.inherit(record, recorder(undone));
+    l.record("xdp 9", "XDP on a new interface", [&] { undone.push_back("xdp 9"); });
+    l.unwindOwn();
+    EXPECT_EQ(undone, std::vector<std::string>{"xdp 9"});
+    EXPECT_EQ(l.describe(), std::vector<std::string>{"VIP a"});
+    l.forgetPrefix("");
+}
+
+}  // namespace
+}  // namespace xvrrp::daemon

@@ -199,6 +199,27 @@ TEST_F(MetricsRender, TransitionLatencyOnlyWhenTheAdvertCameInTheStateLeft) {
     EXPECT_EQ(t.transitions().at({State::Backup, State::Fault}), 1u);
 }
 
+// The render thread reads a snapshot after the loop has moved on: a reload may have
+// replaced the configuration and every tracker report it names. It owns them.
+TEST(MetricsSnapshot, RendersAfterTheConfigurationAndReportsAreReplaced) {
+    DaemonSnapshot snap;
+    std::weak_ptr<const config::Config> config;
+    std::weak_ptr<const nlohmann::json> report;
+    {
+        test::SnapshotRig rig;  // the daemon's side, gone at the end of this block
+        snap = rig.s;
+        config = rig.config;
+        report = rig.s.instances[0].track_report;
+    }
+    EXPECT_FALSE(config.expired());
+    EXPECT_FALSE(report.expired());
+    const Parsed p = parse(render(snap));
+    EXPECT_EQ(p.samples.at("xvrrp_base_priority" + kI1), "150");
+    EXPECT_EQ(p.samples.at("xvrrp_tracker_priority_delta" + with(kI1, R"(kind="interface",name="eth1")")),
+              "-10");
+    EXPECT_EQ(p.samples.at(R"(xvrrp_transitions_total{from="BACKUP",to="MASTER"})"), "1");
+}
+
 // promtool (Debian's prometheus package) is the reference parser and linter.
 TEST_F(MetricsRender, PromtoolAcceptsIt) {
     char path[] = "/tmp/xvt-metrics-XXXXXX";

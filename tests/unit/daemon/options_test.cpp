@@ -90,6 +90,10 @@ TEST(Options, CleanupTakesTheDaemonsOptions) {
     EXPECT_FALSE(r.options);
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.message.find("--cleanup and -t/--config-test"), std::string::npos) << r.message;
+    r = parse({"--cleanup", "--handover", "/proc/self/fd/5"});
+    EXPECT_FALSE(r.options);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.message.find("--cleanup and --handover"), std::string::npos) << r.message;
 }
 
 TEST(Options, BadInputIsAnErrorNamingTheArgument) {

@@ -288,6 +288,36 @@ TEST(ProcessTuning, LiftDemotesWhenTheLimitCannotBeRaised) {
     EXPECT_NE(out.failed[0].find("RLIMIT_RTTIME 20000/40000 us (setrlimit)"), std::string::npos);
 }
 
+// xvrrpctl restart execs: the new image must find what the daemon started with (it records
+// that as what a reload restores) and load its programs without the watchdog; an exec
+// that failed applies the configuration again.
+TEST(ProcessTuning, ReleaseBeforeAnExecRestoresTheStart) {
+    FakeOps ops;
+    ProcessTuning t(ops);
+    auto want = rt(50);
+    want.no_swap = true;
+    want.cpu_affinity = {1};
+    t.apply(want);
+    t.arm();
+    ops.calls.clear();
+    auto out = t.release();
+    EXPECT_TRUE(out.failed.empty());
+    EXPECT_EQ(ops.calls, (Calls{"policy 0/0", "rttime inf/inf", "munlockall", "affinity 0 1"}));
+    EXPECT_FALSE(t.rttimeInForce());
+    ops.calls.clear();
+    t.checkpoint();
+    t.checkpoint();
+    EXPECT_TRUE(ops.calls.empty()) << "no watchdog budget after a release";
+    // The exec failed: back as configured, the limit once armed.
+    t.apply(want);
+    EXPECT_EQ(ops.rt.rlim_max, RLIM_INFINITY);
+    t.arm();
+    EXPECT_EQ(ops.pol.policy, SCHED_RR);
+    EXPECT_EQ(ops.rt.rlim_max, 10000u);
+    EXPECT_TRUE(ops.locked);
+    EXPECT_EQ(ops.cpus, std::vector<int>{1});
+}
+
 // Going real-time in a reload arms the limit at once: the loop is running.
 TEST(ProcessTuning, RealTimeAddedByAReloadArmsTheLimit) {
     FakeOps ops;

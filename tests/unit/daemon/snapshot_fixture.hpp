@@ -5,6 +5,7 @@
 // all distinct.
 
 #include <cstring>
+#include <memory>
 
 #include "daemon/snapshot.hpp"
 #include "daemon/telemetry.hpp"
@@ -83,7 +84,9 @@ vrrp_instance VI_2 {
 )";
 
 struct SnapshotRig {
-    config::Config cfg = load(kSnapshotConfig);
+    std::shared_ptr<const config::Config> config =
+        std::make_shared<const config::Config>(load(kSnapshotConfig));
+    const config::Config& cfg = *config;
     Telemetry telemetry;
     nlohmann::json report1, report2;
     DaemonSnapshot s;
@@ -92,7 +95,7 @@ struct SnapshotRig {
         using vrrp::State;
         using vrrp::TimePoint;
         using namespace std::chrono_literals;
-        s.config = &cfg;
+        s.config = config;
         s.pid = 4242;
         s.uptime_s = 99.5;
         s.wall_now_s = 1800000000.25;
@@ -131,7 +134,7 @@ struct SnapshotRig {
                                  {{"kind", "interface"}, {"name", "eth1"}, {"state", "DOWN"},
                                   {"weight", -10}, {"reverse", false}, {"delta", -10},
                                   {"fault", false}}}}};
-        a.track_report = &report1;
+        a.track_report = std::make_shared<const nlohmann::json>(report1);
         a.last_transition_wall = 1799999990.5;
         InstanceSnapshot b;
         b.cfg = &cfg.instances.at(1);
@@ -152,7 +155,7 @@ struct SnapshotRig {
         report2 = {{"base", 100}, {"total", 102}, {"effective", 102},
                    {"trackers", {{{"kind", "file"}, {"name", "tf"}, {"state", "UP"}, {"weight", 2},
                                   {"reverse", false}, {"delta", 2}, {"fault", false}}}}};
-        b.track_report = &report2;
+        b.track_report = std::make_shared<const nlohmann::json>(report2);
         s.instances = {a, b};
         ScriptSnapshot sc;
         sc.cfg = &cfg.scripts.at("chk");
@@ -192,7 +195,7 @@ struct SnapshotRig {
                             {"added", {"VI_2"}}, {"removed", nlohmann::json::array()}});
         telemetry.reloaded({{"ok", false}});
         telemetry.dumped(0.002);
-        s.telemetry = &telemetry;
+        s.telemetry = telemetry.totals();
     }
 };
 

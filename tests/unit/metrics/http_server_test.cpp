@@ -1,17 +1,26 @@
-// The /metrics server driven by a test loop on loopback: what it answers, and that clients
-// who misbehave (too many, idle, not reading, huge headers) cost bounded work only.
+// The /metrics server driven by a test loop on loopback: what it answers, that clients
+// who misbehave (too many, idle, not reading, huge headers) cost bounded work only, and
+// that bodies are rendered on the render thread, one at a time, while the loop goes on.
 #include "metrics/http_server.hpp"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <future>
+#include <memory>
 #include <string>
+#include <thread>
 
 namespace xvrrp::metrics {
 namespace {
@@ -23,7 +32,7 @@ using Clock = std::chrono::steady_clock;
 template <typename Ready>
 bool pump(HttpServer& s, Ready ready, Clock::duration limit = 10s) {
     int ep = ::epoll_create1(EPOLL_CLOEXEC);
-    for (int fd : {s.epollFd(), s.timerFd()}) {
+    for (int fd : s.fds()) {
         epoll_event ev{};
         ev.events = EPOLLIN;
         ev.data.fd = fd;
@@ -32,8 +41,8 @@ bool pump(HttpServer& s, Ready ready, Clock::duration limit = 10s) {
     const auto end = Clock::now() + limit;
     bool ok = false;
     while (!(ok = ready()) && Clock::now() < end) {
-        epoll_event evs[2];
-        if (::epoll_wait(ep, evs, 2, 10) > 0) s.onReady();
+        epoll_event evs[3];
+        if (::epoll_wait(ep, evs, 3, 10) > 0) s.onReady();
     }
     ::close(ep);
     return ok;
@@ -85,10 +94,14 @@ std::string get(const std::string& path) {
     return "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
 }
 
+// A capture that copies BODY (on the loop) for a job that returns it (on the thread).
+HttpServer::Capture bodyOf(const std::string& body) {
+    return [&body](const HttpServer::Stats&) { return HttpServer::Job([b = body] { return b; }); };
+}
+
 struct Server {
     explicit Server(std::string body = "m 1\n", ServerLimits l = {})
-        : body_(std::move(body)),
-          s(parseListen("127.0.0.1:0"), [this] { return body_; }, l) {}
+        : body_(std::move(body)), s(parseListen("127.0.0.1:0"), bodyOf(body_), l) {}
     std::string body_;
     HttpServer s;
 
@@ -121,7 +134,9 @@ TEST(HttpServer, OtherPathsAre404AndOtherMethods405) {
 }
 
 TEST(HttpServer, ARenderErrorIs500AndCounted) {
-    HttpServer s(parseListen("127.0.0.1:0"), []() -> std::string { throw std::runtime_error("boom"); });
+    HttpServer s(parseListen("127.0.0.1:0"), [](const HttpServer::Stats&) {
+        return HttpServer::Job([]() -> std::string { throw std::runtime_error("boom"); });
+    });
     auto f = std::async(std::launch::async, [&] { return request(s.port(), get("/metrics")); });
     pump(s, [&] { return f.wait_for(0s) == std::future_status::ready; });
     const std::string r = f.get();
@@ -191,11 +206,115 @@ TEST(HttpServer, OversizedHeadersAreRefused) {
     EXPECT_EQ(srv.ask(get("/metrics")).rfind("HTTP/1.1 200", 0), 0u);
 }
 
+TEST(HttpServer, ACaptureErrorIs500AndCounted) {
+    HttpServer s(parseListen("127.0.0.1:0"), [](const HttpServer::Stats&) -> HttpServer::Job {
+        throw std::runtime_error("no snapshot");
+    });
+    auto f = std::async(std::launch::async, [&] { return request(s.port(), get("/metrics")); });
+    ASSERT_TRUE(pump(s, [&] { return f.wait_for(0s) == std::future_status::ready; }));
+    const std::string r = f.get();
+    EXPECT_EQ(r.rfind("HTTP/1.1 500", 0), 0u) << r;
+    EXPECT_NE(r.find("no snapshot"), std::string::npos) << r;
+    EXPECT_EQ(s.stats().render_errors, 1u);
+    EXPECT_EQ(s.stats().render.count(), 0u);
+}
+
+// A render that takes as long as the test wants: each capture counts and numbers its body;
+// each job waits for its gate.
+struct SlowServer {
+    std::atomic<int> captures{0};
+    std::promise<void> gate1, gate2;
+    std::shared_future<void> open1 = gate1.get_future().share(), open2 = gate2.get_future().share();
+    HttpServer s{parseListen("127.0.0.1:0"), [this](const HttpServer::Stats&) {
+                     const int n = ++captures;
+                     auto open = n == 1 ? open1 : open2;
+                     return HttpServer::Job([n, open] {
+                         open.wait();
+                         return "body " + std::to_string(n) + "\n";
+                     });
+                 }};
+};
+
+TEST(HttpServer, TheLoopAnswersWhileABodyRendersAndRendersOneAtATime) {
+    SlowServer srv;
+    auto first = std::async(std::launch::async, [&] { return request(srv.s.port(), get("/metrics")); });
+    ASSERT_TRUE(pump(srv.s, [&] { return srv.captures == 1; }));
+    // The render thread is stuck; the loop still accepts, reads and answers.
+    auto other = std::async(std::launch::async, [&] { return request(srv.s.port(), get("/")); });
+    ASSERT_TRUE(pump(srv.s, [&] { return other.wait_for(0s) == std::future_status::ready; }));
+    EXPECT_EQ(other.get().rfind("HTTP/1.1 404", 0), 0u);
+    // A second scrape waits its turn without a capture of its own yet.
+    auto second = std::async(std::launch::async, [&] { return request(srv.s.port(), get("/metrics")); });
+    pump(srv.s, [] { return false; }, 300ms);
+    EXPECT_EQ(srv.captures, 1);
+    EXPECT_EQ(first.wait_for(0s), std::future_status::timeout);
+    srv.gate1.set_value();
+    ASSERT_TRUE(pump(srv.s, [&] { return first.wait_for(0s) == std::future_status::ready; }));
+    const std::string r1 = first.get();
+    EXPECT_EQ(r1.substr(r1.find("\r\n\r\n") + 4), "body 1\n");
+    // Its turn came when the first was done: captured then, not when it arrived.
+    ASSERT_TRUE(pump(srv.s, [&] { return srv.captures == 2; }));
+    srv.gate2.set_value();
+    ASSERT_TRUE(pump(srv.s, [&] { return second.wait_for(0s) == std::future_status::ready; }));
+    const std::string r2 = second.get();
+    EXPECT_EQ(r2.substr(r2.find("\r\n\r\n") + 4), "body 2\n");
+    EXPECT_EQ(srv.s.stats().capture.count(), 2u);
+    EXPECT_EQ(srv.s.stats().render.count(), 2u);
+    EXPECT_EQ(srv.s.stats().responses.at(200), 2u);
+}
+
+TEST(HttpServer, StoppingWithARenderInProgressAndAClientWaitingClosesBoth) {
+    auto srv = std::make_unique<SlowServer>();
+    const uint16_t port = srv->s.port();
+    auto first = std::async(std::launch::async, [&] { return request(port, get("/metrics")); });
+    ASSERT_TRUE(pump(srv->s, [&] { return srv->captures == 1; }));
+    auto second = std::async(std::launch::async, [&] { return request(port, get("/metrics")); });
+    pump(srv->s, [] { return false; }, 200ms);
+    // The destructor resumes both, stops MHD and joins the thread once the job ends.
+    std::promise<void>* gate = &srv->gate1;  // reset() nulls srv before the destructor runs
+    auto release = std::async(std::launch::async, [gate] {
+        std::this_thread::sleep_for(100ms);
+        gate->set_value();
+    });
+    srv.reset();
+    release.get();
+    EXPECT_EQ(first.get().find("HTTP/1.1 200"), std::string::npos);
+    EXPECT_EQ(second.get().find("HTTP/1.1 200"), std::string::npos);
+}
+
+// A real-time loop (vrrp_rt_priority) must not make the renders real-time, and no signal
+// meant for the loop's signalfd may land on the render thread.
+TEST(HttpServer, TheRenderThreadRunsSchedOtherWithSignalsBlocked) {
+    sched_param rt{};
+    rt.sched_priority = 1;
+    const int old = ::sched_getscheduler(0);
+    sched_param old_p{};
+    ::sched_getparam(0, &old_p);
+    if (::sched_setscheduler(0, SCHED_RR, &rt) != 0) GTEST_SKIP() << "no SCHED_RR: " << std::strerror(errno);
+    std::atomic<int> policy{-1};
+    std::atomic<bool> hup_blocked{false};
+    HttpServer s(parseListen("127.0.0.1:0"), [&](const HttpServer::Stats&) {
+        return HttpServer::Job([&] {
+            policy = ::sched_getscheduler(0);
+            sigset_t m;
+            ::pthread_sigmask(SIG_BLOCK, nullptr, &m);
+            hup_blocked = ::sigismember(&m, SIGHUP) == 1 && ::sigismember(&m, SIGTERM) == 1;
+            return std::string("m 1\n");
+        });
+    });
+    ::sched_setscheduler(0, old, &old_p);
+    auto f = std::async(std::launch::async, [&] { return request(s.port(), get("/metrics")); });
+    ASSERT_TRUE(pump(s, [&] { return f.wait_for(0s) == std::future_status::ready; }));
+    EXPECT_EQ(f.get().rfind("HTTP/1.1 200", 0), 0u);
+    EXPECT_EQ(policy, SCHED_OTHER);
+    EXPECT_TRUE(hup_blocked);
+}
+
 TEST(HttpServer, AnAddressInUseNamesIt) {
     Server first;
     const std::string spec = "127.0.0.1:" + std::to_string(first.s.port());
     try {
-        HttpServer second(parseListen(spec), [] { return std::string(); });
+        HttpServer second(parseListen(spec), bodyOf(first.body_));
         FAIL() << "bound twice";
     } catch (const std::runtime_error& e) {
         EXPECT_NE(std::string(e.what()).find(spec), std::string::npos) << e.what();

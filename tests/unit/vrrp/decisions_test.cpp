@@ -193,6 +193,61 @@ TEST(Adopt, BackupHearsEveryAdvertUntilItFollowsAMaster) {
     EXPECT_FALSE(r.instance.absorbing);
 }
 
+// ---- VIPs held at startup (a killed daemon left them) -------------------------------------
+
+Instance holding(Params p) { return step(makeInstance(p), Startup{true}, at({})).instance; }
+
+TEST(HeldVips, KeptWhenItBecomesMaster) {
+    Instance b = holding(params());
+    EXPECT_TRUE(b.holding_vips);
+    auto r = step(b, TimerFired{}, *b.master_down_due);
+    EXPECT_EQ(r.instance.state, State::Master);
+    EXPECT_EQ(count<RemoveVips>(r), 0);
+    EXPECT_EQ(count<AddVips>(r), 1);
+    EXPECT_FALSE(r.instance.holding_vips);
+}
+
+TEST(HeldVips, RemovedOnceAnotherRouterIsMasterForGood) {
+    Instance b = holding(params());
+    auto r = step(b, advert(at(milliseconds(50)), "10.0.0.9", 200), at(milliseconds(50)));
+    EXPECT_EQ(count<RemoveVips>(r), 1);
+    EXPECT_FALSE(r.instance.holding_vips);
+    auto again = step(r.instance, advert(at(milliseconds(150)), "10.0.0.9", 200),
+                      at(milliseconds(150)));
+    EXPECT_EQ(count<RemoveVips>(again), 0);
+}
+
+TEST(HeldVips, KeptWhileItMayStillPreemptALowerMaster) {
+    Instance b = holding(params());
+    auto r = step(b, advert(at(milliseconds(50)), "10.0.0.9", 50), at(milliseconds(50)));
+    EXPECT_EQ(count<RemoveVips>(r), 0);
+    EXPECT_TRUE(r.instance.holding_vips);
+    // nopreempt follows the lower master for good: they go.
+    Params np = params();
+    np.preempt = false;
+    auto n = step(holding(np), advert(at(milliseconds(50)), "10.0.0.9", 50), at(milliseconds(50)));
+    EXPECT_EQ(count<RemoveVips>(n), 1);
+}
+
+TEST(HeldVips, RemovedOnFaultAndShutdown) {
+    EXPECT_EQ(count<RemoveVips>(step(holding(params()), FaultRaised{"link"}, at({}))), 1);
+    EXPECT_EQ(count<RemoveVips>(step(holding(params()), Shutdown{}, at({}))), 1);
+    EXPECT_EQ(count<RemoveVips>(step(started(params()), Shutdown{}, at({}))), 0);
+}
+
+TEST(Handover, AMasterSpeaksAtOnceAndRestartsItsAdvertTimer) {
+    Instance m = masterOf(params());
+    auto r = step(m, Handover{}, at(seconds(5) + milliseconds(300)));
+    EXPECT_EQ(count<SendAdvert>(r), 1);
+    EXPECT_EQ(find<SendAdvert>(r)->priority, m.effective_priority);
+    EXPECT_EQ(count<StateChanged>(r), 0);
+    EXPECT_EQ(r.instance.state, State::Master);
+    EXPECT_EQ(r.instance.advert_due, at(seconds(6) + milliseconds(300)));
+    EXPECT_EQ(r.instance.counters.adverts_tx, m.counters.adverts_tx + 1);
+    // Anyone else has nothing to say.
+    EXPECT_TRUE(step(started(params()), Handover{}, at(seconds(5))).actions.empty());
+}
+
 // ---- who is master, as status shows it ----------------------------------------------------
 
 TEST(MasterAddress, AFaultedOrStoppedMasterNoLongerNamesItself) {

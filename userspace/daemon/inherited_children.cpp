@@ -1,0 +1,59 @@
+#include "daemon/inherited_children.hpp"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+namespace xvrrp::daemon {
+
+InheritedChildren::~InheritedChildren() {
+    for (const auto& [pid, fd] : pidfds_) {
+        ::kill(-pid, SIGKILL);  // its process group (ScriptRunner's setpgid)
+        ::kill(pid, SIGKILL);
+        while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+        }
+        ::close(fd);
+    }
+}
+
+void InheritedChildren::adopt(const std::vector<int64_t>& pids) {
+    for (int64_t p : pids) {
+        const auto pid = static_cast<pid_t>(p);
+        if (pid <= 0 || pidfds_.count(pid)) continue;
+        const pid_t r = ::waitpid(pid, nullptr, WNOHANG);
+        if (r != 0) continue;  // ended and reaped now, or not ours (ECHILD)
+        const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+        if (fd < 0) {
+            spdlog::warn("handover: pidfd_open of script pid {}: {}; reaped at the stop", pid,
+                         std::strerror(errno));
+            continue;
+        }
+        pidfds_.emplace(pid, fd);
+        loop_.add(fd, "inherited script", [this, pid](uint32_t) { onExit(pid); });
+    }
+    if (!pidfds_.empty())
+        spdlog::info("handover: {} script(s) of the previous process still running", pidfds_.size());
+}
+
+std::vector<int64_t> InheritedChildren::pids() const {
+    std::vector<int64_t> out;
+    for (const auto& [pid, fd] : pidfds_) out.push_back(pid);
+    return out;
+}
+
+void InheritedChildren::onExit(pid_t pid) {
+    auto it = pidfds_.find(pid);
+    if (it == pidfds_.end()) return;
+    if (::waitpid(pid, nullptr, WNOHANG) == 0) return;  // not yet
+    loop_.remove(it->second);
+    ::close(it->second);
+    pidfds_.erase(it);
+}
+
+}  // namespace xvrrp::daemon
