@@ -257,7 +257,12 @@ void Run::apply(const Event& e) {
         const auto arrow = rest.find(" => ");
         std::string& text = texts_.at(a[0]);
         if (arrow != std::string::npos) {
-            const std::string from = rest.substr(0, arrow), to = rest.substr(arrow + 4);
+            // "\n" in FROM or TO is a line break.
+            auto lines = [](std::string x) {
+                for (size_t at; (at = x.find("\\n")) != std::string::npos;) x.replace(at, 2, "\n");
+                return x;
+            };
+            const std::string from = lines(rest.substr(0, arrow)), to = lines(rest.substr(arrow + 4));
             const auto at = text.find(from);
             if (at == std::string::npos) throw std::runtime_error("reload: '" + from + "' not in the configuration");
             text.replace(at, from.size(), to);

@@ -29,11 +29,21 @@ void Daemon::reportLink(int ifindex, const std::string& name, bool running) {
 
 // keepalived 2.2.7 follows the VIPs it added: one removed by someone else (not no_track)
 // makes a master leave as on a stop and claim again (vrrp::VipsLost). Our own removals come
-// when the instance is no longer master, or after a reload no longer names the address.
+// when the instance is no longer master, or after a reload no longer names the address, or
+// just before the instance taking over at a reload adds it again: the event arrives after
+// that, so only an address that is still missing counts (differential reload_vip_option).
 void Daemon::addressRemoved(int ifindex, const IpPrefix& address, vrrp::TimePoint t) {
-    for (const auto& rt : table_)
-        if (rt->bound() && rt->machine().state == vrrp::State::Master && rt->tracksVip(ifindex, address))
-            loop_.guarded("(" + rt->cfg().name + ") VIP removed", [&] { rt->handle(vrrp::VipsLost{}, t); });
+    bool missing = true, asked = false;
+    for (const auto& rt : table_) {
+        if (!rt->bound() || rt->machine().state != vrrp::State::Master || !rt->tracksVip(ifindex, address))
+            continue;
+        if (!asked) {
+            asked = true;
+            missing = !netlink_->hasAddress(ifindex, address.addr);
+        }
+        if (!missing) return;
+        loop_.guarded("(" + rt->cfg().name + ") VIP removed", [&] { rt->handle(vrrp::VipsLost{}, t); });
+    }
 }
 
 }  // namespace xvrrp::daemon
