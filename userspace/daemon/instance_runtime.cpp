@@ -154,13 +154,8 @@ void InstanceRuntime::handle(const vrrp::Event& ev, TimePoint now) {
                          "is master", cfg_->name);
             installed_ = true;
             first = vrrp::Startup{true};
-        } else if (startup && !cfg_->use_vmac && addresses_) {
-            // keepalived 2.2.7 removes the instance's VIPs, routes and rules as it starts
-            // ("removing VIPs." before "Entering BACKUP STATE (init)"), whoever left them
-            // (virtual routes and rules of a killed predecessor). A VMAC interface is new:
-            // nothing to remove there, and keepalived says nothing.
-            installed_ = true;
-            removeVips();  // drops every verdict first
+        } else if (startup && !cfg_->use_vmac && addresses_ && !cleared_) {
+            clearLeftovers();
         } else {
             setVerdicts(VipVerdict::DropAll);
         }
@@ -210,6 +205,9 @@ void InstanceRuntime::logDecision(const std::vector<vrrp::Action>& actions) {
             if (sc->to == vrrp::State::Init) continue;  // keepalived says "Stopping" only
             if (sc->from == vrrp::State::Init && sc->to == vrrp::State::Backup && !released_)
                 spdlog::info("({}) Entering BACKUP STATE (init)", n);
+            else if (sc->from == vrrp::State::Init && sc->to == vrrp::State::Fault && released_)
+                ;  // a held instance faulted by its check's first result: keepalived says
+                   // nothing of it (notify FAULT still runs; differential track_weight0_*)
             else
                 spdlog::info("({}) Entering {} STATE", n, vrrp::stateName(sc->to));
             spdlog::debug("({}) {} -> {}: {}", n, vrrp::stateName(sc->from),
@@ -462,6 +460,17 @@ void InstanceRuntime::removeVips() {
 }
 
 void InstanceRuntime::releaseAddresses() { removeVips(); }
+
+void InstanceRuntime::clearLeftovers() {
+    // keepalived 2.2.7 removes the instance's VIPs, routes and rules as it starts ("removing
+    // VIPs." before "Entering BACKUP STATE (init)"), whoever left them (virtual routes and
+    // rules of a killed predecessor), also while a pending check holds it in INIT. A VMAC
+    // interface is new: nothing to remove there, and keepalived says nothing.
+    if (cleared_ || cfg_->use_vmac || !addresses_) return;
+    cleared_ = true;
+    installed_ = true;
+    removeVips();  // drops every verdict first
+}
 
 bool InstanceRuntime::tracksVip(int ifindex, const IpPrefix& address) {
     if (!installed_) return false;

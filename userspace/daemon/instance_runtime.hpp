@@ -126,7 +126,12 @@ public:
     void releaseAddresses();
     // A weight-0 tracker without a first result holds the instance in INIT: keepalived enters
     // no state until it has one, and then says "Entering BACKUP STATE" without "(init)".
-    void hold() { held_ = true; }
+    void hold() {
+        held_ = true;
+        clearLeftovers();
+    }
+    // keepalived's removal of the instance's VIPs, routes and rules at start; once.
+    void clearLeftovers();
     bool held() const { return held_; }
     // Released with the first result: a failure (`fault`) faults it straight from INIT.
     void release(vrrp::TimePoint now, const std::optional<std::string>& fault);
@@ -213,6 +218,7 @@ private:
     vrrp::Instance sm_;
     bool installed_ = false;
     bool held_ = false;      // hold()
+    bool cleared_ = false;   // clearLeftovers() done
     bool released_ = false;  // left INIT through release(): no "(init)" in the log
     bool old_unicast_checksum_ = false;
     std::span<const uint8_t> message_;  // the advert being handled, for AbsorbAdverts

@@ -141,6 +141,8 @@ track::EffectivePriority Tracking::evaluate(
             if (!st) continue;
             auto t = weighted(track::TrackerKind::Script, r, cfg_.scripts, 0);
             t.state = *st;
+            // init_fail: failed for a FAULT, no weight until it has proven either way.
+            if (t.weight != 0 && scripts_->unproven(r.name)) t.state = track::TrackState::Init;
             in.push_back(t);
         }
         for (const auto& r : ifaces) {
