@@ -174,13 +174,16 @@ track::EffectivePriority Tracking::evaluate(
     if (group) {
         add(nullptr, group);
         // keepalived: members of a sync group move together, so a weight on one member
-        // would split them; such interfaces and files are ignored (weight 0 ones still
-        // fault; the configuration reports them and drops such scripts already) unless the
-        // group says sync_group_tracking_weight. A tracked process keeps its weight
-        // (keepalived 2.2.7, measured: 100 -> 105 in a group).
+        // would split them; such files are ignored (weight 0 ones still fault; the
+        // configuration reports them and drops such scripts already) unless the group says
+        // sync_group_tracking_weight. A tracked process keeps its weight (keepalived 2.2.7,
+        // measured: 100 -> 105 in a group), and so does a tracked interface, though
+        // keepalived warns it is ignored (measured: eth1 weight -60 down, 150 -> 90;
+        // differential sync_group_interface_weight).
         if (!group->tracking_weight)
             std::erase_if(in, [](const track::TrackerInput& t) {
-                return t.weight != 0 && t.kind != track::TrackerKind::Process;
+                return t.weight != 0 && t.kind != track::TrackerKind::Process &&
+                       t.kind != track::TrackerKind::Interface;
             });
     }
     return track::effectivePriority(inst.priority, in);
