@@ -100,6 +100,29 @@ TEST_F(LogLines, TrackScriptAsKeepalived) {
     EXPECT_TRUE(waitLogged(*n1_, "Script `chk` now returning 0")) << tail(n1_->log(), 40);
 }
 
+// keepalived 2.2.7 says "Netlink reports IF down" for every interface its configuration
+// names (differential trace.cpp watches the line). One first named by a reload counts as
+// well: its state is read at the reload, and only a change after it is reported.
+TEST_F(LogLines, NetlinkLineForAnInterfaceAReloadNamesFirst) {
+    auto& node = lab_->node("n1");
+    node.runOk({"ip", "link", "add", "dum0", "type", "veth", "peer", "name", "dum1"});
+    node.runOk({"ip", "link", "set", "dum1", "up"});
+    node.runOk({"ip", "link", "set", "dum0", "up"});
+    std::string conf = pairConfig("n1", 150);
+    n1_->start(conf);
+    ASSERT_TRUE(waitLogged(*n1_, "(VI_1) Entering MASTER STATE")) << tail(n1_->log(), 40);
+    conf.insert(conf.rfind("}"), "  track_interface {\n    dum0 weight -10\n  }\n");
+    {
+        std::ofstream f(n1_->configPath(), std::ios::trunc);
+        f << conf;
+    }
+    n1_->signal(SIGHUP);
+    ASSERT_TRUE(waitLogged(*n1_, "Reload done")) << tail(n1_->log(), 40);
+    EXPECT_FALSE(logHas(*n1_, "Netlink reports dum0")) << tail(n1_->log(), 40);
+    node.runOk({"ip", "link", "set", "dum0", "down"});
+    EXPECT_TRUE(waitLogged(*n1_, "Netlink reports dum0 down")) << tail(n1_->log(), 40);
+}
+
 // keepalived 2.2.7, measured alone on a segment: `state MASTER` at priority 100, advert_int
 // 1 enters BACKUP (init) and claims MASTER a full Master_Down_Interval later (3.58 s), as
 // RFC 5798 6.4.1 says for a non-owner; its notify says BACKUP, then MASTER.

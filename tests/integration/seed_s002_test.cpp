@@ -37,6 +37,9 @@ TEST_F(SeedS002, UnicastNotifyCheckMovesTheVipAndNotifiesInOrder) {
     const IpAddr vip = *IpAddr::parse("10.77.0.100");
     const auto t = std::chrono::seconds(12);
     const std::string log1 = notifyLog("n1", "state"), log2 = notifyLog("n2", "state");
+    // ka-1 (state MASTER, 100) and ka-2 (90) both wait a full Master_Down_Interval (3.61 s
+    // and 3.65 s) before claiming: ka-2 starts once ka-1's timer runs, or a slower start of
+    // ka-1 on a loaded machine lets ka-2 claim first.
     n1_->start(unicastNotify("n1"));
     ASSERT_TRUE(waitInst(*n1_, "VI_1", "MASTER", t)) << stateOf(*n1_, "VI_1");
     // The second node once the first is master: started together, a first start slower by

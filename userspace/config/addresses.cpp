@@ -141,8 +141,10 @@ std::optional<VirtualAddress> parseVirtualAddress(const Node& line, Context& ctx
         } else if (k == "no_track") {
             va.no_track = true;
         } else if (k == "mngtmpaddr" || k == "use_vmac") {
+            ctx.diags.advice(w[i].where, "address option '" + k + "' is not acted on by xvrrpd: the address is added without it");
             va.extra.push_back(k);
         } else if (k == "preferred_lft" || k == "track_group") {
+            ctx.diags.advice(w[i].where, "address option '" + k + "' is not acted on by xvrrpd: the address is added without it");
             ok = readExtraValue(w, i, ctx, va.extra);
         } else {
             ctx.diags.warning(w[i].where, "unknown option '" + k + "' for address " + w[0].text + "; kept, not acted on");
@@ -217,6 +219,8 @@ std::optional<Route> parseRoute(const Node& line, Context& ctx) {
     };
     for (size_t i = 0; i < w.size() && ok; ++i) {
         const std::string& k = w[i].text;
+        if (k == "gw") ctx.diags.warning(w[i].where, "\"gw\" for routes is deprecated. Please use \"via\"");
+        if (k == "or") ctx.diags.warning(w[i].where, "\"or\" for routes is deprecated. Please use \"nexthop\"");
         if (k == "src" || k == "via" || k == "gw") {
             const Token* v = valueAfter(w, i, ctx, "an address");
             if (!v) { ok = false; break; }
@@ -250,6 +254,8 @@ std::optional<Route> parseRoute(const Node& line, Context& ctx) {
             if (!v) { ok = false; break; }
             r.protocol = routeProtocol(v->text);
             if (!r.protocol) {
+                ctx.diags.advice(v->where, "route protocol '" + v->text + "' is not known to xvrrpd: the route is added "
+                                           "with keepalived's own protocol");
                 r.extra.push_back(k);
                 r.extra.push_back(v->text);
             }
@@ -270,12 +276,17 @@ std::optional<Route> parseRoute(const Node& line, Context& ctx) {
             r.extra.push_back(k);
         } else if (k == "append" || k == "lock" || k == "unicast" || k == "local" || k == "broadcast" ||
                    k == "multicast" || k == "nat" || k == "anycast") {
+            ctx.diags.advice(w[i].where, "route option '" + k + "' is not acted on by xvrrpd: the route is added without it");
             r.extra.push_back(k);
         } else if (k == "nexthop" || k == "encap") {
             // Multipath and encapsulation: kept verbatim to the end of the line.
+            ctx.diags.advice(w[i].where, "route option '" + k + "' is not acted on by xvrrpd: the route is added "
+                                         "without it and what follows on the line");
             for (; i < w.size(); ++i) r.extra.push_back(w[i].text);
         } else if (routeValueOption(k)) {
+            const size_t at = i;
             ok = readExtraValue(w, i, ctx, r.extra);
+            if (ok) ctx.diags.advice(w[at].where, "route option '" + k + "' is not acted on by xvrrpd: the route is added without it");
         } else if (!haveTo && (k == "default" || IpPrefix::parse(k))) {
             setTo(w[i]);
         } else {
@@ -303,11 +314,25 @@ std::optional<Route> parseRoute(const Node& line, Context& ctx) {
     return r;
 }
 
+// keepalived skips a rule it cannot read and numbers those without a preference.
 std::optional<Rule> parseRule(const Node& line, Context& ctx) {
     if (!expectNoBlock(line, ctx)) return std::nullopt;
     Rule r;
     r.where = line.key.where;
-    for (const auto& t : lineWords(line)) r.words.push_back(t.text);
+    const auto words = lineWords(line);
+    for (const auto& t : words) r.words.push_back(t.text);
+    if (!ctx.options.check_rule) return r;
+    const RuleVerdict v = ctx.options.check_rule(r.words);
+    if (v.error) {
+        ctx.diags.warning(v.word < words.size() ? words[v.word].where : r.where,
+                          "Invalid rule, skipped as keepalived skips it: " + *v.error);
+        return std::nullopt;
+    }
+    if (!v.has_preference) {
+        r.preference = ctx.next_rule_preference[v.v6]--;
+        ctx.diags.warning(r.where, "Rule has no preference specified - setting to " + std::to_string(*r.preference) +
+                                       ". This is probably not what you want.");
+    }
     return r;
 }
 

@@ -52,6 +52,18 @@ std::optional<uint32_t> systemInterfaceMtu(const std::string& name) {
     return static_cast<uint32_t>(req.ifr_mtu);
 }
 
+InterfaceFound systemInterface(const std::string& name) {
+    ifreq req{};
+    if (name.empty() || name.size() >= sizeof(req.ifr_name)) return InterfaceFound::Missing;
+    std::memcpy(req.ifr_name, name.data(), name.size());
+    int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return InterfaceFound::Missing;
+    int rc = ::ioctl(fd, SIOCGIFFLAGS, &req);
+    ::close(fd);
+    if (rc != 0) return InterfaceFound::Missing;
+    return (req.ifr_flags & IFF_LOOPBACK) ? InterfaceFound::Loopback : InterfaceFound::Present;
+}
+
 void checkAdvertCapacity(Instance& i, Context& ctx) {
     const int version = effectiveVersion(ctx.cfg, i);
     const Family fam = instanceFamily(i);
@@ -61,7 +73,7 @@ void checkAdvertCapacity(Instance& i, Context& ctx) {
                            (known ? ")" : ", assumed: no such interface here)");
     const size_t cap = advertCapacity(version, fam, mtu);
     if (i.vips.size() > cap) {
-        ctx.diags.warning(i.vips[cap].where,
+        ctx.diags.advice(i.vips[cap].where,
                           "vrrp_instance '" + i.name + "' has " + std::to_string(i.vips.size()) +
                               " virtual addresses but an advert on " + on + " carries " +
                               std::to_string(cap) + ": the first " + std::to_string(cap) +

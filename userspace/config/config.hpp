@@ -100,6 +100,9 @@ struct Route {
 struct Rule {
     Location where;
     std::vector<std::string> words;        // kept verbatim (from/to/table/iif/oif/fwmark/...)
+    // Given when the words have none: keepalived numbers such rules 16384, 16383, ... per
+    // family in file order (the validator assigns it when it can parse rules).
+    std::optional<uint32_t> preference;
 
     bool operator==(const Rule&) const = default;
 };
@@ -253,6 +256,7 @@ struct SyncGroup {
     RunAsMap notify_run_as;
     std::vector<TrackRef> track_interfaces, track_scripts, track_files, track_processes;
     bool smtp_alert = false;
+    bool tracking_weight = false;  // sync_group_tracking_weight: members' weights count
     std::vector<Directive> other;
 
     bool operator==(const SyncGroup&) const = default;
@@ -278,6 +282,7 @@ struct Global {
     bool vrrp_strict = false;
     bool vrrp_skip_check_adv_addr = false;
     bool vrrp_check_unicast_src = false;
+    bool dynamic_interfaces = false;        // missing interfaces are waited for, not refused
     int vrrp_version = 2;
     IpAddr mcast_group4 = *IpAddr::parse("224.0.0.18");
     IpAddr mcast_group6 = *IpAddr::parse("ff02::12");

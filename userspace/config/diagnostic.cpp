@@ -31,11 +31,11 @@ std::string Diagnostic::str() const {
     return head + std::string(severityName(severity)) + ": " + message + tail;
 }
 
-void Diagnostics::add(const Location& where, Severity s, std::string message) {
+void Diagnostics::add(const Location& where, Severity s, std::string message, bool advice) {
     errors_ += s == Severity::Error;
     if (list_.size() < bounds::kMaxDiagnostics) {
         // Words of the file are echoed; reload reports go out as JSON, which needs UTF-8.
-        list_.push_back({where, s, escapeInvalidUtf8(message)});
+        list_.push_back({where, s, escapeInvalidUtf8(message), advice});
         return;
     }
     ++dropped_;
@@ -52,6 +52,9 @@ void Diagnostics::warning(const Location& where, std::string message) {
 }
 void Diagnostics::notice(const Location& where, std::string message) {
     add(where, Severity::Notice, std::move(message));
+}
+void Diagnostics::advice(const Location& where, std::string message) {
+    add(where, Severity::Warning, std::move(message), true);
 }
 
 std::vector<Diagnostic> Diagnostics::take() {

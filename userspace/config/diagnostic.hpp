@@ -15,6 +15,9 @@ struct Diagnostic {
     Location where;
     Severity severity = Severity::Error;
     std::string message;
+    // A warning keepalived -t would not fail the file for (xvrrpd's own advice: a keyword it
+    // does not act on, a capacity, a notify program missing until it runs...).
+    bool advice = false;
     // "FILE:LINE:COL: error: message" (line 0 means "the file as a whole": "FILE: error: ...";
     // no file and no line: "error: message").
     std::string str() const;
@@ -27,6 +30,8 @@ public:
     void error(const Location& where, std::string message);
     void warning(const Location& where, std::string message);
     void notice(const Location& where, std::string message);
+    // A warning that keepalived -t does not count against the file (Diagnostic::advice).
+    void advice(const Location& where, std::string message);
     bool hasErrors() const { return errors_ > 0; }
     // Past the bound: what is added now is only counted.
     bool full() const;
@@ -35,7 +40,7 @@ public:
     std::vector<Diagnostic> take();
 
 private:
-    void add(const Location& where, Severity s, std::string message);
+    void add(const Location& where, Severity s, std::string message, bool advice = false);
 
     std::vector<Diagnostic> list_;
     size_t errors_ = 0;

@@ -71,6 +71,12 @@ const KeywordTable<Global>& table() {
             {"vrrp_strict", [](const Node& n, Global& g, Context& c) { boolean(n, g.vrrp_strict, c); }},
             {"vrrp_skip_check_adv_addr",
              [](const Node& n, Global& g, Context& c) { boolean(n, g.vrrp_skip_check_adv_addr, c); }},
+            // dynamic_interfaces [allow_if_changes]: the option word changes nothing for xvrrpd,
+            // which follows an interface by name and index through netlink either way.
+            {"dynamic_interfaces",
+             [](const Node& n, Global& g, Context& c) {
+                 if (expectArgs(n, 0, 1, c, "[allow_if_changes]")) g.dynamic_interfaces = true;
+             }},
             {"vrrp_check_unicast_src",
              [](const Node& n, Global& g, Context& c) { boolean(n, g.vrrp_check_unicast_src, c); }},
             {"vrrp_version",
@@ -120,7 +126,8 @@ const KeywordTable<Global>& table() {
                  g.fifo_run_as.erase(n.key.text);
                  if (auto r = runAsArgs(n)) g.fifo_run_as[n.key.text] = *r;
                  c.notify_scripts.push_back({n.args[0].where, g.notify_fifo_script, "notify_fifo_script",
-                                            n.args.size() > 1 ? n.args[1].text : ""});
+                                            n.args.size() > 1 ? n.args[1].text : "",
+                                            n.args.size() > 2 ? n.args[2].text : ""});
              }},
             {"vrrp_notify_fifo", [](const Node& n, Global& g, Context& c) { fifo(n, g.vrrp_notify_fifo, g, c); }},
             {"vrrp_notify_fifo_script",
@@ -130,7 +137,8 @@ const KeywordTable<Global>& table() {
                  g.fifo_run_as.erase(n.key.text);
                  if (auto r = runAsArgs(n)) g.fifo_run_as[n.key.text] = *r;
                  c.notify_scripts.push_back({n.args[0].where, g.vrrp_notify_fifo_script, "vrrp_notify_fifo_script",
-                                            n.args.size() > 1 ? n.args[1].text : ""});
+                                            n.args.size() > 1 ? n.args[1].text : "",
+                                            n.args.size() > 2 ? n.args[2].text : ""});
              }},
             {"notification_email",
              [](const Node& n, Global& g, Context& c) {
@@ -174,7 +182,7 @@ const KeywordTable<Global>& table() {
             "enable_snmp_keepalived", "enable_snmp_checker", "enable_snmp_rfc", "enable_snmp_rfcv2",
             "enable_snmp_rfcv3", "enable_traps", "enable_dbus", "dbus_service_name",
             "lvs_notify_fifo", "lvs_notify_fifo_script", "fifo_write_vrrp_states_on_reload",
-            "dynamic_interfaces", "vrrp_netlink_cmd_rcv_bufs", "vrrp_netlink_cmd_rcv_bufs_force",
+            "vrrp_netlink_cmd_rcv_bufs", "vrrp_netlink_cmd_rcv_bufs_force",
             "vrrp_netlink_monitor_rcv_bufs", "vrrp_netlink_monitor_rcv_bufs_force",
             "lvs_netlink_cmd_rcv_bufs", "lvs_netlink_cmd_rcv_bufs_force", "lvs_netlink_monitor_rcv_bufs",
             "lvs_netlink_monitor_rcv_bufs_force", "process_monitor_rcv_bufs",

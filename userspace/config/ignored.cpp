@@ -7,7 +7,9 @@
 namespace xvrrp::config {
 namespace {
 
-enum class Side { Vrrp, Other };  // Vrrp: a warning; Other: another keepalived process's
+// Vrrp: xvrrpd's advice; Other: another keepalived process's (a notice); Deprecated: keepalived
+// -t itself reports it (a warning that fails the file for both).
+enum class Side { Vrrp, Other, Deprecated };
 
 struct Ignored {
     std::string_view block;
@@ -109,7 +111,6 @@ constexpr std::array kTable{
     Ignored{"global_defs", "lvs_notify_fifo", Side::Other, kLvs},
     Ignored{"global_defs", "lvs_notify_fifo_script", Side::Other, kLvs},
     Ignored{"global_defs", "fifo_write_vrrp_states_on_reload", Side::Vrrp, "a reload writes no states to the notify FIFO"},
-    Ignored{"global_defs", "dynamic_interfaces", Side::Vrrp, "an interface missing at start is not waited for"},
     Ignored{"global_defs", "vrrp_netlink_cmd_rcv_bufs", Side::Other, kOwnSockets},
     Ignored{"global_defs", "vrrp_netlink_cmd_rcv_bufs_force", Side::Other, kOwnSockets},
     Ignored{"global_defs", "vrrp_netlink_monitor_rcv_bufs", Side::Other, kOwnSockets},
@@ -148,7 +149,9 @@ constexpr std::array kTable{
     Ignored{"vrrp_instance", "notify_priority_changes", Side::Vrrp, "notify scripts are not run on priority changes"},
     Ignored{"vrrp_instance", "kernel_rx_buf_size", Side::Other, "adverts are received through XDP and a ring buffer"},
     Ignored{"vrrp_instance", "linkbeat_use_polling", Side::Vrrp, "links are followed by netlink"},
-    Ignored{"vrrp_instance", "lvs_sync_daemon_interface", Side::Other, kLvs},
+    Ignored{"vrrp_instance", "lvs_sync_daemon_interface", Side::Deprecated,
+            "keepalived says: Specifying lvs_sync_daemon_interface against a vrrp is deprecated. Please use global "
+            "lvs_sync_daemon"},
     Ignored{"vrrp_instance", "smtp_alert", Side::Vrrp, kNoMail},
     // vrrp_sync_group.
     Ignored{"vrrp_sync_group", "track_bfd", Side::Vrrp, kNoBfd},
@@ -162,7 +165,8 @@ bool reportIgnored(std::string_view block, const Node& n, Diagnostics& diags) {
     for (const auto& e : kTable) {
         if (e.keyword != n.key.text || e.block != block) continue;
         std::string msg = "'" + n.key.text + "' is not acted on by xvrrpd: " + std::string(e.effect);
-        if (e.side == Side::Vrrp) diags.warning(n.key.where, std::move(msg));
+        if (e.side == Side::Vrrp) diags.advice(n.key.where, std::move(msg));
+        else if (e.side == Side::Deprecated) diags.warning(n.key.where, std::move(msg));
         else diags.notice(n.key.where, std::move(msg));
         return true;
     }

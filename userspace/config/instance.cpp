@@ -27,7 +27,8 @@ void notify(const Node& n, std::string& out, Instance& i, Context& c, bool optio
     out = n.args[0].text;
     i.notify_run_as.erase(n.key.text);  // a repeated keyword replaces the earlier one
     if (auto r = runAsArgs(n)) i.notify_run_as[n.key.text] = *r;
-    c.notify_scripts.push_back({n.args[0].where, out, n.key.text + " of vrrp_instance " + i.name, n.args.size() > 1 ? n.args[1].text : ""});
+    c.notify_scripts.push_back({n.args[0].where, out, n.key.text + " of vrrp_instance " + i.name,
+                               n.args.size() > 1 ? n.args[1].text : "", n.args.size() > 2 ? n.args[2].text : ""});
 }
 
 void srcIp(const Node& n, Instance& i, Context& c) {
@@ -263,6 +264,14 @@ void parseInstance(const Node& n, Context& ctx) {
     ctx.info.emplace_back();
     Instance& i = ctx.cfg.instances.back();
     dispatch(n.children, i, &i.other, table(), ctx);
+    resolveTrackRefs(i.name, i.track_scripts, i.track_files, i.track_processes, ctx);
+    // The instance faults on its own interface anyway; keepalived drops it from the list,
+    // weight and all.
+    std::erase_if(i.track_interfaces, [&](const TrackRef& r) {
+        if (r.name != i.interface) return false;
+        ctx.diags.warning(r.where, "(" + i.name + ") Ignoring track_interface " + r.name + " since own interface");
+        return true;
+    });
 }
 
 }  // namespace xvrrp::config

@@ -352,6 +352,7 @@ private:
         }
         n.children = statements(depth + 1);
         if (pos_ < toks_.size() && toks_[pos_].kind == TokenKind::Close) {
+            n.end = toks_[pos_].where;
             ++pos_;
         } else {
             diags_.error(open.where, what + " opened here is never closed (missing '}')");

@@ -30,6 +30,7 @@ struct Node {
     std::vector<Token> args;
     bool has_block = false;
     std::vector<Node> children;
+    Location end;  // the block's closing '}' (keepalived reports some blocks there)
 };
 
 struct LexerOptions {

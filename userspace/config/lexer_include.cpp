@@ -92,7 +92,7 @@ void Lexer::includePath(const std::string& path, const std::string& pattern, uns
 // keepalived reports every include problem; only those its checks ask for are errors.
 void Lexer::includeProblem(unsigned category, unsigned checks, const Location& where, std::string what) {
     if (checks & category) diags_.error(where, std::move(what));
-    else diags_.warning(where, std::move(what));
+    else diags_.advice(where, std::move(what));  // keepalived -t reports it and passes
 }
 
 // global_defs { include_check [[+|-]read|match|wildcard_match|brace_match ...] }: for the

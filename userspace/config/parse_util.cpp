@@ -166,4 +166,26 @@ std::optional<RunAs> runAsArgs(const Node& n) {
     return RunAs{n.args[1].text, n.args.size() > 2 ? n.args[2].text : ""};
 }
 
+namespace {
+
+template <class Map>
+void dropUndefined(const std::string& owner, std::vector<TrackRef>& refs, const Map& defined, std::string_view kind,
+                   Context& ctx) {
+    std::erase_if(refs, [&](const TrackRef& r) {
+        if (defined.count(r.name)) return false;
+        ctx.diags.warning(r.where, "(" + owner + ") track " + std::string(kind) + " " + r.name +
+                                       " not found, ignoring... (it must be defined above its use)");
+        return true;
+    });
+}
+
+}  // namespace
+
+void resolveTrackRefs(const std::string& owner, std::vector<TrackRef>& scripts, std::vector<TrackRef>& files,
+                      std::vector<TrackRef>& processes, Context& ctx) {
+    dropUndefined(owner, scripts, ctx.cfg.scripts, "script", ctx);
+    dropUndefined(owner, files, ctx.cfg.track_files, "file", ctx);
+    dropUndefined(owner, processes, ctx.cfg.track_processes, "process", ctx);
+}
+
 }  // namespace xvrrp::config

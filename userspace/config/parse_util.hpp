@@ -30,6 +30,7 @@ struct ScriptUse {
     std::string command;
     std::string what;  // "notify_master script of vrrp_instance VI_1"
     std::string user;  // USER written after the script; "" = the default script user
+    std::string group;
 };
 
 struct Context {
@@ -39,6 +40,7 @@ struct Context {
     std::vector<InstanceInfo> info;  // parallel to cfg.instances
     bool global_version_given = false;
     std::vector<ScriptUse> notify_scripts;
+    uint32_t next_rule_preference[2] = {16384, 16384};  // IPv4, IPv6 (keepalived's numbering)
 };
 
 // Argument count checks; they name the keyword and what it expects.
@@ -112,6 +114,16 @@ void dispatch(const std::vector<Node>& children, T& obj, std::vector<Directive>*
         unknownKeyword(n, table.block, known, ctx);
     }
 }
+
+// keepalived resolves an instance's (or sync group's) track_script, track_file and
+// track_process names when it reads the block: a name not defined above is "not found,
+// ignoring..." and the reference is dropped, even if a later block defines it.
+void resolveTrackRefs(const std::string& owner, std::vector<TrackRef>& scripts, std::vector<TrackRef>& files,
+                      std::vector<TrackRef>& processes, Context& ctx);
+
+// Checks against this node (system_check.cpp), through LoadOptions.
+void checkInterfaces(Context& ctx);
+void checkScripts(Context& ctx);
 
 // Block parsers (one file each).
 void parseGlobal(const Node& n, Context& ctx);

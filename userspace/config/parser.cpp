@@ -52,6 +52,16 @@ constexpr std::array<Skipped, 7> kSkipped{{
     {"linkbeat_interfaces", "links are followed by netlink, not polled", true},
 }};
 
+// The one LVS problem keepalived -t reports in Debian's samples: it fails the file for it, so
+// xvrrpd -t does too though it never reads the block.
+void checkSkippedLvs(const Node& n, Context& ctx) {
+    if (n.key.text != "virtual_server" || n.args.size() < 2 || n.args[0].text != "fwmark") return;
+    for (const auto& c : n.children)
+        if (c.key.text == "protocol")
+            ctx.diags.warning(c.key.where, "Virtual server FWM " + n.args[1].text +
+                                               ": protocol specified for fwmark - protocol will be ignored");
+}
+
 void parseTop(const std::vector<Node>& nodes, Context& ctx) {
     for (const auto& n : nodes) {
         const std::string& k = n.key.text;
@@ -67,8 +77,9 @@ void parseTop(const std::vector<Node>& nodes, Context& ctx) {
         for (const auto& s : kSkipped) {
             if (k == s.keyword) {
                 std::string msg = "skipping " + k + " block (" + std::string(s.why) + ")";
-                if (s.vrrp_side) ctx.diags.warning(n.key.where, std::move(msg));
+                if (s.vrrp_side) ctx.diags.advice(n.key.where, std::move(msg));
                 else ctx.diags.notice(n.key.where, std::move(msg));
+                checkSkippedLvs(n, ctx);
                 done = true;
                 break;
             }
@@ -157,9 +168,11 @@ int checkConfig(const std::string& path, std::ostream& out, const LoadOptions& o
     LoadResult r = loadConfigFile(path, o);
     if (dump) *dump << r.expanded << std::flush;
     size_t counts[3] = {0, 0, 0};
+    size_t keepalived_fails = 0;  // warnings keepalived -t reports too (and exits non-zero)
     for (const auto& d : r.diagnostics) {
         out << d.str() << '\n';
         ++counts[static_cast<int>(d.severity)];
+        keepalived_fails += d.severity == Severity::Warning && !d.advice;
     }
     auto plural = [](size_t n, const char* word) {
         return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
@@ -169,7 +182,10 @@ int checkConfig(const std::string& path, std::ostream& out, const LoadOptions& o
     if (r.ok()) {
         out << path << ": configuration is usable (" << tally << "; " << r.config.instances.size()
             << " vrrp_instance" << (r.config.instances.size() == 1 ? "" : "s") << ")\n";
-        return 0;
+        if (!keepalived_fails) return 0;
+        out << path << ": keepalived -t reports " << keepalived_fails << " of these warnings"
+            << " too and fails the file: exit status " << kExitKeepalivedWarnings << " as keepalived's\n";
+        return kExitKeepalivedWarnings;
     }
     out << path << ": configuration is NOT usable (" << tally << ")\n";
     return 1;

@@ -150,19 +150,31 @@ T* parseNamed(const Node& n, std::map<std::string, T>& out, const KeywordTable<T
 
 }  // namespace
 
+// keepalived drops a tracker defined without what it tracks (saying so at the closing
+// brace); instances naming it later find nothing ("not found, ignoring...").
+template <class T>
+void dropEmpty(const Node& n, std::map<std::string, T>& out, T* obj, bool empty, const std::string& why,
+               Context& ctx) {
+    if (!obj || !empty) return;
+    ctx.diags.warning(n.end.line ? n.end : n.args[0].where, why);
+    out.erase(obj->name);
+}
+
 void parseScript(const Node& n, Context& ctx) {
-    if (Script* s = parseNamed(n, ctx.cfg.scripts, scriptTable(), ctx); s && s->script.empty())
-        ctx.diags.error(n.args[0].where, "vrrp_script '" + s->name + "' has no 'script' line");
+    Script* s = parseNamed(n, ctx.cfg.scripts, scriptTable(), ctx);
+    if (s) dropEmpty(n, ctx.cfg.scripts, s, s->script.empty(), "No script set for vrrp_script " + s->name + " - removing", ctx);
 }
 
 void parseTrackFile(const Node& n, Context& ctx) {
-    if (TrackFile* f = parseNamed(n, ctx.cfg.track_files, fileTable(), ctx); f && f->file.empty())
-        ctx.diags.error(n.args[0].where, n.key.text + " '" + f->name + "' has no 'file' line");
+    TrackFile* f = parseNamed(n, ctx.cfg.track_files, fileTable(), ctx);
+    if (f) dropEmpty(n, ctx.cfg.track_files, f, f->file.empty(), "No file set for track_file " + f->name + " - ignoring", ctx);
 }
 
 void parseTrackProcess(const Node& n, Context& ctx) {
-    if (TrackProcess* p = parseNamed(n, ctx.cfg.track_processes, processTable(), ctx); p && p->process.empty())
-        ctx.diags.error(n.args[0].where, n.key.text + " '" + p->name + "' has no 'process' line");
+    TrackProcess* p = parseNamed(n, ctx.cfg.track_processes, processTable(), ctx);
+    if (p)
+        dropEmpty(n, ctx.cfg.track_processes, p, p->process.empty(),
+                  "track process '" + p->name + "' process name not specified", ctx);
 }
 
 }  // namespace xvrrp::config

@@ -129,11 +129,11 @@ std::string Preprocessor::randomValue(const std::string& params, const Location&
         min = std::strtoul(params.c_str(), &end, 10);
         if (*end) {
             max = std::strtoul(end, &end, 10);
-            if (*end) diags_.warning(use, "${_RANDOM " + params + "}: more than two numbers; the rest is ignored");
+            if (*end) diags_.advice(use, "${_RANDOM " + params + "}: more than two numbers; the rest is ignored");
         }
     }
     if (max < min) {
-        diags_.warning(use, "${_RANDOM " + params + "}: the maximum is below the minimum; the minimum is used");
+        diags_.advice(use, "${_RANDOM " + params + "}: the maximum is below the minimum; the minimum is used");
         return std::to_string(min);
     }
     const unsigned long span = max - min;

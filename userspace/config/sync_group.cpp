@@ -9,7 +9,8 @@ void notify(const Node& n, std::string& out, SyncGroup& g, Context& c) {
     out = n.args[0].text;
     g.notify_run_as.erase(n.key.text);
     if (auto r = runAsArgs(n)) g.notify_run_as[n.key.text] = *r;
-    c.notify_scripts.push_back({n.args[0].where, out, n.key.text + " of vrrp_sync_group " + g.name, n.args.size() > 1 ? n.args[1].text : ""});
+    c.notify_scripts.push_back({n.args[0].where, out, n.key.text + " of vrrp_sync_group " + g.name,
+                               n.args.size() > 1 ? n.args[1].text : "", n.args.size() > 2 ? n.args[2].text : ""});
 }
 
 const KeywordTable<SyncGroup>& table() {
@@ -67,7 +68,14 @@ void parseSyncGroup(const Node& n, Context& ctx) {
     g.where = n.args[0].where;
     g.name = n.args[0].text;
     dispatch(n.children, g, &g.other, table(), ctx);
-    if (g.members.empty()) ctx.diags.error(n.args[0].where, "vrrp_sync_group '" + g.name + "' has no 'group { ... }' members");
+    resolveTrackRefs(g.name, g.track_scripts, g.track_files, g.track_processes, ctx);
+    // keepalived runs without such a group.
+    if (g.members.empty()) {
+        ctx.diags.warning(n.args[0].where, "Sync group " + g.name + " has no virtual router(s). removing");
+        return;
+    }
+    g.tracking_weight = std::any_of(g.other.begin(), g.other.end(),
+                                    [](const Directive& d) { return d.keyword == "sync_group_tracking_weight"; });
     ctx.cfg.sync_groups.push_back(std::move(g));
 }
 

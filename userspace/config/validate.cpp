@@ -1,11 +1,6 @@
 // Checks that need the whole file: references, address families, VRIDs, version rules,
-// strict mode, and the scripts on disk. Runs after every block is parsed, so order of
+// strict mode, and what system_check.cpp checks on this node. Runs after every block is parsed, so order of
 // definitions in the file does not matter.
-#include <pwd.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cstdlib>
 #include <map>
 #include <set>
 #include <tuple>
@@ -83,12 +78,30 @@ void roundAdvertInt(Instance& i, const InstanceInfo& info, Context& ctx) {
     i.advert_int_cs = static_cast<uint32_t>(us / 10000);
 }
 
-void checkBehaviour(Instance& i, const InstanceInfo& info, Context& ctx) {
+// keepalived 2.2.7 (measured): the state MASTER rules come first, so an instance they turn
+// into BACKUP keeps its nopreempt.
+void checkInitialState(Instance& i, const InstanceInfo& info, Context& ctx) {
+    const Location state_at = info.state_where.line ? info.state_where : i.where;
+    if (i.state == InitialState::Master && i.strict_mode && i.priority != 255) {
+        // RFC 5798 section 6.4.1: only the address owner starts as master.
+        ctx.diags.warning(state_at, "(" + i.name + ") State MASTER must match being address owner (strict mode); "
+                                    "it starts as BACKUP");
+        i.state = InitialState::Backup;
+    }
+    if (i.state == InitialState::Master && i.auth_type == AuthType::Ah && effectiveVersion(ctx.cfg, i) == 2) {
+        ctx.diags.warning(state_at, "(" + i.name + ") Initial state master is incompatible with AH authentication - "
+                                    "it starts as BACKUP");
+        i.state = InitialState::Backup;
+    }
     if (!i.preempt && i.state == InitialState::Master) {
         ctx.diags.warning(info.preempt_where, "nopreempt does not work with initial state MASTER in vrrp_instance '" +
                                                   i.name + "'; cleared as keepalived does");
         i.preempt = true;
     }
+}
+
+void checkBehaviour(Instance& i, const InstanceInfo& info, Context& ctx) {
+    checkInitialState(i, info, ctx);
     if (i.auth_type != AuthType::None && effectiveVersion(ctx.cfg, i) == 3) {
         ctx.diags.warning(info.auth_where, "VRRPv3 has no authentication (RFC 5798 section 9); ignored in vrrp_instance '" +
                                                i.name + "'");
@@ -102,7 +115,6 @@ void checkBehaviour(Instance& i, const InstanceInfo& info, Context& ctx) {
         i.auth_type = AuthType::None;
     }
     if (!i.strict_mode) return;
-    Location at = info.strict_where.line ? info.strict_where : i.where;
     if (i.auth_type != AuthType::None) {
         ctx.diags.warning(info.auth_where, "strict mode does not support authentication; ignored in vrrp_instance '" +
                                                i.name + "'");
@@ -110,31 +122,21 @@ void checkBehaviour(Instance& i, const InstanceInfo& info, Context& ctx) {
     }
     if (!i.unicast_peers.empty())
         ctx.diags.error(i.unicast_peers.front().where, "strict mode does not allow unicast peers (vrrp_instance '" + i.name + "')");
-    if (!i.preempt) {
-        ctx.diags.warning(info.preempt_where, "strict mode needs preemption; nopreempt cleared in vrrp_instance '" + i.name + "'");
-        i.preempt = true;
-    }
-    if (i.state == InitialState::Master && i.priority != 255) {
-        // RFC 5798 section 6.4.1: only the address owner starts as master.
-        ctx.diags.warning(info.state_where.line ? info.state_where : at,
-                          "strict mode: state MASTER needs priority 255 (address owner); vrrp_instance '" + i.name +
-                              "' starts as BACKUP");
-        i.state = InitialState::Backup;
-    }
+    // nopreempt stays: keepalived 2.2.7 honours it in strict mode (differential
+    // strict_mode_nopreempt), though RFC 5798 has preemption only.
 }
 
-template <class Map>
-void checkRefs(const std::vector<TrackRef>& refs, const Map& defined, std::string_view kind, const std::string& owner,
-               Context& ctx) {
-    for (const auto& r : refs)
-        if (!defined.count(r.name))
-            ctx.diags.error(r.where, std::string(kind) + " '" + r.name + "' used by " + owner + " is not defined");
+// keepalived follows its virtual routes by interface and says so for one without `dev`.
+void checkRouteTracking(const Instance& i, Context& ctx) {
+    for (const auto& r : i.routes)
+        if (r.dev.empty() && !r.no_track)
+            ctx.diags.warning(r.where, "cannot track route " + r.to.str() +
+                                           " with no interface specified, not tracking");
 }
 
 void checkSyncGroups(Context& ctx) {
     std::map<std::string, const SyncGroup*> memberOf;
     for (const auto& g : ctx.cfg.sync_groups) {
-        std::string owner = "vrrp_sync_group '" + g.name + "'";
         for (const auto& [where, name] : g.members) {
             if (!ctx.cfg.findInstance(name)) {
                 ctx.diags.error(where, "sync group member '" + name + "' is not a vrrp_instance");
@@ -146,74 +148,36 @@ void checkSyncGroups(Context& ctx) {
                                            "' (" + locationStr(it->second->where) + ")");
         }
         if (g.members.size() == 1)
-            ctx.diags.warning(g.where, "vrrp_sync_group '" + g.name + "' has only one member");
-        checkRefs(g.track_scripts, ctx.cfg.scripts, "vrrp_script", owner, ctx);
-        checkRefs(g.track_files, ctx.cfg.track_files, "track_file", owner, ctx);
-        checkRefs(g.track_processes, ctx.cfg.track_processes, "track_process", owner, ctx);
+            ctx.diags.warning(g.where, "Sync group " + g.name + " has only 1 virtual router(s) - this probably isn't what you want");
     }
 }
 
-// PATH lookup as execvp would do it; "[" resolves to /usr/bin/[.
-std::string resolveProgram(const std::string& prog) {
-    if (prog.find('/') != std::string::npos) return prog;
-    const char* env = std::getenv("PATH");
-    std::string path = env && *env ? env : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-    size_t start = 0;
-    while (start <= path.size()) {
-        size_t end = path.find(':', start);
-        if (end == std::string::npos) end = path.size();
-        std::string dir = path.substr(start, end - start);
-        std::string cand = (dir.empty() ? "." : dir) + "/" + prog;
-        if (access(cand.c_str(), X_OK) == 0) return cand;
-        start = end + 1;
-    }
-    return {};
-}
-
-// keepalived's script security: the file and every directory above it must not be
-// replaceable by a non-root user.
-std::string insecurePart(const std::string& file) {
-    std::string p = file;
-    while (!p.empty()) {
-        struct stat st {};
-        if (stat(p.c_str(), &st) != 0) return {};
-        bool sticky = S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX);
-        if (st.st_uid != 0 || (!sticky && (((st.st_mode & S_IWGRP) && st.st_gid != 0) || (st.st_mode & S_IWOTH))))
-            return p;
-        if (p == "/") break;
-        auto slash = p.rfind('/');
-        p = slash == 0 ? "/" : p.substr(0, slash == std::string::npos ? 0 : slash);
-    }
-    return {};
-}
-
-// enable_script_security only disables scripts that run as root (keepalived
-// check_script_secure); a script's own USER, else script_user, decides who runs it.
-bool runsAsRoot(const std::string& user, const Global& g) {
-    const std::string& name = user.empty() ? g.script_user : user;
-    if (name.empty()) return true;  // keepalived_script or ourselves; assume the worst
-    const passwd* pw = getpwnam(name.c_str());
-    return !pw || pw->pw_uid == 0;
-}
-
-void checkScript(const Location& where, const std::string& command, const std::string& what, Context& ctx,
-                 const std::string& user = "") {
-    std::string prog = programOf(command);
-    if (prog.empty()) return;
-    std::string path = resolveProgram(prog);
-    struct stat st {};
-    if (path.empty() || stat(path.c_str(), &st) != 0) {
-        ctx.diags.warning(where, what + ": program '" + prog + "' not found; keepalived disables it");
-        return;
-    }
-    if (!S_ISREG(st.st_mode) || access(path.c_str(), X_OK) != 0) {
-        ctx.diags.warning(where, what + ": '" + path + "' is not an executable file; keepalived disables it");
-        return;
-    }
-    if (ctx.cfg.global.enable_script_security && runsAsRoot(user, ctx.cfg.global)) {
-        std::string bad = insecurePart(path);
-        if (!bad.empty())
-            ctx.diags.warning(where, what + ": '" + bad + "' is writable by a non-root user (enable_script_security); keepalived disables it");
+// Members of a sync group move together, so keepalived ignores a weight that would move one
+// alone: of a tracked script, interface or file (not of a process, measured), unless the
+// group has sync_group_tracking_weight. The daemon drops the same ones (tracking.cpp).
+void checkSyncGroupWeights(Context& ctx) {
+    for (auto& i : ctx.cfg.instances) {
+        const SyncGroup* g = ctx.cfg.findSyncGroup(i.name);
+        if (!g || g->tracking_weight) continue;
+        const std::string head = "(" + i.name + ") ignoring ";
+        // Such a script is not tracked at all: keepalived does not even run it (no
+        // VRRP_Script line in its log, differential sync_group_weights_ignored).
+        std::erase_if(i.track_scripts, [&](const TrackRef& r) {
+            auto it = ctx.cfg.scripts.find(r.name);
+            if (!r.weight.value_or(it != ctx.cfg.scripts.end() ? it->second.weight : 0)) return false;
+            ctx.diags.warning(r.where, head + "tracked script " + r.name + " with weights due to SYNC group");
+            return true;
+        });
+        for (const auto& r : i.track_interfaces)
+            if (r.weight.value_or(0))
+                ctx.diags.warning(r.where, head + r.name + " tracked interface weight due to SYNC group");
+        for (const auto& r : i.track_files) {
+            auto it = ctx.cfg.track_files.find(r.name);
+            int w = r.weight.value_or(it != ctx.cfg.track_files.end() ? it->second.weight : 1);
+            if (w)
+                ctx.diags.warning(r.where, head + "tracked file " + r.name + " with weight " + std::to_string(w) +
+                                               " due to SYNC group");
+        }
     }
 }
 
@@ -229,14 +193,12 @@ void validate(Context& ctx) {
         if (i.interface.empty()) ctx.diags.error(i.where, owner + " has no 'interface'");
         if (!i.vrid_given) ctx.diags.error(i.where, owner + " has no 'virtual_router_id'");
         if (!isValidUtf8(i.name))
-            ctx.diags.warning(i.where, "vrrp_instance name is not valid UTF-8; xvrrpctl status and "
+            ctx.diags.advice(i.where, "vrrp_instance name is not valid UTF-8; xvrrpctl status and "
                                        "xvrrp-arbiter show it as '" + escapeInvalidUtf8(i.name) + "'");
         checkFamilyAndVersion(i, info, ctx);
         roundAdvertInt(i, info, ctx);
         checkBehaviour(i, info, ctx);
-        checkRefs(i.track_scripts, ctx.cfg.scripts, "vrrp_script", owner, ctx);
-        checkRefs(i.track_files, ctx.cfg.track_files, "track_file", owner, ctx);
-        checkRefs(i.track_processes, ctx.cfg.track_processes, "track_process", owner, ctx);
+        checkRouteTracking(i, ctx);
         if (!i.interface.empty()) checkAdvertCapacity(i, ctx);
         if (i.interface.empty() || !i.vrid_given) continue;
         // RFC 5798 section 5.2.3: a VRID identifies one router per LAN and address family.
@@ -249,11 +211,10 @@ void validate(Context& ctx) {
         }
     }
     checkSyncGroups(ctx);
+    checkSyncGroupWeights(ctx);
     checkMapCapacities(ctx);
-    if (!ctx.options.check_scripts) return;
-    for (const auto& [name, s] : ctx.cfg.scripts)
-        checkScript(s.where, s.script, "vrrp_script '" + name + "'", ctx, s.user);
-    for (const auto& u : ctx.notify_scripts) checkScript(u.where, u.command, u.what, ctx, u.user);
+    checkInterfaces(ctx);
+    checkScripts(ctx);
 }
 
 }  // namespace xvrrp::config

@@ -140,11 +140,10 @@ void Daemon::start() {
         *config_, table_, [this](std::function<void()> w) { post(std::move(w)); },
         [this](const std::string& group, vrrp::State to) {
             if (!tracking_) return;
-            tracking_->notifier().groupChanged(group, to == vrrp::State::Master
-                                                          ? notify::NotifyState::Master
-                                                      : to == vrrp::State::Backup
-                                                          ? notify::NotifyState::Backup
-                                                          : notify::NotifyState::Fault);
+            tracking_->notifier().groupChanged(group, to == vrrp::State::Master   ? notify::NotifyState::Master
+                                                      : to == vrrp::State::Backup ? notify::NotifyState::Backup
+                                                      : to == vrrp::State::Init   ? notify::NotifyState::Stop
+                                                                                  : notify::NotifyState::Fault);
         },
         [this] { return now(); });
     startTracking(inheritedScripts());  // before the first transitions, for their notifies
@@ -206,6 +205,7 @@ void Daemon::setupInstances() {
     // Trackers' weights count from the first state on, so the first notify already carries
     // the effective priority (as keepalived's does).
     recomputePriorities();
+    seedLinkStates();
     for (const auto& rt : table_) startInstance(*rt, now());  // timers start after the bind
 }
 
@@ -219,7 +219,14 @@ void Daemon::bindInstance(InstanceRuntime& rt) {
 
 void Daemon::startInstance(InstanceRuntime& rt, vrrp::TimePoint t) {
     if (!rt.bound()) return;
-    if (!adoptInherited(rt, t)) rt.handle(vrrp::Startup{}, t);
+    if (adoptInherited(rt, t)) {
+        // taken over from the previous process: its state stands
+    } else if (trackersPending(rt)) {
+        rt.hold();  // recomputePriorities() releases it with the first result
+        return;
+    } else {
+        rt.handle(vrrp::Startup{}, t);
+    }
     auto link = netlink_->linkByIndex(rt.ifindex());
     if (!link || !link->running()) applyLinkState(rt, false, rt.cfg().interface, t);
 }
@@ -499,6 +506,8 @@ void Daemon::onLinkEvents() {
                          le.kind == Kind::AddressAdded ? "added to" : "removed from",
                          link ? link->name : std::to_string(le.ifindex));
         }
+        if (le.kind == Kind::Link) reportLink(le.ifindex, le.name, le.running);
+        if (le.kind == Kind::AddressRemoved && le.address) addressRemoved(le.ifindex, *le.address, t);
         if (le.kind != Kind::Link && le.kind != Kind::LinkRemoved) return;
         // Tracked-interface weights first, so a notify sent on leaving FAULT already carries
         // the priority the link state gives.
@@ -533,7 +542,10 @@ void Daemon::applyLinkState(InstanceRuntime& rt, bool running, const std::string
                             vrrp::TimePoint t) {
     tuning_->checkpoint();  // a link event moves every instance on it
     if (running == !rt.faultActive("link")) return;
-    spdlog::info("({}) interface {} is {}", rt.cfg().name, ifname, running ? "up" : "down");
+    // dont_track_primary: keepalived leaves the instance as it is when its own interface
+    // goes down or up (keepalived.conf(5): "ignore VRRP interface faults").
+    if (rt.cfg().dont_track_primary && !rt.faultActive("link")) return;
+    spdlog::debug("({}) interface {} is {}", rt.cfg().name, ifname, running ? "up" : "down");
     rt.setFault("link", !running, "interface " + ifname + " is down", t);
 }
 

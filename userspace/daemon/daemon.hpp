@@ -100,6 +100,12 @@ private:
     void onLinkEvents();
     void applyLinkState(InstanceRuntime& rt, bool running, const std::string& ifname,
                         vrrp::TimePoint t);
+    // keepalived's "Netlink reports IF down|up" for the interfaces the configuration names
+    // (instance and tracked ones), once per change (links.cpp).
+    void seedLinkStates();
+    void reportLink(int ifindex, const std::string& name, bool running);
+    // Someone removed an address a master holds as a tracked VIP (links.cpp).
+    void addressRemoved(int ifindex, const IpPrefix& address, vrrp::TimePoint t);
     void housekeeping(vrrp::TimePoint t);
     void checkFences(vrrp::TimePoint t);
     void armTimer();
@@ -114,6 +120,7 @@ private:
     // Trackers -> effective priorities and faults (priorities.cpp).
     void startTracking(const track::ScriptTrackers::Checks& carried = {});
     void recomputePriorities();
+    bool trackersPending(const InstanceRuntime& rt);  // a weight-0 tracker has no result yet
 
     // SIGHUP / xvrrpctl reload: unchanged instances keep state and VIPs; a config with errors
     // changes nothing. Returns the report sent to xvrrpctl.
@@ -180,6 +187,7 @@ private:
     std::unique_ptr<metrics::HttpServer> metrics_;
     Telemetry telemetry_;
     std::map<std::string, KeepalivedStats> stats_baseline_;  // STATS_CLEAR (dump.cpp)
+    std::map<int, bool> link_running_;  // ifindex -> running, for keepalived's Netlink line
     std::unique_ptr<Tracking> tracking_;
     std::vector<int> tracking_fds_;
     // Undone first in the destructor: its entries use netlink_ and dataplane_.

@@ -146,14 +146,19 @@ void InstanceRuntime::handle(const vrrp::Event& ev, TimePoint now) {
     const bool leavesInit = std::holds_alternative<vrrp::Startup>(ev) ||
                             std::holds_alternative<vrrp::FaultRaised>(ev);
     if (sm_.state == vrrp::State::Init && leavesInit) {
-        setVerdicts(VipVerdict::DropAll);
-        if (std::holds_alternative<vrrp::Startup>(ev) && holdsVips()) {
+        const bool startup = std::holds_alternative<vrrp::Startup>(ev);
+        if (startup && holdsVips()) {
             // Left by a daemon that was killed: kept (the kernel drops their traffic) while
             // this instance may still become master, removed once it follows another.
+            setVerdicts(VipVerdict::DropAll);
             spdlog::info("({}) its VIPs are on the node already: kept unless another router "
                          "is master", cfg_->name);
             installed_ = true;
             held = vrrp::Startup{true};
+        } else if (startup && !cfg_->use_vmac && addresses_ && !cleared_) {
+            clearLeftovers();
+        } else {
+            setVerdicts(VipVerdict::DropAll);
         }
     }
     // A backup taken over holds nothing either (a master's verdicts follow its AddVips).
@@ -214,8 +219,11 @@ void InstanceRuntime::logDecision(const std::vector<vrrp::Action>& actions) {
             }
         } else if (const auto* sc = std::get_if<vrrp::StateChanged>(&a)) {
             if (sc->to == vrrp::State::Init) continue;  // keepalived says "Stopping" only
-            if (sc->from == vrrp::State::Init && sc->to == vrrp::State::Backup)
+            if (sc->from == vrrp::State::Init && sc->to == vrrp::State::Backup && !released_)
                 spdlog::info("({}) Entering BACKUP STATE (init)", n);
+            else if (sc->from == vrrp::State::Init && sc->to == vrrp::State::Fault && released_)
+                ;  // a held instance faulted by its check's first result: keepalived says
+                   // nothing of it (notify FAULT still runs; differential track_weight0_*)
             else
                 spdlog::info("({}) Entering {} STATE", n, vrrp::stateName(sc->to));
             spdlog::debug("({}) {} -> {}: {}", n, vrrp::stateName(sc->from),
@@ -469,6 +477,33 @@ void InstanceRuntime::removeVips() {
 }
 
 void InstanceRuntime::releaseAddresses() { removeVips(); }
+
+void InstanceRuntime::clearLeftovers() {
+    // keepalived 2.2.7 removes the instance's VIPs, routes and rules as it starts ("removing
+    // VIPs." before "Entering BACKUP STATE (init)"), whoever left them (virtual routes and
+    // rules of a killed predecessor), also while a pending check holds it in INIT. A VMAC
+    // interface is new: nothing to remove there, and keepalived says nothing.
+    if (cleared_ || cfg_->use_vmac || !addresses_) return;
+    cleared_ = true;
+    installed_ = true;
+    removeVips();  // drops every verdict first
+}
+
+bool InstanceRuntime::tracksVip(int ifindex, const IpPrefix& address) {
+    if (!installed_) return false;
+    for (const auto* list : {&cfg_->vips, &cfg_->vips_excluded})
+        for (const auto& v : *list)
+            if (!v.no_track && v.prefix == address && vipIfindex(v) == ifindex) return true;
+    return false;
+}
+
+void InstanceRuntime::release(vrrp::TimePoint now, const std::optional<std::string>& fault) {
+    if (!held_) return;
+    held_ = false;
+    released_ = true;
+    if (fault) setFault("track", true, *fault, now);
+    else handle(vrrp::Startup{}, now);
+}
 
 bool InstanceRuntime::holdsVips() {
     if (!addresses_ || ifindex_ == 0) return false;

@@ -146,7 +146,20 @@ public:
 
     // Removes what this instance added, without sending anything (used on exit paths).
     void releaseAddresses();
+    // A weight-0 tracker without a first result holds the instance in INIT: keepalived enters
+    // no state until it has one, and then says "Entering BACKUP STATE" without "(init)".
+    void hold() {
+        held_ = true;
+        clearLeftovers();
+    }
+    // keepalived's removal of the instance's VIPs, routes and rules at start; once.
+    void clearLeftovers();
+    bool held() const { return held_; }
+    // Released with the first result: a failure (`fault`) faults it straight from INIT.
+    void release(vrrp::TimePoint now, const std::optional<std::string>& fault);
     bool addressesInstalled() const { return installed_; }
+    // ADDRESS on IFINDEX is one of the VIPs it installed and follows (not no_track).
+    bool tracksVip(int ifindex, const IpPrefix& address);
 
     // keepalived sends unicast VRRPv3 IPv4 checksums over 224.0.0.18 once it has heard a
     // peer do so (old_unicast_checksum); we follow the peer the same way.
@@ -229,6 +242,9 @@ private:
     TimerIndex* timers_ = nullptr;
     size_t table_order_ = 0;
     bool installed_ = false;
+    bool held_ = false;      // hold()
+    bool cleared_ = false;   // clearLeftovers() done
+    bool released_ = false;  // left INIT through release(): no "(init)" in the log
     bool old_unicast_checksum_ = false;
     const Arrival* arrival_ = nullptr;  // the advert being handled, for AbsorbAdverts
     std::vector<HeardSource> heard_;  // at most kMaxHeardSources, any order

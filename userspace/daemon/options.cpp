@@ -9,6 +9,8 @@
 #include <string_view>
 
 #include "daemon/signum.hpp"
+#include "net/rule.hpp"
+#include "track/command.hpp"
 #include "metrics/http_server.hpp"
 
 namespace xvrrp::daemon {
@@ -96,6 +98,21 @@ config::LoadOptions configLoadOptions(const Options& o) {
     config::LoadOptions l;
     l.config_id = o.config_id;
     l.all_include_checks = o.all_config;
+    // Checked as keepalived checks them before it starts.
+    l.find_interface = config::systemInterface;
+    l.check_script = track::judgeScript;
+    l.check_rule = [](const std::vector<std::string>& words) {
+        config::RuleVerdict v;
+        try {
+            const net::RuleSpec s = net::parseRule(words);
+            v.v6 = s.family == Family::V6;
+            v.has_preference = s.priority.has_value();
+        } catch (const net::RuleError& e) {
+            v.error = e.what();
+            v.word = e.word();
+        }
+        return v;
+    };
     return l;
 }
 

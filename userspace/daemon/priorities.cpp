@@ -19,6 +19,15 @@ void Daemon::startTracking(const track::ScriptTrackers::Checks& carried) {
         loop_.add(fd, "trackers", [this, fd](uint32_t) { tracking_->onReadable(fd); });
 }
 
+bool Daemon::trackersPending(const InstanceRuntime& rt) {
+    if (!tracking_) return false;
+    auto link_up = [this](const std::string& name) {
+        auto l = netlink_->linkByName(name);
+        return l && l->running();
+    };
+    return tracking_->evaluate(rt.cfg(), link_up).pending;
+}
+
 void Daemon::recomputePriorities() {
     if (!tracking_) return;
     auto t = now();
@@ -42,12 +51,23 @@ void Daemon::recomputePriorities() {
                              {"fault", c.fault}});
         }
         rep["trackers"] = items;
+        // keepalived logs a change its trackers make, not a new priority from a reload.
+        const auto& prev = rt->trackReport();
+        const bool trackers_moved = !prev.is_object() || prev.value("effective", 0) - prev.value("base", 0) !=
+                                                             int(ep.priority) - int(ep.base);
         rt->setTrackReport(rep);
         if (!rt->bound()) continue;
+        if (rt->held() && !ep.pending) {
+            rt->release(t, ep.fault ? std::optional<std::string>(ep.fault_reason) : std::nullopt);
+            auto link = netlink_->linkByIndex(rt->ifindex());
+            if (!link || !link->running()) applyLinkState(*rt, false, rt->cfg().interface, t);
+        }
+        if (rt->held()) continue;
         rt->setFault("track", ep.fault, ep.fault_reason, t);
         if (!ep.fault && ep.priority != rt->machine().effective_priority) {
-            spdlog::info("({}) Changing effective priority from {} to {}", rt->cfg().name,
-                         rt->machine().effective_priority, ep.priority);
+            if (trackers_moved)
+                spdlog::info("({}) Changing effective priority from {} to {}", rt->cfg().name,
+                             rt->machine().effective_priority, ep.priority);
             rt->handle(vrrp::PriorityChanged{ep.priority}, t);
         }
     }

@@ -168,6 +168,7 @@ nlohmann::json Daemon::reload() {
         }
     }
     takeovers.clear();
+    seedLinkStates();
     binder_->detachUnused(table_);
     binder_->refreshSharedFlags(table_);
     recomputePriorities();

@@ -1,5 +1,7 @@
 #include "daemon/sync_groups.hpp"
 
+#include <spdlog/spdlog.h>
+
 namespace xvrrp::daemon {
 
 SyncGroups::SyncGroups(const config::Config& cfg, const InstanceTable& table, Post post,
@@ -34,6 +36,11 @@ bool SyncGroups::allows(const InstanceRuntime& rt) const {
 void SyncGroups::memberChanged(const InstanceRuntime& from, const vrrp::StateChanged& sc) {
     const auto* group = cfg_->findSyncGroup(from.cfg().name);
     if (!group) return;
+    if (sc.to == vrrp::State::Init) {  // stopping: keepalived runs the group's notify with STOP
+        post_([this, name = group->name] { groupState(name, vrrp::State::Init); });
+        return;
+    }
+    logSync(group->name, sc);
     const std::string why = "sync group " + group->name + ": " + from.cfg().name + " " +
                             vrrp::stateName(sc.to);
     for (const auto& m : group->members) {
@@ -60,6 +67,16 @@ void SyncGroups::memberChanged(const InstanceRuntime& from, const vrrp::StateCha
         // After the members' own moves, as keepalived runs the group's script last.
         post_([this, name = group->name, to = sc.to] { groupState(name, to); });
     }
+}
+
+// keepalived's line when one member's move takes the others along (not at start-up, where
+// each member enters BACKUP on its own).
+void SyncGroups::logSync(const std::string& group, const vrrp::StateChanged& sc) {
+    auto [it, fresh] = synced_.try_emplace(group, sc.to);
+    if (fresh || it->second == sc.to) return;
+    it->second = sc.to;
+    if (sc.from != vrrp::State::Init)
+        spdlog::info("VRRP_Group({}) Syncing instances to {} state", group, vrrp::stateName(sc.to));
 }
 
 void SyncGroups::groupState(const std::string& group, vrrp::State to) {

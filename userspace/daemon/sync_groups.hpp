@@ -45,6 +45,7 @@ private:
     // Posts work on a member by name (a reload may remove it before the work runs).
     void later(const std::string& member, std::function<void(InstanceRuntime&)> work);
     void groupState(const std::string& group, vrrp::State to);
+    void logSync(const std::string& group, const vrrp::StateChanged& sc);
 
     const config::Config* cfg_;
     const InstanceTable& table_;
@@ -52,6 +53,7 @@ private:
     NotifyGroup notify_;
     Clock clock_;
     std::map<std::string, vrrp::State> notified_;  // last state notified per group
+    std::map<std::string, vrrp::State> synced_;    // the state its members were last synced to
 };
 
 }  // namespace xvrrp::daemon

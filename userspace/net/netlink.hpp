@@ -120,8 +120,8 @@ public:
     // without default priorities.
     void addRule(const RuleSpec& r);
     bool removeRule(const RuleSpec& r);
-    void addRule(const config::Rule& r) { addRule(parseRule(r.words)); }
-    bool removeRule(const config::Rule& r) { return removeRule(parseRule(r.words)); }
+    void addRule(const config::Rule& r) { addRule(ruleSpec(r)); }
+    bool removeRule(const config::Rule& r) { return removeRule(ruleSpec(r)); }
 
     // Creates (or reuses an identical one, or replaces a stale macvlan of that name) the
     // VMAC of an instance, sets keepalived's sysctls and brings it up. IPv4: on the VMAC

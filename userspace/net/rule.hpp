@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/ip.hpp"
+#include "config/config.hpp"
 #include "net/error.hpp"
 
 namespace xvrrp::net {
@@ -78,6 +79,13 @@ class DefaultRulePriority {
 // A rule without preference takes one from prio when given; without prio it stays unset
 // and the kernel chooses (then adding twice is not idempotent).
 RuleSpec parseRule(const std::vector<std::string>& words, DefaultRulePriority* prio = nullptr);
+
+// The rule of a keepalived.conf line, with the preference the configuration gave it.
+inline RuleSpec ruleSpec(const config::Rule& r) {
+    RuleSpec s = parseRule(r.words);
+    if (!s.priority) s.priority = r.preference;
+    return s;
+}
 
 // "main" 254, "local" 255, "default" 253, a number, or a name from iproute2's rt_tables.
 std::optional<uint32_t> lookupRouteTable(const std::string& name);

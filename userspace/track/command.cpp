@@ -340,4 +340,15 @@ SecurityCheck prepareScript(const std::string& line, const std::string& user,
     return r;
 }
 
+config::ScriptVerdict judgeScript(const std::string& line, const std::string& user, const std::string& group,
+                                  const config::Global& global, const std::string& what) {
+    SecurityCheck chk = prepareScript(line, user, group, global, what);
+    config::ScriptVerdict v;
+    v.runs = chk.command.has_value();
+    v.exec = (chk.flags & kScIsScript) != 0;
+    v.insecure = (chk.flags & (kScInsecure | kScInhibit)) != 0;
+    v.messages = std::move(chk.messages);
+    return v;
+}
+
 }  // namespace xvrrp::track

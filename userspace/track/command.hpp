@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "config/parser.hpp"
 
 namespace xvrrp::track {
 
@@ -91,5 +92,9 @@ std::string securitySummary(unsigned all_flags, bool script_security);
 SecurityCheck prepareScript(const std::string& line, const std::string& user,
                             const std::string& group, const config::Global& global,
                             const std::string& what);
+
+// prepareScript's verdict in the terms the configuration check reports (config::ScriptChecker).
+config::ScriptVerdict judgeScript(const std::string& line, const std::string& user, const std::string& group,
+                                  const config::Global& global, const std::string& what);
 
 }  // namespace xvrrp::track

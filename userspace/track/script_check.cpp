@@ -19,6 +19,7 @@ ScriptCheck ScriptCheck::start(uint32_t rise, uint32_t fall, bool init_fail) {
     // keepalived vrrp_init_script(): "one success is enough" / "assume failed by config".
     c.result_ = init_fail ? 0 : c.rise_ - 1;
     c.init_ = !init_fail;
+    c.unproven_ = init_fail;
     return c;
 }
 
@@ -36,6 +37,7 @@ TrackState ScriptCheck::state() const {
 
 bool ScriptCheck::onResult(bool ok) {
     const TrackState before = state();
+    const bool was_unproven = unproven_;
     const int top = rise_ + fall_ - 1;
     if (ok) {
         if (result_ < rise_ - 1) ++result_;
@@ -45,7 +47,8 @@ bool ScriptCheck::onResult(bool ok) {
         else result_ = 0;
     }
     init_ = false;
-    return state() != before;
+    if (!ok || state() == TrackState::Up) unproven_ = false;
+    return state() != before || (was_unproven && !unproven_);
 }
 
 void ScriptSchedule::add(const config::Script& s, TimePoint now, const ScriptCheck* carried) {
@@ -198,6 +201,11 @@ std::optional<TrackState> ScriptTrackers::state(const std::string& name) const {
     const auto* e = schedule_.find(name);
     if (!e) return std::nullopt;
     return e->check.state();
+}
+
+bool ScriptTrackers::unproven(const std::string& name) const {
+    const auto* e = schedule_.find(name);
+    return e && e->check.unproven();
 }
 
 }  // namespace xvrrp::track

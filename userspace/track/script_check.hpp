@@ -6,7 +6,8 @@
 // The counter `result` runs 0 .. rise+fall-1; the script is good when result >= rise.
 //   start:      result = rise-1 and "init" (no verdict yet: contributes nothing; a weight-0
 //               script holds its instances out of BACKUP/MASTER until it has one); with
-//               init_fail result = 0, not init (failed from the start).
+//               init_fail result = 0, not init (failed from the start), and
+//               unproven() until a failure or `rise` successes.
 //   success:    below rise-1 count up; at rise-1 become good and jump to the top.
 //   failure:    above rise count down; at rise (or in init) become bad and drop to 0.
 // So a good script needs `fall` consecutive failures to go bad, a bad one `rise`
@@ -40,11 +41,17 @@ public:
     bool onResult(bool ok);
     int result() const { return result_; }
     bool initial() const { return init_; }  // no result yet
+    // init_fail and neither a failure nor `rise` successes yet: keepalived 2.2.7 counts
+    // such a script failed for a weight-0 FAULT but adds no weight for it (measured: a
+    // -60 script started 150 -> notify BACKUP 150; its first failure logs "failed" and
+    // moves 150 -> 90; rise successes leave 150 unchanged).
+    bool unproven() const { return unproven_; }
 
 private:
     int rise_ = 1, fall_ = 1;
     int result_ = 0;
     bool init_ = true;
+    bool unproven_ = false;
 };
 
 // When each script runs. keepalived starts every script at startup and then every
@@ -116,6 +123,7 @@ public:
     void onResult(ResultHandler h) { on_result_ = std::move(h); }
 
     std::optional<TrackState> state(const std::string& name) const;
+    bool unproven(const std::string& name) const;  // ScriptCheck::unproven()
     // Each running script's definition and counter, to carry over a reload.
     Checks checks() const;
     const ScriptSchedule& schedule() const { return schedule_; }

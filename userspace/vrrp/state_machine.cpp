@@ -69,6 +69,7 @@ struct Stepper {
     Instance& inst;
     std::vector<Action>& out;
     TimePoint now;
+    bool discarded_ = false;  // backupHears discarded the advert (lower priority, preempt)
 
     Instance& in() { return inst; }
     const Params& p() { return inst.params; }
@@ -106,6 +107,7 @@ struct Stepper {
         out.emplace_back(Note{what, from, prio, in().effective_priority});
     }
     void stopAbsorbing() {
+        in().absorb_ending = false;
         if (!in().absorbing) return;
         out.emplace_back(StopAbsorbing{});
         in().absorbing = false;
@@ -176,6 +178,7 @@ struct Stepper {
         in().holding_vips = false;
     }
     void onShutdown();
+    void onVipsLost();
     void onAdvert(const AdvertReceived& a);
     // Returns true when the advert re-armed the Master_Down_Timer (the master is followed).
     bool backupHears(const AdvertReceived& a);
@@ -205,6 +208,9 @@ void Stepper::onStartup(const Startup& s) {
     // Kept, not removed and added again, if it becomes master (RFC 5798 leaves it open).
     in().holding_vips = s.holding;
     if (isOwner()) {
+        // keepalived 2.2.7 says "Receive advertisement timeout" first: its owner runs the
+        // same timer, set to expire at once.
+        note(Note::What::AdvertTimeout);
         becomeMaster("address owner (priority 255) at startup");  // RFC 5798 6.4.1
     } else {
         // RFC 5798 6.4.1: a non-owner waits Master_Down_Interval. keepalived 2.2.7 does so
@@ -226,14 +232,29 @@ void Stepper::onShutdown() {
     changeState(State::Init, "shutdown");
 }
 
+void Stepper::onVipsLost() {
+    if (in().state != State::Master) return;
+    sendAdvert(kPriorityStop);
+    r.actions.emplace_back(RemoveVips{});
+    ++in().counters.released_master;
+    becomeBackup(now, skew(), "a virtual address was removed");
+}
+
 void Stepper::onAdvert(const AdvertReceived& a) {
     ++in().counters.adverts_rx;
     if (a.priority == kPriorityStop) ++in().counters.priority_zero_rx;
     in().last_advert = a.received;
     if (in().state == State::Backup) {
+        discarded_ = false;
         if (steady(a)) {
             absorb(a);
             releaseHeld();  // another router is master for good
+        } else if (discarded_ && in().absorbing) {
+            // RFC 5798 6.4.2 lets the timer run out from the master's last good advert,
+            // which only the kernel saw: read it before absorption ends (measured before:
+            // a backup took over 160 ms after its master's priority fell, not 360 ms).
+            in().absorb_ending = true;
+            r.actions.emplace_back(ReadKernelLastSeen{});
         } else {
             stopAbsorbing();
         }
@@ -273,6 +294,7 @@ bool Stepper::backupHears(const AdvertReceived& a) {
     }
     // Lower priority and we may preempt: discard, so the Master_Down_Timer runs out.
     note(Note::What::LowerPriorityDiscarded, a.source, a.priority);
+    discarded_ = true;
     i.master_addr = a.source;  // keepalived records it (SNMP); keeps the check_addr logic
     return false;
 }
@@ -366,6 +388,13 @@ void Stepper::onKernelLastSeen(const KernelLastSeen& k) {
         i.last_advert = *k.last_seen;
         if (!steady({*k.last_seen, *i.master_addr, i.master_priority, i.master_advert_int_cs}))
             stopAbsorbing();
+    }
+    if (i.absorb_ending) {
+        // The advert that ends absorption was stamped last_advert already: the kernel's
+        // stamp only counts for the timer.
+        if (!newer && k.last_seen && i.master_down_due && *k.last_seen + masterDown() > *i.master_down_due)
+            armDown(*k.last_seen + masterDown());
+        stopAbsorbing();
     }
     if (i.master_down_due && *i.master_down_due <= now) {
         if (i.absorbing) i.kernel_check_due.reset();
@@ -486,6 +515,7 @@ void step(Instance& inst, const Event& ev, TimePoint now, std::vector<Action>& a
             using E = std::decay_t<decltype(e)>;
             if constexpr (std::is_same_v<E, Startup>) s.onStartup(e);
             else if constexpr (std::is_same_v<E, Shutdown>) s.onShutdown();
+            else if constexpr (std::is_same_v<E, VipsLost>) s.onVipsLost();
             else if constexpr (std::is_same_v<E, AdvertReceived>) s.onAdvert(e);
             else if constexpr (std::is_same_v<E, TimerFired>) s.onTimer();
             else if constexpr (std::is_same_v<E, FaultRaised>) s.onFault(e);

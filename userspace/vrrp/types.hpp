@@ -64,6 +64,10 @@ struct Counters {
 // was killed); they stay while it may still become master and go once it follows another.
 struct Startup { bool holding = false; };
 struct Shutdown {};                    // graceful stop (SIGTERM): advert priority 0
+// Someone else removed one of the master's tracked VIPs (not no_track): keepalived 2.2.7
+// leaves MASTER as on a stop (priority 0 advert, VIPs removed) and claims it again after
+// Skew_Time unless a better router does (measured: back as master 47 ms later at 150).
+struct VipsLost {};
 struct AdvertReceived {                // already validated (RFC 5798 section 7.1)
     TimePoint received;                // kernel timestamp from XDP
     IpAddr source;
@@ -100,7 +104,7 @@ struct Handover {};
 
 using Event = std::variant<Startup, Shutdown, AdvertReceived, TimerFired, FaultRaised,
                            FaultCleared, PriorityChanged, GroupTransition, GroupAnswer,
-                           KernelLastSeen, AbsorbLost, Reconfigured, Adopt, Handover>;
+                           KernelLastSeen, AbsorbLost, Reconfigured, Adopt, Handover, VipsLost>;
 
 // ---- actions ------------------------------------------------------------
 struct SendAdvert { uint8_t priority = 0; };
@@ -158,6 +162,10 @@ struct Instance {
     uint8_t master_priority = 0;               // priority in the last advert received
     std::string fault_reason;
     bool absorbing = false;      // the kernel absorbs the master's repeats (Backup only)
+    // A lower-priority advert ends absorption, but the Master_Down_Timer still counts from
+    // an advert the kernel took before the last ones: absorption ends once the kernel's
+    // last-seen stamp has re-armed it (ReadKernelLastSeen, then KernelLastSeen).
+    bool absorb_ending = false;
     // Sync group: this member's Master_Down_Timer ran out and it waits for the group
     // (keepalived's wantstate MASTER); cleared when it hears a master or changes state.
     bool wants_master = false;

@@ -68,7 +68,6 @@ TEST(ChaosSchedule, KindNamesRoundTrip) {
 
 config::LoadOptions loadOptions() {
     config::LoadOptions o;
-    o.check_scripts = false;
     o.interface_mtu = [](const std::string&) { return std::optional<uint32_t>(1500); };
     return o;
 }

@@ -266,7 +266,12 @@ static_ipaddress {
 }
 )");
     ASSERT_TRUE(r.ok()) << test::dump(r);
-    EXPECT_TRUE(r.diagnostics.empty()) << test::dump(r);
+    // keepalived's own remarks ("gw" is deprecated, a route without dev is not tracked) and
+    // xvrrpd's for the options it does not act on.
+    EXPECT_EQ(r.diagnostics.size(), 6u) << test::dump(r);
+    EXPECT_TRUE(has(r, Severity::Warning, 6, 22, "\"gw\" for routes is deprecated. Please use \"via\""));
+    EXPECT_TRUE(has(r, Severity::Warning, 7, 5, "cannot track route 192.168.114.0/24 with no interface specified"));
+    EXPECT_TRUE(has(r, Severity::Warning, 9, 37, "route option 'mtu' is not acted on by xvrrpd"));
     const auto& rt = r.config.instances.at(0).routes;
     ASSERT_EQ(rt.size(), 5u);
     EXPECT_EQ(rt[0].src, ip("192.168.100.1"));

@@ -115,7 +115,6 @@ TEST_F(IncludeTest, GlobIsRelativeToTheIncludingFileAndSplicedInPlace) {
     write("conf.d/a.conf", "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n}\n");
     write("conf.d/skip.txt", "garbage {\n");
     LoadOptions o;
-    o.check_scripts = false;
     auto r = loadConfigFile((dir_ / "main.conf").string(), o);
     ASSERT_TRUE(r.ok()) << test::dump(r);
     ASSERT_EQ(r.config.instances.size(), 2u);
@@ -131,7 +130,6 @@ TEST_F(IncludeTest, IncludeInsideABlockAndNestedRelativeInclude) {
     write("conf.d/body.inc", "interface eth0\ninclude vrid.inc\n");
     write("conf.d/vrid.inc", "virtual_router_id 7\n");
     LoadOptions o;
-    o.check_scripts = false;
     auto r = loadConfigFile((dir_ / "main.conf").string(), o);
     ASSERT_TRUE(r.ok()) << test::dump(r);
     EXPECT_EQ(r.config.instances.at(0).vrid, 7);
@@ -150,7 +148,6 @@ TEST_F(IncludeTest, BraceGlobsAndSelfIncludeLoopIsAnError) {
     write("main.conf", "include conf.d/{x,y}.conf\n");
     write("loop.conf", "include loop.conf\n");
     LoadOptions o;
-    o.check_scripts = false;
     auto r = loadConfigFile((dir_ / "main.conf").string(), o);
     ASSERT_TRUE(r.ok()) << test::dump(r);
     EXPECT_EQ(r.config.scripts.size(), 2u);
@@ -163,7 +160,6 @@ TEST_F(IncludeTest, PatternMayStartWithABrace) {
     write("x.conf", "vrrp_script s1 {\n script /bin/true\n}\n");
     write("main.conf", "include {x,y}.conf\n");
     LoadOptions o;
-    o.check_scripts = false;
     auto r = loadConfigFile((dir_ / "main.conf").string(), o);
     ASSERT_TRUE(r.ok()) << test::dump(r);
     EXPECT_EQ(r.config.scripts.size(), 1u);

@@ -143,7 +143,6 @@ protected:
     }
     LoadResult loadMain(const std::string& rel = "main.conf") {
         LoadOptions o;
-        o.check_scripts = false;
         return loadConfigFile((dir_ / rel).string(), o);
     }
     std::filesystem::path dir_;

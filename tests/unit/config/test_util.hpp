@@ -12,7 +12,6 @@ namespace xvrrp::config::test {
 // No filesystem checks, every interface at MTU 1500, 4 CPUs: results do not depend on the host.
 inline LoadOptions testOptions() {
     LoadOptions o;
-    o.check_scripts = false;
     o.interface_mtu = [](const std::string&) { return std::optional<uint32_t>(1500); };
     o.cpu_count = [] { return 4u; };
     return o;

@@ -76,7 +76,6 @@ public:
 
 inline config::Config load(const std::string& text) {
     config::LoadOptions opts;
-    opts.check_scripts = false;
     auto r = config::loadConfigText(text, "test.conf", opts);
     EXPECT_TRUE(r.ok());
     for (const auto& d : r.diagnostics)

@@ -227,7 +227,7 @@ TEST_F(VmacRuleTest, RulesAddRemoveIdempotent) {
     pair_->inA([&] {
         auto nl = Netlink::open();
         for (int round = 0; round < 2; ++round)
-            for (const auto& t : texts) nl->removeRule(config::Rule{{}, words(t)});
+            for (const auto& t : texts) nl->removeRule(config::Rule{{}, words(t), {}});
     });
     v4 = ipRules(pair_->a, "-4");
     v6 = ipRules(pair_->a, "-6");

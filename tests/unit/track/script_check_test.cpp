@@ -62,14 +62,31 @@ TEST(ScriptCheck, AFailureResetsRiseProgress) {
     EXPECT_TRUE(c.onResult(true));
 }
 
+// keepalived 2.2.7 (differential track_script_init_fail*): the first failure of an
+// init_fail script is news ("VRRP_Script(chk) failed", its weight applies from then on);
+// until then, or until `rise` successes, it is unproven and adds no weight.
 TEST(ScriptCheck, InitFailStartsDownAndNeedsRise) {
     auto c = ScriptCheck::start(2, 2, true);
     EXPECT_EQ(c.state(), TrackState::Down);
+    EXPECT_TRUE(c.unproven());
+    EXPECT_TRUE(c.onResult(false));  // proven failed
+    EXPECT_FALSE(c.unproven());
     EXPECT_FALSE(c.onResult(false));
     EXPECT_FALSE(c.onResult(true));
     EXPECT_EQ(c.state(), TrackState::Down);
     EXPECT_TRUE(c.onResult(true));
     EXPECT_EQ(c.state(), TrackState::Up);
+}
+
+TEST(ScriptCheck, InitFailStaysUnprovenUntilRiseSuccesses) {
+    auto c = ScriptCheck::start(2, 2, true);
+    EXPECT_FALSE(c.onResult(true));
+    EXPECT_TRUE(c.unproven());
+    EXPECT_EQ(c.state(), TrackState::Down);
+    EXPECT_TRUE(c.onResult(true));
+    EXPECT_FALSE(c.unproven());
+    EXPECT_EQ(c.state(), TrackState::Up);
+    EXPECT_FALSE(ScriptCheck::start(2, 2, false).unproven());
 }
 
 TEST(ScriptCheck, SeedRise1Fall2) {

@@ -262,6 +262,26 @@ TEST(MasterAddress, AFaultedOrStoppedMasterNoLongerNamesItself) {
     EXPECT_EQ(y.master_addr, ip("10.0.0.9"));
 }
 
+// ---- a VIP removed behind the master's back -----------------------------------------------
+
+// keepalived 2.2.7 (differential vip_deleted_on_master): priority 0, VIPs removed, BACKUP,
+// and MASTER again after Skew_Time unless a better router claims first.
+TEST(VipsLost, TheMasterLeavesAsOnAStopAndComesBackAfterSkewTime) {
+    Instance m = masterOf(params(150));
+    const TimePoint t = at(seconds(5));
+    auto r = step(m, VipsLost{}, t);
+    ASSERT_NE(find<SendAdvert>(r), nullptr);
+    EXPECT_EQ(find<SendAdvert>(r)->priority, 0);
+    EXPECT_EQ(count<RemoveVips>(r), 1);
+    EXPECT_EQ(r.instance.state, State::Backup);
+    EXPECT_EQ(r.instance.master_down_due, t + skewTime(150, 100, params().version));
+    auto back = step(r.instance, TimerFired{}, *r.instance.master_down_due);
+    EXPECT_EQ(back.instance.state, State::Master);
+    EXPECT_EQ(count<AddVips>(back), 1);
+    // Only a master has VIPs to lose.
+    EXPECT_TRUE(step(started(params()), VipsLost{}, t).actions.empty());
+}
+
 // ---- kernel absorption -------------------------------------------------------------------
 
 Params absorbing() {
@@ -316,15 +336,38 @@ TEST(KernelAbsorb, OffByDefault) {
 TEST(KernelAbsorb, ALowerPriorityToPreemptOrAPriorityZeroStopsIt) {
     Instance b = started(absorbing());
     auto following = step(b, advert(at(seconds(1)), "10.0.0.9", 150), at(seconds(1))).instance;
+    // A lower priority: absorption ends once the kernel has said when it last took the
+    // master's advert (the timer counts from there, RFC 5798 6.4.2).
     auto lower = step(following, advert(at(seconds(2)), "10.0.0.9", 50), at(seconds(2)));
-    EXPECT_EQ(count<StopAbsorbing>(lower), 1);
-    EXPECT_FALSE(lower.instance.absorbing);
-    EXPECT_FALSE(lower.instance.kernel_check_due);
+    EXPECT_EQ(count<ReadKernelLastSeen>(lower), 1);
+    auto ended = step(lower.instance, KernelLastSeen{at(milliseconds(1900))}, at(seconds(2)));
+    EXPECT_EQ(count<StopAbsorbing>(ended), 1);
+    EXPECT_FALSE(ended.instance.absorbing);
+    EXPECT_FALSE(ended.instance.kernel_check_due);
     auto zero = step(following, advert(at(seconds(2)), "10.0.0.9", 0), at(seconds(2)));
     EXPECT_EQ(count<StopAbsorbing>(zero), 1);
     EXPECT_EQ(count<AbsorbAdverts>(zero), 0);
     // Nothing to stop twice.
     EXPECT_EQ(count<StopAbsorbing>(step(zero.instance, AbsorbLost{}, at(seconds(2)))), 0);
+}
+
+// The kernel absorbed the master's adverts for a while (the machine's timer still counts
+// from the first one, re-armed only when read); then the master's priority falls below ours.
+// The takeover is one Master_Down_Interval after the last advert the kernel took, not after
+// the first (differential track_file_weight: a backup took over 160 ms after its master's
+// priority fell, where RFC 5798 6.4.2 and keepalived wait 360 ms).
+TEST(KernelAbsorb, ALowerPriorityCountsFromTheLastAdvertTheKernelTook) {
+    Params p = absorbing();
+    p.advert_int_cs = 10;
+    Instance b = started(p);
+    auto following = step(b, advert(at(seconds(1)), "10.0.0.9", 150, 10), at(seconds(1))).instance;
+    const TimePoint last = at(milliseconds(1250)), fell = at(milliseconds(1350));
+    auto lower = step(following, advert(fell, "10.0.0.9", 50, 10), fell);
+    ASSERT_EQ(count<ReadKernelLastSeen>(lower), 1);
+    auto r = step(lower.instance, KernelLastSeen{last}, fell);
+    EXPECT_EQ(r.instance.master_down_due, last + masterDownInterval(100, 10, 3));
+    EXPECT_EQ(r.instance.state, State::Backup);
+    EXPECT_FALSE(r.instance.absorbing);
 }
 
 TEST(KernelAbsorb, LeavingBackupStopsIt) {

@@ -84,6 +84,12 @@ TEST(StateMachine, OwnerStartsMaster) {
     EXPECT_EQ(r.instance.counters.became_master, 1u);
     // the StateChanged is the last action: the interpreter notifies after the work
     EXPECT_TRUE(std::holds_alternative<StateChanged>(r.actions.back()));
+    // keepalived 2.2.7 logs "Receive advertisement timeout" before the owner's "Entering
+    // MASTER STATE" (differential startup_owner): its owner's timer expires at once.
+    ASSERT_FALSE(r.actions.empty());
+    const auto* first = std::get_if<Note>(&r.actions.front());
+    ASSERT_NE(first, nullptr);
+    EXPECT_EQ(first->what, Note::What::AdvertTimeout);
 }
 
 TEST(StateMachine, NonOwnerStartsBackupAndTimesOutExactly) {

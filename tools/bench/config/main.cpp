@@ -68,7 +68,6 @@ const std::vector<Case> kCases = {
 
 double loadOnce(const fs::path& file) {
     xvrrp::config::LoadOptions o;
-    o.check_scripts = false;
     auto t0 = std::chrono::steady_clock::now();
     auto r = xvrrp::config::loadConfigFile(file.string(), o);
     auto t1 = std::chrono::steady_clock::now();

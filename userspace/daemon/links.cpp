@@ -1,0 +1,49 @@
+// keepalived 2.2.7 logs "Netlink reports eth0 down" (and "up") once for each change of an
+// interface it uses, before the instances act on it; log watchers match that line.
+#include <spdlog/spdlog.h>
+
+#include "daemon/daemon.hpp"
+#include "net/netlink.hpp"
+
+namespace xvrrp::daemon {
+
+void Daemon::seedLinkStates() {
+    auto seed = [&](const std::string& name) {
+        if (name.empty()) return;
+        if (auto l = netlink_->linkByName(name)) link_running_.try_emplace(l->ifindex, l->running());
+    };
+    for (const auto& i : config_->instances) {
+        seed(i.interface);
+        for (const auto& t : i.track_interfaces) seed(t.name);
+    }
+    for (const auto& g : config_->sync_groups)
+        for (const auto& t : g.track_interfaces) seed(t.name);
+}
+
+void Daemon::reportLink(int ifindex, const std::string& name, bool running) {
+    auto it = link_running_.find(ifindex);
+    if (it == link_running_.end() || it->second == running) return;
+    it->second = running;
+    spdlog::info("Netlink reports {} {}", name, running ? "up" : "down");
+}
+
+// keepalived 2.2.7 follows the VIPs it added: one removed by someone else (not no_track)
+// makes a master leave as on a stop and claim again (vrrp::VipsLost). Our own removals come
+// when the instance is no longer master, or after a reload no longer names the address, or
+// just before the instance taking over at a reload adds it again: the event arrives after
+// that, so only an address that is still missing counts (differential reload_vip_option).
+void Daemon::addressRemoved(int ifindex, const IpPrefix& address, vrrp::TimePoint t) {
+    bool missing = true, asked = false;
+    for (const auto& rt : table_) {
+        if (!rt->bound() || rt->machine().state != vrrp::State::Master || !rt->tracksVip(ifindex, address))
+            continue;
+        if (!asked) {
+            asked = true;
+            missing = !netlink_->hasAddress(ifindex, address.addr);
+        }
+        if (!missing) return;
+        loop_.guarded("(" + rt->cfg().name + ") VIP removed", [&] { rt->handle(vrrp::VipsLost{}, t); });
+    }
+}
+
+}  // namespace xvrrp::daemon
