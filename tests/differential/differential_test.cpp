@@ -1,7 +1,7 @@
 // Issue 13, acceptance 1: every scenario in tests/differential/scenarios runs on a keepalived
 // 2.2.7 pair (or trio), on xvrrpd and on mixed ones, each in a lab of its own; every
 // checkpoint of every run must match the keepalived run, or the difference must be listed
-// in docs/keepalived-differences.md with its reason.
+// in tests/differential/KNOWN.md with its reason.
 //
 // Scenarios run ahead of their test on XVRRP_DIFF_JOBS workers (default 2), each playing its
 // variants side by side. XVRRP_KEEP_LOGS=1 keeps every run's directory.

@@ -1,6 +1,6 @@
 #pragma once
 // The differences between keepalived 2.2.7 and xvrrpd that are kept on purpose, read from
-// the table in docs/keepalived-differences.md: | `scenario` | `aspect` | `variants` | why |
+// the table in tests/differential/KNOWN.md: | `scenario` | `aspect` | `variants` | why |
 // (globs; a difference is known when all three match).
 #include <string>
 #include <vector>

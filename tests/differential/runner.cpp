@@ -94,6 +94,11 @@ public:
         }
     }
     bool running() { return proc_ && proc_->running(); }
+    // Both daemons log "Startup complete" once set up; xvrrpd takes longer to get there
+    // (its XDP program is loaded and verified first), which is not what is compared.
+    bool startedUp() const {
+        return !logs_.empty() && readFile(logs_.back()).find("Startup complete") != std::string::npos;
+    }
     std::string logs() const {
         std::string all;
         for (const auto& p : logs_) all += readFile(p);
@@ -230,6 +235,11 @@ void Run::apply(const Event& e) {
     const std::vector<std::string>& a = e.args;
     if (e.verb == "start") {
         for (const auto& n : a) nodes_.at(n)->start();
+        // The quiet period counts from a set-up daemon, not from the exec.
+        const auto deadline = Clock::now() + std::chrono::seconds(10);
+        for (const auto& n : a)
+            while (!nodes_.at(n)->startedUp() && nodes_.at(n)->running() && Clock::now() < deadline)
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
     } else if (e.verb == "stop") {
         for (const auto& n : a) nodes_.at(n)->stop();
     } else if (e.verb == "kill") {

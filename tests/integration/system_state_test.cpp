@@ -24,7 +24,13 @@ std::string snapshot(lab::Netns& ns) {
         auto r = ns.run(argv);
         out << "$";
         for (const auto& a : argv) out << " " << a;
-        out << "\n" << r.out << r.err << "\n";
+        // iproute2 names the veth peer's namespace, and says "Peer netns reference is
+        // invalid" when another test's namespace comes or goes meanwhile: not this node's.
+        std::string err = r.err;
+        const std::string peer = "Error: Peer netns reference is invalid.\n";
+        for (size_t at = err.find(peer); at != std::string::npos; at = err.find(peer))
+            err.erase(at, peer.size());
+        out << "\n" << r.out << err << "\n";
     };
     take({"ip", "-d", "-o", "link", "show"});
     take({"ip", "-o", "addr", "show"});

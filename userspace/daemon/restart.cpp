@@ -25,6 +25,7 @@
 #include <climits>
 #include <cstring>
 
+#include "config/parser.hpp"
 #include "daemon/carry.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/handover.hpp"
@@ -281,7 +282,11 @@ void Daemon::onRestartCheck() {
     std::string out = check_->output;
     check_.reset();
     while (!out.empty() && out.back() == '\n') out.pop_back();
-    if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+    // Usable: 0, or keepalived's exit status for warnings its -t reports too (the file runs
+    // on keepalived as it does here, so it does not stop an upgrade).
+    if (WIFEXITED(st) && (WEXITSTATUS(st) == 0 ||
+                          WEXITSTATUS(st) == config::kExitKeepalivedWarnings)) {
+        if (WEXITSTATUS(st) != 0) spdlog::warn("Restart: {}", out);
         handover();  // returns only if the exec failed
         return;
     }

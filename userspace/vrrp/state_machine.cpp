@@ -235,7 +235,7 @@ void Stepper::onShutdown() {
 void Stepper::onVipsLost() {
     if (in().state != State::Master) return;
     sendAdvert(kPriorityStop);
-    r.actions.emplace_back(RemoveVips{});
+    out.emplace_back(RemoveVips{});
     ++in().counters.released_master;
     becomeBackup(now, skew(), "a virtual address was removed");
 }
@@ -254,7 +254,7 @@ void Stepper::onAdvert(const AdvertReceived& a) {
             // which only the kernel saw: read it before absorption ends (measured before:
             // a backup took over 160 ms after its master's priority fell, not 360 ms).
             in().absorb_ending = true;
-            r.actions.emplace_back(ReadKernelLastSeen{});
+            out.emplace_back(ReadKernelLastSeen{});
         } else {
             stopAbsorbing();
         }
