@@ -200,6 +200,13 @@ std::unique_ptr<InstanceRuntime> Daemon::makeRuntime(const config::Config& cfg,
 
 void Daemon::setupInstances() {
     for (const auto& inst : config_->instances) table_.add(makeRuntime(*config_, inst));
+    // Each interface's XDP program starts with this process's maps: every VIP is known
+    // there as dropped before the first attach, not only once its instance starts after
+    // the last one (a VIP a killed daemon left would answer ARP meanwhile, and a client
+    // keeps such an answer for arp locktime, 1 s). A handover keeps the verdicts it adopts.
+    if (!inherited_)
+        for (const auto& rt : table_)
+            if (auto link = netlink_->linkByName(rt->cfg().interface)) rt->guardVips(link->ifindex);
     for (const auto& rt : table_) bindInstance(*rt);  // may take a while (BPF, XDP attach)
     binder_->refreshSharedFlags(table_);
     // Trackers' weights count from the first state on, so the first notify already carries

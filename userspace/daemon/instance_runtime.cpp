@@ -107,6 +107,12 @@ bool InstanceRuntime::acceptMode() const {
     return cfg_->accept.value_or(!strict);
 }
 
+void InstanceRuntime::guardVips(int ifindex) {
+    if (sm_.state != vrrp::State::Init || ifindex_ != 0) return;
+    ifindex_ = ifindex;  // bind() sets it again
+    setVerdicts(VipVerdict::DropAll);
+}
+
 void InstanceRuntime::setVerdicts(VipVerdict v) {
     if (!ownership_ || ifindex_ == 0) return;
     auto mdi = vrrp::masterDownInterval(sm_.effective_priority,

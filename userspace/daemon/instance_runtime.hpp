@@ -146,6 +146,10 @@ public:
 
     // Removes what this instance added, without sending anything (used on exit paths).
     void releaseAddresses();
+    // Before any XDP program of this process is attached: every VIP drops its traffic (the
+    // fresh maps know none of them yet, and a VIP a killed daemon left on the node would
+    // answer ARP and pings through the new program until the instance starts).
+    void guardVips(int ifindex);
     // A weight-0 tracker without a first result holds the instance in INIT: keepalived enters
     // no state until it has one, and then says "Entering BACKUP STATE" without "(init)".
     void hold() {
