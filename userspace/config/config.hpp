@@ -195,6 +195,7 @@ struct Instance {
     std::vector<TrackRef> track_scripts;
     std::vector<TrackRef> track_files;
     std::vector<TrackRef> track_processes;
+    std::vector<TrackRef> track_bfds;       // parsed, not acted on (no BFD session runs)
     Garp garp;
     std::string notify, notify_master, notify_backup, notify_fault, notify_stop;
     std::string notify_master_rx_lower_pri, notify_deleted;
@@ -248,6 +249,32 @@ struct TrackProcess {
     bool operator==(const TrackProcess&) const = default;
 };
 
+// bfd_instance NAME { ... } (keepalived.conf(5) BFD CONFIGURATION), keepalived 2.2.7's
+// defaults; intervals in microseconds (written in milliseconds with up to 3 decimals).
+// Parsed and checked; no session is run yet (docs/bfd.md).
+struct BfdInstance {
+    Location where;
+    std::string name;
+    std::optional<IpAddr> neighbor;
+    std::optional<IpAddr> source;
+    uint32_t min_rx_us = 10000;        // min_rx, 1..4294967 ms
+    uint32_t min_tx_us = 10000;        // min_tx, 1..4294967 ms
+    uint32_t idle_tx_us = 1000000;     // idle_tx, 1000..4294967 ms
+    uint8_t multiplier = 5;            // 1..255
+    bool passive = false;
+    uint8_t ttl = 0;                   // ttl / hoplimit 1..255; 0: 255 (IPv4), 64 (IPv6)
+    int max_hops = 0;                  // -1..255, at most ttl; 255 disables the TTL check
+    int weight = 0;                    // -253..253, the default for track_bfd
+    bool weight_reverse = false;
+    bool vrrp = false, checker = false;  // `vrrp` / `checker`: whom events go to
+    // keepalived's BFD process drops an instance with no or a bad neighbour, mixed
+    // families or a neighbour already in use, yet its VRRP process still knows the name
+    // (track_bfd finds it; the tracked BFD then stays down). Empty: a session would run.
+    std::string disabled;
+
+    bool operator==(const BfdInstance&) const = default;
+};
+
 struct SyncGroup {
     Location where;
     std::string name;
@@ -255,6 +282,7 @@ struct SyncGroup {
     std::string notify, notify_master, notify_backup, notify_fault, notify_stop;
     RunAsMap notify_run_as;
     std::vector<TrackRef> track_interfaces, track_scripts, track_files, track_processes;
+    std::vector<TrackRef> track_bfds;      // parsed, not acted on (no BFD session runs)
     bool smtp_alert = false;
     bool tracking_weight = false;  // sync_group_tracking_weight: members' weights count
     std::vector<Directive> other;
@@ -312,6 +340,7 @@ struct Config {
     std::map<std::string, Script> scripts;
     std::map<std::string, TrackFile> track_files;
     std::map<std::string, TrackProcess> track_processes;
+    std::map<std::string, BfdInstance> bfd_instances;
     std::vector<VirtualAddress> static_addresses;
     std::vector<Route> static_routes;
     std::vector<Rule> static_rules;

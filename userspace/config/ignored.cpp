@@ -20,7 +20,11 @@ struct Ignored {
 
 constexpr std::string_view kNoMail = "xvrrpd sends no e-mail; use notify scripts";
 constexpr std::string_view kNoSnmp = "xvrrpd has no SNMP agent; xvrrpd --metrics serves Prometheus";
-constexpr std::string_view kNoBfd = "xvrrp has no BFD: no session is run, priorities do not follow one";
+// keepalived 2.2.7 starts a tracked BFD down (vrrp_track.c initialise_track_bfd_state).
+constexpr std::string_view kNoBfd =
+    "it is parsed, but xvrrpd runs no BFD session yet, so the tracked BFD never changes state; "
+    "keepalived starts it down (a weight-0 track_bfd holds the instance in FAULT until the "
+    "session is Up, a negative weight lowers the priority until then) and xvrrpd applies neither";
 constexpr std::string_view kLvs = "it configures keepalived's checker (LVS) process, not part of xvrrp";
 constexpr std::string_view kBfdProc = "it tunes keepalived's BFD process, not part of xvrrp";
 constexpr std::string_view kFirewall = "no firewall rules are made; strict mode drops VIP traffic in XDP";

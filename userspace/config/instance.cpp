@@ -218,6 +218,7 @@ const KeywordTable<Instance>& table() {
              [](const Node& n, Instance& i, Context& c) { parseTrackList(n, i.track_files, -254, 254, c); }},
             {"track_process",
              [](const Node& n, Instance& i, Context& c) { parseTrackList(n, i.track_processes, -254, 254, c); }},
+            {"track_bfd", [](const Node& n, Instance& i, Context& c) { parseTrackBfd(n, i.name, i.track_bfds, c); }},
             {"garp_master_delay", [](const Node& n, Instance& i, Context& c) { u32(n, i.garp.master_delay_s, 0, 255, c); }},
             {"garp_master_repeat", [](const Node& n, Instance& i, Context& c) { u32(n, i.garp.master_repeat, 1, 255, c); }},
             {"garp_master_refresh",
@@ -237,7 +238,7 @@ const KeywordTable<Instance>& table() {
              [](const Node& n, Instance& i, Context& c) { notify(n, i.notify_master_rx_lower_pri, i, c); }},
             {"notify_deleted", [](const Node& n, Instance& i, Context& c) { notify(n, i.notify_deleted, i, c, true); }},
         },
-        {"vrf", "use_vmac_addr", "use_ipvlan", "track_bfd", "mcast_dst_ip", "track_src_ip", "unicast_ttl",
+        {"vrf", "use_vmac_addr", "use_ipvlan", "mcast_dst_ip", "track_src_ip", "unicast_ttl",
          "garp_extra_if", "down_timer_adverts", "notify_priority_changes", "kernel_rx_buf_size",
          "linkbeat_use_polling", "lvs_sync_daemon_interface"},
     };

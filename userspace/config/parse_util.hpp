@@ -132,6 +132,9 @@ void parseScript(const Node& n, Context& ctx);
 void parseTrackFile(const Node& n, Context& ctx);
 void parseTrackProcess(const Node& n, Context& ctx);
 void parseSyncGroup(const Node& n, Context& ctx);
+// bfd_instance blocks and track_bfd lists (bfd.cpp): parsed and checked, not run.
+void parseBfdInstance(const Node& n, Context& ctx);
+void parseTrackBfd(const Node& n, const std::string& owner, std::vector<TrackRef>& out, Context& ctx);
 
 // Addresses, routes and rules (shared by virtual_* and static_* blocks).
 std::optional<VirtualAddress> parseVirtualAddress(const Node& line, Context& ctx);

@@ -26,6 +26,7 @@ const std::vector<std::pair<std::string_view, TopHandler>>& topHandlers() {
         {"vrrp_track_file", parseTrackFile},
         {"track_process", parseTrackProcess},
         {"vrrp_track_process", parseTrackProcess},
+        {"bfd_instance", parseBfdInstance},
     };
     return t;
 }
@@ -42,13 +43,11 @@ struct Skipped {
     std::string_view why;
     bool vrrp_side = false;
 };
-constexpr std::array<Skipped, 7> kSkipped{{
+constexpr std::array<Skipped, 5> kSkipped{{
     {"virtual_server", "LVS is not part of xvrrp"},
     {"virtual_server_group", "LVS is not part of xvrrp"},
     {"real_server", "LVS is not part of xvrrp"},
     {"SSL", "LVS is not part of xvrrp"},
-    {"bfd_instance", "BFD is not part of xvrrp: no session is run", true},
-    {"vrrp_track_bfd", "BFD is not part of xvrrp: priorities do not follow a BFD session", true},
     {"linkbeat_interfaces", "links are followed by netlink, not polled", true},
 }};
 

@@ -34,6 +34,7 @@ const KeywordTable<SyncGroup>& table() {
              [](const Node& n, SyncGroup& g, Context& c) { parseTrackList(n, g.track_files, -254, 254, c); }},
             {"track_process",
              [](const Node& n, SyncGroup& g, Context& c) { parseTrackList(n, g.track_processes, -254, 254, c); }},
+            {"track_bfd", [](const Node& n, SyncGroup& g, Context& c) { parseTrackBfd(n, g.name, g.track_bfds, c); }},
             {"notify", [](const Node& n, SyncGroup& g, Context& c) { notify(n, g.notify, g, c); }},
             {"notify_master", [](const Node& n, SyncGroup& g, Context& c) { notify(n, g.notify_master, g, c); }},
             {"notify_backup", [](const Node& n, SyncGroup& g, Context& c) { notify(n, g.notify_backup, g, c); }},
@@ -44,7 +45,7 @@ const KeywordTable<SyncGroup>& table() {
                  if (auto b = parseBoolArg(n, c)) g.smtp_alert = *b;
              }},
         },
-        {"track_bfd", "notify_deleted", "notify_priority_changes", "global_tracking",
+        {"notify_deleted", "notify_priority_changes", "global_tracking",
          "sync_group_tracking_weight"}};
     return t;
 }
