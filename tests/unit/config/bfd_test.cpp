@@ -74,8 +74,11 @@ TEST(Bfd, OutOfRangeValuesAreIgnoredWithKeepalivesWords) {
     EXPECT_TRUE(has(r, Severity::Warning, 7, 14, "BFD instance b1 max_hops value 300 not valid (must be in range [-1-255]), ignoring"));
     EXPECT_TRUE(has(r, Severity::Warning, 8, 12, "BFD instance b1 weight value 254 not valid (must be in range [-253-253]), ignoring"));
     EXPECT_TRUE(has(r, Severity::Warning, 9, 12, "min_tx value 4294968 is not valid"));
-    for (const auto& d : r.diagnostics)
-        if (d.message.find("not valid") != std::string::npos) EXPECT_FALSE(d.advice) << d.str();
+    for (const auto& d : r.diagnostics) {
+        if (d.message.find("not valid") != std::string::npos) {
+            EXPECT_FALSE(d.advice) << d.str();
+        }
+    }
     const auto& b = bfd(r, "b1");
     EXPECT_EQ(b.min_rx_us, 10000u);
     EXPECT_EQ(b.idle_tx_us, 1000000u);
