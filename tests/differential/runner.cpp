@@ -156,6 +156,9 @@ public:
             label += (label.empty() ? "" : "; ") + e.text();
             if (e.verb == "start") started = e.args[0];
             apply(e);
+            // A start's takeover counts from the daemons being set up ("Startup complete",
+            // waited for in apply): xvrrpd's program load is not part of the protocol.
+            if (e.verb == "start" && label == e.text()) event_t = realNow();
             if (!e.settle) continue;
             if (e.verb != "wait" && !settle()) {
                 t.failure = "did not settle after '" + label + "' (line " + std::to_string(e.line) + ") in 30 s";

@@ -3,6 +3,7 @@
 // the invariant checker; xvrrpd (with arbiters) and keepalived (without: it has none) with
 // the same schedule, one after the other, each in a fresh lab. JSON on stdout or --out.
 #include <getopt.h>
+#include <signal.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -115,12 +116,34 @@ std::string replayCommand(const Args& a, int argc) {
 
 }  // namespace
 
+// SIGINT, SIGTERM or SIGHUP end the schedule after the current fault, so the namespaces,
+// daemons and pins of the lab are removed as after a normal run; a second one kills.
+namespace {
+std::atomic<bool> g_stop{false};
+std::atomic<int> g_signal{0};
+
+void onStopSignal(int sig) {
+    g_signal = sig;
+    g_stop = true;
+    ::signal(sig, SIG_DFL);
+}
+
+void catchStopSignals() {
+    struct sigaction sa {};
+    sa.sa_handler = onStopSignal;
+    ::sigemptyset(&sa.sa_mask);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &sa, nullptr);
+}
+}  // namespace
+
 int main(int argc, char** argv) {
     if (::geteuid() != 0) {
         std::cerr << "xvrrp-bench-chaos: needs root (network namespaces, XDP)\n";
         return 2;
     }
     Args a = parse(argc, argv);
+    catchStopSignals();
+    a.run.stop = &g_stop;
     json doc = {{"bench", "chaos"},
                 {"seed", a.run.seed},
                 {"minutes", a.run.minutes},
@@ -137,6 +160,7 @@ int main(int argc, char** argv) {
                 {"summary", json::object()}};
     bool met = true;
     for (Daemon d : a.daemons) {
+        if (g_stop) break;
         RunOptions o = a.run;
         o.daemon = d;
         o.tag = std::string("chaos-") + (d == Daemon::Xvrrpd ? "x" : "k");
@@ -158,6 +182,11 @@ int main(int argc, char** argv) {
         std::cerr << "chaos: " << daemonName(d) << " done: " << doc["summary"][daemonName(d)].dump()
                   << "\n";
         doc["runs"].push_back(std::move(r));
+    }
+    if (g_stop) {
+        std::cerr << "chaos: stopped by signal " << g_signal.load() << "; the lab is removed\n";
+        doc["stopped_by_signal"] = g_signal.load();
+        met = false;
     }
     doc["target"] = {{"xvrrpd_violations", 0}, {"met", met}};
     const std::string text = doc.dump(2) + "\n";

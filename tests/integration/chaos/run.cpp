@@ -218,7 +218,7 @@ nlohmann::json Runner::run() {
         throw std::runtime_error("the client never saw the expected masters: " + seen());
     tl_.tStart = now();
     const double end = tl_.tStart + o_.minutes * 60;
-    for (int i = 0; now() < end; ++i) {
+    for (int i = 0; now() < end && !(o_.stop && *o_.stop); ++i) {
         FaultRecord r;
         r.fault = drawFault(o_.seed, i);
         const Kind k = r.fault.kind;

@@ -3,6 +3,7 @@
 // with the client probing every VIP every 10 ms, then the checker. The report is JSON.
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <set>
 
@@ -20,6 +21,9 @@ struct RunOptions {
     std::set<Kind> kinds;  // empty: every kind
     bool keepLogs = false;
     std::string tag = "chaos";
+    // Set from a signal handler: no fault after the current one; the run is judged and its
+    // lab removed as at the end of --minutes.
+    const std::atomic<bool>* stop = nullptr;
 };
 
 // Runs and judges; throws only when the lab cannot be built or never converges.
