@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <array>
+#include <memory>
 #include <tuple>
+#include <unordered_map>
 
 #include "config/lexer.hpp"
 #include "config/parse_util.hpp"
@@ -105,7 +107,31 @@ void parseTop(const std::vector<Node>& nodes, Context& ctx) {
     }
 }
 
-LoadResult finish(std::vector<Token> tokens, Config cfg, Diagnostics& diags, const LoadOptions& options) {
+// One answer per interface name for the whole load: 1,000 instances on four interfaces asked
+// the kernel about the same four names thousands of times (most of a reload's time).
+LoadOptions askOncePerName(const LoadOptions& options) {
+    LoadOptions o = options;
+    if (o.find_interface) {
+        auto seen = std::make_shared<std::unordered_map<std::string, InterfaceFound>>();
+        o.find_interface = [ask = options.find_interface, seen](const std::string& name) {
+            auto it = seen->find(name);
+            if (it == seen->end()) it = seen->emplace(name, ask(name)).first;
+            return it->second;
+        };
+    }
+    if (o.interface_mtu) {
+        auto seen = std::make_shared<std::unordered_map<std::string, std::optional<uint32_t>>>();
+        o.interface_mtu = [ask = options.interface_mtu, seen](const std::string& name) {
+            auto it = seen->find(name);
+            if (it == seen->end()) it = seen->emplace(name, ask(name)).first;
+            return it->second;
+        };
+    }
+    return o;
+}
+
+LoadResult finish(std::vector<Token> tokens, Config cfg, Diagnostics& diags, const LoadOptions& given) {
+    const LoadOptions options = askOncePerName(given);
     Context ctx{cfg, diags, options, {}, false, {}};
     auto tree = buildTree(std::move(tokens), diags);
     std::string expanded = options.dump ? dumpStatements(tree) : std::string();

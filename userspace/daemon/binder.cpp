@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <unordered_set>
 
 #include "daemon/carry.hpp"
 #include "daemon/validate.hpp"
@@ -66,13 +67,17 @@ BindResult Binder::bind(InstanceRuntime& rt) {
 }
 
 void Binder::checkInterfaces(const config::Config& cfg) {
+    // Each interface once: a check asks the kernel for its XDP programs (link dumps), and
+    // 1,000 instances on four interfaces made it 1,000 times at every start.
+    std::unordered_set<std::string> checked;
+    auto check = [&](const std::string& name) {
+        if (name.empty() || !checked.insert(name).second) return;
+        if (auto link = nl_.linkByName(name)) dp_.checkAttachable(link->ifindex, link->name);
+    };
     for (const auto& inst : cfg.instances) {
-        std::vector<std::string> names{inst.interface};
+        check(inst.interface);
         for (const auto* list : {&inst.vips, &inst.vips_excluded})
-            for (const auto& v : *list)
-                if (!v.dev.empty()) names.push_back(v.dev);
-        for (const auto& name : names)
-            if (auto link = nl_.linkByName(name)) dp_.checkAttachable(link->ifindex, link->name);
+            for (const auto& v : *list) check(v.dev);
     }
 }
 
@@ -205,12 +210,13 @@ void Binder::refreshSharedFlags(const InstanceTable& table) {
 
 void Binder::detachUnused(const InstanceTable& table) {
     std::set<int> used;
+    std::unordered_set<std::string> asked;  // each `dev` once, not once per VIP naming it
     for (const auto& rt : table) {
         if (!rt->bound()) continue;
         used.insert(rt->ifindex());
         for (const auto* list : {&rt->cfg().vips, &rt->cfg().vips_excluded})
             for (const auto& v : *list)
-                if (!v.dev.empty())
+                if (!v.dev.empty() && asked.insert(v.dev).second)
                     if (auto l = nl_.linkByName(v.dev)) used.insert(l->ifindex);
     }
     std::vector<std::pair<int, std::string>> unused;

@@ -15,6 +15,8 @@
 #include <algorithm>
 #include <map>
 #include <tuple>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "config/parser.hpp"
 #include "daemon/daemon.hpp"
@@ -136,15 +138,20 @@ nlohmann::json Daemon::reload() {
         (fresh ? restarted : removed).push_back(name);
         spdlog::info("({}) {} by reload", name, fresh ? "restarting" : "removed");
     }
-    // Configuration file order, for status output.
+    // Configuration file order, for status output; by name, not a scan per instance.
+    std::unordered_map<std::string, std::unique_ptr<InstanceRuntime>> by_name;
+    for (auto& r : runtimes) {
+        std::string name = r->cfg().name;
+        by_name.emplace(std::move(name), std::move(r));
+    }
+    std::unordered_set<std::string> restarted_names;
+    for (const auto& n : restarted) restarted_names.insert(n.get<std::string>());
     for (const auto& inst : next->instances) {
         std::unique_ptr<InstanceRuntime> rt;
-        for (auto& r : runtimes)
-            if (r && r->cfg().name == inst.name) rt = std::move(r);
+        if (auto it = by_name.find(inst.name); it != by_name.end()) rt = std::move(it->second);
         if (!rt) {
             rt = makeRuntime(*next, inst);
-            if (std::find(restarted.begin(), restarted.end(), inst.name) == restarted.end())
-                added.push_back(inst.name);
+            if (!restarted_names.count(inst.name)) added.push_back(inst.name);
         }
         table_.add(std::move(rt));
     }

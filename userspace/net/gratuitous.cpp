@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 
 namespace xvrrp::net {
@@ -111,14 +112,71 @@ bool Announcer::sendUnsolicitedNa(const LinkInfo& link, const IpAddr& vip, bool 
         }
         icmp6_fd_ = fd;
     }
+    auto src = naSource(link.ifindex);
+    if (sendNa(na, link.ifindex, src)) return true;
+    if (src && (errno == EINVAL || errno == EADDRNOTAVAIL)) {
+        // The address asked for earlier is gone: ask again.
+        na_source_.erase(link.ifindex);
+        if (sendNa(na, link.ifindex, naSource(link.ifindex))) return true;
+    }
+    throwErrno("sendmsg", object);
+}
+
+namespace {
+
+sockaddr_in6 allNodes(int ifindex) {
     sockaddr_in6 dst{};
     dst.sin6_family = AF_INET6;
     inet_pton(AF_INET6, "ff02::1", &dst.sin6_addr);  // all-nodes (RFC 4861 section 7.2.6)
-    dst.sin6_scope_id = link.ifindex;                // selects the outgoing interface
-    if (::sendto(icmp6_fd_, na.data(), na.size(), 0, reinterpret_cast<sockaddr*>(&dst),
-                 sizeof(dst)) < 0)
-        throwErrno("sendto", object);
-    return true;
+    dst.sin6_scope_id = ifindex;                     // selects the outgoing interface
+    return dst;
+}
+
+}  // namespace
+
+std::optional<IpAddr> Announcer::naSource(int ifindex) {
+    if (auto it = na_source_.find(ifindex); it != na_source_.end()) return it->second;
+    // connect() on a UDP socket runs the same source selection a send would, once.
+    int fd = ::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return std::nullopt;
+    sockaddr_in6 dst = allNodes(ifindex);
+    dst.sin6_port = htons(9);
+    sockaddr_in6 me{};
+    socklen_t len = sizeof(me);
+    std::optional<IpAddr> src;
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&dst), sizeof(dst)) == 0 &&
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&me), &len) == 0 &&
+        !IN6_IS_ADDR_UNSPECIFIED(&me.sin6_addr))
+        src = IpAddr::v6(me.sin6_addr);
+    ::close(fd);
+    if (src) na_source_.emplace(ifindex, *src);
+    return src;
+}
+
+// One NA from SRC (as the kernel would pick it; none: the kernel picks).
+bool Announcer::sendNa(const std::vector<uint8_t>& na, int ifindex,
+                       const std::optional<IpAddr>& src) {
+    sockaddr_in6 dst = allNodes(ifindex);
+    iovec iov{const_cast<uint8_t*>(na.data()), na.size()};
+    msghdr msg{};
+    msg.msg_name = &dst;
+    msg.msg_namelen = sizeof(dst);
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in6_pktinfo))] = {};
+    if (src) {
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof(control);
+        cmsghdr* c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = IPPROTO_IPV6;
+        c->cmsg_type = IPV6_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof(in6_pktinfo));
+        in6_pktinfo info{};
+        std::memcpy(&info.ipi6_addr, src->data(), 16);
+        info.ipi6_ifindex = static_cast<unsigned>(ifindex);
+        std::memcpy(CMSG_DATA(c), &info, sizeof(info));
+    }
+    return ::sendmsg(icmp6_fd_, &msg, 0) >= 0;
 }
 
 }  // namespace xvrrp::net

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include "common/ip.hpp"
@@ -40,8 +42,16 @@ public:
     bool sendUnsolicitedNa(const LinkInfo& link, const IpAddr& vip, bool router = false);
 
 private:
+    // The source the kernel picks for ff02::1 on IFINDEX, asked once per interface: left to
+    // the kernel at each send, source selection weighs every address of the interface, and
+    // a master of 500 IPv6 VIPs on one interface spent most of its start there. nullopt when
+    // the kernel has none to give (the send then leaves the choice to it).
+    std::optional<IpAddr> naSource(int ifindex);
+    bool sendNa(const std::vector<uint8_t>& na, int ifindex, const std::optional<IpAddr>& src);
+
     int packet_fd_ = -1;
     int icmp6_fd_ = -1;
+    std::unordered_map<int, IpAddr> na_source_;
 };
 
 }  // namespace xvrrp::net

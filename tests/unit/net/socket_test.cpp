@@ -5,6 +5,7 @@
 #include <poll.h>
 
 #include <array>
+#include <cstdlib>
 
 #include "net/gratuitous.hpp"
 #include "net/link_monitor.hpp"
@@ -225,6 +226,37 @@ TEST_F(SocketTest, UnsolicitedNaReachesPeer) {
         ASSERT_EQ(f->size(), 54 + want.size());
         EXPECT_EQ(0, std::memcmp(&(*f)[58], &want[4], want.size() - 4));  // after the checksum
         EXPECT_EQ(icmp6Sum(*f, want.size()), 0xffff) << "bad ICMPv6 checksum";
+        // From the source the kernel picks for ff02::1 there: the link-local address.
+        const auto ll = nl->primaryAddress(link.ifindex, Family::V6).value();
+        EXPECT_TRUE(sameBytes(*f, 22, ll)) << "NA not from " << ll.str();
+    });
+}
+
+// The source is asked once per interface; when that address goes, the next NA asks again
+// and leaves from the new one (not an error, not the old address).
+TEST_F(SocketTest, UnsolicitedNaFollowsANewLinkLocalAddress) {
+    Fd capB{test::packetSocketIn(pair_->b, pair_->ifindex_b)};
+    pair_->inA([&] {
+        auto nl = Netlink::open();
+        auto link = nl->linkByIndex(pair_->ifindex_a).value();
+        ASSERT_TRUE(test::waitFor([&] { return nl->primaryAddress(link.ifindex, Family::V6).has_value(); }));
+        const auto old_ll = nl->primaryAddress(link.ifindex, Family::V6).value();
+        Announcer ann;
+        const auto target = ip("2001:db8:9::101");
+        auto naFrom = [&](const IpAddr& src) {
+            return test::waitFrame(capB.fd, [&](const Frame& f) {
+                return etherType(f) == 0x86dd && f.size() >= 62 && f[20] == 58 && f[54] == 136 &&
+                       sameBytes(f, 22, src);
+            });
+        };
+        ASSERT_TRUE(ann.sendUnsolicitedNa(link, target));
+        ASSERT_TRUE(naFrom(old_ll)) << "first NA not from " << old_ll.str();
+        const std::string dev = link.name;
+        ASSERT_EQ(0, std::system(("ip -6 addr add fe80::99/64 dev " + dev + " nodad && ip -6 addr del " +
+                                  old_ll.str() + "/64 dev " + dev)
+                                     .c_str()));
+        ASSERT_TRUE(ann.sendUnsolicitedNa(link, target));
+        EXPECT_TRUE(naFrom(ip("fe80::99"))) << "no NA from the new link-local address";
     });
 }
 
