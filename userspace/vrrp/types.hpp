@@ -159,6 +159,9 @@ struct Instance {
     std::optional<TimePoint> kernel_check_due;
     std::optional<IpAddr> master_addr;         // master as last seen (ourselves when Master)
     std::optional<TimePoint> last_advert;      // last advert received
+    // When this instance last became Backup: an advert stamped earlier (it waited in the ring
+    // while the daemon was busy) counts from here, so it never shortens that wait.
+    std::optional<TimePoint> backup_since;
     uint8_t master_priority = 0;               // priority in the last advert received
     std::string fault_reason;
     bool absorbing = false;      // the kernel absorbs the master's repeats (Backup only)

@@ -445,13 +445,30 @@ TEST(KernelAbsorb, NopreemptAbsorbsALowerMaster) {
     EXPECT_EQ(count<AbsorbAdverts>(r), 1);
 }
 
-TEST(KernelAbsorb, LostAdvertsStopIt) {
+// Lost adverts (the ring was full) end absorption, after the kernel has said when it last
+// took the master's advert: the timer counts from there. Before, absorption stopped at once
+// and the timer ran out from the last advert read in userspace, though the kernel had taken
+// the master's repeats all along (a backup joining a master of 1,000 instances claimed 73).
+TEST(KernelAbsorb, LostAdvertsStopItAfterTheKernelSaysWhenItLastHeardTheMaster) {
     Instance b = started(absorbing());
     auto following = step(b, advert(at(seconds(1)), "10.0.0.9", 150), at(seconds(1))).instance;
-    auto r = step(following, AbsorbLost{}, at(seconds(1)));
-    EXPECT_EQ(count<StopAbsorbing>(r), 1);
-    EXPECT_FALSE(r.instance.absorbing);
-    EXPECT_EQ(r.instance.nextDeadline(), following.master_down_due);
+    const TimePoint lost = at(milliseconds(4550)), taken = at(milliseconds(4500));
+    ASSERT_LT(*following.master_down_due, lost + milliseconds(100));
+    auto r = step(following, AbsorbLost{}, lost);
+    EXPECT_EQ(count<ReadKernelLastSeen>(r), 1);
+    EXPECT_EQ(count<StopAbsorbing>(r), 0);
+    // A second loss before the answer asks nothing more.
+    EXPECT_EQ(count<ReadKernelLastSeen>(step(r.instance, AbsorbLost{}, lost)), 0);
+    auto ended = step(r.instance, KernelLastSeen{taken}, lost);
+    EXPECT_EQ(count<StopAbsorbing>(ended), 1);
+    EXPECT_FALSE(ended.instance.absorbing);
+    EXPECT_EQ(ended.instance.master_down_due, taken + masterDownInterval(100, 100, 3));
+    EXPECT_EQ(step(ended.instance, TimerFired{}, *following.master_down_due).instance.state,
+              State::Backup);
+    // Nothing new from the kernel: the timer stands and absorption still ends.
+    auto none = step(r.instance, KernelLastSeen{std::nullopt}, lost);
+    EXPECT_EQ(count<StopAbsorbing>(none), 1);
+    EXPECT_EQ(none.instance.master_down_due, following.master_down_due);
 }
 
 TEST(KernelAbsorb, PriorityChangeMovesTheCheckWithTheTimer) {

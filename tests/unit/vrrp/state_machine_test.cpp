@@ -120,6 +120,23 @@ TEST(StateMachine, BackupTimerFromKernelTimestamp) {
     EXPECT_TRUE(r.actions.empty());
 }
 
+// An advert the kernel stamped before the instance started (it waited in the ring while the
+// daemon bound 1,000 instances) says nothing about the master since: the start's wait stands.
+// Before, the timer counted from the old stamp and a backup joining a running master at scale
+// claimed every VRID at once.
+TEST(StateMachine, AdvertStampedBeforeTheStartDoesNotShortenItsWait) {
+    auto b = step(makeInstance(params(100)), Startup{}, at(seconds(10))).instance;
+    const TimePoint start_due = at(seconds(10) + microseconds(3609375));
+    ASSERT_EQ(b.nextDeadline(), start_due);
+    auto r = step(b, advert(at(seconds(4)), "10.0.0.9", 200), at(milliseconds(10010)));
+    EXPECT_EQ(r.instance.nextDeadline(), start_due);
+    EXPECT_EQ(r.instance.master_addr, ip("10.0.0.9"));
+    EXPECT_EQ(step(r.instance, TimerFired{}, at(milliseconds(10020))).instance.state, State::Backup);
+    // A priority 0 from before the start: Skew_Time from the start, not from its stamp.
+    auto z = step(b, advert(at(seconds(4)), "10.0.0.9", 0), at(milliseconds(10010)));
+    EXPECT_EQ(z.instance.nextDeadline(), at(seconds(10) + microseconds(609375)));
+}
+
 TEST(StateMachine, PriorityZeroTakesOverAfterSkew) {
     Instance b = backup();
     auto r = step(b, advert(at(seconds(2)), "10.0.0.9", 0), at(seconds(2)));
