@@ -114,6 +114,42 @@ floor_stop() {
   wait "${LAB_PID[$1]}" 2>/dev/null || true
 }
 
+# profile_master DAEMON TRIAL: PERF_S seconds of perf record (DWARF call graphs, 499 Hz) of
+# node1's sender, after the measured window; prints {"samples", "self", "children"} (the
+# top 25 symbols by own and by inclusive share) and leaves the report in PERF_DIR.
+profile_master() {
+  local d=$1 t=$2 pid=${LAB_PID[node1]} data="$PERF_DIR/$1.$2.data" rep="$PERF_DIR/$1.$2"
+  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 1
+  perf record -q -F 499 --call-graph dwarf,16384 -p "$pid" -o "$data" -- sleep "$PERF_S" \
+    >/dev/null 2>&1 || return 1
+  perf report -i "$data" --no-children --sort sym --stdio -g none >"$rep.self.txt" 2>/dev/null
+  perf report -i "$data" --children --sort sym --stdio -g none >"$rep.children.txt" 2>/dev/null
+  perf report -i "$data" --no-children --sort sym --stdio -g caller,0.5,callee \
+    --percent-limit 2 >"$rep.callgraph.txt" 2>/dev/null
+  rm -f "$data"
+  python3 - "$rep.self.txt" "$rep.children.txt" <<'PY'
+import json, re, sys
+def top(path):
+    rows, samples = [], None
+    for line in open(path, errors="replace"):
+        m = re.match(r"# Samples: (\S+)", line)
+        if m: samples = m.group(1)
+        if line.startswith("#") or not line.strip(): continue
+        f = line.split()
+        try:
+            pct = float(f[0].rstrip("%"))  # Overhead, or Children with --children
+        except (ValueError, IndexError):
+            continue
+        sym = line.split("] ", 1)[1].strip() if "] " in line else f[-1]
+        rows.append([pct, sym[:160]])
+    rows.sort(key=lambda r: -r[0])
+    return samples, rows[:25]
+samples, own = top(sys.argv[1])
+_, inclusive = top(sys.argv[2])
+print(json.dumps({"samples": samples, "self": own, "children": inclusive}))
+PY
+}
+
 trial() {
   local t=$1 d=$2 slow c1 c2 s0 s1 w0 w1 a0 a1 extra="null"
   NODE_DAEMON=([node1]=$d [node2]=$d)
@@ -137,13 +173,17 @@ trial() {
   local masters backups tr1 tr2
   masters=$(count_state node1 MASTER); backups=$(count_state node2 BACKUP)
   tr1=$(( $(node_transitions node1) - c1 )); tr2=$(( $(node_transitions node2) - c2 ))
+  local prof="null"
+  if ((${PERF_S:-0} > 0)) && [[ $d == xvrrpd* || $d == floor* ]]; then
+    prof=$(profile_master "$d" "$t") || prof="null"
+  fi
   if [[ $d == floor* ]]; then
     floor_stop node1
     extra=$(grep '^{' "$(node_log node1)" | tail -1)
   fi
-  python3 - "$d" "$t" "$w0" "$w1" "$a0" "$a1" "$((s1 - s0))" "$tr1" "$tr2" "$masters" "$backups" "$up_s" "${extra:-null}" "$(load_avg)" <<'PY'
+  python3 - "$d" "$t" "$w0" "$w1" "$a0" "$a1" "$((s1 - s0))" "$tr1" "$tr2" "$masters" "$backups" "$up_s" "${extra:-null}" "$(load_avg)" "$prof" <<'PY'
 import json, sys
-d, t, w0, w1, a0, a1, soft, sm, sb, m, b, up, extra, load = sys.argv[1:]
+d, t, w0, w1, a0, a1, soft, sm, sb, m, b, up, extra, load, prof = sys.argv[1:]
 a0, a1 = json.loads(a0), json.loads(a1)
 row = {"daemon": d, "trial": int(t), "window_s": round((int(w1) - int(w0)) / 1e9, 3),
        "softirq_ticks": int(soft), "spurious_master": int(sm), "spurious_backup": int(sb),
@@ -159,6 +199,7 @@ for node, role in (("node1", "master"), ("node2", "backup")):
 # Adverts that reached the backup's XDP program in the window: what the master really sent.
 row["adverts_rx"] = row.get("backup_bpf", {}).get("xv_rx", [0, 0])[1]
 row["floor"] = json.loads(extra)
+row["perf"] = json.loads(prof)
 print(json.dumps(row))
 PY
 }
