@@ -87,6 +87,15 @@ TEST_F(IncludeCheck, GlobalDefsIncludeCheckAndAllConfig) {
     EXPECT_TRUE(has(r, Severity::Error, 1, 9, "no such file or directory"));
 }
 
+TEST_F(IncludeCheck, InGlobalDefsItIsActedOnSoNotReportedAsIgnored) {
+    // It was also listed as a keyword xvrrpd reads and does not act on, so every
+    // include_check drew "'include_check' is not acted on by xvrrpd" (keepalived -t: nothing).
+    auto r = loadMain("global_defs {\n include_check +match -wildcard_match\n}\ninclude z.conf\n");
+    EXPECT_TRUE(r.ok()) << test::dump(r);
+    for (const auto& d : r.diagnostics) EXPECT_EQ(d.message.find("include_check"), std::string::npos) << d.str();
+    EXPECT_TRUE(has(r, Severity::Warning, 1, 1, "unknown keyword 'probe_z'"));  // z.conf was read
+}
+
 TEST_F(IncludeCheck, AnIncludedFilesCheckEndsWithThatFile) {
     write("checks.conf", "global_defs {\ninclude_check\n}\ninclude nothere1.conf\n");
     auto r = loadMain("include checks.conf\ninclude nothere2.conf\n");
