@@ -139,6 +139,16 @@ p10_${E}x
                           "p8_$UNDEF\np9_hh\np10_x\n");
 }
 
+TEST(Substitution, NestedChainsNamesBuiltFromParametersAndRedefinitions) {
+    // keepalived 2.2.7 -t named these keywords, in this order (KeepalivedCompare.NestedSubstitution).
+    auto r = loadAs("$C=cc\n$B=b_${C}_b\n$A=a_${B}_a\np_1_${A}\np_2_$A\n$C=CC\np_3_${A}\n$N=1\n$V1=one\n"
+                    "p_4_${V${N}}\np_5_$V$N\n$D=${E}\n$E=e1\np_6_${D}\n$E=e2\np_7_$D x\n$F=$G\n$G=gg\np_8_$F\n"
+                    "$H=${_INSTANCE}_h\np_9_${H}\n$_INSTANCE=mine\np_10_${_INSTANCE}\np_11_${H}\n",
+                    "node7");
+    EXPECT_EQ(r.expanded, "p_1_a_b_cc_b_a\np_2_a_b_cc_b_a\np_3_a_b_CC_b_a\np_4_one\np_5_one\np_6_e1\np_7_e2 x\n"
+                          "p_8_gg\np_9_node7_h\np_10_mine\np_11_mine_h\n");
+}
+
 TEST(Substitution, WorksWithConditionalsBothWays) {
     const char* text = R"(@main $PRIORITY=240
 @backup $PRIORITY=200
