@@ -246,6 +246,23 @@ TEST(Predefined, InstanceRandomHashAndBang) {
     EXPECT_EQ(loadAs("${_RANDOM}\n", "x", 9).expanded, loadAs("${_RANDOM}\n", "x", 9).expanded);
 }
 
+TEST(Predefined, RandomWithOddParameters) {
+    // Measured with keepalived 2.2.7 -t (each reference ending its line): a word that is not
+    // a number, a negative one and blanks inside the braces leave the reference as written
+    // (keepalived: "Unknown keyword 'p_b_$'", "Unexpected '{'"); numbers past MAX are ignored
+    // (${_RANDOM 1 2 3}: 1 or 2; ${_RANDOM 10 20 30}: 20).
+    auto r = loadAs("p_b_${_RANDOM x}\np_c_${_RANDOM 1 1 3}\np_d_${_RANDOM -1 2}\np_g_${_RANDOM  6   6 }\n"
+                    "p_e_${_RANDOM 20 20 30}\np_a_${_RANDOM 5 3}\n",
+                    "x");
+    EXPECT_EQ(r.expanded, "p_b_$ {\n    _RANDOM x\n}\np_c_1\np_d_$ {\n    _RANDOM -1 2\n}\np_g_$ {\n    _RANDOM 6 6\n}\n"
+                          "p_e_20\np_a_5\n");
+    EXPECT_TRUE(has(r, Severity::Warning, 2, 5, "${_RANDOM 1 1 3}: more than two numbers; the rest is ignored"));
+    // MAX below MIN: keepalived gives numbers outside both (${_RANDOM 5 3}: 9, 1, 7;
+    // ${_RANDOM 100 50}: 65, 12) or drops the line (${_RANDOM 5 4}); xvrrpd uses MIN and says
+    // so (docs/keepalived-differences.md).
+    EXPECT_TRUE(has(r, Severity::Warning, 6, 5, "${_RANDOM 5 3}: the maximum is below the minimum; the minimum is used"));
+}
+
 TEST(Diagnostics, ASubstitutedValueThatIsWrongPointsAtItsDefinitionAndNamesTheUse) {
     auto r = loadAs(R"($PRIO=abc
 vrrp_instance VI_1 {
