@@ -138,6 +138,20 @@ TEST_F(IncludeCheck, IncludeAfterConditionalsAndSubstitution) {
     EXPECT_EQ(r.config.instances.at(0).interface, "eth0");
 }
 
+TEST_F(IncludeCheck, GlobClassesSubdirectoriesAndBraceOrder) {
+    // Measured with keepalived 2.2.7 -t (the files hold unknown-keyword probes): glob(3) sorts
+    // each pattern's matches, a brace group keeps its own order, a file may be read twice.
+    std::filesystem::create_directories(dir_ / "conf.d" / "sub");
+    write("conf.d/a1.conf", "p_a1\n");
+    write("conf.d/b2.conf", "p_b2\n");
+    write("conf.d/b1.conf", "p_bb\n");
+    write("conf.d/c3.conf", "p_c3\n");
+    write("conf.d/sub/x.conf", "p_x\n");
+    auto r = loadMain("include conf.d/[ab]?.conf\ninclude conf.d/*/*.conf\ninclude conf.d/{c3,a1}.conf\n"
+                      "include conf.d/?3.*\np_end\n");
+    EXPECT_EQ(r.expanded, "p_a1\np_bb\np_b2\np_x\np_c3\np_a1\np_c3\np_end\n");
+}
+
 TEST_F(IncludeCheck, DefinitionsCarryAcrossFilesAndPwdIsTheFilesDirectory) {
     write("sub/defs.conf", "$WHERE=${_PWD}\n$V=from_sub\n");
     auto r = loadMain("include sub/defs.conf\np_$V\np_${WHERE}\np_${_PWD}\n");
