@@ -59,12 +59,19 @@ std::set<std::string> keepalivedLines(const std::string& out, const std::string&
     return lines;
 }
 
-// "file:line" of every error or warning of xvrrpd's.
+// "file:line" of every error or warning of xvrrpd's, and of the uses it names for text that
+// came from a substitution ("... (from $INSTANCE at FILE:19:5)"): keepalived names the line of
+// the use, xvrrpd the line the text was written on and the use.
 std::set<std::string> xvrrpdLines(const std::string& out) {
-    static const std::regex kLine(R"(^([^:\n]+):(\d+):\d+: (?:error|warning): )", std::regex::multiline);
+    static const std::regex kLine(R"(^([^:\n]+):(\d+):\d+: (?:error|warning): .*)", std::regex::multiline);
+    static const std::regex kUse(R"(from \$\S+ at ([^:\n]+):(\d+):\d+)");
     std::set<std::string> lines;
-    for (std::sregex_iterator it(out.begin(), out.end(), kLine), end; it != end; ++it)
+    for (std::sregex_iterator it(out.begin(), out.end(), kLine), end; it != end; ++it) {
         lines.insert(fs::path((*it)[1].str()).filename().string() + ":" + (*it)[2].str());
+        const std::string line = (*it)[0].str();
+        for (std::sregex_iterator u(line.begin(), line.end(), kUse); u != end; ++u)
+            lines.insert(fs::path((*u)[1].str()).filename().string() + ":" + (*u)[2].str());
+    }
     return lines;
 }
 
@@ -103,7 +110,13 @@ std::vector<Input> inputs(const fs::path& dir) {
     std::vector<fs::path> cases;
     for (const auto& e : fs::directory_iterator(XVRRP_VERDICT_CASES)) cases.push_back(e.path());
     std::sort(cases.begin(), cases.end());
-    for (const auto& c : cases) all.push_back({prepareCase(c, dir), ""});
+    for (const auto& c : cases) {
+        const std::string path = prepareCase(c, dir);
+        all.push_back({path, ""});
+        // keepalived.conf(5) names the ids its example is for.
+        if (c.filename() == "manual-conditional.conf")
+            for (const char* id : {"main", "backup", "backup2"}) all.push_back({path, id});
+    }
     return all;
 }
 

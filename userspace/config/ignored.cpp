@@ -138,7 +138,6 @@ constexpr std::array kTable{
     Ignored{"global_defs", "reload_time_file", Side::Vrrp, "reload at a set time is not supported; send SIGHUP"},
     Ignored{"global_defs", "reload_repeat", Side::Vrrp, "reload at a set time is not supported; send SIGHUP"},
     Ignored{"global_defs", "reload_file", Side::Vrrp, "reload at a set time is not supported; send SIGHUP"},
-    Ignored{"global_defs", "include_check", Side::Vrrp, "include_check applies where it is written outside global_defs"},
     Ignored{"global_defs", "data_use_instance", Side::Vrrp, "the data file keeps its name"},
     // vrrp_instance.
     Ignored{"vrrp_instance", "vrf", Side::Vrrp, "adverts and VIPs stay in the interface's own VRF"},

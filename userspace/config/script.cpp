@@ -34,8 +34,18 @@ const KeywordTable<Script>& scriptTable() {
         {
             {"script",
              [](const Node& n, Script& s, Context& c) {
-                 if (!expectArgs(n, 1, SIZE_MAX, c, "COMMAND [ARGS...]")) return;
-                 s.script = commandLine(n.args, 0, n.args.size());
+                 if (!expectArgs(n, 1, SIZE_MAX, c, "COMMAND")) return;
+                 // keepalived 2.2.7 runs the first word alone (measured: `script /usr/bin/test
+                 // -n x` runs /usr/bin/test and fails) and its -t says nothing of the rest.
+                 s.script = commandLine(n.args, 0, 1);
+                 if (n.args.size() < 2) return;
+                 std::string rest;
+                 for (size_t i = 1; i < n.args.size(); ++i)
+                     rest += (i > 1 ? " " : "") + (n.args[i].quoted ? '"' + n.args[i].text + '"' : n.args[i].text);
+                 c.diags.advice(n.args[1].where, "vrrp_script " + s.name + " runs '" + s.script +
+                                                     "' only, not the words after it (" + rest +
+                                                     "), as keepalived 2.2.7 does (it runs the first word of a "
+                                                     "script line); quote the whole command line");
              }},
             {"interval", [](const Node& n, Script& s, Context& c) { wholeSeconds(n, s.interval_s, 1, c); }},
             {"timeout",

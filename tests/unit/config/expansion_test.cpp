@@ -139,6 +139,16 @@ p10_${E}x
                           "p8_$UNDEF\np9_hh\np10_x\n");
 }
 
+TEST(Substitution, NestedChainsNamesBuiltFromParametersAndRedefinitions) {
+    // keepalived 2.2.7 -t named these keywords, in this order (KeepalivedCompare.NestedSubstitution).
+    auto r = loadAs("$C=cc\n$B=b_${C}_b\n$A=a_${B}_a\np_1_${A}\np_2_$A\n$C=CC\np_3_${A}\n$N=1\n$V1=one\n"
+                    "p_4_${V${N}}\np_5_$V$N\n$D=${E}\n$E=e1\np_6_${D}\n$E=e2\np_7_$D x\n$F=$G\n$G=gg\np_8_$F\n"
+                    "$H=${_INSTANCE}_h\np_9_${H}\n$_INSTANCE=mine\np_10_${_INSTANCE}\np_11_${H}\n",
+                    "node7");
+    EXPECT_EQ(r.expanded, "p_1_a_b_cc_b_a\np_2_a_b_cc_b_a\np_3_a_b_CC_b_a\np_4_one\np_5_one\np_6_e1\np_7_e2 x\n"
+                          "p_8_gg\np_9_node7_h\np_10_mine\np_11_mine_h\n");
+}
+
 TEST(Substitution, WorksWithConditionalsBothWays) {
     const char* text = R"(@main $PRIORITY=240
 @backup $PRIORITY=200
@@ -234,6 +244,23 @@ TEST(Predefined, InstanceRandomHashAndBang) {
     }
     // The same seed gives the same values (unit tests and -t/-d comparisons rely on it).
     EXPECT_EQ(loadAs("${_RANDOM}\n", "x", 9).expanded, loadAs("${_RANDOM}\n", "x", 9).expanded);
+}
+
+TEST(Predefined, RandomWithOddParameters) {
+    // Measured with keepalived 2.2.7 -t (each reference ending its line): a word that is not
+    // a number, a negative one and blanks inside the braces leave the reference as written
+    // (keepalived: "Unknown keyword 'p_b_$'", "Unexpected '{'"); numbers past MAX are ignored
+    // (${_RANDOM 1 2 3}: 1 or 2; ${_RANDOM 10 20 30}: 20).
+    auto r = loadAs("p_b_${_RANDOM x}\np_c_${_RANDOM 1 1 3}\np_d_${_RANDOM -1 2}\np_g_${_RANDOM  6   6 }\n"
+                    "p_e_${_RANDOM 20 20 30}\np_a_${_RANDOM 5 3}\n",
+                    "x");
+    EXPECT_EQ(r.expanded, "p_b_$ {\n    _RANDOM x\n}\np_c_1\np_d_$ {\n    _RANDOM -1 2\n}\np_g_$ {\n    _RANDOM 6 6\n}\n"
+                          "p_e_20\np_a_5\n");
+    EXPECT_TRUE(has(r, Severity::Warning, 2, 5, "${_RANDOM 1 1 3}: more than two numbers; the rest is ignored"));
+    // MAX below MIN: keepalived gives numbers outside both (${_RANDOM 5 3}: 9, 1, 7;
+    // ${_RANDOM 100 50}: 65, 12) or drops the line (${_RANDOM 5 4}); xvrrpd uses MIN and says
+    // so (docs/keepalived-differences.md).
+    EXPECT_TRUE(has(r, Severity::Warning, 6, 5, "${_RANDOM 5 3}: the maximum is below the minimum; the minimum is used"));
 }
 
 TEST(Diagnostics, ASubstitutedValueThatIsWrongPointsAtItsDefinitionAndNamesTheUse) {

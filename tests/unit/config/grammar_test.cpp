@@ -299,6 +299,29 @@ static_ipaddress {
     EXPECT_EQ(r.config.static_addresses[0].scope, "global");
 }
 
+TEST(Grammar, UnquotedScriptLineRunsItsFirstWordOnly) {
+    // Measured in a namespace with keepalived 2.2.7 -d: `script /usr/bin/test -n x` gives
+    // "Command = '/usr/bin/test'" and "VRRP_Script(c) failed (exited with status 1)";
+    // `script "/usr/bin/test" -n x` the same; `script "/usr/bin/test -n x"` and
+    // `script /usr/bin/test" -n x"` run '/usr/bin/test' '-n' 'x' and succeed. keepalived -t
+    // says nothing about the dropped words; xvrrpd runs what keepalived runs and says so.
+    auto r = load("vrrp_script a {\n  script /usr/bin/test -n x\n}\nvrrp_script b {\n  script \"/usr/bin/test\" -n x\n}\n"
+                  "vrrp_script c {\n  script \"/usr/bin/test -n x\"\n}\nvrrp_script d {\n  script /usr/bin/test\" -n x\"\n}\n" +
+                  std::string(test::kInstance));
+    ASSERT_TRUE(r.ok()) << test::dump(r);
+    EXPECT_EQ(r.config.scripts.at("a").script, "/usr/bin/test");
+    EXPECT_EQ(r.config.scripts.at("b").script, "/usr/bin/test");
+    EXPECT_EQ(r.config.scripts.at("c").script, "/usr/bin/test -n x");
+    EXPECT_EQ(r.config.scripts.at("d").script, "/usr/bin/test -n x");
+    EXPECT_TRUE(has(r, Severity::Warning, 2, 24,
+                    "vrrp_script a runs '/usr/bin/test' only, not the words after it (-n x), as keepalived 2.2.7 does "
+                    "(it runs the first word of a script line); quote the whole command line"));
+    EXPECT_TRUE(has(r, Severity::Warning, 5, 26, "vrrp_script b runs '/usr/bin/test' only, not the words after it (-n x)"));
+    EXPECT_EQ(test::count(r, Severity::Warning), 2u) << test::dump(r);
+    // An advice: keepalived -t passes the file, so xvrrpd -t exits 0 too.
+    for (const auto& d : r.diagnostics) EXPECT_TRUE(d.advice) << d.str();
+}
+
 TEST(Grammar, ScriptsTrackFilesAndProcesses) {
     auto r = load(R"(vrrp_script chk {
   script "/usr/bin/test -f '/tmp/a b'"
@@ -345,7 +368,7 @@ vrrp_instance A {
 }
 )");
     ASSERT_TRUE(r.ok()) << test::dump(r);
-    EXPECT_TRUE(r.diagnostics.empty()) << test::dump(r);
+    EXPECT_EQ(r.diagnostics.size(), 1u) << test::dump(r);  // the unquoted script line
     const Script& s = r.config.scripts.at("chk");
     EXPECT_EQ(s.script, "/usr/bin/test -f '/tmp/a b'");
     EXPECT_EQ(programOf(s.script), "/usr/bin/test");
@@ -357,7 +380,9 @@ vrrp_instance A {
     EXPECT_EQ(s.fall, 3u);
     EXPECT_EQ(s.user, "nobody");
     EXPECT_EQ(s.group, "nogroup");
-    EXPECT_EQ(r.config.scripts.at("unquoted").script, "/bin/echo 'x y' z");
+    // keepalived 2.2.7 runs the first word only (Grammar.UnquotedScriptLineRunsItsFirstWordOnly).
+    EXPECT_EQ(r.config.scripts.at("unquoted").script, "/bin/echo");
+    EXPECT_TRUE(has(r, Severity::Warning, 12, 20, "vrrp_script unquoted runs '/bin/echo' only, not the words after it (\"x y\" z)"));
     const TrackFile& f = r.config.track_files.at("tf");
     EXPECT_EQ(f.file, "/run/tf");
     EXPECT_EQ(f.weight, -5);

@@ -87,6 +87,15 @@ TEST_F(IncludeCheck, GlobalDefsIncludeCheckAndAllConfig) {
     EXPECT_TRUE(has(r, Severity::Error, 1, 9, "no such file or directory"));
 }
 
+TEST_F(IncludeCheck, InGlobalDefsItIsActedOnSoNotReportedAsIgnored) {
+    // It was also listed as a keyword xvrrpd reads and does not act on, so every
+    // include_check drew "'include_check' is not acted on by xvrrpd" (keepalived -t: nothing).
+    auto r = loadMain("global_defs {\n include_check +match -wildcard_match\n}\ninclude z.conf\n");
+    EXPECT_TRUE(r.ok()) << test::dump(r);
+    for (const auto& d : r.diagnostics) EXPECT_EQ(d.message.find("include_check"), std::string::npos) << d.str();
+    EXPECT_TRUE(has(r, Severity::Warning, 1, 1, "unknown keyword 'probe_z'"));  // z.conf was read
+}
+
 TEST_F(IncludeCheck, AnIncludedFilesCheckEndsWithThatFile) {
     write("checks.conf", "global_defs {\ninclude_check\n}\ninclude nothere1.conf\n");
     auto r = loadMain("include checks.conf\ninclude nothere2.conf\n");
@@ -127,6 +136,20 @@ TEST_F(IncludeCheck, IncludeAfterConditionalsAndSubstitution) {
                  " virtual_ipaddress {\n 10.0.0.1\n }\n}\n");
     ASSERT_TRUE(r.ok()) << test::dump(r);
     EXPECT_EQ(r.config.instances.at(0).interface, "eth0");
+}
+
+TEST_F(IncludeCheck, GlobClassesSubdirectoriesAndBraceOrder) {
+    // Measured with keepalived 2.2.7 -t (the files hold unknown-keyword probes): glob(3) sorts
+    // each pattern's matches, a brace group keeps its own order, a file may be read twice.
+    std::filesystem::create_directories(dir_ / "conf.d" / "sub");
+    write("conf.d/a1.conf", "p_a1\n");
+    write("conf.d/b2.conf", "p_b2\n");
+    write("conf.d/b1.conf", "p_bb\n");
+    write("conf.d/c3.conf", "p_c3\n");
+    write("conf.d/sub/x.conf", "p_x\n");
+    auto r = loadMain("include conf.d/[ab]?.conf\ninclude conf.d/*/*.conf\ninclude conf.d/{c3,a1}.conf\n"
+                      "include conf.d/?3.*\np_end\n");
+    EXPECT_EQ(r.expanded, "p_a1\np_bb\np_b2\np_x\np_c3\np_a1\np_c3\np_end\n");
 }
 
 TEST_F(IncludeCheck, DefinitionsCarryAcrossFilesAndPwdIsTheFilesDirectory) {

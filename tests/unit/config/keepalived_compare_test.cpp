@@ -106,6 +106,23 @@ TEST_F(KeepalivedCompare, SequenceAndListBlocks) {
          "p_after_${D}\n~LST({V, W}, {a}, {b, c}) p_v_${V}_${W}\n~SEQ(Q, 0, 0, 3) p_bad\n");
 }
 
+TEST_F(KeepalivedCompare, NestedSubstitution) {
+    same("$C=cc\n$B=b_${C}_b\n$A=a_${B}_a\np_1_${A}\np_2_$A\n$C=CC\np_3_${A}\n$N=1\n$V1=one\np_4_${V${N}}\n"
+         "p_5_$V$N\n$D=${E}\n$E=e1\np_6_${D}\n$E=e2\np_7_$D x\n$F=$G\n$G=gg\np_8_$F\n$H=${_INSTANCE}_h\n"
+         "p_9_${H}\n$_INSTANCE=mine\np_10_${_INSTANCE}\np_11_${H}\n$SP=a b\np_12_${SP}_c\n",
+         {"node7"});
+}
+
+TEST_F(KeepalivedCompare, SequencesAndMultilineValuesInsideEachOther) {
+    same("~SEQ(A, 1, 3) ~SEQ(B, 1, $A) p_1_${A}_${B}\n$M= \\\n~SEQ(C, 1, 2) p_2_${C} \\\np_2_end\n$M\n"
+         "@node7 $CM= \\\np_4_${_INSTANCE} \\\np_4_b\n@other $CM= \\\np_4_other x \\\np_4_other_b\n$CM\n"
+         "~SEQ(D, 3) $T=p_5_${D}\np_5_last_$T\n~SEQx(F, 0x10, 0x0a) p_7_${F}\n"
+         "~LST({G, H}, {1, 2}, {3}) ~SEQ(I, 1, $G) p_8_${G}_${H}_${I}\n"
+         "$N= \\\n~LST(J, a, b) p_9_${J}_${K} \\\np_9_n_${K}\n~SEQ(K, 1, 2) $N\n"
+         "~SEQ(L, 1, 2) $U${L}=p_10_${L}\np_10_$U1\np_10_$U2\n$W=$X\n~LST(X, 1) p_11_$W\n",
+         {"node7"});
+}
+
 TEST_F(KeepalivedCompare, IncludesAfterExpansion) {
     write("sub/x.conf", "p_in_sub\n");
     write("z.conf", "p_z\n");

@@ -80,6 +80,30 @@ TEST(Seq, ShortFormsParametersAndTheVariableAfterwards) {
     EXPECT_EQ(expand("~SEQ(S, 1, 2) ~SEQ(S, 5, 6) p_${S}\n").expanded, lines({"p_5", "p_6", "p_5", "p_6"}));
 }
 
+TEST(Seq, BlocksAndMultilineValuesInsideEachOther) {
+    // keepalived 2.2.7 -t named these keywords, in this order
+    // (KeepalivedCompare.SequencesAndMultilineValuesInsideEachOther): an inner range may use
+    // the outer variable, a value may hold a block and a block may repeat a value, a block
+    // may make definitions (also of names it builds), and a conditional may hold a multiline
+    // definition (the lines of the one not chosen are read as lines of their own; keepalived
+    // joins a trailing '\' to the word before it: 'p_4_other\' without the x).
+    LoadOptions o = test::testOptions();
+    o.config_id = "node7";
+    o.dump = true;
+    auto r = loadConfigText("~SEQ(A, 1, 3) ~SEQ(B, 1, $A) p_1_${A}_${B}\n$M= \\\n~SEQ(C, 1, 2) p_2_${C} \\\np_2_end\n"
+                            "$M\n@node7 $CM= \\\np_4_${_INSTANCE} \\\np_4_b\n@other $CM= \\\np_4_other x \\\n"
+                            "p_4_other_b\n$CM\n~SEQ(D, 3) $T=p_5_${D}\np_5_last_$T\n"
+                            "~LST({G, H}, {1, 2}, {3}) ~SEQ(I, 1, $G) p_8_${G}_${H}_${I}\n"
+                            "$N= \\\n~LST(J, a, b) p_9_${J}_${K} \\\np_9_n_${K}\n~SEQ(K, 1, 2) $N\n"
+                            "~SEQ(L, 1, 2) $U${L}=p_10_${L}\np_10_$U1\np_10_$U2\n$W=$X\n~LST(X, 1) p_11_$W\n",
+                            "t.conf", o);
+    EXPECT_EQ(r.expanded, lines({"p_1_1_1", "p_1_2_1", "p_1_2_2", "p_1_3_1", "p_1_3_2", "p_1_3_3", "p_2_1", "p_2_2",
+                                 "p_2_end", "p_4_other \"x\\\\\"", "p_4_other_b", "p_4_node7", "p_4_b",
+                                 "p_5_last_p_5_3", "p_8_1_2_1", "p_8_3__1", "p_8_3__2", "p_8_3__3", "p_9_a_1",
+                                 "p_9_b_1", "p_9_n_1", "p_9_a_2", "p_9_b_2", "p_9_n_2", "p_10_p_10_1", "p_10_p_10_2",
+                                 "p_11_1"}));
+}
+
 TEST(Seq, InvalidOnesAreErrorsAtTheBlock) {
     for (const char* bad : {"~SEQ(S, 0, 0, 3) p", "~SEQ(S, 3, 1, 0) p", "~SEQx(S, -1, 1) p", "~SEQ(S) p",
                             "~SEQ(S, a, 3) p", "~SEQ S, 1, 2 p", "~SEQ(S, 1, 2 p", "~SEQ(, 1, 2) p",
