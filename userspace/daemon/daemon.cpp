@@ -390,6 +390,11 @@ void Daemon::onRing() {
     telemetry_.ringPass(dataplane_->consume(
         [this](const xv_advert& ev) {
             onAdvert(ev);
+            // A sync group moves its other members before the next advert is read, as
+            // keepalived's do inside the transition: a member already moved to BACKUP by its
+            // group does not log "Master received advert ... higher priority" for its own
+            // copy (differential sync_group_notify, sync_group_fault).
+            if (!queue_.empty()) drain();
             tuning_->checkpoint();
         },
         &dropped));
@@ -525,6 +530,11 @@ void Daemon::onLinkEvents() {
     });
     if (resync) {
         spdlog::warn("netlink events were lost; re-reading link states");
+        std::vector<int> known;  // the trackers' view (linkRunning) too
+        for (const auto& [ifindex, running] : link_running_) known.push_back(ifindex);
+        for (int ifindex : known)
+            if (auto link = netlink_->linkByIndex(ifindex))
+                reportLink(ifindex, link->name, link->running());
         for (const auto& rt : table_) {
             if (!rt->bound()) continue;
             auto link = netlink_->linkByIndex(rt->ifindex());

@@ -104,6 +104,9 @@ private:
     // (instance and tracked ones), once per change (links.cpp).
     void seedLinkStates();
     void reportLink(int ifindex, const std::string& name, bool running);
+    // Whether interface NAME is running as the daemon has been told (the state its last
+    // "Netlink reports" line gave), else as the kernel says now.
+    bool linkRunning(const std::string& name);
     // Someone removed an address a master holds as a tracked VIP (links.cpp).
     void addressRemoved(int ifindex, const IpPrefix& address, vrrp::TimePoint t);
     void housekeeping(vrrp::TimePoint t);

@@ -25,6 +25,18 @@ void Daemon::seedLinkStates() {
         for (const auto& t : g.track_interfaces) seed(t.name);
 }
 
+// Trackers follow the link events, not the kernel's state of the moment: an interface that
+// comes up sends one event with IFF_UP and another once it is running, and reading the kernel
+// at the first let a tracked interface count as up before its "Netlink reports ... up" line
+// (differential sync_group_fault: "Syncing instances to BACKUP state" came first; keepalived
+// logs the netlink line, then acts on it).
+bool Daemon::linkRunning(const std::string& name) {
+    auto l = netlink_->linkByName(name);
+    if (!l) return false;
+    auto it = link_running_.find(l->ifindex);
+    return it != link_running_.end() ? it->second : l->running();
+}
+
 void Daemon::reportLink(int ifindex, const std::string& name, bool running) {
     auto it = link_running_.find(ifindex);
     if (it == link_running_.end() || it->second == running) return;

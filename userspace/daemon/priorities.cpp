@@ -21,20 +21,14 @@ void Daemon::startTracking(const track::ScriptTrackers::Checks& carried) {
 
 bool Daemon::trackersPending(const InstanceRuntime& rt) {
     if (!tracking_) return false;
-    auto link_up = [this](const std::string& name) {
-        auto l = netlink_->linkByName(name);
-        return l && l->running();
-    };
+    auto link_up = [this](const std::string& name) { return linkRunning(name); };
     return tracking_->evaluate(rt.cfg(), link_up).pending;
 }
 
 void Daemon::recomputePriorities() {
     if (!tracking_) return;
     auto t = now();
-    auto link_up = [this](const std::string& name) {
-        auto l = netlink_->linkByName(name);
-        return l && l->running();
-    };
+    auto link_up = [this](const std::string& name) { return linkRunning(name); };
     for (const auto& rt : table_) {
         auto ep = tracking_->evaluate(rt->cfg(), link_up);
         nlohmann::json rep = {{"base", ep.base}, {"total", ep.total}, {"effective", ep.priority}};
