@@ -14,6 +14,8 @@
 #include <stdexcept>
 
 #include "control/server.hpp"
+#include "daemon/bfd_sockets.hpp"
+#include "daemon/bfd_table.hpp"
 #include "daemon/binder.hpp"
 #include "daemon/signum.hpp"
 #include "daemon/net_effects.hpp"
@@ -146,6 +148,7 @@ void Daemon::start() {
                                                                                   : notify::NotifyState::Fault);
         },
         [this] { return now(); });
+    startBfd();  // every session Down: what track_bfd reads from the first evaluation on
     startTracking(inheritedScripts());  // before the first transitions, for their notifies
     setupInstances();
     recomputePriorities();
@@ -281,6 +284,7 @@ void Daemon::drain() {
 void Daemon::armTimer() {
     std::optional<vrrp::TimePoint> next = housekeeping_due_;
     if (auto d = table_.timers().next(); d && (!next || *d < *next)) next = d;
+    if (auto d = bfd_ ? bfd_->next() : std::nullopt; d && (!next || *d < *next)) next = d;
     itimerspec its{};
     if (next) {
         auto ns = next->since_boot.count();
@@ -332,6 +336,8 @@ void Daemon::onTimer() {
         housekeeping_due_ = t + kHousekeeping;
         housekeeping(t);
     }
+    // BFD first: a missed transmit interval is a peer's detection time running out.
+    if (bfd_) bfd_->fireDue(t);
     // Adverts and master-down timers of every instance first, then announcements: a burst
     // of GARPs (hundreds of VIPs) must not delay anyone's advert past a peer's timer.
     // Only the instances with work now (the table's timer index), in table order.
@@ -607,6 +613,11 @@ void Daemon::shutdown() {
     }
     drain();
     loop_.guarded("advert flush", [this] { adverts_.flush(); });
+    // keepalived 2.2.7 sends nothing for its BFD sessions when it stops (measured: no
+    // AdminDown, the peer's session expires); nor does xvrrpd.
+    for (auto& [fam, fd] : bfd_fds_) loop_.remove(fd);
+    bfd_fds_.clear();
+    if (bfd_) bfd_->clear();
     ledger_.unwind();
     // From here only notify_stop scripts are waited for.
     for (int fd : {signal_fd_, timer_fd_, watchdog_fd_, links_->fd(), dataplane_->epollFd(),
