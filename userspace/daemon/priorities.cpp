@@ -2,6 +2,7 @@
 // effective priority or a fault (weight-0 failures), as in keepalived.
 #include <spdlog/spdlog.h>
 
+#include "daemon/bfd_table.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/sync_groups.hpp"
 #include "daemon/tracking.hpp"
@@ -19,13 +20,17 @@ void Daemon::startTracking(const track::ScriptTrackers::Checks& carried) {
         loop_.add(fd, "trackers", [this, fd](uint32_t) { tracking_->onReadable(fd); });
 }
 
+std::function<bool(const std::string&)> Daemon::bfdUp() const {
+    return [this](const std::string& name) { return bfd_ && bfd_->up(name); };
+}
+
 bool Daemon::trackersPending(const InstanceRuntime& rt) {
     if (!tracking_) return false;
     auto link_up = [this](const std::string& name) {
         auto l = netlink_->linkByName(name);
         return l && l->running();
     };
-    return tracking_->evaluate(rt.cfg(), link_up).pending;
+    return tracking_->evaluate(rt.cfg(), link_up, bfdUp()).pending;
 }
 
 void Daemon::recomputePriorities() {
@@ -35,16 +40,15 @@ void Daemon::recomputePriorities() {
         auto l = netlink_->linkByName(name);
         return l && l->running();
     };
+    const auto bfd_up = bfdUp();
     for (const auto& rt : table_) {
-        auto ep = tracking_->evaluate(rt->cfg(), link_up);
+        auto ep = tracking_->evaluate(rt->cfg(), link_up, bfd_up);
         nlohmann::json rep = {{"base", ep.base}, {"total", ep.total}, {"effective", ep.priority}};
         nlohmann::json items = nlohmann::json::array();
         for (const auto& c : ep.breakdown) {
-            static const char* kKinds[] = {"script", "interface", "file", "process"};
-            static const char* kStates[] = {"INIT", "UP", "DOWN"};
-            items.push_back({{"kind", kKinds[static_cast<int>(c.kind)]},
+            items.push_back({{"kind", track::trackerKindName(c.kind)},
                              {"name", c.name},
-                             {"state", kStates[static_cast<int>(c.state)]},
+                             {"state", track::trackStateName(c.state)},
                              {"weight", c.weight},
                              {"reverse", c.reverse},
                              {"delta", c.delta},
