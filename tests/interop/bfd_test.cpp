@@ -1,0 +1,173 @@
+// Issue 13, acceptance 3: a BFD session between xvrrpd and keepalived 2.2.7 (RFC 5880/5881
+// single hop), both ways round. Each node runs bfd_instance b1 to the other and tracks it
+// with weight -60 (node1 priority 150, node2 100). Both sides must see the session Up, then
+// Down when node1 drops UDP 3784 with nft, then Up again; and each node's tracker must move
+// its priority with the same log lines whichever daemon it is: keepalived's
+//   (VI_1) Changing effective priority from 150 to 90      (tracked BFD starts down)
+//   VRRP_Instance(VI_1) Tracked BFD instance b1 is UP
+//   (VI_1) Changing effective priority from 90 to 150
+//   VRRP_Instance(VI_1) Tracked BFD instance b1 is DOWN
+//   (VI_1) Changing effective priority from 150 to 90
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <regex>
+
+#include "interop/harness.hpp"
+#include "lab/wait.hpp"
+
+namespace xvrrp::interop {
+namespace {
+
+using lab::waitUntil;
+using namespace std::chrono_literals;
+
+std::string config(const IpAddr& self, const IpAddr& peer, int priority, const IpAddr& vip) {
+    return "bfd_instance b1 {\n"
+           "  neighbor_ip " + peer.str() + "\n"
+           "  source_ip " + self.str() + "\n"
+           "  min_rx 50\n  min_tx 50\n  multiplier 3\n"
+           "}\n"
+           "vrrp_instance VI_1 {\n"
+           "  interface eth0\n  state BACKUP\n  virtual_router_id 61\n"
+           "  priority " + std::to_string(priority) + "\n  advert_int 1\n"
+           "  track_bfd {\n    b1 weight -60\n  }\n"
+           "  virtual_ipaddress {\n    " + vip.str() + "/24\n  }\n"
+           "}\n";
+}
+
+// The lines an operator greps for, in order, without timestamps.
+std::vector<std::string> trackLines(const std::string& log) {
+    static const std::regex kLine(
+        R"((VRRP_Instance\(VI_1\) Tracked BFD instance b1 is (UP|DOWN)|\(VI_1\) Changing effective priority from \d+ to \d+))");
+    std::vector<std::string> out;
+    for (auto it = std::sregex_iterator(log.begin(), log.end(), kLine); it != std::sregex_iterator(); ++it)
+        out.push_back((*it)[1].str());
+    return out;
+}
+
+size_t count(const std::string& log, const std::string& what) {
+    size_t n = 0;
+    for (size_t p = log.find(what); p != std::string::npos; p = log.find(what, p + 1)) ++n;
+    return n;
+}
+
+// The BFD state each node sees: xvrrpd's from its status, keepalived's from its log.
+struct Side {
+    Node& node;
+    bool up(size_t ups_seen) const {
+        if (node.kind() == Kind::Xvrrpd) {
+            auto st = node.status();
+            return st && st->contains("bfd") && (*st)["bfd"].size() == 1 && (*st)["bfd"][0]["state"] == "Up";
+        }
+        return count(node.logs(), "(b1) Entering Up state") > ups_seen;
+    }
+    bool down(size_t downs_seen) const {
+        if (node.kind() == Kind::Xvrrpd) {
+            auto st = node.status();
+            return st && st->contains("bfd") && (*st)["bfd"].size() == 1 && (*st)["bfd"][0]["state"] == "Down";
+        }
+        return count(node.logs(), "(b1) Entering Down state") > downs_seen;
+    }
+};
+
+class BfdInterop : public ::testing::TestWithParam<Kind> {};
+
+TEST_P(BfdInterop, BothSidesSeeUpAndDownAndTrackBfdMovesPriorityAsKeepalived) {
+    const Binaries bin = binaries();
+    ASSERT_FALSE(bin.keepalived.empty()) << "keepalived not installed";
+    lab::LabOptions lo;
+    lo.tag = "bfd";
+    lab::Lab lab({"n1", "n2"}, lo);
+    const Kind k1 = GetParam();
+    const Kind k2 = k1 == Kind::Xvrrpd ? Kind::Keepalived : Kind::Xvrrpd;
+    const IpAddr vip = lab.vip4(100);
+    for (auto [name, prio] : {std::pair{"n1", 150}, std::pair{"n2", 100}}) {
+        const std::string other = std::string(name) == "n1" ? "n2" : "n1";
+        std::ofstream(lab.logDir() + "/" + name + ".conf") << config(lab.v4(name), lab.v4(other), prio, vip);
+    }
+    Node n1(k1, lab, "n1", lab.logDir() + "/n1.conf");
+    Node n2(k2, lab, "n2", lab.logDir() + "/n2.conf");
+    n1.start();
+    n2.start();
+    Side s1{n1}, s2{n2};
+    auto dump = [&] { return "n1 (" + std::string(kindName(k1)) + "):\n" + n1.logs() +
+                             "\nn2 (" + kindName(k2) + "):\n" + n2.logs(); };
+
+    // Up on both sides (the first packets go at the 1 s slow rate).
+    ASSERT_TRUE(waitUntil([&] { return s1.up(0) && s2.up(0); }, 8s, 50ms)) << dump();
+    Node& xv = k1 == Kind::Xvrrpd ? n1 : n2;
+    auto st = xv.status();
+    ASSERT_TRUE(st);
+    const auto& b = (*st)["bfd"][0];
+    EXPECT_EQ(b["remote_state"], "Up") << b.dump(2);
+    // After the Poll Sequence both ends run at 50 ms: 3 x 50 ms detection.
+    EXPECT_TRUE(waitUntil([&] {
+        auto s = xv.status();
+        return s && (*s)["bfd"][0]["tx_interval_ms"] == 50.0 && (*s)["bfd"][0]["detect_time_ms"] == 150.0;
+    }, 2s, 50ms)) << xv.status()->dump(2);
+    // xvrrpd's effective priority: base back once Up.
+    const int xv_base = k1 == Kind::Xvrrpd ? 150 : 100;
+    EXPECT_TRUE(waitUntil([&] {
+        auto s = xv.status();
+        return s && (*s)["instances"][0]["priority"]["effective"] == xv_base;
+    }, 2s, 50ms));
+
+    // Cut: node1 drops BFD both ways; each side's detection time runs out.
+    lab.node("n1").runOk({"nft", "add table inet xvbfd"});
+    lab.node("n1").runOk({"nft", "add chain inet xvbfd in { type filter hook input priority 0; }"});
+    lab.node("n1").runOk({"nft", "add chain inet xvbfd out { type filter hook output priority 0; }"});
+    lab.node("n1").runOk({"nft", "add rule inet xvbfd in udp dport 3784 drop"});
+    lab.node("n1").runOk({"nft", "add rule inet xvbfd out udp dport 3784 drop"});
+    ASSERT_TRUE(waitUntil([&] { return s1.down(0) && s2.down(0); }, 3s, 20ms)) << dump();
+    EXPECT_TRUE(waitUntil([&] {
+        auto s = xv.status();
+        return s && (*s)["instances"][0]["priority"]["effective"] == xv_base - 60;
+    }, 2s, 50ms));
+    st = xv.status();
+    EXPECT_EQ((*st)["bfd"][0]["diag"], "Control Detection Time Expired") << (*st)["bfd"].dump(2);
+
+    // Restored: Up again on both sides.
+    lab.node("n1").runOk({"nft", "delete table inet xvbfd"});
+    ASSERT_TRUE(waitUntil([&] { return s1.up(1) && s2.up(1); }, 8s, 50ms)) << dump();
+
+    // The same tracker lines on each node as keepalived logs them.
+    auto expected = [](int base) {
+        const std::string b = std::to_string(base), l = std::to_string(base - 60);
+        return std::vector<std::string>{
+            "(VI_1) Changing effective priority from " + b + " to " + l,
+            "VRRP_Instance(VI_1) Tracked BFD instance b1 is UP",
+            "(VI_1) Changing effective priority from " + l + " to " + b,
+            "VRRP_Instance(VI_1) Tracked BFD instance b1 is DOWN",
+            "(VI_1) Changing effective priority from " + b + " to " + l,
+            "VRRP_Instance(VI_1) Tracked BFD instance b1 is UP",
+            "(VI_1) Changing effective priority from " + l + " to " + b,
+        };
+    };
+    EXPECT_TRUE(waitUntil([&] { return trackLines(n1.logs()).size() >= 7 && trackLines(n2.logs()).size() >= 7; },
+                          2s, 50ms));
+    EXPECT_EQ(trackLines(n1.logs()), expected(150)) << dump();
+    EXPECT_EQ(trackLines(n2.logs()), expected(100)) << dump();
+
+    // A stop sends nothing (keepalived 2.2.7 measured: no AdminDown): the peer's session
+    // expires by detection time.
+    n1.sigterm();
+    EXPECT_TRUE(n1.waitStopped(5s));
+    EXPECT_TRUE(waitUntil([&] { return s2.down(1); }, 3s, 20ms)) << dump();
+    if (k2 == Kind::Xvrrpd) {
+        st = n2.status();
+        ASSERT_TRUE(st);
+        EXPECT_EQ((*st)["bfd"][0]["diag"], "Control Detection Time Expired");
+    } else {
+        EXPECT_NE(n2.logs().find("Remote diagnostic - No Diagnostic"), std::string::npos) << dump();
+        EXPECT_EQ(n2.logs().find("Administratively Down"), std::string::npos) << dump();
+    }
+    n2.sigterm();
+    EXPECT_TRUE(n2.waitStopped(5s));
+}
+
+INSTANTIATE_TEST_SUITE_P(Roles, BfdInterop, ::testing::Values(Kind::Xvrrpd, Kind::Keepalived),
+                         [](const auto& info) { return std::string(kindName(info.param)); });
+
+}  // namespace
+}  // namespace xvrrp::interop
