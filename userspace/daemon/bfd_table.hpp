@@ -81,6 +81,7 @@ public:
                  uint8_t ttl, vrrp::TimePoint now);
 
     const BfdSession* find(const std::string& name) const;
+    const std::map<std::string, std::unique_ptr<BfdSession>>& sessions() const { return sessions_; }
     bool up(const std::string& name) const;
     size_t size() const { return sessions_.size(); }
     bool hasFamily(Family f) const;
