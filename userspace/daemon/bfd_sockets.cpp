@@ -133,6 +133,10 @@ int BfdSockets::unlisten(Family f) {
     return fd;
 }
 
+void BfdSockets::drain(const OnPacket& on_packet) {
+    for (const auto& [f, fd] : rx_) onReadable(fd, on_packet);
+}
+
 void BfdSockets::onReadable(int fd, const OnPacket& on_packet) {
     for (int n = 0; n < 256; ++n) {  // bounded: the loop has other work
         uint8_t buf[512];

@@ -15,9 +15,6 @@ namespace xvrrp::daemon {
 
 class BfdSockets : public BfdTransport {
 public:
-    // Called for each datagram received on port 3784.
-    using OnPacket = std::function<void(std::span<const uint8_t> payload, const IpAddr& src,
-                                        const std::optional<IpAddr>& dst, uint8_t ttl)>;
     BfdSockets() = default;
     ~BfdSockets() override;
     BfdSockets(const BfdSockets&) = delete;
@@ -26,6 +23,7 @@ public:
     uint16_t open(const config::BfdInstance& cfg, uint16_t preferred) override;
     void close(const std::string& name) override;
     bool send(const std::string& name, std::span<const uint8_t> bytes) override;
+    void drain(const OnPacket& on_packet) override;
 
     // Opens the port-3784 socket of family F if not yet open; returns its fd, or -1 when it
     // was open already. Throws naming the call when the port is taken (keepalived's BFD

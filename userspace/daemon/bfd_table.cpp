@@ -116,6 +116,9 @@ std::optional<vrrp::TimePoint> BfdTable::next() const {
 }
 
 void BfdTable::fireDue(vrrp::TimePoint now) {
+    if (timers_.empty() || timers_.begin()->first > now) return;
+    transport_.drain([&](std::span<const uint8_t> p, const IpAddr& src, const std::optional<IpAddr>& dst,
+                         uint8_t ttl) { receive(p, src, dst, ttl, now); });
     // Collected first: a step re-queues its session, possibly still at or before NOW.
     std::vector<uint32_t> due;
     for (auto it = timers_.begin(); it != timers_.end() && it->first <= now; ++it)

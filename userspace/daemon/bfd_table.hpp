@@ -41,6 +41,10 @@ public:
     virtual void close(const std::string& name) = 0;
     // Sends BYTES to the session's neighbour, port 3784; false when the send failed.
     virtual bool send(const std::string& name, std::span<const uint8_t> bytes) = 0;
+    // Hands every datagram already waiting on port 3784 to ON_PACKET, without blocking.
+    using OnPacket = std::function<void(std::span<const uint8_t> payload, const IpAddr& src,
+                                        const std::optional<IpAddr>& dst, uint8_t ttl)>;
+    virtual void drain(const OnPacket& on_packet) = 0;
 };
 
 struct BfdSession {
@@ -75,6 +79,8 @@ public:
     void clear();
 
     std::optional<vrrp::TimePoint> next() const;
+    // Packets already waiting are read first: the loop may run the timer's handler before
+    // the socket's in one turn, and a Detection Time must not expire on a packet that came.
     void fireDue(vrrp::TimePoint now);
     // A UDP payload that arrived on port 3784 from SRC (to DST) with TTL / hop limit TTL.
     void receive(std::span<const uint8_t> payload, const IpAddr& src, const std::optional<IpAddr>& dst,
