@@ -14,8 +14,7 @@
 #include <stdexcept>
 
 #include "control/server.hpp"
-#include "daemon/bfd_sockets.hpp"
-#include "daemon/bfd_table.hpp"
+#include "daemon/bfd_worker.hpp"
 #include "daemon/binder.hpp"
 #include "daemon/signum.hpp"
 #include "daemon/net_effects.hpp"
@@ -284,7 +283,6 @@ void Daemon::drain() {
 void Daemon::armTimer() {
     std::optional<vrrp::TimePoint> next = housekeeping_due_;
     if (auto d = table_.timers().next(); d && (!next || *d < *next)) next = d;
-    if (auto d = bfd_ ? bfd_->next() : std::nullopt; d && (!next || *d < *next)) next = d;
     itimerspec its{};
     if (next) {
         auto ns = next->since_boot.count();
@@ -336,8 +334,6 @@ void Daemon::onTimer() {
         housekeeping_due_ = t + kHousekeeping;
         housekeeping(t);
     }
-    // BFD first: a missed transmit interval is a peer's detection time running out.
-    if (bfd_) bfd_->fireDue(t);
     // Adverts and master-down timers of every instance first, then announcements: a burst
     // of GARPs (hundreds of VIPs) must not delay anyone's advert past a peer's timer.
     // Only the instances with work now (the table's timer index), in table order.
@@ -615,9 +611,10 @@ void Daemon::shutdown() {
     loop_.guarded("advert flush", [this] { adverts_.flush(); });
     // keepalived 2.2.7 sends nothing for its BFD sessions when it stops (measured: no
     // AdminDown, the peer's session expires); nor does xvrrpd.
-    for (auto& [fam, fd] : bfd_fds_) loop_.remove(fd);
-    bfd_fds_.clear();
-    if (bfd_) bfd_->clear();
+    if (bfd_) {
+        loop_.remove(bfd_->changesFd());
+        bfd_.reset();
+    }
     ledger_.unwind();
     // From here only notify_stop scripts are waited for.
     for (int fd : {signal_fd_, timer_fd_, watchdog_fd_, links_->fd(), dataplane_->epollFd(),

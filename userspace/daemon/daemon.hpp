@@ -62,9 +62,7 @@ class SyncGroups;
 class Binder;
 class SchedulerOps;
 class ProcessTuning;
-class BfdSockets;
-class BfdTable;
-struct BfdSession;
+class BfdWorker;
 
 class Daemon : private InstanceHost {
 public:
@@ -122,11 +120,11 @@ private:
     void post(std::function<void()> work) { queue_.push_back(std::move(work)); }
     void drain();
 
-    // BFD sessions of the bfd_instance blocks (bfd.cpp): started and reloaded from the
-    // configuration, their state changes feed track_bfd.
+    // BFD sessions of the bfd_instance blocks (bfd.cpp, on their own thread): started and
+    // reloaded from the configuration, their state changes feed track_bfd.
     void startBfd();
-    void reconcileBfd(vrrp::TimePoint t);
-    void onBfdState(const BfdSession& s, const bfd::StateChanged& c);
+    void reconcileBfd();
+    void onBfdChanges();
 
     // Trackers -> effective priorities and faults (priorities.cpp).
     void startTracking(const track::ScriptTrackers::Checks& carried = {});
@@ -201,9 +199,8 @@ private:
     std::map<std::string, KeepalivedStats> stats_baseline_;  // STATS_CLEAR (dump.cpp)
     std::map<int, bool> link_running_;  // ifindex -> running, for keepalived's Netlink line
     std::unique_ptr<Tracking> tracking_;
-    std::unique_ptr<BfdSockets> bfd_sockets_;
-    std::unique_ptr<BfdTable> bfd_;
-    std::map<Family, int> bfd_fds_;  // the port-3784 sockets on the loop
+    std::unique_ptr<BfdWorker> bfd_;
+    std::map<std::string, bool> bfd_up_;  // each session's Up as track_bfd sees it
     std::vector<int> tracking_fds_;
     // Undone first in the destructor: its entries use netlink_ and dataplane_.
     Ledger ledger_;

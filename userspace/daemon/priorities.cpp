@@ -2,7 +2,6 @@
 // effective priority or a fault (weight-0 failures), as in keepalived.
 #include <spdlog/spdlog.h>
 
-#include "daemon/bfd_table.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/sync_groups.hpp"
 #include "daemon/tracking.hpp"
@@ -21,7 +20,10 @@ void Daemon::startTracking(const track::ScriptTrackers::Checks& carried) {
 }
 
 std::function<bool(const std::string&)> Daemon::bfdUp() const {
-    return [this](const std::string& name) { return bfd_ && bfd_->up(name); };
+    return [this](const std::string& name) {
+        auto it = bfd_up_.find(name);
+        return it != bfd_up_.end() && it->second;
+    };
 }
 
 bool Daemon::trackersPending(const InstanceRuntime& rt) {

@@ -18,7 +18,6 @@
 
 #include "config/parser.hpp"
 #include "daemon/daemon.hpp"
-#include "daemon/bfd_table.hpp"
 #include "daemon/binder.hpp"
 #include "daemon/net_effects.hpp"
 #include "daemon/static_config.hpp"
@@ -156,7 +155,7 @@ nlohmann::json Daemon::reload() {
     auto old = std::move(config_);  // the taken-over runtimes point into it until the end
     config_ = std::move(next);
     groups_->reset(*config_);
-    reconcileBfd(t);  // new intervals poll, a new neighbour is a new session
+    reconcileBfd();  // new intervals poll, a new neighbour is a new session
     startTracking(scripts);
     for (const auto& rt : table_) {
         if (rt->bound()) continue;

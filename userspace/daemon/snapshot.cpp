@@ -9,8 +9,7 @@
 #include <unordered_map>
 
 #include "daemon/binder.hpp"
-#include "bfd/timers.hpp"
-#include "daemon/bfd_table.hpp"
+#include "daemon/bfd_worker.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/telemetry.hpp"
 #include "daemon/tracking.hpp"
@@ -77,24 +76,7 @@ DaemonSnapshot Daemon::snapshot() const {
             v.by;
     s.vips = dataplane_->vips();
 
-    if (bfd_)
-        for (const auto& [name, bs] : bfd_->sessions()) {
-            const bfd::Session& x = bs->session;
-            BfdSnapshot b;
-            b.name = name;
-            b.neighbor = bs->cfg.neighbor->str();
-            b.state = static_cast<uint8_t>(x.state);
-            b.remote_state = static_cast<uint8_t>(x.remote_state);
-            b.detect_time_s =
-                bfd::detectionTimeUs(x.remote_detect_mult, x.rx_used_us, x.remote_desired_min_tx_us) / 1e6;
-            b.packets_rx = x.counters.packets_rx;
-            b.packets_tx = x.counters.packets_tx;
-            b.tx_errors = bs->tx_errors;
-            b.up = x.counters.up_transitions;
-            b.down = x.counters.down_transitions;
-            b.rejected_by = bs->rejected_by;
-            s.bfd.push_back(std::move(b));
-        }
+    if (bfd_) s.bfd = bfd_->snapshot();
     s.instances.reserve(table_.size());
     for (const auto& rt : table_) {
         InstanceSnapshot i;
