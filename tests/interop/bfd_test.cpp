@@ -210,6 +210,54 @@ TEST_P(BfdInterop, BothSidesSeeUpAndDownAndTrackBfdMovesPriorityAsKeepalived) {
     EXPECT_TRUE(n2.waitStopped(5s));
 }
 
+// IPv6 (keepalived's default hop limit 64 both ways) and a reload of xvrrpd's min_tx while
+// Up: a Poll Sequence keepalived answers, the session stays Up on both sides, on the same
+// source port and discriminator (RFC 5881 section 4; keepalived itself changes its port).
+TEST(BfdInteropV6, UpOverIpv6AndANewMinTxIsPolledWithoutADown) {
+    const Binaries bin = binaries();
+    ASSERT_FALSE(bin.keepalived.empty()) << "keepalived not installed";
+    lab::LabOptions lo;
+    lo.tag = "bfd6";
+    lab::Lab lab({"n1", "n2"}, lo);
+    auto conf = [&](const std::string& self, const std::string& peer, int min_tx) {
+        return "bfd_instance b1 {\n  neighbor_ip " + lab.v6(peer).str() + "\n  source_ip " + lab.v6(self).str() +
+               "\n  min_rx 100\n  min_tx " + std::to_string(min_tx) + "\n  multiplier 5\n}\n";
+    };
+    std::ofstream(lab.logDir() + "/n1.conf") << conf("n1", "n2", 100);
+    std::ofstream(lab.logDir() + "/n2.conf") << conf("n2", "n1", 100);
+    Node xv(Kind::Xvrrpd, lab, "n1", lab.logDir() + "/n1.conf");
+    Node ka(Kind::Keepalived, lab, "n2", lab.logDir() + "/n2.conf");
+    xv.start();
+    ka.start();
+    Side sx{xv}, sk{ka};
+    ASSERT_TRUE(waitUntil([&] { return sx.up(0) && sk.up(0); }, 8s, 50ms)) << xv.logs() << ka.logs();
+    auto before = xv.status();
+    ASSERT_TRUE(before);
+    const auto b0 = (*before)["bfd"][0];
+    EXPECT_EQ(b0["neighbor"], lab.v6("n2").str());
+    EXPECT_TRUE(b0["rejected"].empty()) << b0.dump(2);  // keepalived's hop limit 64 passes
+
+    std::ofstream(lab.logDir() + "/n1.conf") << conf("n1", "n2", 200);
+    auto r = lab::runIn("", {bin.xvrrpctl, "--control", lab.logDir() + "/n1.sock", "reload"}, 10s);
+    ASSERT_TRUE(r.ok()) << r.out << r.err;
+    EXPECT_TRUE(waitUntil([&] {
+        auto s = xv.status();
+        return s && (*s)["bfd"][0]["tx_interval_ms"] == 200.0 &&
+               (*s)["bfd"][0]["counters"]["polls_completed"] > b0["counters"]["polls_completed"];
+    }, 3s, 50ms)) << xv.status()->dump(2);
+    auto after = xv.status();
+    const auto b1 = (*after)["bfd"][0];
+    EXPECT_EQ(b1["state"], "Up");
+    EXPECT_EQ(b1["counters"]["down"], 0);
+    EXPECT_EQ(b1["source_port"], b0["source_port"]);
+    EXPECT_EQ(b1["local_discriminator"], b0["local_discriminator"]);
+    EXPECT_EQ(count(ka.logs(), "(b1) Entering Down state"), 0u) << ka.logs();
+    xv.sigterm();
+    ka.sigterm();
+    EXPECT_TRUE(xv.waitStopped(5s));
+    EXPECT_TRUE(ka.waitStopped(5s));
+}
+
 INSTANTIATE_TEST_SUITE_P(Roles, BfdInterop, ::testing::Values(Kind::Xvrrpd, Kind::Keepalived),
                          [](const auto& info) { return std::string(kindName(info.param)); });
 
