@@ -8,6 +8,7 @@
 
 #include "daemon/bfd_worker.hpp"
 #include "daemon/daemon.hpp"
+#include "daemon/handover.hpp"
 
 namespace xvrrp::daemon {
 
@@ -21,7 +22,9 @@ void Daemon::startBfd() {
         seed = static_cast<uint32_t>(now().since_boot.count()) ^ static_cast<uint32_t>(::getpid());
     bfd_ = std::make_unique<BfdWorker>(seed);
     loop_.add(bfd_->changesFd(), "bfd", [this](uint32_t) { onBfdChanges(); });
-    reconcileBfd();
+    // After xvrrpctl restart the sessions go on where the process before left them, so
+    // neither the peer nor track_bfd sees a change.
+    bfd_up_ = bfd_->reconcile(*config_, inherited_ ? inherited_->bfd : nlohmann::json());
 }
 
 void Daemon::reconcileBfd() {

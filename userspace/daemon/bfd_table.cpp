@@ -52,17 +52,74 @@ uint32_t BfdTable::nextDiscriminator() {
 BfdSession* BfdTable::create(const config::BfdInstance& b, vrrp::TimePoint now) {
     auto s = std::make_unique<BfdSession>();
     s->cfg = b;
-    const uint32_t disc = nextDiscriminator();
-    s->session = bfd::makeSession(bfdParams(b), disc);
+    // Left by the process before (xvrrpctl restart) for the same peer: go on with it.
+    std::optional<bfd::Carried> carried;
+    uint16_t port = 0;
+    if (auto it = carried_.find(b.name); it != carried_.end()) {
+        const auto& j = it->second;
+        const std::string src = b.source ? b.source->str() : std::string();
+        const uint32_t d = j.value("local_disc", 0u);
+        if (j.value("neighbor", "") == b.neighbor->str() && j.value("source", "") == src && d != 0 &&
+            !by_disc_.contains(d)) {
+            bfd::Carried c;
+            c.state = static_cast<bfd::State>(j.value("state", 1) & 3);
+            c.remote_state = static_cast<bfd::State>(j.value("remote_state", 1) & 3);
+            c.local_disc = d;
+            c.remote_disc = j.value("remote_disc", 0u);
+            c.desired_min_tx_us = j.value("desired_min_tx_us", bfd::kSlowTxMinUs);
+            c.required_min_rx_us = j.value("required_min_rx_us", b.min_rx_us);
+            c.remote_min_rx_us = j.value("remote_min_rx_us", 1u);
+            c.remote_desired_min_tx_us = j.value("remote_desired_min_tx_us", 0u);
+            c.remote_detect_mult = static_cast<uint8_t>(j.value("remote_detect_mult", 0));
+            carried = c;
+            port = j.value("source_port", uint16_t{0});
+        }
+        carried_.erase(it);
+    }
+    const uint32_t disc = carried ? carried->local_disc : nextDiscriminator();
+    s->session = carried ? bfd::resumeSession(bfdParams(b), *carried, now) : bfd::makeSession(bfdParams(b), disc);
     const auto span = uint32_t{bfd::kSourcePortMax} - bfd::kSourcePortMin + 1;
-    s->source_port = transport_.open(b, static_cast<uint16_t>(bfd::kSourcePortMin + disc % span));
+    if (!bfd::validSourcePort(port)) port = static_cast<uint16_t>(bfd::kSourcePortMin + disc % span);
+    s->source_port = transport_.open(b, port);
     BfdSession* raw = s.get();
     by_disc_[disc] = raw;
     sessions_[b.name] = std::move(s);
-    spdlog::info("({}) BFD session to {} from port {}, discriminator {:#010x}", b.name,
-                 b.neighbor->str(), raw->source_port, disc);
-    step(*raw, bfd::Start{}, now);
+    spdlog::info("({}) BFD session to {} from port {}, discriminator {:#010x}{}", b.name,
+                 b.neighbor->str(), raw->source_port, disc,
+                 carried ? std::string(", ") + bfd::name(carried->state) + " as the process before left it" : "");
+    if (carried)
+        step(*raw, bfd::TimerFired{}, now);  // its first packet is due now
+    else
+        step(*raw, bfd::Start{}, now);
     return raw;
+}
+
+nlohmann::json BfdTable::handoff() const {
+    json out = json::array();
+    for (const auto& [name, s] : sessions_) {
+        const bfd::Carried c = bfd::carry(s->session);
+        out.push_back({{"name", name},
+                       {"neighbor", s->cfg.neighbor->str()},
+                       {"source", s->cfg.source ? s->cfg.source->str() : std::string()},
+                       {"source_port", s->source_port},
+                       {"state", static_cast<int>(c.state)},
+                       {"remote_state", static_cast<int>(c.remote_state)},
+                       {"local_disc", c.local_disc},
+                       {"remote_disc", c.remote_disc},
+                       {"desired_min_tx_us", c.desired_min_tx_us},
+                       {"required_min_rx_us", c.required_min_rx_us},
+                       {"remote_min_rx_us", c.remote_min_rx_us},
+                       {"remote_desired_min_tx_us", c.remote_desired_min_tx_us},
+                       {"remote_detect_mult", c.remote_detect_mult}});
+    }
+    return out;
+}
+
+void BfdTable::carry(const nlohmann::json& handoff) {
+    carried_.clear();
+    if (!handoff.is_array()) return;
+    for (const auto& j : handoff)
+        if (j.is_object() && j.contains("name") && j["name"].is_string()) carried_[j["name"].get<std::string>()] = j;
 }
 
 void BfdTable::remove(const std::string& name) {
@@ -88,6 +145,7 @@ void BfdTable::reconcile(const config::Config& cfg, vrrp::TimePoint now) {
     }
     for (const auto& [name, b] : cfg.bfd_instances) {
         if (!runs(b)) continue;
+        // (a carried session for it is taken by create())
         auto it = sessions_.find(name);
         if (it == sessions_.end()) {
             try {
@@ -97,11 +155,13 @@ void BfdTable::reconcile(const config::Config& cfg, vrrp::TimePoint now) {
             }
             continue;
         }
+        carried_.erase(name);
         BfdSession& s = *it->second;
         const bool params_changed = bfdParams(s.cfg) != bfdParams(b);
         s.cfg = b;  // weight, max_hops, ... apply at once
         if (params_changed) step(s, bfd::ParamsChanged{bfdParams(b)}, now);
     }
+    carried_.clear();  // what no session took is stale
 }
 
 void BfdTable::clear() {

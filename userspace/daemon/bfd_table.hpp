@@ -75,6 +75,12 @@ public:
     // Start and reload: sessions for every enabled bfd_instance of CFG, as described above.
     // A session that cannot open its socket is logged and left out.
     void reconcile(const config::Config& cfg, vrrp::TimePoint now);
+    // xvrrpctl restart: what the sessions need to go on in the next process (handoff), and
+    // in that process, before the first reconcile, what the last one left (carry): a
+    // session of the same name, neighbour and source goes on with its discriminators, its
+    // source port and its state (bfd::resumeSession), so the peer sees no change.
+    nlohmann::json handoff() const;
+    void carry(const nlohmann::json& handoff);
     // Stops every session (nothing is sent, as keepalived).
     void clear();
 
@@ -112,6 +118,7 @@ private:
     std::set<std::pair<vrrp::TimePoint, uint32_t>> timers_;  // (deadline, local discriminator)
     std::vector<bfd::Action> actions_;  // step()'s, kept for its capacity
     std::map<std::string, uint64_t> unmatched_;
+    std::map<std::string, nlohmann::json> carried_;  // by name, until reconcile takes it
 };
 
 }  // namespace xvrrp::daemon

@@ -140,9 +140,10 @@ void BfdWorker::listen(Family f, bool wanted) {
     }
 }
 
-std::map<std::string, bool> BfdWorker::reconcile(const config::Config& cfg) {
+std::map<std::string, bool> BfdWorker::reconcile(const config::Config& cfg, const nlohmann::json& carried) {
     std::map<std::string, bool> up;
     call([&] {
+        if (!carried.is_null()) table_->carry(carried);
         // Receive first, so the first answers to the sessions' first packets are read.
         std::set<Family> wanted;
         for (const auto& [name, b] : cfg.bfd_instances)
@@ -153,6 +154,12 @@ std::map<std::string, bool> BfdWorker::reconcile(const config::Config& cfg) {
         armTimer();
     });
     return up;
+}
+
+nlohmann::json BfdWorker::handoff() {
+    nlohmann::json j;
+    call([&] { j = table_->handoff(); });
+    return j;
 }
 
 nlohmann::json BfdWorker::status() {

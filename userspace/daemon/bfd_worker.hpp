@@ -48,7 +48,10 @@ public:
 
     // BfdTable::reconcile on the thread, with the receiving sockets CFG needs. Returns
     // every session's Up, by name, as it is now (a new session starts Down).
-    std::map<std::string, bool> reconcile(const config::Config& cfg);
+    // CARRIED: BfdTable::handoff() of the process before (xvrrpctl restart), or null.
+    std::map<std::string, bool> reconcile(const config::Config& cfg,
+                                          const nlohmann::json& carried = nullptr);
+    nlohmann::json handoff();
     nlohmann::json status();
     std::vector<BfdSnapshot> snapshot();
 

@@ -100,6 +100,9 @@ void Daemon::start() {
     loop_.add(timer_fd_, "timers", [this](uint32_t) { onTimer(); });
 
     loadHandover();  // --handover: the record of the process this one replaces
+    // BFD first of all: after xvrrpctl restart every millisecond until the carried sessions
+    // send again counts against the peer's Detection Time (the program load does not wait).
+    startBfd();  // every session Down (or as carried): what track_bfd reads from the start
     netlink_ = net::Netlink::open();
     links_ = net::LinkMonitor::open();
     loop_.add(links_->fd(), "link events", [this](uint32_t) { onLinkEvents(); });
@@ -147,7 +150,6 @@ void Daemon::start() {
                                                                                   : notify::NotifyState::Fault);
         },
         [this] { return now(); });
-    startBfd();  // every session Down: what track_bfd reads from the first evaluation on
     startTracking(inheritedScripts());  // before the first transitions, for their notifies
     setupInstances();
     recomputePriorities();

@@ -183,6 +183,50 @@ TEST(BfdTable, APacketWaitingOnTheSocketIsReadBeforeTheDetectionTimeIsJudged) {
     EXPECT_TRUE(a.transport.waiting.empty());
 }
 
+// xvrrpctl restart: the next process's table takes the sessions over from handoff(): the
+// same discriminator and port, Up at once, and the peer's session never changes state.
+TEST(BfdTable, ASessionHandedOffGoesOnUpInTheNextProcess) {
+    auto ca = bfdConfig("10.0.0.1", "10.0.0.2");
+    auto cb = bfdConfig("10.0.0.2", "10.0.0.1");
+    auto a = std::make_unique<Node>("10.0.0.1", 7);
+    Node b("10.0.0.2", 9);
+    Wire w{*a, b};
+    a->table.reconcile(ca, w.now);
+    b.table.reconcile(cb, w.now);
+    w.runUntil(TimePoint{} + 3s);
+    ASSERT_TRUE(a->table.up("b1"));
+    const auto handoff = a->table.handoff();
+    const auto* old = a->table.find("b1");
+    const uint32_t disc = old->session.local_disc;
+    const uint16_t port = old->source_port;
+    b.changes.clear();
+
+    auto next = std::make_unique<Node>("10.0.0.1", 12345);  // another seed
+    next->table.carry(handoff);
+    w.now = w.now + 30ms;  // the exec
+    Wire w2{*next, b, w.now};
+    next->table.reconcile(ca, w2.now);
+    a.reset();
+    EXPECT_TRUE(next->table.up("b1"));  // track_bfd reads Up from the start
+    const auto* s = next->table.find("b1");
+    EXPECT_EQ(s->session.local_disc, disc);
+    EXPECT_EQ(s->source_port, port);
+    ASSERT_FALSE(next->transport.out.empty());  // its first packet went at once
+    EXPECT_EQ(next->transport.out.front().packet.state, bfd::State::Up);
+    w2.runUntil(w2.now + 3s);
+    EXPECT_TRUE(next->table.up("b1"));
+    EXPECT_TRUE(b.table.up("b1"));
+    EXPECT_TRUE(b.changes.empty());
+    EXPECT_TRUE(next->changes.empty());
+
+    // Another neighbour in the new configuration: the carried session is not used.
+    Node third("10.0.0.1", 5);
+    third.table.carry(handoff);
+    third.table.reconcile(bfdConfig("10.0.0.1", "10.0.0.9"), TimePoint{});
+    EXPECT_NE(third.table.find("b1")->session.local_disc, disc);
+    EXPECT_FALSE(third.table.up("b1"));
+}
+
 TEST(BfdTable, AReloadPollsForNewIntervalsAndReplacesANewNeighbour) {
     auto ca = bfdConfig("10.0.0.1", "10.0.0.2");
     auto cb = bfdConfig("10.0.0.2", "10.0.0.1");
