@@ -101,6 +101,7 @@ void BfdWorker::call(const std::function<void()>& f) {
     auto fut = done.get_future();
     {
         std::lock_guard lock(mutex_);
+        if (dead_) throw std::runtime_error("the BFD thread has stopped (epoll_wait failed)");
         calls_.push_back([&f, &done] {
             try {
                 f();
@@ -214,6 +215,14 @@ void BfdWorker::run() {
         const int n = ::epoll_wait(epoll_fd_, evs, 8, -1);
         if (n < 0 && errno != EINTR) {
             spdlog::critical("BFD thread: epoll_wait: {}; BFD sessions stop", std::strerror(errno));
+            std::deque<std::function<void()>> calls;
+            {
+                std::lock_guard lock(mutex_);
+                dead_ = true;
+                calls.swap(calls_);
+            }
+            // Nobody waits forever: queued calls run here, on their way out.
+            for (auto& c : calls) c();
             return;
         }
         // A unit that can fail alone, as the main loop's handlers.

@@ -74,6 +74,7 @@ private:
     std::deque<std::function<void()>> calls_;
     std::vector<Change> changes_;
     bool stop_ = false;
+    bool dead_ = false;  // the thread ended on an error: calls fail instead of waiting
     std::thread thread_;
 };
 
