@@ -74,6 +74,20 @@ void printStatus(const json& s) {
             counters += (counters.empty() ? "" : ", ") + k + " " + v.dump();
         std::printf("  counters        %s\n", counters.c_str());
     }
+    for (const auto& b : s.value("bfd", json::array())) {
+        std::printf("\nBFD %s  to %s  %s (remote %s)\n", b.value("name", "").c_str(),
+                    b.value("neighbor", "").c_str(), b.value("state", "").c_str(),
+                    b.value("remote_state", "").c_str());
+        std::printf("  diag            %s (remote: %s)\n", b.value("diag", "").c_str(),
+                    b.value("remote_diag", "").c_str());
+        std::printf("  intervals       tx %.1f ms, detection %.1f ms\n", b.value("tx_interval_ms", 0.0),
+                    b.value("detect_time_ms", 0.0));
+        std::string counters;
+        const json c = b.value("counters", json::object());
+        for (const auto& [k, v] : c.items())
+            counters += (counters.empty() ? "" : ", ") + k + " " + v.dump();
+        std::printf("  counters        %s\n", counters.c_str());
+    }
 }
 
 double seconds(const char* text) {

@@ -178,6 +178,28 @@ Session makeSession(const Params& p, uint32_t local_disc, Random random) {
     return s;
 }
 
+Carried carry(const Session& s) {
+    return {s.state, s.remote_state, s.local_disc, s.remote_disc, s.desired_min_tx_us, s.required_min_rx_us,
+            s.remote_min_rx_us, s.remote_desired_min_tx_us, s.remote_detect_mult};
+}
+
+Session resumeSession(const Params& p, const Carried& c, TimePoint now, Random random) {
+    Session s = makeSession(p, c.local_disc, std::move(random));
+    s.state = c.state;
+    s.remote_state = c.remote_state;
+    s.remote_disc = c.remote_disc;
+    s.desired_min_tx_us = s.tx_used_us = c.desired_min_tx_us;
+    s.required_min_rx_us = s.rx_used_us = c.required_min_rx_us;
+    s.remote_min_rx_us = c.remote_min_rx_us;
+    s.remote_desired_min_tx_us = c.remote_desired_min_tx_us;
+    s.remote_detect_mult = c.remote_detect_mult;
+    s.started = true;
+    if (s.remote_disc != 0 && s.remote_detect_mult != 0) s.detect_due = now + us(detectionTime(s));
+    updateIntervals(s);  // a Poll while Up when the configuration changed in between
+    if (mayTransmit(s, now)) s.tx_due = now;
+    return s;
+}
+
 void step(Session& s, const Event& ev, TimePoint now, std::vector<Action>& actions) {
     actions.clear();
     const auto tx_before = s.tx_due;

@@ -92,6 +92,26 @@ struct Session {
 // on the system (6.8.1); the caller picks it.
 Session makeSession(const Params& p, uint32_t local_disc, Random random = {});
 
+// What a session needs to go on in another process (xvrrpctl restart): its RFC 5880 6.8.1
+// variables as last sent and heard.
+struct Carried {
+    State state = State::Down;
+    State remote_state = State::Down;
+    uint32_t local_disc = 0;
+    uint32_t remote_disc = 0;
+    uint32_t desired_min_tx_us = kSlowTxMinUs;  // as announced
+    uint32_t required_min_rx_us = 10000;
+    uint32_t remote_min_rx_us = 1;
+    uint32_t remote_desired_min_tx_us = 0;
+    uint8_t remote_detect_mult = 0;
+    bool operator==(const Carried&) const = default;
+};
+Carried carry(const Session& s);
+// The session CARRIED describes, going on at NOW with parameters P: the same state and
+// discriminators, a packet due at once, the Detection Time counted from NOW (the gap is the
+// peer's to judge), and a Poll Sequence when P asks for other intervals than were announced.
+Session resumeSession(const Params& p, const Carried& carried, TimePoint now, Random random = {});
+
 // ---- events -------------------------------------------------------------
 struct Start {};                   // begin transmitting (unless passive)
 struct PacketReceived {            // decoded and checked (decode, checkRx)

@@ -1,7 +1,7 @@
 // bfd_instance blocks and track_bfd lists (keepalived.conf(5) BFD CONFIGURATION), with
 // keepalived 2.2.7's defaults, ranges and messages (measured with keepalived -t: each of
 // its "Configuration error" lines fails the file with status 5, so they are warnings here).
-// Nothing is run: the daemon has no BFD session yet (docs/bfd.md).
+// The daemon runs a session for each enabled instance (daemon/bfd_table.hpp, docs/bfd.md).
 #include <charconv>
 
 #include "config/parse_util.hpp"
@@ -250,12 +250,6 @@ void parseBfdInstance(const Node& n, Context& ctx) {
         unknownKeyword(c, "bfd_instance", known, ctx);
     }
     finish(n, x, ctx);
-    // The advice that the session is not run yet.
-    ctx.diags.advice(name.where, "bfd_instance " + b.name +
-                                     " is parsed, not yet acted on: xvrrpd runs no BFD session, so "
-                                     "nothing is sent to " +
-                                     (b.neighbor ? b.neighbor->str() : std::string("the neighbour")) +
-                                     " and a track_bfd naming it never goes up or down");
     ctx.cfg.bfd_instances.emplace(b.name, std::move(b));
 }
 

@@ -195,7 +195,7 @@ struct Instance {
     std::vector<TrackRef> track_scripts;
     std::vector<TrackRef> track_files;
     std::vector<TrackRef> track_processes;
-    std::vector<TrackRef> track_bfds;       // parsed, not acted on (no BFD session runs)
+    std::vector<TrackRef> track_bfds;       // weight and reverse resolved
     Garp garp;
     std::string notify, notify_master, notify_backup, notify_fault, notify_stop;
     std::string notify_master_rx_lower_pri, notify_deleted;
@@ -251,7 +251,7 @@ struct TrackProcess {
 
 // bfd_instance NAME { ... } (keepalived.conf(5) BFD CONFIGURATION), keepalived 2.2.7's
 // defaults; intervals in microseconds (written in milliseconds with up to 3 decimals).
-// Parsed and checked; no session is run yet (docs/bfd.md).
+// The daemon runs a session for each with an empty `disabled` (docs/bfd.md).
 struct BfdInstance {
     Location where;
     std::string name;
@@ -282,7 +282,7 @@ struct SyncGroup {
     std::string notify, notify_master, notify_backup, notify_fault, notify_stop;
     RunAsMap notify_run_as;
     std::vector<TrackRef> track_interfaces, track_scripts, track_files, track_processes;
-    std::vector<TrackRef> track_bfds;      // parsed, not acted on (no BFD session runs)
+    std::vector<TrackRef> track_bfds;      // weight and reverse resolved
     bool smtp_alert = false;
     bool tracking_weight = false;  // sync_group_tracking_weight: members' weights count
     std::vector<Directive> other;

@@ -20,11 +20,6 @@ struct Ignored {
 
 constexpr std::string_view kNoMail = "xvrrpd sends no e-mail; use notify scripts";
 constexpr std::string_view kNoSnmp = "xvrrpd has no SNMP agent; xvrrpd --metrics serves Prometheus";
-// keepalived 2.2.7 starts a tracked BFD down (vrrp_track.c initialise_track_bfd_state).
-constexpr std::string_view kNoBfd =
-    "it is parsed, but xvrrpd runs no BFD session yet, so the tracked BFD never changes state; "
-    "keepalived starts it down (a weight-0 track_bfd holds the instance in FAULT until the "
-    "session is Up, a negative weight lowers the priority until then) and xvrrpd applies neither";
 constexpr std::string_view kLvs = "it configures keepalived's checker (LVS) process, not part of xvrrp";
 constexpr std::string_view kBfdProc = "it tunes keepalived's BFD process, not part of xvrrp";
 constexpr std::string_view kFirewall = "no firewall rules are made; strict mode drops VIP traffic in XDP";
@@ -143,7 +138,6 @@ constexpr std::array kTable{
     Ignored{"vrrp_instance", "vrf", Side::Vrrp, "adverts and VIPs stay in the interface's own VRF"},
     Ignored{"vrrp_instance", "use_vmac_addr", Side::Vrrp, "adverts leave from the VMAC interface's own address"},
     Ignored{"vrrp_instance", "use_ipvlan", Side::Vrrp, "no ipvlan interface is made: VIPs go on the instance's interface"},
-    Ignored{"vrrp_instance", "track_bfd", Side::Vrrp, kNoBfd},
     Ignored{"vrrp_instance", "mcast_dst_ip", Side::Vrrp, "adverts go to 224.0.0.18 (ff02::12) and only those are heard"},
     Ignored{"vrrp_instance", "track_src_ip", Side::Vrrp, "a change of the source address does not fault the instance"},
     Ignored{"vrrp_instance", "unicast_ttl", Side::Vrrp, "unicast adverts leave with TTL 255"},
@@ -157,7 +151,6 @@ constexpr std::array kTable{
             "lvs_sync_daemon"},
     Ignored{"vrrp_instance", "smtp_alert", Side::Vrrp, kNoMail},
     // vrrp_sync_group.
-    Ignored{"vrrp_sync_group", "track_bfd", Side::Vrrp, kNoBfd},
     Ignored{"vrrp_sync_group", "notify_priority_changes", Side::Vrrp, "notify scripts are not run on priority changes"},
     Ignored{"vrrp_sync_group", "smtp_alert", Side::Vrrp, kNoMail},
 };

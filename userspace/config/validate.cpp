@@ -153,7 +153,7 @@ void checkSyncGroups(Context& ctx) {
 }
 
 // Members of a sync group move together, so keepalived ignores a weight that would move one
-// alone: of a tracked script, interface or file (not of a process, measured), unless the
+// alone: of a tracked script, interface, file or BFD (not of a process, measured), unless the
 // group has sync_group_tracking_weight. The daemon drops the same ones (tracking.cpp).
 void checkSyncGroupWeights(Context& ctx) {
     for (auto& i : ctx.cfg.instances) {
@@ -178,6 +178,11 @@ void checkSyncGroupWeights(Context& ctx) {
                 ctx.diags.warning(r.where, head + "tracked file " + r.name + " with weight " + std::to_string(w) +
                                                " due to SYNC group");
         }
+        // keepalived 2.2.7, measured: no priority change from it; a weight-0 one faults.
+        for (const auto& r : i.track_bfds)
+            if (r.weight.value_or(0))
+                ctx.diags.warning(r.where, head + "tracked bfd " + r.name + " with weight " +
+                                               std::to_string(*r.weight) + " due to SYNC group");
     }
 }
 

@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "control/server.hpp"
+#include "daemon/bfd_worker.hpp"
 #include "daemon/binder.hpp"
 #include "daemon/signum.hpp"
 #include "daemon/net_effects.hpp"
@@ -99,6 +100,9 @@ void Daemon::start() {
     loop_.add(timer_fd_, "timers", [this](uint32_t) { onTimer(); });
 
     loadHandover();  // --handover: the record of the process this one replaces
+    // BFD first of all: after xvrrpctl restart every millisecond until the carried sessions
+    // send again counts against the peer's Detection Time (the program load does not wait).
+    startBfd();  // every session Down (or as carried): what track_bfd reads from the start
     netlink_ = net::Netlink::open();
     links_ = net::LinkMonitor::open();
     loop_.add(links_->fd(), "link events", [this](uint32_t) { onLinkEvents(); });
@@ -617,6 +621,12 @@ void Daemon::shutdown() {
     }
     drain();
     loop_.guarded("advert flush", [this] { adverts_.flush(); });
+    // keepalived 2.2.7 sends nothing for its BFD sessions when it stops (measured: no
+    // AdminDown, the peer's session expires); nor does xvrrpd.
+    if (bfd_) {
+        loop_.remove(bfd_->changesFd());
+        bfd_.reset();
+    }
     ledger_.unwind();
     // From here only notify_stop scripts are waited for.
     for (int fd : {signal_fd_, timer_fd_, watchdog_fd_, links_->fd(), dataplane_->epollFd(),

@@ -17,12 +17,14 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "bfd/session.hpp"
 #include "config/config.hpp"
 #include "daemon/advert_batch.hpp"
 #include "daemon/event_loop.hpp"
@@ -60,6 +62,7 @@ class SyncGroups;
 class Binder;
 class SchedulerOps;
 class ProcessTuning;
+class BfdWorker;
 
 class Daemon : private InstanceHost {
 public:
@@ -120,10 +123,17 @@ private:
     void post(std::function<void()> work) { queue_.push_back(std::move(work)); }
     void drain();
 
+    // BFD sessions of the bfd_instance blocks (bfd.cpp, on their own thread): started and
+    // reloaded from the configuration, their state changes feed track_bfd.
+    void startBfd();
+    void reconcileBfd();
+    void onBfdChanges();
+
     // Trackers -> effective priorities and faults (priorities.cpp).
     void startTracking(const track::ScriptTrackers::Checks& carried = {});
     void recomputePriorities();
     bool trackersPending(const InstanceRuntime& rt);  // a weight-0 tracker has no result yet
+    std::function<bool(const std::string&)> bfdUp() const;  // a BFD session's Up, by name
 
     // SIGHUP / xvrrpctl reload: unchanged instances keep state and VIPs; a config with errors
     // changes nothing. Returns the report sent to xvrrpctl.
@@ -192,6 +202,8 @@ private:
     std::map<std::string, KeepalivedStats> stats_baseline_;  // STATS_CLEAR (dump.cpp)
     std::map<int, bool> link_running_;  // ifindex -> running, for keepalived's Netlink line
     std::unique_ptr<Tracking> tracking_;
+    std::unique_ptr<BfdWorker> bfd_;
+    std::map<std::string, bool> bfd_up_;  // each session's Up as track_bfd sees it
     std::vector<int> tracking_fds_;
     // Undone first in the destructor: its entries use netlink_ and dataplane_.
     Ledger ledger_;

@@ -81,6 +81,7 @@ json toJson(const HandoverRecord& r) {
             {"instances", inst},
             {"ledger", r.ledger},
             {"scripts", r.scripts},
+            {"bfd", r.bfd},
             {"fallback_exe_fd", r.fallback_exe_fd},
             {"fallback_reason", r.fallback_reason},
             {"restarts", r.restarts},
@@ -118,6 +119,7 @@ HandoverRecord recordFromJson(const json& j) {
     r.ledger = field<json>(j, "ledger");
     if (!r.ledger.is_array()) throw std::runtime_error("'ledger' is not an array");
     r.scripts = j.value("scripts", json::object());
+    r.bfd = j.value("bfd", json::array());  // absent in an older binary's record
     r.fallback_exe_fd = j.value("fallback_exe_fd", -1);
     r.fallback_reason = j.value("fallback_reason", "");
     r.restarts = j.value("restarts", uint64_t{0});

@@ -44,6 +44,7 @@ struct HandoverRecord {
     std::vector<InstanceHandover> instances;
     nlohmann::json ledger = nlohmann::json::array();    // Ledger::handoff()
     nlohmann::json scripts = nlohmann::json::object();  // vrrp_script counters by name
+    nlohmann::json bfd = nlohmann::json::array();       // BfdTable::handoff(): sessions go on
     // The old binary (an fd of its file, which an upgrade may have deleted): where the new
     // process goes back to if it cannot start. -1 in a record that is already the way back.
     int fallback_exe_fd = -1;

@@ -149,6 +149,7 @@ void InstanceRuntime::handle(const vrrp::Event& ev, TimePoint now) {
     // hand. A fault found at bind (a fence the arbiter wrote while we were down) leaves Init
     // before Startup does. (Adopt keeps what the instance it takes over from had.)
     std::optional<vrrp::Event> held;  // Startup{true}: VIPs a killed daemon left, kept
+    bool clear_after = false;  // a fault before Startup: leftovers go after the state line
     const bool leavesInit = std::holds_alternative<vrrp::Startup>(ev) ||
                             std::holds_alternative<vrrp::FaultRaised>(ev);
     if (sm_.state == vrrp::State::Init && leavesInit) {
@@ -164,7 +165,12 @@ void InstanceRuntime::handle(const vrrp::Event& ev, TimePoint now) {
         } else if (startup && !cfg_->use_vmac && addresses_ && !cleared_) {
             clearLeftovers();
         } else {
-            setVerdicts(VipVerdict::DropAll);
+            // keepalived 2.2.7 starting with a tracker already failed (a weight-0 track_bfd,
+            // whose session starts down; a tracked interface down): "(VI_1) entering FAULT
+            // state", then "(VI_1) removing VIPs." (measured). clearLeftovers drops every
+            // VIP first, as at Startup.
+            clear_after = !startup && !released_ && !cfg_->use_vmac && addresses_ && !cleared_;
+            if (!clear_after) setVerdicts(VipVerdict::DropAll);
         }
     }
     // A backup taken over holds nothing either (a master's verdicts follow its AddVips).
@@ -186,6 +192,7 @@ void InstanceRuntime::handle(const vrrp::Event& ev, TimePoint now) {
     }
     actions.clear();
     actions_ = std::move(actions);
+    if (clear_after && sm_.state == vrrp::State::Fault) clearLeftovers();
     if (timers_) timers_->update(*this);
 }
 
@@ -230,6 +237,8 @@ void InstanceRuntime::logDecision(const std::vector<vrrp::Action>& actions) {
             else if (sc->from == vrrp::State::Init && sc->to == vrrp::State::Fault && released_)
                 ;  // a held instance faulted by its check's first result: keepalived says
                    // nothing of it (notify FAULT still runs; differential track_weight0_*)
+            else if (sc->from == vrrp::State::Init && sc->to == vrrp::State::Fault)
+                spdlog::info("({}) entering FAULT state", n);  // keepalived's startup wording
             else
                 spdlog::info("({}) Entering {} STATE", n, vrrp::stateName(sc->to));
             spdlog::debug("({}) {} -> {}: {}", n, vrrp::stateName(sc->from),

@@ -245,6 +245,34 @@ void trackerFamilies(Instances& in, Exposition& out) {
     for (const auto& [name, v] : in.s.track_files) out.sample(Labels().add("name", name).str(), v);
 }
 
+void bfdFamilies(const DaemonSnapshot& s, Exposition& out) {
+    auto labels = [](const BfdSnapshot& b) { return Labels().add("name", b.name).add("neighbor", b.neighbor); };
+    out.family("xvrrp_bfd_session_state", Type::Gauge,
+               "Each BFD session's state (RFC 5880 4.1): 0 AdminDown, 1 Down, 2 Init, 3 Up.");
+    for (const auto& b : s.bfd) out.sample(labels(b).str(), uint64_t{b.state});
+    out.family("xvrrp_bfd_remote_state", Type::Gauge, "The state the neighbour last sent.");
+    for (const auto& b : s.bfd) out.sample(labels(b).str(), uint64_t{b.remote_state});
+    out.family("xvrrp_bfd_detect_time_seconds", Type::Gauge,
+               "Negotiated Detection Time (RFC 5880 6.8.4); 0 before the neighbour is heard.");
+    for (const auto& b : s.bfd) out.sample(labels(b).str(), b.detect_time_s);
+    out.family("xvrrp_bfd_packets_total", Type::Counter, "BFD Control packets, by direction.");
+    for (const auto& b : s.bfd) {
+        out.sample(labels(b).add("direction", "rx").str(), b.packets_rx);
+        out.sample(labels(b).add("direction", "tx").str(), b.packets_tx);
+    }
+    out.family("xvrrp_bfd_send_errors_total", Type::Counter, "BFD Control packets the kernel refused to send.");
+    for (const auto& b : s.bfd) out.sample(labels(b).str(), b.tx_errors);
+    out.family("xvrrp_bfd_transitions_total", Type::Counter, "Session state changes into Up and out of Up.");
+    for (const auto& b : s.bfd) {
+        out.sample(labels(b).add("to", "up").str(), b.up);
+        out.sample(labels(b).add("to", "down").str(), b.down);
+    }
+    out.family("xvrrp_bfd_rx_rejected_total", Type::Counter,
+               "Packets for a session refused by the receive checks (bad_ttl, ...), by reason.");
+    for (const auto& b : s.bfd)
+        for (const auto& [reason, n] : b.rejected_by) out.sample(labels(b).add("reason", reason).str(), n);
+}
+
 void kernelFamilies(const DaemonSnapshot& s, Exposition& out) {
     std::string current;
     for (size_t i = 0; i < kXdpCounterCount; ++i) {
@@ -354,6 +382,7 @@ void renderMetrics(const DaemonSnapshot& s, Exposition& out) {
     keepalivedFamilies(in, out);
     instanceFamilies(in, out);
     trackerFamilies(in, out);
+    bfdFamilies(s, out);
     kernelFamilies(s, out);
     daemonFamilies(s, out);
 }

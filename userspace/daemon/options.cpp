@@ -70,7 +70,7 @@ enum LongOnly {
 const char* notice(int opt) {
     switch (opt) {
         case 'P': return nullptr;  // VRRP only: always the case, nothing to say
-        case 'B': return "-B/--no_bfd: xvrrpd runs no BFD";
+        case 'B': return "-B/--no_bfd: no BFD session runs; every track_bfd stays down";
         case kAll: return nullptr;  // keepalived's child processes: xvrrpd is one process
         case 'R': return nullptr;   // no child processes to respawn
         case 'I': return "-I/--dont-release-ipvs: xvrrpd has no IPVS; ignored";
@@ -243,8 +243,11 @@ ParsedOptions parseOptions(int argc, char** argv) {
                 break;
             case 'p': o.pid_file = optarg; break;
             case 'r': o.vrrp_pid_file = optarg; break;
-            case 'P':
             case 'B':
+                o.no_bfd = true;
+                if (const char* n = notice(opt)) o.notices.emplace_back(n);
+                break;
+            case 'P':
             case kAll:
             case 'R':
             case 'I':

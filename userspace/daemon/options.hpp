@@ -26,6 +26,7 @@ struct Options {
     bool flush_log_file = false;  // --flush-log-file
     std::optional<mode_t> umask;  // -u, --umask
     bool dont_release_vrrp = false;  // -V: VIPs and virtual routes stay at stop
+    bool no_bfd = false;  // -B: no BFD session runs, every track_bfd stays down (keepalived)
     bool address_monitoring = false;  // -a: log every address change netlink reports
     std::string net_namespace;    // -s, --namespace: run in /run/netns/NAME
     bool core_dump = false;       // -m: unlimited core size

@@ -19,26 +19,32 @@ void Daemon::startTracking(const track::ScriptTrackers::Checks& carried) {
         loop_.add(fd, "trackers", [this, fd](uint32_t) { tracking_->onReadable(fd); });
 }
 
+std::function<bool(const std::string&)> Daemon::bfdUp() const {
+    return [this](const std::string& name) {
+        auto it = bfd_up_.find(name);
+        return it != bfd_up_.end() && it->second;
+    };
+}
+
 bool Daemon::trackersPending(const InstanceRuntime& rt) {
     if (!tracking_) return false;
     auto link_up = [this](const std::string& name) { return linkRunning(name); };
-    return tracking_->evaluate(rt.cfg(), link_up).pending;
+    return tracking_->evaluate(rt.cfg(), link_up, bfdUp()).pending;
 }
 
 void Daemon::recomputePriorities() {
     if (!tracking_) return;
     auto t = now();
     auto link_up = [this](const std::string& name) { return linkRunning(name); };
+    const auto bfd_up = bfdUp();
     for (const auto& rt : table_) {
-        auto ep = tracking_->evaluate(rt->cfg(), link_up);
+        auto ep = tracking_->evaluate(rt->cfg(), link_up, bfd_up);
         nlohmann::json rep = {{"base", ep.base}, {"total", ep.total}, {"effective", ep.priority}};
         nlohmann::json items = nlohmann::json::array();
         for (const auto& c : ep.breakdown) {
-            static const char* kKinds[] = {"script", "interface", "file", "process"};
-            static const char* kStates[] = {"INIT", "UP", "DOWN"};
-            items.push_back({{"kind", kKinds[static_cast<int>(c.kind)]},
+            items.push_back({{"kind", track::trackerKindName(c.kind)},
                              {"name", c.name},
-                             {"state", kStates[static_cast<int>(c.state)]},
+                             {"state", track::trackStateName(c.state)},
                              {"weight", c.weight},
                              {"reverse", c.reverse},
                              {"delta", c.delta},

@@ -162,6 +162,7 @@ nlohmann::json Daemon::reload() {
     auto old = std::move(config_);  // the taken-over runtimes point into it until the end
     config_ = std::move(next);
     groups_->reset(*config_);
+    reconcileBfd();  // new intervals poll, a new neighbour is a new session
     startTracking(scripts);
     for (const auto& rt : table_) {
         if (rt->bound()) continue;

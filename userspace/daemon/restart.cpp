@@ -26,6 +26,7 @@
 #include <cstring>
 
 #include "config/parser.hpp"
+#include "daemon/bfd_worker.hpp"
 #include "daemon/carry.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/handover.hpp"
@@ -336,6 +337,7 @@ HandoverRecord Daemon::handoverRecord(vrrp::TimePoint t) const {
     }
     r.ledger = ledger_.handoff();
     if (tracking_) r.scripts = scriptsJson(tracking_->scriptChecks());
+    if (bfd_) r.bfd = bfd_->handoff();
     r.children = runningChildren();
     r.fallback_exe_fd = exe_fd_;
     r.restarts = restarts_;

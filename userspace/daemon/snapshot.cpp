@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "daemon/binder.hpp"
+#include "daemon/bfd_worker.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/telemetry.hpp"
 #include "daemon/tracking.hpp"
@@ -75,6 +76,7 @@ DaemonSnapshot Daemon::snapshot() const {
             v.by;
     s.vips = dataplane_->vips();
 
+    if (bfd_) s.bfd = bfd_->snapshot();
     s.instances.reserve(table_.size());
     for (const auto& rt : table_) {
         InstanceSnapshot i;

@@ -62,6 +62,17 @@ struct ScriptSnapshot {
     uint64_t skipped = 0;
 };
 
+// One BFD session (bfd_table.hpp) for xvrrp_bfd_*.
+struct BfdSnapshot {
+    std::string name;
+    std::string neighbor;
+    uint8_t state = 1;         // RFC 5880 4.1: 0 AdminDown, 1 Down, 2 Init, 3 Up
+    uint8_t remote_state = 1;
+    double detect_time_s = 0;  // negotiated, 0 before the remote is heard
+    uint64_t packets_rx = 0, packets_tx = 0, tx_errors = 0, up = 0, down = 0;
+    std::map<std::string, uint64_t> rejected_by;
+};
+
 struct DaemonSnapshot {
     std::shared_ptr<const config::Config> config;  // kept alive by the snapshot
     int pid = 0;
@@ -83,6 +94,7 @@ struct DaemonSnapshot {
     notify::NotifyCounts notify;
     std::vector<std::pair<xv_addr_key, xv_vip>> vips;  // the kernel's VIP verdicts
     TelemetryTotals telemetry;
+    std::vector<BfdSnapshot> bfd;
 };
 
 // Wall-clock seconds for a CLOCK_MONOTONIC moment, given both clocks read at once.

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "control/protocol.hpp"
+#include "daemon/bfd_worker.hpp"
 #include "daemon/binder.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/process_tuning.hpp"
@@ -154,6 +155,7 @@ nlohmann::json Daemon::status() const {
         tuning_->checkpoint();  // 255 instances take milliseconds (RLIMIT_RTTIME)
     }
     s["instances"] = std::move(inst);
+    s["bfd"] = bfd_ ? bfd_->status() : json::array();
     auto st = dataplane_->stats();
     s["xdp"] = {{"rx_adverts", st.rx_adverts}, {"rx_passed", st.rx_passed},
                 {"ring_full", st.ring_full},   {"too_long", st.too_long},

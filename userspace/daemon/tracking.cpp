@@ -128,13 +128,15 @@ void Tracking::flushMessages() {
 }
 
 track::EffectivePriority Tracking::evaluate(
-    const config::Instance& inst, const std::function<bool(const std::string&)>& link_up) const {
+    const config::Instance& inst, const std::function<bool(const std::string&)>& link_up,
+    const std::function<bool(const std::string&)>& bfd_up) const {
     std::vector<track::TrackerInput> in;
     auto add = [&](const config::Instance* i, const config::SyncGroup* g) {
         const auto& scripts = i ? i->track_scripts : g->track_scripts;
         const auto& ifaces = i ? i->track_interfaces : g->track_interfaces;
         const auto& tfiles = i ? i->track_files : g->track_files;
         const auto& tprocs = i ? i->track_processes : g->track_processes;
+        const auto& tbfds = i ? i->track_bfds : g->track_bfds;
         for (const auto& r : scripts) {
             auto st = scripts_ ? scripts_->state(r.name) : std::nullopt;
             // keepalived drops scripts it cannot run (missing, insecure) from tracking.
@@ -166,6 +168,13 @@ track::EffectivePriority Tracking::evaluate(
             if (!st) continue;
             auto t = weighted(track::TrackerKind::Process, r, cfg_.track_processes, 0);
             t.state = *st;
+            in.push_back(t);
+        }
+        // Starts down (keepalived initialise_track_bfd_state): a weight-0 track_bfd is a
+        // FAULT until the session is Up, a negative weight counts from the start.
+        for (const auto& r : tbfds) {
+            auto t = weighted(track::TrackerKind::Bfd, r, cfg_.bfd_instances, 0);
+            t.state = bfd_up && bfd_up(r.name) ? track::TrackState::Up : track::TrackState::Down;
             in.push_back(t);
         }
     };

@@ -33,9 +33,11 @@ public:
     void onReadable(int fd);
 
     // Inputs of one instance (its own track_* and its sync group's); link_up tells the
-    // state of a tracked interface by name.
+    // state of a tracked interface by name, bfd_up whether a BFD session is Up (none: all
+    // down, as keepalived starts every tracked BFD).
     track::EffectivePriority evaluate(const config::Instance& inst,
-                                      const std::function<bool(const std::string&)>& link_up) const;
+                                      const std::function<bool(const std::string&)>& link_up,
+                                      const std::function<bool(const std::string&)>& bfd_up = {}) const;
     notify::Notifier& notifier() { return *notifier_; }
     const notify::Notifier& notifier() const { return *notifier_; }
     // The running trackers, for metrics and dumps (null when none is tracked).

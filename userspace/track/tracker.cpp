@@ -24,6 +24,7 @@ const char* trackerKindName(TrackerKind k) {
     case TrackerKind::Interface: return "interface";
     case TrackerKind::File: return "file";
     case TrackerKind::Process: return "process";
+    case TrackerKind::Bfd: return "bfd";
     }
     return "?";
 }

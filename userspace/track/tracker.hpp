@@ -3,7 +3,8 @@
 // function. Semantics of keepalived 2.2.7 (vrrp_track.c, track_file.c,
 // keepalived_netlink.c), restated without its running totals:
 //
-// Script, interface, process (up = script good / link up / process quorum held),
+// Script, interface, process, BFD (up = script good / link up / process quorum held /
+// session Up; keepalived's vrrp_track.c initialise_track_bfd_state and vrrp_bfd_thread),
 // weight w, m = -1 with `reverse` else +1:
 //   w == 0:  FAULT when up != !reverse (not up normally; up when reversed).
 //   w  > 0:  adds w*m while up.
@@ -28,15 +29,15 @@ namespace xvrrp::track {
 enum class TrackState : uint8_t { Init, Up, Down };
 const char* trackStateName(TrackState s);  // "INIT", "UP", "DOWN"
 
-enum class TrackerKind : uint8_t { Script, Interface, File, Process };
-const char* trackerKindName(TrackerKind k);  // "script", "interface", "file", "process"
+enum class TrackerKind : uint8_t { Script, Interface, File, Process, Bfd };
+const char* trackerKindName(TrackerKind k);  // "script", "interface", "file", "process", "bfd"
 
 struct TrackerInput {
     TrackerKind kind = TrackerKind::Script;
     std::string name;
     int weight = 0;                     // the instance's override, else the object's weight
     bool reverse = false;
-    TrackState state = TrackState::Init;  // Script/Interface/Process
+    TrackState state = TrackState::Init;  // Script/Interface/Process/Bfd
     int64_t file_value = 0;              // File only
 };
 

@@ -366,3 +366,38 @@ TEST(BfdSession, NoPeriodicPacketsWhenTheRemoteAsksForNone) {
     p.runUntil(p.now + 30ms);
     EXPECT_FALSE(p.n[0].s.tx_due);
 }
+
+// xvrrpctl restart: the session goes on in the next process from what carry() kept; the
+// peer sees one packet from the same discriminator and no state change on either side.
+TEST(BfdSession, AResumedSessionGoesOnWithoutAStateChange) {
+    Pair p = upPair();
+    p.runUntil(p.now + std::chrono::seconds(2));
+    ASSERT_EQ(p.state(0), State::Up);
+    const Carried c = carry(p.n[0].s);
+    EXPECT_EQ(c.state, State::Up);
+    EXPECT_EQ(c.local_disc, 0x1000u);
+    EXPECT_EQ(c.remote_disc, 0x2000u);
+    // 20 ms later (an exec), the next process.
+    p.now = p.now + std::chrono::milliseconds(20);
+    p.n[0].s = resumeSession(fast(), c, p.now, fullInterval());
+    p.n[0].changes.clear();
+    p.n[1].changes.clear();
+    EXPECT_EQ(p.n[0].s.tx_due, p.now);  // a packet at once
+    ASSERT_TRUE(p.n[0].s.detect_due);
+    EXPECT_EQ(*p.n[0].s.detect_due, p.now + std::chrono::milliseconds(50));  // 5 x 10 ms
+    EXPECT_FALSE(p.n[0].s.poll_active);  // same intervals: nothing to poll
+    p.runUntil(p.now + std::chrono::seconds(2));
+    EXPECT_EQ(p.state(0), State::Up);
+    EXPECT_EQ(p.state(1), State::Up);
+    EXPECT_TRUE(p.n[0].changes.empty());
+    EXPECT_TRUE(p.n[1].changes.empty());
+
+    // Resumed with other intervals (the configuration changed too): a Poll Sequence.
+    const Carried c2 = carry(p.n[0].s);
+    p.n[0].s = resumeSession(fast(20, 20), c2, p.now, fullInterval());
+    EXPECT_TRUE(p.n[0].s.poll_active);
+    p.runUntil(p.now + std::chrono::seconds(1));
+    EXPECT_FALSE(p.n[0].s.poll_active);
+    EXPECT_EQ(p.state(1), State::Up);
+    EXPECT_TRUE(p.n[1].changes.empty());
+}

@@ -476,11 +476,11 @@ garp_group { garp_interval 0.1
 )");
     ASSERT_TRUE(r.ok()) << test::dump(r);
     EXPECT_EQ(test::count(r, Severity::Notice), 2u) << test::dump(r);
-    EXPECT_EQ(test::count(r, Severity::Warning), 3u) << test::dump(r);
-    ASSERT_EQ(r.diagnostics.size(), 5u);
+    EXPECT_EQ(test::count(r, Severity::Warning), 2u) << test::dump(r);
+    ASSERT_EQ(r.diagnostics.size(), 4u);
     EXPECT_EQ(r.diagnostics[0].str(), "t.conf:8:1: notice: skipping virtual_server block (LVS is not part of xvrrp)");
     EXPECT_TRUE(has(r, Severity::Notice, 16, 1, "skipping virtual_server_group block (LVS is not part of xvrrp)"));
-    EXPECT_TRUE(has(r, Severity::Warning, 17, 14, "bfd_instance b1 is parsed, not yet acted on"));
+    for (const auto& d : r.diagnostics) EXPECT_EQ(d.message.find("bfd_instance"), std::string::npos) << d.str();
     EXPECT_TRUE(has(r, Severity::Warning, 18, 1, "skipping linkbeat_interfaces block"));
     EXPECT_TRUE(has(r, Severity::Warning, 19, 1, "'garp_group' is not acted on"));
     ASSERT_EQ(r.config.other.size(), 1u);

@@ -87,6 +87,17 @@ TEST(HandoverRecord, RoundTripsThroughJson) {
     EXPECT_TRUE(recordFromJson(older).children.empty());
 }
 
+TEST(HandoverRecord, CarriesTheBfdSessions) {
+    HandoverRecord r = sample();
+    r.bfd = json::array({{{"name", "b1"}, {"local_disc", 77}, {"state", 3}, {"source_port", 50000}}});
+    const HandoverRecord back = recordFromJson(json::parse(toJson(r).dump()));
+    EXPECT_EQ(back.bfd, r.bfd);
+    // An older writer's record has no sessions: they start afresh.
+    json older = toJson(r);
+    older.erase("bfd");
+    EXPECT_EQ(recordFromJson(older).bfd, json::array());
+}
+
 TEST(HandoverRecord, ReadFromTheMemfdAnotherImageWrote) {
     const int fd = writeRecordFd(sample());
     auto loaded = loadRecord("/proc/self/fd/" + std::to_string(fd), "/sys/fs/bpf/x", nowNs());

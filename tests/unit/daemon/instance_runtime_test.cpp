@@ -1,5 +1,7 @@
 // The interpreter with fake effects: what becoming master, announcing and stopping do.
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
 
 #include "daemon/instance_runtime.hpp"
 #include "daemon/validate.hpp"
@@ -327,6 +329,31 @@ TEST(InstanceRuntime, FaultAtBindDropsEveryVipLikeStartup) {
         EXPECT_EQ(r.sys.count("verdict pass"), 0u) << source;
         EXPECT_EQ(r.sys.count("add "), 0u) << source;
     }
+}
+
+// keepalived 2.2.7 starting with a weight-0 tracker already down (a track_bfd, whose
+// session starts down; a track_interface on a down link), measured: "(VI_1) entering FAULT
+// state", then "(VI_1) removing VIPs." (what a predecessor left goes, as for a start in
+// BACKUP). xvrrpd logged "Entering FAULT STATE" and removed nothing.
+TEST(InstanceRuntime, AFaultBeforeStartupLogsAndClearsAsKeepalived) {
+    auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(64);
+    auto logger = std::make_shared<spdlog::logger>("capture", sink);
+    auto before = spdlog::default_logger();
+    spdlog::set_default_logger(logger);
+    Rig r(kV3);
+    r.rt->setFault("track", true, "bfd b1 DOWN", at(0s));
+    ASSERT_EQ(r.rt->machine().state, vrrp::State::Fault);
+    EXPECT_EQ(r.sys.count("del 192.0.2.100/24 if2"), 1u);
+    EXPECT_EQ(r.sys.count("route del 198.51.100.0/24"), 1u);
+    r.rt->handle(vrrp::Startup{}, at(1ms));
+    EXPECT_EQ(r.sys.count("del 192.0.2.100/24 if2"), 1u);  // once
+    spdlog::set_default_logger(before);
+    std::vector<std::string> lines;
+    for (const auto& l : sink->last_formatted()) {
+        const auto p = l.find("(VI_1)");
+        if (p != std::string::npos) lines.push_back(l.substr(p, l.find_last_not_of("\r\n") + 1 - p));
+    }
+    EXPECT_EQ(lines, (std::vector<std::string>{"(VI_1) entering FAULT state", "(VI_1) removing VIPs."}));
 }
 
 TEST(InstanceRuntime, StrictMasterDropsIpButNotArp) {

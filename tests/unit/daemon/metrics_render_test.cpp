@@ -140,6 +140,19 @@ TEST_F(MetricsRender, TrackerFamilies) {
     expectSample(R"(xvrrp_track_file_value{name="tf"})", "1");
 }
 
+TEST_F(MetricsRender, BfdFamilies) {
+    const std::string b = R"(name="b1",neighbor="192.0.2.2")";
+    expectSample("xvrrp_bfd_session_state{" + b + "}", "3");
+    expectSample("xvrrp_bfd_remote_state{" + b + "}", "3");
+    expectSample("xvrrp_bfd_detect_time_seconds{" + b + "}", "0.05");
+    expectSample("xvrrp_bfd_packets_total{" + b + R"(,direction="rx"})", "71");
+    expectSample("xvrrp_bfd_packets_total{" + b + R"(,direction="tx"})", "72");
+    expectSample("xvrrp_bfd_send_errors_total{" + b + "}", "73");
+    expectSample("xvrrp_bfd_transitions_total{" + b + R"(,to="up"})", "2");
+    expectSample("xvrrp_bfd_transitions_total{" + b + R"(,to="down"})", "1");
+    expectSample("xvrrp_bfd_rx_rejected_total{" + b + R"(,reason="bad_ttl"})", "4");
+}
+
 TEST_F(MetricsRender, EveryXdpCounterOnceWithItsField) {
     ASSERT_EQ(kXdpCounterCount, sizeof(xv_stats) / sizeof(uint64_t))
         << "xv_stats changed: give every field a series in kXdpCounters (metrics_render.cpp)";

@@ -164,6 +164,19 @@ struct SnapshotRig {
         sc.result = 4;
         s.scripts["chk"] = sc;
         s.track_files["tf"] = 1;
+        BfdSnapshot bs;
+        bs.name = "b1";
+        bs.neighbor = "192.0.2.2";
+        bs.state = 3;
+        bs.remote_state = 3;
+        bs.detect_time_s = 0.05;
+        bs.packets_rx = 71;
+        bs.packets_tx = 72;
+        bs.tx_errors = 73;
+        bs.up = 2;
+        bs.down = 1;
+        bs.rejected_by["bad_ttl"] = 4;
+        s.bfd.push_back(bs);
         // Every xv_stats field distinct: field i holds 1000 + i.
         for (size_t i = 0; i < sizeof(xv_stats) / 8; ++i) {
             const uint64_t v = 1000 + i;
