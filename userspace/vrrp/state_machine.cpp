@@ -399,15 +399,17 @@ void Stepper::onKernelLastSeen(const KernelLastSeen& k) {
     if (i.state != State::Backup || !i.absorbing) return;
     const bool newer = k.last_seen && i.master_addr && i.master_priority != kPriorityStop &&
                        (!i.last_advert || *k.last_seen > *i.last_advert);
+    const bool ending = i.absorb_ending;
     if (newer) {
         i.last_advert = *k.last_seen;
-        if (!steady({*k.last_seen, *i.master_addr, i.master_priority, i.master_advert_int_cs}))
+        if (!ending && !steady({*k.last_seen, *i.master_addr, i.master_priority, i.master_advert_int_cs}))
             stopAbsorbing();
     }
-    if (i.absorb_ending) {
-        // The advert that ends absorption was stamped last_advert already: the kernel's
-        // stamp only counts for the timer.
-        if (!newer && k.last_seen && i.master_down_due && *k.last_seen + masterDown() > *i.master_down_due)
+    if (ending) {
+        // Absorption ends (a lower advert, lost adverts, our priority above the master's):
+        // what the kernel took were the followed master's adverts, accepted before the
+        // change, so its stamp only moves the timer; it is not judged as a new advert.
+        if (k.last_seen && i.master_down_due && *k.last_seen + masterDown() > *i.master_down_due)
             armDown(*k.last_seen + masterDown());
         stopAbsorbing();
     }
@@ -456,6 +458,16 @@ void Stepper::onPriority(const PriorityChanged& c) {
     i.effective_priority = prio;
     if (i.state == State::Backup && i.master_down_due)
         armDown(*i.master_down_due + (masterDown() - before));
+    // Now above the master we follow, with preempt: its next adverts are discarded, so the
+    // Master_Down_Timer counts from the last one taken before this moment, which only the
+    // kernel saw while absorbing (keepalived: 323 ms to preempt at 0.1 s; xvrrpd took over
+    // 10-16 ms after its first discarded advert, the timer still counting from the first
+    // advert of the absorbed run; differential track_script_positive_weight).
+    if (i.state == State::Backup && i.absorbing && !i.absorb_ending && p().preempt &&
+        i.master_priority != kPriorityStop && i.master_priority < prio) {
+        i.absorb_ending = true;
+        out.emplace_back(ReadKernelLastSeen{});
+    }
     // A Master keeps the role: its next advert carries the new priority and a better
     // Backup preempts (RFC 5798 6.4.2), as keepalived does.
 }

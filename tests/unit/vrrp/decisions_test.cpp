@@ -437,6 +437,35 @@ TEST(KernelAbsorb, PreemptDelayOnlyAbsorbsAMasterFollowedForGood) {
     EXPECT_EQ(count<AbsorbAdverts>(higher), 1);
 }
 
+// Our priority rises above the master's (a tracker): its next adverts are discarded, so the
+// takeover comes one Master_Down_Interval after the last advert the kernel took before the
+// rise. Before, nothing read the kernel: the timer still counted from the first advert of the
+// absorbed run and the backup took over 10-16 ms after its first discarded advert
+// (differential track_script_positive_weight; keepalived 323 ms).
+TEST(KernelAbsorb, OurPriorityAboveTheMastersCountsFromTheLastAdvertTheKernelTook) {
+    Params p = absorbing();
+    p.advert_int_cs = 10;
+    Instance b = started(p);
+    auto following = step(b, advert(at(seconds(1)), "10.0.0.9", 150, 10), at(seconds(1))).instance;
+    const TimePoint last = at(milliseconds(4970)), rise = at(seconds(5));
+    ASSERT_LT(*following.master_down_due, rise);  // the first advert's timer is long past
+    auto r = step(following, PriorityChanged{160}, rise);
+    ASSERT_EQ(count<ReadKernelLastSeen>(r), 1);
+    auto read = step(r.instance, KernelLastSeen{last}, rise);
+    EXPECT_EQ(read.instance.master_down_due, last + masterDownInterval(160, 10, 3));
+    EXPECT_FALSE(read.instance.absorbing);
+    EXPECT_EQ(read.instance.state, State::Backup);
+    EXPECT_EQ(count<Note>(read), 0);  // the kernel's stamp is not logged as a discarded advert
+    // The master's next advert (150 < 160) is discarded; the timer decides.
+    auto next = step(read.instance, advert(rise + milliseconds(30), "10.0.0.9", 150, 10),
+                     rise + milliseconds(30));
+    EXPECT_EQ(next.instance.master_down_due, read.instance.master_down_due);
+    EXPECT_EQ(step(next.instance, TimerFired{}, *read.instance.master_down_due).instance.state,
+              State::Master);
+    // A rise that stays below the master's priority changes nothing here.
+    EXPECT_EQ(count<ReadKernelLastSeen>(step(following, PriorityChanged{140}, rise)), 0);
+}
+
 TEST(KernelAbsorb, NopreemptAbsorbsALowerMaster) {
     Params p = absorbing();
     p.preempt = false;
