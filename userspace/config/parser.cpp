@@ -109,24 +109,22 @@ void parseTop(const std::vector<Node>& nodes, Context& ctx) {
 
 // One answer per interface name for the whole load: 1,000 instances on four interfaces asked
 // the kernel about the same four names thousands of times (most of a reload's time).
+// FN with one call per name; the answers live as long as the returned function.
+template <typename R>
+std::function<R(const std::string&)> oncePerName(std::function<R(const std::string&)> fn) {
+    if (!fn) return fn;
+    auto seen = std::make_shared<std::unordered_map<std::string, R>>();
+    return [fn = std::move(fn), seen](const std::string& name) {
+        auto it = seen->find(name);
+        if (it == seen->end()) it = seen->emplace(name, fn(name)).first;
+        return it->second;
+    };
+}
+
 LoadOptions askOncePerName(const LoadOptions& options) {
     LoadOptions o = options;
-    if (o.find_interface) {
-        auto seen = std::make_shared<std::unordered_map<std::string, InterfaceFound>>();
-        o.find_interface = [ask = options.find_interface, seen](const std::string& name) {
-            auto it = seen->find(name);
-            if (it == seen->end()) it = seen->emplace(name, ask(name)).first;
-            return it->second;
-        };
-    }
-    if (o.interface_mtu) {
-        auto seen = std::make_shared<std::unordered_map<std::string, std::optional<uint32_t>>>();
-        o.interface_mtu = [ask = options.interface_mtu, seen](const std::string& name) {
-            auto it = seen->find(name);
-            if (it == seen->end()) it = seen->emplace(name, ask(name)).first;
-            return it->second;
-        };
-    }
+    o.find_interface = oncePerName(options.find_interface);
+    o.interface_mtu = oncePerName(options.interface_mtu);
     return o;
 }
 
