@@ -14,7 +14,8 @@ std::vector<char*> execArgv(const std::vector<std::string>& argv);
 int openNetnsFd(const std::string& netnsPath);
 
 // The forked child: its own process group, setns(nsFd) when >= 0 (exit 126 on failure),
-// stdin from /dev/null, stdout/stderr to outFd/errFd, execvp (exit 127 on failure).
+// stdin from /dev/null, stdout/stderr to outFd/errFd, every other descriptor closed at exec,
+// execvp (exit 127 on failure).
 // Async-signal-safe calls only: the parent may be threaded.
 [[noreturn]] void execChild(int nsFd, const std::vector<char*>& argv, int outFd, int errFd);
 

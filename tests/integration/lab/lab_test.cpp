@@ -7,6 +7,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
 
 #include "lab/net_query.hpp"
@@ -135,6 +136,39 @@ TEST_F(LabTest, SendSignalDeliversOneCopy) {
     int n = -1;
     in >> n;
     EXPECT_EQ(n, 1) << "copies of one sendSignal";
+    std::filesystem::remove_all(dir);
+}
+
+
+// std::ofstream opens without O_CLOEXEC. A process another thread spawns while a script is
+// being written keeps the write descriptor open for its whole life, and every exec of that
+// script then fails with ETXTBSY: a differential run whose notify script was written while
+// another run started tcpdump or a daemon recorded no notify call at all. Children get
+// their standard descriptors and nothing else.
+TEST_F(LabTest, ChildrenInheritOnlyTheirStandardDescriptors) {
+    const std::string dir = ::testing::TempDir() + "xvt-labfd-" + std::to_string(::getpid());
+    std::filesystem::create_directories(dir);
+    const std::string script = dir + "/notify.sh";
+    Netns ns("labt-fd");
+    std::optional<Process> holder;
+    {
+        std::ofstream out(script);
+        out << "#!/bin/sh\nexit 0\n" << std::flush;
+        holder.emplace(Process::spawn(ns.path(), {"sleep", "30"}, dir + "/sleep.log"));
+        const auto r = ns.run({"sh", "-c", "ls -l /proc/$$/fd"});
+        EXPECT_EQ(r.out.find(script), std::string::npos) << "runIn's child holds " << script << ":\n" << r.out;
+    }
+    std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+    std::vector<std::string> held;
+    for (const auto& e : std::filesystem::directory_iterator("/proc/" + std::to_string(holder->pid()) + "/fd")) {
+        std::error_code ec;
+        const auto target = std::filesystem::read_symlink(e.path(), ec);
+        if (!ec && e.path().filename().string() > "2") held.push_back(e.path().filename().string() + " -> " + target.string());
+    }
+    EXPECT_TRUE(held.empty()) << "a spawned process holds " << held.size() << " descriptors beyond 0-2, first: " << held.front();
+    const auto r = ns.run({script});
+    EXPECT_EQ(r.exitCode, 0) << "the script, written while a process was spawned, could not be run: " << r.err;
+    holder->stop(std::chrono::seconds(1));
     std::filesystem::remove_all(dir);
 }
 

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <linux/close_range.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -42,10 +44,14 @@ int openNetnsFd(const std::string& netnsPath) {
 void execChild(int nsFd, const std::vector<char*>& argv, int outFd, int errFd) {
     ::setpgid(0, 0);
     if (nsFd >= 0 && ::setns(nsFd, CLONE_NEWNET) != 0) _exit(126);
-    int devNull = ::open("/dev/null", O_RDONLY);
+    int devNull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (devNull >= 0) ::dup2(devNull, 0);
     ::dup2(outFd, 1);
     ::dup2(errFd, 2);
+    // Nothing else crosses exec: a descriptor another thread opened without O_CLOEXEC
+    // (std::ofstream does) would stay open for the child's life, and a script held open
+    // for writing cannot be executed (ETXTBSY).
+    ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
     ::execvp(argv[0], argv.data());
     _exit(127);
 }
