@@ -285,6 +285,8 @@ void Daemon::drain() {
 void Daemon::armTimer() {
     std::optional<vrrp::TimePoint> next = housekeeping_due_;
     if (auto d = table_.timers().next(); d && (!next || *d < *next)) next = d;
+    // Most turns change nothing (a ring event, a control request): no system call then.
+    if (next == timer_armed_) return;
     itimerspec its{};
     if (next) {
         auto ns = next->since_boot.count();
@@ -294,6 +296,7 @@ void Daemon::armTimer() {
     }
     if (::timerfd_settime(timer_fd_, TFD_TIMER_ABSTIME, &its, nullptr) < 0)
         throw sysError("timerfd_settime");
+    timer_armed_ = next;
 }
 
 int Daemon::run() {
@@ -328,9 +331,8 @@ int Daemon::run() {
 }
 
 void Daemon::onTimer() {
-    uint64_t expirations;
-    while (::read(timer_fd_, &expirations, sizeof(expirations)) > 0) {
-    }
+    uint64_t expirations;  // one read takes them all
+    if (::read(timer_fd_, &expirations, sizeof(expirations)) > 0) timer_armed_.reset();
     auto t = now();
     if (!housekeeping_due_ || *housekeeping_due_ <= t) {
         housekeeping_due_ = t + kHousekeeping;

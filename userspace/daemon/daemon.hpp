@@ -189,6 +189,7 @@ private:
     EventLoop loop_;
     int signal_fd_ = -1;
     int timer_fd_ = -1;
+    std::optional<vrrp::TimePoint> timer_armed_;  // what timer_fd_ holds, until it fires
     int watchdog_fd_ = -1;
     bool running_ = true;
     SystemdNotify systemd_;
