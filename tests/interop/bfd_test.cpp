@@ -147,7 +147,15 @@ TEST_P(BfdInterop, BothSidesSeeUpAndDownAndTrackBfdMovesPriorityAsKeepalived) {
         ASSERT_TRUE(r.ok()) << r.out << r.err;
         RecordProperty("reload_ms", static_cast<int>(took.count()));
         std::printf("reload with five XDP attaches: %lld ms\n", static_cast<long long>(took.count()));
-        std::this_thread::sleep_for(600ms);  // past a Detection Time after the reload
+        // Past a Detection Time (5 x 100 ms) after the reload, counted in packets received:
+        // eight more from the peer (sent every 75-100 ms, RFC 5880 jitter) span 600 ms or more.
+        const auto rx = [&]() -> long {
+            auto st = xv.status();
+            return st && !(*st)["bfd"].empty() ? (*st)["bfd"][0]["counters"]["packets_rx"].get<long>() : -1;
+        };
+        const long rx0 = rx();
+        ASSERT_GE(rx0, 0);
+        ASSERT_TRUE(waitUntil([&] { return rx() >= rx0 + 8; }, 10s, 50ms)) << dump();
         auto s = xv.status();
         ASSERT_TRUE(s);
         EXPECT_EQ((*s)["instances"].size(), 6u);

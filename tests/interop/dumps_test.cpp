@@ -87,9 +87,18 @@ public:
         pid_t pid = 0;
         std::ifstream(dir_ + "/daemon.pid") >> pid;
         if (pid <= 0 || ::kill(pid, signo) != 0) return std::nullopt;
-        if (!lab::waitUntil([&] { return fs::exists(path) && fs::file_size(path) > 0; }, 5s))
+        // keepalived writes in several steps: done once the size holds across two looks.
+        std::error_code sec;
+        uintmax_t last = 0;
+        if (!lab::waitUntil(
+                [&] {
+                    const uintmax_t now = fs::exists(path, sec) ? fs::file_size(path, sec) : 0;
+                    const bool settled = now > 0 && now == last;
+                    last = now;
+                    return settled;
+                },
+                5s, 50ms))
             return std::nullopt;
-        std::this_thread::sleep_for(100ms);  // keepalived writes in several steps
         return slurp(path);
     }
     // keepalived's state number and the master's priority per instance, from a JSON dump.
