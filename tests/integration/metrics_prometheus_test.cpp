@@ -158,7 +158,7 @@ TEST_F(MetricsPrometheus, CarrierLossSeenThroughPrometheus) {
         },
         20s, 500ms))
         << "Prometheus never saw n1 FAULT and n2 MASTER";
-    std::this_thread::sleep_for(2s);
+    std::this_thread::sleep_for(2s);  // a few scrapes of the new steady state for the range queries
 
     EXPECT_TRUE(wentFromTo(range("keepalived_vrrp_state" + sel("n1"), start), 2, 3)) << "n1";
     EXPECT_TRUE(wentFromTo(range("keepalived_vrrp_state" + sel("n2"), start), 1, 2)) << "n2";

@@ -66,7 +66,7 @@ TEST_F(OwnershipRestart, ARestartAfterKillMinus9NeverAnswersForALeftVip) {
     n1_->start(n1Config());
     const bool backup = waitState(*n1_, "BACKUP", seconds(10));
     const bool gone = waitUntil([&] { return !n1_->holds(vip_); }, seconds(5));
-    std::this_thread::sleep_for(Ms(300));
+    std::this_thread::sleep_for(Ms(300));  // a window after the VIP left: still no reply from n1
     stop = true;
     watch.join();
     ASSERT_TRUE(backup) << tail(n1_->log());
