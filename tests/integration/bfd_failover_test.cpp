@@ -3,7 +3,9 @@
 // between them. With the keyword on the backup, cutting the master's link moves the VIP as
 // soon as the session expires (tens of milliseconds); without it the backup waits out its
 // Master_Down_Interval. Both on one lab, so the contrast is measured on the same machine.
+#include <csignal>
 #include <cstdio>
+#include <fstream>
 
 #include "pair_fixture.hpp"
 
@@ -45,11 +47,8 @@ class BfdFailover : public PairFixture {
         return st && st->contains("bfd") && (*st)["bfd"].size() == 1 && (*st)["bfd"][0]["state"] == "Up";
     }
 
-    // Starts both, waits for n1 MASTER, n2 BACKUP following n1 and the session Up on both;
-    // then cuts n1's link and returns the seconds until n2 reports MASTER.
-    double cutAndTime(bool keyword) {
-        n1_->start(config("n1", kMasterPrio, false));
-        n2_->start(config("n2", kBackupPrio, keyword));
+    // Waits for n1 MASTER, n2 BACKUP following n1 and the session Up on both.
+    void waitElected() {
         const auto limit = seconds(masterDownInterval(kBackupPrio, kAdvertInt) + 10);
         EXPECT_TRUE(waitState(*n1_, "MASTER", limit)) << "n1 is " << n1_->state();
         EXPECT_TRUE(waitState(*n2_, "BACKUP", limit)) << "n2 is " << n2_->state();
@@ -63,13 +62,39 @@ class BfdFailover : public PairFixture {
             << "n2 never heard n1";
         EXPECT_TRUE(waitUntil([&] { return bfdUp(*n1_) && bfdUp(*n2_); }, seconds(10)))
             << "the BFD session never came Up";
-        if (::testing::Test::HasFailure()) return -1;
+    }
+
+    // Cuts n1's link and returns the seconds until n2 reports MASTER.
+    double cutAndTime() {
         logAtCut_ = n2_->log().size();
         const auto cut = Clock::now();
         lab_->cutLink("n1");
         const double mdi = masterDownInterval(kBackupPrio, kAdvertInt);
         EXPECT_TRUE(waitState(*n2_, "MASTER", seconds(mdi + 3))) << "n2 is " << n2_->state();
         return secondsSince(cut);
+    }
+
+    // Starts both (the keyword on n2 or not), waits for the election, cuts and times.
+    double cutAndTime(bool keyword) {
+        n1_->start(config("n1", kMasterPrio, false));
+        n2_->start(config("n2", kBackupPrio, keyword));
+        waitElected();
+        if (::testing::Test::HasFailure()) return -1;
+        return cutAndTime();
+    }
+
+    // Rewrites n2's configuration and reloads it (SIGHUP); waits until its status shows
+    // the keyword as given.
+    void reloadN2(bool keyword) {
+        std::ofstream(n2_->configPath()) << config("n2", kBackupPrio, keyword);
+        n2_->signal(SIGHUP);
+        EXPECT_TRUE(waitUntil(
+            [&] {
+                auto b = n2_->instance();
+                return b && b->contains("bfd_failover") && (*b)["bfd_failover"].is_null() != keyword;
+            },
+            seconds(10)))
+            << "the reload never showed the keyword " << (keyword ? "added" : "removed");
     }
 
     // n2's log since the cut.
@@ -113,6 +138,38 @@ TEST_F(BfdFailover, WithoutTheKeywordTheBackupWaitsForMasterDownInterval) {
     auto b = n2_->instance();
     ASSERT_TRUE(b.has_value());
     EXPECT_TRUE((*b)["bfd_failover"].is_null()) << b->dump();
+}
+
+}  // namespace
+}  // namespace xvrrp::itest
+
+namespace xvrrp::itest {
+namespace {
+
+// SIGHUP adds the keyword (the next cut takes over at once) and removes it again (the next
+// one waits out Master_Down_Interval), with no restart of either daemon.
+TEST_F(BfdFailover, AReloadAddsAndRemovesTheKeyword) {
+    n1_->start(config("n1", kMasterPrio, false));
+    n2_->start(config("n2", kBackupPrio, false));
+    waitElected();
+    ASSERT_FALSE(HasFailure());
+    reloadN2(true);
+    ASSERT_FALSE(HasFailure());
+    const double fast = cutAndTime();
+    std::printf("[ bfd_failover ] added by reload: takeover after cut %.3f s\n", fast);
+    EXPECT_LT(fast, 1.0);
+    EXPECT_EQ(count(logSinceCut(), "master lost, taking over"), 1u) << tail(n2_->log());
+
+    lab_->restoreLink("n1");  // n1 (150) preempts back
+    waitElected();
+    ASSERT_FALSE(HasFailure());
+    reloadN2(false);
+    ASSERT_FALSE(HasFailure());
+    const double slow = cutAndTime();
+    const double mdi = masterDownInterval(kBackupPrio, kAdvertInt);
+    std::printf("[ bfd_failover ] removed by reload: takeover after cut %.3f s\n", slow);
+    EXPECT_GT(slow, mdi - kAdvertInt - 0.05);
+    EXPECT_EQ(count(logSinceCut(), "master lost, taking over"), 0u) << tail(n2_->log());
 }
 
 }  // namespace

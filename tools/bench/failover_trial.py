@@ -65,6 +65,8 @@ def trial_figures(row, master, backup):
     f = {"trial": row["trial"], "delay_ms": round(float(row.get("delay_s", 0)) * 1000, 3),
          "outage_ms": p.get("gap_after_mark_ms"), "phase_ms": None, "reaction_ms": None,
          "takeover_ms": None, "mark_phase_ms": None, "master_silent": None}
+    if row.get("bfd"):
+        f["bfd"] = row["bfd"]  # Downs and takeovers before the cut (false ones)
     m = source(w, master)
     # A frame the watcher dropped could have been the last advert: no phase then.
     if m is None or f["outage_ms"] is None or (w or {}).get("socket_drops", 0) > 0:
