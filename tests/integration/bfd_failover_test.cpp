@@ -44,7 +44,8 @@ class BfdFailover : public PairFixture {
 
     bool bfdUp(const XvrrpdNode& n) const {
         auto st = n.status();
-        return st && st->contains("bfd") && (*st)["bfd"].size() == 1 && (*st)["bfd"][0]["state"] == "Up";
+        return st && st->contains("bfd") && (*st)["bfd"].size() == 1 &&
+               (*st)["bfd"][0]["state"] == "Up";
     }
 
     // Waits for n1 MASTER, n2 BACKUP following n1 and the session Up on both.
@@ -91,7 +92,8 @@ class BfdFailover : public PairFixture {
         EXPECT_TRUE(waitUntil(
             [&] {
                 auto b = n2_->instance();
-                return b && b->contains("bfd_failover") && (*b)["bfd_failover"].is_null() != keyword;
+                return b && b->contains("bfd_failover") &&
+                       (*b)["bfd_failover"].is_null() != keyword;
             },
             seconds(10)))
             << "the reload never showed the keyword " << (keyword ? "added" : "removed");
@@ -107,11 +109,13 @@ TEST_F(BfdFailover, TheBackupTakesOverWhenTheSessionToItsMasterExpires) {
     const double t = cutAndTime(true);
     ASSERT_FALSE(HasFailure());
     const double mdi = masterDownInterval(kBackupPrio, kAdvertInt);
-    std::printf("[ bfd_failover ] takeover after cut %.3f s (Master_Down_Interval %.3f s)\n", t, mdi);
+    std::printf("[ bfd_failover ] takeover after cut %.3f s (Master_Down_Interval %.3f s)\n", t,
+                mdi);
     // 30 ms of detection; the rest is status polling on a loaded machine, not the protocol.
     EXPECT_LT(t, 1.0);
     const std::string log = logSinceCut();
-    const std::string line = "(VI_1) BFD b1 to " + lab_->v4("n1").str() + " down: master lost, taking over";
+    const std::string line =
+        "(VI_1) BFD b1 to " + lab_->v4("n1").str() + " down: master lost, taking over";
     EXPECT_EQ(count(log, line), 1u) << tail(log);
     EXPECT_EQ(count(log, "(VI_1) Entering MASTER STATE"), 1u) << tail(log);
     // Not by the advert timeout.
@@ -129,7 +133,8 @@ TEST_F(BfdFailover, WithoutTheKeywordTheBackupWaitsForMasterDownInterval) {
     const double t = cutAndTime(false);
     ASSERT_FALSE(HasFailure());
     const double mdi = masterDownInterval(kBackupPrio, kAdvertInt);
-    std::printf("[ bfd_failover ] plain takeover after cut %.3f s (Master_Down_Interval %.3f s)\n", t, mdi);
+    std::printf("[ bfd_failover ] plain takeover after cut %.3f s (Master_Down_Interval %.3f s)\n",
+                t, mdi);
     // The last advert before the cut is at most one interval old.
     EXPECT_GT(t, mdi - kAdvertInt - 0.05);
     const std::string log = logSinceCut();

@@ -65,8 +65,8 @@ void unicastPeers(const Node& n, Instance& i, Context& c) {
 void bfdFailover(const Node& n, Instance& i, Context& c) {
     if (!expectNoBlock(n, c) || !expectArgs(n, 1, 1, c, "BFD_NAME")) return;
     if (!i.bfd_failover.empty()) {
-        c.diags.error(n.key.where, "xvrrp_bfd_failover is already given in vrrp_instance '" + i.name +
-                                       "' at " + locationStr(i.bfd_failover_where));
+        c.diags.error(n.key.where, "xvrrp_bfd_failover is already given in vrrp_instance '" +
+                                       i.name + "' at " + locationStr(i.bfd_failover_where));
         return;
     }
     i.bfd_failover = n.args[0].text;

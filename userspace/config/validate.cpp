@@ -157,13 +157,15 @@ void checkBfdFailover(const Instance& i, Context& ctx) {
         return;
     }
     if (!b.vrrp) {
-        ctx.diags.error(at, head + bname + " reports to the checker only ('checker' without 'vrrp')");
+        ctx.diags.error(at, head + bname +
+                                " reports to the checker only ('checker' without 'vrrp')");
         return;
     }
     const Family fam = instanceFamily(i);
     if (b.neighbor->family() != fam) {
         ctx.diags.error(at, head + "the neighbour " + b.neighbor->str() + " of " + bname + " is " +
-                                famName(b.neighbor->family()) + ", the instance is " + famName(fam));
+                                famName(b.neighbor->family()) + ", the instance is " +
+                                famName(fam));
         return;
     }
     if (!i.unicast_peers.empty()) {

@@ -129,7 +129,8 @@ private:
     void reconcileBfd();
     void onBfdChanges();
     // xvrrp_bfd_failover: SESSION to NEIGHBOR left Up with DIAG (bfd.cpp).
-    void peerLost(const std::string& session, bfd::Diag diag, bfd::Diag remote_diag, const IpAddr& neighbor);
+    void peerLost(const std::string& session, bfd::Diag diag, bfd::Diag remote_diag,
+                  const IpAddr& neighbor);
 
     // Trackers -> effective priorities and faults (priorities.cpp).
     void startTracking(const track::ScriptTrackers::Checks& carried = {});

@@ -548,7 +548,8 @@ void Stepper::onPeerLost(const PeerLost& l) {
         return;
     }
     if (!i.followed || *i.followed != l.peer) {
-        out.emplace_back(PeerLostIgnored{i.followed ? Why::OtherMaster : Why::NoMaster, l.peer, i.followed});
+        out.emplace_back(
+            PeerLostIgnored{i.followed ? Why::OtherMaster : Why::NoMaster, l.peer, i.followed});
         return;
     }
     ++i.counters.peer_lost_accepted;

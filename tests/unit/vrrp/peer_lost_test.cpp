@@ -39,7 +39,9 @@ const A* first(const StepResult& r) {
         if (auto* x = std::get_if<A>(&a)) return x;
     return nullptr;
 }
-AdvertReceived advert(TimePoint t, const char* src, uint8_t prio) { return {t, ip(src), prio, 100}; }
+AdvertReceived advert(TimePoint t, const char* src, uint8_t prio) {
+    return {t, ip(src), prio, 100};
+}
 
 // A backup (priority 80 unless P says otherwise) that follows kMaster (150) since t = 1 s.
 Instance following(Params p = params(), uint8_t master_prio = 150) {
