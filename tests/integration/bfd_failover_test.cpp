@@ -179,3 +179,34 @@ TEST_F(BfdFailover, AReloadAddsAndRemovesTheKeyword) {
 
 }  // namespace
 }  // namespace xvrrp::itest
+
+namespace xvrrp::itest {
+namespace {
+
+// Only an expiry is the master lost. Here the master stops hearing the backup's BFD (n1
+// drops UDP 3784 coming in): n1's session expires, it tells n2 so (state Down), and n2's
+// session goes Down by Neighbor Signaled Session Down while n1's adverts keep coming: n2
+// stays BACKUP.
+TEST_F(BfdFailover, ADownTheMasterSignalsIsNotTheMasterLost) {
+    n1_->start(config("n1", kMasterPrio, false));
+    n2_->start(config("n2", kBackupPrio, true));
+    waitElected();
+    ASSERT_FALSE(HasFailure());
+    logAtCut_ = n2_->log().size();
+    n1_->ns().runOk({"nft", "add table inet xvbfo"});
+    n1_->ns().runOk({"nft", "add chain inet xvbfo in { type filter hook input priority 0; }"});
+    n1_->ns().runOk({"nft", "add rule inet xvbfo in udp dport 3784 drop"});
+    ASSERT_TRUE(waitUntil(
+        [&] { return count(logSinceCut(), "Neighbor Signaled Session Down") > 0; }, seconds(5)))
+        << tail(n2_->log());
+    // Longer than the 30 ms Detection Time by far, shorter than Master_Down_Interval.
+    EXPECT_TRUE(holdsFor([&] { return n2_->state() == "BACKUP"; }, seconds(1)))
+        << "n2 is " << n2_->state();
+    EXPECT_EQ(count(logSinceCut(), "master lost, taking over"), 0u) << tail(n2_->log());
+    auto b = n2_->instance();
+    ASSERT_TRUE(b.has_value());
+    EXPECT_EQ((*b)["bfd_failover"]["peer_lost"], 0) << b->dump();
+}
+
+}  // namespace
+}  // namespace xvrrp::itest
