@@ -168,6 +168,12 @@ void checkBfdFailover(const Instance& i, Context& ctx) {
                                 famName(fam));
         return;
     }
+    // A weight-0 track_bfd of the same session faults the instance on that very Down.
+    for (const auto& r : i.track_bfds)
+        if (r.name == b.name && r.weight.value_or(0) == 0 && !r.reverse)
+            ctx.diags.warning(at, head + "track_bfd " + b.name + " (" + locationStr(r.where) +
+                                      ") has weight 0, so the Down that takes over also faults "
+                                      "the instance");
     if (!i.unicast_peers.empty()) {
         bool peer = false;
         for (const auto& p : i.unicast_peers) peer = peer || p.addr == *b.neighbor;

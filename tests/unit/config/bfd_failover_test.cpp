@@ -104,5 +104,17 @@ TEST(BfdFailover, NeighbourOutsideTheUnicastPeersIsAWarning) {
     EXPECT_EQ(peer.diagnostics.size(), 0u) << test::dump(peer);
 }
 
+TEST(BfdFailover, AWeightZeroTrackBfdOfTheSameSessionIsAWarning) {
+    auto r = load(conf(kB1, "    xvrrp_bfd_failover b1\n    track_bfd {\n        b1\n    }\n"));
+    ASSERT_TRUE(r.ok()) << test::dump(r);
+    EXPECT_TRUE(has(r, Severity::Warning, 7, 24,
+                    "track_bfd b1 (t.conf:9:9) has weight 0, so the Down that takes over also "
+                    "faults the instance"));
+    auto weighted =
+        load(conf(kB1, "    xvrrp_bfd_failover b1\n    track_bfd {\n        b1 weight -10\n    }\n"));
+    ASSERT_TRUE(weighted.ok()) << test::dump(weighted);
+    EXPECT_EQ(weighted.diagnostics.size(), 0u) << test::dump(weighted);
+}
+
 }  // namespace
 }  // namespace xvrrp::config
