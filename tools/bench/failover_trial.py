@@ -26,6 +26,14 @@ METRICS = {
                   "`ip link set down`); informational",
     "master_silent": "phase_ms > advert_int + 2 ms: the master had already missed an "
                      "advert when the link was cut (load); kept in the medians, counted",
+    "steady": "--window: the backup's CPU (run time of every thread in its namespace, "
+              "schedstat) over S seconds of steady state before each cut, percent of one "
+              "CPU; for xvrrpd+bfd the BFD Downs on either node meanwhile (false: nothing "
+              "was cut yet)",
+    "bfd": "xvrrpd+bfd, per trial and summed in steady.false_bfd_downs: BFD Downs on each "
+           "node and BFD takeovers (the backup taking the VIP from a live master) from the "
+           "daemons' start to the cut",
+    "p99": "nearest rank: with fewer than 100 trials the worst one",
 }
 
 
