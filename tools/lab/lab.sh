@@ -250,7 +250,10 @@ def find(o):
         for v in o:
             r = find(v)
             if r: return r
-print((find(json.load(sys.stdin)) or "").upper())' 2>/dev/null)
+d = json.load(sys.stdin)
+# The instance first: a BFD session in bfd[] has a "state" too (and "bfd" sorts first).
+if isinstance(d, dict) and d.get("instances"): d = d["instances"]
+print((find(d) or "").upper())' 2>/dev/null)
     [[ -n $s ]] && { printf '%s\n' "$s"; return 0; }
   fi
   local link

@@ -196,6 +196,10 @@ struct Instance {
     std::vector<TrackRef> track_files;
     std::vector<TrackRef> track_processes;
     std::vector<TrackRef> track_bfds;       // weight and reverse resolved
+    // xvrrp_bfd_failover BFD_NAME, xvrrpd's own (keepalived refuses it; docs/bfd.md): the
+    // bfd_instance whose expiry a backup takes for its master gone. Empty: none.
+    std::string bfd_failover;
+    Location bfd_failover_where;
     Garp garp;
     std::string notify, notify_master, notify_backup, notify_fault, notify_stop;
     std::string notify_master_rx_lower_pri, notify_deleted;

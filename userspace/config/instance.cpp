@@ -59,6 +59,20 @@ void unicastPeers(const Node& n, Instance& i, Context& c) {
     }
 }
 
+// xvrrpd's own keyword (the xvrrp_ prefix: keepalived 2.2.7 reports it as unknown). The
+// name is resolved once the whole file is read (validate.cpp), so the bfd_instance may
+// come before or after.
+void bfdFailover(const Node& n, Instance& i, Context& c) {
+    if (!expectNoBlock(n, c) || !expectArgs(n, 1, 1, c, "BFD_NAME")) return;
+    if (!i.bfd_failover.empty()) {
+        c.diags.error(n.key.where, "xvrrp_bfd_failover is already given in vrrp_instance '" +
+                                       i.name + "' at " + locationStr(i.bfd_failover_where));
+        return;
+    }
+    i.bfd_failover = n.args[0].text;
+    i.bfd_failover_where = n.args[0].where;
+}
+
 const KeywordTable<Instance>& authTable() {
     static const KeywordTable<Instance> t{
         "authentication",
@@ -219,6 +233,7 @@ const KeywordTable<Instance>& table() {
             {"track_process",
              [](const Node& n, Instance& i, Context& c) { parseTrackList(n, i.track_processes, -254, 254, c); }},
             {"track_bfd", [](const Node& n, Instance& i, Context& c) { parseTrackBfd(n, i.name, i.track_bfds, c); }},
+            {"xvrrp_bfd_failover", bfdFailover},
             {"garp_master_delay", [](const Node& n, Instance& i, Context& c) { u32(n, i.garp.master_delay_s, 0, 255, c); }},
             {"garp_master_repeat", [](const Node& n, Instance& i, Context& c) { u32(n, i.garp.master_repeat, 1, 255, c); }},
             {"garp_master_refresh",

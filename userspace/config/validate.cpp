@@ -134,6 +134,56 @@ void checkRouteTracking(const Instance& i, Context& ctx) {
                                            " with no interface specified, not tracking");
 }
 
+// xvrrp_bfd_failover: a session must run to the master's address, or the keyword would
+// quietly do nothing; so each of these refuses the file.
+void checkBfdFailover(const Instance& i, Context& ctx) {
+    if (i.bfd_failover.empty()) return;
+    const Location& at = i.bfd_failover_where;
+    const std::string head = "xvrrp_bfd_failover of vrrp_instance '" + i.name + "': ";
+    const auto& defs = ctx.cfg.bfd_instances;
+    auto it = defs.find(i.bfd_failover);
+    if (it == defs.end()) {
+        std::vector<std::string_view> names;
+        for (const auto& [name, b] : defs) names.push_back(name);
+        const std::string near = nearestWord(i.bfd_failover, names);
+        ctx.diags.error(at, head + "no bfd_instance '" + i.bfd_failover + "'" +
+                                (near.empty() ? "" : " (did you mean '" + near + "'?)"));
+        return;
+    }
+    const BfdInstance& b = it->second;
+    const std::string bname = "bfd_instance '" + b.name + "' (" + locationStr(b.where) + ")";
+    if (!b.disabled.empty()) {
+        ctx.diags.error(at, head + bname + " runs no session: " + b.disabled);
+        return;
+    }
+    if (!b.vrrp) {
+        ctx.diags.error(at, head + bname +
+                                " reports to the checker only ('checker' without 'vrrp')");
+        return;
+    }
+    const Family fam = instanceFamily(i);
+    if (b.neighbor->family() != fam) {
+        ctx.diags.error(at, head + "the neighbour " + b.neighbor->str() + " of " + bname + " is " +
+                                famName(b.neighbor->family()) + ", the instance is " +
+                                famName(fam));
+        return;
+    }
+    // A weight-0 track_bfd of the same session faults the instance on that very Down.
+    for (const auto& r : i.track_bfds)
+        if (r.name == b.name && r.weight.value_or(0) == 0 && !r.reverse)
+            ctx.diags.warning(at, head + "track_bfd " + b.name + " (" + locationStr(r.where) +
+                                      ") has weight 0, so the Down that takes over also faults "
+                                      "the instance");
+    if (!i.unicast_peers.empty()) {
+        bool peer = false;
+        for (const auto& p : i.unicast_peers) peer = peer || p.addr == *b.neighbor;
+        if (!peer)
+            ctx.diags.warning(at, head + "the neighbour " + b.neighbor->str() + " of " + bname +
+                                      " is none of its unicast peers, so it is never the master "
+                                      "and a Down of that session takes nothing over");
+    }
+}
+
 void checkSyncGroups(Context& ctx) {
     std::map<std::string, const SyncGroup*> memberOf;
     for (const auto& g : ctx.cfg.sync_groups) {
@@ -204,6 +254,7 @@ void validate(Context& ctx) {
         roundAdvertInt(i, info, ctx);
         checkBehaviour(i, info, ctx);
         checkRouteTracking(i, ctx);
+        checkBfdFailover(i, ctx);
         if (!i.interface.empty()) checkAdvertCapacity(i, ctx);
         if (i.interface.empty() || !i.vrid_given) continue;
         // RFC 5798 section 5.2.3: a VRID identifies one router per LAN and address family.

@@ -14,7 +14,13 @@ namespace xvrrp::daemon {
 
 void Daemon::startBfd() {
     // -B: keepalived then has no BFD process, no socket, its tracked BFD stays down (measured).
-    if (options_.no_bfd) return;
+    if (options_.no_bfd) {
+        for (const auto& inst : config_->instances)
+            if (!inst.bfd_failover.empty())
+                spdlog::warn("({}) xvrrp_bfd_failover {} does nothing: -B runs no BFD session",
+                             inst.name, inst.bfd_failover);
+        return;
+    }
     uint32_t seed = 0;
     // Discriminators from a random start, so a restarted daemon does not reuse the last
     // one's (a peer still holding it would take our first packets for the old session).
@@ -46,6 +52,8 @@ void Daemon::onBfdChanges() {
         else
             spdlog::info("({}) Entering {} state (Local diagnostic - {}, Remote diagnostic - {})", name,
                          bfd::name(c.to), bfd::name(c.diag), bfd::name(ch.remote_diag));
+        if (c.from == bfd::State::Up && c.to != bfd::State::Up)
+            peerLost(name, c.diag, ch.remote_diag, ch.neighbor);
         const bool up = c.to == bfd::State::Up;
         auto it = bfd_up_.find(name);
         if (it == bfd_up_.end() || it->second == up) continue;  // gone by a reload, or no news
@@ -63,6 +71,28 @@ void Daemon::onBfdChanges() {
         }
     }
     if (moved) recomputePriorities();
+}
+
+// xvrrp_bfd_failover: an Up session that expired (Control Detection Time Expired) is the
+// master gone, for each backup that names it and follows that neighbour (vrrp::PeerLost;
+// the machine checks the rest). A Down the neighbour signalled is not: its packet proves it
+// is there, and its adverts most likely reach us too (RFC 5880 6.8.6: it stopped hearing us,
+// or took the session AdminDown, which RFC 5882 section 3.2 says is no path failure).
+void Daemon::peerLost(const std::string& session, bfd::Diag diag, bfd::Diag remote_diag,
+                      const IpAddr& neighbor) {
+    const bool expired = diag == bfd::Diag::ControlDetectionExpired;
+    for (const auto& inst : config_->instances) {
+        if (inst.bfd_failover != session) continue;
+        InstanceRuntime* rt = table_.byName(inst.name);
+        if (!rt) continue;
+        if (!expired) {
+            spdlog::debug("({}) BFD {} to {} down ({}, remote {}): the neighbour is heard, not "
+                          "taken as the master lost", inst.name, session, neighbor.str(),
+                          bfd::name(diag), bfd::name(remote_diag));
+            continue;
+        }
+        rt->handlePeerLost(session, neighbor, now());
+    }
 }
 
 }  // namespace xvrrp::daemon

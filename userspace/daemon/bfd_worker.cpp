@@ -71,7 +71,8 @@ BfdWorker::BfdWorker(uint32_t seed) {
         [this](const BfdSession& s, const bfd::StateChanged& c) {
             {
                 std::lock_guard lock(mutex_);
-                changes_.push_back({s.cfg.name, c, s.remote_diag});
+                changes_.push_back(
+                    {s.cfg.name, c, s.remote_diag, s.cfg.neighbor.value_or(IpAddr{})});
             }
             poke(changes_fd_);
         },

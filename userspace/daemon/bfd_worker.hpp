@@ -34,6 +34,7 @@ public:
         std::string name;
         bfd::StateChanged change;
         bfd::Diag remote_diag = bfd::Diag::None;
+        IpAddr neighbor;  // the session's, when it changed (xvrrp_bfd_failover)
     };
 
     // Starts the thread. SEED: BfdTable's discriminator seed. Throws naming the call.

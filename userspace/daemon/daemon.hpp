@@ -128,6 +128,9 @@ private:
     void startBfd();
     void reconcileBfd();
     void onBfdChanges();
+    // xvrrp_bfd_failover: SESSION to NEIGHBOR left Up with DIAG (bfd.cpp).
+    void peerLost(const std::string& session, bfd::Diag diag, bfd::Diag remote_diag,
+                  const IpAddr& neighbor);
 
     // Trackers -> effective priorities and faults (priorities.cpp).
     void startTracking(const track::ScriptTrackers::Checks& carried = {});

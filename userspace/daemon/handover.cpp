@@ -20,7 +20,8 @@ json countersJson(const vrrp::Counters& c) {
             {"became_master", c.became_master},
             {"released_master", c.released_master},
             {"priority_zero_rx", c.priority_zero_rx},
-            {"priority_zero_tx", c.priority_zero_tx}};
+            {"priority_zero_tx", c.priority_zero_tx},
+            {"peer_lost_accepted", c.peer_lost_accepted}};
 }
 
 vrrp::Counters countersFrom(const json& j) {
@@ -31,6 +32,7 @@ vrrp::Counters countersFrom(const json& j) {
     c.released_master = j.value("released_master", uint64_t{0});
     c.priority_zero_rx = j.value("priority_zero_rx", uint64_t{0});
     c.priority_zero_tx = j.value("priority_zero_tx", uint64_t{0});
+    c.peer_lost_accepted = j.value("peer_lost_accepted", uint64_t{0});
     return c;
 }
 

@@ -229,7 +229,26 @@ void InstanceRuntime::logDecision(const std::vector<vrrp::Action>& actions) {
                     spdlog::info("({}) received lower priority ({}) advert from {} - discarding", n,
                                  note->priority, note->from.str());
                     break;
+                case W::PeerLost:  // xvrrpd's own line (keepalived has no such event)
+                    spdlog::info("({}) BFD {} to {} down: master lost, {}", n,
+                                 peer_lost_bfd_ ? *peer_lost_bfd_ : "?", note->from.str(),
+                                 sm_.params.sync_group ? "asking the sync group to take over"
+                                                       : "taking over");
+                    break;
             }
+        } else if (const auto* ig = std::get_if<vrrp::PeerLostIgnored>(&a)) {
+            using Why = vrrp::PeerLostIgnored::Why;
+            const std::string bfd = peer_lost_bfd_ ? *peer_lost_bfd_ : "?";
+            const std::string master = ig->master ? ig->master->str() : "none";
+            if (ig->why == Why::NotBackup)
+                spdlog::debug("({}) BFD {} to {} down: ignored in {} state", n, bfd, ig->peer.str(),
+                              vrrp::stateName(sm_.state));
+            else if (ig->why == Why::NoMaster)
+                spdlog::debug("({}) BFD {} to {} down: ignored, no master heard since entering "
+                              "BACKUP", n, bfd, ig->peer.str());
+            else
+                spdlog::debug("({}) BFD {} to {} down: ignored, the master is {}", n, bfd,
+                              ig->peer.str(), master);
         } else if (const auto* sc = std::get_if<vrrp::StateChanged>(&a)) {
             if (sc->to == vrrp::State::Init) continue;  // keepalived says "Stopping" only
             if (sc->from == vrrp::State::Init && sc->to == vrrp::State::Backup && !released_)
@@ -261,6 +280,12 @@ void InstanceRuntime::handleAdvert(const vrrp::AdvertReceived& rx, const Arrival
     arrival_ = &arrival;
     handle(rx, now);
     arrival_ = nullptr;
+}
+
+void InstanceRuntime::handlePeerLost(const std::string& bfd, const IpAddr& peer, TimePoint now) {
+    peer_lost_bfd_ = &bfd;
+    handle(vrrp::PeerLost{peer}, now);
+    peer_lost_bfd_ = nullptr;
 }
 
 void InstanceRuntime::noteHeard(const vrrp::AdvertReceived& a) {

@@ -112,6 +112,9 @@ public:
     };
     // An advert that passed the receive checks.
     void handleAdvert(const vrrp::AdvertReceived& rx, const Arrival& arrival, vrrp::TimePoint now);
+    // xvrrp_bfd_failover: BFD session BFD (to PEER) expired (vrrp::PeerLost); the name is
+    // for the log line.
+    void handlePeerLost(const std::string& bfd, const IpAddr& peer, vrrp::TimePoint now);
     // Fault sources ("link", "fence", trackers later) combine: the instance is in FAULT while
     // any is active and leaves it when the last one clears.
     void setFault(const std::string& source, bool active, const std::string& reason,
@@ -251,6 +254,7 @@ private:
     bool released_ = false;  // left INIT through release(): no "(init)" in the log
     bool old_unicast_checksum_ = false;
     const Arrival* arrival_ = nullptr;  // the advert being handled, for AbsorbAdverts
+    const std::string* peer_lost_bfd_ = nullptr;  // the BFD session of a PeerLost, for its log
     std::vector<HeardSource> heard_;  // at most kMaxHeardSources, any order
     std::map<std::string, std::string> faults_;  // source -> reason
     std::shared_ptr<const nlohmann::json> track_report_;

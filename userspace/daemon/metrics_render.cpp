@@ -213,6 +213,12 @@ void instanceFamilies(Instances& in, Exposition& out) {
     for (size_t n = 0; n < I.size(); ++n)
         for (const auto& [source, why] : I[n].faults)
             out.sample(in.with(n, "source", source).str(), uint64_t{1});
+    out.family("xvrrp_bfd_failover_peer_lost_total", Type::Counter,
+               "xvrrp_bfd_failover: expiries of the named BFD session taken as the master lost.");
+    for (size_t n = 0; n < I.size(); ++n)
+        if (I[n].cfg && !I[n].cfg->bfd_failover.empty())
+            out.sample(in.with(n, "bfd", I[n].cfg->bfd_failover).str(),
+                       I[n].machine.counters.peer_lost_accepted);
     out.family("xvrrp_last_transition_timestamp_seconds", Type::Gauge,
                "Wall-clock time of the instance's last state change.");
     for (size_t n = 0; n < I.size(); ++n)

@@ -130,6 +130,12 @@ json instanceStatus(const InstanceRuntime& rt, vrrp::TimePoint now, const datapl
                      {"priority_zero_tx", k.priority_zero_tx},
                      {"tx_errors", rt.txErrors()},
                      {"address_errors", rc.address_errors}};
+    // xvrrp_bfd_failover: the session named, and how often its expiry was taken as the
+    // master lost (vrrp::PeerLost accepted).
+    if (!rt.cfg().bfd_failover.empty())
+        j["bfd_failover"] = {{"bfd", rt.cfg().bfd_failover}, {"peer_lost", k.peer_lost_accepted}};
+    else
+        j["bfd_failover"] = nullptr;
     if (!rc.last_reject.empty()) j["last_reject"] = rc.last_reject;
     j["tracking"] = rt.trackReport().is_null() ? json::object() : rt.trackReport();
     return j;

@@ -137,6 +137,7 @@ struct Stepper {
         // stopped instance must hear every advert (a higher priority comes back).
         if (to != State::Backup) stopAbsorbing();
         in().wants_master = false;  // a new state settles what a sync group waited for
+        in().followed.reset();      // a backup follows whom it hears from now on
         // Leaving MASTER other than for a better advert: nobody is known to be master now.
         if (in().state == State::Master && to != State::Master && in().master_addr == p().primary) {
             in().master_addr.reset();
@@ -205,6 +206,8 @@ struct Stepper {
     void onAdvertMaster(const AdvertReceived& a);
     void onTimer();
     void masterDownExpired();
+    // The master is gone: Master, or a sync group member asks its group first.
+    void takeOver(std::string reason);
     void onGroupAnswer(const GroupAnswer& g);
     void onKernelLastSeen(const KernelLastSeen& k);
     void onFault(const FaultRaised& f);
@@ -214,6 +217,7 @@ struct Stepper {
     void onReconfigured(const Reconfigured& c);
     void onAdopt(const Adopt& a);
     void onHandover();
+    void onPeerLost(const PeerLost& l);
 };
 
 void Stepper::onStartup(const Startup& s) {
@@ -299,6 +303,7 @@ bool Stepper::backupHears(const AdvertReceived& a) {
         learnInterval(a);
         armDown(heard + masterDown());
         i.master_addr = a.source;
+        i.followed = a.source;
         i.master_priority = a.priority;
         i.wants_master = false;  // it hears a master it follows again
         if (p().preempt_delay > Duration::zero()) {
@@ -339,6 +344,7 @@ void Stepper::onAdvertMaster(const AdvertReceived& a) {
                               ? "higher priority advert from " + a.source.str()
                               : "equal priority advert from higher address " + a.source.str();
         becomeBackup(a.received, masterDown(), std::move(why));
+        i.followed = a.source;  // the advert it yielded to is accepted
         absorb(a);
         return;
     }
@@ -378,8 +384,12 @@ void Stepper::onTimer() {
 // later if the group says no, so one member's lost master never splits the group.
 void Stepper::masterDownExpired() {
     note(Note::What::AdvertTimeout);
+    takeOver("master down timer expired");
+}
+
+void Stepper::takeOver(std::string reason) {
     if (!p().sync_group) {
-        becomeMaster("master down timer expired");
+        becomeMaster(std::move(reason));
         return;
     }
     in().wants_master = true;
@@ -526,6 +536,27 @@ void Stepper::onHandover() {
     in().advert_due = now + adverInterval();
 }
 
+// xvrrp_bfd_failover (draft-ietf-rtgwg-vrrp-bfd-p2p): the BFD session to the master this
+// backup follows expired, so the master is gone now, not one Master_Down_Interval from now.
+// The same decision as the Master_Down_Timer's (a sync group member asks its group first);
+// about anyone else, or in another state, it decides nothing.
+void Stepper::onPeerLost(const PeerLost& l) {
+    Instance& i = in();
+    using Why = PeerLostIgnored::Why;
+    if (i.state != State::Backup) {
+        out.emplace_back(PeerLostIgnored{Why::NotBackup, l.peer, i.master_addr});
+        return;
+    }
+    if (!i.followed || *i.followed != l.peer) {
+        out.emplace_back(
+            PeerLostIgnored{i.followed ? Why::OtherMaster : Why::NoMaster, l.peer, i.followed});
+        return;
+    }
+    ++i.counters.peer_lost_accepted;
+    note(Note::What::PeerLost, l.peer);
+    takeOver("BFD session to master " + l.peer.str() + " down");
+}
+
 }  // namespace
 
 StepResult step(const Instance& in, const Event& ev, TimePoint now) {
@@ -555,6 +586,7 @@ void step(Instance& inst, const Event& ev, TimePoint now, std::vector<Action>& a
             else if constexpr (std::is_same_v<E, Reconfigured>) s.onReconfigured(e);
             else if constexpr (std::is_same_v<E, Adopt>) s.onAdopt(e);
             else if constexpr (std::is_same_v<E, Handover>) s.onHandover();
+            else if constexpr (std::is_same_v<E, PeerLost>) s.onPeerLost(e);
         },
         ev);
 }

@@ -57,6 +57,8 @@ struct Counters {
     uint64_t released_master = 0;      // left master after a better advert
     uint64_t priority_zero_rx = 0;
     uint64_t priority_zero_tx = 0;
+    // PeerLost accepted (xvrrp_bfd_failover): it took over, or asked its sync group to.
+    uint64_t peer_lost_accepted = 0;
 };
 
 // ---- events -------------------------------------------------------------
@@ -101,10 +103,15 @@ struct Adopt {
 // A hitless restart hands over to the next process now: a master speaks at once, so the
 // backups' Master_Down_Timers run from this advert while the next one starts.
 struct Handover {};
+// xvrrp_bfd_failover (xvrrpd's own, docs/bfd.md; draft-ietf-rtgwg-vrrp-bfd-p2p): the BFD
+// session to PEER went Down by Control Detection Time Expired. When PEER is the master
+// this backup follows, it counts as the Master_Down_Timer running out now.
+struct PeerLost { IpAddr peer; };
 
 using Event = std::variant<Startup, Shutdown, AdvertReceived, TimerFired, FaultRaised,
                            FaultCleared, PriorityChanged, GroupTransition, GroupAnswer,
-                           KernelLastSeen, AbsorbLost, Reconfigured, Adopt, Handover, VipsLost>;
+                           KernelLastSeen, AbsorbLost, Reconfigured, Adopt, Handover, VipsLost,
+                           PeerLost>;
 
 // ---- actions ------------------------------------------------------------
 struct SendAdvert { uint8_t priority = 0; };
@@ -131,17 +138,30 @@ struct Note {
         EqualPriorityHigherAddress,  // a master yields to FROM (same priority, higher address)
         PriorityZero,                // a backup heard its master leave
         LowerPriorityDiscarded,      // a backup ignores FROM (RFC 5798 6.4.2) to preempt it
+        PeerLost,                    // xvrrpd's own: the master FROM is lost (PeerLost)
     };
     What what = What::AdvertTimeout;
     IpAddr from;
     uint8_t priority = 0;
     uint8_t ours = 0;
 };
+// A PeerLost that decides nothing, and why (the interpreter logs it at debug level).
+struct PeerLostIgnored {
+    enum class Why : uint8_t {
+        NotBackup,       // only a backup waits for its master
+        NoMaster,        // no advert accepted since it became backup
+        OtherMaster,     // it follows MASTER, not the lost peer
+    };
+    Why why = Why::NotBackup;
+    IpAddr peer;
+    std::optional<IpAddr> master;  // the master it follows, if any
+};
 struct ReadKernelLastSeen {};  // answer with KernelLastSeen before anything else
 struct AskGroup {};            // answer with GroupAnswer (sync group gate)
 
 using Action = std::variant<SendAdvert, AddVips, RemoveVips, SendGratuitous, StateChanged,
-                            AbsorbAdverts, StopAbsorbing, ReadKernelLastSeen, AskGroup, Note>;
+                            AbsorbAdverts, StopAbsorbing, ReadKernelLastSeen, AskGroup, Note,
+                            PeerLostIgnored>;
 
 
 // The whole dynamic state of one instance; a plain value.
@@ -158,6 +178,9 @@ struct Instance {
     // windows overlap are read together in one wake-up (timerDue).
     std::optional<TimePoint> kernel_check_due;
     std::optional<IpAddr> master_addr;         // master as last seen (ourselves when Master)
+    // Backup: the source of the last advert it accepted in this state (not of one it
+    // discards to preempt): the master a PeerLost may be about. Cleared on every transition.
+    std::optional<IpAddr> followed;
     std::optional<TimePoint> last_advert;      // last advert received
     // When this instance last became Backup: an advert stamped earlier (it waited in the ring
     // while the daemon was busy) counts from here, so it never shortens that wait.

@@ -451,3 +451,39 @@ TEST(InstanceRuntime, OverlongVipListAdvertisesWhatOneAdvertHolds) {
 
 }  // namespace
 }  // namespace xvrrp::daemon
+
+namespace xvrrp::daemon {
+namespace {
+
+// xvrrp_bfd_failover: the interpreter's words for a PeerLost, in order: ours first, then
+// keepalived's "Entering MASTER STATE" unchanged (what log watchers grep); an ignored one
+// only at debug level.
+TEST(InstanceRuntime, PeerLostLogsTheBfdLineThenKeepalivesState) {
+    auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(64);
+    auto logger = std::make_shared<spdlog::logger>("capture", sink);
+    logger->set_level(spdlog::level::debug);
+    auto before = spdlog::default_logger();
+    spdlog::set_default_logger(logger);
+    Rig r(kV3);
+    r.rt->handle(vrrp::Startup{}, at(0s));
+    r.rt->handlePeerLost("b1", *IpAddr::parse("192.0.2.9"), at(10ms));  // nobody followed yet
+    r.rt->handle(vrrp::AdvertReceived{at(20ms), *IpAddr::parse("192.0.2.9"), 150, 10}, at(20ms));
+    r.rt->handlePeerLost("b1", *IpAddr::parse("192.0.2.9"), at(40ms));
+    spdlog::set_default_logger(before);
+    EXPECT_EQ(r.rt->machine().state, vrrp::State::Master);
+    EXPECT_EQ(r.rt->machine().counters.peer_lost_accepted, 1u);
+    std::vector<std::string> lines;
+    for (const auto& l : sink->last_formatted()) {
+        const auto p = l.find("(VI_1)");
+        if (p == std::string::npos || l.find("->") != std::string::npos) continue;
+        lines.push_back(l.substr(p, l.find_last_not_of("\r\n") + 1 - p));
+    }
+    EXPECT_EQ(lines, (std::vector<std::string>{
+                         "(VI_1) removing VIPs.", "(VI_1) Entering BACKUP STATE (init)",
+                         "(VI_1) BFD b1 to 192.0.2.9 down: ignored, no master heard since entering BACKUP",
+                         "(VI_1) BFD b1 to 192.0.2.9 down: master lost, taking over",
+                         "(VI_1) Entering MASTER STATE", "(VI_1) setting VIPs."}));
+}
+
+}  // namespace
+}  // namespace xvrrp::daemon

@@ -131,6 +131,23 @@ TEST_F(MetricsRender, InstanceFamilies) {
     expectSample("xvrrp_last_transition_timestamp_seconds" + kI1, "1799999990.5");
 }
 
+// xvrrp_bfd_failover: one series per instance with the keyword, labelled by the session.
+TEST_F(MetricsRender, BfdFailoverCounter) {
+    EXPECT_EQ(p.types.at("xvrrp_bfd_failover_peer_lost_total"), "counter");
+    for (const auto& [series, v] : p.samples)
+        EXPECT_NE(series.rfind("xvrrp_bfd_failover_peer_lost_total{", 0), 0u) << series;  // none yet
+    auto cfg = std::make_shared<config::Config>(*rig.s.config);
+    cfg->instances[0].bfd_failover = "b1";
+    DaemonSnapshot s = rig.s;
+    s.config = cfg;
+    s.instances[0].cfg = &cfg->instances[0];
+    s.instances[1].cfg = &cfg->instances[1];
+    s.instances[0].machine.counters.peer_lost_accepted = 3;
+    Parsed q = parse(render(s));
+    EXPECT_EQ(q.samples["xvrrp_bfd_failover_peer_lost_total" + with(kI1, R"(bfd="b1")")], "3");
+    EXPECT_EQ(q.samples.count("xvrrp_bfd_failover_peer_lost_total" + with(kI2, R"(bfd="b1")")), 0u);
+}
+
 TEST_F(MetricsRender, TrackerFamilies) {
     expectSample("xvrrp_tracker_state" + with(kI1, R"(kind="script",name="chk")"), "1");
     expectSample("xvrrp_tracker_state" + with(kI1, R"(kind="interface",name="eth1")"), "2");

@@ -106,6 +106,36 @@ TEST(SyncGroups, OneExpiredMemberWaitsForTheOthers) {
     EXPECT_EQ(r.notes, (std::vector<std::string>{"VI_2 MASTER", "VI_1 MASTER", "group G MASTER"}));
 }
 
+// xvrrp_bfd_failover in a sync group: PeerLost asks the group like an expired timer, so
+// the group moves at once only when every member names the session (Daemon::peerLost
+// delivers it to each in turn); one member alone waits for the others' timers.
+TEST(SyncGroups, APeerLostMovesTheGroupWhenEveryMemberLosesTheMaster) {
+    const IpAddr master = *IpAddr::parse("192.0.2.9");
+    auto follow = [&](Rig& r) {
+        r.clock = TimePoint{std::chrono::seconds(1)};
+        for (const char* n : {"VI_1", "VI_2"})
+            r.at(n).handle(vrrp::AdvertReceived{r.clock, master, 200, 100}, r.clock);
+        r.drain();
+        r.clock = r.clock + std::chrono::milliseconds(30);
+    };
+    Rig one;
+    follow(one);
+    one.at("VI_1").handlePeerLost("b1", master, one.clock);
+    one.drain();
+    EXPECT_EQ(one.at("VI_1").machine().state, State::Backup);
+    EXPECT_TRUE(one.at("VI_1").machine().wants_master);
+    EXPECT_EQ(one.at("VI_2").machine().state, State::Backup);
+
+    Rig both;
+    follow(both);
+    for (const char* n : {"VI_1", "VI_2"}) both.at(n).handlePeerLost("b1", master, both.clock);
+    both.drain();
+    EXPECT_EQ(both.at("VI_1").machine().state, State::Master);
+    EXPECT_EQ(both.at("VI_2").machine().state, State::Master);
+    EXPECT_EQ(both.notes,
+              (std::vector<std::string>{"VI_2 MASTER", "VI_1 MASTER", "group G MASTER"}));
+}
+
 TEST(SyncGroups, AMemberLeavingMasterTakesTheOthersToBackup) {
     Rig r;
     r.fire("VI_1", *r.at("VI_1").machine().master_down_due);

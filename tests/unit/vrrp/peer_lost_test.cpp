@@ -1,0 +1,192 @@
+// PeerLost (xvrrp_bfd_failover, docs/bfd.md): the BFD session to the master this backup
+// follows expired. On the fake clock: it counts as the Master_Down_Timer running out now,
+// about the followed master and in BACKUP only.
+#include <gtest/gtest.h>
+
+#include "vrrp/state_machine.hpp"
+#include "vrrp/timers.hpp"
+
+namespace xvrrp::vrrp {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+IpAddr ip(const char* s) { return IpAddr::parse(s).value(); }
+TimePoint at(Duration d) { return TimePoint{d}; }
+
+const char* kMaster = "10.0.0.1";
+
+Params params(uint8_t prio = 80) {
+    Params p;
+    p.name = "vi";
+    p.vrid = 51;
+    p.priority = prio;
+    p.advert_int_cs = 100;
+    p.primary = ip("10.0.0.5");
+    return p;
+}
+
+template <class A>
+int count(const StepResult& r) {
+    int n = 0;
+    for (const auto& a : r.actions) n += std::holds_alternative<A>(a);
+    return n;
+}
+template <class A>
+const A* first(const StepResult& r) {
+    for (const auto& a : r.actions)
+        if (auto* x = std::get_if<A>(&a)) return x;
+    return nullptr;
+}
+AdvertReceived advert(TimePoint t, const char* src, uint8_t prio) {
+    return {t, ip(src), prio, 100};
+}
+
+// A backup (priority 80 unless P says otherwise) that follows kMaster (150) since t = 1 s.
+Instance following(Params p = params(), uint8_t master_prio = 150) {
+    Instance b = step(makeInstance(p), Startup{}, at({})).instance;
+    return step(b, advert(at(seconds(1)), kMaster, master_prio), at(seconds(1))).instance;
+}
+
+TEST(PeerLost, TheFollowedMasterLostTakesOverAtOnce) {
+    Instance b = following();
+    ASSERT_EQ(b.state, State::Backup);
+    const TimePoint now = at(seconds(1) + milliseconds(40));  // long before Master_Down_Interval
+    ASSERT_LT(now, *b.master_down_due);
+    auto r = step(b, PeerLost{ip(kMaster)}, now);
+    EXPECT_EQ(r.instance.state, State::Master);
+    ASSERT_NE(first<Note>(r), nullptr);
+    EXPECT_EQ(first<Note>(r)->what, Note::What::PeerLost);
+    EXPECT_EQ(first<Note>(r)->from, ip(kMaster));
+    // As on the Master_Down_Timer: an advert at our priority, VIPs, gratuitous ARPs.
+    ASSERT_NE(first<SendAdvert>(r), nullptr);
+    EXPECT_EQ(first<SendAdvert>(r)->priority, 80);
+    EXPECT_EQ(count<AddVips>(r), 1);
+    EXPECT_EQ(count<SendGratuitous>(r), 1);
+    ASSERT_NE(first<StateChanged>(r), nullptr);
+    EXPECT_EQ(first<StateChanged>(r)->to, State::Master);
+    EXPECT_EQ(r.instance.advert_due, now + seconds(1));
+    EXPECT_FALSE(r.instance.master_down_due.has_value());
+    EXPECT_EQ(r.instance.counters.peer_lost_accepted, 1u);
+    EXPECT_EQ(r.instance.counters.became_master, 1u);
+    EXPECT_EQ(count<PeerLostIgnored>(r), 0);
+}
+
+TEST(PeerLost, AnotherAddressIsIgnored) {
+    Instance b = following();
+    auto r = step(b, PeerLost{ip("10.0.0.9")}, at(seconds(2)));
+    EXPECT_EQ(r.instance.state, State::Backup);
+    EXPECT_EQ(r.instance.master_down_due, b.master_down_due);  // the timer is untouched
+    EXPECT_EQ(count<StateChanged>(r) + count<SendAdvert>(r) + count<Note>(r), 0);
+    ASSERT_NE(first<PeerLostIgnored>(r), nullptr);
+    EXPECT_EQ(first<PeerLostIgnored>(r)->why, PeerLostIgnored::Why::OtherMaster);
+    EXPECT_EQ(first<PeerLostIgnored>(r)->master, ip(kMaster));
+    EXPECT_EQ(r.instance.counters.peer_lost_accepted, 0u);
+}
+
+TEST(PeerLost, NoMasterHeardYetIsIgnored) {
+    Instance b = step(makeInstance(params()), Startup{}, at({})).instance;
+    auto r = step(b, PeerLost{ip(kMaster)}, at(milliseconds(500)));
+    EXPECT_EQ(r.instance.state, State::Backup);
+    ASSERT_NE(first<PeerLostIgnored>(r), nullptr);
+    EXPECT_EQ(first<PeerLostIgnored>(r)->why, PeerLostIgnored::Why::NoMaster);
+    // Its own Master_Down_Timer still decides.
+    EXPECT_EQ(r.instance.master_down_due, b.master_down_due);
+}
+
+TEST(PeerLost, OnlyABackupActsOnIt) {
+    Instance b = step(makeInstance(params()), Startup{}, at({})).instance;
+    Instance m = step(b, TimerFired{}, *b.master_down_due).instance;
+    ASSERT_EQ(m.state, State::Master);
+    auto r = step(m, PeerLost{ip(kMaster)}, at(seconds(5)));
+    EXPECT_EQ(r.instance.state, State::Master);
+    EXPECT_EQ(count<SendAdvert>(r), 0);
+    ASSERT_NE(first<PeerLostIgnored>(r), nullptr);
+    EXPECT_EQ(first<PeerLostIgnored>(r)->why, PeerLostIgnored::Why::NotBackup);
+
+    Instance f = step(following(), FaultRaised{"link"}, at(seconds(2))).instance;
+    auto rf = step(f, PeerLost{ip(kMaster)}, at(seconds(2)));
+    EXPECT_EQ(rf.instance.state, State::Fault);
+    ASSERT_NE(first<PeerLostIgnored>(rf), nullptr);
+    EXPECT_EQ(first<PeerLostIgnored>(rf)->why, PeerLostIgnored::Why::NotBackup);
+    // Back in BACKUP after the fault, the master heard before it is not followed yet.
+    Instance back = step(f, FaultCleared{}, at(seconds(3))).instance;
+    auto rb = step(back, PeerLost{ip(kMaster)}, at(seconds(3)));
+    EXPECT_EQ(rb.instance.state, State::Backup);
+    ASSERT_NE(first<PeerLostIgnored>(rb), nullptr);
+    EXPECT_EQ(first<PeerLostIgnored>(rb)->why, PeerLostIgnored::Why::NoMaster);
+}
+
+// The master it yielded to is the one it follows from then on.
+TEST(PeerLost, AMasterThatYieldedFollowsTheWinner) {
+    Instance b = step(makeInstance(params()), Startup{}, at({})).instance;
+    Instance m = step(b, TimerFired{}, *b.master_down_due).instance;
+    Instance y = step(m, advert(at(seconds(5)), kMaster, 150), at(seconds(5))).instance;
+    ASSERT_EQ(y.state, State::Backup);
+    auto r = step(y, PeerLost{ip(kMaster)}, at(seconds(5) + milliseconds(30)));
+    EXPECT_EQ(r.instance.state, State::Master);
+}
+
+// A sync group member asks its group, as on the Master_Down_Timer (the group gate intact).
+TEST(PeerLost, ASyncGroupMemberAsksItsGroup) {
+    Params p = params();
+    p.sync_group = true;
+    Instance b = following(p);
+    const TimePoint now = at(seconds(1) + milliseconds(40));
+    auto r = step(b, PeerLost{ip(kMaster)}, now);
+    EXPECT_EQ(r.instance.state, State::Backup);
+    EXPECT_EQ(count<AskGroup>(r), 1);
+    EXPECT_TRUE(r.instance.wants_master);
+    EXPECT_EQ(r.instance.master_down_due, now + masterDownInterval(80, 100, 3));
+    EXPECT_EQ(step(r.instance, GroupAnswer{true}, now).instance.state, State::Master);
+    auto refused = step(r.instance, GroupAnswer{false}, now);
+    EXPECT_EQ(refused.instance.state, State::Backup);
+    EXPECT_EQ(count<SendAdvert>(refused), 0);
+}
+
+// nopreempt follows a lower-priority master; losing it takes over as the timer would.
+TEST(PeerLost, NopreemptBackupTakesOverFromALowerMaster) {
+    Params p = params(200);
+    p.preempt = false;
+    Instance b = following(p, 100);
+    ASSERT_EQ(b.state, State::Backup);
+    EXPECT_EQ(step(b, PeerLost{ip(kMaster)}, at(seconds(2))).instance.state, State::Master);
+}
+
+// Preempting: the lower master's adverts are discarded, not accepted, so a PeerLost about
+// it decides nothing; the Master_Down_Timer that already runs out does.
+TEST(PeerLost, ADiscardedMasterIsNotTheFollowedOne) {
+    Instance b = following(params(100), 150);
+    Instance low = step(b, advert(at(seconds(2)), "10.0.0.7", 50), at(seconds(2))).instance;
+    ASSERT_EQ(low.master_addr, ip("10.0.0.7"));  // recorded, as keepalived does
+    auto r = step(low, PeerLost{ip("10.0.0.7")}, at(seconds(2) + milliseconds(10)));
+    EXPECT_EQ(r.instance.state, State::Backup);
+    ASSERT_NE(first<PeerLostIgnored>(r), nullptr);
+    EXPECT_EQ(first<PeerLostIgnored>(r)->why, PeerLostIgnored::Why::OtherMaster);
+}
+
+// After the master's priority 0 the timer runs Skew_Time; the lost session need not wait.
+TEST(PeerLost, AfterPriorityZeroItStillTakesOverAtOnce) {
+    Instance b = following();
+    Instance z = step(b, advert(at(seconds(2)), kMaster, 0), at(seconds(2))).instance;
+    ASSERT_EQ(z.master_down_due, at(seconds(2)) + skewTime(80, 100, 3));
+    EXPECT_EQ(step(z, PeerLost{ip(kMaster)}, at(seconds(2) + milliseconds(1))).instance.state,
+              State::Master);
+}
+
+// A backup whose kernel absorbs the master's adverts stops that on taking over.
+TEST(PeerLost, AnAbsorbingBackupStopsAbsorbing) {
+    Params p = params();
+    p.kernel_absorb = true;
+    Instance b = following(p);
+    ASSERT_TRUE(b.absorbing);
+    auto r = step(b, PeerLost{ip(kMaster)}, at(seconds(1) + milliseconds(40)));
+    EXPECT_EQ(r.instance.state, State::Master);
+    EXPECT_EQ(count<StopAbsorbing>(r), 1);
+    EXPECT_EQ(count<ReadKernelLastSeen>(r), 0);  // the kernel's stamp cannot make it wait
+    EXPECT_FALSE(r.instance.absorbing);
+}
+
+}  // namespace
+}  // namespace xvrrp::vrrp
