@@ -112,7 +112,9 @@ TEST_F(BfdFailover, TheBackupTakesOverWhenTheSessionToItsMasterExpires) {
     std::printf("[ bfd_failover ] takeover after cut %.3f s (Master_Down_Interval %.3f s)\n", t,
                 mdi);
     // 30 ms of detection; the rest is status polling on a loaded machine, not the protocol.
-    EXPECT_LT(t, 1.0);
+    // An advert that came after BFD's last packet (1 in 100 cuts at 1 s against 10 ms) holds
+    // the takeover until 1.25 advert intervals after it: at most 1.25 s after the cut.
+    EXPECT_LT(t, 1.6);
     const std::string log = logSinceCut();
     const std::string line =
         "(VI_1) BFD b1 to " + lab_->v4("n1").str() + " down: master lost, taking over";
@@ -162,7 +164,7 @@ TEST_F(BfdFailover, AReloadAddsAndRemovesTheKeyword) {
     ASSERT_FALSE(HasFailure());
     const double fast = cutAndTime();
     std::printf("[ bfd_failover ] added by reload: takeover after cut %.3f s\n", fast);
-    EXPECT_LT(fast, 1.0);
+    EXPECT_LT(fast, 1.6);  // as above
     EXPECT_EQ(count(logSinceCut(), "master lost, taking over"), 1u) << tail(n2_->log());
 
     lab_->restoreLink("n1");  // n1 (150) preempts back

@@ -53,7 +53,7 @@ void Daemon::onBfdChanges() {
             spdlog::info("({}) Entering {} state (Local diagnostic - {}, Remote diagnostic - {})", name,
                          bfd::name(c.to), bfd::name(c.diag), bfd::name(ch.remote_diag));
         if (c.from == bfd::State::Up && c.to != bfd::State::Up)
-            peerLost(name, c.diag, ch.remote_diag, ch.neighbor);
+            peerLost(name, c.diag, ch.remote_diag, ch.neighbor, ch.last_rx);
         const bool up = c.to == bfd::State::Up;
         auto it = bfd_up_.find(name);
         if (it == bfd_up_.end() || it->second == up) continue;  // gone by a reload, or no news
@@ -79,7 +79,7 @@ void Daemon::onBfdChanges() {
 // is there, and its adverts most likely reach us too (RFC 5880 6.8.6: it stopped hearing us,
 // or took the session AdminDown, which RFC 5882 section 3.2 says is no path failure).
 void Daemon::peerLost(const std::string& session, bfd::Diag diag, bfd::Diag remote_diag,
-                      const IpAddr& neighbor) {
+                      const IpAddr& neighbor, std::optional<vrrp::TimePoint> last_rx) {
     const bool expired = diag == bfd::Diag::ControlDetectionExpired;
     for (const auto& inst : config_->instances) {
         if (inst.bfd_failover != session) continue;
@@ -91,7 +91,7 @@ void Daemon::peerLost(const std::string& session, bfd::Diag diag, bfd::Diag remo
                           bfd::name(diag), bfd::name(remote_diag));
             continue;
         }
-        rt->handlePeerLost(session, neighbor, now());
+        rt->handlePeerLost(session, neighbor, last_rx, now());
     }
 }
 

@@ -72,7 +72,7 @@ BfdWorker::BfdWorker(uint32_t seed) {
             {
                 std::lock_guard lock(mutex_);
                 changes_.push_back(
-                    {s.cfg.name, c, s.remote_diag, s.cfg.neighbor.value_or(IpAddr{})});
+                    {s.cfg.name, c, s.remote_diag, s.cfg.neighbor.value_or(IpAddr{}), s.last_rx});
             }
             poke(changes_fd_);
         },

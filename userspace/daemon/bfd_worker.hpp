@@ -35,6 +35,7 @@ public:
         bfd::StateChanged change;
         bfd::Diag remote_diag = bfd::Diag::None;
         IpAddr neighbor;  // the session's, when it changed (xvrrp_bfd_failover)
+        std::optional<vrrp::TimePoint> last_rx;  // its last packet received, before the change
     };
 
     // Starts the thread. SEED: BfdTable's discriminator seed. Throws naming the call.

@@ -130,7 +130,7 @@ private:
     void onBfdChanges();
     // xvrrp_bfd_failover: SESSION to NEIGHBOR left Up with DIAG (bfd.cpp).
     void peerLost(const std::string& session, bfd::Diag diag, bfd::Diag remote_diag,
-                  const IpAddr& neighbor);
+                  const IpAddr& neighbor, std::optional<vrrp::TimePoint> last_rx);
 
     // Trackers -> effective priorities and faults (priorities.cpp).
     void startTracking(const track::ScriptTrackers::Checks& carried = {});

@@ -183,7 +183,7 @@ void InstanceRuntime::handle(const vrrp::Event& ev, TimePoint now) {
     vrrp::step(sm_, held ? *held : ev, now, actions);
     std::optional<vrrp::Event> next;
     for (;;) {
-        logDecision(actions);
+        logDecision(actions, now);
         for (const auto& a : actions) execute(a, now, next);
         if (!next) break;
         const vrrp::Event follow_up = std::move(*next);
@@ -205,7 +205,7 @@ void InstanceRuntime::setTimerIndex(TimerIndex* index, size_t order) {
 
 // keepalived logs why, then the new state, then what it does (setting VIPs, GARPs, sent 0
 // priority); the notify scripts run after all of it. Its wording, for the log watchers.
-void InstanceRuntime::logDecision(const std::vector<vrrp::Action>& actions) {
+void InstanceRuntime::logDecision(const std::vector<vrrp::Action>& actions, TimePoint now) {
     const std::string& n = cfg_->name;
     for (const auto& a : actions) {
         if (const auto* note = std::get_if<vrrp::Note>(&a)) {
@@ -231,14 +231,14 @@ void InstanceRuntime::logDecision(const std::vector<vrrp::Action>& actions) {
                     break;
                 case W::PeerLost:  // xvrrpd's own line (keepalived has no such event)
                     spdlog::info("({}) BFD {} to {} down: master lost, {}", n,
-                                 peer_lost_bfd_ ? *peer_lost_bfd_ : "?", note->from.str(),
+                                 peer_lost_bfd_, note->from.str(),
                                  sm_.params.sync_group ? "asking the sync group to take over"
                                                        : "taking over");
                     break;
             }
         } else if (const auto* ig = std::get_if<vrrp::PeerLostIgnored>(&a)) {
             using Why = vrrp::PeerLostIgnored::Why;
-            const std::string bfd = peer_lost_bfd_ ? *peer_lost_bfd_ : "?";
+            const std::string& bfd = peer_lost_bfd_;
             const std::string master = ig->master ? ig->master->str() : "none";
             if (ig->why == Why::NotBackup)
                 spdlog::debug("({}) BFD {} to {} down: ignored in {} state", n, bfd, ig->peer.str(),
@@ -246,9 +246,16 @@ void InstanceRuntime::logDecision(const std::vector<vrrp::Action>& actions) {
             else if (ig->why == Why::NoMaster)
                 spdlog::debug("({}) BFD {} to {} down: ignored, no master heard since entering "
                               "BACKUP", n, bfd, ig->peer.str());
-            else
+            else if (ig->why == Why::OtherMaster)
                 spdlog::debug("({}) BFD {} to {} down: ignored, the master is {}", n, bfd,
                               ig->peer.str(), master);
+            else  // HeardSince
+                spdlog::info("({}) BFD {} to {} down, but its adverts came after BFD's last "
+                             "packet: taking over in {} ms unless it advertises again", n, bfd,
+                             ig->peer.str(),
+                             ig->until ? std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             *ig->until - now).count()
+                                       : 0);
         } else if (const auto* sc = std::get_if<vrrp::StateChanged>(&a)) {
             if (sc->to == vrrp::State::Init) continue;  // keepalived says "Stopping" only
             if (sc->from == vrrp::State::Init && sc->to == vrrp::State::Backup && !released_)
@@ -282,10 +289,10 @@ void InstanceRuntime::handleAdvert(const vrrp::AdvertReceived& rx, const Arrival
     arrival_ = nullptr;
 }
 
-void InstanceRuntime::handlePeerLost(const std::string& bfd, const IpAddr& peer, TimePoint now) {
-    peer_lost_bfd_ = &bfd;
-    handle(vrrp::PeerLost{peer}, now);
-    peer_lost_bfd_ = nullptr;
+void InstanceRuntime::handlePeerLost(const std::string& bfd, const IpAddr& peer,
+                                     std::optional<TimePoint> last_heard, TimePoint now) {
+    peer_lost_bfd_ = bfd;
+    handle(vrrp::PeerLost{peer, last_heard}, now);
 }
 
 void InstanceRuntime::noteHeard(const vrrp::AdvertReceived& a) {

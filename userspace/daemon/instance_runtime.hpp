@@ -112,9 +112,10 @@ public:
     };
     // An advert that passed the receive checks.
     void handleAdvert(const vrrp::AdvertReceived& rx, const Arrival& arrival, vrrp::TimePoint now);
-    // xvrrp_bfd_failover: BFD session BFD (to PEER) expired (vrrp::PeerLost); the name is
-    // for the log line.
-    void handlePeerLost(const std::string& bfd, const IpAddr& peer, vrrp::TimePoint now);
+    // xvrrp_bfd_failover: BFD session BFD (to PEER) expired (vrrp::PeerLost) after its last
+    // packet at LAST_HEARD; the name is for the log lines.
+    void handlePeerLost(const std::string& bfd, const IpAddr& peer,
+                        std::optional<vrrp::TimePoint> last_heard, vrrp::TimePoint now);
     // Fault sources ("link", "fence", trackers later) combine: the instance is in FAULT while
     // any is active and leaves it when the last one clears.
     void setFault(const std::string& source, bool active, const std::string& reason,
@@ -207,7 +208,7 @@ public:
     void forgetOwnership();
 
 private:
-    void logDecision(const std::vector<vrrp::Action>& actions);
+    void logDecision(const std::vector<vrrp::Action>& actions, vrrp::TimePoint now);
     // Carries out one action; a question's answer goes to FOLLOW_UP.
     void execute(const vrrp::Action& a, vrrp::TimePoint now,
                  std::optional<vrrp::Event>& follow_up);
@@ -254,7 +255,7 @@ private:
     bool released_ = false;  // left INIT through release(): no "(init)" in the log
     bool old_unicast_checksum_ = false;
     const Arrival* arrival_ = nullptr;  // the advert being handled, for AbsorbAdverts
-    const std::string* peer_lost_bfd_ = nullptr;  // the BFD session of a PeerLost, for its log
+    std::string peer_lost_bfd_;  // the BFD session of the last PeerLost, for its log lines
     std::vector<HeardSource> heard_;  // at most kMaxHeardSources, any order
     std::map<std::string, std::string> faults_;  // source -> reason
     std::shared_ptr<const nlohmann::json> track_report_;

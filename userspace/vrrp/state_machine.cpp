@@ -1,6 +1,7 @@
 #include "vrrp/state_machine.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "vrrp/timers.hpp"
 
@@ -138,6 +139,8 @@ struct Stepper {
         if (to != State::Backup) stopAbsorbing();
         in().wants_master = false;  // a new state settles what a sync group waited for
         in().followed.reset();      // a backup follows whom it hears from now on
+        in().peer_lost_heard.reset();
+        in().peer_lost_deferred = false;
         // Leaving MASTER other than for a better advert: nobody is known to be master now.
         if (in().state == State::Master && to != State::Master && in().master_addr == p().primary) {
             in().master_addr.reset();
@@ -208,6 +211,8 @@ struct Stepper {
     void masterDownExpired();
     // The master is gone: Master, or a sync group member asks its group first.
     void takeOver(std::string reason);
+    void peerLostTakeOver(const IpAddr& peer);
+    void resolvePeerLost(const IpAddr& peer, std::optional<TimePoint> heard);
     void onGroupAnswer(const GroupAnswer& g);
     void onKernelLastSeen(const KernelLastSeen& k);
     void onFault(const FaultRaised& f);
@@ -293,6 +298,7 @@ bool Stepper::steady(const AdvertReceived& a) {
 bool Stepper::backupHears(const AdvertReceived& a) {
     Instance& i = in();
     const TimePoint heard = i.backup_since ? std::max(a.received, *i.backup_since) : a.received;
+    i.peer_lost_deferred = false;  // VRRP speaks for itself again
     if (a.priority == kPriorityStop) {
         // the master is leaving: take over after Skew_Time only
         note(Note::What::PriorityZero, a.source);
@@ -383,8 +389,37 @@ void Stepper::onTimer() {
 // first (keepalived vrrp_sync_can_goto_master) and looks again one Master_Down_Interval
 // later if the group says no, so one member's lost master never splits the group.
 void Stepper::masterDownExpired() {
+    if (in().peer_lost_deferred && in().followed) {
+        // The timer a PeerLost shortened: nothing came from the master since.
+        in().peer_lost_deferred = false;
+        peerLostTakeOver(*in().followed);
+        return;
+    }
     note(Note::What::AdvertTimeout);
     takeOver("master down timer expired");
+}
+
+void Stepper::peerLostTakeOver(const IpAddr& peer) {
+    ++in().counters.peer_lost_accepted;
+    note(Note::What::PeerLost, peer);
+    takeOver("BFD session to master " + peer.str() + " down");
+}
+
+// BFD went quiet at HEARD; the followed master's last advert says whether VRRP still hears
+// it. Adverts after BFD's last packet mean the path works and BFD's silence may be its own
+// (a stall at either end): the takeover waits one advert interval and a quarter, and at
+// least BFD's own silence, from that advert; another advert in that time cancels it.
+void Stepper::resolvePeerLost(const IpAddr& peer, std::optional<TimePoint> heard) {
+    Instance& i = in();
+    if (!heard || !i.last_advert || *i.last_advert <= *heard) {
+        peerLostTakeOver(peer);
+        return;
+    }
+    const Duration interval = centiseconds(i.master_advert_int_cs);
+    const TimePoint due = *i.last_advert + std::max(now - *heard, interval + interval / 4);
+    if (!i.master_down_due || due < *i.master_down_due) armDown(due);
+    i.peer_lost_deferred = true;
+    out.emplace_back(PeerLostIgnored{PeerLostIgnored::Why::HeardSince, peer, i.followed, i.master_down_due});
 }
 
 void Stepper::takeOver(std::string reason) {
@@ -406,7 +441,15 @@ void Stepper::onGroupAnswer(const GroupAnswer& g) {
 // for an advert that reached us (preempt_delay may have run out since).
 void Stepper::onKernelLastSeen(const KernelLastSeen& k) {
     Instance& i = in();
-    if (i.state != State::Backup || !i.absorbing) return;
+    // The answer to a PeerLost's question (onPeerLost), decided once the stamp is taken in.
+    const std::optional<TimePoint> lost = std::exchange(i.peer_lost_heard, std::nullopt);
+    auto decideLost = [&] {
+        if (lost && i.state == State::Backup && i.followed) resolvePeerLost(*i.followed, lost);
+    };
+    if (i.state != State::Backup || !i.absorbing) {
+        decideLost();
+        return;
+    }
     const bool newer = k.last_seen && i.master_addr && i.master_priority != kPriorityStop &&
                        (!i.last_advert || *k.last_seen > *i.last_advert);
     const bool ending = i.absorb_ending;
@@ -422,6 +465,10 @@ void Stepper::onKernelLastSeen(const KernelLastSeen& k) {
         if (k.last_seen && i.master_down_due && *k.last_seen + masterDown() > *i.master_down_due)
             armDown(*k.last_seen + masterDown());
         stopAbsorbing();
+    }
+    if (lost) {
+        decideLost();
+        return;
     }
     if (i.master_down_due && *i.master_down_due <= now) {
         if (i.absorbing) i.kernel_check_due.reset();
@@ -552,9 +599,13 @@ void Stepper::onPeerLost(const PeerLost& l) {
             PeerLostIgnored{i.followed ? Why::OtherMaster : Why::NoMaster, l.peer, i.followed});
         return;
     }
-    ++i.counters.peer_lost_accepted;
-    note(Note::What::PeerLost, l.peer);
-    takeOver("BFD session to master " + l.peer.str() + " down");
+    if (l.last_heard && i.absorbing) {
+        // The kernel may have taken adverts since: ask it first (onKernelLastSeen).
+        i.peer_lost_heard = l.last_heard;
+        out.emplace_back(ReadKernelLastSeen{});
+        return;
+    }
+    resolvePeerLost(l.peer, l.last_heard);
 }
 
 }  // namespace

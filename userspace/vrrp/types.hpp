@@ -106,7 +106,13 @@ struct Handover {};
 // xvrrp_bfd_failover (xvrrpd's own, docs/bfd.md; draft-ietf-rtgwg-vrrp-bfd-p2p): the BFD
 // session to PEER went Down by Control Detection Time Expired. When PEER is the master
 // this backup follows, it counts as the Master_Down_Timer running out now.
-struct PeerLost { IpAddr peer; };
+// LAST_HEARD: when the session last received a packet; when the master's adverts came after
+// it, the master is heard and the takeover waits for it to fall silent (PeerLostIgnored
+// HeardSince). None: take over at once.
+struct PeerLost {
+    IpAddr peer;
+    std::optional<TimePoint> last_heard;
+};
 
 using Event = std::variant<Startup, Shutdown, AdvertReceived, TimerFired, FaultRaised,
                            FaultCleared, PriorityChanged, GroupTransition, GroupAnswer,
@@ -151,10 +157,13 @@ struct PeerLostIgnored {
         NotBackup,       // only a backup waits for its master
         NoMaster,        // no advert accepted since it became backup
         OtherMaster,     // it follows MASTER, not the lost peer
+        HeardSince,      // its adverts came after BFD's last packet: taken over at UNTIL
+                         // unless another advert comes first
     };
     Why why = Why::NotBackup;
     IpAddr peer;
     std::optional<IpAddr> master;  // the master it follows, if any
+    std::optional<TimePoint> until;  // HeardSince: the shortened Master_Down_Timer
 };
 struct ReadKernelLastSeen {};  // answer with KernelLastSeen before anything else
 struct AskGroup {};            // answer with GroupAnswer (sync group gate)
@@ -181,6 +190,12 @@ struct Instance {
     // Backup: the source of the last advert it accepted in this state (not of one it
     // discards to preempt): the master a PeerLost may be about. Cleared on every transition.
     std::optional<IpAddr> followed;
+    // A PeerLost about the followed master waits for the kernel's last-seen stamp (absorbing):
+    // when BFD last heard it.
+    std::optional<TimePoint> peer_lost_heard;
+    // The followed master's adverts came after BFD's last packet: the Master_Down_Timer was
+    // shortened, and its expiry is the BFD takeover. Cleared by any advert heard from it.
+    bool peer_lost_deferred = false;
     std::optional<TimePoint> last_advert;      // last advert received
     // When this instance last became Backup: an advert stamped earlier (it waited in the ring
     // while the daemon was busy) counts from here, so it never shortens that wait.

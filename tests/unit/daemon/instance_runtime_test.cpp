@@ -466,9 +466,9 @@ TEST(InstanceRuntime, PeerLostLogsTheBfdLineThenKeepalivesState) {
     spdlog::set_default_logger(logger);
     Rig r(kV3);
     r.rt->handle(vrrp::Startup{}, at(0s));
-    r.rt->handlePeerLost("b1", *IpAddr::parse("192.0.2.9"), at(10ms));  // nobody followed yet
+    r.rt->handlePeerLost("b1", *IpAddr::parse("192.0.2.9"), std::nullopt, at(10ms));  // nobody followed yet
     r.rt->handle(vrrp::AdvertReceived{at(20ms), *IpAddr::parse("192.0.2.9"), 150, 10}, at(20ms));
-    r.rt->handlePeerLost("b1", *IpAddr::parse("192.0.2.9"), at(40ms));
+    r.rt->handlePeerLost("b1", *IpAddr::parse("192.0.2.9"), std::nullopt, at(40ms));
     spdlog::set_default_logger(before);
     EXPECT_EQ(r.rt->machine().state, vrrp::State::Master);
     EXPECT_EQ(r.rt->machine().counters.peer_lost_accepted, 1u);

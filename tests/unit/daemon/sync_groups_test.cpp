@@ -120,7 +120,7 @@ TEST(SyncGroups, APeerLostMovesTheGroupWhenEveryMemberLosesTheMaster) {
     };
     Rig one;
     follow(one);
-    one.at("VI_1").handlePeerLost("b1", master, one.clock);
+    one.at("VI_1").handlePeerLost("b1", master, std::nullopt, one.clock);
     one.drain();
     EXPECT_EQ(one.at("VI_1").machine().state, State::Backup);
     EXPECT_TRUE(one.at("VI_1").machine().wants_master);
@@ -128,7 +128,7 @@ TEST(SyncGroups, APeerLostMovesTheGroupWhenEveryMemberLosesTheMaster) {
 
     Rig both;
     follow(both);
-    for (const char* n : {"VI_1", "VI_2"}) both.at(n).handlePeerLost("b1", master, both.clock);
+    for (const char* n : {"VI_1", "VI_2"}) both.at(n).handlePeerLost("b1", master, std::nullopt, both.clock);
     both.drain();
     EXPECT_EQ(both.at("VI_1").machine().state, State::Master);
     EXPECT_EQ(both.at("VI_2").machine().state, State::Master);
