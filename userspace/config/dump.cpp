@@ -1,7 +1,5 @@
 // `xvrrpd -t -d`: the configuration as the parser sees it, after includes, conditionals,
 // $PARAMs and ~SEQ/~LST, written so that reading it back gives the same statements.
-#include <cstdio>
-
 #include "config/lexer.hpp"
 
 namespace xvrrp::config {
@@ -17,38 +15,22 @@ bool reference(const std::string& w, size_t i) {
     return w[i] == '$' && (w.compare(i + 1, 1, "_") == 0 || w.compare(i + 1, 2, "{_") == 0);
 }
 
+// Words never hold a '"' (it ends a word) and "..." resolves nothing (words.hpp), so quoting
+// is putting the word between quotes: where a blank would split it, '#' or '!' start a comment,
+// a brace split the line, a reference be replaced or a first word read as a directive.
 bool needsQuotes(const std::string& w, bool key) {
     if (w.empty()) return true;
     if (key && (w[0] == '@' || w[0] == '$' || w[0] == '~' || isIncludeWord(w))) return true;
-    for (size_t i = 0; i < w.size(); ++i) {
-        const unsigned char c = static_cast<unsigned char>(w[i]);
-        if (c <= ' ' || c == 0x7f || std::string_view("\"'#!{}\\").find(c) != std::string_view::npos ||
-            reference(w, i))
-            return true;
-    }
+    for (size_t i = 0; i < w.size(); ++i)
+        if (std::string_view(" \t\f\n\r\v#!{}").find(w[i]) != std::string_view::npos || reference(w, i)) return true;
     return false;
 }
 
 void writeWord(const std::string& w, bool key, std::string& out) {
-    if (!needsQuotes(w, key)) {
-        out += w;
-        return;
-    }
-    out += '"';
-    for (size_t i = 0; i < w.size(); ++i) {
-        const unsigned char c = static_cast<unsigned char>(w[i]);
-        if (c == '\\') {
-            out += "\\\\";
-        } else if (c < ' ' || c == 0x7f || c == '"' || reference(w, i)) {
-            // Not \": keepalived's brace split takes any '"' for the closing quote.
-            char buf[5];
-            std::snprintf(buf, sizeof buf, "\\%03o", c);  // octal: at most 3 digits are read
-            out += buf;
-        } else {
-            out += static_cast<char>(c);
-        }
-    }
-    out += '"';
+    const bool quote = needsQuotes(w, key);
+    if (quote) out += '"';
+    out += w;
+    if (quote) out += '"';
 }
 
 void writeNodes(const std::vector<Node>& nodes, int depth, std::string& out) {

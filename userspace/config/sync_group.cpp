@@ -4,7 +4,11 @@
 namespace xvrrp::config {
 namespace {
 
-void notify(const Node& n, std::string& out, SyncGroup& g, Context& c) {
+// notify* SCRIPT [USER [GROUP]], read as a command line (parse_util.hpp commandNode).
+void notify(const Node& line, std::string& out, SyncGroup& g, Context& c) {
+    const auto cmd = commandNode(line, c);
+    if (!cmd) return;
+    const Node& n = *cmd;
     if (!expectArgs(n, 1, 3, c, "SCRIPT [USER [GROUP]]")) return;
     out = n.args[0].text;
     g.notify_run_as.erase(n.key.text);
