@@ -337,19 +337,19 @@ std::optional<Rule> parseRule(const Node& line, Context& ctx) {
 }
 
 void parseAddressBlock(const Node& n, std::vector<VirtualAddress>& out, Context& ctx) {
-    if (!expectBlock(n, ctx)) return;
+    if (!expectValueBlock(n, ctx)) return;
     for (const auto& c : n.children)
         if (auto va = parseVirtualAddress(c, ctx)) out.push_back(std::move(*va));
 }
 
 void parseRouteBlock(const Node& n, std::vector<Route>& out, Context& ctx) {
-    if (!expectBlock(n, ctx)) return;
+    if (!expectValueBlock(n, ctx)) return;
     for (const auto& c : n.children)
         if (auto r = parseRoute(c, ctx)) out.push_back(std::move(*r));
 }
 
 void parseRuleBlock(const Node& n, std::vector<Rule>& out, Context& ctx) {
-    if (!expectBlock(n, ctx)) return;
+    if (!expectValueBlock(n, ctx)) return;
     for (const auto& c : n.children)
         if (auto r = parseRule(c, ctx)) out.push_back(std::move(*r));
 }
@@ -360,7 +360,7 @@ void parseRuleBlock(const Node& n, std::vector<Rule>& out, Context& ctx) {
 // fourth are ignored. Each is a warning (its -t exits 5), the last advice (it says nothing).
 void parseTrackList(const Node& n, std::vector<TrackRef>& out, int weight_lo, int weight_hi,
                     Context& ctx) {
-    if (!expectBlock(n, ctx)) return;
+    if (!expectValueBlock(n, ctx)) return;
     for (const auto& c : n.children) {
         if (!expectNoBlock(c, ctx)) continue;
         TrackRef ref;

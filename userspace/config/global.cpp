@@ -148,7 +148,7 @@ const KeywordTable<Global>& table() {
              }},
             {"notification_email",
              [](const Node& n, Global& g, Context& c) {
-                 if (!expectBlock(n, c)) return;
+                 if (!expectValueBlock(n, c)) return;
                  for (const auto& e : n.children) {
                      g.notification_email.push_back(e.key.text);
                      for (const auto& a : e.args) g.notification_email.push_back(a.text);

@@ -43,7 +43,7 @@ void srcIp(const Node& n, Instance& i, Context& c) {
 }
 
 void unicastPeers(const Node& n, Instance& i, Context& c) {
-    if (!expectBlock(n, c)) return;
+    if (!expectValueBlock(n, c)) return;
     for (const auto& line : n.children) {
         if (!expectNoBlock(line, c)) continue;
         auto a = parseAddr(line.key, c, "unicast_peer");

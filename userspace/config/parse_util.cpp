@@ -38,6 +38,14 @@ bool expectBlock(const Node& n, Context& ctx) {
     return false;
 }
 
+bool expectValueBlock(const Node& n, Context& ctx) {
+    if (!expectBlock(n, ctx)) return false;
+    if (!n.args.empty())
+        ctx.diags.warning(n.args[0].where, "Block " + n.key.text + " has extra parameters " + n.args[0].text +
+                                               " ...; ignored (keepalived 2.2.7 says so too and reads the block)");
+    return true;
+}
+
 std::optional<int64_t> parseInt(const Token& t, int64_t lo, int64_t hi, Context& ctx,
                                 std::string_view what) {
     int64_t v = 0;

@@ -48,6 +48,9 @@ struct Context {
 bool expectArgs(const Node& n, size_t min, size_t max, Context& ctx, std::string_view usage = {});
 bool expectNoBlock(const Node& n, Context& ctx);
 bool expectBlock(const Node& n, Context& ctx);
+// A block of values (virtual_ipaddress, track_script, unicast_peer, group...): words before its
+// '{' are reported, as keepalived's alloc_value_block reports them, and the block is read.
+bool expectValueBlock(const Node& n, Context& ctx);
 
 std::optional<int64_t> parseInt(const Token& t, int64_t lo, int64_t hi, Context& ctx,
                                 std::string_view what);

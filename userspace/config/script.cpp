@@ -152,10 +152,15 @@ const KeywordTable<TrackProcess>& processTable() {
 template <class T>
 T* parseNamed(const Node& n, std::map<std::string, T>& out, const KeywordTable<T>& table, Context& ctx) {
     if (!expectBlock(n, ctx)) return nullptr;
-    if (n.args.size() != 1) {
-        ctx.diags.error(n.key.where, n.key.text + " expects exactly one NAME before '{'");
+    if (n.args.empty()) {
+        ctx.diags.error(n.key.where, n.key.text + " expects a NAME before '{'");
         return nullptr;
     }
+    // keepalived 2.2.7 names the block by its first word and ignores the rest (measured:
+    // `vrrp_script chk extra {` passes -t and chk is tracked).
+    if (n.args.size() > 1)
+        ctx.diags.advice(n.args[1].where, "'" + n.args[1].text + "' and the words after it are ignored: this " +
+                                              n.key.text + " is named " + n.args[0].text + ", as keepalived 2.2.7 names it");
     const std::string& name = n.args[0].text;
     if (auto it = out.find(name); it != out.end()) {
         ctx.diags.error(n.args[0].where, n.key.text + " '" + name + "' is already defined at " +

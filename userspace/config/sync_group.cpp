@@ -23,7 +23,7 @@ const KeywordTable<SyncGroup>& table() {
         {
             {"group",
              [](const Node& n, SyncGroup& g, Context& c) {
-                 if (!expectBlock(n, c)) return;
+                 if (!expectValueBlock(n, c)) return;
                  for (const auto& m : n.children) {
                      // Members may also be written several to a line.
                      g.members.emplace_back(m.key.where, m.key.text);

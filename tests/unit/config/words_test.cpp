@@ -192,5 +192,30 @@ vrrp_instance VI_1 {
     EXPECT_TRUE(has(r, Severity::Warning, 14, 18, "junk is missing a value"));
 }
 
+// keepalived 2.2.7: `virtual_ipaddress_excluded extra {` is "Block virtual_ipaddress_excluded has
+// extra parameters extra ..." (-t exit 5) and the block is read; `vrrp_script chk extra {` is
+// vrrp_script chk (-t exit 0, chk tracked).
+TEST(Words, WordsBeforeABlockAreReportedOrIgnoredAsKeepalivedDoes) {
+    auto r = load(R"(vrrp_script chk extra {
+    script /bin/true
+}
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 51
+    virtual_ipaddress extra {
+        10.0.0.1/24
+    }
+    track_script {
+        chk
+    }
+})");
+    EXPECT_TRUE(r.ok()) << test::dump(r);
+    EXPECT_TRUE(advises(r, 1, 17, "named chk"));
+    EXPECT_TRUE(has(r, Severity::Warning, 7, 23, "Block virtual_ipaddress has extra parameters extra"));
+    ASSERT_EQ(r.config.instances.size(), 1u);
+    EXPECT_EQ(r.config.instances[0].vips.size(), 1u);
+    EXPECT_EQ(r.config.instances[0].track_scripts.size(), 1u);
+}
+
 }  // namespace
 }  // namespace xvrrp::config
