@@ -120,6 +120,19 @@ TEST(Words, AnUnmatchedDoubleQuoteEndsTheLine) {
     EXPECT_EQ(failing(u), 0u) << test::dump(u);
 }
 
+// keepalived 2.2.7's comment cut takes \" with it: router_id "ab\" is ab\ with "Unterminated
+// quote" (-t exit 5), and in router_id "ab\" "#c" x the second '"' closes the first for the
+// comment cut, so the line is router_id "ab\" " (ab\, then "Unmatched quote").
+TEST(Words, ABackslashHidesAQuoteFromTheCommentCutOnly) {
+    auto r = global(R"(router_id "ab\")");
+    EXPECT_EQ(r.config.global.router_id, "ab\\");
+    EXPECT_TRUE(has(r, Severity::Warning, 2, 11, "Unterminated quote"));
+    auto c = global(R"(router_id "ab\" "#c" x)");
+    EXPECT_EQ(c.config.global.router_id, "ab\\");
+    EXPECT_TRUE(has(c, Severity::Warning, 2, 17, "unterminated quoted string"));
+    EXPECT_EQ(failing(c), 1u) << test::dump(c);
+}
+
 // keepalived 2.2.7 runs `test -n x` and echo with `a` and `b` (its -d dump: Command =
 // '/usr/bin/test' '-n' 'x'; '/usr/bin/echo' 'a' 'b').
 TEST(Words, CommandLinesGroupWithSingleQuotesAndResolveEscapes) {
