@@ -201,14 +201,14 @@ void Lexer::lexSegment(const SourcedText& line) {
             diags_.warning(line.locationAt(unmatched),
                            "unterminated quoted string (missing closing \"); keepalived 2.2.7 reads only the "
                            "words before it (\"Unmatched quote\")");
-        if (!words.empty() && !isCommandKeyword(words.front().text)) adviseOnQuotes(line, words, diags_);
-        auto shared = std::make_shared<const SourcedText>(line);
+        const bool command = !words.empty() && isCommandKeyword(words.front().text);
+        if (!words.empty() && !command) adviseOnQuotes(line, words, diags_);
         for (auto& w : words) {
             Token t{TokenKind::Word, std::move(w.text), line.locationAt(w.at), w.quoted, {}};
             // A word partly substituted names the substitution even where its first byte was not.
             if (!t.where.via)
                 if (auto via = line.viaIn(w.at, w.end)) t.where.via = via->describe();
-            if (out_->size() == first) t.line = shared;
+            if (command && out_->size() == first) t.line = std::make_shared<const SourcedText>(line);
             out_->push_back(std::move(t));
             ++words_;
         }

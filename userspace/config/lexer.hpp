@@ -25,8 +25,8 @@ struct Token {
     std::string text;
     Location where;       // first character (the opening quote for a quoted word)
     bool quoted = false;  // a "..." word
-    // The first word of a line carries the line, for the keywords that read it again as a
-    // command line (words.hpp isCommandKeyword).
+    // The line, on the first word of a command-line keyword's line (words.hpp
+    // isCommandKeyword), which is read again as keepalived reads command lines.
     std::shared_ptr<const SourcedText> line;
 };
 
