@@ -17,8 +17,9 @@ char unescape(std::string_view s, size_t& i) {
         ++i;
         while (i < s.size() && std::isxdigit(static_cast<unsigned char>(s[i]))) {
             const char h = s[i++];
-            v = (v << 4) | static_cast<unsigned>(std::isdigit(static_cast<unsigned char>(h)) ? h - '0'
-                                                                                              : 10 + std::tolower(h) - 'a');
+            v = (v << 4) | static_cast<unsigned>(std::isdigit(static_cast<unsigned char>(h))
+                                                     ? h - '0'
+                                                     : 10 + std::tolower(h) - 'a');
         }
         return static_cast<char>(v);
     }
@@ -36,15 +37,24 @@ char unescape(std::string_view s, size_t& i) {
     }
     ++i;
     switch (c) {
-        case 'a': return '\a';
-        case 'b': return '\b';
-        case 'E': return 0x1b;
-        case 'f': return '\f';
-        case 'n': return '\n';
-        case 'r': return '\r';
-        case 't': return '\t';
-        case 'v': return '\v';
-        default: return c;  // \" \' \\ and anything else stand for themselves
+        case 'a':
+            return '\a';
+        case 'b':
+            return '\b';
+        case 'E':
+            return 0x1b;
+        case 'f':
+            return '\f';
+        case 'n':
+            return '\n';
+        case 'r':
+            return '\r';
+        case 't':
+            return '\t';
+        case 'v':
+            return '\v';
+        default:
+            return c;  // \" \' \\ and anything else stand for themselves
     }
 }
 
@@ -94,13 +104,16 @@ std::optional<std::vector<Word>> splitQuotedEscaped(std::string_view s, SplitErr
             const char c = s[i];
             if (c == '\\') {
                 if (++i >= s.size()) {
-                    if (error) *error = {i - 1, "Missing escape char at end: '" + std::string(s) + "'"};
+                    if (error)
+                        *error = {i - 1, "Missing escape char at end: '" + std::string(s) + "'"};
                     return std::nullopt;
                 }
                 w.text += unescape(s, i);
             } else if (quote) {
-                if (c == quote) quote = 0;
-                else w.text += c;
+                if (c == quote)
+                    quote = 0;
+                else
+                    w.text += c;
                 ++i;
             } else if (c == '"' || c == '\'') {
                 quote = c;
@@ -113,7 +126,9 @@ std::optional<std::vector<Word>> splitQuotedEscaped(std::string_view s, SplitErr
             }
         }
         if (quote) {
-            if (error) *error = {opened, "String '" + std::string(s) + "': missing terminating " + std::string(1, quote)};
+            if (error)
+                *error = {opened, "String '" + std::string(s) + "': missing terminating " +
+                                      std::string(1, quote)};
             return std::nullopt;
         }
         w.end = i;
@@ -123,10 +138,11 @@ std::optional<std::vector<Word>> splitQuotedEscaped(std::string_view s, SplitErr
 }
 
 bool isCommandKeyword(std::string_view k) {
-    for (std::string_view c : {"script", "notify", "notify_master", "notify_backup", "notify_fault", "notify_stop",
-                               "notify_deleted", "notify_master_rx_lower_pri", "notify_fifo_script",
-                               "vrrp_notify_fifo_script", "lvs_notify_fifo_script", "startup_script",
-                               "shutdown_script", "notify_up", "notify_down", "misc_path"})
+    for (std::string_view c :
+         {"script", "notify", "notify_master", "notify_backup", "notify_fault", "notify_stop",
+          "notify_deleted", "notify_master_rx_lower_pri", "notify_fifo_script",
+          "vrrp_notify_fifo_script", "lvs_notify_fifo_script", "startup_script", "shutdown_script",
+          "notify_up", "notify_down", "misc_path"})
         if (k == c) return true;
     return false;
 }

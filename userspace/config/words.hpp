@@ -28,12 +28,13 @@ struct Word {
 std::vector<Word> splitWords(std::string_view line, size_t& unmatched);
 
 struct SplitError {
-    size_t at = 0;  // the unclosed quote, or the trailing backslash
+    size_t at = 0;     // the unclosed quote, or the trailing backslash
     std::string what;  // keepalived's words: "String '...': missing terminating '"
 };
 
 // alloc_strvec_quoted_escaped; nullopt (and *error) where keepalived returns NULL.
-std::optional<std::vector<Word>> splitQuotedEscaped(std::string_view line, SplitError* error = nullptr);
+std::optional<std::vector<Word>> splitQuotedEscaped(std::string_view line,
+                                                    SplitError* error = nullptr);
 
 // The keywords whose line keepalived 2.2.7 reads again with splitQuotedEscaped: vrrp_script's
 // `script`, the notify scripts of instances and sync groups, the fifo scripts, startup and

@@ -17,13 +17,15 @@ using test::load;
 LoadResult global(const std::string& line) { return load("global_defs {\n" + line + "\n}\n"); }
 
 // An advice: a warning keepalived -t does not fail the file for.
-::testing::AssertionResult advises(const LoadResult& r, int line, int col, const std::string& text) {
+::testing::AssertionResult advises(const LoadResult& r, int line, int col,
+                                   const std::string& text) {
     for (const auto& d : r.diagnostics)
-        if (d.advice && d.where.line == line && d.where.column == col && d.message.find(text) != std::string::npos)
+        if (d.advice && d.where.line == line && d.where.column == col &&
+            d.message.find(text) != std::string::npos)
             return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure() << "no advice at " << line << ":" << col << " containing \"" << text
-                                         << "\"; got:\n"
-                                         << test::dump(r);
+    return ::testing::AssertionFailure()
+           << "no advice at " << line << ":" << col << " containing \"" << text << "\"; got:\n"
+           << test::dump(r);
 }
 
 size_t failing(const LoadResult& r) {
@@ -45,8 +47,10 @@ TEST(Words, SingleQuotesArePlainCharacters) {
 
 // keepalived 2.2.7: a"b c"d -> a, ab"cd" -> ab, "ab"cd -> ab (the words after are ignored).
 TEST(Words, ADoubleQuoteEndsTheWord) {
-    for (auto [line, want] : {std::pair{"router_id a\"b c\"d", "a"}, {"router_id ab\"cd\"", "ab"},
-                              {"router_id \"ab\"cd", "ab"}, {"router_id ab\"#c\"", "ab"}}) {
+    for (auto [line, want] : {std::pair{"router_id a\"b c\"d", "a"},
+                              {"router_id ab\"cd\"", "ab"},
+                              {"router_id \"ab\"cd", "ab"},
+                              {"router_id ab\"#c\"", "ab"}}) {
         auto r = global(line);
         EXPECT_EQ(r.config.global.router_id, want) << line;
         EXPECT_EQ(failing(r), 0u) << line << "\n" << test::dump(r);
@@ -168,8 +172,9 @@ vrrp_instance VI_1 {
 // keepalived 2.2.7 cuts the comment in '/bin/echo #x' and cannot read the notify line
 // ("String '...': missing terminating '", -t exit 5); the instance has no notify_master.
 TEST(Words, ACommandLineWithoutItsClosingQuoteIsNotRun) {
-    auto r = load(std::string(test::kInstance).insert(std::string(test::kInstance).rfind('}'),
-                                                      "    notify_master '/bin/echo #x'\n"));
+    auto r = load(
+        std::string(test::kInstance)
+            .insert(std::string(test::kInstance).rfind('}'), "    notify_master '/bin/echo #x'\n"));
     EXPECT_TRUE(r.ok()) << test::dump(r);
     ASSERT_EQ(r.config.instances.size(), 1u);
     EXPECT_EQ(r.config.instances[0].notify_master, "");
@@ -224,7 +229,8 @@ vrrp_instance VI_1 {
 })");
     EXPECT_TRUE(r.ok()) << test::dump(r);
     EXPECT_TRUE(advises(r, 1, 17, "named chk"));
-    EXPECT_TRUE(has(r, Severity::Warning, 7, 23, "Block virtual_ipaddress has extra parameters extra"));
+    EXPECT_TRUE(
+        has(r, Severity::Warning, 7, 23, "Block virtual_ipaddress has extra parameters extra"));
     ASSERT_EQ(r.config.instances.size(), 1u);
     EXPECT_EQ(r.config.instances[0].vips.size(), 1u);
     EXPECT_EQ(r.config.instances[0].track_scripts.size(), 1u);
