@@ -111,7 +111,9 @@ std::vector<Node> buildTree(std::vector<Token> tokens, Diagnostics& diags);
 
 // The statements as text that reads back to the same statements: one per line, blocks
 // indented by four, words in "..." where the reader would otherwise split, drop or expand
-// them.
-std::string dumpStatements(const std::vector<Node>& nodes);
+// them. keepalived's syntax cannot write every line the reader can make: after a quoted word
+// ending in a backslash the comment cut sees quotes the words do not, and a later word that
+// needs quotes and holds '#' or '!' is then cut; *exact says whether that happened.
+std::string dumpStatements(const std::vector<Node>& nodes, bool* exact = nullptr);
 
 }  // namespace xvrrp::config

@@ -316,6 +316,12 @@ TEST(Dump, ExpandedStatementsReadBackTheSame) {
     auto q = loadAs("k \"a b\" \"#x\" \"\" \"$_HASH\" \"a\\tb\" 'q' \"{\" a\\b\n\"@x\" y\n\"include\" z\n", "x");
     EXPECT_EQ(q.expanded, "k \"a b\" \"#x\" \"\" \"$_HASH\" a\\tb 'q' \"{\" a\\b\n\"@x\" y\n\"include\" z\n");
     EXPECT_EQ(loadAs(q.expanded, "x").expanded, q.expanded);
+    // After a quoted word ending in a backslash the comment cut sees an open quote, so '#' is
+    // written plain; a lone backslash ending a line keeps a blank after it.
+    auto b = loadAs("k \"a b\\\" #x\nm \\ \n", "x");
+    EXPECT_EQ(b.expanded, "k \"a b\\\" #x\nm \\ \n");
+    EXPECT_TRUE(b.expanded_exact);
+    EXPECT_EQ(loadAs(b.expanded, "x").expanded, b.expanded);
 }
 
 }  // namespace
