@@ -337,54 +337,63 @@ std::optional<Rule> parseRule(const Node& line, Context& ctx) {
 }
 
 void parseAddressBlock(const Node& n, std::vector<VirtualAddress>& out, Context& ctx) {
-    if (!expectBlock(n, ctx)) return;
+    if (!expectValueBlock(n, ctx)) return;
     for (const auto& c : n.children)
         if (auto va = parseVirtualAddress(c, ctx)) out.push_back(std::move(*va));
 }
 
 void parseRouteBlock(const Node& n, std::vector<Route>& out, Context& ctx) {
-    if (!expectBlock(n, ctx)) return;
+    if (!expectValueBlock(n, ctx)) return;
     for (const auto& c : n.children)
         if (auto r = parseRoute(c, ctx)) out.push_back(std::move(*r));
 }
 
 void parseRuleBlock(const Node& n, std::vector<Rule>& out, Context& ctx) {
-    if (!expectBlock(n, ctx)) return;
+    if (!expectValueBlock(n, ctx)) return;
     for (const auto& c : n.children)
         if (auto r = parseRule(c, ctx)) out.push_back(std::move(*r));
 }
 
+// keepalived 2.2.7 (vrrp_track.c alloc_track_*): NAME [weight N [reverse|noreverse]], by
+// position. A second word other than `weight`, or `weight` without a value, drops the entry; a
+// fourth word other than reverse/noreverse is reported and the entry kept; words past the
+// fourth are ignored. Each is a warning (its -t exits 5), the last advice (it says nothing).
 void parseTrackList(const Node& n, std::vector<TrackRef>& out, int weight_lo, int weight_hi,
                     Context& ctx) {
-    if (!expectBlock(n, ctx)) return;
+    if (!expectValueBlock(n, ctx)) return;
     for (const auto& c : n.children) {
         if (!expectNoBlock(c, ctx)) continue;
         TrackRef ref;
         ref.where = c.key.where;
         ref.name = c.key.text;
-        bool ok = true;
-        for (size_t i = 0; i < c.args.size() && ok; ++i) {
-            const std::string& k = c.args[i].text;
-            if (k == "weight") {
-                if (i + 1 >= c.args.size()) {
-                    ctx.diags.error(c.args[i].where, "'weight' expects a number");
-                    ok = false;
-                    break;
-                }
-                auto v = parseInt(c.args[++i], weight_lo, weight_hi, ctx, "weight");
-                if (!v) ok = false;
-                else ref.weight = static_cast<int>(*v);
-            } else if (k == "reverse") {
-                ref.reverse = true;
-            } else if (k == "noreverse" || k == "no_reverse") {
-                ref.reverse = false;
-            } else {
-                ctx.diags.error(c.args[i].where, "expected 'weight N' or 'reverse' after " + ref.name +
-                                                     " in " + n.key.text + ", got '" + k + "'");
-                ok = false;
-            }
+        const auto& a = c.args;
+        if (!a.empty() && a[0].text != "weight") {
+            ctx.diags.warning(a[0].where, "unknown " + n.key.text + " option '" + a[0].text + "' after " + ref.name +
+                                              " (expected 'weight N'); " + ref.name + " not tracked, as keepalived 2.2.7 does");
+            continue;
         }
-        if (ok) out.push_back(std::move(ref));
+        if (a.size() == 1) {
+            ctx.diags.warning(a[0].where, "weight without value specified for " + n.key.text + " " + ref.name +
+                                              "; " + ref.name + " not tracked, as keepalived 2.2.7 does");
+            continue;
+        }
+        if (a.size() >= 2) {
+            auto v = parseInt(a[1], weight_lo, weight_hi, ctx, "weight");
+            if (!v) continue;
+            ref.weight = static_cast<int>(*v);
+        }
+        if (a.size() >= 3) {
+            const std::string& k = a[2].text;
+            if (k == "reverse") ref.reverse = true;
+            else if (k == "noreverse" || k == "no_reverse") ref.reverse = false;
+            else
+                ctx.diags.warning(a[2].where, "unknown " + n.key.text + " " + ref.name + " weight option " + k +
+                                                  " - ignoring (expected reverse or noreverse)");
+        }
+        if (a.size() >= 4)
+            ctx.diags.advice(a[3].where, "'" + a[3].text + "' and the words after it are ignored, as keepalived 2.2.7 "
+                                         "ignores them (" + n.key.text + " entries are NAME [weight N [reverse]])");
+        out.push_back(std::move(ref));
     }
 }
 

@@ -256,7 +256,7 @@ void parseBfdInstance(const Node& n, Context& ctx) {
 // keepalived alloc_track_bfd, line by line: the name must be a bfd_instance above whose
 // events go to the VRRP process; `weight N [reverse|noreverse]` overrides its weight.
 void parseTrackBfd(const Node& n, const std::string& owner, std::vector<TrackRef>& out, Context& ctx) {
-    if (!expectBlock(n, ctx)) return;
+    if (!expectValueBlock(n, ctx)) return;
     const std::string who = "(" + owner + ") ";
     for (const auto& line : n.children) {
         std::vector<const Token*> w{&line.key};

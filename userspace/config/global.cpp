@@ -120,7 +120,10 @@ const KeywordTable<Global>& table() {
              }},
             {"notify_fifo", [](const Node& n, Global& g, Context& c) { fifo(n, g.notify_fifo, g, c); }},
             {"notify_fifo_script",
-             [](const Node& n, Global& g, Context& c) {
+             [](const Node& line, Global& g, Context& c) {
+                 const auto cmd = commandNode(line, c);
+                 if (!cmd) return;
+                 const Node& n = *cmd;
                  if (!expectArgs(n, 1, 3, c, "SCRIPT [USER [GROUP]]")) return;
                  g.notify_fifo_script = n.args[0].text;
                  g.fifo_run_as.erase(n.key.text);
@@ -131,7 +134,10 @@ const KeywordTable<Global>& table() {
              }},
             {"vrrp_notify_fifo", [](const Node& n, Global& g, Context& c) { fifo(n, g.vrrp_notify_fifo, g, c); }},
             {"vrrp_notify_fifo_script",
-             [](const Node& n, Global& g, Context& c) {
+             [](const Node& line, Global& g, Context& c) {
+                 const auto cmd = commandNode(line, c);
+                 if (!cmd) return;
+                 const Node& n = *cmd;
                  if (!expectArgs(n, 1, 3, c, "SCRIPT [USER [GROUP]]")) return;
                  g.vrrp_notify_fifo_script = n.args[0].text;
                  g.fifo_run_as.erase(n.key.text);
@@ -142,7 +148,7 @@ const KeywordTable<Global>& table() {
              }},
             {"notification_email",
              [](const Node& n, Global& g, Context& c) {
-                 if (!expectBlock(n, c)) return;
+                 if (!expectValueBlock(n, c)) return;
                  for (const auto& e : n.children) {
                      g.notification_email.push_back(e.key.text);
                      for (const auto& a : e.args) g.notification_email.push_back(a.text);

@@ -1,4 +1,6 @@
 // vrrp_instance blocks (keepalived.conf(5) "VRRP instance(s)").
+#include <charconv>
+
 #include "config/parse_util.hpp"
 
 namespace xvrrp::config {
@@ -20,8 +22,12 @@ void u32(const Node& n, std::optional<uint32_t>& out, int64_t lo, int64_t hi, Co
     if (auto v = parseInt(n.args[0], lo, hi, c, n.key.text)) out = static_cast<uint32_t>(*v);
 }
 
-// notify* SCRIPT [USER [GROUP]]: the first word (quoted or not) is the command line.
-void notify(const Node& n, std::string& out, Instance& i, Context& c, bool optional = false) {
+// notify* SCRIPT [USER [GROUP]], read as a command line (parse_util.hpp commandNode): the first
+// word is the command line.
+void notify(const Node& line, std::string& out, Instance& i, Context& c, bool optional = false) {
+    const auto cmd = commandNode(line, c);
+    if (!cmd) return;
+    const Node& n = *cmd;
     if (!expectArgs(n, optional ? 0 : 1, 3, c, "SCRIPT [USER [GROUP]]")) return;
     if (n.args.empty()) return;
     out = n.args[0].text;
@@ -37,25 +43,36 @@ void srcIp(const Node& n, Instance& i, Context& c) {
 }
 
 void unicastPeers(const Node& n, Instance& i, Context& c) {
-    if (!expectBlock(n, c)) return;
+    if (!expectValueBlock(n, c)) return;
     for (const auto& line : n.children) {
         if (!expectNoBlock(line, c)) continue;
         auto a = parseAddr(line.key, c, "unicast_peer");
         if (!a) continue;
         UnicastPeer p{line.key.where, *a, {}, {}};
-        bool ok = true;
-        for (size_t k = 0; k < line.args.size() && ok; ++k) {
+        // keepalived 2.2.7 (alloc_vrrp_unicast_peer): OPTION VALUE pairs; a word without a value
+        // or an unknown option is reported and ends the line, and the peer is kept (-t exit 5).
+        for (size_t k = 0; k < line.args.size(); k += 2) {
             const auto& w = line.args[k].text;
-            if ((w == "min_ttl" || w == "max_ttl") && k + 1 < line.args.size()) {
-                auto v = parseInt(line.args[++k], 0, 255, c, w);
-                if (!v) ok = false;
-                else (w == "min_ttl" ? p.min_ttl : p.max_ttl) = static_cast<int>(*v);
-            } else {
-                c.diags.error(line.args[k].where, "expected 'min_ttl N' or 'max_ttl N' after unicast peer, got '" + w + "'");
-                ok = false;
+            if (k + 1 >= line.args.size()) {
+                c.diags.warning(line.args[k].where, "(" + i.name + ") " + w + " is missing a value");
+                break;
             }
+            const auto& value = line.args[k + 1].text;
+            int v = -1;
+            const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+            if (ec != std::errc() || end != value.data() + value.size() || v < 0 || v > 255) {
+                c.diags.warning(line.args[k + 1].where, "(" + i.name + ") invalid number '" + value + "' after " + w +
+                                                            " (0..255) - ignoring");
+                continue;
+            }
+            if (w != "min_ttl" && w != "max_ttl") {
+                c.diags.warning(line.args[k].where, "(" + i.name + ") unknown unicast_peer option " + w +
+                                                        " (expected min_ttl or max_ttl)");
+                break;
+            }
+            (w == "min_ttl" ? p.min_ttl : p.max_ttl) = v;
         }
-        if (ok) i.unicast_peers.push_back(p);
+        i.unicast_peers.push_back(p);
     }
 }
 

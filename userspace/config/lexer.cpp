@@ -10,97 +10,43 @@
 
 #include "config/bounds.hpp"
 #include "config/include.hpp"
+#include "config/words.hpp"
 
 namespace xvrrp::config {
 namespace {
 
-bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
+std::string shown(const Word& w) { return w.quoted ? "\"" + w.text + "\"" : w.text; }
 
-int hexValue(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-// Shell-like escapes inside quotes, as keepalived.conf(5) "Quoted strings" lists them.
-size_t readEscape(std::string_view line, size_t i, std::string& out) {
-    // line[i] is the character after the backslash.
-    char c = line[i];
-    switch (c) {
-        case 'a': out += '\a'; return i + 1;
-        case 'b': out += '\b'; return i + 1;
-        case 'E': case 'e': out += '\x1b'; return i + 1;
-        case 'f': out += '\f'; return i + 1;
-        case 'n': out += '\n'; return i + 1;
-        case 'r': out += '\r'; return i + 1;
-        case 't': out += '\t'; return i + 1;
-        case 'v': out += '\v'; return i + 1;
-        case 'c':
-            if (i + 1 < line.size()) {
-                out += static_cast<char>(line[i + 1] & 0x1f);
-                return i + 2;
-            }
-            break;
-        case 'x': {
-            size_t j = i + 1;
-            int v = 0;
-            while (j < line.size() && hexValue(line[j]) >= 0) v = (v * 16 + hexValue(line[j++])) & 0xff;
-            if (j == i + 1) break;
-            out += static_cast<char>(v);
-            return j;
+// Readings keepalived 2.2.7 makes silently that the writer most likely did not mean: -t says
+// how the line is read (advice: keepalived -t passes these lines). Once per kind and line.
+void adviseOnQuotes(const SourcedText& line, const std::vector<Word>& words, Diagnostics& diags) {
+    bool joined = false, single = false, backslash = false;
+    for (size_t k = 0; k < words.size(); ++k) {
+        const Word& w = words[k];
+        if (!joined && k + 1 < words.size() && words[k + 1].at == w.end) {
+            size_t e = k + 1;
+            while (e + 1 < words.size() && words[e + 1].at == words[e].end) ++e;
+            std::string as;
+            for (size_t j = k; j <= e; ++j) as += (j > k ? " " : "") + shown(words[j]);
+            diags.advice(line.locationAt(w.at),
+                         "a double quote ends a word: '" + line.str().substr(w.at, words[e].end - w.at) +
+                             "' is read as the words " + as +
+                             " (keepalived 2.2.7); put blanks around a quoted word");
+            joined = true;
         }
-        default:
-            if (c >= '0' && c <= '7') {
-                size_t j = i;
-                int v = 0;
-                while (j < line.size() && j < i + 3 && line[j] >= '0' && line[j] <= '7')
-                    v = v * 8 + (line[j++] - '0');
-                out += static_cast<char>(v & 0xff);
-                return j;
-            }
-    }
-    out += c;
-    return i + 1;
-}
-
-// Reads one word starting at line[i] (not whitespace); braces end an unquoted word.
-Token scanWord(const SourcedText& line, size_t& i, Diagnostics& diags) {
-    const std::string& s = line.str();
-    Token t;
-    const size_t start = i;
-    t.where = line.locationAt(i);
-    while (i < s.size()) {
-        char c = s[i];
-        if (isSpace(c) || c == '{' || c == '}') break;
-        if (c == '"' || c == '\'') {
-            t.quoted = true;
-            size_t j = i + 1;
-            bool closed = false;
-            while (j < s.size()) {
-                if (s[j] == c) {
-                    closed = true;
-                    ++j;
-                    break;
-                }
-                if (s[j] == '\\' && j + 1 < s.size()) {
-                    j = readEscape(s, j + 1, t.text);
-                    continue;
-                }
-                t.text += s[j++];
-            }
-            if (!closed)
-                diags.error(line.locationAt(i), std::string("unterminated quoted string (missing closing ") + c + ")");
-            i = j;
-            continue;
+        if (!single && !w.quoted && (w.text.front() == '\'' || w.text.back() == '\'')) {
+            diags.advice(line.locationAt(w.at),
+                         "a single quote is a plain character here: this word is " + w.text +
+                             " (keepalived 2.2.7 quotes with \"...\" only, except in script and notify lines)");
+            single = true;
         }
-        t.text += c;
-        ++i;
+        if (!backslash && w.quoted && w.text.find('\\') != std::string::npos) {
+            diags.advice(line.locationAt(w.at),
+                         "a backslash is a plain character here: this value is " + w.text +
+                             " as written (keepalived 2.2.7 resolves escapes only in script and notify lines)");
+            backslash = true;
+        }
     }
-    // A word partly substituted names the substitution even where its first byte was not.
-    if (!t.where.via)
-        if (auto via = line.viaIn(start, i)) t.where.via = via->describe();
-    return t;
 }
 
 std::string dirOf(const std::string& path) {
@@ -242,35 +188,40 @@ void Lexer::deliver(SourcedText&& line) {
 
 void Lexer::lexSegment(const SourcedText& line) {
     const std::string& s = line.str();
-    std::vector<Token> words;
-    for (size_t i = 0; i < s.size();) {
-        const char c = s[i];
-        if (isSpace(c)) {
-            ++i;
-            continue;
-        }
-        if (c == '{' || c == '}') {
-            if (!words.empty()) last_key_ = words.front().text;
-            out_->push_back({c == '{' ? TokenKind::Open : TokenKind::Close, std::string(1, c), line.locationAt(i)});
-            ++words_;
-            ++i;
-            if (c == '{' && block_depth_++ == 0) top_block_ = last_key_;
-            if (c == '}' && block_depth_ > 0) --block_depth_;
-            continue;
-        }
-        Token w = scanWord(line, i, diags_);
-        if (words.empty()) words.push_back(w);  // the keyword; include_check wants all words
-        else if (words.front().text == "include_check") words.push_back(w);
-        out_->push_back(std::move(w));
+    const size_t first = out_->size();
+    if (s == "{" || s == "}") {  // the brace split leaves a brace outside quotes alone on its line
+        if (s == "{" && block_depth_++ == 0) top_block_ = last_key_;
+        if (s == "}" && block_depth_ > 0) --block_depth_;
+        out_->push_back({s == "{" ? TokenKind::Open : TokenKind::Close, s, line.locationAt(0), false, {}});
         ++words_;
+    } else {
+        size_t unmatched = 0;
+        auto words = splitWords(s, unmatched);
+        if (unmatched != std::string::npos)
+            diags_.warning(line.locationAt(unmatched),
+                           "unterminated quoted string (missing closing \"); keepalived 2.2.7 reads only the "
+                           "words before it (\"Unmatched quote\")");
+        const bool command = !words.empty() && isCommandKeyword(words.front().text);
+        if (!words.empty() && !command) adviseOnQuotes(line, words, diags_);
+        for (auto& w : words) {
+            Token t{TokenKind::Word, std::move(w.text), line.locationAt(w.at), w.quoted, {}};
+            // A word partly substituted names the substitution even where its first byte was not.
+            if (!t.where.via)
+                if (auto via = line.viaIn(w.at, w.end)) t.where.via = via->describe();
+            if (command && out_->size() == first) t.line = std::make_shared<const SourcedText>(line);
+            out_->push_back(std::move(t));
+            ++words_;
+        }
     }
-    if (!words.empty()) {
-        last_key_ = words.front().text;
-        if (last_key_ == "include_check" && !words.front().quoted && block_depth_ == 1 &&
-            top_block_ == "global_defs")
-            includeCheck(words);
+    if (out_->size() > first && (*out_)[first].kind == TokenKind::Word) {
+        const Token& key = (*out_)[first];
+        last_key_ = key.text;
+        if (last_key_ == "include_check" && !key.quoted && block_depth_ == 1 && top_block_ == "global_defs") {
+            std::vector<Token> all(out_->begin() + static_cast<std::ptrdiff_t>(first), out_->end());
+            includeCheck(all);
+        }
     }
-    out_->push_back({TokenKind::Eol, "", line.locationAt(s.size())});
+    out_->push_back({TokenKind::Eol, "", line.locationAt(s.size()), false, {}});
 }
 
 bool Lexer::lineReadable(std::string_view line, const FileName& name, int lineNo) {

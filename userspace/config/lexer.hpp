@@ -1,10 +1,11 @@
 #pragma once
-// keepalived.conf reader: words, quoted strings, braces, comments, `include` globs and
+// keepalived.conf reader: words (words.hpp), braces, comments, `include` globs and
 // keepalived's advanced configuration (preprocess.hpp), then a tree of statements
 // (`keyword args... [{ children }]`).
 
 #include <sys/types.h>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,11 +18,16 @@ namespace xvrrp::config {
 
 enum class TokenKind { Word, Open, Close, Eol };
 
+// A word as keepalived 2.2.7 reads it (words.hpp): a "..." word without its quotes, nothing
+// else removed or resolved.
 struct Token {
     TokenKind kind = TokenKind::Word;
-    std::string text;     // quotes removed, escapes resolved
+    std::string text;
     Location where;       // first character (the opening quote for a quoted word)
-    bool quoted = false;  // some part of the word was quoted
+    bool quoted = false;  // a "..." word
+    // The line, on the first word of a command-line keyword's line (words.hpp
+    // isCommandKeyword), which is read again as keepalived reads command lines.
+    std::shared_ptr<const SourcedText> line;
 };
 
 // One statement: a keyword, its words on the same line, and an optional block.
@@ -104,8 +110,10 @@ private:
 std::vector<Node> buildTree(std::vector<Token> tokens, Diagnostics& diags);
 
 // The statements as text that reads back to the same statements: one per line, blocks
-// indented by four, words quoted (with escapes) where the reader would otherwise split,
-// drop or expand them.
-std::string dumpStatements(const std::vector<Node>& nodes);
+// indented by four, words in "..." where the reader would otherwise split, drop or expand
+// them. keepalived's syntax cannot write every line the reader can make: after a quoted word
+// ending in a backslash the comment cut sees quotes the words do not, and a later word that
+// needs quotes and holds '#' or '!' is then cut; *exact says whether that happened.
+std::string dumpStatements(const std::vector<Node>& nodes, bool* exact = nullptr);
 
 }  // namespace xvrrp::config

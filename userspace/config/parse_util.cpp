@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "config/words.hpp"
+
 namespace xvrrp::config {
 
 bool expectArgs(const Node& n, size_t min, size_t max, Context& ctx, std::string_view usage) {
@@ -12,14 +14,15 @@ bool expectArgs(const Node& n, size_t min, size_t max, Context& ctx, std::string
                                          use);
         return false;
     }
-    if (n.args.size() > max) {
-        ctx.diags.error(n.args[max].where, "'" + n.key.text + "' takes " +
-                                               (max == 0 ? std::string("no values")
-                                                         : "at most " + std::to_string(max) +
-                                                               (max == 1 ? " value" : " values")) +
-                                               ", unexpected '" + n.args[max].text + "'" + use);
-        return false;
-    }
+    // keepalived 2.2.7's handlers read the words they take and ignore the rest (measured:
+    // router_id ab cd, priority 100 extra, nopreempt extra pass its -t).
+    if (n.args.size() > max)
+        ctx.diags.advice(n.args[max].where, "'" + n.key.text + "' takes " +
+                                                (max == 0 ? std::string("no values")
+                                                          : "at most " + std::to_string(max) +
+                                                                (max == 1 ? " value" : " values")) +
+                                                use + "; '" + n.args[max].text +
+                                                "' and the words after it are ignored, as keepalived 2.2.7 ignores them");
     return expectNoBlock(n, ctx);
 }
 
@@ -33,6 +36,14 @@ bool expectBlock(const Node& n, Context& ctx) {
     if (n.has_block) return true;
     ctx.diags.error(n.key.where, "'" + n.key.text + "' expects a { } block");
     return false;
+}
+
+bool expectValueBlock(const Node& n, Context& ctx) {
+    if (!expectBlock(n, ctx)) return false;
+    if (!n.args.empty())
+        ctx.diags.warning(n.args[0].where, "Block " + n.key.text + " has extra parameters " + n.args[0].text +
+                                               " ...; ignored (keepalived 2.2.7 says so too and reads the block)");
+    return true;
 }
 
 std::optional<int64_t> parseInt(const Token& t, int64_t lo, int64_t hi, Context& ctx,
@@ -126,15 +137,28 @@ std::vector<std::string> words(const std::vector<Token>& toks, size_t from) {
     return out;
 }
 
-std::string commandLine(const std::vector<Token>& toks, size_t from, size_t to) {
-    std::string out;
-    for (size_t i = from; i < to && i < toks.size(); ++i) {
-        if (!out.empty()) out += ' ';
-        const auto& t = toks[i];
-        bool needsQuote = to - from > 1 && t.quoted && t.text.find_first_of(" \t") != std::string::npos;
-        out += needsQuote ? "'" + t.text + "'" : t.text;
+std::optional<Node> commandNode(const Node& n, Context& ctx, bool keepalived_crashes) {
+    if (!n.key.line) return n;
+    SplitError why;
+    auto words = splitQuotedEscaped(n.key.line->str(), &why);
+    if (!words) {
+        const Location at = n.key.line->locationAt(why.at);
+        if (keepalived_crashes)
+            ctx.diags.error(at, "'" + n.key.text + "' line cannot be read: " + why.what +
+                                    " (keepalived 2.2.7 crashes on this line)");
+        else
+            ctx.diags.warning(at, "'" + n.key.text + "' ignored: " + why.what + " (keepalived 2.2.7 ignores the line)");
+        return std::nullopt;
     }
-    return out;
+    Node cmd = n;
+    cmd.args.clear();
+    for (size_t k = 1; k < words->size(); ++k) {
+        Word& w = (*words)[k];
+        Token t{TokenKind::Word, std::move(w.text), n.key.line->locationAt(w.at), false, {}};
+        if (auto via = n.key.line->viaIn(w.at, w.end)) t.where.via = via->describe();
+        cmd.args.push_back(std::move(t));
+    }
+    return cmd;
 }
 
 std::string programOf(const std::string& command) {

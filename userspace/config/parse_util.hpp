@@ -43,10 +43,14 @@ struct Context {
     uint32_t next_rule_preference[2] = {16384, 16384};  // IPv4, IPv6 (keepalived's numbering)
 };
 
-// Argument count checks; they name the keyword and what it expects.
+// Argument count checks; they name the keyword and what it expects. Too few is an error;
+// words past `max` are ignored, as keepalived ignores them, with advice.
 bool expectArgs(const Node& n, size_t min, size_t max, Context& ctx, std::string_view usage = {});
 bool expectNoBlock(const Node& n, Context& ctx);
 bool expectBlock(const Node& n, Context& ctx);
+// A block of values (virtual_ipaddress, track_script, unicast_peer, group...): words before its
+// '{' are reported, as keepalived's alloc_value_block reports them, and the block is read.
+bool expectValueBlock(const Node& n, Context& ctx);
 
 std::optional<int64_t> parseInt(const Token& t, int64_t lo, int64_t hi, Context& ctx,
                                 std::string_view what);
@@ -63,10 +67,12 @@ std::optional<RunAs> runAsArgs(const Node& n);
 Directive toDirective(const Node& n);
 std::vector<std::string> words(const std::vector<Token>& toks, size_t from = 0);
 
-// A command line as keepalived runs it: a quoted first word is the whole command line;
-// unquoted words are joined (quoted words containing spaces are single-quoted again so the
-// script runner splits them the same way).
-std::string commandLine(const std::vector<Token>& toks, size_t from, size_t to);
+// A command-line keyword's statement with its words read again as keepalived 2.2.7 reads them
+// (words.hpp splitQuotedEscaped: '...' and "..." group, escapes resolved): args[0] is the
+// command line, then USER and GROUP. nullopt, reported, when keepalived cannot read the line
+// (an unclosed quote, a trailing backslash): a warning where it ignores the line, an error
+// where it crashes.
+std::optional<Node> commandNode(const Node& n, Context& ctx, bool keepalived_crashes = false);
 // First word of a command line, honouring single quotes.
 std::string programOf(const std::string& command);
 

@@ -132,7 +132,8 @@ LoadResult finish(std::vector<Token> tokens, Config cfg, Diagnostics& diags, con
     const LoadOptions options = askOncePerName(given);
     Context ctx{cfg, diags, options, {}, false, {}};
     auto tree = buildTree(std::move(tokens), diags);
-    std::string expanded = options.dump ? dumpStatements(tree) : std::string();
+    bool exact = true;
+    std::string expanded = options.dump ? dumpStatements(tree, &exact) : std::string();
     parseTop(tree, ctx);
     validate(ctx);
     // Validation runs last; sort so the report reads top to bottom, file by file.
@@ -147,7 +148,7 @@ LoadResult finish(std::vector<Token> tokens, Config cfg, Diagnostics& diags, con
         return std::make_tuple(rank(a.where), a.where.line, a.where.column) <
                std::make_tuple(rank(b.where), b.where.line, b.where.column);
     });
-    return LoadResult{std::move(cfg), std::move(list), std::move(expanded)};
+    return LoadResult{std::move(cfg), std::move(list), std::move(expanded), exact};
 }
 
 std::string dirOf(const std::string& path) {

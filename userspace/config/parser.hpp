@@ -74,6 +74,8 @@ struct LoadResult {
     Config config;
     std::vector<Diagnostic> diagnostics;
     std::string expanded;  // with LoadOptions::dump: the statements after expansion
+    // False when some line of `expanded` cannot read back the same (lexer.hpp dumpStatements).
+    bool expanded_exact = true;
     bool ok() const;  // no errors (warnings and notices are fine)
 };
 

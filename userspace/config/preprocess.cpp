@@ -21,16 +21,20 @@ void trimTrailingBlanks(SourcedText& t) {
 
 }  // namespace
 
-void decomment(SourcedText& t) {
+std::optional<Location> decomment(SourcedText& t) {
     size_t lead = 0;
     while (lead < t.size() && isBlank(t[lead])) ++lead;
     t.erase(0, lead);
     bool quote = false, cont = false;
     size_t comment = std::string::npos;
+    Location opened;
     for (size_t i = 0; i < t.size();) {
         const char c = t[i];
         if (c == '"') {
-            if (comment == std::string::npos) quote = !quote;
+            if (comment == std::string::npos) {
+                quote = !quote;
+                if (quote) opened = t.locationAt(i);
+            }
             ++i;
         } else if (c == '\\') {
             if (i + 1 == t.size()) {  // a final backslash continues a multiline value
@@ -52,6 +56,20 @@ void decomment(SourcedText& t) {
     if (comment != std::string::npos) t.erase(comment, t.size() - comment);
     trimTrailingBlanks(t);
     if (cont) t.append(SourcedText("\\", t.locationAt(t.size())));
+    if (quote) return opened;
+    return std::nullopt;
+}
+
+// keepalived's decomment() reports a quote it sees open at the end of the line ("Unterminated
+// quote", -t exit 5). Where the words have an unmatched '"' too, the lexer says so; this is
+// for the quote only decomment sees open, after a \" (`router_id "ab\"` is the word ab\).
+void Preprocessor::reportOpenQuote(const SourcedText& t, const std::optional<Location>& open) {
+    if (!open) return;
+    size_t quotes = 0;
+    for (char c : t.str()) quotes += c == '"';
+    if (quotes % 2 != 0) return;
+    diags_.warning(*open, "quote left open for comments: a \\\" inside \"...\" does not close it, so '#' and '!' "
+                          "after it stay plain (keepalived 2.2.7: \"Unterminated quote\"); the words end at the next \"");
 }
 
 Preprocessor::Preprocessor(Diagnostics& diags, std::string config_id, uint32_t random_seed,
@@ -79,7 +97,7 @@ void Preprocessor::physicalLine(std::string_view raw, const FileName& file, int 
         return;
     }
     SourcedText t(std::string(raw), Location{file, line_no, 1});
-    decomment(t);
+    reportOpenQuote(t, decomment(t));
     if (!t.empty()) processLine(std::move(t), 0);
 }
 
@@ -130,7 +148,7 @@ bool Preprocessor::pipeline(SourcedText& line, int depth, std::vector<Tail>& tai
             case Substituted::Failed: return false;
             case Substituted::Changed: break;
         }
-        decomment(line);  // a substituted # or ! (${_HASH} outside quotes) starts a comment
+        reportOpenQuote(line, decomment(line));  // a substituted # or ! (${_HASH} outside quotes) starts a comment
         if (line.empty()) return false;
         // Again while a conditional or a reference may be left (keepalived's recheck).
         if (line[0] != '@' && line.str().find('$') == std::string::npos) return true;

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -24,8 +25,9 @@ namespace xvrrp::config {
 // A line's text as keepalived reads it: leading and trailing blanks and comments (from an
 // unquoted # or !) removed, `\#` and `\!` outside double quotes made plain # and !, and a
 // final `\` kept (it continues a multiline definition). Only " quotes protect a comment
-// character, as in keepalived ('#' inside single quotes starts a comment there).
-void decomment(SourcedText& line);
+// character, as in keepalived ('#' inside single quotes starts a comment there). A backslash
+// takes the next character with it, a '"' too. Returns where a '"' left open at the end was.
+std::optional<Location> decomment(SourcedText& line);
 
 // ~SEQ(VAR, [START,] [STEP,] END) or ~LST(VAR|{VARS}, VALUE|{VALUES}, ...).
 struct Repeat {
@@ -78,6 +80,7 @@ private:
     enum class Substituted { Nothing, Changed, Failed };
 
     void processLine(SourcedText line, int depth);
+    void reportOpenQuote(const SourcedText& line, const std::optional<Location>& open);
     // Conditionals, definitions, repeats and substitution; false when the line is used up.
     bool pipeline(SourcedText& line, int depth, std::vector<Tail>& tails);
     void emitSplit(SourcedText line, int depth, std::vector<Tail>& tails);

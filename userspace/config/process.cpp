@@ -1,7 +1,8 @@
 // global_defs keywords for the VRRP process's scheduling (keepalived.conf(5): vrrp_priority,
 // vrrp_no_swap, vrrp_cpu_affinity, vrrp_rt_priority, vrrp_rlimit_rttime). keepalived 2.2.7
 // runs with a bad value clamped or the line ignored, so these are warnings, worded as its
-// messages (measured with keepalived -t); extra words are ignored as keepalived ignores them.
+// messages (measured with keepalived -t); extra words are ignored as keepalived ignores them
+// (its -t says nothing: advice).
 #include "config/process.hpp"
 
 #include <sys/sysinfo.h>
@@ -23,15 +24,15 @@ std::optional<int64_t> number(std::string_view text) {
     return v;
 }
 
-// The first argument, or a warning naming what is missing; words after it draw a warning.
+// The first argument, or a warning naming what is missing; words after it draw advice.
 const Token* firstArg(const Node& n, Context& ctx, const std::string& missing) {
     if (!expectNoBlock(n, ctx)) return nullptr;
     if (n.args.empty()) {
         ctx.diags.warning(n.key.where, missing + "; " + n.key.text + " ignored");
         return nullptr;
     }
-    if (n.args.size() > 1)
-        ctx.diags.warning(n.args[1].where, "words after '" + n.args[0].text + "' ignored (" +
+    if (n.args.size() > 1)  // keepalived -t says nothing of them (measured): advice
+        ctx.diags.advice(n.args[1].where, "words after '" + n.args[0].text + "' ignored (" +
                                                n.key.text + " takes one value)");
     return &n.args[0];
 }
@@ -78,7 +79,7 @@ void parseRlimitRttime(const Node& n, ProcessTuning& p, Context& ctx) {
 void parseNoSwap(const Node& n, ProcessTuning& p, Context& ctx) {
     if (!expectNoBlock(n, ctx)) return;
     if (!n.args.empty())
-        ctx.diags.warning(n.args[0].where, n.key.text + " takes no value; '" + n.args[0].text +
+        ctx.diags.advice(n.args[0].where, n.key.text + " takes no value; '" + n.args[0].text +
                                                "' ignored and the process is locked in memory");
     p.no_swap = true;
 }

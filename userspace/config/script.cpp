@@ -9,10 +9,11 @@ void weightReverse(const Node& n, int& weight, bool& reverse, int64_t lo, int64_
     auto v = parseInt(n.args[0], lo, hi, c, "weight");
     if (!v) return;
     weight = static_cast<int>(*v);
-    if (n.args.size() == 2) {
+    if (n.args.size() >= 2) {
         if (n.args[1].text == "reverse") reverse = true;
         else if (n.args[1].text == "noreverse" || n.args[1].text == "no_reverse") reverse = false;
-        else c.diags.error(n.args[1].where, "expected 'reverse' after the weight, got '" + n.args[1].text + "'");
+        // keepalived 2.2.7: "vrrp_script chk unknown weight option x" (-t exit 5), the weight kept.
+        else c.diags.warning(n.args[1].where, "unknown weight option '" + n.args[1].text + "' (expected reverse) - ignoring");
     }
 }
 
@@ -33,15 +34,24 @@ const KeywordTable<Script>& scriptTable() {
         "vrrp_script",
         {
             {"script",
-             [](const Node& n, Script& s, Context& c) {
-                 if (!expectArgs(n, 1, SIZE_MAX, c, "COMMAND")) return;
+             [](const Node& line, Script& s, Context& c) {
+                 const auto cmd = commandNode(line, c, true);
+                 if (!cmd) return;
+                 const Node& n = *cmd;
+                 if (!expectNoBlock(n, c)) return;
+                 if (n.args.empty()) {
+                     expectArgs(n, 1, 1, c, "COMMAND");
+                     return;
+                 }
                  // keepalived 2.2.7 runs the first word alone (measured: `script /usr/bin/test
                  // -n x` runs /usr/bin/test and fails) and its -t says nothing of the rest.
-                 s.script = commandLine(n.args, 0, 1);
+                 s.script = n.args[0].text;
                  if (n.args.size() < 2) return;
                  std::string rest;
-                 for (size_t i = 1; i < n.args.size(); ++i)
-                     rest += (i > 1 ? " " : "") + (n.args[i].quoted ? '"' + n.args[i].text + '"' : n.args[i].text);
+                 for (size_t i = 1; i < n.args.size(); ++i) {
+                     const std::string& w = n.args[i].text;
+                     rest += (i > 1 ? " " : "") + (w.find_first_of(" \t") != std::string::npos ? '"' + w + '"' : w);
+                 }
                  c.diags.advice(n.args[1].where, "vrrp_script " + s.name + " runs '" + s.script +
                                                      "' only, not the words after it (" + rest +
                                                      "), as keepalived 2.2.7 does (it runs the first word of a "
@@ -87,7 +97,8 @@ const KeywordTable<TrackFile>& fileTable() {
              [](const Node& n, TrackFile& f, Context& c) {
                  if (!expectArgs(n, 0, 2, c, "[VALUE] [overwrite]")) return;
                  f.init_file = true;
-                 for (const auto& a : n.args) {
+                 for (size_t k = 0; k < n.args.size() && k < 2; ++k) {
+                     const Token& a = n.args[k];
                      if (a.text == "overwrite") f.overwrite = true;
                      else if (auto v = parseInt(a, INT32_MIN, INT32_MAX, c, "init_file value")) f.init_value = static_cast<int>(*v);
                  }
@@ -141,10 +152,15 @@ const KeywordTable<TrackProcess>& processTable() {
 template <class T>
 T* parseNamed(const Node& n, std::map<std::string, T>& out, const KeywordTable<T>& table, Context& ctx) {
     if (!expectBlock(n, ctx)) return nullptr;
-    if (n.args.size() != 1) {
-        ctx.diags.error(n.key.where, n.key.text + " expects exactly one NAME before '{'");
+    if (n.args.empty()) {
+        ctx.diags.error(n.key.where, n.key.text + " expects a NAME before '{'");
         return nullptr;
     }
+    // keepalived 2.2.7 names the block by its first word and ignores the rest (measured:
+    // `vrrp_script chk extra {` passes -t and chk is tracked).
+    if (n.args.size() > 1)
+        ctx.diags.advice(n.args[1].where, "'" + n.args[1].text + "' and the words after it are ignored: this " +
+                                              n.key.text + " is named " + n.args[0].text + ", as keepalived 2.2.7 names it");
     const std::string& name = n.args[0].text;
     if (auto it = out.find(name); it != out.end()) {
         ctx.diags.error(n.args[0].where, n.key.text + " '" + name + "' is already defined at " +

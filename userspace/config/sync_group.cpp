@@ -4,7 +4,11 @@
 namespace xvrrp::config {
 namespace {
 
-void notify(const Node& n, std::string& out, SyncGroup& g, Context& c) {
+// notify* SCRIPT [USER [GROUP]], read as a command line (parse_util.hpp commandNode).
+void notify(const Node& line, std::string& out, SyncGroup& g, Context& c) {
+    const auto cmd = commandNode(line, c);
+    if (!cmd) return;
+    const Node& n = *cmd;
     if (!expectArgs(n, 1, 3, c, "SCRIPT [USER [GROUP]]")) return;
     out = n.args[0].text;
     g.notify_run_as.erase(n.key.text);
@@ -19,7 +23,7 @@ const KeywordTable<SyncGroup>& table() {
         {
             {"group",
              [](const Node& n, SyncGroup& g, Context& c) {
-                 if (!expectBlock(n, c)) return;
+                 if (!expectValueBlock(n, c)) return;
                  for (const auto& m : n.children) {
                      // Members may also be written several to a line.
                      g.members.emplace_back(m.key.where, m.key.text);

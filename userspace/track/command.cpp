@@ -13,50 +13,10 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "config/words.hpp"
+
 namespace xvrrp::track {
 namespace {
-
-constexpr std::string_view kWhite = " \t\f\n\r\v";
-
-// One escape sequence after '\' at s[i]; advances i past it.
-char unescape(std::string_view s, size_t& i) {
-    char c = s[i];
-    if (c == 'x' && i + 1 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1]))) {
-        unsigned v = 0;
-        ++i;
-        while (i < s.size() && std::isxdigit(static_cast<unsigned char>(s[i]))) {
-            char h = s[i++];
-            v = (v << 4) | static_cast<unsigned>(std::isdigit(static_cast<unsigned char>(h))
-                                                     ? h - '0'
-                                                     : 10 + std::tolower(h) - 'a');
-        }
-        return static_cast<char>(v);
-    }
-    if (c == 'c' && i + 1 < s.size()) {
-        char v = static_cast<char>(s[i + 1] & 0x1f);
-        i += 2;
-        return v;
-    }
-    if (c >= '0' && c <= '7') {
-        unsigned v = static_cast<unsigned>(c - '0');
-        ++i;
-        for (int k = 0; k < 2 && i < s.size() && s[i] >= '0' && s[i] <= '7'; ++k)
-            v = (v << 3) + static_cast<unsigned>(s[i++] - '0');
-        return static_cast<char>(v);
-    }
-    ++i;
-    switch (c) {
-    case 'a': return '\a';
-    case 'b': return '\b';
-    case 'E': return 0x1b;
-    case 'f': return '\f';
-    case 'n': return '\n';
-    case 'r': return '\r';
-    case 't': return '\t';
-    case 'v': return '\v';
-    default: return c;  // \" \' \\ and anything else stand for themselves
-    }
-}
 
 bool isExecutable(const struct stat& st, uid_t uid, gid_t gid) {
     return (uid == 0 && (st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH))) ||
@@ -130,46 +90,18 @@ unsigned checkSecurity(const std::string& filename, bool script_security,
 }  // namespace
 
 std::optional<std::vector<std::string>> splitCommand(std::string_view s, std::string* error) {
-    std::vector<std::string> out;
-    size_t i = 0;
-    while (true) {
-        while (i < s.size() && kWhite.find(s[i]) != std::string_view::npos) ++i;
-        if (i >= s.size()) break;
-        std::string word;
-        char quote = 0;
-        while (i < s.size()) {
-            char c = s[i];
-            if (c == '\\') {
-                if (++i >= s.size()) {
-                    if (error) *error = "Missing escape char at end: '" + std::string(s) + "'";
-                    return std::nullopt;
-                }
-                word += unescape(s, i);
-            } else if (quote) {
-                if (c == quote) quote = 0;
-                else word += c;
-                ++i;
-            } else if (c == '"' || c == '\'') {
-                quote = c;
-                ++i;
-            } else if (kWhite.find(c) != std::string_view::npos) {
-                break;
-            } else {
-                word += c;
-                ++i;
-            }
-        }
-        if (quote) {
-            if (error)
-                *error = "String '" + std::string(s) + "': missing terminating " + std::string(1, quote);
-            return std::nullopt;
-        }
-        out.push_back(std::move(word));
+    config::SplitError why;
+    auto words = config::splitQuotedEscaped(s, &why);
+    if (!words) {
+        if (error) *error = why.what;
+        return std::nullopt;
     }
-    if (out.empty()) {
+    if (words->empty()) {
         if (error) *error = "empty command";
         return std::nullopt;
     }
+    std::vector<std::string> out;
+    for (auto& w : *words) out.push_back(std::move(w.text));
     return out;
 }
 

@@ -25,7 +25,7 @@
 
 namespace xvrrp::track {
 
-// keepalived's alloc_strvec_quoted_escaped(). nullopt on an unmatched quote or a trailing
+// keepalived's alloc_strvec_quoted_escaped() (config/words.hpp). nullopt on an unmatched quote or a trailing
 // backslash, with the reason in *error.
 std::optional<std::vector<std::string>> splitCommand(std::string_view line,
                                                      std::string* error = nullptr);

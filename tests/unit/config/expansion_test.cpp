@@ -231,8 +231,9 @@ TEST(Multiline, NestedValuesExpandInOrder) {
 
 TEST(Predefined, InstanceRandomHashAndBang) {
     auto r = loadAs("i_${_INSTANCE}\nr_${_RANDOM 5 5}\nh_\"${_HASH}\"_${_BANG}_end\nh2_${_HASH}x\n", "node7");
-    // A substituted # or ! outside double quotes starts a comment (measured).
-    EXPECT_EQ(r.expanded, "i_node7\nr_5\n\"h_#_\"\nh2_\n");
+    // A substituted # or ! outside double quotes starts a comment (measured); a '"' ends a word,
+    // so h_"#"_ is the words h_, # and _ (keepalived 2.2.7's alloc_strvec_r).
+    EXPECT_EQ(r.expanded, "i_node7\nr_5\nh_ \"#\" _\nh2_\n");
     for (int k = 0; k < 50; ++k) {
         auto v = loadAs("${_RANDOM 10 20}\n${_RANDOM}\n", "x", static_cast<uint32_t>(k));
         auto nl = v.expanded.find('\n');
@@ -310,10 +311,17 @@ TEST(Dump, ExpandedStatementsReadBackTheSame) {
         << r.expanded;
     auto again = loadAs(r.expanded, "other");
     EXPECT_EQ(again.expanded, r.expanded);
-    // Words that would split, start a comment, expand or look like a directive are quoted.
-    auto q = loadAs("k \"a b\" \"#x\" \"\" \"\\$_HASH\" \"q\\\"\\\\\" \"\\t\"\n\"@x\" y\n\"include\" z\n", "x");
-    EXPECT_EQ(q.expanded, "k \"a b\" \"#x\" \"\" \"\\044_HASH\" \"q\\042\\\\\" \"\\011\"\n\"@x\" y\n\"include\" z\n");
+    // Words that would split, start a comment, expand or look like a directive are quoted;
+    // quotes resolve nothing, so the rest is written as read.
+    auto q = loadAs("k \"a b\" \"#x\" \"\" \"$_HASH\" \"a\\tb\" 'q' \"{\" a\\b\n\"@x\" y\n\"include\" z\n", "x");
+    EXPECT_EQ(q.expanded, "k \"a b\" \"#x\" \"\" \"$_HASH\" a\\tb 'q' \"{\" a\\b\n\"@x\" y\n\"include\" z\n");
     EXPECT_EQ(loadAs(q.expanded, "x").expanded, q.expanded);
+    // After a quoted word ending in a backslash the comment cut sees an open quote, so '#' is
+    // written plain; a lone backslash ending a line keeps a blank after it.
+    auto b = loadAs("k \"a b\\\" #x\nm \\ \n", "x");
+    EXPECT_EQ(b.expanded, "k \"a b\\\" #x\nm \\ \n");
+    EXPECT_TRUE(b.expanded_exact);
+    EXPECT_EQ(loadAs(b.expanded, "x").expanded, b.expanded);
 }
 
 }  // namespace

@@ -132,5 +132,13 @@ TEST_F(KeepalivedCompare, IncludesAfterExpansion) {
          {"main", "other"});
 }
 
+// How a line is split into words (words.hpp): a '"' ends a word, a quoted word ends at its
+// closing quote, backslashes are plain, an unmatched '"' ends the line, a comment cut after a
+// quote; the keywords are the first words.
+TEST_F(KeepalivedCompare, WordsOfALine) {
+    same("p_a\"b c\"d\n\"p_b\"c\np_c\\tb\np_d\\\"x\np_e\"#x\"\n\"p_f\\\" \"#x\"\n\"p_g\"#x\n"
+         "\"p_i\\x41\" y\n");
+}
+
 }  // namespace
 }  // namespace xvrrp::config

@@ -98,7 +98,7 @@ TEST(Seq, BlocksAndMultilineValuesInsideEachOther) {
                             "~SEQ(L, 1, 2) $U${L}=p_10_${L}\np_10_$U1\np_10_$U2\n$W=$X\n~LST(X, 1) p_11_$W\n",
                             "t.conf", o);
     EXPECT_EQ(r.expanded, lines({"p_1_1_1", "p_1_2_1", "p_1_2_2", "p_1_3_1", "p_1_3_2", "p_1_3_3", "p_2_1", "p_2_2",
-                                 "p_2_end", "p_4_other \"x\\\\\"", "p_4_other_b", "p_4_node7", "p_4_b",
+                                 "p_2_end", "p_4_other x\\", "p_4_other_b", "p_4_node7", "p_4_b",
                                  "p_5_last_p_5_3", "p_8_1_2_1", "p_8_3__1", "p_8_3__2", "p_8_3__3", "p_9_a_1",
                                  "p_9_b_1", "p_9_n_1", "p_9_a_2", "p_9_b_2", "p_9_n_2", "p_10_p_10_1", "p_10_p_10_2",
                                  "p_11_1"}));
