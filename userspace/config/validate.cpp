@@ -174,6 +174,13 @@ void checkBfdFailover(const Instance& i, Context& ctx) {
             ctx.diags.warning(at, head + "track_bfd " + b.name + " (" + locationStr(r.where) +
                                       ") has weight 0, so the Down that takes over also faults "
                                       "the instance");
+    // VRRPv3 over IPv6 multicast speaks from the link-local address (RFC 5798 5.1.2.1): the
+    // master a backup follows is its link-local one, never a global neighbour.
+    if (i.unicast_peers.empty() && fam == Family::V6 && !b.neighbor->isLinkLocal())
+        ctx.diags.warning(at, head + "the neighbour " + b.neighbor->str() + " of " + bname +
+                                  " is not a link-local address, but an IPv6 master advertises "
+                                  "from its link-local one, so a Down of that session takes "
+                                  "nothing over");
     if (!i.unicast_peers.empty()) {
         bool peer = false;
         for (const auto& p : i.unicast_peers) peer = peer || p.addr == *b.neighbor;

@@ -40,6 +40,9 @@ void Daemon::reconcileBfd() {
 }
 
 void Daemon::onBfdChanges() {
+    // Adverts the kernel queued before the session expired count before it: a PeerLost
+    // compares the master's last advert with BFD's last packet (vrrp::PeerLost::last_heard).
+    onRing();
     bool moved = false;
     for (const auto& ch : bfd_->takeChanges()) {
         const std::string& name = ch.name;

@@ -253,9 +253,10 @@ void InstanceRuntime::logDecision(const std::vector<vrrp::Action>& actions, Time
                 spdlog::info("({}) BFD {} to {} down, but its adverts came after BFD's last "
                              "packet: taking over in {} ms unless it advertises again", n, bfd,
                              ig->peer.str(),
-                             ig->until ? std::chrono::duration_cast<std::chrono::milliseconds>(
-                                             *ig->until - now).count()
-                                       : 0);
+                             ig->until && *ig->until > now
+                                 ? std::chrono::duration_cast<std::chrono::milliseconds>(
+                                       *ig->until - now).count()
+                                 : 0);
         } else if (const auto* sc = std::get_if<vrrp::StateChanged>(&a)) {
             if (sc->to == vrrp::State::Init) continue;  // keepalived says "Stopping" only
             if (sc->from == vrrp::State::Init && sc->to == vrrp::State::Backup && !released_)

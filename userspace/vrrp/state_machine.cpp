@@ -298,16 +298,17 @@ bool Stepper::steady(const AdvertReceived& a) {
 bool Stepper::backupHears(const AdvertReceived& a) {
     Instance& i = in();
     const TimePoint heard = i.backup_since ? std::max(a.received, *i.backup_since) : a.received;
-    i.peer_lost_deferred = false;  // VRRP speaks for itself again
     if (a.priority == kPriorityStop) {
         // the master is leaving: take over after Skew_Time only
         note(Note::What::PriorityZero, a.source);
         armDown(heard + skew());
+        i.peer_lost_deferred = false;  // its own timer now
         return false;
     }
     if (!p().preempt || a.priority >= i.effective_priority || delaying()) {
         learnInterval(a);
         armDown(heard + masterDown());
+        i.peer_lost_deferred = false;  // heard again: VRRP speaks for itself
         i.master_addr = a.source;
         i.followed = a.source;
         i.master_priority = a.priority;
@@ -417,8 +418,10 @@ void Stepper::resolvePeerLost(const IpAddr& peer, std::optional<TimePoint> heard
     }
     const Duration interval = centiseconds(i.master_advert_int_cs);
     const TimePoint due = *i.last_advert + std::max(now - *heard, interval + interval / 4);
-    if (!i.master_down_due || due < *i.master_down_due) armDown(due);
-    i.peer_lost_deferred = true;
+    if (!i.master_down_due || due < *i.master_down_due) {
+        armDown(due);
+        i.peer_lost_deferred = true;  // its expiry is the BFD takeover
+    }  // else the Master_Down_Timer comes first and is what it is
     out.emplace_back(PeerLostIgnored{PeerLostIgnored::Why::HeardSince, peer, i.followed, i.master_down_due});
 }
 
@@ -427,6 +430,7 @@ void Stepper::takeOver(std::string reason) {
         becomeMaster(std::move(reason));
         return;
     }
+    in().takeover_reason = std::move(reason);  // for the group's answer
     in().wants_master = true;
     armDown(now + masterDown());
     out.emplace_back(AskGroup{});
@@ -434,7 +438,7 @@ void Stepper::takeOver(std::string reason) {
 
 void Stepper::onGroupAnswer(const GroupAnswer& g) {
     if (g.allow && in().state == State::Backup && in().wants_master)
-        becomeMaster("master down timer expired");
+        becomeMaster(in().takeover_reason.empty() ? "master down timer expired" : in().takeover_reason);
 }
 
 // What the kernel absorbed counts as heard from the master we follow: the same decision as
@@ -462,8 +466,10 @@ void Stepper::onKernelLastSeen(const KernelLastSeen& k) {
         // Absorption ends (a lower advert, lost adverts, our priority above the master's):
         // what the kernel took were the followed master's adverts, accepted before the
         // change, so its stamp only moves the timer; it is not judged as a new advert.
-        if (k.last_seen && i.master_down_due && *k.last_seen + masterDown() > *i.master_down_due)
+        if (k.last_seen && i.master_down_due && *k.last_seen + masterDown() > *i.master_down_due) {
             armDown(*k.last_seen + masterDown());
+            i.peer_lost_deferred = false;  // the master was heard after the wait began
+        }
         stopAbsorbing();
     }
     if (lost) {
@@ -513,7 +519,8 @@ void Stepper::onPriority(const PriorityChanged& c) {
     if (prio == i.effective_priority) return;
     const Duration before = masterDown();
     i.effective_priority = prio;
-    if (i.state == State::Backup && i.master_down_due)
+    // A PeerLost's wait counts from the master's last advert, not from our priority.
+    if (i.state == State::Backup && i.master_down_due && !i.peer_lost_deferred)
         armDown(*i.master_down_due + (masterDown() - before));
     // Now above the master we follow, with preempt: its next adverts are discarded, so the
     // Master_Down_Timer counts from the last one taken before this moment, which only the

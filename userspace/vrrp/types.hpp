@@ -210,6 +210,7 @@ struct Instance {
     // Sync group: this member's Master_Down_Timer ran out and it waits for the group
     // (keepalived's wantstate MASTER); cleared when it hears a master or changes state.
     bool wants_master = false;
+    std::string takeover_reason;  // why it wants MASTER (a StateChanged's reason once allowed)
     // Started holding its VIPs (Startup::holding) and not yet master or following another.
     bool holding_vips = false;
     Counters counters;

@@ -48,6 +48,8 @@ void execChild(int nsFd, const std::vector<char*>& argv, int outFd, int errFd) {
     if (devNull >= 0) ::dup2(devNull, 0);
     ::dup2(outFd, 1);
     ::dup2(errFd, 2);
+    // dup2 onto itself keeps O_CLOEXEC (a parent without stdin or stdout): clear it.
+    for (int fd = 0; fd <= 2; ++fd) ::fcntl(fd, F_SETFD, 0);
     // Nothing else crosses exec: a descriptor another thread opened without O_CLOEXEC
     // (std::ofstream does) would stay open for the child's life, and a script held open
     // for writing cannot be executed (ETXTBSY).

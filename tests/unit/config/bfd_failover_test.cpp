@@ -84,11 +84,16 @@ TEST(BfdFailover, GivenTwiceIsAnError) {
                     "xvrrp_bfd_failover is already given in vrrp_instance 'VI_1' at t.conf:7:24"));
 }
 
-TEST(BfdFailover, TakesExactlyOneName) {
+// One name; words past it are ignored with a warning, as for every keyword (keepalived's
+// rule, config/words.cpp).
+TEST(BfdFailover, TakesOneName) {
     auto none = load(conf(kB1, "    xvrrp_bfd_failover\n"));
     EXPECT_FALSE(none.ok()) << test::dump(none);
     auto two = load(conf(kB1, "    xvrrp_bfd_failover b1 b2\n"));
-    EXPECT_FALSE(two.ok()) << test::dump(two);
+    ASSERT_TRUE(two.ok()) << test::dump(two);
+    EXPECT_EQ(two.config.instances[0].bfd_failover, "b1");
+    EXPECT_TRUE(has(two, Severity::Warning, 7, 27, "'b2' and the words after it are ignored"))
+        << test::dump(two);
 }
 
 TEST(BfdFailover, NeighbourOutsideTheUnicastPeersIsAWarning) {
@@ -114,6 +119,23 @@ TEST(BfdFailover, AWeightZeroTrackBfdOfTheSameSessionIsAWarning) {
         load(conf(kB1, "    xvrrp_bfd_failover b1\n    track_bfd {\n        b1 weight -10\n    }\n"));
     ASSERT_TRUE(weighted.ok()) << test::dump(weighted);
     EXPECT_EQ(weighted.diagnostics.size(), 0u) << test::dump(weighted);
+}
+
+
+// IPv6 multicast adverts come from the master's link-local address (RFC 5798 5.1.2.1): a
+// session to its global address never names the master a backup follows.
+TEST(BfdFailover, AGlobalIpv6NeighbourOfAMulticastInstanceIsAWarning) {
+    const std::string b6 = "bfd_instance b1 {\n    neighbor_ip 2001:db8::2\n}\n";
+    auto r = load(conf(b6, "    xvrrp_bfd_failover b1\n", "2001:db8::100/64"));
+    ASSERT_TRUE(r.ok()) << test::dump(r);
+    EXPECT_TRUE(has(r, Severity::Warning, 7, 24,
+                    "the neighbour 2001:db8::2 of bfd_instance 'b1' (t.conf:1:14) is not a "
+                    "link-local address"))
+        << test::dump(r);
+    const std::string ll = "bfd_instance b1 {\n    neighbor_ip fe80::2\n}\n";
+    auto l = load(conf(ll, "    xvrrp_bfd_failover b1\n", "2001:db8::100/64"));
+    ASSERT_TRUE(l.ok()) << test::dump(l);
+    EXPECT_EQ(l.diagnostics.size(), 0u) << test::dump(l);
 }
 
 }  // namespace

@@ -267,5 +267,62 @@ TEST(PeerLost, AnAbsorbingBackupAsksTheKernelFirst) {
     EXPECT_EQ(step(r.instance, KernelLastSeen{std::nullopt}, now).instance.state, State::Master);
 }
 
+
+// The wait counts from the master's last advert: our priority moving meanwhile (a tracker)
+// does not shift it the way it shifts Master_Down_Interval (review: a raise shortened it
+// below one advert interval and took over from a live master).
+TEST(PeerLost, APriorityChangeDoesNotMoveTheWait) {
+    Instance b = following(params(100), 250);
+    const TimePoint now = at(seconds(1) + milliseconds(40));
+    Instance w = step(b, PeerLost{ip(kMaster), at(seconds(1) - milliseconds(5))}, now).instance;
+    const TimePoint due = at(seconds(1) + milliseconds(1250));
+    ASSERT_EQ(w.master_down_due, due);
+    Instance up = step(w, PriorityChanged{200}, at(seconds(1) + milliseconds(100))).instance;
+    EXPECT_EQ(up.master_down_due, due);
+    EXPECT_TRUE(up.peer_lost_deferred);
+}
+
+// The master's priority 0 set a Skew_Time timer, earlier than the wait: that timer decides,
+// and its expiry is an ordinary one (not counted, not logged as BFD).
+TEST(PeerLost, AnEarlierTimerStaysTheOrdinaryOne) {
+    Instance b = following();
+    Instance z = step(b, advert(at(seconds(2)), kMaster, 0), at(seconds(2))).instance;
+    auto r = step(z, PeerLost{ip(kMaster), at(seconds(2) - milliseconds(5))}, at(seconds(2) + milliseconds(1)));
+    EXPECT_FALSE(r.instance.peer_lost_deferred);
+    EXPECT_EQ(r.instance.master_down_due, at(seconds(2)) + skewTime(80, 100, 3));
+    auto m = step(r.instance, TimerFired{}, *r.instance.master_down_due);
+    EXPECT_EQ(m.instance.state, State::Master);
+    EXPECT_EQ(m.instance.counters.peer_lost_accepted, 0u);
+    ASSERT_NE(first<Note>(m), nullptr);
+    EXPECT_EQ(first<Note>(m)->what, Note::What::AdvertTimeout);
+}
+
+// Another router's discarded lower advert says nothing of the master: the wait stands and
+// its end is still the BFD takeover.
+TEST(PeerLost, AnotherRoutersLowerAdvertLeavesTheWait) {
+    Instance b = following();
+    const TimePoint now = at(seconds(1) + milliseconds(40));
+    Instance w = step(b, PeerLost{ip(kMaster), at(seconds(1) - milliseconds(5))}, now).instance;
+    Instance o = step(w, advert(at(seconds(1) + milliseconds(500)), "10.0.0.7", 50),
+                      at(seconds(1) + milliseconds(500))).instance;
+    EXPECT_TRUE(o.peer_lost_deferred);
+    auto m = step(o, TimerFired{}, at(seconds(1) + milliseconds(1250)));
+    EXPECT_EQ(m.instance.state, State::Master);
+    EXPECT_EQ(m.instance.counters.peer_lost_accepted, 1u);
+}
+
+// A sync group member that asked its group becomes MASTER for the reason it asked.
+TEST(PeerLost, TheGroupsAnswerKeepsTheBfdReason) {
+    Params p = params();
+    p.sync_group = true;
+    Instance b = following(p);
+    const TimePoint now = at(seconds(1) + milliseconds(40));
+    Instance asked = step(b, PeerLost{ip(kMaster)}, now).instance;
+    auto r = step(asked, GroupAnswer{true}, now);
+    ASSERT_NE(first<StateChanged>(r), nullptr);
+    EXPECT_NE(first<StateChanged>(r)->reason.find("BFD session to master"), std::string::npos)
+        << first<StateChanged>(r)->reason;
+}
+
 }  // namespace
 }  // namespace xvrrp::vrrp
