@@ -484,31 +484,26 @@ static_assert(std::has_unique_object_representations_v<xv_vrid_rx>);
  * Your Discriminator of the packets it matches): the last Control packet an Up session
  * accepted, written only by xvrrpd's BFD thread, and only for a packet that may be
  * absorbed (state Up, no P, F, A or D bit). XDP drops an exact repeat (same addresses,
- * source port, TTL, UDP checksum and 24 bytes) after stamping xv_bfd_seen; anything else
- * goes to the stack and the daemon's socket. */
+ * source port, TTL and 24 bytes) after stamping xv_bfd_seen; anything else goes to the
+ * stack and the daemon's socket. The UDP checksum is not compared: a sender on the same
+ * host (veth) hands XDP a partial one (CHECKSUM_PARTIAL), measured on every packet. */
 struct xv_bfd_expect {
 	__u8 saddr[16];           /* the neighbour, network order; IPv4 in the first 4 bytes */
 	__u8 daddr[16];           /* our address it was sent to */
 	__u8 ctl[XV_BFD_CTL_LEN]; /* the Control packet as received */
 	__be16 sport;             /* its UDP source port (fixed per session, RFC 5881 4) */
-	__be16 udp_check;         /* its UDP checksum as on the wire (IPv4: 0 is accepted too) */
 	__u8 family;              /* enum xv_family */
 	__u8 ttl;                 /* TTL / hop limit it arrived with */
-	__u8 pad[2];              /* zero */
 	__u32 seen_slot;          /* entry of xv_bfd_seen to stamp */
-	__u32 pad2;               /* zero */
 };
 XV_CHECK(xv_bfd_expect, saddr, 0);
 XV_CHECK(xv_bfd_expect, daddr, 16);
 XV_CHECK(xv_bfd_expect, ctl, 32);
 XV_CHECK(xv_bfd_expect, sport, 56);
-XV_CHECK(xv_bfd_expect, udp_check, 58);
-XV_CHECK(xv_bfd_expect, family, 60);
-XV_CHECK(xv_bfd_expect, ttl, 61);
-XV_CHECK(xv_bfd_expect, pad, 62);
-XV_CHECK(xv_bfd_expect, seen_slot, 64);
-XV_CHECK(xv_bfd_expect, pad2, 68);
-XV_ASSERT(sizeof(struct xv_bfd_expect) == 72, "xv_bfd_expect size");
+XV_CHECK(xv_bfd_expect, family, 58);
+XV_CHECK(xv_bfd_expect, ttl, 59);
+XV_CHECK(xv_bfd_expect, seen_slot, 60);
+XV_ASSERT(sizeof(struct xv_bfd_expect) == 64, "xv_bfd_expect size");
 
 /* Value of xv_bfd_seen (an array of XV_MAX_BFD, mmap-able, index xv_bfd_expect.seen_slot):
  * written only by the kernel; the BFD thread reads it from its mapping before it judges a
@@ -531,7 +526,7 @@ struct xv_bfd_stats {
 	__u64 poll_final; /* the P or F bit */
 	__u64 bad_ttl;    /* TTL / hop limit not the one the accepted packet had */
 	__u64 bad_addr;   /* source, destination or source port not the accepted ones */
-	__u64 bad_csum;   /* UDP checksum not the accepted packet's, or a bad IPv4 header sum */
+	__u64 bad_csum;   /* IPv4 header checksum wrong (the stack would drop it) */
 	__u64 malformed;  /* IP or UDP length not that of one Control packet, a fragment, or
 			   * cut short (tagged frames, IPv4 options and IPv6 extension headers
 			   * pass uncounted: only the plain shape is looked at) */

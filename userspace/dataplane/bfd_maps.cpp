@@ -18,12 +18,6 @@ namespace {
 
 std::string errText(int err) { return std::strerror(err < 0 ? -err : err); }
 
-uint32_t sum16(const uint8_t* p, size_t n, uint32_t sum) {
-    for (size_t i = 0; i + 1 < n; i += 2) sum += uint32_t{p[i]} << 8 | p[i + 1];
-    if (n & 1) sum += uint32_t{p[n - 1]} << 8;
-    return sum;
-}
-
 int dupFd(int fd, const char* what) {
     const int d = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
     if (d < 0) throw DataplaneError(std::string("fcntl(F_DUPFD_CLOEXEC, ") + what + "): " + errText(errno));
@@ -31,27 +25,6 @@ int dupFd(int fd, const char* what) {
 }
 
 }  // namespace
-
-uint16_t bfdUdpChecksum(const BfdExpectation& e) {
-    constexpr uint32_t kUdpLen = 8 + XV_BFD_CTL_LEN;
-    uint32_t sum = 0;
-    // Pseudo-header: RFC 768 (IPv4), RFC 8200 8.1 (IPv6); the same sum for this length.
-    sum = sum16(e.src.data(), e.src.size(), sum);
-    sum = sum16(e.dst.data(), e.dst.size(), sum);
-    sum += 17 + kUdpLen;  // protocol, UDP length
-    const uint8_t udp[8] = {uint8_t(e.src_port >> 8), uint8_t(e.src_port), XV_BFD_PORT >> 8,
-                            XV_BFD_PORT & 0xff, 0, kUdpLen, 0, 0};
-    sum = sum16(udp, sizeof(udp), sum);
-    sum = sum16(e.control.data(), e.control.size(), sum);
-    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-    uint16_t c = static_cast<uint16_t>(~sum);
-    if (c == 0) c = 0xffff;
-    // As the two bytes on the wire, read as a native __be16.
-    uint16_t wire;
-    const uint8_t b[2] = {uint8_t(c >> 8), uint8_t(c)};
-    std::memcpy(&wire, b, 2);
-    return wire;
-}
 
 BfdMaps::BfdMaps(int expect_fd, int seen_fd, int stats_fd) {
     expect_fd_ = dupFd(expect_fd, "xv_bfd_expect");
@@ -82,7 +55,6 @@ void BfdMaps::expect(uint32_t local_disc, const BfdExpectation& e) {
     std::memcpy(v.ctl, e.control.data(), sizeof(v.ctl));
     const uint8_t port[2] = {uint8_t(e.src_port >> 8), uint8_t(e.src_port)};
     std::memcpy(&v.sport, port, 2);
-    v.udp_check = bfdUdpChecksum(e);
     v.family = e.src.family() == Family::V4 ? XV_FAMILY_V4 : XV_FAMILY_V6;
     v.ttl = e.ttl;
     v.seen_slot = e.slot;

@@ -25,10 +25,6 @@ struct BfdExpectation {
     bool operator==(const BfdExpectation&) const = default;
 };
 
-// The UDP checksum field (network order, as on the wire) of that datagram to port 3784
-// (RFC 768; a computed 0 is sent as 0xffff).
-uint16_t bfdUdpChecksum(const BfdExpectation& e);
-
 class BfdMaps {
   public:
     // Takes copies of the fds (the caller keeps its own). Throws DataplaneError naming the call.
