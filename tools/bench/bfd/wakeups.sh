@@ -4,7 +4,8 @@
 # instance (so xv_rx) is on the interface the BFD packets arrive on; noxdp: on another one,
 # so every BFD packet reaches the socket, as before XDP absorbed them. Prints one JSON line
 # from /proc/PID/task/TID/schedstat of the thread "xvrrpd-bfd" over WINDOW seconds.
-# Usage: [SETTLE=S] [DEBUG=1] tools/bench/bfd/wakeups.sh BUILD_BIN_DIR xdp|noxdp [WINDOW_S] [MIN_MS]
+# MULT=M: the multiplier (default 3). RESTARTS=N: xvrrpctl restart N times in the window, then count Down lines on both sides.
+# Usage: [SETTLE=S] [DEBUG=1] [RESTARTS=N] tools/bench/bfd/wakeups.sh BUILD_BIN_DIR xdp|noxdp [WINDOW_S] [MIN_MS]
 set -euo pipefail
 BIN=${1:?build/bin dir}
 MODE=${2:?xdp or noxdp}
@@ -48,7 +49,7 @@ bfd_instance b1 {
   source_ip 10.99.0.1
   min_rx $MS
   min_tx $MS
-  multiplier 3
+  multiplier ${MULT:-3}
 }
 vrrp_instance VI_1 {
   interface $VIF
@@ -66,7 +67,7 @@ bfd_instance b1 {
   source_ip 10.99.0.2
   min_rx $MS
   min_tx $MS
-  multiplier 3
+  multiplier ${MULT:-3}
 }
 vrrp_instance VI_2 {
   interface eth1
@@ -112,7 +113,20 @@ dbg() {
 dbg
 read -r cpu0 wait0 runs0 <"/proc/$XPID/task/$TID/schedstat"
 s0=$(status)
-sleep "$WINDOW"
+if [[ ${RESTARTS:-0} -gt 0 ]]; then
+  # xvrrpctl restart RESTARTS times in the window (same pid: the thread is found again).
+  for _ in $(seq 1 "$RESTARTS"); do
+    sleep "$(python3 -c "print($WINDOW / ($RESTARTS + 1))")"
+    "$BIN/xvrrpctl" --control "$DIR/a.sock" restart >/dev/null 2>&1 || echo "restart failed" >&2
+  done
+  sleep "$(python3 -c "print($WINDOW / ($RESTARTS + 1))")"
+  for t in /proc/"$XPID"/task/*; do
+    [[ $(cat "$t/comm") == xvrrpd-bfd ]] && TID=${t##*/}
+  done
+  runs0=0 cpu0=0  # a new thread: counted from its start
+else
+  sleep "$WINDOW"
+fi
 read -r cpu1 wait1 runs1 <"/proc/$XPID/task/$TID/schedstat"
 s1=$(status)
 dbg
@@ -131,3 +145,7 @@ print(json.dumps({
     "packets_tx_per_s": round((c1["packets_tx"] - c0["packets_tx"]) / window, 1),
     "downs": c1["down"] - c0["down"], "state": b1["state"]}))
 PY
+if [[ ${RESTARTS:-0} -gt 0 ]]; then
+  grep -h 'Entering Down state' "$DIR/ka.log" "$DIR/xv.log" | sed 's/^/  /' >&2 || true
+  echo "{\"restarts\": $RESTARTS, \"keepalived_downs\": $(grep -c '(b1) Entering Down state' "$DIR/ka.log" || true), \"xvrrpd_down_lines\": $(grep -c '(b1) Entering Down state' "$DIR/xv.log" || true), \"xvrrpd_restart_lines\": $(grep -c 'Restarting: handing over' "$DIR/xv.log" || true)}"
+fi
