@@ -11,11 +11,15 @@
  * - While the daemon's heartbeat is stale (dead or hung) VRRP it would drop passes to the
  *   stack as well, so a keepalived started on the node hears its peers at once; the
  *   bookkeeping above still runs, so a daemon that resumes has lost nothing.
+ * - BFD Control packets (UDP to port 3784): a repeat of the last packet an Up session
+ *   accepted (xv_bfd_expect) is stamped in xv_bfd_seen and dropped; anything else goes on
+ *   as below, to the daemon's socket (xv_bfd_rx).
  * - Traffic to a VIP (IPv4/IPv6 destination, ARP target, ND target) gets the VIP's
  *   effective verdict (xv_verdict.h), the dead-man switch included. Everything else passes. */
 #include "xv_parse.h"
 #include "xv_validate.h"
 #include "xv_verdict.h"
+#include "xv_bfd.h"
 
 #include <linux/icmpv6.h>
 
@@ -559,6 +563,21 @@ int xv_rx(struct xdp_md *ctx)
 		st->bad_ip++;
 		return XDP_PASS;
 	default:
+		/* A repeat of an Up BFD session's packet (untagged, plain headers) is absorbed. */
+		if (r == XV_P_NOT_VRRP && !m.has_vlan) {
+			if (ip4 && ip4->ihl == 5 && xv_is_bfd(ip4 + 1, ip4->protocol, end)) {
+				xv_driver_vlan(ctx, &m);
+				if (!m.has_vlan &&
+				    xv_bfd_rx(ctx, (void *)ip4 - data, XV_FAMILY_V4) == XDP_DROP)
+					return XDP_DROP;
+			} else if (ip6 && (void *)(ip6 + 1) <= end &&
+				   xv_is_bfd(ip6 + 1, ip6->nexthdr, end)) {
+				xv_driver_vlan(ctx, &m);
+				if (!m.has_vlan &&
+				    xv_bfd_rx(ctx, (void *)ip6 - data, XV_FAMILY_V6) == XDP_DROP)
+					return XDP_DROP;
+			}
+		}
 		/* Not VRRP (or cut short after the fixed header): the VIP verdict decides. */
 		if (r == XV_P_TRUNCATED)
 			st->truncated++;

@@ -4,7 +4,7 @@
 
 #include <linux/types.h>
 
-#define XV_ABI_VERSION 8
+#define XV_ABI_VERSION 9
 
 #ifdef __cplusplus
 #include <cstddef>
@@ -36,6 +36,7 @@
 #define XV_MAX_IFACES XV_MAX_INSTANCES         /* xv_ifcfg: interfaces with xv_rx attached */
 #define XV_MAX_VLANS XV_MAX_INSTANCES          /* xv_vlans: one VLAN per instance at most */
 #define XV_MAX_RATELIM (8 * XV_MAX_INSTANCES)  /* xv_ratelim: sources seen (LRU) */
+#define XV_MAX_BFD XV_MAX_INSTANCES            /* xv_bfd_expect, xv_bfd_seen: BFD sessions */
 
 /* Ring buffer size in bytes (a power of two, a multiple of the page size). */
 #define XV_RING_BYTES (1u << 22)
@@ -472,4 +473,80 @@ static_assert(std::is_trivially_copyable_v<xv_seen>);
 static_assert(std::has_unique_object_representations_v<xv_seen>);
 static_assert(std::is_trivially_copyable_v<xv_vrid_rx>);
 static_assert(std::has_unique_object_representations_v<xv_vrid_rx>);
+#endif
+
+/* BFD (RFC 5880, single hop over UDP per RFC 5881; docs/bfd.md). */
+#define XV_BFD_PORT 3784   /* RFC 5881 section 4 */
+#define XV_BFD_CTL_LEN 24  /* the mandatory section; no Authentication Section is absorbed */
+#define XV_BFD_SEEN_NONE 0xffffffffu
+
+/* Value of xv_bfd_expect (key: __u32, our local discriminator in host order, which is the
+ * Your Discriminator of the packets it matches): the last Control packet an Up session
+ * accepted, written only by xvrrpd's BFD thread, and only for a packet that may be
+ * absorbed (state Up, no P, F, A or D bit). XDP drops an exact repeat (same addresses,
+ * source port, TTL and 24 bytes) after stamping xv_bfd_seen; anything else goes to the
+ * stack and the daemon's socket. The UDP checksum is not compared: a sender on the same
+ * host (veth) hands XDP a partial one (CHECKSUM_PARTIAL), measured on every packet. */
+struct xv_bfd_expect {
+	__u8 saddr[16];           /* the neighbour, network order; IPv4 in the first 4 bytes */
+	__u8 daddr[16];           /* our address it was sent to */
+	__u8 ctl[XV_BFD_CTL_LEN]; /* the Control packet as received */
+	__be16 sport;             /* its UDP source port (fixed per session, RFC 5881 4) */
+	__u8 family;              /* enum xv_family */
+	__u8 ttl;                 /* TTL / hop limit it arrived with */
+	__u32 seen_slot;          /* entry of xv_bfd_seen to stamp */
+};
+XV_CHECK(xv_bfd_expect, saddr, 0);
+XV_CHECK(xv_bfd_expect, daddr, 16);
+XV_CHECK(xv_bfd_expect, ctl, 32);
+XV_CHECK(xv_bfd_expect, sport, 56);
+XV_CHECK(xv_bfd_expect, family, 58);
+XV_CHECK(xv_bfd_expect, ttl, 59);
+XV_CHECK(xv_bfd_expect, seen_slot, 60);
+XV_ASSERT(sizeof(struct xv_bfd_expect) == 64, "xv_bfd_expect size");
+
+/* Value of xv_bfd_seen (an array of XV_MAX_BFD, mmap-able, index xv_bfd_expect.seen_slot):
+ * written only by the kernel; the BFD thread reads it from its mapping before it judges a
+ * Detection Time. A slot keeps what its previous session left: readers compare. */
+struct xv_bfd_seen {
+	__u64 last_seen_ns; /* bpf_ktime_get_ns of the last absorbed repeat; 0: never */
+	__u64 absorbed;     /* repeats absorbed (atomic adds from any CPU) */
+};
+XV_CHECK(xv_bfd_seen, last_seen_ns, 0);
+XV_CHECK(xv_bfd_seen, absorbed, 8);
+XV_ASSERT(sizeof(struct xv_bfd_seen) == 16, "xv_bfd_seen size");
+
+/* Per-CPU xv_bfd_stats (one entry): what xv_rx did with BFD Control packets (UDP to port
+ * 3784) on the interfaces it is attached to. Everything but `absorbed` passed to the stack. */
+struct xv_bfd_stats {
+	__u64 absorbed;   /* repeats dropped (the daemon's heartbeat fresh) */
+	__u64 stale;      /* repeats stamped but passed: the daemon's heartbeat is stale */
+	__u64 no_expect;  /* no expectation for Your Discriminator (not Up, unknown, or 0) */
+	__u64 changed;    /* the 24 bytes differ: state, diag, intervals, discriminators */
+	__u64 poll_final; /* the P or F bit */
+	__u64 bad_ttl;    /* TTL / hop limit not the one the accepted packet had */
+	__u64 bad_addr;   /* source, destination or source port not the accepted ones */
+	__u64 bad_csum;   /* IPv4 header checksum wrong (the stack would drop it) */
+	__u64 malformed;  /* IP or UDP length not that of one Control packet, a fragment, or
+			   * cut short (tagged frames, IPv4 options and IPv6 extension headers
+			   * pass uncounted: only the plain shape is looked at) */
+};
+XV_CHECK(xv_bfd_stats, absorbed, 0);
+XV_CHECK(xv_bfd_stats, stale, 8);
+XV_CHECK(xv_bfd_stats, no_expect, 16);
+XV_CHECK(xv_bfd_stats, changed, 24);
+XV_CHECK(xv_bfd_stats, poll_final, 32);
+XV_CHECK(xv_bfd_stats, bad_ttl, 40);
+XV_CHECK(xv_bfd_stats, bad_addr, 48);
+XV_CHECK(xv_bfd_stats, bad_csum, 56);
+XV_CHECK(xv_bfd_stats, malformed, 64);
+XV_ASSERT(sizeof(struct xv_bfd_stats) == 72, "xv_bfd_stats size");
+
+#ifdef __cplusplus
+static_assert(std::is_trivially_copyable_v<xv_bfd_expect>);
+static_assert(std::has_unique_object_representations_v<xv_bfd_expect>);
+static_assert(std::is_trivially_copyable_v<xv_bfd_seen>);
+static_assert(std::has_unique_object_representations_v<xv_bfd_seen>);
+static_assert(std::is_trivially_copyable_v<xv_bfd_stats>);
+static_assert(std::has_unique_object_representations_v<xv_bfd_stats>);
 #endif

@@ -112,6 +112,12 @@ TEST_P(BfdInterop, BothSidesSeeUpAndDownAndTrackBfdMovesPriorityAsKeepalived) {
         auto s = xv.status();
         return s && (*s)["bfd"][0]["tx_interval_ms"] == 100.0 && (*s)["bfd"][0]["detect_time_ms"] == 500.0;
     }, 2s, 50ms)) << xv.status()->dump(2);
+    // xvrrpd's xv_rx is on eth0, which the session runs over: keepalived's steady packets
+    // are absorbed in XDP (docs/bfd.md) and the session lives on the kernel's stamps.
+    EXPECT_TRUE(waitUntil([&] {
+        auto s = xv.status();
+        return s && (*s)["bfd"][0]["counters"]["absorbed_xdp"].get<uint64_t>() >= 20;
+    }, 5s, 100ms)) << xv.status()->dump(2);
     // xvrrpd's effective priority: base back once Up.
     const int xv_base = k1 == Kind::Xvrrpd ? 150 : 100;
     EXPECT_TRUE(waitUntil([&] {
@@ -259,6 +265,9 @@ TEST(BfdInteropV6, UpOverIpv6AndANewMinTxIsPolledWithoutADown) {
     EXPECT_EQ(b1["counters"]["down"], 0);
     EXPECT_EQ(b1["source_port"], b0["source_port"]);
     EXPECT_EQ(b1["local_discriminator"], b0["local_discriminator"]);
+    // No vrrp_instance, so no xv_rx on eth0: every packet reaches the socket, as before.
+    EXPECT_EQ(b1["counters"]["absorbed_xdp"], 0);
+    EXPECT_GT(b1["counters"]["packets_rx"], b0["counters"]["packets_rx"]);
     EXPECT_EQ(count(ka.logs(), "(b1) Entering Down state"), 0u) << ka.logs();
     xv.sigterm();
     ka.sigterm();

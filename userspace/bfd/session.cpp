@@ -125,6 +125,7 @@ void setState(Session& s, State to, Diag diag, std::vector<Action>& actions) {
         s.poll_needed = false;
     }
     actions.push_back(StateChanged{from, to, diag});
+    if (from == State::Up) actions.push_back(StopExpecting{});
     updateIntervals(s);
 }
 
@@ -161,6 +162,10 @@ bool receive(Session& s, const PacketReceived& ev, std::vector<Action>& actions)
 }
 
 }  // namespace
+
+bool absorbable(const Control& p) {
+    return p.state == State::Up && !p.poll && !p.final && !p.auth && !p.demand && !p.multipoint;
+}
 
 std::optional<TimePoint> Session::nextDeadline() const {
     if (tx_due && detect_due) return std::min(*tx_due, *detect_due);
@@ -217,6 +222,13 @@ void step(Session& s, const Event& ev, TimePoint now, std::vector<Action>& actio
         send_now = receive(s, *rx, actions);
         final = rx->packet.poll && s.state != State::AdminDown;  // 6.8.6: answer a Poll
         if (!had_tx && !send_now) scheduleTx(s, now);  // e.g. passive: remote now known
+        if (s.state == State::Up && absorbable(rx->packet)) actions.push_back(ExpectRepeats{rx->packet});
+    } else if (const auto* ks = std::get_if<KernelSeen>(&ev)) {
+        // 6.8.4 counts from the last packet received; the kernel's repeat is one.
+        if (s.state == State::Up && s.detect_due && s.remote_detect_mult) {
+            const TimePoint due = ks->received + us(detectionTime(s));
+            if (due > *s.detect_due) s.detect_due = due;
+        }
     } else if (std::holds_alternative<TimerFired>(ev)) {
         if (s.detect_due && now >= *s.detect_due) {
             s.detect_due.reset();

@@ -122,8 +122,12 @@ struct TimerFired {};              // a deadline (nextDeadline) has passed
 struct AdminDown {};               // operator takes the session down (diag 7)
 struct AdminUp {};                 // back to Down, handshake starts again
 struct ParamsChanged { Params params; };  // reload changed min_tx/min_rx/idle_tx/mult/passive
+// The kernel absorbed repeats of the packet an ExpectRepeats named (XDP, docs/bfd.md), the
+// last one at RECEIVED: the same packet again, so the Detection Time runs from then
+// (6.8.4); nothing else changes and nothing is sent. Ignored unless Up with a deadline.
+struct KernelSeen { TimePoint received; };
 
-using Event = std::variant<Start, PacketReceived, TimerFired, AdminDown, AdminUp, ParamsChanged>;
+using Event = std::variant<Start, PacketReceived, TimerFired, AdminDown, AdminUp, ParamsChanged, KernelSeen>;
 
 // ---- actions ------------------------------------------------------------
 struct SendPacket { Control packet; };   // transmit now
@@ -132,8 +136,17 @@ struct ArmTimers {                       // the session's deadlines changed
     std::optional<TimePoint> detect;
 };
 struct StateChanged { State from = State::Down; State to = State::Down; Diag diag = Diag::None; };
+// An Up session accepted PACKET, which may be absorbed: its exact repeats only say the
+// neighbour is still there (state Up, no Poll, Final, Authentication or Demand bit). The
+// daemon lets the kernel absorb them and reports their times as KernelSeen.
+struct ExpectRepeats { Control packet; };
+// The session left Up: every packet must reach step() again.
+struct StopExpecting {};
 
-using Action = std::variant<SendPacket, ArmTimers, StateChanged>;
+using Action = std::variant<SendPacket, ArmTimers, StateChanged, ExpectRepeats, StopExpecting>;
+
+// True when a packet P an Up session accepted may be absorbed (ExpectRepeats).
+bool absorbable(const Control& p);
 
 void step(Session& s, const Event& ev, TimePoint now, std::vector<Action>& actions);
 

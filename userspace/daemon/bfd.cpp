@@ -33,6 +33,15 @@ void Daemon::startBfd() {
     bfd_up_ = bfd_->reconcile(*config_, inherited_ ? inherited_->bfd : nlohmann::json());
 }
 
+void Daemon::attachBfdKernel() {
+    if (!bfd_ || !dataplane_) return;
+    try {
+        bfd_->attachKernel(dataplane_->bfdMaps());
+    } catch (const std::exception& e) {
+        spdlog::error("BFD: {}; every BFD packet reaches the daemon", e.what());
+    }
+}
+
 void Daemon::reconcileBfd() {
     if (!bfd_) return;
     // A session replaced or removed by a reload says nothing: take the states as they are.

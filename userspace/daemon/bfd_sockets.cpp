@@ -173,17 +173,20 @@ void BfdSockets::onReadable(int fd, const OnPacket& on_packet) {
             }
         }
         IpAddr src;
+        uint16_t port = 0;
         if (from.ss_family == AF_INET) {
             const auto* s = reinterpret_cast<const sockaddr_in*>(&from);
             src = IpAddr::fromBytes(Family::V4, reinterpret_cast<const uint8_t*>(&s->sin_addr));
+            port = ntohs(s->sin_port);
         } else if (from.ss_family == AF_INET6) {
             const auto* s = reinterpret_cast<const sockaddr_in6*>(&from);
             src = IpAddr::fromBytes(Family::V6, reinterpret_cast<const uint8_t*>(&s->sin6_addr));
+            port = ntohs(s->sin6_port);
         } else {
             continue;
         }
         if (ttl < 0 || ttl > 255) ttl = 0;  // unknown: fails a TTL check that is on
-        on_packet({buf, static_cast<size_t>(got)}, src, dst, static_cast<uint8_t>(ttl));
+        on_packet({buf, static_cast<size_t>(got)}, src, dst, static_cast<uint8_t>(ttl), port);
     }
 }
 

@@ -126,6 +126,8 @@ void BfdTable::remove(const std::string& name) {
     auto it = sessions_.find(name);
     if (it == sessions_.end()) return;
     BfdSession& s = *it->second;
+    stopExpecting(s);
+    if (s.slot < slot_taken_.size()) slot_taken_[s.slot] = false;
     if (s.queued) timers_.erase({*s.queued, s.session.local_disc});
     by_disc_.erase(s.session.local_disc);
     transport_.close(name);
@@ -178,14 +180,18 @@ std::optional<vrrp::TimePoint> BfdTable::next() const {
 void BfdTable::fireDue(vrrp::TimePoint now) {
     if (timers_.empty() || timers_.begin()->first > now) return;
     transport_.drain([&](std::span<const uint8_t> p, const IpAddr& src, const std::optional<IpAddr>& dst,
-                         uint8_t ttl) { receive(p, src, dst, ttl, now); });
+                         uint8_t ttl, uint16_t port) { receive(p, src, dst, ttl, now, port); });
     // Collected first: a step re-queues its session, possibly still at or before NOW.
     std::vector<uint32_t> due;
     for (auto it = timers_.begin(); it != timers_.end() && it->first <= now; ++it)
         due.push_back(it->second);
     for (uint32_t d : due) {
         auto it = by_disc_.find(d);
-        if (it != by_disc_.end()) step(*it->second, bfd::TimerFired{}, now);
+        if (it == by_disc_.end()) continue;
+        // The repeats XDP absorbed count as received (6.8.4) before anything is judged;
+        // at a transmit deadline too, so the detection deadline seldom wakes anyone.
+        takeKernelSeen(*it->second, now);
+        step(*it->second, bfd::TimerFired{}, now);
     }
 }
 
@@ -206,7 +212,7 @@ BfdSession* BfdTable::demux(const bfd::Control& c, const IpAddr& src, const std:
 }
 
 void BfdTable::receive(std::span<const uint8_t> payload, const IpAddr& src,
-                       const std::optional<IpAddr>& dst, uint8_t ttl, vrrp::TimePoint now) {
+                       const std::optional<IpAddr>& dst, uint8_t ttl, vrrp::TimePoint now, uint16_t src_port) {
     auto decoded = bfd::decode(payload);
     if (!decoded) {
         ++unmatched_[bfd::name(decoded.error())];
@@ -224,7 +230,76 @@ void BfdTable::receive(std::span<const uint8_t> payload, const IpAddr& src,
     }
     s->remote_diag = decoded->diag;
     s->last_rx = now;
+    arrival_ = Arrival{src, dst, ttl, src_port};
     step(*s, bfd::PacketReceived{*decoded, now}, now);
+    arrival_.reset();
+}
+
+void BfdTable::setKernel(BfdKernel* kernel) {
+    for (auto& [name, s] : sessions_) {
+        s->in_kernel.reset();
+        s->slot = XV_BFD_SEEN_NONE;
+    }
+    std::fill(slot_taken_.begin(), slot_taken_.end(), false);
+    if (kernel_) kernel_->clear();
+    kernel_ = kernel;
+    if (kernel_) kernel_->clear();  // a process before may have left expectations
+}
+
+uint64_t BfdTable::absorbed(const BfdSession& s) const {
+    if (!kernel_ || s.slot == XV_BFD_SEEN_NONE) return 0;
+    return kernel_->seen(s.slot).absorbed - s.absorbed_base;
+}
+
+// ExpectRepeats: the packet just accepted, as it arrived, unless the kernel holds it already.
+void BfdTable::expectRepeats(BfdSession& s, const bfd::Control& c) {
+    if (!kernel_ || !arrival_ || !arrival_->dst || arrival_->src_port == 0 ||
+        arrival_->dst->family() != arrival_->src.family())
+        return;
+    if (s.slot == XV_BFD_SEEN_NONE) {
+        auto free = std::find(slot_taken_.begin(), slot_taken_.end(), false);
+        if (free == slot_taken_.end()) return;  // more sessions than slots: no absorbing
+        *free = true;
+        s.slot = static_cast<uint32_t>(free - slot_taken_.begin());
+        s.absorbed_base = kernel_->seen(s.slot).absorbed;
+    }
+    dataplane::BfdExpectation e;
+    e.src = arrival_->src;
+    e.dst = *arrival_->dst;
+    e.src_port = arrival_->src_port;
+    e.ttl = arrival_->ttl;
+    e.control = bfd::encode(c);
+    e.slot = s.slot;
+    if (s.in_kernel == e) return;
+    try {
+        kernel_->expect(s.session.local_disc, e);
+        s.in_kernel = e;
+    } catch (const std::exception& ex) {
+        spdlog::error("({}) BFD: {}; its packets all reach the daemon", s.cfg.name, ex.what());
+        s.in_kernel.reset();
+    }
+}
+
+void BfdTable::stopExpecting(BfdSession& s) {
+    if (!kernel_ || !s.in_kernel) return;
+    s.in_kernel.reset();
+    try {
+        kernel_->forget(s.session.local_disc);
+    } catch (const std::exception& ex) {
+        spdlog::error("({}) BFD: {}", s.cfg.name, ex.what());
+    }
+}
+
+// The kernel's stamp of a session whose repeats it absorbs: newer than the last packet
+// heard, it is one more packet received (bfd::KernelSeen).
+void BfdTable::takeKernelSeen(BfdSession& s, vrrp::TimePoint now) {
+    if (!kernel_ || !s.in_kernel) return;
+    const uint64_t ns = kernel_->seen(s.slot).last_seen_ns;
+    if (ns == 0) return;
+    const vrrp::TimePoint at = std::min(now, vrrp::TimePoint{std::chrono::nanoseconds(ns)});
+    if (s.last_rx && at <= *s.last_rx) return;  // heard already, or the slot's previous session
+    s.last_rx = at;
+    step(s, bfd::KernelSeen{at}, now);
 }
 
 void BfdTable::step(BfdSession& s, const bfd::Event& ev, vrrp::TimePoint now) {
@@ -237,6 +312,10 @@ void BfdTable::step(BfdSession& s, const bfd::Event& ev, vrrp::TimePoint now) {
             if (!transport_.send(s.cfg.name, bytes)) ++s.tx_errors;
         } else if (const auto* c = std::get_if<bfd::StateChanged>(&a)) {
             changes.push_back(*c);
+        } else if (const auto* x = std::get_if<bfd::ExpectRepeats>(&a)) {
+            expectRepeats(s, x->packet);
+        } else if (std::holds_alternative<bfd::StopExpecting>(a)) {
+            stopExpecting(s);
         }
     }
     requeue(s);
@@ -308,7 +387,8 @@ json BfdTable::status(vrrp::TimePoint now) const {
                          {"up", k.up_transitions},
                          {"down", k.down_transitions},
                          {"polls_started", k.polls_started},
-                         {"polls_completed", k.polls_completed}};
+                         {"polls_completed", k.polls_completed},
+                         {"absorbed_xdp", absorbed(s)}};
         j["rejected"] = s.rejected_by;
         out.push_back(std::move(j));
     }

@@ -27,6 +27,7 @@
 #include "bfd/session.hpp"
 #include "common/ip.hpp"
 #include "config/config.hpp"
+#include "dataplane/bfd_maps.hpp"
 
 namespace xvrrp::daemon {
 
@@ -43,8 +44,21 @@ public:
     virtual bool send(const std::string& name, std::span<const uint8_t> bytes) = 0;
     // Hands every datagram already waiting on port 3784 to ON_PACKET, without blocking.
     using OnPacket = std::function<void(std::span<const uint8_t> payload, const IpAddr& src,
-                                        const std::optional<IpAddr>& dst, uint8_t ttl)>;
+                                        const std::optional<IpAddr>& dst, uint8_t ttl, uint16_t src_port)>;
     virtual void drain(const OnPacket& on_packet) = 0;
+};
+
+// The kernel side: xv_rx absorbs exact repeats of the packet an Up session accepted
+// (docs/bfd.md). bfd_worker.cpp has the daemon's (xv_bfd_expect, xv_bfd_seen), tests fake
+// it; none (no dataplane, -B): every packet reaches the socket, as before.
+class BfdKernel {
+public:
+    virtual ~BfdKernel() = default;
+    virtual void expect(uint32_t local_disc, const dataplane::BfdExpectation& e) = 0;
+    virtual void forget(uint32_t local_disc) = 0;
+    virtual void clear() = 0;  // every expectation (a start; before an exec)
+    // The slot's stamp (bpf_ktime_get_ns, CLOCK_MONOTONIC; 0: never) and absorbed count.
+    virtual xv_bfd_seen seen(uint32_t slot) const = 0;
 };
 
 struct BfdSession {
@@ -56,6 +70,11 @@ struct BfdSession {
     std::optional<vrrp::TimePoint> last_rx;
     uint64_t tx_errors = 0;
     std::map<std::string, uint64_t> rejected_by;  // checkRx reasons (bad_ttl, ...)
+    // Absorbing in XDP: the xv_bfd_seen slot, what xv_bfd_expect holds for the session, and
+    // the slot's absorbed count when the session took it.
+    uint32_t slot = XV_BFD_SEEN_NONE;
+    std::optional<dataplane::BfdExpectation> in_kernel;
+    uint64_t absorbed_base = 0;
     bool up() const { return session.state == bfd::State::Up; }
 };
 
@@ -88,9 +107,17 @@ public:
     // Packets already waiting are read first: the loop may run the timer's handler before
     // the socket's in one turn, and a Detection Time must not expire on a packet that came.
     void fireDue(vrrp::TimePoint now);
-    // A UDP payload that arrived on port 3784 from SRC (to DST) with TTL / hop limit TTL.
+    // A UDP payload that arrived on port 3784 from SRC (to DST) with TTL / hop limit TTL,
+    // from UDP port SRC_PORT (0: unknown, never absorbed).
     void receive(std::span<const uint8_t> payload, const IpAddr& src, const std::optional<IpAddr>& dst,
-                 uint8_t ttl, vrrp::TimePoint now);
+                 uint8_t ttl, vrrp::TimePoint now, uint16_t src_port = 0);
+    // Lets KERNEL absorb repeats (null: stop). Clears what it held; the table then writes
+    // an expectation when an Up session accepts a packet that may be absorbed (only when it
+    // differs from what the kernel holds) and removes it when the session leaves Up or goes,
+    // and reads the kernel's stamp before any deadline of such a session is judged.
+    void setKernel(BfdKernel* kernel);
+    // Repeats the kernel absorbed for the session (0 without a kernel).
+    uint64_t absorbed(const BfdSession& s) const;
 
     const BfdSession* find(const std::string& name) const;
     const std::map<std::string, std::unique_ptr<BfdSession>>& sessions() const { return sessions_; }
@@ -109,6 +136,9 @@ private:
     void requeue(BfdSession& s);
     uint32_t nextDiscriminator();
     BfdSession* demux(const bfd::Control& c, const IpAddr& src, const std::optional<IpAddr>& dst);
+    void expectRepeats(BfdSession& s, const bfd::Control& c);
+    void stopExpecting(BfdSession& s);
+    void takeKernelSeen(BfdSession& s, vrrp::TimePoint now);
 
     BfdTransport& transport_;
     OnState on_state_;
@@ -119,6 +149,16 @@ private:
     std::vector<bfd::Action> actions_;  // step()'s, kept for its capacity
     std::map<std::string, uint64_t> unmatched_;
     std::map<std::string, nlohmann::json> carried_;  // by name, until reconcile takes it
+    BfdKernel* kernel_ = nullptr;
+    std::vector<bool> slot_taken_ = std::vector<bool>(XV_MAX_BFD);
+    // The packet being stepped, as it arrived (for ExpectRepeats).
+    struct Arrival {
+        IpAddr src;
+        std::optional<IpAddr> dst;
+        uint8_t ttl = 0;
+        uint16_t src_port = 0;
+    };
+    std::optional<Arrival> arrival_;
 };
 
 }  // namespace xvrrp::daemon

@@ -1,5 +1,6 @@
 #include "daemon/bfd_worker.hpp"
 
+#include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
@@ -32,6 +33,19 @@ void poke(int fd) {
     const uint64_t one = 1;
     [[maybe_unused]] auto r = ::write(fd, &one, sizeof(one));
 }
+
+// The dataplane's BFD maps as the table's kernel side.
+class MapsKernel : public BfdKernel {
+public:
+    explicit MapsKernel(std::unique_ptr<dataplane::BfdMaps> maps) : maps_(std::move(maps)) {}
+    void expect(uint32_t d, const dataplane::BfdExpectation& e) override { maps_->expect(d, e); }
+    void forget(uint32_t d) override { maps_->forget(d); }
+    void clear() override { maps_->clear(); }
+    xv_bfd_seen seen(uint32_t slot) const override { return maps_->seen(slot); }
+
+private:
+    std::unique_ptr<dataplane::BfdMaps> maps_;
+};
 
 }  // namespace
 
@@ -164,6 +178,21 @@ nlohmann::json BfdWorker::handoff() {
     return j;
 }
 
+void BfdWorker::attachKernel(std::unique_ptr<dataplane::BfdMaps> maps) {
+    auto k = std::make_unique<MapsKernel>(std::move(maps));
+    call([&] {
+        table_->setKernel(k.get());
+        kernel_ = std::move(k);
+    });
+}
+
+void BfdWorker::detachKernel() {
+    call([&] {
+        table_->setKernel(nullptr);
+        kernel_.reset();
+    });
+}
+
 nlohmann::json BfdWorker::status() {
     nlohmann::json j;
     call([&] { j = table_->status(now()); });
@@ -188,6 +217,7 @@ std::vector<BfdSnapshot> BfdWorker::snapshot() {
             b.up = x.counters.up_transitions;
             b.down = x.counters.down_transitions;
             b.rejected_by = bs->rejected_by;
+            b.absorbed_xdp = table_->absorbed(*bs);
             out.push_back(std::move(b));
         }
     });
@@ -207,9 +237,11 @@ void BfdWorker::armTimer() {
 }
 
 void BfdWorker::run() {
+    // Named so top -H, perf and /proc/PID/task/*/comm tell it from the main loop.
+    ::pthread_setname_np(::pthread_self(), "xvrrpd-bfd");
     const auto onPacket = [this](std::span<const uint8_t> p, const IpAddr& src,
-                                 const std::optional<IpAddr>& dst, uint8_t ttl) {
-        table_->receive(p, src, dst, ttl, now());
+                                 const std::optional<IpAddr>& dst, uint8_t ttl, uint16_t port) {
+        table_->receive(p, src, dst, ttl, now(), port);
     };
     for (;;) {
         epoll_event evs[8];

@@ -54,6 +54,11 @@ public:
     std::map<std::string, bool> reconcile(const config::Config& cfg,
                                           const nlohmann::json& carried = nullptr);
     nlohmann::json handoff();
+    // Lets xv_rx absorb the sessions' repeats through MAPS (the dataplane's, a handle of
+    // their own): BfdTable::setKernel on the thread. detachKernel removes every expectation
+    // (before an exec: the next process reads none of our slots).
+    void attachKernel(std::unique_ptr<dataplane::BfdMaps> maps);
+    void detachKernel();
     nlohmann::json status();
     std::vector<BfdSnapshot> snapshot();
 
@@ -66,6 +71,7 @@ private:
     static vrrp::TimePoint now();
 
     BfdSockets sockets_;
+    std::unique_ptr<BfdKernel> kernel_;  // outlives the table's use of it (the destructor)
     std::unique_ptr<BfdTable> table_;
     std::map<Family, int> rx_fds_;
     int epoll_fd_ = -1;

@@ -117,6 +117,7 @@ void Daemon::start() {
     dataplane_ = dataplane::Dataplane::open(dopt);
     ownership_ = std::make_unique<DataplaneOwnership>(*dataplane_);
     dataplane_->heartbeat(static_cast<uint64_t>(now().since_boot.count()));
+    attachBfdKernel();  // from now on xv_rx absorbs the Up sessions' repeats
     inheritLedger();
     loop_.add(dataplane_->epollFd(), "adverts", [this](uint32_t) { onRing(); });
     binder_ = std::make_unique<Binder>(options_, *netlink_, *dataplane_, adverts_, ledger_);

@@ -127,6 +127,9 @@ private:
     // reloaded from the configuration, their state changes feed track_bfd.
     void startBfd();
     void reconcileBfd();
+    // Hands the BFD thread its handle of xv_rx's BFD maps (docs/bfd.md); a failure is
+    // logged and every BFD packet goes on reaching the daemon.
+    void attachBfdKernel();
     void onBfdChanges();
     // xvrrp_bfd_failover: SESSION to NEIGHBOR left Up with DIAG (bfd.cpp).
     void peerLost(const std::string& session, bfd::Diag diag, bfd::Diag remote_diag,

@@ -266,6 +266,9 @@ void bfdFamilies(const DaemonSnapshot& s, Exposition& out) {
         out.sample(labels(b).add("direction", "rx").str(), b.packets_rx);
         out.sample(labels(b).add("direction", "tx").str(), b.packets_tx);
     }
+    out.family("xvrrp_bfd_absorbed_total", Type::Counter,
+               "Repeats of the last accepted BFD Control packet absorbed in XDP (not in packets rx).");
+    for (const auto& b : s.bfd) out.sample(labels(b).str(), b.absorbed_xdp);
     out.family("xvrrp_bfd_send_errors_total", Type::Counter, "BFD Control packets the kernel refused to send.");
     for (const auto& b : s.bfd) out.sample(labels(b).str(), b.tx_errors);
     out.family("xvrrp_bfd_transitions_total", Type::Counter, "Session state changes into Up and out of Up.");

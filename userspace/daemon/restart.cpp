@@ -373,6 +373,9 @@ void Daemon::handover() {
     // drops vrrp_rt_priority restores real-time.
     releaseTuning();
     dataplane_->heartbeat(static_cast<uint64_t>(now().since_boot.count()));
+    // The next process numbers its xv_bfd_seen slots afresh and reads none before its
+    // program load: until then every BFD packet must reach its socket.
+    if (bfd_) loop_.guarded("BFD detach", [this] { bfd_->detachKernel(); });
     spdlog::default_logger()->flush();
     ::execv(exe_path_.c_str(), argv.data());
     // Still here: nothing was given up, the loop goes on.
@@ -382,6 +385,7 @@ void Daemon::handover() {
     ::close(fd);
     applyTuning();
     armTuning();
+    attachBfdKernel();
     systemd_.ready();
     failRestart("execv " + exe_path_ + ": " + std::strerror(err) + "; xvrrpd keeps running");
 }

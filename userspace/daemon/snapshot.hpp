@@ -70,6 +70,7 @@ struct BfdSnapshot {
     uint8_t remote_state = 1;
     double detect_time_s = 0;  // negotiated, 0 before the remote is heard
     uint64_t packets_rx = 0, packets_tx = 0, tx_errors = 0, up = 0, down = 0;
+    uint64_t absorbed_xdp = 0;  // repeats xv_rx absorbed (not in packets_rx)
     std::map<std::string, uint64_t> rejected_by;
 };
 

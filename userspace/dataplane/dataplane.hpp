@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "common/ip.hpp"
+#include "dataplane/bfd_maps.hpp"
 #include "dataplane/fence.hpp"
 #include "xvrrp/abi.h"
 
@@ -176,6 +177,10 @@ class Dataplane {
     void removeInstance(const InstanceId& id);  // also its xv_expect, xv_vrid_rx, xv_vlans
     // Another VRRP speaker (e.g. keepalived) runs on IFINDEX: pass unknown VRIDs to it.
     void setInterfaceShared(int ifindex, bool shared);
+
+    // ---- BFD (xv_bfd_expect, xv_bfd_seen, xv_bfd_stats) ----
+    // A handle of its own for the BFD thread (bfd_maps.hpp), usable apart from this object.
+    std::unique_ptr<BfdMaps> bfdMaps() const;
 
     // ---- quiet fast path (xv_expect, xv_vrid_rx, xv_seen) ----
     // The advert a backup follows, as the daemon accepted it: later identical ones (same

@@ -250,7 +250,39 @@ json inspectMaps(const std::string& pin_root) {
         }
         maps["xv_vrid_rx"] = a;
     }
-    for (const char* name : {"xv_ring", "xv_scratch"}) {
+    if (auto m = open("xv_bfd_expect"); m->ok()) {
+        json a = json::array();
+        m->each<uint32_t, xv_bfd_expect>([&](const uint32_t& k, const xv_bfd_expect& v) {
+            const Family f = v.family == XV_FAMILY_V6 ? Family::V6 : Family::V4;
+            a.push_back({{"local_discriminator", k},
+                         {"neighbor", IpAddr::fromBytes(f, v.saddr).str()},
+                         {"daddr", IpAddr::fromBytes(f, v.daddr).str()},
+                         {"sport", ntohs(v.sport)},
+                         {"ttl", v.ttl},
+                         {"state", v.ctl[1] >> 6},
+                         {"seen_slot", v.seen_slot}});
+        });
+        maps["xv_bfd_expect"] = a;
+    }
+    if (auto m = open("xv_bfd_stats"); m->ok()) {
+        const int ncpu = libbpf_num_possible_cpus();
+        std::vector<xv_bfd_stats> per(ncpu > 0 ? ncpu : 1);
+        uint32_t zero = 0;
+        if (bpf_map_lookup_elem(m->fd(), &zero, per.data()) == 0) {
+            xv_bfd_stats t{};
+            for (const auto& p : per) {
+                t.absorbed += p.absorbed, t.stale += p.stale, t.no_expect += p.no_expect;
+                t.changed += p.changed, t.poll_final += p.poll_final, t.bad_ttl += p.bad_ttl;
+                t.bad_addr += p.bad_addr, t.bad_csum += p.bad_csum, t.malformed += p.malformed;
+            }
+            maps["xv_bfd_stats"] = {{"absorbed", t.absorbed},     {"stale", t.stale},
+                                    {"no_expect", t.no_expect},   {"changed", t.changed},
+                                    {"poll_final", t.poll_final}, {"bad_ttl", t.bad_ttl},
+                                    {"bad_addr", t.bad_addr},     {"bad_csum", t.bad_csum},
+                                    {"malformed", t.malformed}};
+        }
+    }
+    for (const char* name : {"xv_ring", "xv_scratch", "xv_bfd_seen"}) {
         if (auto m = open(name); m->ok()) maps[name] = {{"pinned", true}};
     }
     return {{"pin_root", pin_root}, {"maps", maps}, {"missing", missing}};

@@ -331,6 +331,11 @@ void Dataplane::expectMaster(const InstanceId& id, const Expectation& x) {
     update(skel_->maps.xv_expect, &k, sizeof(k), &e, sizeof(e), describe(k));
 }
 
+std::unique_ptr<BfdMaps> Dataplane::bfdMaps() const {
+    return std::make_unique<BfdMaps>(bpf_map__fd(skel_->maps.xv_bfd_expect), bpf_map__fd(skel_->maps.xv_bfd_seen),
+                                     bpf_map__fd(skel_->maps.xv_bfd_stats));
+}
+
 void Dataplane::forgetMaster(const InstanceId& id) {
     const xv_inst_key k = toKey(id);
     remove(skel_->maps.xv_expect, &k, sizeof(k), describe(k));

@@ -2,6 +2,7 @@
 // the codec (encode, decode, checkRx), packets delivered at once unless the link is cut.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <deque>
 #include <vector>
 
@@ -400,4 +401,69 @@ TEST(BfdSession, AResumedSessionGoesOnWithoutAStateChange) {
     EXPECT_FALSE(p.n[0].s.poll_active);
     EXPECT_EQ(p.state(1), State::Up);
     EXPECT_TRUE(p.n[1].changes.empty());
+}
+
+// ---- the kernel absorbing repeats (docs/bfd.md) ----
+
+namespace {
+
+template <class A>
+int count(const std::vector<Action>& actions) {
+    return static_cast<int>(std::count_if(actions.begin(), actions.end(),
+                                          [](const Action& a) { return std::holds_alternative<A>(a); }));
+}
+
+}  // namespace
+
+// An Up session names the plain Up packets it accepts; Poll and Final are never absorbed.
+TEST(BfdSession, AnUpSessionAsksTheKernelToAbsorbPlainUpPacketsOnly) {
+    Pair p = upPair();
+    p.runUntil(at(100ms));
+    Control c = p.n[1].sent.back();
+    ASSERT_EQ(c.state, State::Up);
+    ASSERT_FALSE(c.poll || c.final);
+    std::vector<Action> actions;
+    step(p.n[0].s, PacketReceived{c, p.now}, p.now, actions);
+    ASSERT_EQ(count<ExpectRepeats>(actions), 1);
+    for (const auto& a : actions)
+        if (const auto* x = std::get_if<ExpectRepeats>(&a)) EXPECT_EQ(x->packet, c);
+    for (auto change : {&Control::poll, &Control::final, &Control::auth, &Control::demand}) {
+        Control d = c;
+        d.*change = true;
+        step(p.n[0].s, PacketReceived{d, p.now}, p.now, actions);
+        EXPECT_EQ(count<ExpectRepeats>(actions), 0);
+    }
+    EXPECT_FALSE(absorbable(Control{}));  // Down
+}
+
+// KernelSeen is one more packet received: the Detection Time runs from it, never back.
+TEST(BfdSession, KernelSeenMovesTheDetectionTimeForwardOnly) {
+    Pair p = upPair();
+    p.runUntil(at(100ms));
+    Session& s = p.n[0].s;
+    const TimePoint due = *s.detect_due;
+    std::vector<Action> actions;
+    step(s, KernelSeen{due + (-60ms)}, p.now, actions);  // older than the last packet: no change
+    EXPECT_EQ(*s.detect_due, due);
+    EXPECT_EQ(count<SendPacket>(actions), 0);
+    step(s, KernelSeen{due + 5ms}, p.now, actions);
+    EXPECT_EQ(*s.detect_due, due + 5ms + 50ms);  // 5 x 10 ms from the absorbed repeat
+    EXPECT_EQ(count<SendPacket>(actions), 0);
+    EXPECT_EQ(count<StateChanged>(actions), 0);
+}
+
+// Leaving Up (here by detection) tells the daemon to let every packet through again.
+TEST(BfdSession, LeavingUpStopsTheKernelAbsorbing) {
+    Pair p = upPair();
+    p.runUntil(at(100ms));
+    p.link_up = false;
+    std::vector<Action> actions;
+    Session& s = p.n[0].s;
+    const TimePoint due = *s.detect_due;
+    p.now = due;
+    step(s, TimerFired{}, due, actions);
+    EXPECT_EQ(s.state, State::Down);
+    EXPECT_EQ(count<StopExpecting>(actions), 1);
+    step(s, KernelSeen{due}, due, actions);  // Down: nothing to move
+    EXPECT_FALSE(s.detect_due.has_value() && *s.detect_due > due);
 }

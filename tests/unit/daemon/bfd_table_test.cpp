@@ -38,12 +38,46 @@ public:
     }
     void drain(const OnPacket& on_packet) override {
         auto q = std::exchange(waiting, {});
-        for (const auto& w : q) on_packet(bfd::encode(w.packet), *IpAddr::parse(w.name), std::nullopt, 255);
+        for (const auto& w : q) on_packet(bfd::encode(w.packet), *IpAddr::parse(w.name), std::nullopt, 255, 0);
     }
     std::vector<Sent> waiting;  // arrived, not yet read (name: the source address)
     std::vector<std::string> opened, closed;
     std::vector<Sent> out;
 };
+
+// xv_rx as the table sees it: the expectations written, and a stamp per slot. With ABSORB,
+// the wire hands it every packet first and it keeps the exact repeats (XDP_DROP).
+class FakeKernel : public BfdKernel {
+public:
+    void expect(uint32_t d, const dataplane::BfdExpectation& e) override {
+        held[d] = e;
+        ++writes;
+    }
+    void forget(uint32_t d) override { held.erase(d); }
+    void clear() override { held.clear(); }
+    xv_bfd_seen seen(uint32_t slot) const override {
+        auto it = stamps.find(slot);
+        return it == stamps.end() ? xv_bfd_seen{} : it->second;
+    }
+    // True when the packet was absorbed.
+    bool offer(const dataplane::BfdExpectation& arrived, uint32_t your_disc, TimePoint t) {
+        auto it = held.find(your_disc);
+        if (!absorb || it == held.end()) return false;
+        dataplane::BfdExpectation cmp = arrived;
+        cmp.slot = it->second.slot;
+        if (!(cmp == it->second)) return false;
+        auto& st = stamps[it->second.slot];
+        st.last_seen_ns = static_cast<uint64_t>(t.since_boot.count());
+        ++st.absorbed;
+        return true;
+    }
+    bool absorb = true;  // false: XDP is not on the interface the packets arrive on
+    std::map<uint32_t, dataplane::BfdExpectation> held;
+    std::map<uint32_t, xv_bfd_seen> stamps;
+    int writes = 0;
+};
+
+constexpr uint16_t kPeerPort = 50000;
 
 struct Node {
     Node(const std::string& self, uint32_t seed)
@@ -72,13 +106,23 @@ struct Wire {
             if (from_a.empty() && from_b.empty()) return;
             if (cut) continue;
             for (const auto& s : from_a) feed(b, a, s);
-            for (const auto& s : from_b) feed(a, b, s);
+            for (const auto& s : from_b) feed(a, b, s, ttl, now, kernel_a);
         }
     }
-    static void feed(Node& to, Node& from, const Sent& s, uint8_t ttl, TimePoint t) {
+    static void feed(Node& to, Node& from, const Sent& s, uint8_t ttl, TimePoint t, FakeKernel* kernel = nullptr) {
         const auto bytes = bfd::encode(s.packet);
-        to.table.receive(bytes, from.self_addr, to.self_addr, ttl, t);
+        if (kernel) {
+            dataplane::BfdExpectation e;
+            e.src = from.self_addr;
+            e.dst = to.self_addr;
+            e.src_port = kPeerPort;
+            e.ttl = ttl;
+            e.control = bytes;
+            if (kernel->offer(e, s.packet.your_disc, t)) return;
+        }
+        to.table.receive(bytes, from.self_addr, to.self_addr, ttl, t, kPeerPort);
     }
+    FakeKernel* kernel_a = nullptr;  // in front of a's socket
     void feed(Node& to, Node& from, const Sent& s) { feed(to, from, s, ttl, now); }
     void runUntil(TimePoint until) {
         deliver();
@@ -346,6 +390,135 @@ TEST(BfdTable, DisabledInstancesRunNoSession) {
     a.table.reconcile(r.config, TimePoint{});
     EXPECT_EQ(a.table.size(), 1u);
     EXPECT_TRUE(a.table.find("b1"));
+}
+
+// ---- XDP absorbing repeats (docs/bfd.md) ----
+
+struct Absorbing {
+    config::Config ca = bfdConfig("10.0.0.1", "10.0.0.2");
+    config::Config cb = bfdConfig("10.0.0.2", "10.0.0.1");
+    Node a{"10.0.0.1", 7}, b{"10.0.0.2", 9};
+    FakeKernel kernel;
+    Wire w{a, b};
+    Absorbing() {
+        a.table.setKernel(&kernel);
+        w.kernel_a = &kernel;
+        a.table.reconcile(ca, w.now);
+        b.table.reconcile(cb, w.now);
+        w.runUntil(TimePoint{} + 3s);
+    }
+    uint32_t disc() const { return a.table.find("b1")->session.local_disc; }
+};
+
+// The peer's steady packets stop at the kernel: a's session hears them only through the
+// stamp, and stays Up for many Detection Times (300 ms).
+TEST(BfdTable, ASessionWhoseRepeatsTheKernelAbsorbsStaysUpPastTheDetectionTime) {
+    Absorbing x;
+    ASSERT_TRUE(x.a.table.up("b1") && x.b.table.up("b1"));
+    ASSERT_TRUE(x.kernel.held.contains(x.disc()));
+    const auto& e = x.kernel.held.at(x.disc());
+    EXPECT_EQ(e.src, *IpAddr::parse("10.0.0.2"));
+    EXPECT_EQ(e.dst, *IpAddr::parse("10.0.0.1"));
+    EXPECT_EQ(e.src_port, kPeerPort);
+    EXPECT_EQ(e.ttl, 255);
+    auto held = bfd::decode(e.control);
+    ASSERT_TRUE(static_cast<bool>(held));
+    EXPECT_EQ(held->state, bfd::State::Up);
+    EXPECT_FALSE(held->poll || held->final);
+    x.a.changes.clear();
+    const uint64_t rx_before = x.a.table.find("b1")->session.counters.packets_rx;
+    const int writes_before = x.kernel.writes;
+    x.w.runUntil(x.w.now + 5s);
+    EXPECT_TRUE(x.a.table.up("b1"));
+    EXPECT_TRUE(x.a.changes.empty());
+    // About 57 packets in 5 s (75-100 % of 100 ms), all absorbed; none reached the table.
+    const BfdSession& s = *x.a.table.find("b1");
+    EXPECT_EQ(s.session.counters.packets_rx, rx_before);
+    EXPECT_GE(x.a.table.absorbed(s), 45u);
+    EXPECT_EQ(x.kernel.writes, writes_before);
+    const auto st = x.a.table.status(x.w.now);
+    EXPECT_EQ(st[0]["counters"]["absorbed_xdp"], x.a.table.absorbed(s));
+    EXPECT_LT(st[0]["last_rx_age_ms"].get<double>(), 300.0);  // the stamp, not the last packet read
+}
+
+// Only a stamp older than the Detection Time takes the session Down, exactly one Detection
+// Time after the last repeat the kernel absorbed.
+TEST(BfdTable, AnOldStampTakesTheSessionDownAtExactlyTheDetectionTime) {
+    Absorbing x;
+    x.w.runUntil(x.w.now + 1s);
+    ASSERT_TRUE(x.a.table.up("b1"));
+    x.a.changes.clear();
+    x.w.cut = true;
+    const auto& stamp = x.kernel.stamps.at(x.kernel.held.at(x.disc()).slot);
+    const TimePoint last{std::chrono::nanoseconds(stamp.last_seen_ns)};
+    ASSERT_GT(last, x.w.now + (-101ms));
+    x.w.runUntil(last + (300ms - 1us));
+    EXPECT_TRUE(x.a.table.up("b1"));
+    x.w.runUntil(last + 300ms);
+    EXPECT_FALSE(x.a.table.up("b1"));
+    EXPECT_EQ(x.a.changes, (std::vector<std::string>{"b1:Down"}));
+    EXPECT_EQ(x.a.table.find("b1")->session.local_diag, bfd::Diag::ControlDetectionExpired);
+    // Out of Up: the kernel holds nothing for it, every packet reaches the table again.
+    EXPECT_FALSE(x.kernel.held.contains(x.disc()));
+    x.w.cut = false;
+    x.w.runUntil(x.w.now + 3s);
+    EXPECT_TRUE(x.a.table.up("b1") && x.b.table.up("b1"));
+    EXPECT_TRUE(x.kernel.held.contains(x.disc()));
+}
+
+// A change (here the peer's new intervals after a reload: a Poll, then other values) is
+// not absorbed: the table hears it and the kernel then holds the new packet.
+TEST(BfdTable, APeersChangeReachesTheTableAndReplacesTheExpectation) {
+    Absorbing x;
+    const auto before = bfd::decode(x.kernel.held.at(x.disc()).control);
+    x.b.table.reconcile(bfdConfig("10.0.0.2", "10.0.0.1", " min_tx 50\n"), x.w.now);
+    x.w.runUntil(x.w.now + 2s);
+    EXPECT_TRUE(x.a.table.up("b1"));
+    const auto after = bfd::decode(x.kernel.held.at(x.disc()).control);
+    ASSERT_TRUE(before && after);
+    EXPECT_EQ(before->desired_min_tx_us, 100000u);
+    EXPECT_EQ(after->desired_min_tx_us, 50000u);
+    EXPECT_EQ(x.a.table.status(x.w.now)[0]["detect_time_ms"], 300.0);  // max(100 rx, 50 tx) x 3
+}
+
+// Without XDP on the packets' interface nothing is absorbed: the table hears every packet,
+// as before, and writes the expectation once, not per packet.
+TEST(BfdTable, WithoutAbsorbingEveryPacketReachesTheTableAndTheKernelIsWrittenOnce) {
+    Absorbing x;
+    x.kernel.absorb = false;
+    const BfdSession& s = *x.a.table.find("b1");
+    const uint64_t rx_before = s.session.counters.packets_rx;
+    const uint64_t absorbed = x.a.table.absorbed(s);
+    const int writes = x.kernel.writes;
+    x.w.runUntil(x.w.now + 2s);
+    EXPECT_TRUE(x.a.table.up("b1"));
+    EXPECT_GE(s.session.counters.packets_rx, rx_before + 18);
+    EXPECT_EQ(x.kernel.writes, writes);
+    EXPECT_EQ(x.a.table.absorbed(s), absorbed);
+}
+
+// A removed session and a stopped table leave no expectation behind; so does a detach.
+TEST(BfdTable, RemovalClearAndDetachForgetTheExpectation) {
+    {
+        Absorbing x;
+        ASSERT_FALSE(x.kernel.held.empty());
+        x.a.table.reconcile(load(""), x.w.now);
+        EXPECT_TRUE(x.kernel.held.empty());
+    }
+    {
+        Absorbing x;
+        x.a.table.clear();
+        EXPECT_TRUE(x.kernel.held.empty());
+    }
+    {
+        Absorbing x;
+        x.a.table.setKernel(nullptr);
+        EXPECT_TRUE(x.kernel.held.empty());
+        x.w.kernel_a = nullptr;
+        x.w.runUntil(x.w.now + 2s);
+        EXPECT_TRUE(x.a.table.up("b1"));
+        EXPECT_TRUE(x.kernel.held.empty());
+    }
 }
 
 }  // namespace

@@ -165,6 +165,7 @@ TEST_F(MetricsRender, BfdFamilies) {
     expectSample("xvrrp_bfd_packets_total{" + b + R"(,direction="rx"})", "71");
     expectSample("xvrrp_bfd_packets_total{" + b + R"(,direction="tx"})", "72");
     expectSample("xvrrp_bfd_send_errors_total{" + b + "}", "73");
+    expectSample("xvrrp_bfd_absorbed_total{" + b + "}", "74");
     expectSample("xvrrp_bfd_transitions_total{" + b + R"(,to="up"})", "2");
     expectSample("xvrrp_bfd_transitions_total{" + b + R"(,to="down"})", "1");
     expectSample("xvrrp_bfd_rx_rejected_total{" + b + R"(,reason="bad_ttl"})", "4");

@@ -173,6 +173,7 @@ struct SnapshotRig {
         bs.packets_rx = 71;
         bs.packets_tx = 72;
         bs.tx_errors = 73;
+        bs.absorbed_xdp = 74;
         bs.up = 2;
         bs.down = 1;
         bs.rejected_by["bad_ttl"] = 4;
