@@ -185,19 +185,19 @@ TEST_F(BfdFailover, AReloadAddsAndRemovesTheKeyword) {
 namespace xvrrp::itest {
 namespace {
 
-// Only an expiry is the master lost. Here the master stops hearing the backup's BFD (n1
-// drops UDP 3784 coming in): n1's session expires, it tells n2 so (state Down), and n2's
-// session goes Down by Neighbor Signaled Session Down while n1's adverts keep coming: n2
-// stays BACKUP.
+// Only an expiry is the master lost. Here the master stops hearing the backup's BFD (n2
+// drops UDP 3784 going out; an input rule on n1 would come after n1's XDP, which absorbs the
+// repeats first): n1's session expires, it tells n2 so (state Down), and n2's session goes
+// Down by Neighbor Signaled Session Down while n1's adverts keep coming: n2 stays BACKUP.
 TEST_F(BfdFailover, ADownTheMasterSignalsIsNotTheMasterLost) {
     n1_->start(config("n1", kMasterPrio, false));
     n2_->start(config("n2", kBackupPrio, true));
     waitElected();
     ASSERT_FALSE(HasFailure());
     logAtCut_ = n2_->log().size();
-    n1_->ns().runOk({"nft", "add table inet xvbfo"});
-    n1_->ns().runOk({"nft", "add chain inet xvbfo in { type filter hook input priority 0; }"});
-    n1_->ns().runOk({"nft", "add rule inet xvbfo in udp dport 3784 drop"});
+    n2_->ns().runOk({"nft", "add table inet xvbfo"});
+    n2_->ns().runOk({"nft", "add chain inet xvbfo out { type filter hook output priority 0; }"});
+    n2_->ns().runOk({"nft", "add rule inet xvbfo out udp dport 3784 drop"});
     ASSERT_TRUE(waitUntil(
         [&] { return count(logSinceCut(), "Neighbor Signaled Session Down") > 0; }, seconds(5)))
         << tail(n2_->log());
