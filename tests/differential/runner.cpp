@@ -69,7 +69,8 @@ public:
                     "--control", base + ".sock", "-p", base + ".xvrrpd.pid"};
         else  // -G: nothing to the host's syslog; the console log is what is compared
             argv = {opts_.keepalived, "-n", "-l", "-D", "-G", "--vrrp", "-i", name_, "-f", conf_,
-                    "-p", base + ".ka.pid", "-r", base + ".vrrp.pid"};
+                    "-p", base + ".ka.pid", "-r", base + ".vrrp.pid", "-b", base + ".bfd.pid",
+                    "-c", base + ".chk.pid"};
         proc_ = &lab_.node(name_).spawn(argv, logs_.back());
     }
     void signal(int sig) {

@@ -51,7 +51,8 @@ class Rollback : public PairFixture {
         const std::string base = lab_->logDir() + "/" + node.name() + ".ka";
         kaLog_ = base + ".log";
         node.ns().spawn({bin, "-n", "-l", "-D", "-G", "--vrrp", "-f", node.configPath(), "-p",
-                         base + ".pid", "-r", base + ".vrrp.pid"},
+                         base + ".pid", "-r", base + ".vrrp.pid", "-b", base + ".bfd.pid", "-c",
+                         base + ".chk.pid"},
                         kaLog_);
     }
     std::string kaLog() const { return readFile(kaLog_); }

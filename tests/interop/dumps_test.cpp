@@ -61,7 +61,7 @@ public:
         const std::string cmd =
             kind == Kind::Keepalived
                 ? bin.keepalived + " -n -l -D -G --vrrp -f /tmp/subject.conf -p /tmp/daemon.pid"
-                                   " -r /tmp/vrrp.pid"
+                                   " -r /tmp/vrrp.pid -b /tmp/bfd.pid -c /tmp/chk.pid"
                 : bin.xvrrpd + " -n -l -D -G -f /tmp/subject.conf -p /tmp/daemon.pid"
                                " --control /tmp/xv.sock --pin-root " + pinRoot();
         proc_ = &ns.spawn({"unshare", "-m", "--propagation", "private", "sh", "-c",

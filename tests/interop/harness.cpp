@@ -164,7 +164,8 @@ void Node::start() {
     } else {
         // -G: the console log is what we read; nothing goes to the host's syslog.
         argv = {bin.keepalived, "-n", "-l", "-D", "-G", "--vrrp", "-f", confPath_,
-                "-p", base + ".ka.pid", "-r", base + ".vrrp.pid"};
+                "-p", base + ".ka.pid", "-r", base + ".vrrp.pid", "-b", base + ".bfd.pid",
+                "-c", base + ".chk.pid"};
     }
     proc_ = &ns().spawn(argv, log);
 }

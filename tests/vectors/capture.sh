@@ -91,7 +91,7 @@ capture() {
     TD_PID=$!
     waitFor 5 "grep -q listening '$TMP/$name-td.log'"
     nsenter --net="/run/netns/$NS_K" keepalived -n -l -D --vrrp -f "$TMP/$name.conf" -p "$TMP/$name-main.pid" \
-        -r "$TMP/$name-vrrp.pid" >"$TMP/$name-ka.log" 2>&1 &
+        -r "$TMP/$name-vrrp.pid" -b "$TMP/$name-bfd.pid" -c "$TMP/$name-chk.pid" >"$TMP/$name-ka.log" 2>&1 &
     KA_PID=$!
     wait "$TD_PID" || { cat "$TMP/$name-ka.log"; echo "no adverts for $name" >&2; exit 1; }
     TD_PID=""

@@ -201,7 +201,8 @@ lab_daemon_start() {
   case $DAEMON in
     keepalived)
       nsenter --net="/run/netns/$ns" -- keepalived -n -l -D --vrrp -f "$conf" \
-        -p "$LAB_DIR/$node.ka.pid" -r "$LAB_DIR/$node.vrrp.pid" -i "$node" >"$log" 2>&1 &
+        -p "$LAB_DIR/$node.ka.pid" -r "$LAB_DIR/$node.vrrp.pid" -b "$LAB_DIR/$node.bfd.pid" \
+        -c "$LAB_DIR/$node.chk.pid" -i "$node" >"$log" 2>&1 &
       ;;
     xvrrpd | xvrrpd-*)
       local bin

@@ -64,7 +64,8 @@ std::vector<std::string> ChaosLab::daemonArgv(int node) const {
     const std::string base = nodeDir(node);
     if (cfg_.daemon == Daemon::Keepalived)
         return {"keepalived", "-n",    "-l", "-D",         "-G",           "--vrrp", "-f",
-                base + ".conf", "-p", base + ".ka.pid", "-r", base + ".vrrp.pid"};
+                base + ".conf", "-p", base + ".ka.pid", "-r", base + ".vrrp.pid",
+                "-b", base + ".bfd.pid", "-c", base + ".chk.pid"};
     return {itest::xvrrpdBin(), "-n", "-l", "-G", "-f", base + ".conf", "--pin-root",
             "/sys/fs/bpf/" + lab_->node(nodeName(node)).name(), "--control", base + ".sock",
             "-p", base + ".pid"};
