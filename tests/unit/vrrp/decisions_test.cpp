@@ -4,16 +4,20 @@
 
 #include "vrrp/state_machine.hpp"
 #include "vrrp/timers.hpp"
+#include "step_util.hpp"
 
 namespace xvrrp::vrrp {
 namespace {
+
+using test::at;
+using test::count;
+using test::first;
+using test::ip;
 
 using std::chrono::microseconds;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-IpAddr ip(const char* s) { return IpAddr::parse(s).value(); }
-TimePoint at(Duration d) { return TimePoint{d}; }
 
 Params params(uint8_t prio = 100) {
     Params p;
@@ -25,18 +29,6 @@ Params params(uint8_t prio = 100) {
     return p;
 }
 
-template <class A>
-int count(const StepResult& r) {
-    int n = 0;
-    for (const auto& a : r.actions) n += std::holds_alternative<A>(a);
-    return n;
-}
-template <class A>
-const A* find(const StepResult& r) {
-    for (const auto& a : r.actions)
-        if (auto* x = std::get_if<A>(&a)) return x;
-    return nullptr;
-}
 AdvertReceived advert(TimePoint t, const char* src, uint8_t prio, uint16_t int_cs = 100) {
     return AdvertReceived{t, ip(src), prio, int_cs};
 }
@@ -239,7 +231,7 @@ TEST(Handover, AMasterSpeaksAtOnceAndRestartsItsAdvertTimer) {
     Instance m = masterOf(params());
     auto r = step(m, Handover{}, at(seconds(5) + milliseconds(300)));
     EXPECT_EQ(count<SendAdvert>(r), 1);
-    EXPECT_EQ(find<SendAdvert>(r)->priority, m.effective_priority);
+    EXPECT_EQ(first<SendAdvert>(r)->priority, m.effective_priority);
     EXPECT_EQ(count<StateChanged>(r), 0);
     EXPECT_EQ(r.instance.state, State::Master);
     EXPECT_EQ(r.instance.advert_due, at(seconds(6) + milliseconds(300)));
@@ -270,8 +262,8 @@ TEST(VipsLost, TheMasterLeavesAsOnAStopAndComesBackAfterSkewTime) {
     Instance m = masterOf(params(150));
     const TimePoint t = at(seconds(5));
     auto r = step(m, VipsLost{}, t);
-    ASSERT_NE(find<SendAdvert>(r), nullptr);
-    EXPECT_EQ(find<SendAdvert>(r)->priority, 0);
+    ASSERT_NE(first<SendAdvert>(r), nullptr);
+    EXPECT_EQ(first<SendAdvert>(r)->priority, 0);
     EXPECT_EQ(count<RemoveVips>(r), 1);
     EXPECT_EQ(r.instance.state, State::Backup);
     EXPECT_EQ(r.instance.master_down_due, t + skewTime(150, 100, params().version));
@@ -294,7 +286,7 @@ TEST(KernelAbsorb, FollowingAMasterLetsTheKernelAbsorbIt) {
     Instance b = started(absorbing());
     const TimePoint t = at(seconds(1));
     auto r = step(b, advert(t, "10.0.0.9", 150), t);
-    const auto* a = find<AbsorbAdverts>(r);
+    const auto* a = first<AbsorbAdverts>(r);
     ASSERT_NE(a, nullptr);
     EXPECT_EQ(a->master, ip("10.0.0.9"));
     EXPECT_EQ(a->priority, 150);
@@ -385,7 +377,7 @@ TEST(KernelAbsorb, AMasterThatYieldsAbsorbsItsNewMaster) {
     Instance m = masterOf(absorbing());
     auto r = step(m, advert(at(seconds(5)), "10.0.0.9", 150), at(seconds(5)));
     EXPECT_EQ(r.instance.state, State::Backup);
-    ASSERT_NE(find<AbsorbAdverts>(r), nullptr);
+    ASSERT_NE(first<AbsorbAdverts>(r), nullptr);
     EXPECT_TRUE(r.instance.absorbing);
 }
 

@@ -5,15 +5,19 @@
 
 #include "vrrp/state_machine.hpp"
 #include "vrrp/timers.hpp"
+#include "step_util.hpp"
 
 namespace xvrrp::vrrp {
 namespace {
 
+using test::at;
+using test::count;
+using test::first;
+using test::ip;
+
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-IpAddr ip(const char* s) { return IpAddr::parse(s).value(); }
-TimePoint at(Duration d) { return TimePoint{d}; }
 
 const char* kMaster = "10.0.0.1";
 
@@ -27,18 +31,6 @@ Params params(uint8_t prio = 80) {
     return p;
 }
 
-template <class A>
-int count(const StepResult& r) {
-    int n = 0;
-    for (const auto& a : r.actions) n += std::holds_alternative<A>(a);
-    return n;
-}
-template <class A>
-const A* first(const StepResult& r) {
-    for (const auto& a : r.actions)
-        if (auto* x = std::get_if<A>(&a)) return x;
-    return nullptr;
-}
 AdvertReceived advert(TimePoint t, const char* src, uint8_t prio) {
     return {t, ip(src), prio, 100};
 }
