@@ -1,10 +1,16 @@
 // Issue 5, acceptance 4: a reload that changes one of 100 instances causes no transition
-// in the other 99, on either node; a kept instance keeps its scripts' state.
+// in the other 99, on either node; a kept instance keeps its scripts' state; notify scripts
+// still running at a reload or the stop are not killed.
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <vector>
 
 #include "pair_fixture.hpp"
 
@@ -208,6 +214,73 @@ TEST_F(Reload, KeptInstanceKeepsItsScriptState) {
     EXPECT_EQ(after1.became_master, before1.became_master);
     EXPECT_EQ(after1.released_master, before1.released_master);
     EXPECT_EQ(after2.became_master, before2.became_master) << "n2 took over during the reload";
+}
+
+// keepalived kills no notify script at a reload, and at its stop it exits about a second
+// after the signal: a sync group's STOP notify (started as it stops, never waited for) of
+// 0.8 s completes. xvrrpd killed every notify script still running with the old trackers at
+// a reload, and exited as soon as the notify_stop runs had ended, killing the group's STOP
+// notify (differential sync_group_notify, 1 run in 14). Each script here waits at a FIFO
+// until the test opens it, so it is still running when the daemon reloads or stops.
+TEST_F(Reload, NotifyScriptsRunningAtAReloadOrTheStopComplete) {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::path(n1_->configPath()).parent_path();
+    const std::string gate = (dir / "gate").string(), out = (dir / "notify.log").string();
+    const std::string script = (dir / "held.sh").string();
+    ASSERT_EQ(::mkfifo(gate.c_str(), 0600), 0);
+    {
+        std::ofstream f(script, std::ios::trunc);
+        f << "#!/bin/sh\necho \"start $*\" >> " << out << "\nread x < " << gate << "\necho \"end $*\" >> "
+          << out << "\n";
+    }
+    fs::permissions(script, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                fs::perms::others_read | fs::perms::others_exec);
+    std::ostringstream c;
+    c << "global_defs {\n  router_id n1\n  vrrp_version 3\n}\n"
+      << "vrrp_sync_group VG1 {\n  group {\n    VI_1\n    VI_2\n  }\n  notify \"" << script << " group\"\n}\n";
+    for (int i = 1; i <= 2; ++i)
+        c << "vrrp_instance VI_" << i << " {\n  interface eth0\n  virtual_router_id " << i
+          << "\n  priority 100\n  advert_int 0.1\n  notify_master \"" << script << " VI_" << i
+          << "\"\n  virtual_ipaddress {\n    10.79.0." << i << "/32\n  }\n}\n";
+    const auto lines = [&](const std::string& prefix) {
+        std::ifstream f(out);
+        std::vector<std::string> v;
+        for (std::string l; std::getline(f, l);)
+            if (l.rfind(prefix, 0) == 0) v.push_back(l.substr(prefix.size()));
+        std::sort(v.begin(), v.end());
+        return v;
+    };
+    // Lets every script waiting at the gate go (EOF); again until `want` have ended, as one
+    // may reach the gate after an opening.
+    const auto release = [&](size_t want) {
+        return lab::waitUntil(
+            [&] {
+                int fd = ::open(gate.c_str(), O_WRONLY | O_NONBLOCK);  // ENXIO: none waits
+                if (fd >= 0) ::close(fd);
+                return lines("end ").size() >= want;
+            },
+            Ms(10000), Ms(20));
+    };
+
+    n1_->start(c.str());
+    // The group's BACKUP (its start) and MASTER notifies, each member's notify_master.
+    const std::vector<std::string> master{"VI_1", "VI_2", "group GROUP VG1 BACKUP 0",
+                                          "group GROUP VG1 MASTER 0"};
+    ASSERT_TRUE(lab::waitUntil([&] { return lines("start ") == master; }, Ms(10000)))
+        << lines("start ").size() << " started\n" << n1_->log();
+    n1_->signal(SIGHUP);
+    ASSERT_TRUE(lab::waitUntil([&] { return n1_->log().find("Reload done") != std::string::npos; },
+                               Ms(10000)))
+        << n1_->log();
+    EXPECT_TRUE(release(4)) << "notify scripts killed by the reload; ended: " << lines("end ").size();
+    EXPECT_EQ(lines("end "), master);
+
+    n1_->signal(SIGTERM);
+    ASSERT_TRUE(lab::waitUntil([&] { return lines("start ").size() == 5; }, Ms(10000)));
+    EXPECT_EQ(lines("start ").back(), "group GROUP VG1 STOP 0");
+    EXPECT_TRUE(release(5)) << "the group's STOP notify was killed at the stop";
+    EXPECT_EQ(lines("end ").back(), "group GROUP VG1 STOP 0");
+    EXPECT_TRUE(n1_->waitExit(Ms(10000)).has_value());
 }
 
 }  // namespace

@@ -22,23 +22,28 @@ InheritedChildren::~InheritedChildren() {
     }
 }
 
-void InheritedChildren::adopt(const std::vector<int64_t>& pids) {
-    for (int64_t p : pids) {
-        const auto pid = static_cast<pid_t>(p);
-        if (pid <= 0 || pidfds_.count(pid)) continue;
-        const pid_t r = ::waitpid(pid, nullptr, WNOHANG);
-        if (r != 0) continue;  // ended and reaped now, or not ours (ECHILD)
-        const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-        if (fd < 0) {
-            spdlog::warn("handover: pidfd_open of script pid {}: {}; reaped at the stop", pid,
-                         std::strerror(errno));
-            continue;
-        }
-        pidfds_.emplace(pid, fd);
-        loop_.add(fd, "inherited script", [this, pid](uint32_t) { onExit(pid); });
+// Watches PID's exit; false when it has ended already (reaped now) or is not ours.
+bool InheritedChildren::take(pid_t pid) {
+    if (pid <= 0 || pidfds_.count(pid)) return false;
+    if (::waitpid(pid, nullptr, WNOHANG) != 0) return false;  // ended and reaped now, or ECHILD
+    const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+    if (fd < 0) {
+        spdlog::warn("pidfd_open of script pid {}: {}; reaped at the stop", pid, std::strerror(errno));
+        return false;
     }
+    pidfds_.emplace(pid, fd);
+    loop_.add(fd, "inherited script", [this, pid](uint32_t) { onExit(pid); });
+    return true;
+}
+
+void InheritedChildren::adopt(const std::vector<int64_t>& pids) {
+    for (int64_t p : pids) take(static_cast<pid_t>(p));
     if (!pidfds_.empty())
         spdlog::info("handover: {} script(s) of the previous process still running", pidfds_.size());
+}
+
+void InheritedChildren::watch(const std::vector<pid_t>& pids) {
+    for (pid_t p : pids) take(p);
 }
 
 std::vector<int64_t> InheritedChildren::pids() const {

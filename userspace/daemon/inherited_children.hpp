@@ -1,8 +1,8 @@
 #pragma once
-// Children of the image before an exec (xvrrpctl restart): vrrp_script checks and notify
-// scripts it started that were still running. They are this process's children now, but
-// no ScriptRunner of ours knows them: each is reaped when it ends (its pidfd is readable),
-// so none stays a zombie, and what is left when the daemon stops is killed and reaped, as
+// Children no ScriptRunner of ours knows any more: vrrp_script checks and notify scripts
+// the image before an exec (xvrrpctl restart) started, and notify scripts started by the
+// trackers a reload replaced. Each is reaped when it ends (its pidfd is readable),
+// so none stays a zombie. What is left when the daemon stops is killed and reaped, as
 // ScriptRunner does with its own.
 
 #include <sys/types.h>
@@ -25,11 +25,14 @@ public:
     // Takes PIDS over: those that ended are reaped now, pids that are not our children
     // (already reaped) are ignored.
     void adopt(const std::vector<int64_t>& pids);
+    // Takes over, as adopt() does, the notify scripts a reload's old trackers let go.
+    void watch(const std::vector<pid_t>& pids);
     // Still running, for the next exec's record.
     std::vector<int64_t> pids() const;
 
 private:
     void onExit(pid_t pid);
+    bool take(pid_t pid);
 
     EventLoop& loop_;
     std::map<pid_t, int> pidfds_;

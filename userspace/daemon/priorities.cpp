@@ -11,7 +11,10 @@ namespace xvrrp::daemon {
 
 void Daemon::startTracking(const track::ScriptTrackers::Checks& carried) {
     for (int fd : tracking_fds_) loop_.remove(fd);
-    if (tracking_) telemetry_.carryNotify(tracking_->notifier().counts());
+    if (tracking_) {
+        telemetry_.carryNotify(tracking_->notifier().counts());
+        inherited_children_.watch(tracking_->releaseNotifyScripts());
+    }
     tracking_.reset();
     tracking_ = std::make_unique<Tracking>(*config_, [this] { recomputePriorities(); }, carried);
     tracking_fds_ = tracking_->fds();

@@ -48,6 +48,9 @@ public:
     }
     // Scripts and notify scripts still running (xvrrpctl restart hands them over).
     std::vector<pid_t> runningScripts() const { return runner_->pids(); }
+    // Notify scripts still running, let go before a reload replaces this: keepalived's
+    // reload kills none of them. Whoever takes the pids reaps them.
+    std::vector<pid_t> releaseNotifyScripts() { return runner_->release(); }
     // Logs and clears what the components collected (check results, runtime errors).
     void flushMessages();
 

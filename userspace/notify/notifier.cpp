@@ -159,6 +159,8 @@ void Notifier::run(const Invocation& inv) {
     if (inv.is_stop) {
         opts.timeout = kStopTimeout;
         opts.term_grace = std::chrono::nanoseconds(0);  // child_killed_thread: straight SIGKILL
+    } else {
+        opts.outlives = true;  // keepalived's notify_exec(): a reload kills none
     }
     std::weak_ptr<bool> alive = alive_;
     const bool stop = inv.is_stop;
@@ -167,6 +169,7 @@ void Notifier::run(const Invocation& inv) {
                             [this, alive, stop](const track::ScriptExit& e) {
                                 auto a = alive.lock();
                                 if (!a || !*a) return;
+                                --live_runs_;
                                 if (stop) --stop_runs_;
                                 if (!e.succeeded()) ++failed_;
                             },
@@ -175,8 +178,9 @@ void Notifier::run(const Invocation& inv) {
     if (!id) {
         ++failed_;
         messages_.push_back(err);
-    } else if (stop) {
-        ++stop_runs_;
+    } else {
+        ++live_runs_;
+        if (stop) ++stop_runs_;
     }
 }
 

@@ -103,6 +103,10 @@ public:
 
     // notify_stop runs still going (the daemon waits for 0, at most ~1 s, before exiting).
     size_t stopScriptsRunning() const { return stop_runs_; }
+    // Every notify script still running, for the stop: keepalived takes about a second to
+    // exit and kills what is left then, so a script started at the stop (a sync group's
+    // STOP) gets that second.
+    size_t scriptsRunning() const { return live_runs_; }
     // Check results at construction and runtime errors (fork, fifo); the daemon logs and
     // clears them.
     std::vector<std::string>& messages() { return messages_; }
@@ -132,6 +136,7 @@ private:
     std::vector<Fifo> fifos_;
     std::vector<std::string> messages_;
     unsigned flags_ = 0;
+    size_t live_runs_ = 0;
     size_t stop_runs_ = 0;
     uint64_t fifo_dropped_ = 0;
     uint64_t runs_ = 0;

@@ -113,6 +113,24 @@ std::vector<pid_t> ScriptRunner::pids() const {
     return out;
 }
 
+std::vector<pid_t> ScriptRunner::release() {
+    std::vector<pid_t> out;
+    for (auto it = children_.begin(); it != children_.end();) {
+        Child& c = it->second;
+        if (!c.outlives) {
+            ++it;
+            continue;
+        }
+        epoll_ctl(epfd_, EPOLL_CTL_DEL, c.pidfd, nullptr);
+        close(c.pidfd);
+        close(c.errfd);
+        out.push_back(c.pid);
+        it = children_.erase(it);
+    }
+    if (!out.empty()) armTimer();
+    return out;
+}
+
 std::optional<uint64_t> ScriptRunner::start(const Command& cmd, const RunOptions& opts,
                                             ExitHandler on_exit, std::string* error) {
     std::vector<std::string> words;
@@ -179,6 +197,7 @@ std::optional<uint64_t> ScriptRunner::start(const Command& cmd, const RunOptions
     c.started = Clock::now();
     if (opts.timeout) c.deadline = c.started + *opts.timeout;
     c.term_grace = opts.term_grace;
+    c.outlives = opts.outlives;
     c.on_exit = std::move(on_exit);
     children_.emplace(id, std::move(c));
     armTimer();

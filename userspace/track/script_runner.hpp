@@ -59,6 +59,8 @@ struct ScriptExit {
 struct RunOptions {
     std::optional<std::chrono::nanoseconds> timeout;      // none: runs as long as it likes
     std::chrono::nanoseconds term_grace = std::chrono::seconds(2);  // keepalived: 2 s
+    // Left running by release(): keepalived kills no notify script at a reload.
+    bool outlives = false;
 };
 
 class ScriptRunner {
@@ -90,6 +92,9 @@ public:
     // The running children (reaped or not): an exec hands them to the next image.
     std::vector<pid_t> pids() const;
     bool isRunning(uint64_t id) const;
+    // Forgets the running `outlives` runs without signalling them (no exit handler will be
+    // called) and returns their pids: still this process's children, the caller reaps them.
+    std::vector<pid_t> release();
 
 private:
     enum class Kill { None, Term, Forced };
@@ -101,6 +106,7 @@ private:
         Clock::time_point started;
         std::optional<Clock::time_point> deadline;
         std::chrono::nanoseconds term_grace{0};
+        bool outlives = false;
         Kill kill = Kill::None;
         ExitHandler on_exit;
     };

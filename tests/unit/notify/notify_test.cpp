@@ -6,7 +6,9 @@
 #include <grp.h>
 #include <pwd.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -337,6 +339,36 @@ TEST_F(NotifierRun, PathThatIsNotAFifoIsLeftAlone) {
     n.closeFifos();
     EXPECT_EQ(slurp(cfg_.global.notify_fifo), "keep me\n");
     EXPECT_EQ(slurp(log_), "");
+}
+
+// keepalived kills no notify script at a reload, and gives every one about a second at its
+// stop: the runner releases the notify runs (not the notify_stop ones, killed after 1 s),
+// and the daemon waits while scriptsRunning() says one runs.
+TEST_F(NotifierRun, NotifyRunsAreCountedAndReleasedStopRunsAreNot) {
+    if (geteuid() != 0) GTEST_SKIP() << "script_user root needs root";
+    std::string slow = dir_.path + "/slow.sh";
+    std::ofstream(slow) << "#!/bin/sh\nsleep 30\n";
+    chmod(slow.c_str(), 0755);
+    config::Instance i;
+    i.name = "VI_1";
+    i.notify = slow;
+    cfg_.instances.push_back(i);
+    config::SyncGroup g;
+    g.name = "VG1";
+    g.notify = slow;
+    cfg_.sync_groups.push_back(g);
+    track::ScriptRunner r;
+    Notifier n(r, cfg_);
+    n.instanceChanged("VI_1", NotifyState::Stop, 100);
+    n.groupChanged("VG1", NotifyState::Stop);  // keepalived: notify_exec, no timeout
+    EXPECT_EQ(n.scriptsRunning(), 2u);
+    EXPECT_EQ(n.stopScriptsRunning(), 1u);
+    const auto released = r.release();
+    ASSERT_EQ(released.size(), 1u);  // the group's
+    EXPECT_EQ(r.running(), 1u);
+    kill(-released[0], SIGKILL);
+    EXPECT_EQ(waitpid(released[0], nullptr, 0), released[0]);
+    ASSERT_TRUE(pumpUntil(r, [&] { return n.stopScriptsRunning() == 0; }, 4s));
 }
 
 TEST_F(NotifierRun, StopScriptIsKilledAfterOneSecond) {

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <fstream>
 #include <functional>
@@ -226,28 +227,45 @@ TEST(ScriptRunner, ShellNotFoundMapsToZero) {
     EXPECT_TRUE(x->succeeded());
 }
 
+// Notify scripts: keepalived's reload kills none. release() hands them over unsignalled.
+TEST(ScriptRunner, OutlivingRunsAreReleasedNotKilled) {
+    pid_t kept = 0;
+    {
+        ScriptRunner r;
+        RunOptions outlives;
+        outlives.outlives = true;
+        bool called = false;
+        ASSERT_TRUE(r.start(sh("sleep 30"), outlives, [&](const ScriptExit&) { called = true; }));
+        ASSERT_TRUE(r.start(sh("sleep 30"), {}, [&](const ScriptExit&) {}));
+        const auto both = r.pids();
+        const auto released = r.release();
+        ASSERT_EQ(released.size(), 1u);
+        kept = released[0];
+        EXPECT_EQ(r.running(), 1u);
+        EXPECT_NE(std::find(both.begin(), both.end(), kept), both.end());
+        EXPECT_FALSE(called);
+    }
+    // The other one was killed and reaped; this one still runs, our child to reap.
+    EXPECT_EQ(kill(kept, 0), 0);
+    EXPECT_EQ(waitpid(kept, nullptr, WNOHANG), 0);
+    kill(-kept, SIGKILL);
+    EXPECT_EQ(waitpid(kept, nullptr, 0), kept);
+    EXPECT_EQ(zombieChildren(), 0);
+}
+
 TEST(ScriptRunner, DestructorKillsAndReaps) {
-    pid_t pid = 0;
+    std::vector<pid_t> pids;
     {
         ScriptRunner r;
         ASSERT_TRUE(r.start(sh("sleep 30"), {}, [&](const ScriptExit&) {}));
-        EXPECT_EQ(r.running(), 1u);
-        // pid of the one child: its group is the only one we started.
-        DIR* d = opendir("/proc");
-        while (dirent* e = readdir(d)) {
-            std::ifstream st(std::string("/proc/") + e->d_name + "/stat");
-            std::string line;
-            if (!std::getline(st, line)) continue;
-            std::istringstream rest(line.substr(line.rfind(')') + 2));
-            char state;
-            int ppid;
-            rest >> state >> ppid;
-            if (ppid == getpid()) pid = atoi(e->d_name);
-        }
-        closedir(d);
+        RunOptions outlives;  // not released: killed like the others
+        outlives.outlives = true;
+        ASSERT_TRUE(r.start(sh("sleep 30"), outlives, [&](const ScriptExit&) {}));
+        EXPECT_EQ(r.running(), 2u);
+        pids = r.pids();
     }
-    ASSERT_GT(pid, 0);
-    EXPECT_TRUE(groupGone(pid));
+    ASSERT_EQ(pids.size(), 2u);
+    for (pid_t pid : pids) EXPECT_TRUE(groupGone(pid)) << pid;
     EXPECT_EQ(zombieChildren(), 0);
 }
 
