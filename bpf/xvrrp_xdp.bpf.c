@@ -3,7 +3,7 @@
  * - VRRP (IP protocol 112): on interfaces with configured instances (XV_IF_FILTER) the
  *   message is validated here, an advert that repeats the one the daemon follows
  *   (xv_expect) is absorbed (before the other checks: the daemon accepted these bytes) and
- *   counted in xv_vrid_rx and stamped in xv_seen, anything else goes to the daemon through
+ *   counted and stamped in xv_seen, anything else goes to the daemon through
  *   xv_ring with a wakeup.
  *   On a shared interface without instances (XV_IF_SHARED: another VRRP speaker, or an
  *   interface that only carries VIPs) VRRP goes to the stack; elsewhere every message goes
@@ -55,17 +55,22 @@ struct {
 	__type(value, struct xv_seen);
 } xv_seen SEC(".maps");
 
-/* Stamps SLOT of xv_seen. Two CPUs may absorb one instance's adverts at once: a stamp never
- * moves back (a lost race leaves one of two stamps a few microseconds apart). */
-static __always_inline void xv_stamp_seen(__u32 slot, __u64 ts)
+/* Stamps SLOT of xv_seen and counts the advert there; false without a slot. Two CPUs may
+ * absorb one instance's adverts at once: a stamp never moves back (a lost race leaves one
+ * of two stamps a few microseconds apart), the count is atomic. */
+static __always_inline bool xv_stamp_seen(__u32 slot, __u64 ts)
 {
 	struct xv_seen *s;
 
 	if (slot == XV_SEEN_NONE)
-		return;
+		return false;
 	s = bpf_map_lookup_elem(&xv_seen, &slot);
-	if (s && s->last_seen_ns < ts)
+	if (!s)
+		return false;
+	if (s->last_seen_ns < ts)
 		s->last_seen_ns = ts;
+	__sync_fetch_and_add(&s->quiet, 1);
+	return true;
 }
 
 /* This CPU's counters of an instance, created on its first advert. */
@@ -330,15 +335,18 @@ static __always_inline bool xv_vrrp_quiet(struct xdp_md *ctx, struct xv_stats *s
 	if (n < XV_VRRP_HDR_MIN || n > XV_VRRP_MAX || bpf_xdp_load_bytes(ctx, off, buf->msg, n) ||
 	    !xv_expect_msg_equal(ex, buf, len))
 		return false;
-	/* Without counters nothing would tell the daemon its master is alive: never absorb. */
-	rx = xv_rx_counters(&k);
-	if (!rx)
-		return false;
-	rx->adverts++;
-	rx->quiet++;
-	rx->last_seen_ns = ts;
+	/* Stamped and counted in the instance's xv_seen slot (an array: no hash lookup); in
+	 * xv_vrid_rx when it has none (more instances than slots). Without either nothing
+	 * would tell the daemon its master is alive: never absorb. */
+	if (!xv_stamp_seen(ex->seen_slot, ts)) {
+		rx = xv_rx_counters(&k);
+		if (!rx)
+			return false;
+		rx->adverts++;
+		rx->quiet++;
+		rx->last_seen_ns = ts;
+	}
 	st->adv_quiet++;
-	xv_stamp_seen(ex->seen_slot, ts);
 	*gone = xv_gone_after_cs(ex->own_interval_cs);
 	return true;
 }

@@ -4,7 +4,7 @@
 
 #include <linux/types.h>
 
-#define XV_ABI_VERSION 9
+#define XV_ABI_VERSION 10
 
 #ifdef __cplusplus
 #include <cstddef>
@@ -403,19 +403,25 @@ XV_CHECK(xv_expect, msg, 48);
 XV_ASSERT(sizeof(struct xv_expect) == 48 + XV_VRRP_MAX, "xv_expect size");
 
 /* Value of xv_seen (an array of XV_MAX_INSTANCES, index xv_expect.seen_slot, mmap-able):
- * when XDP last absorbed the instance's expected advert. Written only by the kernel (the
- * latest stamp wins, whatever the CPU); xvrrpd reads it from its mapping without a system
- * call, every timer pass of its absorbing backups. A slot keeps the stamp of its previous
- * instance: xvrrpd compares stamps with what it already heard. */
+ * when XDP last absorbed the instance's expected advert, and how many it absorbed. Written
+ * only by the kernel (the latest stamp wins, whatever the CPU; the count is atomic), except
+ * that xvrrpd zeroes a slot before an instance's expectation first names it. xvrrpd reads
+ * the stamp from its mapping without a system call, every timer pass of its absorbing
+ * backups. The quiet path counts here and not in the per-CPU xv_vrid_rx, whose hash lookup
+ * cost a fifth of an absorbed advert (cold buckets): readers add `quiet` to xv_vrid_rx's
+ * adverts and quiet, and take the later of the two stamps. */
 struct xv_seen {
 	__u64 last_seen_ns; /* bpf_ktime_get_ns; 0: never */
+	__u64 quiet;        /* adverts absorbed through this slot */
 };
 XV_CHECK(xv_seen, last_seen_ns, 0);
-XV_ASSERT(sizeof(struct xv_seen) == 8, "xv_seen size");
+XV_CHECK(xv_seen, quiet, 8);
+XV_ASSERT(sizeof(struct xv_seen) == 16, "xv_seen size");
 
 /* Value of the per-CPU xv_vrid_rx (key xv_inst_key): what XDP saw of an instance's valid
  * adverts, written only by the kernel (userspace deletes the entry with the instance).
- * Sum the counters over CPUs; the largest last_seen_ns is the latest. */
+ * Sum the counters over CPUs; the largest last_seen_ns is the latest. Adverts absorbed
+ * through an xv_seen slot are counted there, not here (see xv_seen). */
 struct xv_vrid_rx {
 	__u64 last_seen_ns; /* last advert absorbed (bpf_ktime_get_ns) */
 	__u64 adverts;      /* valid adverts */

@@ -459,6 +459,34 @@ TEST_F(Validation, RingOverflowIsCountedNotActedOn) {
     accepted(Advert{}, "after the overflow");
 }
 
+// The quiet path counts in the instance's xv_seen slot (an array, no per-CPU hash lookup);
+// readers add it to xv_vrid_rx's counts. A freed slot is zeroed before its next instance:
+// otherwise that instance would report the previous one's absorbed adverts and stamp.
+TEST_F(Validation, QuietCountsLiveInTheSeenSlotAndGoWithTheInstance) {
+    const Advert steady{};
+    accepted(steady, "first advert");
+    expectAdvert(*dp_, v3_, steady);
+    for (int n = 0; n < 3; ++n) run(frame(steady), XDP_DROP, {&xv_stats::adv_quiet}, "repeat");
+    auto vs = dp_->vridState(v3_);
+    ASSERT_TRUE(vs);
+    EXPECT_EQ(vs->adverts, 4u);
+    EXPECT_EQ(vs->quiet, 3u);
+    EXPECT_NE(vs->last_seen_ns, 0u);
+    bool listed = false;
+    for (const auto& [k, rx] : dp_->vridStates())
+        if (k.ifindex == static_cast<uint32_t>(v3_.ifindex) && k.vrid == v3_.vrid && k.family == XV_FAMILY_V4) {
+            listed = true;
+            EXPECT_EQ(rx.quiet, 3u);
+            EXPECT_EQ(rx.adverts, 4u);
+        }
+    EXPECT_TRUE(listed);
+
+    dp_->removeInstance(v3_);
+    dp_->configureInstance(v3_, InstanceFilter{});  // takes the slot just freed
+    EXPECT_FALSE(dp_->vridState(v3_)) << "quiet " << dp_->vridState(v3_)->quiet;
+    EXPECT_EQ(dp_->lastSeen(v3_), 0u);
+}
+
 // Two CPUs' counters are one instance's: summed, with the latest last-seen time.
 TEST(VridRx, PerCpuValuesSum) {
     const xv_vrid_rx per[2] = {{100, 3, 2, 1, 0}, {250, 4, 3, 1, 1}};

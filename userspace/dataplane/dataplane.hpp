@@ -337,6 +337,9 @@ class Dataplane {
     std::map<std::array<uint8_t, 8>, uint32_t> inherited_slots_;
     void inheritSeenSlots();
     uint32_t takeSeenSlot(const std::array<uint8_t, 8>& key);
+    // Adds what XDP absorbed through the instance's xv_seen slot (PACKED: packedKey) to RX;
+    // true when it absorbed any there.
+    bool foldSeen(uint64_t packed, xv_vrid_rx& rx) const;
     const volatile xv_seen* seen_ = nullptr;  // xv_seen, mapped read-only
     size_t seen_len_ = 0;
     void mapSeen();
@@ -353,6 +356,8 @@ size_t clsactFilterCount(int ifindex, const std::string& ifname);
 
 // Per-CPU xv_vrid_rx values as one: counters summed, the latest last_seen_ns.
 xv_vrid_rx sumVridRx(std::span<const xv_vrid_rx> per_cpu);
+// An instance's key as one number (interface, family, VRID), for the daemon's own tables.
+uint64_t packedKey(const xv_inst_key& k);
 
 // Makes DIR a bpffs: mounts one there unless DIR already is on a bpffs. If DIR cannot be
 // created because its parent is an unmounted /sys/fs/bpf, mounts bpffs there first.

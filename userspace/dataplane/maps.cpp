@@ -37,9 +37,7 @@ std::string describe(const xv_inst_key& k) {
            std::to_string(k.vrid);
 }
 
-uint64_t packedId(const InstanceId& id) {
-    return uint64_t(uint32_t(id.ifindex)) << 16 | uint64_t(id.family == Family::V6) << 8 | id.vrid;
-}
+uint64_t packedId(const InstanceId& id) { return packedKey(toKey(id)); }
 
 std::string describe(int ifindex, const IpAddr& a) {
     return a.str() + " on ifindex " + std::to_string(ifindex);
@@ -295,6 +293,10 @@ uint32_t Dataplane::takeSeenSlot(const std::array<uint8_t, 8>& key) {
     }
     for (uint32_t i = 0; i < XV_MAX_INSTANCES; ++i) {
         if (!seen_taken_[i]) {
+            // No expectation names it yet: the previous instance's stamp and count go.
+            const xv_seen zero{};
+            update(skel_->maps.xv_seen, &i, sizeof(i), &zero, sizeof(zero),
+                   "xv_seen slot " + std::to_string(i));
             seen_taken_[i] = true;
             return i;
         }
@@ -358,16 +360,32 @@ std::optional<xv_vrid_rx> Dataplane::vridState(const InstanceId& id) const {
     std::vector<xv_vrid_rx> per(static_cast<size_t>(ncpu));
     int err = bpf_map__lookup_elem(skel_->maps.xv_vrid_rx, &k, sizeof(k), per.data(),
                                    per.size() * sizeof(xv_vrid_rx), 0);
-    if (err == -ENOENT) return std::nullopt;
-    if (err)
+    if (err && err != -ENOENT)
         throw DataplaneError("bpf_map_lookup_elem(xv_vrid_rx, " + describe(k) + "): " +
                              errText(err));
-    return sumVridRx(per);
+    xv_vrid_rx rx = err ? xv_vrid_rx{} : sumVridRx(per);
+    if (!foldSeen(packedId(id), rx) && err) return std::nullopt;
+    return rx;
+}
+
+bool Dataplane::foldSeen(uint64_t packed, xv_vrid_rx& rx) const {
+    auto it = slots_.find(packed);
+    if (!seen_ || it == slots_.end() || it->second.seen == XV_SEEN_NONE) return false;
+    const volatile xv_seen& s = seen_[it->second.seen];
+    const uint64_t quiet = s.quiet;
+    rx.adverts += quiet;
+    rx.quiet += quiet;
+    rx.last_seen_ns = std::max<uint64_t>(rx.last_seen_ns, s.last_seen_ns);
+    return quiet > 0;
 }
 
 std::optional<xv_expect> Dataplane::expectation(const InstanceId& id) const {
     const xv_inst_key k = toKey(id);
     return lookup<xv_inst_key, xv_expect>(skel_->maps.xv_expect, k, describe(k));
+}
+
+uint64_t packedKey(const xv_inst_key& k) {
+    return uint64_t(k.ifindex) << 16 | uint64_t(k.family == XV_FAMILY_V6) << 8 | k.vrid;
 }
 
 xv_vrid_rx sumVridRx(std::span<const xv_vrid_rx> per_cpu) {

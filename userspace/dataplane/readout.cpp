@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <unordered_set>
 #include <vector>
 
 #include "dataplane/dataplane.hpp"
@@ -75,9 +76,25 @@ std::vector<std::pair<xv_inst_key, xv_vrid_rx>> Dataplane::vridStates() const {
     readAll(bpf_map__fd(skel_->maps.xv_vrid_rx), "xv_vrid_rx", per * ncpu, keys, values);
     std::vector<std::pair<xv_inst_key, xv_vrid_rx>> out;
     std::vector<xv_vrid_rx> cpus(ncpu);
+    std::unordered_set<uint64_t> listed;
     for (size_t i = 0; i < keys.size(); ++i) {
         std::memcpy(cpus.data(), values.data() + i * per * ncpu, per * ncpu);
-        out.emplace_back(keys[i], sumVridRx(cpus));
+        xv_vrid_rx rx = sumVridRx(cpus);
+        const uint64_t packed = packedKey(keys[i]);
+        foldSeen(packed, rx);
+        listed.insert(packed);
+        out.emplace_back(keys[i], rx);
+    }
+    // Instances whose adverts were all absorbed through their slot (none of them made an
+    // xv_vrid_rx entry: a handover's kept expectation).
+    for (const auto& [packed, slot] : slots_) {
+        xv_vrid_rx rx{};
+        if (listed.count(packed) || !foldSeen(packed, rx)) continue;
+        xv_inst_key k{};
+        k.ifindex = static_cast<uint32_t>(packed >> 16);
+        k.family = (packed >> 8 & 1) ? XV_FAMILY_V6 : XV_FAMILY_V4;
+        k.vrid = static_cast<uint8_t>(packed);
+        out.emplace_back(k, rx);
     }
     return out;
 }
