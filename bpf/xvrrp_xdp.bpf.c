@@ -55,20 +55,30 @@ struct {
 	__type(value, struct xv_seen);
 } xv_seen SEC(".maps");
 
-/* Stamps SLOT of xv_seen and counts the advert there; false without a slot. Two CPUs may
- * absorb one instance's adverts at once: a stamp never moves back (a lost race leaves one
- * of two stamps a few microseconds apart), the count is atomic. */
-static __always_inline bool xv_stamp_seen(__u32 slot, __u64 ts)
+/* Stamps SLOT of xv_seen; null without a slot. Two CPUs may absorb one instance's adverts at
+ * once: a stamp never moves back (a lost race leaves one of two stamps a few microseconds
+ * apart). */
+static __always_inline struct xv_seen *xv_stamp_seen(__u32 slot, __u64 ts)
 {
 	struct xv_seen *s;
 
 	if (slot == XV_SEEN_NONE)
-		return false;
+		return NULL;
 	s = bpf_map_lookup_elem(&xv_seen, &slot);
+	if (s && s->last_seen_ns < ts)
+		s->last_seen_ns = ts;
+	return s;
+}
+
+/* The quiet path's record of an absorbed advert: stamped and counted (atomically, any CPU)
+ * in SLOT of xv_seen; false without a slot. Adverts counted in xv_vrid_rx (the full path)
+ * are only stamped, or readers would count them twice. */
+static __always_inline bool xv_count_seen(__u32 slot, __u64 ts)
+{
+	struct xv_seen *s = xv_stamp_seen(slot, ts);
+
 	if (!s)
 		return false;
-	if (s->last_seen_ns < ts)
-		s->last_seen_ns = ts;
 	__sync_fetch_and_add(&s->quiet, 1);
 	return true;
 }
@@ -338,7 +348,7 @@ static __always_inline bool xv_vrrp_quiet(struct xdp_md *ctx, struct xv_stats *s
 	/* Stamped and counted in the instance's xv_seen slot (an array: no hash lookup); in
 	 * xv_vrid_rx when it has none (more instances than slots). Without either nothing
 	 * would tell the daemon its master is alive: never absorb. */
-	if (!xv_stamp_seen(ex->seen_slot, ts)) {
+	if (!xv_count_seen(ex->seen_slot, ts)) {
 		rx = xv_rx_counters(&k);
 		if (!rx)
 			return false;

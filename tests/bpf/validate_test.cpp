@@ -472,6 +472,11 @@ TEST_F(Validation, QuietCountsLiveInTheSeenSlotAndGoWithTheInstance) {
     EXPECT_EQ(vs->adverts, 4u);
     EXPECT_EQ(vs->quiet, 3u);
     EXPECT_NE(vs->last_seen_ns, 0u);
+    // All three in the slot, so none in the per-CPU xv_vrid_rx (vridState adds the two).
+    auto slot = dp_->seenSlot(v3_);
+    ASSERT_TRUE(slot);
+    EXPECT_EQ(slot->quiet, 3u);
+    EXPECT_EQ(slot->last_seen_ns, vs->last_seen_ns);
     bool listed = false;
     for (const auto& [k, rx] : dp_->vridStates())
         if (k.ifindex == static_cast<uint32_t>(v3_.ifindex) && k.vrid == v3_.vrid && k.family == XV_FAMILY_V4) {
@@ -485,6 +490,27 @@ TEST_F(Validation, QuietCountsLiveInTheSeenSlotAndGoWithTheInstance) {
     dp_->configureInstance(v3_, InstanceFilter{});  // takes the slot just freed
     EXPECT_FALSE(dp_->vridState(v3_)) << "quiet " << dp_->vridState(v3_)->quiet;
     EXPECT_EQ(dp_->lastSeen(v3_), 0u);
+}
+
+// A repeat the quiet path turns down only for its TTL (a unicast peer's hop count moved)
+// is absorbed after the full checks, counted in xv_vrid_rx: the slot is only stamped, or
+// readers, which add the two, would count it twice.
+TEST_F(Validation, AdvertAbsorbedAfterTheFullChecksIsCountedOnce) {
+    const Advert uni{.vrid = kVridUnicast, .dst = kSelf};
+    accepted(uni, "unicast peer");
+    expectAdvert(*dp_, uni_, uni);
+    Advert hops = uni;
+    hops.ttl = 200;  // within the peer's 60..255
+    Result r = run(frame(hops), XDP_DROP, {&xv_stats::adv_quiet}, "repeat with another TTL");
+    EXPECT_TRUE(r.records.empty());
+    auto vs = dp_->vridState(uni_);
+    ASSERT_TRUE(vs);
+    EXPECT_EQ(vs->adverts, 2u);
+    EXPECT_EQ(vs->quiet, 1u);
+    auto slot = dp_->seenSlot(uni_);
+    ASSERT_TRUE(slot);
+    EXPECT_EQ(slot->quiet, 0u);
+    EXPECT_GE(slot->last_seen_ns, r.t0);
 }
 
 // Two CPUs' counters are one instance's: summed, with the latest last-seen time.

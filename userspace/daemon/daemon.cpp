@@ -631,7 +631,7 @@ void Daemon::shutdown() {
         bfd_.reset();
     }
     ledger_.unwind();
-    // From here only notify_stop scripts are waited for.
+    // From here only scripts are waited for.
     for (int fd : {signal_fd_, timer_fd_, watchdog_fd_, links_->fd(), dataplane_->epollFd(),
                    control_->listenFd()})
         loop_.remove(fd);
@@ -639,18 +639,18 @@ void Daemon::shutdown() {
     // Notify scripts get about a second, as in keepalived: it kills notify_stop scripts
     // after 1 s, and exits about 1 s after the signal, killing any other notify script still
     // running (measured: a sync group's STOP notify of 0.8 s completes, one of 1.3 s does
-    // not). xvrrpd exits as soon as none runs.
-    if (tracking_) {
-        const auto begin = std::chrono::steady_clock::now();
-        auto waiting = [&] {
-            const auto& n = tracking_->notifier();
-            const auto waited = std::chrono::steady_clock::now() - begin;
-            return (n.stopScriptsRunning() > 0 && waited < std::chrono::milliseconds(1500)) ||
-                   (n.scriptsRunning() > 0 && waited < std::chrono::seconds(1));
-        };
-        while (waiting()) loop_.runOnce(100);
-        tracking_.reset();
-    }
+    // not). So do the scripts a reload let go or the previous image left. xvrrpd exits as
+    // soon as none runs.
+    const auto begin = std::chrono::steady_clock::now();
+    auto waiting = [&] {
+        const auto waited = std::chrono::steady_clock::now() - begin;
+        const bool notifying = tracking_ && tracking_->notifier().scriptsRunning() > 0;
+        const bool stopping = tracking_ && tracking_->notifier().stopScriptsRunning() > 0;
+        return (stopping && waited < std::chrono::milliseconds(1500)) ||
+               ((notifying || inherited_children_.watching()) && waited < std::chrono::seconds(1));
+    };
+    while (waiting()) loop_.runOnce(100);
+    tracking_.reset();
     spdlog::info("Stopped");
 }
 

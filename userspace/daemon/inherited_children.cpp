@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <exception>
 #include <string>
 
 namespace xvrrp::daemon {
@@ -18,22 +19,30 @@ InheritedChildren::~InheritedChildren() {
         ::kill(pid, SIGKILL);
         while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
         }
-        ::close(fd);
+        if (fd >= 0) ::close(fd);
     }
 }
 
-// Watches PID's exit; false when it has ended already (reaped now) or is not ours.
-bool InheritedChildren::take(pid_t pid) {
-    if (pid <= 0 || pidfds_.count(pid)) return false;
-    if (::waitpid(pid, nullptr, WNOHANG) != 0) return false;  // ended and reaped now, or ECHILD
+// Watches PID's exit. One that cannot be watched (pidfd_open or the loop refuses) stays in
+// the table with no fd: not reaped before the stop, but killed and reaped then.
+void InheritedChildren::take(pid_t pid) {
+    if (pid <= 0 || pidfds_.count(pid)) return;
+    if (::waitpid(pid, nullptr, WNOHANG) != 0) return;  // ended and reaped now, or ECHILD
     const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
     if (fd < 0) {
         spdlog::warn("pidfd_open of script pid {}: {}; reaped at the stop", pid, std::strerror(errno));
-        return false;
+        pidfds_.emplace(pid, -1);
+        return;
+    }
+    try {
+        loop_.add(fd, "inherited script", [this, pid](uint32_t) { onExit(pid); });
+    } catch (const std::exception& e) {
+        spdlog::warn("watching script pid {}: {}; reaped at the stop", pid, e.what());
+        ::close(fd);
+        pidfds_.emplace(pid, -1);
+        return;
     }
     pidfds_.emplace(pid, fd);
-    loop_.add(fd, "inherited script", [this, pid](uint32_t) { onExit(pid); });
-    return true;
 }
 
 void InheritedChildren::adopt(const std::vector<int64_t>& pids) {
@@ -44,6 +53,12 @@ void InheritedChildren::adopt(const std::vector<int64_t>& pids) {
 
 void InheritedChildren::watch(const std::vector<pid_t>& pids) {
     for (pid_t p : pids) take(p);
+}
+
+bool InheritedChildren::watching() const {
+    for (const auto& [pid, fd] : pidfds_)
+        if (fd >= 0) return true;
+    return false;
 }
 
 std::vector<int64_t> InheritedChildren::pids() const {

@@ -29,13 +29,15 @@ public:
     void watch(const std::vector<pid_t>& pids);
     // Still running, for the next exec's record.
     std::vector<int64_t> pids() const;
+    // Any of them still watched (not yet reaped).
+    bool watching() const;
 
 private:
     void onExit(pid_t pid);
-    bool take(pid_t pid);
+    void take(pid_t pid);
 
     EventLoop& loop_;
-    std::map<pid_t, int> pidfds_;
+    std::map<pid_t, int> pidfds_;  // -1: not watched, reaped at the stop
 };
 
 }  // namespace xvrrp::daemon

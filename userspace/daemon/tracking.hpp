@@ -50,7 +50,11 @@ public:
     std::vector<pid_t> runningScripts() const { return runner_->pids(); }
     // Notify scripts still running, let go before a reload replaces this: keepalived's
     // reload kills none of them. Whoever takes the pids reaps them.
-    std::vector<pid_t> releaseNotifyScripts() { return runner_->release(); }
+    std::vector<pid_t> releaseNotifyScripts() {
+        auto pids = runner_->release();
+        notifier_->released(pids.size());
+        return pids;
+    }
     // Logs and clears what the components collected (check results, runtime errors).
     void flushMessages();
 

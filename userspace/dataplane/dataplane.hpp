@@ -198,9 +198,11 @@ class Dataplane {
     void forgetMaster(const InstanceId& id);  // every advert wakes the daemon again
     std::optional<xv_expect> expectation(const InstanceId& id) const;
     // bpf_ktime_get_ns of the last absorbed advert (0: none). Read from the mapped xv_seen
-    // without a system call for a configured instance; a slot may still hold the stamp of
-    // the instance it served before (older than anything this one heard).
+    // without a system call for a configured instance (its slot is zeroed when it takes it).
     uint64_t lastSeen(const InstanceId& id) const;
+    // The instance's xv_seen slot as XDP left it (the quiet path's own count), nullopt
+    // without a slot.
+    std::optional<xv_seen> seenSlot(const InstanceId& id) const;
     // What the kernel counted for the instance, summed over CPUs; nullopt before its first
     // valid advert.
     std::optional<xv_vrid_rx> vridState(const InstanceId& id) const;

@@ -353,6 +353,13 @@ uint64_t Dataplane::lastSeen(const InstanceId& id) const {
     return rx ? rx->last_seen_ns : 0;
 }
 
+std::optional<xv_seen> Dataplane::seenSlot(const InstanceId& id) const {
+    auto it = slots_.find(packedId(id));
+    if (!seen_ || it == slots_.end() || it->second.seen == XV_SEEN_NONE) return std::nullopt;
+    const volatile xv_seen& s = seen_[it->second.seen];
+    return xv_seen{s.last_seen_ns, s.quiet};
+}
+
 std::optional<xv_vrid_rx> Dataplane::vridState(const InstanceId& id) const {
     const xv_inst_key k = toKey(id);
     const int ncpu = libbpf_num_possible_cpus();

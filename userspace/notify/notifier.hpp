@@ -26,6 +26,7 @@
 // notify_fifo_script is started with the fifo path as last argument, then the fifo is
 // opened O_RDWR|O_NONBLOCK; lines are written non-blocking and dropped when it is full.
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -107,6 +108,9 @@ public:
     // exit and kills what is left then, so a script started at the stop (a sync group's
     // STOP) gets that second.
     size_t scriptsRunning() const { return live_runs_; }
+    // N of the running notify scripts were let go (ScriptRunner::release): no exit will be
+    // reported for them.
+    void released(size_t n) { live_runs_ -= std::min(n, live_runs_); }
     // Check results at construction and runtime errors (fork, fifo); the daemon logs and
     // clears them.
     std::vector<std::string>& messages() { return messages_; }

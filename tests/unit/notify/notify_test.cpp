@@ -366,9 +366,12 @@ TEST_F(NotifierRun, NotifyRunsAreCountedAndReleasedStopRunsAreNot) {
     const auto released = r.release();
     ASSERT_EQ(released.size(), 1u);  // the group's
     EXPECT_EQ(r.running(), 1u);
+    n.released(released.size());
+    EXPECT_EQ(n.scriptsRunning(), 1u);  // the instance's notify for STOP
     kill(-released[0], SIGKILL);
     EXPECT_EQ(waitpid(released[0], nullptr, 0), released[0]);
     ASSERT_TRUE(pumpUntil(r, [&] { return n.stopScriptsRunning() == 0; }, 4s));
+    EXPECT_EQ(n.scriptsRunning(), 0u);
 }
 
 TEST_F(NotifierRun, StopScriptIsKilledAfterOneSecond) {
