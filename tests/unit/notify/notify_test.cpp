@@ -149,6 +149,13 @@ protected:
         cfg_.global.script_user = "root";
         cfg_.global.enable_script_security = true;
     }
+    // A script that runs for 30 s unless it is killed.
+    std::string slowScript() {
+        const std::string slow = dir_.path + "/slow.sh";
+        std::ofstream(slow) << "#!/bin/sh\nsleep 30\n";
+        chmod(slow.c_str(), 0755);
+        return slow;
+    }
     TempDir dir_;
     std::string log_, script_;
     config::Config cfg_;
@@ -346,9 +353,7 @@ TEST_F(NotifierRun, PathThatIsNotAFifoIsLeftAlone) {
 // and the daemon waits while scriptsRunning() says one runs.
 TEST_F(NotifierRun, NotifyRunsAreCountedAndReleasedStopRunsAreNot) {
     if (geteuid() != 0) GTEST_SKIP() << "script_user root needs root";
-    std::string slow = dir_.path + "/slow.sh";
-    std::ofstream(slow) << "#!/bin/sh\nsleep 30\n";
-    chmod(slow.c_str(), 0755);
+    const std::string slow = slowScript();
     config::Instance i;
     i.name = "VI_1";
     i.notify = slow;
@@ -376,9 +381,7 @@ TEST_F(NotifierRun, NotifyRunsAreCountedAndReleasedStopRunsAreNot) {
 
 TEST_F(NotifierRun, StopScriptIsKilledAfterOneSecond) {
     if (geteuid() != 0) GTEST_SKIP() << "script_user root needs root";
-    std::string slow = dir_.path + "/slow.sh";
-    std::ofstream(slow) << "#!/bin/sh\nsleep 30\n";
-    chmod(slow.c_str(), 0755);
+    const std::string slow = slowScript();
     config::Instance i;
     i.name = "VI_1";
     i.notify_stop = slow;
