@@ -8,7 +8,7 @@ namespace xvrrp::daemon {
 
 size_t TimerIndex::Heap::siftUp(Positions& pos, size_t i) {
     while (i > 0) {
-        const size_t parent = (i - 1) / 2;
+        const size_t parent = (i - 1) / kArity;
         if (!(h_[i].at < h_[parent].at)) break;
         std::swap(h_[i], h_[parent]);
         place(pos, i);
@@ -19,12 +19,15 @@ size_t TimerIndex::Heap::siftUp(Positions& pos, size_t i) {
 }
 
 void TimerIndex::Heap::siftDown(Positions& pos, size_t i) {
+    const size_t n = h_.size();
     for (;;) {
-        size_t least = i;
-        const size_t l = 2 * i + 1, r = l + 1;
-        if (l < h_.size() && h_[l].at < h_[least].at) least = l;
-        if (r < h_.size() && h_[r].at < h_[least].at) least = r;
-        if (least == i) break;
+        const size_t first = kArity * i + 1;
+        if (first >= n) break;
+        // The earliest child: selects, not branches (which child wins is a coin toss).
+        size_t least = first;
+        const size_t end = std::min(first + kArity, n);
+        for (size_t c = first + 1; c < end; ++c) least = h_[c].at < h_[least].at ? c : least;
+        if (!(h_[least].at < h_[i].at)) break;
         std::swap(h_[i], h_[least]);
         place(pos, i);
         i = least;
@@ -70,8 +73,8 @@ void TimerIndex::Heap::collect(vrrp::TimePoint limit, std::vector<uint32_t>& out
         const size_t i = stack_.back();
         stack_.pop_back();
         out.push_back(h_[i].slot);
-        for (size_t c : {2 * i + 1, 2 * i + 2})
-            if (c < h_.size() && !(limit < h_[c].at)) stack_.push_back(static_cast<uint32_t>(c));
+        for (size_t c = kArity * i + 1; c <= kArity * i + kArity && c < h_.size(); ++c)
+            if (!(limit < h_[c].at)) stack_.push_back(static_cast<uint32_t>(c));
     }
 }
 

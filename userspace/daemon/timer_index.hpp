@@ -1,6 +1,6 @@
 #pragma once
 // Which instances have work at a moment, without looking at every instance: four indexed
-// min-heaps over the instances' deadlines, updated when an instance's deadlines change
+// 4-ary min-heaps over the instances' deadlines, updated when an instance's deadlines change
 // (O(log n) each), so a timer wake-up costs O(due log n) and arming the timer O(1), not a
 // pass over a thousand instances per event.
 
@@ -43,8 +43,12 @@ private:
         vrrp::TimePoint at;
         uint32_t slot;
     };
+    // Four children a node: half the levels of a binary heap for the sift that dominates
+    // (an absorbing backup's check moves its deadlines from the top to the far end), the
+    // children of a node side by side.
     class Heap {
     public:
+        static constexpr size_t kArity = 4;
         explicit Heap(Which w) : which_(w) {}
         void set(Positions& pos, uint32_t slot, std::optional<vrrp::TimePoint> at);
         const Entry* top() const { return h_.empty() ? nullptr : &h_.front(); }

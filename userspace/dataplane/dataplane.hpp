@@ -331,8 +331,34 @@ class Dataplane {
     struct Slot {
         uint32_t seen = XV_SEEN_NONE;
         uint16_t interval_cs = 0;
+        bool used = false;
     };
-    std::unordered_map<uint64_t, Slot> slots_;
+    // Read on every kernel check of an absorbing backup (lastSeen): one probe of a hash
+    // over the few interfaces and one read of that interface's row (family and VRID index
+    // it), instead of a walk through a thousand-node hash whose every node is a cache miss.
+    class SlotTable {
+    public:
+        Slot* find(uint64_t packed);
+        const Slot* find(uint64_t packed) const;
+        Slot& get(uint64_t packed);  // created unused if absent
+        void erase(uint64_t packed);
+        // F(packed, slot) for every used slot.
+        template <class F>
+        void forEach(F&& f) const {
+            for (const auto& [ifindex, row] : rows_)
+                for (uint32_t i = 0; i < kRow; ++i)
+                    if (row->slots[i].used) f(uint64_t(ifindex) << 16 | i, row->slots[i]);
+        }
+
+    private:
+        static constexpr uint32_t kRow = 512;  // packedKey's low 9 bits: family, VRID
+        struct Row {
+            std::array<Slot, kRow> slots{};
+            uint32_t used = 0;
+        };
+        std::unordered_map<uint32_t, std::unique_ptr<Row>> rows_;  // by ifindex
+    };
+    SlotTable slots_;
     std::vector<bool> seen_taken_ = std::vector<bool>(XV_MAX_INSTANCES);
     // After a handover: the slot each of the predecessor's expectations names, kept for
     // its instance (reserved in seen_taken_) so the stamps it follows go on.

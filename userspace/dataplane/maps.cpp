@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <functional>
+#include <utility>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -194,7 +195,7 @@ void Dataplane::configureInstance(const InstanceId& id, const InstanceFilter& f)
     // already has the predecessor's entry.
     const bool fresh = configured_.insert(bytesOf(k)).second;
     update(skel_->maps.xv_inst, &k, sizeof(k), &cfg, sizeof(cfg), describe(k));
-    Slot& slot = slots_[packedId(id)];
+    Slot& slot = slots_.get(packedId(id));
     slot.interval_cs = f.interval_cs;
     // None left (more instances than the maps hold): lastSeen reads xv_vrid_rx.
     if (slot.seen == XV_SEEN_NONE) slot.seen = takeSeenSlot(bytesOf(k));
@@ -253,9 +254,9 @@ void Dataplane::removeInstance(const InstanceId& id) {
     // The kernel's counters go with the instance (the one write of ours to xv_vrid_rx).
     remove(skel_->maps.xv_vrid_rx, &k, sizeof(k), describe(k));
     // Its xv_seen slot serves the next instance (no expectation names it any more).
-    if (auto it = slots_.find(packedId(id)); it != slots_.end()) {
-        if (it->second.seen != XV_SEEN_NONE) seen_taken_[it->second.seen] = false;
-        slots_.erase(it);
+    if (const Slot* slot = slots_.find(packedId(id))) {
+        if (slot->seen != XV_SEEN_NONE) seen_taken_[slot->seen] = false;
+        slots_.erase(packedId(id));
     }
     if (auto it = inherited_slots_.find(bytesOf(k)); it != inherited_slots_.end()) {
         seen_taken_[it->second] = false;
@@ -324,9 +325,9 @@ void Dataplane::expectMaster(const InstanceId& id, const Expectation& x) {
     e.ttl = x.ttl;
     e.len = static_cast<uint16_t>(message.size());
     e.seen_slot = XV_SEEN_NONE;
-    if (auto it = slots_.find(packedId(id)); it != slots_.end()) {
-        e.own_interval_cs = it->second.interval_cs;
-        e.seen_slot = it->second.seen;
+    if (const Slot* slot = slots_.find(packedId(id))) {
+        e.own_interval_cs = slot->interval_cs;
+        e.seen_slot = slot->seen;
     }
     std::memcpy(e.msg, message.data(), message.size());
     // One element, replaced whole: XDP never sees half an expectation.
@@ -344,19 +345,18 @@ void Dataplane::forgetMaster(const InstanceId& id) {
 }
 
 uint64_t Dataplane::lastSeen(const InstanceId& id) const {
-    if (auto it = slots_.find(packedId(id));
-        seen_ && it != slots_.end() && it->second.seen != XV_SEEN_NONE) {
+    if (const Slot* slot = slots_.find(packedId(id)); seen_ && slot && slot->seen != XV_SEEN_NONE) {
         // Plain loads of an aligned 64-bit stamp: XDP stores it whole.
-        return seen_[it->second.seen].last_seen_ns;
+        return seen_[slot->seen].last_seen_ns;
     }
     auto rx = vridState(id);
     return rx ? rx->last_seen_ns : 0;
 }
 
 std::optional<xv_seen> Dataplane::seenSlot(const InstanceId& id) const {
-    auto it = slots_.find(packedId(id));
-    if (!seen_ || it == slots_.end() || it->second.seen == XV_SEEN_NONE) return std::nullopt;
-    const volatile xv_seen& s = seen_[it->second.seen];
+    const Slot* slot = slots_.find(packedId(id));
+    if (!seen_ || !slot || slot->seen == XV_SEEN_NONE) return std::nullopt;
+    const volatile xv_seen& s = seen_[slot->seen];
     return xv_seen{s.last_seen_ns, s.quiet};
 }
 
@@ -376,9 +376,9 @@ std::optional<xv_vrid_rx> Dataplane::vridState(const InstanceId& id) const {
 }
 
 bool Dataplane::foldSeen(uint64_t packed, xv_vrid_rx& rx) const {
-    auto it = slots_.find(packed);
-    if (!seen_ || it == slots_.end() || it->second.seen == XV_SEEN_NONE) return false;
-    const volatile xv_seen& s = seen_[it->second.seen];
+    const Slot* slot = slots_.find(packed);
+    if (!seen_ || !slot || slot->seen == XV_SEEN_NONE) return false;
+    const volatile xv_seen& s = seen_[slot->seen];
     const uint64_t quiet = s.quiet;
     rx.adverts += quiet;
     rx.quiet += quiet;
@@ -389,6 +389,36 @@ bool Dataplane::foldSeen(uint64_t packed, xv_vrid_rx& rx) const {
 std::optional<xv_expect> Dataplane::expectation(const InstanceId& id) const {
     const xv_inst_key k = toKey(id);
     return lookup<xv_inst_key, xv_expect>(skel_->maps.xv_expect, k, describe(k));
+}
+
+const Dataplane::Slot* Dataplane::SlotTable::find(uint64_t packed) const {
+    auto it = rows_.find(static_cast<uint32_t>(packed >> 16));
+    if (it == rows_.end()) return nullptr;
+    const Slot& s = it->second->slots[packed % kRow];
+    return s.used ? &s : nullptr;
+}
+
+Dataplane::Slot* Dataplane::SlotTable::find(uint64_t packed) {
+    return const_cast<Slot*>(std::as_const(*this).find(packed));
+}
+
+Dataplane::Slot& Dataplane::SlotTable::get(uint64_t packed) {
+    auto& row = rows_[static_cast<uint32_t>(packed >> 16)];
+    if (!row) row = std::make_unique<Row>();
+    Slot& s = row->slots[packed % kRow];
+    if (!s.used) {
+        s = Slot{};
+        ++row->used;
+        s.used = true;
+    }
+    return s;
+}
+
+void Dataplane::SlotTable::erase(uint64_t packed) {
+    auto it = rows_.find(static_cast<uint32_t>(packed >> 16));
+    if (it == rows_.end() || !it->second->slots[packed % kRow].used) return;
+    it->second->slots[packed % kRow] = Slot{};
+    if (--it->second->used == 0) rows_.erase(it);
 }
 
 uint64_t packedKey(const xv_inst_key& k) {

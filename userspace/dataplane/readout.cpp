@@ -87,15 +87,15 @@ std::vector<std::pair<xv_inst_key, xv_vrid_rx>> Dataplane::vridStates() const {
     }
     // Instances whose adverts were all absorbed through their slot (none of them made an
     // xv_vrid_rx entry: a handover's kept expectation).
-    for (const auto& [packed, slot] : slots_) {
+    slots_.forEach([&](uint64_t packed, const Slot&) {
         xv_vrid_rx rx{};
-        if (listed.count(packed) || !foldSeen(packed, rx)) continue;
+        if (listed.count(packed) || !foldSeen(packed, rx)) return;
         xv_inst_key k{};
         k.ifindex = static_cast<uint32_t>(packed >> 16);
         k.family = (packed >> 8 & 1) ? XV_FAMILY_V6 : XV_FAMILY_V4;
         k.vrid = static_cast<uint8_t>(packed);
         out.emplace_back(k, rx);
-    }
+    });
     return out;
 }
 
