@@ -82,14 +82,17 @@ void TimerIndex::update(InstanceRuntime& rt) {
     const size_t slot = rt.tableOrder();
     if (slot >= items_.size()) {
         items_.resize(slot + 1, nullptr);
-        pos_.resize(slot + 1, {kNone, kNone, kNone, kNone});
+        pos_.resize(slot + 1, {kNone, kNone, kNone});
     }
     items_[slot] = &rt;
     const auto s = static_cast<uint32_t>(slot);
     const auto& m = rt.machine();
     heaps_[kNext].set(pos_, s, rt.nextDeadline());
-    heaps_[kWake].set(pos_, s, m.wakeAt());
-    heaps_[kCheck].set(pos_, s, m.kernel_check_due);
+    // fireTimers's test (vrrp::Instance::timerDue) is "the wake-up has come or the kernel
+    // check's window is open": one heap of the earlier of the two answers it.
+    auto from = m.wakeAt();
+    if (m.kernel_check_due && (!from || *m.kernel_check_due < *from)) from = m.kernel_check_due;
+    heaps_[kDue].set(pos_, s, from);
     heaps_[kAnnounce].set(pos_, s, rt.nextAnnouncement());
 }
 
@@ -123,9 +126,7 @@ void TimerIndex::due(std::initializer_list<Which> heaps, vrrp::TimePoint now,
 }
 
 void TimerIndex::timersDue(vrrp::TimePoint now, std::vector<InstanceRuntime*>& out) const {
-    // InstanceRuntime::fireTimers's test (vrrp::Instance::timerDue): the wake-up has come,
-    // or a kernel check's window is open.
-    due({kWake, kCheck}, now, out);
+    due({kDue}, now, out);
 }
 
 void TimerIndex::announcementsDue(vrrp::TimePoint now, std::vector<InstanceRuntime*>& out) const {

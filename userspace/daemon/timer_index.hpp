@@ -1,5 +1,5 @@
 #pragma once
-// Which instances have work at a moment, without looking at every instance: four indexed
+// Which instances have work at a moment, without looking at every instance: three indexed
 // 4-ary min-heaps over the instances' deadlines, updated when an instance's deadlines change
 // (O(log n) each), so a timer wake-up costs O(due log n) and arming the timer O(1), not a
 // pass over a thousand instances per event.
@@ -35,7 +35,9 @@ public:
 
 private:
     static constexpr uint32_t kNone = UINT32_MAX;
-    enum Which : size_t { kNext, kWake, kCheck, kAnnounce, kHeaps };
+    // kNext: the earliest deadline (the loop's timer); kDue: from when fireTimers has work
+    // (the earlier of the wake-up and the kernel check's window); kAnnounce: GARP rounds.
+    enum Which : size_t { kNext, kDue, kAnnounce, kHeaps };
     // Positions live here, indexed by slot, not in the instances: a sift touches only
     // these two arrays (a thousand instances moving together cost no cache misses).
     using Positions = std::vector<std::array<uint32_t, kHeaps>>;
@@ -70,7 +72,7 @@ private:
     void due(std::initializer_list<Which> heaps, vrrp::TimePoint now,
              std::vector<InstanceRuntime*>& out) const;
 
-    std::array<Heap, kHeaps> heaps_{Heap(kNext), Heap(kWake), Heap(kCheck), Heap(kAnnounce)};
+    std::array<Heap, kHeaps> heaps_{Heap(kNext), Heap(kDue), Heap(kAnnounce)};
     Positions pos_;
     std::vector<InstanceRuntime*> items_;  // by slot
     mutable std::vector<uint32_t> slots_;  // due()'s, kept for its capacity
