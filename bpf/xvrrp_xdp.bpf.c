@@ -2,9 +2,9 @@
 /* xv_rx: the ingress side of xvrrp.
  * - VRRP (IP protocol 112): on interfaces with configured instances (XV_IF_FILTER) the
  *   message is validated here, an advert that repeats the one the daemon follows
- *   (xv_expect) is absorbed (before the other checks: the daemon accepted these bytes) and
- *   counted and stamped in xv_seen, anything else goes to the daemon through
- *   xv_ring with a wakeup.
+ *   (xv_expect, and its copy in the instance's xv_seen slot, found through xv_slots) is
+ *   absorbed (before the other checks: the daemon accepted these bytes) and counted and
+ *   stamped in xv_seen, anything else goes to the daemon through xv_ring with a wakeup.
  *   On a shared interface without instances (XV_IF_SHARED: another VRRP speaker, or an
  *   interface that only carries VIPs) VRRP goes to the stack; elsewhere every message goes
  *   to the ring.
@@ -55,6 +55,16 @@ struct {
 	__type(value, struct xv_seen);
 } xv_seen SEC(".maps");
 
+/* Written only by xvrrpd (through its mapping): which xv_seen slot holds the expectation of
+ * an instance (xv_slot_index), + 1. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, XV_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} xv_slots SEC(".maps");
+
 /* Stamps SLOT of xv_seen; null without a slot. Two CPUs may absorb one instance's adverts at
  * once: a stamp never moves back (a lost race leaves one of two stamps a few microseconds
  * apart). */
@@ -68,19 +78,6 @@ static __always_inline struct xv_seen *xv_stamp_seen(__u32 slot, __u64 ts)
 	if (s && s->last_seen_ns < ts)
 		s->last_seen_ns = ts;
 	return s;
-}
-
-/* The quiet path's record of an absorbed advert: stamped and counted (atomically, any CPU)
- * in SLOT of xv_seen; false without a slot. Adverts counted in xv_vrid_rx (the full path)
- * are only stamped, or readers would count them twice. */
-static __always_inline bool xv_count_seen(__u32 slot, __u64 ts)
-{
-	struct xv_seen *s = xv_stamp_seen(slot, ts);
-
-	if (!s)
-		return false;
-	__sync_fetch_and_add(&s->quiet, 1);
-	return true;
 }
 
 /* This CPU's counters of an instance, created on its first advert. */
@@ -297,6 +294,14 @@ __noinline int xv_expect_msg_equal(const struct xv_expect *ex, const struct xv_s
 	return xv_msg_equal(ex->msg, buf->msg, len);
 }
 
+/* As xv_expect_msg_equal, against an xv_seen slot's copy of the expectation. */
+__noinline int xv_seen_msg_equal(const struct xv_seen *q, const struct xv_scratch *buf, __u32 len)
+{
+	if (!q || !buf)
+		return 0;
+	return xv_msg_equal(q->msg, buf->msg, len);
+}
+
 /* How old the heartbeat may be before VRRP of this instance also goes to the stack: 3 advert
  * intervals, under the Master_Down_Interval of a keepalived started here (RFC 5798 6.1), so
  * it hears the master before its own timer runs out; at most XV_HEARTBEAT_GONE_NS. */
@@ -313,27 +318,41 @@ static __always_inline __u64 xv_gone_after(const struct xv_inst_cfg *cfg)
 }
 
 /* The quiet fast path, before any other check: a repeat of the advert the daemon follows
- * (xv_expect) from the same source to the same destination with the same TTL and bytes is
- * one the daemon's checks (RFC 5798 7.1) already accepted, checksum and all; it only says
- * the master is alive. True when absorbed; GONE then holds the instance's heartbeat bound.
- * The rate limit is not applied: absorbed adverts cost the daemon nothing. */
+ * from the same source to the same destination with the same TTL and bytes is one the
+ * daemon's checks (RFC 5798 7.1) already accepted, checksum and all; it only says the master
+ * is alive. The expectation is the daemon's copy in the instance's xv_seen slot, found
+ * through xv_slots (two array reads, no hash walk), read under its sequence lock. True when
+ * absorbed; GONE then holds the instance's heartbeat bound. The rate limit is not applied:
+ * absorbed adverts cost the daemon nothing. Without a slot (more instances than slots, or
+ * two interfaces sharing an xv_slots entry) the full checks run, and absorb through
+ * xv_expect. */
 static __always_inline bool xv_vrrp_quiet(struct xdp_md *ctx, struct xv_stats *st,
 					  const struct xv_meta *m, const __u8 *hdr, __u32 off,
 					  __u32 len, __u64 ts, __u64 *gone)
 {
-	struct xv_inst_key k = {
-		.ifindex = ctx->ingress_ifindex,
-		.family = m->family,
-		.vrid = hdr[1],
-	};
+	__u32 ifindex = ctx->ingress_ifindex, zero = 0, idx, seq;
 	struct xv_scratch *buf;
-	struct xv_vrid_rx *rx;
-	struct xv_expect *ex;
-	__u32 zero = 0;
+	struct xv_seen *q;
+	__u64 *slot;
 
-	ex = bpf_map_lookup_elem(&xv_expect, &k);
-	if (!ex || len != ex->len || m->ttl != ex->ttl || hdr[2] != ex->priority ||
-	    !xv_msg_equal(ex->master, m->saddr, 16) || !xv_msg_equal(ex->daddr, m->daddr, 16))
+	idx = xv_slot_index(ifindex, m->family, hdr[1]);
+	slot = bpf_map_lookup_elem(&xv_slots, &idx);
+	if (!slot || !*slot || *slot > XV_MAX_INSTANCES)
+		return false;
+	idx = *slot - 1;
+	q = bpf_map_lookup_elem(&xv_seen, &idx);
+	if (!q)
+		return false;
+	/* The sequence before the fields (x86 keeps loads in order; the barriers keep the
+	 * compiler from moving them). A torn copy on a weaker CPU is self-contradictory (the
+	 * header's priority against the message's, a checksum against the bytes) and equals no
+	 * advert the master sends. */
+	seq = *(volatile __u32 *)&q->seq;
+	barrier();
+	if ((seq & 1) || !q->len || len != q->len || q->ifindex != ifindex ||
+	    q->family != m->family || q->vrid != hdr[1] || m->ttl != q->ttl ||
+	    hdr[2] != q->priority || !xv_msg_equal(q->master, m->saddr, 16) ||
+	    !xv_msg_equal(q->daddr, m->daddr, 16))
 		return false;
 	buf = bpf_map_lookup_elem(&xv_scratch, &zero);
 	if (!buf)
@@ -343,21 +362,18 @@ static __always_inline bool xv_vrrp_quiet(struct xdp_md *ctx, struct xv_stats *s
 
 	barrier_var(n);
 	if (n < XV_VRRP_HDR_MIN || n > XV_VRRP_MAX || bpf_xdp_load_bytes(ctx, off, buf->msg, n) ||
-	    !xv_expect_msg_equal(ex, buf, len))
+	    !xv_seen_msg_equal(q, buf, len))
 		return false;
-	/* Stamped and counted in the instance's xv_seen slot (an array: no hash lookup); in
-	 * xv_vrid_rx when it has none (more instances than slots). Without either nothing
-	 * would tell the daemon its master is alive: never absorb. */
-	if (!xv_count_seen(ex->seen_slot, ts)) {
-		rx = xv_rx_counters(&k);
-		if (!rx)
-			return false;
-		rx->adverts++;
-		rx->quiet++;
-		rx->last_seen_ns = ts;
-	}
+	__u16 own_cs = q->own_interval_cs;
+
+	barrier();
+	if (*(volatile __u32 *)&q->seq != seq)
+		return false;
+	*gone = xv_gone_after_cs(own_cs);
+	if (q->last_seen_ns < ts)
+		q->last_seen_ns = ts;
+	__sync_fetch_and_add(&q->quiet, 1);
 	st->adv_quiet++;
-	*gone = xv_gone_after_cs(ex->own_interval_cs);
 	return true;
 }
 

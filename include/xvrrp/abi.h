@@ -4,7 +4,7 @@
 
 #include <linux/types.h>
 
-#define XV_ABI_VERSION 10
+#define XV_ABI_VERSION 11
 
 #ifdef __cplusplus
 #include <cstddef>
@@ -37,6 +37,11 @@
 #define XV_MAX_VLANS XV_MAX_INSTANCES          /* xv_vlans: one VLAN per instance at most */
 #define XV_MAX_RATELIM (8 * XV_MAX_INSTANCES)  /* xv_ratelim: sources seen (LRU) */
 #define XV_MAX_BFD XV_MAX_INSTANCES            /* xv_bfd_expect, xv_bfd_seen: BFD sessions */
+/* xv_slots: rows of 512 (family, VRID) indexed by ifindex modulo this; two interfaces with
+ * instances whose ifindexes share a row and VRID share an entry (the first keeps it, the
+ * other absorbs through xv_expect's hash: slower, never wrong). 2 MiB. */
+#define XV_SLOT_ROWS 512
+#define XV_SLOTS (XV_SLOT_ROWS * 512)
 
 /* Ring buffer size in bytes (a power of two, a multiple of the page size). */
 #define XV_RING_BYTES (1u << 22)
@@ -402,21 +407,59 @@ XV_CHECK(xv_expect, pad, 44);
 XV_CHECK(xv_expect, msg, 48);
 XV_ASSERT(sizeof(struct xv_expect) == 48 + XV_VRRP_MAX, "xv_expect size");
 
-/* Value of xv_seen (an array of XV_MAX_INSTANCES, index xv_expect.seen_slot, mmap-able):
- * when XDP last absorbed the instance's expected advert, and how many it absorbed. Written
- * only by the kernel (the latest stamp wins, whatever the CPU; the count is atomic), except
- * that xvrrpd zeroes a slot before an instance's expectation first names it. xvrrpd reads
- * the stamp from its mapping without a system call, every timer pass of its absorbing
- * backups. The quiet path counts here and not in the per-CPU xv_vrid_rx, whose hash lookup
- * cost a fifth of an absorbed advert (cold buckets): readers add `quiet` to xv_vrid_rx's
- * adverts and quiet, and take the later of the two stamps. */
+/* Value of xv_seen (an array of XV_MAX_INSTANCES, index xv_expect.seen_slot, mmap-able): an
+ * absorbing instance's slot. The first 16 bytes are the kernel's: when XDP last absorbed the
+ * instance's expected advert (the latest stamp wins, whatever the CPU) and how many it
+ * absorbed through the quiet path (atomic). The rest is xvrrpd's copy of the instance's
+ * xv_expect, written through its mapping, which the quiet path compares instead of looking
+ * xv_expect up: an array entry found through xv_slots is two cache lines where the hash's
+ * bucket walk cost two thirds of an absorbed advert at 1,000 instances (cold lines).
+ * SEQ is a sequence lock: odd while xvrrpd writes the expectation; XDP absorbs only when it
+ * reads the same even SEQ before and after its compare. The key (ifindex, family, vrid) is
+ * part of the expectation, so an xv_slots entry that names another instance's slot absorbs
+ * nothing. LEN 0: no expectation. xvrrpd zeroes a slot before an instance first takes it;
+ * its stamp is read from the mapping without a system call, every timer pass of the
+ * absorbing backups. Readers add `quiet` to xv_vrid_rx's adverts and quiet, and take the
+ * later of the two stamps. */
 struct xv_seen {
-	__u64 last_seen_ns; /* bpf_ktime_get_ns; 0: never */
-	__u64 quiet;        /* adverts absorbed through this slot */
+	__u64 last_seen_ns;    /* bpf_ktime_get_ns; 0: never */
+	__u64 quiet;           /* adverts absorbed through this slot */
+	__u32 seq;             /* even: stable; odd: being written */
+	__u32 ifindex;         /* the instance's key */
+	__u8 family;           /* enum xv_family */
+	__u8 vrid;
+	__u8 ttl;              /* as xv_expect */
+	__u8 priority;
+	__u16 len;             /* bytes of msg; 0: nothing to absorb */
+	__u16 own_interval_cs; /* the heartbeat bound of what is absorbed */
+	__u8 master[16];
+	__u8 daddr[16];
+	__u8 msg[XV_VRRP_MAX];
+	__u8 pad[40];          /* zero; a slot is whole cache lines */
 };
 XV_CHECK(xv_seen, last_seen_ns, 0);
 XV_CHECK(xv_seen, quiet, 8);
-XV_ASSERT(sizeof(struct xv_seen) == 16, "xv_seen size");
+XV_CHECK(xv_seen, seq, 16);
+XV_CHECK(xv_seen, ifindex, 20);
+XV_CHECK(xv_seen, family, 24);
+XV_CHECK(xv_seen, vrid, 25);
+XV_CHECK(xv_seen, ttl, 26);
+XV_CHECK(xv_seen, priority, 27);
+XV_CHECK(xv_seen, len, 28);
+XV_CHECK(xv_seen, own_interval_cs, 30);
+XV_CHECK(xv_seen, master, 32);
+XV_CHECK(xv_seen, daddr, 48);
+XV_CHECK(xv_seen, msg, 64);
+XV_CHECK(xv_seen, pad, 64 + XV_VRRP_MAX);
+XV_ASSERT(sizeof(struct xv_seen) % 64 == 0, "xv_seen size");
+
+/* xv_slots (an array of XV_SLOTS __u64, mmap-able, written only by xvrrpd): the xv_seen
+ * slot + 1 of the instance (ifindex, family, vrid) at index xv_slot_index; 0: none. 64 bits
+ * because a mapped array's entries are 8-byte aligned. */
+static inline __u32 xv_slot_index(__u32 ifindex, __u8 family, __u8 vrid)
+{
+	return (ifindex % XV_SLOT_ROWS) * 512 + (family == XV_FAMILY_V6 ? 256u : 0u) + vrid;
+}
 
 /* Value of the per-CPU xv_vrid_rx (key xv_inst_key): what XDP saw of an instance's valid
  * adverts, written only by the kernel (userspace deletes the entry with the instance).

@@ -122,11 +122,12 @@ TEST_F(DataplaneKernel, FreshPinRootGetsBpffsAndPinnedMaps) {
         auto dp = Dataplane::open(DataplaneOptions{.pin_root = root.path()});
         EXPECT_TRUE(dataplane::isBpffs(root.path()));
         paths = dp->pinnedPaths();
-        ASSERT_EQ(paths.size(), 19u);
+        ASSERT_EQ(paths.size(), 20u);
         for (const char* name :
              {"xv_ring", "xv_stats", "xv_ifcfg", "xv_global", "xv_vips", "xv_vipbits", "xv_fence",
               "xv_heartbeat", "xv_inst", "xv_peers", "xv_ratelim", "xv_scratch", "xv_expect",
-              "xv_vrid_rx", "xv_seen", "xv_vlans", "xv_bfd_expect", "xv_bfd_seen", "xv_bfd_stats"}) {
+              "xv_vrid_rx", "xv_seen", "xv_slots", "xv_vlans", "xv_bfd_expect", "xv_bfd_seen",
+              "xv_bfd_stats"}) {
             const std::string p = root.path() + "/" + name;
             int fd = bpf_obj_get(p.c_str());
             ASSERT_GE(fd, 0) << "bpf_obj_get(" << p << "): " << std::strerror(errno);

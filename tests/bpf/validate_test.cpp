@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <net/if.h>
 #include <sched.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <cstring>
@@ -511,6 +512,102 @@ TEST_F(Validation, AdvertAbsorbedAfterTheFullChecksIsCountedOnce) {
     ASSERT_TRUE(slot);
     EXPECT_EQ(slot->quiet, 0u);
     EXPECT_GE(slot->last_seen_ns, r.t0);
+}
+
+// One of the dataplane's mmap-able arrays (by name, among the maps xv_rx uses), mapped
+// into the test as xvrrpd maps it.
+template <typename T>
+class MappedMap {
+public:
+    MappedMap(int prog_fd, const std::string& name, size_t entries) {
+        bpf_prog_info info{};
+        uint32_t len = sizeof(info);
+        if (bpf_obj_get_info_by_fd(prog_fd, &info, &len)) return;
+        for (uint32_t id : dataplane::progMapIds(info.id)) {
+            const int fd = bpf_map_get_fd_by_id(id);
+            bpf_map_info mi{};
+            uint32_t ml = sizeof(mi);
+            if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &mi, &ml) == 0 && name == mi.name) {
+                len_ = (entries * sizeof(T) + 4095) / 4096 * 4096;
+                void* p = ::mmap(nullptr, len_, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+                if (p != MAP_FAILED) p_ = static_cast<T*>(p);
+            }
+            if (fd >= 0) ::close(fd);
+        }
+    }
+    ~MappedMap() {
+        if (p_) ::munmap(p_, len_);
+    }
+    MappedMap(const MappedMap&) = delete;
+    MappedMap& operator=(const MappedMap&) = delete;
+    explicit operator bool() const { return p_ != nullptr; }
+    T& operator[](size_t i) { return p_[i]; }
+
+private:
+    T* p_ = nullptr;
+    size_t len_ = 0;
+};
+
+// The quiet path compares the daemon's copy of the expectation in the instance's xv_seen
+// slot, found through xv_slots, under the slot's sequence lock: a copy being written absorbs
+// nothing there (the full checks decide, and absorb through xv_expect).
+TEST_F(Validation, QuietPathSkipsACopyBeingWritten) {
+    const Advert steady{};
+    accepted(steady, "first advert");
+    expectAdvert(*dp_, v3_, steady);
+    run(frame(steady), XDP_DROP, {&xv_stats::adv_quiet}, "repeat");
+    ASSERT_EQ(dp_->seenSlot(v3_)->quiet, 1u);
+    MappedMap<xv_seen> seen(dp_->progFd(), "xv_seen", XV_MAX_INSTANCES);
+    MappedMap<uint64_t> index(dp_->progFd(), "xv_slots", XV_SLOTS);
+    ASSERT_TRUE(seen && index);
+    const uint32_t slot = dp_->expectation(v3_)->seen_slot;
+    ASSERT_EQ(index[xv_slot_index(lo_, XV_FAMILY_V4, kVridV3)], slot + 1);
+    EXPECT_EQ(seen[slot].ifindex, static_cast<uint32_t>(lo_));
+    EXPECT_EQ(seen[slot].vrid, kVridV3);
+    EXPECT_EQ(seen[slot].seq % 2, 0u);
+
+    seen[slot].seq |= 1;  // xvrrpd is writing it
+    run(frame(steady), XDP_DROP, {&xv_stats::adv_quiet}, "repeat while the copy is written");
+    EXPECT_EQ(dp_->seenSlot(v3_)->quiet, 1u) << "absorbed against a copy being written";
+    EXPECT_EQ(dp_->vridState(v3_)->quiet, 2u) << "not absorbed by the full checks either";
+    seen[slot].seq += 1;
+    run(frame(steady), XDP_DROP, {&xv_stats::adv_quiet}, "repeat once written");
+    EXPECT_EQ(dp_->seenSlot(v3_)->quiet, 2u);
+
+    dp_->forgetMaster(v3_);  // StopAbsorbing: the copy goes with the expectation
+    EXPECT_EQ(seen[slot].len, 0u);
+    accepted(steady, "after the expectation went");
+}
+
+// Two interfaces whose ifindexes share an xv_slots row share the entry of a VRID: the first
+// instance keeps it, and the quiet path finds that instance's slot for the other interface's
+// adverts too. The key in the copy turns them down (a stamp there would tell that instance
+// its master is alive); the full checks absorb them through xv_expect. Removing the first
+// hands the entry to the other.
+TEST_F(Validation, SharedSlotEntryAbsorbsOnlyForItsOwnInstance) {
+    const Advert steady{};
+    const InstanceId other{lo_ + static_cast<int>(XV_SLOT_ROWS), Family::V4, kVridV3};
+    MappedMap<uint64_t> index(dp_->progFd(), "xv_slots", XV_SLOTS);
+    ASSERT_TRUE(index);
+    const uint32_t idx = xv_slot_index(lo_, XV_FAMILY_V4, kVridV3);
+    dp_->removeInstance(v3_);
+    dp_->configureInstance(other, InstanceFilter{});  // takes the entry
+    dp_->configureInstance(v3_, InstanceFilter{});
+    accepted(steady, "first advert");
+    expectAdvert(*dp_, other, steady);  // the same bytes, on the other interface
+    expectAdvert(*dp_, v3_, steady);
+    ASSERT_EQ(index[idx], dp_->expectation(other)->seen_slot + 1);
+
+    run(frame(steady), XDP_DROP, {&xv_stats::adv_quiet}, "repeat on lo");
+    EXPECT_EQ(dp_->seenSlot(other)->quiet, 0u) << "stamped the other interface's instance";
+    EXPECT_EQ(dp_->lastSeen(other), 0u);
+    EXPECT_EQ(dp_->vridState(v3_)->quiet, 1u);
+    EXPECT_GT(dp_->lastSeen(v3_), 0u);
+
+    dp_->removeInstance(other);
+    EXPECT_EQ(index[idx], dp_->expectation(v3_)->seen_slot + 1) << "entry not handed over";
+    run(frame(steady), XDP_DROP, {&xv_stats::adv_quiet}, "repeat once it is ours");
+    EXPECT_EQ(dp_->seenSlot(v3_)->quiet, 1u);
 }
 
 // Two CPUs' counters are one instance's: summed, with the latest last-seen time.

@@ -114,20 +114,27 @@ Dataplane::~Dataplane() {
         spdlog::error("detaching XDP on shutdown: {}", e.what());
     }
     if (ring_) ring_buffer__free(ring_);
-    if (seen_) ::munmap(const_cast<xv_seen*>(seen_), seen_len_);
+    if (seen_) ::munmap(seen_, seen_len_);
+    if (slot_index_) ::munmap(slot_index_, slot_index_len_);
     unpinMaps();
     if (pin_lock_fd_ >= 0) ::close(pin_lock_fd_);
 }
 
-// xv_seen read-only in our address space: the absorbing backups' timer pass reads the
-// kernel's stamps with plain loads, no system call per instance or per pass.
+// xv_seen and xv_slots in our address space: the absorbing backups' timer pass reads the
+// kernel's stamps with plain loads, and expectations reach the quiet path without a system
+// call per instance.
 void Dataplane::mapSeen() {
     const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
-    seen_len_ = (sizeof(xv_seen) * XV_MAX_INSTANCES + page - 1) / page * page;
-    void* m =
-        ::mmap(nullptr, seen_len_, PROT_READ, MAP_SHARED, bpf_map__fd(skel_->maps.xv_seen), 0);
-    if (m == MAP_FAILED) throw DataplaneError("mmap(xv_seen): " + errText(errno));
-    seen_ = static_cast<const volatile xv_seen*>(m);
+    auto map = [&](bpf_map* m, size_t bytes, size_t& len, const char* name) {
+        len = (bytes + page - 1) / page * page;
+        void* p = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(m), 0);
+        if (p == MAP_FAILED) throw DataplaneError(std::string("mmap(") + name + "): " + errText(errno));
+        return p;
+    };
+    seen_ = static_cast<xv_seen*>(
+        map(skel_->maps.xv_seen, sizeof(xv_seen) * XV_MAX_INSTANCES, seen_len_, "xv_seen"));
+    slot_index_ = static_cast<uint64_t*>(
+        map(skel_->maps.xv_slots, sizeof(uint64_t) * XV_SLOTS, slot_index_len_, "xv_slots"));
 }
 
 bool writePinnedHeartbeat(const std::string& pin_root, uint64_t now_ns) {

@@ -368,9 +368,24 @@ class Dataplane {
     // Adds what XDP absorbed through the instance's xv_seen slot (PACKED: packedKey) to RX;
     // true when it absorbed any there.
     bool foldSeen(uint64_t packed, xv_vrid_rx& rx) const;
-    const volatile xv_seen* seen_ = nullptr;  // xv_seen, mapped read-only
+    // xv_seen and xv_slots, mapped: stamps are read and the quiet path's copies of the
+    // expectations written without a system call. Only xvrrpd's part of a slot is written
+    // (publishSlot, clearSlot), under its sequence lock; the kernel's stamp and count are
+    // read through volatile loads.
+    xv_seen* seen_ = nullptr;
     size_t seen_len_ = 0;
+    uint64_t* slot_index_ = nullptr;
+    size_t slot_index_len_ = 0;
     void mapSeen();
+    // The quiet path's copy of X (instance K's expectation) in SLOT.
+    void publishSlot(uint32_t slot, const xv_inst_key& k, const xv_expect& x);
+    // SLOT absorbs nothing; ZERO_KERNEL: its stamp and count start again (a fresh slot).
+    void clearSlot(uint32_t slot, bool zero_kernel);
+    // xv_slots entries this process wrote, by index: the instance (packedKey) each names.
+    // An entry another instance holds is left to it (the second absorbs through xv_expect).
+    std::unordered_map<uint32_t, uint64_t> slot_index_owner_;
+    void claimSlotIndex(const xv_inst_key& k, uint32_t slot);
+    void releaseSlotIndex(const xv_inst_key& k);
 };
 
 // xv_tx's filter on the clsact egress hook: one fixed handle and priority, so a filter left

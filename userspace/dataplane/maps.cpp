@@ -5,6 +5,7 @@
 #include <bpf/libbpf.h>
 
 #include <algorithm>
+#include <atomic>
 #include <unistd.h>
 
 #include <cerrno>
@@ -199,6 +200,7 @@ void Dataplane::configureInstance(const InstanceId& id, const InstanceFilter& f)
     slot.interval_cs = f.interval_cs;
     // None left (more instances than the maps hold): lastSeen reads xv_vrid_rx.
     if (slot.seen == XV_SEEN_NONE) slot.seen = takeSeenSlot(bytesOf(k));
+    if (slot.seen != XV_SEEN_NONE) claimSlotIndex(k, slot.seen);
     purgeRateState(skel_->maps.xv_ratelim, k);
     if (fresh && filtered_instances_[id.ifindex]++ == 0) {
         updateInterfaceFlags(id.ifindex, XV_IF_FILTER, 0);
@@ -250,6 +252,9 @@ void Dataplane::removeInstance(const InstanceId& id) {
         }
         peers_.erase(it);
     }
+    releaseSlotIndex(k);
+    if (const Slot* slot = slots_.find(packedId(id)); slot && slot->seen != XV_SEEN_NONE)
+        clearSlot(slot->seen, false);
     remove(skel_->maps.xv_expect, &k, sizeof(k), describe(k));
     // The kernel's counters go with the instance (the one write of ours to xv_vrid_rx).
     remove(skel_->maps.xv_vrid_rx, &k, sizeof(k), describe(k));
@@ -259,6 +264,7 @@ void Dataplane::removeInstance(const InstanceId& id) {
         slots_.erase(packedId(id));
     }
     if (auto it = inherited_slots_.find(bytesOf(k)); it != inherited_slots_.end()) {
+        clearSlot(it->second, false);
         seen_taken_[it->second] = false;
         inherited_slots_.erase(it);
     }
@@ -295,9 +301,7 @@ uint32_t Dataplane::takeSeenSlot(const std::array<uint8_t, 8>& key) {
     for (uint32_t i = 0; i < XV_MAX_INSTANCES; ++i) {
         if (!seen_taken_[i]) {
             // No expectation names it yet: the previous instance's stamp and count go.
-            const xv_seen zero{};
-            update(skel_->maps.xv_seen, &i, sizeof(i), &zero, sizeof(zero),
-                   "xv_seen slot " + std::to_string(i));
+            clearSlot(i, true);
             seen_taken_[i] = true;
             return i;
         }
@@ -332,6 +336,77 @@ void Dataplane::expectMaster(const InstanceId& id, const Expectation& x) {
     std::memcpy(e.msg, message.data(), message.size());
     // One element, replaced whole: XDP never sees half an expectation.
     update(skel_->maps.xv_expect, &k, sizeof(k), &e, sizeof(e), describe(k));
+    // The quiet path's copy, compared before any hash lookup.
+    if (e.seen_slot != XV_SEEN_NONE) publishSlot(e.seen_slot, k, e);
+}
+
+// The writer's half of xv_seen's sequence lock (odd while written), on xvrrpd's part of the
+// slot only: the kernel's stamp and count (its first 16 bytes) are never written here
+// while an expectation can name the slot.
+void Dataplane::publishSlot(uint32_t slot, const xv_inst_key& k, const xv_expect& x) {
+    if (!seen_ || slot >= XV_MAX_INSTANCES) return;
+    xv_seen& q = seen_[slot];
+    std::atomic_ref<uint32_t> seq(q.seq);
+    const uint32_t odd = seq.load(std::memory_order_relaxed) | 1;
+    seq.store(odd, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_release);
+    q.ifindex = k.ifindex;
+    q.family = k.family;
+    q.vrid = k.vrid;
+    q.ttl = x.ttl;
+    q.priority = x.priority;
+    q.len = x.len;
+    q.own_interval_cs = x.own_interval_cs;
+    std::memcpy(q.master, x.master, sizeof(q.master));
+    std::memcpy(q.daddr, x.daddr, sizeof(q.daddr));
+    std::memcpy(q.msg, x.msg, x.len);
+    seq.store(odd + 1, std::memory_order_release);
+}
+
+void Dataplane::clearSlot(uint32_t slot, bool zero_kernel) {
+    if (!seen_ || slot >= XV_MAX_INSTANCES) return;
+    xv_seen& q = seen_[slot];
+    std::atomic_ref<uint32_t> seq(q.seq);
+    const uint32_t odd = seq.load(std::memory_order_relaxed) | 1;
+    seq.store(odd, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_release);
+    q.len = 0;
+    if (zero_kernel) {
+        // Only for a slot no expectation names (takeSeenSlot): no absorb can race these.
+        std::atomic_ref<__u64>(q.last_seen_ns).store(0, std::memory_order_relaxed);
+        std::atomic_ref<__u64>(q.quiet).store(0, std::memory_order_relaxed);
+    }
+    seq.store(odd + 1, std::memory_order_release);
+}
+
+void Dataplane::claimSlotIndex(const xv_inst_key& k, uint32_t slot) {
+    if (!slot_index_) return;
+    const uint32_t idx = xv_slot_index(k.ifindex, k.family, k.vrid);
+    const uint64_t me = packedKey(k);
+    auto [it, fresh] = slot_index_owner_.try_emplace(idx, me);
+    if (!fresh && it->second != me) return;  // another interface's instance has it
+    std::atomic_ref<uint64_t>(slot_index_[idx]).store(slot + 1, std::memory_order_release);
+}
+
+void Dataplane::releaseSlotIndex(const xv_inst_key& k) {
+    if (!slot_index_) return;
+    const uint32_t idx = xv_slot_index(k.ifindex, k.family, k.vrid);
+    auto it = slot_index_owner_.find(idx);
+    if (it == slot_index_owner_.end() || it->second != packedKey(k)) return;
+    slot_index_owner_.erase(it);
+    std::atomic_ref<uint64_t>(slot_index_[idx]).store(0, std::memory_order_release);
+    // An instance of another interface that shares the entry takes it over (a removal is
+    // rare: a walk of the slots is fine here).
+    std::optional<std::pair<xv_inst_key, uint32_t>> heir;
+    slots_.forEach([&](uint64_t packed, const Slot& sl) {
+        if (heir || sl.seen == XV_SEEN_NONE || packed == packedKey(k)) return;
+        xv_inst_key o{};
+        o.ifindex = static_cast<uint32_t>(packed >> 16);
+        o.family = (packed >> 8 & 1) ? XV_FAMILY_V6 : XV_FAMILY_V4;
+        o.vrid = static_cast<uint8_t>(packed);
+        if (xv_slot_index(o.ifindex, o.family, o.vrid) == idx) heir.emplace(o, sl.seen);
+    });
+    if (heir) claimSlotIndex(heir->first, heir->second);
 }
 
 std::unique_ptr<BfdMaps> Dataplane::bfdMaps() const {
@@ -341,13 +416,15 @@ std::unique_ptr<BfdMaps> Dataplane::bfdMaps() const {
 
 void Dataplane::forgetMaster(const InstanceId& id) {
     const xv_inst_key k = toKey(id);
+    if (const Slot* slot = slots_.find(packedId(id)); slot && slot->seen != XV_SEEN_NONE)
+        clearSlot(slot->seen, false);
     remove(skel_->maps.xv_expect, &k, sizeof(k), describe(k));
 }
 
 uint64_t Dataplane::lastSeen(const InstanceId& id) const {
     if (const Slot* slot = slots_.find(packedId(id)); seen_ && slot && slot->seen != XV_SEEN_NONE) {
         // Plain loads of an aligned 64-bit stamp: XDP stores it whole.
-        return seen_[slot->seen].last_seen_ns;
+        return static_cast<const volatile xv_seen&>(seen_[slot->seen]).last_seen_ns;
     }
     auto rx = vridState(id);
     return rx ? rx->last_seen_ns : 0;
@@ -475,9 +552,18 @@ void Dataplane::pruneUnknown() {
     n += pruneMap<uint32_t>(skel_->maps.xv_ifcfg, [&](const uint32_t& ifindex) {
         return if_flags_.count(static_cast<int>(ifindex)) != 0;
     });
-    // Slots the predecessor's expectations named for instances that are gone serve new ones.
-    for (const auto& [key, slot] : inherited_slots_) seen_taken_[slot] = false;
+    // Slots the predecessor's expectations named for instances that are gone serve new ones,
+    // and absorb nothing meanwhile; so do xv_slots entries no instance of ours holds.
+    for (const auto& [key, slot] : inherited_slots_) {
+        clearSlot(slot, false);
+        seen_taken_[slot] = false;
+    }
     inherited_slots_.clear();
+    for (uint32_t i = 0; slot_index_ && i < XV_SLOTS; ++i) {
+        if (slot_index_[i] == 0 || slot_index_owner_.count(i)) continue;
+        std::atomic_ref<uint64_t>(slot_index_[i]).store(0, std::memory_order_release);
+        ++n;
+    }
     writeVipBits();
     writeGlobal();
     if (n) spdlog::info("handover: removed {} map entries of configuration that is gone", n);
