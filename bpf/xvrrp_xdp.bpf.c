@@ -343,10 +343,11 @@ static __always_inline bool xv_vrrp_quiet(struct xdp_md *ctx, struct xv_stats *s
 	q = bpf_map_lookup_elem(&xv_seen, &idx);
 	if (!q)
 		return false;
-	/* The sequence before the fields (x86 keeps loads in order; the barriers keep the
-	 * compiler from moving them). A torn copy on a weaker CPU is self-contradictory (the
-	 * header's priority against the message's, a checksum against the bytes) and equals no
-	 * advert the master sends. */
+	/* The sequence before the fields and after the compare: x86 keeps loads in order and
+	 * the barriers keep the compiler from moving them, so a copy xvrrpd rewrote meanwhile
+	 * is never absorbed against. A CPU that reorders loads needs an acquire load here
+	 * (BPF has one from Linux 6.15); until then such a CPU may, in the instant of a
+	 * rewrite, compare a mix of two expectations the daemon accepted one after the other. */
 	seq = *(volatile __u32 *)&q->seq;
 	barrier();
 	if ((seq & 1) || !q->len || len != q->len || q->ifindex != ifindex ||

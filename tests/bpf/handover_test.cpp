@@ -25,6 +25,7 @@ namespace {
 
 using dataplane::Dataplane;
 using dataplane::DataplaneOptions;
+using dataplane::InstanceFilter;
 using dataplane::InstanceId;
 
 const std::string kNs = "xvt-bpfho-" + std::to_string(::getpid());
@@ -203,6 +204,37 @@ TEST_F(Handover, EachInstanceKeepsItsStampSlotWhateverTheOrder) {
         dp->configureInstance(next, {});
         dp->expectMaster(next, expectation());
         EXPECT_EQ(dp->expectation(next)->seen_slot, g->seen_slot);
+    });
+    t.join();
+}
+
+// A configuration change at the handover (here unicast peers) drops the predecessor's
+// expectation before the instance takes its slot again: the slot's copy, which the quiet
+// path compares, must go with it, or XDP would go on absorbing adverts the daemon no longer
+// expects.
+TEST_F(Handover, AnExpectationDroppedAtTheHandoverLeavesNoCopy) {
+    ASSERT_NE(predecessor(true), 0u);
+    std::thread t([&] {
+        enterNs();
+        const int xva = static_cast<int>(if_nametoindex("xva"));
+        auto dp = successor();
+        ASSERT_TRUE(dp->reusedMaps());
+        const auto k = dp->expectation(kept(xva));
+        ASSERT_TRUE(k);
+        const int fd = bpf_obj_get((root_ + "/xv_seen").c_str());
+        ASSERT_GE(fd, 0);
+        uint32_t slot = k->seen_slot;
+        xv_seen q{};
+        ASSERT_EQ(bpf_map_lookup_elem(fd, &slot, &q), 0);
+        EXPECT_NE(q.len, 0u) << "the predecessor published no copy";
+        InstanceFilter f;
+        f.unicast = true;
+        f.peers = {{*IpAddr::parse("10.0.0.2"), 255, 255}};
+        dp->configureInstance(kept(xva), f);
+        EXPECT_FALSE(dp->expectation(kept(xva)));
+        ASSERT_EQ(bpf_map_lookup_elem(fd, &slot, &q), 0);
+        EXPECT_EQ(q.len, 0u) << "the quiet path still compares the dropped expectation";
+        ::close(fd);
     });
     t.join();
 }

@@ -153,6 +153,10 @@ void InstanceRuntime::handle(const vrrp::Event& ev, TimePoint now) {
     const bool leavesInit = std::holds_alternative<vrrp::Startup>(ev) ||
                             std::holds_alternative<vrrp::FaultRaised>(ev);
     if (sm_.state == vrrp::State::Init && leavesInit) {
+        // Starting afresh, this instance follows no master: an expectation the kernel still
+        // holds (a predecessor's, for an instance it does not take over) would swallow the
+        // master's adverts while the machine counts down to a takeover.
+        if (kernel_) kernelCall("expectation", [&] { kernel_->stop(id()); });
         const bool startup = std::holds_alternative<vrrp::Startup>(ev);
         if (startup && holdsVips()) {
             // Left by a daemon that was killed: kept (the kernel drops their traffic) while

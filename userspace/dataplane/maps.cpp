@@ -416,8 +416,13 @@ std::unique_ptr<BfdMaps> Dataplane::bfdMaps() const {
 
 void Dataplane::forgetMaster(const InstanceId& id) {
     const xv_inst_key k = toKey(id);
-    if (const Slot* slot = slots_.find(packedId(id)); slot && slot->seen != XV_SEEN_NONE)
-        clearSlot(slot->seen, false);
+    // The copy goes with the expectation; after a handover the slot may still be only the
+    // predecessor's (configureInstance forgets before the instance takes its slot again).
+    uint32_t seen = XV_SEEN_NONE;
+    if (const Slot* slot = slots_.find(packedId(id))) seen = slot->seen;
+    else if (auto it = inherited_slots_.find(bytesOf(k)); it != inherited_slots_.end())
+        seen = it->second;
+    if (seen != XV_SEEN_NONE) clearSlot(seen, false);
     remove(skel_->maps.xv_expect, &k, sizeof(k), describe(k));
 }
 

@@ -37,6 +37,18 @@ struct Rig {
     }
 };
 
+// The kernel's quiet path as the runtime drives it: which instances it was told to stop
+// absorbing for.
+struct StopCounter : KernelAbsorb {
+    void expect(const dataplane::InstanceId&, const dataplane::Dataplane::Expectation&) override {
+        ++expects;
+    }
+    void stop(const dataplane::InstanceId&) override { ++stops; }
+    std::optional<uint64_t> lastSeen(const dataplane::InstanceId&) override { return seen; }
+    int expects = 0, stops = 0;
+    std::optional<uint64_t> seen;
+};
+
 const char* kV3 = R"(
 vrrp_instance VI_1 {
     interface eth0
@@ -483,6 +495,23 @@ TEST(InstanceRuntime, PeerLostLogsTheBfdLineThenKeepalivesState) {
                          "(VI_1) BFD b1 to 192.0.2.9 down: ignored, no master heard since entering BACKUP",
                          "(VI_1) BFD b1 to 192.0.2.9 down: master lost, taking over",
                          "(VI_1) Entering MASTER STATE", "(VI_1) setting VIPs."}));
+}
+
+// An instance that starts afresh (not taken over: renamed, or its predecessor's state was
+// not MASTER or BACKUP) follows nobody, so any expectation the kernel holds for its key, a
+// predecessor's, goes: absorbed, the master's adverts would never reach the machine, whose
+// Master_Down_Timer would then take over beside a live master.
+TEST(InstanceRuntime, StartingAfreshDropsAnExpectationTheKernelHolds) {
+    for (bool fault : {false, true}) {
+        Rig r(kV3);
+        StopCounter kernel;
+        r.rt->setEffects(&r.sys, &r.sys, &r.sys, &kernel);
+        if (fault) r.rt->setFault("link", true, "interface eth0 is down", at(1ms));
+        else r.rt->handle(vrrp::Startup{}, at(1ms));
+        EXPECT_EQ(kernel.stops, 1) << (fault ? "fault first" : "startup");
+        r.rt->handle(vrrp::Startup{}, at(2ms));  // not from Init: nothing more to drop
+        EXPECT_EQ(kernel.stops, 1);
+    }
 }
 
 }  // namespace

@@ -47,8 +47,9 @@ struct Brute {
     }
 };
 
-// The kernel's quiet path as absorbing backups see it: every expectation is taken, and the
-// last-seen stamp is what the test last set (a master heard by XDP, or silent).
+// The kernel's quiet path as absorbing backups see it: the last-seen stamp is what the test
+// last set (a master heard by XDP, or silent). The machine absorbs once it follows a master
+// (kernel checks before its Master_Down_Timer) whether or not an expectation was written.
 struct FakeKernel : KernelAbsorb {
     void expect(const dataplane::InstanceId&, const dataplane::Dataplane::Expectation&) override {}
     void stop(const dataplane::InstanceId&) override {}
