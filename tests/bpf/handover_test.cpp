@@ -118,6 +118,19 @@ class Handover : public ::testing::Test {
         return {*IpAddr::parse("10.0.0.2"), *IpAddr::parse("224.0.0.18"), 255, 150, 100,
                 advert};
     }
+    // Runs F(successor, xva's ifindex) on a thread in the lab namespace, with the successor
+    // reusing the predecessor's maps.
+    template <typename F>
+    void inSuccessor(F f) {
+        std::thread t([&] {
+            enterNs();
+            const int xva = static_cast<int>(if_nametoindex("xva"));
+            auto dp = successor();
+            ASSERT_TRUE(dp->reusedMaps());
+            f(*dp, xva);
+        });
+        t.join();
+    }
     static InstanceId kept(int ifindex) { return {ifindex, Family::V4, 51}; }
     static InstanceId gone(int ifindex) { return {ifindex, Family::V4, 52}; }
 
@@ -178,34 +191,29 @@ TEST_F(Handover, TheSameBuildKeepsThePredecessorsProgramsMapsAndEntries) {
 // each instance must read its own, whatever order the new configuration has.
 TEST_F(Handover, EachInstanceKeepsItsStampSlotWhateverTheOrder) {
     ASSERT_NE(predecessor(true), 0u);
-    std::thread t([&] {
-        enterNs();
-        const int xva = static_cast<int>(if_nametoindex("xva"));
-        auto dp = successor();
-        ASSERT_TRUE(dp->reusedMaps());
-        const auto k = dp->expectation(kept(xva)), g = dp->expectation(gone(xva));
+    inSuccessor([&](Dataplane& dp, int xva) {
+        const auto k = dp.expectation(kept(xva)), g = dp.expectation(gone(xva));
         ASSERT_TRUE(k && g);
         ASSERT_NE(k->seen_slot, g->seen_slot);
         // Another order, and a new instance first of all.
         const InstanceId added{xva, Family::V4, 60};
-        dp->configureInstance(added, {});
-        dp->configureInstance(gone(xva), {});
-        dp->configureInstance(kept(xva), {});
-        for (const auto& id : {added, gone(xva), kept(xva)}) dp->expectMaster(id, expectation());
-        EXPECT_EQ(dp->expectation(gone(xva))->seen_slot, g->seen_slot);
-        EXPECT_EQ(dp->expectation(kept(xva))->seen_slot, k->seen_slot);
-        const uint32_t a = dp->expectation(added)->seen_slot;
+        dp.configureInstance(added, {});
+        dp.configureInstance(gone(xva), {});
+        dp.configureInstance(kept(xva), {});
+        for (const auto& id : {added, gone(xva), kept(xva)}) dp.expectMaster(id, expectation());
+        EXPECT_EQ(dp.expectation(gone(xva))->seen_slot, g->seen_slot);
+        EXPECT_EQ(dp.expectation(kept(xva))->seen_slot, k->seen_slot);
+        const uint32_t a = dp.expectation(added)->seen_slot;
         EXPECT_NE(a, XV_SEEN_NONE);
         EXPECT_NE(a, g->seen_slot);
         EXPECT_NE(a, k->seen_slot);
         // A removed instance's slot serves the next one.
-        dp->removeInstance(gone(xva));
+        dp.removeInstance(gone(xva));
         const InstanceId next{xva, Family::V4, 61};
-        dp->configureInstance(next, {});
-        dp->expectMaster(next, expectation());
-        EXPECT_EQ(dp->expectation(next)->seen_slot, g->seen_slot);
+        dp.configureInstance(next, {});
+        dp.expectMaster(next, expectation());
+        EXPECT_EQ(dp.expectation(next)->seen_slot, g->seen_slot);
     });
-    t.join();
 }
 
 // A configuration change at the handover (here unicast peers) drops the predecessor's
@@ -214,12 +222,8 @@ TEST_F(Handover, EachInstanceKeepsItsStampSlotWhateverTheOrder) {
 // expects.
 TEST_F(Handover, AnExpectationDroppedAtTheHandoverLeavesNoCopy) {
     ASSERT_NE(predecessor(true), 0u);
-    std::thread t([&] {
-        enterNs();
-        const int xva = static_cast<int>(if_nametoindex("xva"));
-        auto dp = successor();
-        ASSERT_TRUE(dp->reusedMaps());
-        const auto k = dp->expectation(kept(xva));
+    inSuccessor([&](Dataplane& dp, int xva) {
+        const auto k = dp.expectation(kept(xva));
         ASSERT_TRUE(k);
         const int fd = bpf_obj_get((root_ + "/xv_seen").c_str());
         ASSERT_GE(fd, 0);
@@ -230,32 +234,26 @@ TEST_F(Handover, AnExpectationDroppedAtTheHandoverLeavesNoCopy) {
         InstanceFilter f;
         f.unicast = true;
         f.peers = {{*IpAddr::parse("10.0.0.2"), 255, 255}};
-        dp->configureInstance(kept(xva), f);
-        EXPECT_FALSE(dp->expectation(kept(xva)));
+        dp.configureInstance(kept(xva), f);
+        EXPECT_FALSE(dp.expectation(kept(xva)));
         ASSERT_EQ(bpf_map_lookup_elem(fd, &slot, &q), 0);
         EXPECT_EQ(q.len, 0u) << "the quiet path still compares the dropped expectation";
         ::close(fd);
     });
-    t.join();
 }
 
 TEST_F(Handover, TheSlotOfAnInstanceThatIsGoneServesANewOne) {
     ASSERT_NE(predecessor(true), 0u);
-    std::thread t([&] {
-        enterNs();
-        const int xva = static_cast<int>(if_nametoindex("xva"));
-        auto dp = successor();
-        ASSERT_TRUE(dp->reusedMaps());
-        const auto g = dp->expectation(gone(xva));
+    inSuccessor([&](Dataplane& dp, int xva) {
+        const auto g = dp.expectation(gone(xva));
         ASSERT_TRUE(g);
-        dp->configureInstance(kept(xva), {});
-        dp->pruneUnknown();  // VI 52 is not in this configuration
+        dp.configureInstance(kept(xva), {});
+        dp.pruneUnknown();  // VI 52 is not in this configuration
         const InstanceId added{xva, Family::V4, 60};
-        dp->configureInstance(added, {});
-        dp->expectMaster(added, expectation());
-        EXPECT_EQ(dp->expectation(added)->seen_slot, g->seen_slot);
+        dp.configureInstance(added, {});
+        dp.expectMaster(added, expectation());
+        EXPECT_EQ(dp.expectation(added)->seen_slot, g->seen_slot);
     });
-    t.join();
 }
 
 TEST_F(Handover, AnotherBuildSwapsItsProgramsInWithoutAGap) {

@@ -377,6 +377,9 @@ class Dataplane {
     uint64_t* slot_index_ = nullptr;
     size_t slot_index_len_ = 0;
     void mapSeen();
+    // The writer's half of SLOT's sequence lock around FILL(slot).
+    template <typename F>
+    void writeSlot(uint32_t slot, F&& fill);
     // The quiet path's copy of X (instance K's expectation) in SLOT.
     void publishSlot(uint32_t slot, const xv_inst_key& k, const xv_expect& x);
     // SLOT absorbs nothing; ZERO_KERNEL: its stamp and count start again (a fresh slot).
@@ -401,6 +404,7 @@ size_t clsactFilterCount(int ifindex, const std::string& ifname);
 xv_vrid_rx sumVridRx(std::span<const xv_vrid_rx> per_cpu);
 // An instance's key as one number (interface, family, VRID), for the daemon's own tables.
 uint64_t packedKey(const xv_inst_key& k);
+xv_inst_key unpackKey(uint64_t packed);  // packedKey's inverse
 
 // Makes DIR a bpffs: mounts one there unless DIR already is on a bpffs. If DIR cannot be
 // created because its parent is an unmounted /sys/fs/bpf, mounts bpffs there first.

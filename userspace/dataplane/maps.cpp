@@ -343,40 +343,42 @@ void Dataplane::expectMaster(const InstanceId& id, const Expectation& x) {
 // The writer's half of xv_seen's sequence lock (odd while written), on xvrrpd's part of the
 // slot only: the kernel's stamp and count (its first 16 bytes) are never written here
 // while an expectation can name the slot.
-void Dataplane::publishSlot(uint32_t slot, const xv_inst_key& k, const xv_expect& x) {
+template <typename F>
+void Dataplane::writeSlot(uint32_t slot, F&& fill) {
     if (!seen_ || slot >= XV_MAX_INSTANCES) return;
     xv_seen& q = seen_[slot];
     std::atomic_ref<uint32_t> seq(q.seq);
     const uint32_t odd = seq.load(std::memory_order_relaxed) | 1;
     seq.store(odd, std::memory_order_relaxed);
     std::atomic_thread_fence(std::memory_order_release);
-    q.ifindex = k.ifindex;
-    q.family = k.family;
-    q.vrid = k.vrid;
-    q.ttl = x.ttl;
-    q.priority = x.priority;
-    q.len = x.len;
-    q.own_interval_cs = x.own_interval_cs;
-    std::memcpy(q.master, x.master, sizeof(q.master));
-    std::memcpy(q.daddr, x.daddr, sizeof(q.daddr));
-    std::memcpy(q.msg, x.msg, x.len);
+    fill(q);
     seq.store(odd + 1, std::memory_order_release);
 }
 
+void Dataplane::publishSlot(uint32_t slot, const xv_inst_key& k, const xv_expect& x) {
+    writeSlot(slot, [&](xv_seen& q) {
+        q.ifindex = k.ifindex;
+        q.family = k.family;
+        q.vrid = k.vrid;
+        q.ttl = x.ttl;
+        q.priority = x.priority;
+        q.len = x.len;
+        q.own_interval_cs = x.own_interval_cs;
+        std::memcpy(q.master, x.master, sizeof(q.master));
+        std::memcpy(q.daddr, x.daddr, sizeof(q.daddr));
+        std::memcpy(q.msg, x.msg, x.len);
+    });
+}
+
 void Dataplane::clearSlot(uint32_t slot, bool zero_kernel) {
-    if (!seen_ || slot >= XV_MAX_INSTANCES) return;
-    xv_seen& q = seen_[slot];
-    std::atomic_ref<uint32_t> seq(q.seq);
-    const uint32_t odd = seq.load(std::memory_order_relaxed) | 1;
-    seq.store(odd, std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_release);
-    q.len = 0;
-    if (zero_kernel) {
-        // Only for a slot no expectation names (takeSeenSlot): no absorb can race these.
-        std::atomic_ref<__u64>(q.last_seen_ns).store(0, std::memory_order_relaxed);
-        std::atomic_ref<__u64>(q.quiet).store(0, std::memory_order_relaxed);
-    }
-    seq.store(odd + 1, std::memory_order_release);
+    writeSlot(slot, [&](xv_seen& q) {
+        q.len = 0;
+        if (zero_kernel) {
+            // Only for a slot no expectation names (takeSeenSlot): no absorb can race these.
+            std::atomic_ref<__u64>(q.last_seen_ns).store(0, std::memory_order_relaxed);
+            std::atomic_ref<__u64>(q.quiet).store(0, std::memory_order_relaxed);
+        }
+    });
 }
 
 void Dataplane::claimSlotIndex(const xv_inst_key& k, uint32_t slot) {
@@ -400,10 +402,7 @@ void Dataplane::releaseSlotIndex(const xv_inst_key& k) {
     std::optional<std::pair<xv_inst_key, uint32_t>> heir;
     slots_.forEach([&](uint64_t packed, const Slot& sl) {
         if (heir || sl.seen == XV_SEEN_NONE || packed == packedKey(k)) return;
-        xv_inst_key o{};
-        o.ifindex = static_cast<uint32_t>(packed >> 16);
-        o.family = (packed >> 8 & 1) ? XV_FAMILY_V6 : XV_FAMILY_V4;
-        o.vrid = static_cast<uint8_t>(packed);
+        const xv_inst_key o = unpackKey(packed);
         if (xv_slot_index(o.ifindex, o.family, o.vrid) == idx) heir.emplace(o, sl.seen);
     });
     if (heir) claimSlotIndex(heir->first, heir->second);
@@ -505,6 +504,14 @@ void Dataplane::SlotTable::erase(uint64_t packed) {
 
 uint64_t packedKey(const xv_inst_key& k) {
     return uint64_t(k.ifindex) << 16 | uint64_t(k.family == XV_FAMILY_V6) << 8 | k.vrid;
+}
+
+xv_inst_key unpackKey(uint64_t packed) {
+    xv_inst_key k{};
+    k.ifindex = static_cast<uint32_t>(packed >> 16);
+    k.family = (packed >> 8 & 1) ? XV_FAMILY_V6 : XV_FAMILY_V4;
+    k.vrid = static_cast<uint8_t>(packed);
+    return k;
 }
 
 xv_vrid_rx sumVridRx(std::span<const xv_vrid_rx> per_cpu) {

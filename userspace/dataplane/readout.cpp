@@ -90,11 +90,7 @@ std::vector<std::pair<xv_inst_key, xv_vrid_rx>> Dataplane::vridStates() const {
     slots_.forEach([&](uint64_t packed, const Slot&) {
         xv_vrid_rx rx{};
         if (listed.count(packed) || !foldSeen(packed, rx)) return;
-        xv_inst_key k{};
-        k.ifindex = static_cast<uint32_t>(packed >> 16);
-        k.family = (packed >> 8 & 1) ? XV_FAMILY_V6 : XV_FAMILY_V4;
-        k.vrid = static_cast<uint8_t>(packed);
-        out.emplace_back(k, rx);
+        out.emplace_back(unpackKey(packed), rx);
     });
     return out;
 }
