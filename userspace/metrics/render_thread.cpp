@@ -2,7 +2,6 @@
 
 #include <pthread.h>
 #include <sched.h>
-#include <signal.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -10,6 +9,8 @@
 #include <chrono>
 #include <cstring>
 #include <stdexcept>
+
+#include "common/thread.hpp"
 
 namespace xvrrp::metrics {
 
@@ -20,25 +21,12 @@ RenderThread::RenderThread() {
                                  std::strerror(errno));
     // SCHED_OTHER from the start, whatever the creator runs (xvrrpd is real-time by then),
     // and a small stack: under vrrp_no_swap (mlockall MCL_FUTURE) all of it stays resident.
-    pthread_attr_t attr;
-    ::pthread_attr_init(&attr);
-    ::pthread_attr_setstacksize(&attr, kStackBytes);
-    ::pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
-    ::pthread_attr_setschedpolicy(&attr, SCHED_OTHER);
-    sched_param none{};
-    ::pthread_attr_setschedparam(&attr, &none);
-    // Every signal blocked, for the thread's whole life: with the creator's mask it could
-    // take a signal meant for the loop's signalfd (and die of its default action).
-    sigset_t all, old;
-    ::sigfillset(&all);
-    ::pthread_sigmask(SIG_SETMASK, &all, &old);
-    const int err = ::pthread_create(
-        &thread_, &attr, [](void* self) -> void* {
-            static_cast<RenderThread*>(self)->run();
-            return nullptr;
-        }, this);
-    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
-    ::pthread_attr_destroy(&attr);
+    const int err = startThread(thread_, {.stack_bytes = kStackBytes, .name = "xvrrp-metrics"},
+                                [](void* self) -> void* {
+                                    static_cast<RenderThread*>(self)->run();
+                                    return nullptr;
+                                },
+                                this);
     if (err != 0) {
         ::close(event_fd_);
         throw std::runtime_error(std::string("metrics render thread (pthread_create): ") +
