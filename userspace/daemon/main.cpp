@@ -1,5 +1,6 @@
 // xvrrpd: keepalived-compatible VRRP daemon with an XDP receive path.
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sched.h>
 #include <sys/resource.h>
@@ -225,6 +226,14 @@ int main(int argc, char** argv) {
         return xvrrp::config::checkConfig(opts.config_file, log, load, dump);
     }
     if (opts.core_dump) enableCoreDumps(opts);
+    // Memory after many reloads is what the daemon holds, not the gaps reloads left in the
+    // heap (fresh_thread.hpp; docs/bench.md, scale). Set before any thread starts: one heap
+    // for every thread, as a reload parses on a thread of its own, and a thread's own arena
+    // keeps its top pages (malloc_trim shrinks only the main heap's top); no fast bins,
+    // whose freed small blocks stay unmerged. A master's adverts allocate nothing
+    // (unit.daemon_alloc), so slower small frees do not reach them.
+    if (::mallopt(M_ARENA_MAX, 1) != 1) opts.notices.push_back("mallopt(M_ARENA_MAX, 1) failed");
+    if (::mallopt(M_MXFAST, 0) != 1) opts.notices.push_back("mallopt(M_MXFAST, 0) failed");
 
     auto loaded = xvrrp::config::loadConfigFile(opts.config_file, xvrrp::daemon::configLoadOptions(opts));
     for (const auto& d : loaded.diagnostics) std::cerr << d.str() << "\n";

@@ -43,7 +43,9 @@ struct Options {
     // --shared-interface IFNAME: another VRRP speaker uses it; VRIDs we do not run there go
     // to the stack instead of being dropped (drop_vrid) by XDP.
     std::vector<std::string> shared_interfaces;
-    std::vector<std::string> notices;  // keepalived flags accepted but meaningless here
+    // Warnings logged once logging is set up: keepalived flags accepted but meaningless
+    // here, malloc settings that did not take.
+    std::vector<std::string> notices;
     // --handover FILE: the record of the process that exec'd this one (xvrrpctl restart).
     std::string handover;
     std::vector<std::string> argv;  // as started, for the exec of a restart

@@ -21,6 +21,7 @@
 #include "config/parser.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/binder.hpp"
+#include "daemon/fresh_thread.hpp"
 #include "daemon/net_effects.hpp"
 #include "daemon/static_config.hpp"
 #include "daemon/sync_groups.hpp"
@@ -79,7 +80,8 @@ nlohmann::json Daemon::reload() {
     } ready{systemd_};
     using nlohmann::json;
     spdlog::info("Reloading configuration from {}", options_.config_file);
-    auto loaded = config::loadConfigFile(options_.config_file, configLoadOptions(options_));
+    auto loaded = onFreshThread(
+        [&] { return config::loadConfigFile(options_.config_file, configLoadOptions(options_)); });
     json diags = json::array();
     for (const auto& d : loaded.diagnostics) {
         diags.push_back(d.str());
@@ -91,6 +93,7 @@ nlohmann::json Daemon::reload() {
     if (!loaded.ok()) {
         spdlog::error("Reload: {} has errors; the running configuration stays in place",
                       options_.config_file);
+        onFreshThread([&] { loaded = {}; });
         json failed = {{"ok", false},
                        {"error", options_.config_file + " has errors; running configuration kept"},
                        {"diagnostics", diags}};
@@ -180,6 +183,10 @@ nlohmann::json Daemon::reload() {
     binder_->detachUnused(table_);
     binder_->refreshSharedFlags(table_);
     recomputePriorities();
+    onFreshThread([&] {  // what the parse left, and the old configuration's last reference
+        loaded = {};
+        old.reset();
+    });
     spdlog::info("Reload done: {} kept, {} updated in place, {} restarted, {} added, {} removed",
                  kept.size(), updated.size(), restarted.size(), added.size(), removed.size());
     json report = {{"kept", kept},   {"updated", updated}, {"restarted", restarted},
