@@ -1,6 +1,7 @@
 // Dataplane against the kernel: bpffs pin root, stale pins, libxdp attach on veth in a
 // private network namespace, foreign programs, and one advert end to end.
 #include "dataplane/dataplane.hpp"
+#include "dataplane/inspect.hpp"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -146,6 +147,41 @@ TEST_F(DataplaneKernel, FreshPinRootGetsBpffsAndPinnedMaps) {
     for (const auto& p : paths) {
         EXPECT_EQ(fs::exists(p), p == root.path() + "/xv_fence") << p;
     }
+}
+
+// `xvrrpctl bpf` shows an absorbing instance's xv_seen slot (its key, the copy of the
+// expected advert) and the xv_slots entry that points to it; free slots are left out.
+TEST_F(DataplaneKernel, InspectShowsTheSeenSlotAndTheIndexEntryNamingIt) {
+    TmpPinRoot root;
+    auto dp = Dataplane::open(DataplaneOptions{.pin_root = root.path()});
+    const int lo = static_cast<int>(if_nametoindex("lo"));
+    const dataplane::InstanceId id{lo, Family::V4, 42};
+    dp->configureInstance(id, dataplane::InstanceFilter{});
+    const std::vector<uint8_t> msg{0x31, 42, 150, 1, 0, 100, 0, 0, 10, 0, 0, 1};
+    dp->expectMaster(id, {IpAddr::parse("192.0.2.7").value(), IpAddr::parse("224.0.0.18").value(),
+                          255, 150, 100, msg});
+    const auto dump = dataplane::inspectMaps(root.path());
+    const auto& seen = dump["maps"]["xv_seen"];
+    ASSERT_EQ(seen.size(), 1u) << dump["maps"].dump();
+    const auto& e = seen[0];
+    EXPECT_EQ(e["instance"], (nlohmann::json{{"ifindex", lo}, {"family", 4}, {"vrid", 42}}));
+    EXPECT_EQ(e["master"], "192.0.2.7");
+    EXPECT_EQ(e["priority"], 150);
+    EXPECT_EQ(e["len"], msg.size());
+    EXPECT_EQ(e["seq"].get<uint32_t>() % 2, 0u) << "a copy left half written";
+    EXPECT_EQ(e["quiet"], 0);
+    const auto& index = dump["maps"]["xv_slots"];
+    ASSERT_EQ(index.size(), 1u) << index.dump();
+    EXPECT_EQ(index[0]["index"], xv_slot_index(lo, XV_FAMILY_V4, 42));
+    EXPECT_EQ(index[0]["ifindex_row"], lo % XV_SLOT_ROWS);
+    EXPECT_EQ(index[0]["family"], 4);
+    EXPECT_EQ(index[0]["vrid"], 42);
+    EXPECT_EQ(index[0]["seen_slot"], e["slot"]);
+
+    dp->removeInstance(id);
+    const auto after = dataplane::inspectMaps(root.path());
+    EXPECT_TRUE(after["maps"]["xv_seen"].empty()) << after["maps"]["xv_seen"].dump();
+    EXPECT_TRUE(after["maps"]["xv_slots"].empty()) << after["maps"]["xv_slots"].dump();
 }
 
 TEST_F(DataplaneKernel, StalePinIsReplaced) {

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -228,6 +229,54 @@ json inspectMaps(const std::string& pin_root) {
                          {"len", v.len}});
         });
         maps["xv_expect"] = a;
+    }
+    // Slots in use: an expectation copy or a stamp (a zeroed slot is free).
+    if (auto m = open("xv_seen"); m->ok()) {
+        json a = json::array();
+        const uint64_t now = monoNs();
+        m->each<uint32_t, xv_seen>([&](const uint32_t& k, const xv_seen& v) {
+            if (v.len == 0 && v.last_seen_ns == 0 && v.quiet == 0) return;
+            xv_inst_key ik{};
+            ik.ifindex = v.ifindex;
+            ik.family = v.family;
+            ik.vrid = v.vrid;
+            json e = {{"slot", k},
+                      {"instance", inst(ik)},
+                      {"seq", v.seq},
+                      {"len", v.len},
+                      {"last_seen_ns", v.last_seen_ns},
+                      {"age_ns", v.last_seen_ns ? int64_t(now - v.last_seen_ns) : -1},
+                      {"quiet", v.quiet}};
+            if (v.len != 0) {
+                e["master"] = addrText(v.family, v.master);
+                e["priority"] = v.priority;
+                e["ttl"] = v.ttl;
+                e["own_interval_cs"] = v.own_interval_cs;
+            }
+            a.push_back(std::move(e));
+        });
+        maps["xv_seen"] = a;
+    }
+    // XV_SLOTS entries, read through a mapping (a lookup each would be 262,144 system calls).
+    if (auto m = open("xv_slots"); m->ok()) {
+        const size_t len = sizeof(uint64_t) * XV_SLOTS;
+        void* p = ::mmap(nullptr, len, PROT_READ, MAP_SHARED, m->fd(), 0);
+        if (p == MAP_FAILED)
+            throw DataplaneError("mmap(" + m->path() + "): " + std::strerror(errno));
+        const auto* slots = static_cast<const volatile uint64_t*>(p);
+        json a = json::array();
+        for (uint32_t i = 0; i < XV_SLOTS; ++i) {
+            const uint64_t v = slots[i];
+            if (v == 0) continue;
+            const uint32_t col = i % 512;
+            a.push_back({{"index", i},
+                         {"ifindex_row", i / 512},
+                         {"family", col >= 256 ? XV_FAMILY_V6 : XV_FAMILY_V4},
+                         {"vrid", col % 256},
+                         {"seen_slot", v - 1}});
+        }
+        ::munmap(p, len);
+        maps["xv_slots"] = a;
     }
     if (auto m = open("xv_vrid_rx"); m->ok()) {
         json a = json::array();
