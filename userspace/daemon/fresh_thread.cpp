@@ -35,7 +35,7 @@ bool runOnThread(void (*run)(void*), void* arg) {
         },
         &call);
     if (err != 0) {
-        spdlog::warn("cannot start a thread for the reload's parse ({}); parsing in the event loop",
+        spdlog::warn("cannot start a thread for the reload's work ({}); doing it in the event loop",
                      std::strerror(err));
         return false;
     }
