@@ -16,6 +16,7 @@
 #include "lab/lab.hpp"
 #include "lab/netns.hpp"
 #include "lab/process.hpp"
+#include "lab/wait.hpp"
 
 namespace xvrrp::diff {
 namespace {
@@ -90,8 +91,8 @@ public:
         for (const char* f : {".ka.pid", ".vrrp.pid", ".xvrrpd.pid"}) {
             const std::string text = readFile(base + f);
             const int pid = text.empty() ? 0 : std::atoi(text.c_str());
-            while (pid > 0 && ::kill(pid, 0) == 0 && Clock::now() < deadline)
-                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            if (pid > 0)
+                lab::waitUntil([&] { return ::kill(pid, 0) != 0; }, deadline - Clock::now());
         }
     }
     bool running() { return proc_ && proc_->running(); }
@@ -191,9 +192,8 @@ private:
         lab_.hub().spawn({"timeout", "-s", "INT", "600", "tcpdump", "-i", "br0", "-nn", "-l", "-tt", "-v", "-c",
                           "200000", "ip proto 112 or ip6 proto 112 or arp or icmp6"},
                          path);
-        const auto deadline = Clock::now() + std::chrono::seconds(10);
-        while (Clock::now() < deadline && readFile(path).find("listening on") == std::string::npos)
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        lab::waitUntil([&] { return readFile(path).find("listening on") != std::string::npos; },
+                       std::chrono::seconds(10), std::chrono::milliseconds(20));
     }
     std::map<std::string, std::string> logs() const {
         std::map<std::string, std::string> out;
@@ -208,20 +208,17 @@ private:
     // Quiet: nothing new in the watched log lines and notify calls for quiet_ms.
     bool settle() {
         const auto quiet = std::chrono::milliseconds(s_.quiet_ms);
-        const auto deadline = Clock::now() + std::chrono::seconds(30);
         std::string last = obs_.signature(logs());
         auto since = Clock::now();
-        while (Clock::now() < deadline) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-            const std::string now = obs_.signature(logs());
-            if (now != last) {
-                last = now;
+        return lab::waitUntil(
+            [&] {
+                std::string now = obs_.signature(logs());
+                if (now == last) return Clock::now() - since >= quiet;
+                last = std::move(now);
                 since = Clock::now();
-            } else if (Clock::now() - since >= quiet) {
-                return true;
-            }
-        }
-        return false;
+                return false;
+            },
+            std::chrono::seconds(30), std::chrono::milliseconds(50));
     }
     void apply(const Event& e);
 
@@ -241,9 +238,11 @@ void Run::apply(const Event& e) {
         for (const auto& n : a) nodes_.at(n)->start();
         // The quiet period counts from a set-up daemon, not from the exec.
         const auto deadline = Clock::now() + std::chrono::seconds(10);
-        for (const auto& n : a)
-            while (!nodes_.at(n)->startedUp() && nodes_.at(n)->running() && Clock::now() < deadline)
-                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        for (const auto& n : a) {
+            auto& node = *nodes_.at(n);
+            lab::waitUntil([&] { return node.startedUp() || !node.running(); },
+                           deadline - Clock::now());
+        }
     } else if (e.verb == "stop") {
         for (const auto& n : a) nodes_.at(n)->stop();
     } else if (e.verb == "kill") {
